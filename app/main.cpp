@@ -1,7 +1,210 @@
+// wsscope: upgrade-aware WebSocket reverse proxy with a live inspector.
+// The application object is chosen from argv before it exists: a
+// QCoreApplication for --no-gui (no display, no X libraries touched), a
+// QApplication otherwise.
+
+#include "demo.h"
+#include "mainwindow.h"
+#include "ops/logging.h"
+#include "ops/signalwatcher.h"
+#include "proxy/proxyserver.h"
+#include "quickmode.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
 #include <QCoreApplication>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+enum ExitCode { ExitOk = 0, ExitRuntimeError = 1, ExitUsage = 2 };
+
+bool hasArg(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], name) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool hasDisplay()
+{
+    return qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+        || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
+}
+
+[[noreturn]] void usageError(const QString &message)
+{
+    std::fprintf(stderr, "wsscope: %s\n", qPrintable(message));
+    std::fprintf(stderr, "Try 'wsscope --help' for more information.\n");
+    std::exit(ExitUsage);
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
-    return 0;
+    const bool infoOnly = hasArg(argc, argv, "--help") || hasArg(argc, argv, "-h") || hasArg(argc, argv, "--version");
+    bool gui = !hasArg(argc, argv, "--no-gui") && !infoOnly;
+    if (gui && !hasDisplay()) {
+        std::fprintf(stderr, "wsscope: no display found; running headless (pass --no-gui to silence this)\n");
+        gui = false;
+    }
+
+    std::unique_ptr<QCoreApplication> app(gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+    QCoreApplication::setApplicationName(QStringLiteral("wsscope"));
+    QCoreApplication::setOrganizationName(QStringLiteral("wsscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(WSSCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Upgrade-aware WebSocket reverse proxy with a live traffic inspector.\n\n"
+        "Quick mode:  wsscope --no-gui --listen 127.0.0.1:8080 --upstream ws://127.0.0.1:9000\n"
+        "Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)"));
+    parser.addHelpOption();
+    // Not addVersionOption(): it would take -v, which is verbosity here.
+    const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Print the version and exit."));
+    const QCommandLineOption noGui(QStringLiteral("no-gui"), QStringLiteral("Run headless (no window; no display needed)."));
+    const QCommandLineOption listen(QStringLiteral("listen"),
+                                    QStringLiteral("Listen on ADDR (HOST:PORT, [IPv6]:PORT). Port 0 picks a free port."),
+                                    QStringLiteral("ADDR"));
+    const QCommandLineOption upstream(QStringLiteral("upstream"),
+                                      QStringLiteral("Proxy to URL (ws://HOST:PORT[/path]). Repeat for a round-robin group."),
+                                      QStringLiteral("URL"));
+    const QCommandLineOption workers(QStringLiteral("workers"),
+                                     QStringLiteral("Worker threads (default: one per core)."), QStringLiteral("N"));
+    const QCommandLineOption connectTimeout(QStringLiteral("connect-timeout"),
+                                            QStringLiteral("proxy_connect_timeout (default 60s)."), QStringLiteral("TIME"));
+    const QCommandLineOption readTimeout(QStringLiteral("read-timeout"),
+                                         QStringLiteral("proxy_read_timeout: idle tunnel limit (default 60s)."),
+                                         QStringLiteral("TIME"));
+    const QCommandLineOption sendTimeout(QStringLiteral("send-timeout"),
+                                         QStringLiteral("proxy_send_timeout (default 60s)."), QStringLiteral("TIME"));
+    const QCommandLineOption drainTimeout(QStringLiteral("drain-timeout"),
+                                          QStringLiteral("On SIGTERM/SIGINT, how long open tunnels may finish (default 10s)."),
+                                          QStringLiteral("TIME"));
+    const QCommandLineOption demo(QStringLiteral("demo"),
+                                  QStringLiteral("Start two echo upstreams and a synthetic client (listens on 127.0.0.1:8080 unless --listen)."));
+    const QCommandLineOption verbose(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
+                                     QStringLiteral("More log output on stderr (-v debug, -vv with Qt's own)."));
+    parser.addOptions({version, noGui, listen, upstream, workers, connectTimeout, readTimeout, sendTimeout, drainTimeout, demo,
+                       verbose});
+
+    if (!parser.parse(QCoreApplication::arguments()))
+        usageError(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        return ExitOk;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        std::printf("wsscope %s (Qt %s)\n", WSSCOPE_VERSION, qVersion());
+        return ExitOk;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        usageError(QStringLiteral("unexpected argument \"%1\"").arg(parser.positionalArguments().constFirst()));
+
+    Logging::install(int(parser.optionNames().count(QStringLiteral("v"))
+                         + parser.optionNames().count(QStringLiteral("verbose"))));
+
+    QuickModeOptions quick;
+    quick.listen = parser.values(listen);
+    quick.upstreams = parser.values(upstream);
+    if (parser.isSet(workers)) {
+        bool ok = false;
+        quick.workers = parser.value(workers).toInt(&ok);
+        if (!ok || quick.workers < 1 || quick.workers > 64)
+            usageError(QStringLiteral("--workers takes a number from 1 to 64"));
+    }
+    auto duration = [&](const QCommandLineOption &opt, qint64 *out) {
+        if (!parser.isSet(opt))
+            return;
+        const qint64 ms = parseDurationMs(parser.value(opt));
+        if (ms < 0)
+            usageError(QStringLiteral("--%1: invalid duration \"%2\" (e.g. 60s, 500ms, 2m)")
+                           .arg(opt.names().constFirst(), parser.value(opt)));
+        *out = ms;
+    };
+    duration(connectTimeout, &quick.connectTimeoutMs);
+    duration(readTimeout, &quick.readTimeoutMs);
+    duration(sendTimeout, &quick.sendTimeoutMs);
+    duration(drainTimeout, &quick.drainTimeoutMs);
+
+    std::unique_ptr<Demo> demoEnv;
+    if (parser.isSet(demo)) {
+        demoEnv = std::make_unique<Demo>();
+        QString error;
+        const QStringList urls = demoEnv->startUpstreams(&error);
+        if (urls.isEmpty()) {
+            std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
+            return ExitRuntimeError;
+        }
+        quick.upstreams += urls;
+        if (quick.listen.isEmpty())
+            quick.listen << QStringLiteral("127.0.0.1:8080");
+    } else if (quick.listen.isEmpty() && quick.upstreams.isEmpty()) {
+        usageError(QStringLiteral("nothing to do: give --listen and --upstream, or --demo"));
+    }
+
+    QString error;
+    std::shared_ptr<ProxyConfig> config = buildQuickConfig(quick, &error);
+    if (!config)
+        usageError(error);
+
+    ProxyServer server;
+    if (!server.start(config, &error)) {
+        if (demoEnv && !parser.isSet(listen)) {
+            // The demo's default port is taken: any free port will do.
+            config->servers.first().listens = {ListenAddress{QHostAddress(QHostAddress::LocalHost), 0}};
+            if (!server.start(config, &error)) {
+                std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
+                return ExitRuntimeError;
+            }
+        } else {
+            std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
+            return ExitRuntimeError;
+        }
+    }
+
+    const QList<ListenAddress> bound = server.boundAddresses();
+    if (demoEnv) {
+        const ListenAddress &a = bound.constFirst();
+        demoEnv->startClient(QUrl(QStringLiteral("ws://%1/demo").arg(a.toString())));
+    }
+
+    SignalWatcher signalWatcher({SIGTERM, SIGINT, SIGHUP});
+    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server, [&server, &quick](int sig) {
+        if (sig == SIGHUP) {
+            qCInfo(lcProxy) << "SIGHUP: quick mode has no configuration file to reload";
+            return;
+        }
+        if (server.isStopping()) {
+            qCInfo(lcProxy) << "second signal: exiting now";
+            QCoreApplication::exit(ExitOk);
+            return;
+        }
+        qCInfo(lcProxy).noquote() << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "received: graceful shutdown";
+        server.shutdown(quick.drainTimeoutMs);
+    });
+    QObject::connect(&server, &ProxyServer::stopped, app.get(), [] { QCoreApplication::exit(ExitOk); });
+
+    std::unique_ptr<MainWindow> window;
+    if (gui) {
+        window = std::make_unique<MainWindow>();
+        QStringList lines;
+        for (const ListenAddress &a : bound)
+            lines << QObject::tr("Listening on %1").arg(a.toString());
+        lines << QObject::tr("Upstreams: %1").arg(quick.upstreams.join(QStringLiteral(", ")));
+        window->setStatusText(lines.join(QLatin1Char('\n')));
+        window->show();
+        QObject::connect(qApp, &QCoreApplication::aboutToQuit, &server, [&server] { server.shutdown(0); });
+    }
+
+    const int rc = app->exec();
+    window.reset();
+    demoEnv.reset();
+    return rc;
 }

@@ -1,0 +1,138 @@
+#include "bodyframer.h"
+
+void HttpBodyFramer::reset(Mode mode, qint64 length)
+{
+    m_mode = mode;
+    m_remaining = mode == Mode::Length ? length : 0;
+    m_bodyBytes = 0;
+    m_chunk = ChunkState::Size;
+    m_sizeDigits = 0;
+    m_trailerLineEmpty = true;
+    m_error = false;
+    m_done = mode == Mode::None || (mode == Mode::Length && length == 0);
+}
+
+qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *decoded)
+{
+    if (m_done || m_error || size <= 0)
+        return 0;
+    switch (m_mode) {
+    case Mode::None:
+        return 0;
+    case Mode::UntilClose:
+        m_bodyBytes += size;
+        if (decoded)
+            decoded->append(data, size);
+        return size;
+    case Mode::Length: {
+        const qsizetype n = qsizetype(qMin<qint64>(m_remaining, size));
+        m_remaining -= n;
+        m_bodyBytes += n;
+        if (decoded)
+            decoded->append(data, n);
+        m_done = m_remaining == 0;
+        return n;
+    }
+    case Mode::Chunked:
+        break;
+    }
+
+    qsizetype i = 0;
+    while (i < size && !m_done) {
+        const char c = data[i];
+        switch (m_chunk) {
+        case ChunkState::Size: {
+            int digit = -1;
+            if (c >= '0' && c <= '9')
+                digit = c - '0';
+            else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+                digit = (c | 0x20) - 'a' + 10;
+            if (digit >= 0) {
+                if (++m_sizeDigits > 15) { // more than 2^60: refuse rather than overflow
+                    m_error = true;
+                    return i;
+                }
+                m_remaining = m_remaining * 16 + digit;
+            } else if (m_sizeDigits > 0 && (c == ';' || c == ' ' || c == '\t')) {
+                m_chunk = ChunkState::SizeExt;
+            } else if (m_sizeDigits > 0 && c == '\r') {
+                m_chunk = ChunkState::SizeLF;
+            } else if (m_sizeDigits > 0 && c == '\n') {
+                m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
+                m_trailerLineEmpty = true;
+            } else {
+                m_error = true;
+                return i;
+            }
+            ++i;
+            break;
+        }
+        case ChunkState::SizeExt:
+            if (c == '\n') {
+                m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
+                m_trailerLineEmpty = true;
+            }
+            ++i;
+            break;
+        case ChunkState::SizeLF:
+            if (c != '\n') {
+                m_error = true;
+                return i;
+            }
+            m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
+            m_trailerLineEmpty = true;
+            ++i;
+            break;
+        case ChunkState::Data: {
+            const qsizetype n = qsizetype(qMin<qint64>(m_remaining, size - i));
+            if (decoded)
+                decoded->append(data + i, n);
+            m_remaining -= n;
+            m_bodyBytes += n;
+            i += n;
+            if (m_remaining == 0)
+                m_chunk = ChunkState::DataCR;
+            break;
+        }
+        case ChunkState::DataCR:
+            if (c == '\r') {
+                m_chunk = ChunkState::DataLF;
+            } else if (c == '\n') {
+                m_chunk = ChunkState::Size;
+                m_sizeDigits = 0;
+            } else {
+                m_error = true;
+                return i;
+            }
+            ++i;
+            break;
+        case ChunkState::DataLF:
+            if (c != '\n') {
+                m_error = true;
+                return i;
+            }
+            m_chunk = ChunkState::Size;
+            m_sizeDigits = 0;
+            ++i;
+            break;
+        case ChunkState::Trailer:
+            // Trailer fields end with an empty line; we pass them through unread.
+            if (c == '\n') {
+                if (m_trailerLineEmpty) {
+                    m_chunk = ChunkState::Done;
+                    m_done = true;
+                }
+                m_trailerLineEmpty = true;
+            } else if (c != '\r') {
+                m_trailerLineEmpty = false;
+            }
+            ++i;
+            break;
+        case ChunkState::TrailerLF:
+        case ChunkState::Done:
+            m_done = true;
+            break;
+        }
+    }
+    return i;
+}

@@ -1,0 +1,80 @@
+#include "headerrewrite.h"
+
+bool isHopByHopHeader(QByteArrayView name)
+{
+    static constexpr const char *kHopByHop[] = {
+        "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+    };
+    for (const char *h : kHopByHop) {
+        if (headerNameEquals(name, QByteArrayView(h)))
+            return true;
+    }
+    return false;
+}
+
+void stripHopByHop(HttpHeaders &headers)
+{
+    QList<QByteArray> listed;
+    for (const HttpHeader &h : headers) {
+        if (headerNameEquals(h.name, "Connection")) {
+            for (QByteArrayView token : splitHeaderList(h.value))
+                listed.append(token.toByteArray());
+        }
+    }
+    for (const QByteArray &name : listed)
+        headers.remove(name);
+    HttpHeaders kept;
+    for (const HttpHeader &h : headers) {
+        if (!isHopByHopHeader(h.name))
+            kept.append(h.name, h.value);
+    }
+    headers = std::move(kept);
+}
+
+HttpRequestHead rewriteRequestForUpstream(const HttpRequestHead &client, const RequestContext &context,
+                                          const QList<HeaderRule> &rules, const QByteArray &upstreamTarget,
+                                          bool chunkedBody)
+{
+    HttpRequestHead out;
+    out.method = client.method;
+    out.target = upstreamTarget;
+    out.versionMinor = 1;
+
+    HttpHeaders rest = client.headers;
+    stripHopByHop(rest);
+    // The proxy answers "Expect: 100-continue" itself (as nginx does).
+    rest.remove("Expect");
+
+    for (const HeaderRule &rule : rules) {
+        rest.remove(rule.name);
+        const QByteArray value = rule.value.expand(context);
+        if (!value.isEmpty())
+            out.headers.set(rule.name, value);
+    }
+    for (const HttpHeader &h : rest)
+        out.headers.append(h.name, h.value);
+    if (chunkedBody)
+        out.headers.set("Transfer-Encoding", "chunked");
+    return out;
+}
+
+HttpResponseHead rewriteResponseForClient(const HttpResponseHead &upstream, bool keepAlive, bool chunkedBody)
+{
+    HttpResponseHead out;
+    out.versionMinor = 1;
+    out.status = upstream.status;
+    out.reason = upstream.reason;
+    out.headers = upstream.headers;
+    const QByteArray upgrade = upstream.headers.value("Upgrade");
+    stripHopByHop(out.headers);
+    if (upstream.status == 101) {
+        if (!upgrade.isEmpty())
+            out.headers.append("Upgrade", upgrade);
+        out.headers.append("Connection", "upgrade");
+        return out;
+    }
+    if (chunkedBody)
+        out.headers.append("Transfer-Encoding", "chunked");
+    out.headers.append("Connection", keepAlive ? QByteArray("keep-alive") : QByteArray("close"));
+    return out;
+}

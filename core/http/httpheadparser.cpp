@@ -1,0 +1,285 @@
+#include "httpheadparser.h"
+
+namespace {
+
+// RFC 9110 5.6.2: tchar
+bool isTokenChar(uchar c)
+{
+    if (c >= '0' && c <= '9')
+        return true;
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isToken(QByteArrayView v)
+{
+    if (v.isEmpty())
+        return false;
+    for (char c : v) {
+        if (!isTokenChar(uchar(c)))
+            return false;
+    }
+    return true;
+}
+
+QByteArrayView stripCR(QByteArrayView line)
+{
+    if (!line.isEmpty() && line.back() == '\r')
+        line.chop(1);
+    return line;
+}
+
+} // namespace
+
+HttpHeadParser::HttpHeadParser(Kind kind)
+    : m_kind(kind)
+{
+}
+
+HttpHeadParser::HttpHeadParser(Kind kind, Limits limits)
+    : m_kind(kind)
+    , m_limits(limits)
+{
+}
+
+void HttpHeadParser::reset()
+{
+    m_state = State::NeedMore;
+    m_buffer.clear();
+    m_firstLineEnd = -1;
+    m_request = {};
+    m_response = {};
+    m_errorStatus = 0;
+    m_errorMessage.clear();
+}
+
+bool HttpHeadParser::fail(int status, const char *message)
+{
+    m_state = State::Error;
+    m_errorStatus = status;
+    m_errorMessage = message;
+    return false;
+}
+
+qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
+{
+    if (m_state != State::NeedMore)
+        return 0;
+    qsizetype consumed = 0;
+    while (consumed < size) {
+        // RFC 9112 2.2: ignore empty lines received before the request line.
+        if (m_buffer.isEmpty() && (data[consumed] == '\r' || data[consumed] == '\n')) {
+            ++consumed;
+            continue;
+        }
+        const char *begin = data + consumed;
+        const qsizetype avail = size - consumed;
+        // Look for the blank line ending the head: "\n\n" or "\n\r\n".
+        const qsizetype oldSize = m_buffer.size();
+        qsizetype take = avail;
+        qsizetype headEnd = -1;
+        for (qsizetype i = 0; i < avail; ++i) {
+            if (begin[i] != '\n')
+                continue;
+            const qsizetype pos = oldSize + i; // position of this LF in buffer terms
+            if (m_firstLineEnd < 0)
+                m_firstLineEnd = pos;
+            // previous char(s) in buffer+chunk
+            auto at = [&](qsizetype p) -> char {
+                return p < oldSize ? m_buffer.at(p) : begin[p - oldSize];
+            };
+            if (pos >= 1 && at(pos - 1) == '\n') {
+                headEnd = pos + 1;
+            } else if (pos >= 2 && at(pos - 1) == '\r' && at(pos - 2) == '\n') {
+                headEnd = pos + 1;
+            }
+            if (headEnd >= 0) {
+                take = i + 1;
+                break;
+            }
+        }
+        const qsizetype lineLimit = m_limits.maxRequestLine;
+        if (m_kind == Kind::Request) {
+            const qsizetype firstLine = m_firstLineEnd >= 0 ? m_firstLineEnd : oldSize + take;
+            if (firstLine > lineLimit) {
+                fail(414, "request line too long");
+                return consumed + take;
+            }
+        }
+        if (oldSize + take > m_limits.maxHead) {
+            fail(m_kind == Kind::Request ? 431 : 502, "request header fields too large");
+            if (m_kind == Kind::Response)
+                m_errorMessage = "upstream sent too big header";
+            return consumed + take;
+        }
+        m_buffer.append(begin, take);
+        consumed += take;
+        if (headEnd >= 0) {
+            parseHead();
+            return consumed;
+        }
+    }
+    return consumed;
+}
+
+bool HttpHeadParser::parseHead()
+{
+    QByteArrayView all(m_buffer);
+    const qsizetype lf = all.indexOf('\n');
+    const QByteArrayView firstLine = stripCR(all.first(lf));
+    const QByteArrayView rest = all.sliced(lf + 1);
+    if (m_kind == Kind::Request) {
+        if (!parseRequestLine(firstLine) || !parseFields(rest, m_request.headers) || !checkRequestSemantics())
+            return false;
+    } else {
+        if (!parseStatusLine(firstLine) || !parseFields(rest, m_response.headers))
+            return false;
+    }
+    m_buffer.clear();
+    m_buffer.squeeze();
+    m_state = State::Complete;
+    return true;
+}
+
+bool HttpHeadParser::parseRequestLine(QByteArrayView line)
+{
+    // RFC 9112 3: method SP request-target SP HTTP-version
+    const qsizetype sp1 = line.indexOf(' ');
+    if (sp1 <= 0)
+        return fail(400, "malformed request line");
+    const qsizetype sp2 = line.lastIndexOf(' ');
+    if (sp2 == sp1)
+        return fail(400, "malformed request line (HTTP/0.9 is not supported)");
+    const QByteArrayView method = line.first(sp1);
+    const QByteArrayView target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
+    const QByteArrayView version = line.sliced(sp2 + 1);
+    if (!isToken(method))
+        return fail(400, "invalid method");
+    if (target.isEmpty())
+        return fail(400, "empty request target");
+    for (char c : target) {
+        if (uchar(c) <= 0x20 || uchar(c) == 0x7f)
+            return fail(400, "invalid character in request target");
+    }
+    if (target.front() != '/' && target != "*" && !target.contains("://") && method != "CONNECT")
+        return fail(400, "invalid request target");
+    if (version.size() != 8 || !version.startsWith("HTTP/") || version[6] != '.'
+        || version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
+        return fail(400, "invalid HTTP version");
+    if (version[5] != '1')
+        return fail(505, "unsupported HTTP version");
+    m_request.method = method.toByteArray();
+    m_request.target = target.toByteArray();
+    m_request.versionMinor = version[7] - '0';
+    return true;
+}
+
+bool HttpHeadParser::parseStatusLine(QByteArrayView line)
+{
+    // RFC 9112 4: HTTP-version SP status-code SP [reason-phrase]
+    if (line.size() < 12 || !line.startsWith("HTTP/1.") || line[8] != ' ')
+        return fail(502, "upstream sent an invalid status line");
+    if (line[7] < '0' || line[7] > '9')
+        return fail(502, "upstream sent an invalid status line");
+    int status = 0;
+    for (int i = 9; i < 12; ++i) {
+        if (line[i] < '0' || line[i] > '9')
+            return fail(502, "upstream sent an invalid status code");
+        status = status * 10 + (line[i] - '0');
+    }
+    if (status < 100 || (line.size() > 12 && line[12] != ' '))
+        return fail(502, "upstream sent an invalid status code");
+    m_response.versionMinor = line[7] - '0';
+    m_response.status = status;
+    m_response.reason = line.size() > 13 ? line.sliced(13).toByteArray() : QByteArray();
+    return true;
+}
+
+bool HttpHeadParser::parseFields(QByteArrayView block, HttpHeaders &headers)
+{
+    const int badStatus = m_kind == Kind::Request ? 400 : 502;
+    while (!block.isEmpty()) {
+        qsizetype lf = block.indexOf('\n');
+        if (lf < 0)
+            lf = block.size();
+        const QByteArrayView line = stripCR(block.first(lf));
+        block = lf < block.size() ? block.sliced(lf + 1) : QByteArrayView();
+        if (line.isEmpty())
+            break;
+        // RFC 9112 5.2: obsolete line folding is rejected.
+        if (line.front() == ' ' || line.front() == '\t')
+            return fail(badStatus, "obsolete header line folding");
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            return fail(badStatus, "header line without a colon");
+        const QByteArrayView name = line.first(colon);
+        // RFC 9112 5.1: no whitespace between field name and colon.
+        if (!isToken(name))
+            return fail(badStatus, "invalid header name");
+        QByteArrayView value = line.sliced(colon + 1);
+        while (!value.isEmpty() && (value.front() == ' ' || value.front() == '\t'))
+            value = value.sliced(1);
+        while (!value.isEmpty() && (value.back() == ' ' || value.back() == '\t'))
+            value.chop(1);
+        for (char c : value) {
+            const uchar u = uchar(c);
+            if ((u < 0x20 && u != '\t') || u == 0x7f)
+                return fail(badStatus, "invalid character in header value");
+        }
+        headers.append(name.toByteArray(), value.toByteArray());
+    }
+    return true;
+}
+
+bool HttpHeadParser::checkRequestSemantics()
+{
+    const HttpHeaders &h = m_request.headers;
+    const qsizetype hosts = h.count("Host");
+    if (hosts > 1)
+        return fail(400, "client sent duplicate Host header");
+    if (hosts == 0 && m_request.isHttp11())
+        return fail(400, "client sent HTTP/1.1 request without Host header");
+    if (hosts == 1) {
+        const QByteArray host = h.value("Host");
+        for (char c : host) {
+            if (c == '/' || c == '\\' || c == ' ' || c == '@')
+                return fail(400, "client sent invalid Host header");
+        }
+    }
+    const bool hasLength = h.contains("Content-Length");
+    const bool hasTE = h.contains("Transfer-Encoding");
+    if (hasLength && hasTE)
+        return fail(400, "client sent Content-Length and Transfer-Encoding together");
+    if (hasLength) {
+        // Several identical values are allowed (RFC 9110 8.6); anything else is not.
+        QByteArray first;
+        for (const HttpHeader &f : h) {
+            if (!headerNameEquals(f.name, "Content-Length"))
+                continue;
+            if (f.value.isEmpty() || f.value.size() > 18)
+                return fail(400, "client sent invalid Content-Length");
+            for (char c : f.value) {
+                if (c < '0' || c > '9')
+                    return fail(400, "client sent invalid Content-Length");
+            }
+            if (!first.isNull() && first != f.value)
+                return fail(400, "client sent conflicting Content-Length headers");
+            first = f.value;
+        }
+    }
+    if (hasTE) {
+        if (!m_request.isHttp11())
+            return fail(400, "client sent Transfer-Encoding in an HTTP/1.0 request");
+        const QByteArray te = h.combinedValue("Transfer-Encoding");
+        if (!headerNameEquals(QByteArrayView(te).trimmed(), "chunked"))
+            return fail(501, "client sent unknown Transfer-Encoding");
+    }
+    return true;
+}

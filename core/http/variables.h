@@ -1,0 +1,72 @@
+#pragma once
+
+#include "httpheaders.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+
+#include <optional>
+
+// What nginx-style variables are evaluated against: one client request on
+// one connection, plus where the proxy is sending it.
+struct RequestContext
+{
+    const HttpRequestHead *request = nullptr;
+    QHostAddress remoteAddress;
+    quint16 remotePort = 0;
+    QByteArray scheme = "http";
+    quint16 serverPort = 0;
+    QByteArray serverName;
+    QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
+};
+
+// A header value with $variables, compiled once at config load into
+// literal and variable segments (nginx's complex values).
+class ValueTemplate
+{
+public:
+    enum class Variable {
+        HttpHeader, // $http_NAME
+        Host,
+        HttpHost,
+        ProxyHost,
+        RemoteAddr,
+        RemotePort,
+        ProxyAddXForwardedFor,
+        Scheme,
+        RequestUri,
+        Uri,
+        Args,
+        IsArgs,
+        RequestMethod,
+        ServerName,
+        ServerPort,
+        ServerProtocol,
+        ConnectionUpgrade, // built-in equivalent of the seeds' map
+    };
+
+    ValueTemplate() = default;
+    // nullopt with *error set for an unknown variable or bad syntax.
+    static std::optional<ValueTemplate> compile(QByteArrayView text, QString *error);
+    static ValueTemplate literal(QByteArray text);
+
+    // Never contains CR, LF or NUL: a variable cannot inject a header line.
+    QByteArray expand(const RequestContext &context) const;
+    bool isConstant() const;
+    const QByteArray &source() const { return m_source; }
+
+    static std::optional<Variable> lookupVariable(QByteArrayView name);
+
+private:
+    struct Segment
+    {
+        QByteArray text; // literal text, or the header name for HttpHeader
+        std::optional<Variable> variable;
+    };
+    QList<Segment> m_segments;
+    QByteArray m_source;
+};
+
+QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView headerName,
+                            const RequestContext &context);

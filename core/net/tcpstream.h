@@ -1,0 +1,98 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+
+#include <deque>
+
+class QSocketNotifier;
+
+// A non-blocking TCP socket on a raw descriptor, driven by QSocketNotifier.
+//
+// Why not QTcpSocket: it treats a FIN as a full disconnect (so half-close
+// cannot be honoured) and keeps a read buffer per socket after the first
+// byte. Here the owner reads straight into a buffer of its own (one per
+// worker thread) and only bytes the kernel would not take are queued.
+//
+// Callbacks never re-enter from inside write()/close(): a failed send is
+// recorded (failed()/error()) and reported by the owner's next check.
+class TcpStream final
+{
+    Q_DISABLE_COPY_MOVE(TcpStream)
+
+public:
+    class Handler
+    {
+    public:
+        virtual void streamReadable(TcpStream *stream) = 0;
+        // The send queue shrank to zero (or below the owner's mark).
+        virtual void streamDrained(TcpStream *stream) = 0;
+        // connectTo() finished: error() is 0 on success.
+        virtual void streamConnected(TcpStream *stream) = 0;
+
+    protected:
+        ~Handler() = default;
+    };
+
+    enum ReadResult : qsizetype { WouldBlock = -1, Failed = -2 };
+
+    // Adopts an accepted descriptor (made non-blocking here).
+    TcpStream(Handler *handler, qintptr descriptor);
+    // An unconnected stream; call connectTo().
+    explicit TcpStream(Handler *handler);
+    ~TcpStream();
+
+    // Starts a non-blocking connect; false (with error()) if it failed at once.
+    bool connectTo(const QHostAddress &address, quint16 port);
+    bool isConnecting() const { return m_connecting; }
+    bool isOpen() const { return m_fd >= 0; }
+
+    // >0: bytes read; 0: the peer sent FIN; WouldBlock; Failed (see error()).
+    qsizetype read(char *buffer, qsizetype size);
+    // Sends what the kernel takes now and queues the rest (copied).
+    void write(const char *data, qsizetype size);
+    void write(const QByteArray &data) { write(data.constData(), data.size()); }
+    qsizetype pendingBytes() const { return m_pending; }
+
+    void setReadEnabled(bool enabled);
+    bool isReadEnabled() const { return m_readEnabled; }
+    // Sends FIN once the queue is flushed (half-close).
+    void shutdownWrite();
+    bool writeShutdown() const { return m_shutdownDone; }
+    void close();
+
+    bool failed() const { return m_error != 0; }
+    int error() const { return m_error; }
+    QString errorString() const;
+
+    QHostAddress peerAddress() const;
+    quint16 peerPort() const;
+    quint16 localPort() const;
+    qintptr descriptor() const { return m_fd; }
+    // Bytes moved so far, for figures and logs.
+    qint64 bytesRead() const { return m_bytesRead; }
+    qint64 bytesWritten() const { return m_bytesWritten; }
+
+private:
+    void setupNotifiers();
+    void ensureWriteNotifier();
+    void handleReadable();
+    void handleWritable();
+    void flush();
+    void updateWriteInterest();
+
+    Handler *m_handler;
+    int m_fd = -1;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    std::deque<QByteArray> m_queue;
+    qsizetype m_frontOffset = 0;
+    qsizetype m_pending = 0;
+    qint64 m_bytesRead = 0;
+    qint64 m_bytesWritten = 0;
+    int m_error = 0;
+    bool m_readEnabled = true;
+    bool m_connecting = false;
+    bool m_shutdownRequested = false;
+    bool m_shutdownDone = false;
+};

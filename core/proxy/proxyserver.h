@@ -1,0 +1,57 @@
+#pragma once
+
+#include "config/proxyconfig.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QTcpServer>
+
+#include <memory>
+
+class QThread;
+class QTimer;
+class Worker;
+
+// Accepts on every configured listen address and hands each accepted
+// descriptor to a worker thread (round-robin over the least loaded).
+class ProxyServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ProxyServer)
+
+public:
+    explicit ProxyServer(QObject *parent = nullptr);
+    ~ProxyServer() override;
+
+    // Binds every listener and starts the workers. On failure nothing is
+    // left listening and `error` says which address and why.
+    bool start(ConfigSnapshot config, QString *error);
+    // The bound addresses (ports resolved when 0 was asked for).
+    QList<ListenAddress> boundAddresses() const;
+    int workerCount() const { return int(m_workers.size()); }
+    ConfigSnapshot config() const { return m_config; }
+
+    // Stops accepting, lets tunnels finish for up to drainTimeoutMs, then
+    // closes what is left and emits stopped().
+    void shutdown(qint64 drainTimeoutMs);
+    bool isStopping() const { return m_stopping; }
+
+signals:
+    void stopped();
+
+private:
+    class Listener;
+    void handleIncoming(qintptr descriptor, int serverIndex, quint16 listenPort);
+    void handleWorkerDrained(int index);
+    void stopWorkers();
+
+    ConfigSnapshot m_config;
+    QList<Listener *> m_listeners;
+    QList<QThread *> m_threads;
+    QList<Worker *> m_workers;
+    QList<bool> m_workerDrained;
+    QTimer *m_drainTimer = nullptr;
+    int m_nextWorker = 0;
+    bool m_stopping = false;
+};

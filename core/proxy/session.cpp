@@ -1,0 +1,746 @@
+#include "session.h"
+
+#include "ops/logging.h"
+#include "worker.h"
+
+#include <cerrno>
+
+namespace {
+
+constexpr qint64 kLingerMs = 5'000;
+
+QByteArray errorBody(int status, const QByteArray &message)
+{
+    return QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\nwsscope: " + message + '\n';
+}
+
+} // namespace
+
+const char *closeCauseName(CloseCause cause)
+{
+    switch (cause) {
+    case CloseCause::None: return "none";
+    case CloseCause::ClientClosed: return "client closed";
+    case CloseCause::UpstreamClosed: return "upstream closed";
+    case CloseCause::ClientError: return "client error";
+    case CloseCause::UpstreamError: return "upstream error";
+    case CloseCause::ReadTimeout: return "read timeout";
+    case CloseCause::SendTimeout: return "send timeout";
+    case CloseCause::HeaderTimeout: return "client header timeout";
+    case CloseCause::KeepaliveTimeout: return "keep-alive timeout";
+    case CloseCause::BadRequest: return "bad request";
+    case CloseCause::UpstreamFailure: return "upstream failure";
+    case CloseCause::Drain: return "shutdown drain";
+    case CloseCause::Completed: return "completed";
+    }
+    return "unknown";
+}
+
+Session::Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot config, int serverIndex,
+                 quint16 listenPort)
+    : m_worker(worker)
+    , m_id(id)
+    , m_config(std::move(config))
+    , m_server(&m_config->servers.at(serverIndex))
+    , m_listenPort(listenPort)
+    , m_client(std::make_unique<TcpStream>(this, descriptor))
+{
+}
+
+Session::~Session() = default;
+
+void Session::start()
+{
+    m_clientAddress = m_client->peerAddress();
+    m_clientPort = m_client->peerPort();
+    m_stateSinceMs = m_lastClientActivityMs = m_worker->nowMs();
+    qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
+}
+
+QString Session::describe() const
+{
+    return QStringLiteral("conn %1 %2:%3").arg(m_id).arg(m_clientAddress.toString()).arg(m_clientPort);
+}
+
+// ---------------------------------------------------------------- reading
+
+void Session::streamReadable(TcpStream *stream)
+{
+    if (m_state == State::Finished)
+        return;
+    if (stream == m_client.get())
+        readClient();
+    else
+        readUpstream();
+}
+
+void Session::readClient()
+{
+    char *buf = m_worker->readBuffer();
+    const qsizetype cap = m_worker->readBufferSize();
+    // A few reads per wake-up, so one busy peer cannot starve the others.
+    for (int round = 0; round < 4 && m_state != State::Finished; ++round) {
+        if (!m_client->isReadEnabled())
+            return;
+        const qsizetype n = m_client->read(buf, cap);
+        if (n == TcpStream::WouldBlock)
+            break;
+        if (n == TcpStream::Failed) {
+            finish(CloseCause::ClientError);
+            return;
+        }
+        m_lastClientActivityMs = m_worker->nowMs();
+        if (n == 0) {
+            m_clientEof = true;
+            m_client->setReadEnabled(false);
+            if (m_firstClose == CloseCause::None)
+                m_firstClose = CloseCause::ClientClosed;
+            switch (m_state) {
+            case State::Tunnel:
+                handleTunnelEof(m_client.get());
+                return;
+            case State::Closing:
+                if (m_client->pendingBytes() == 0)
+                    finish(m_firstClose);
+                return;
+            case State::ReadingHead:
+                // Nothing started (a keep-alive end), or a head cut short.
+                finish(CloseCause::ClientClosed);
+                return;
+            case State::Connecting:
+            case State::Exchange:
+                // The request may be complete: deliver its response, then close.
+                if (!m_requestBody.isDone()) {
+                    finish(CloseCause::ClientClosed);
+                    return;
+                }
+                m_keepAlive = false;
+                return;
+            case State::Finished:
+                return;
+            }
+            return;
+        }
+        if (m_state == State::Tunnel) {
+            tunnelForward(m_client.get(), m_upstream.get(), buf, n);
+        } else if (m_state == State::Closing) {
+            // Lingering close: discard what the client still sends.
+        } else {
+            m_clientIn.append(buf, n);
+            processClient();
+        }
+        if (n < cap)
+            break;
+    }
+    checkStreamFailures();
+}
+
+void Session::readUpstream()
+{
+    char *buf = m_worker->readBuffer();
+    const qsizetype cap = m_worker->readBufferSize();
+    for (int round = 0; round < 4 && m_state != State::Finished && m_upstream; ++round) {
+        if (!m_upstream->isReadEnabled())
+            return;
+        const qsizetype n = m_upstream->read(buf, cap);
+        if (n == TcpStream::WouldBlock)
+            break;
+        if (n == TcpStream::Failed) {
+            const QString err = m_upstream->errorString();
+            if (m_state == State::Exchange && !m_responseStarted) {
+                respondError(502, "upstream " + m_upstreamName.toUtf8() + " failed: " + err.toUtf8(),
+                             CloseCause::UpstreamFailure);
+            } else {
+                finish(CloseCause::UpstreamError);
+            }
+            return;
+        }
+        m_lastUpstreamActivityMs = m_worker->nowMs();
+        if (n == 0) {
+            m_upstreamEof = true;
+            m_upstream->setReadEnabled(false);
+            if (m_firstClose == CloseCause::None)
+                m_firstClose = CloseCause::UpstreamClosed;
+            if (m_state == State::Tunnel) {
+                handleTunnelEof(m_upstream.get());
+                return;
+            }
+            processUpstream();
+            return;
+        }
+        if (m_state == State::Tunnel) {
+            tunnelForward(m_upstream.get(), m_client.get(), buf, n);
+        } else {
+            m_upstreamIn.append(buf, n);
+            processUpstream();
+        }
+        if (n < cap)
+            break;
+    }
+    checkStreamFailures();
+}
+
+// ---------------------------------------------------------------- client side
+
+void Session::processClient()
+{
+    for (;;) {
+        switch (m_state) {
+        case State::ReadingHead: {
+            if (m_clientIn.isEmpty())
+                return;
+            const qsizetype used = m_requestParser.feed(m_clientIn.constData(), m_clientIn.size());
+            m_clientIn.remove(0, used);
+            if (m_requestParser.state() == HttpHeadParser::State::NeedMore)
+                return;
+            if (m_requestParser.state() == HttpHeadParser::State::Error) {
+                qCInfo(lcAccess).noquote() << describe() << "bad request:" << m_requestParser.errorMessage();
+                respondError(m_requestParser.errorStatus(), m_requestParser.errorMessage(), CloseCause::BadRequest);
+                return;
+            }
+            startExchange();
+            continue;
+        }
+        case State::Connecting:
+            return; // body bytes wait in m_clientIn until the connect completes
+        case State::Exchange:
+            forwardRequestBody();
+            return;
+        case State::Tunnel:
+            if (!m_clientIn.isEmpty()) {
+                m_upstream->write(m_clientIn);
+                m_clientIn.clear();
+            }
+            return;
+        case State::Closing:
+            m_clientIn.clear();
+            return;
+        case State::Finished:
+            return;
+        }
+    }
+}
+
+void Session::startExchange()
+{
+    m_request = m_requestParser.takeRequest();
+    m_requestParser.reset();
+    m_exchangeTimer.start();
+    m_responseStarted = false;
+    m_attempts = 0;
+    m_attemptErrors.clear();
+    m_upgradeRequested = m_request.headers.contains("Upgrade");
+    m_keepAlive = m_request.isHttp11() ? !m_request.headers.hasToken("Connection", "close")
+                                       : m_request.headers.hasToken("Connection", "keep-alive");
+    if (m_draining || m_clientEof)
+        m_keepAlive = false;
+
+    if (m_request.headers.hasToken("Transfer-Encoding", "chunked"))
+        m_requestBody.reset(HttpBodyFramer::Mode::Chunked);
+    else if (m_request.headers.contains("Content-Length"))
+        m_requestBody.reset(HttpBodyFramer::Mode::Length, m_request.headers.value("Content-Length").toLongLong());
+    else
+        m_requestBody.reset(HttpBodyFramer::Mode::None);
+    m_expectContinue = !m_requestBody.isDone() && m_request.headers.hasToken("Expect", "100-continue");
+
+    const qsizetype q = m_request.target.indexOf('?');
+    const QByteArray path = q < 0 ? m_request.target : m_request.target.left(q);
+    m_location = m_server->matchLocation(path);
+    if (!m_location || !m_location->proxyPass.group || m_location->proxyPass.group->servers().isEmpty()) {
+        respondError(404, "no location matches " + path, CloseCause::BadRequest);
+        return;
+    }
+
+    RequestContext ctx;
+    ctx.request = &m_request;
+    ctx.remoteAddress = m_clientAddress;
+    ctx.remotePort = m_clientPort;
+    ctx.scheme = "http";
+    ctx.serverPort = m_listenPort;
+    ctx.serverName = m_server->serverName;
+    ctx.proxyHost = m_location->proxyPass.proxyHost;
+    const HttpRequestHead upstreamHead = rewriteRequestForUpstream(
+        m_request, ctx, m_location->headers, upstreamTargetFor(*m_location, m_request.target),
+        m_requestBody.mode() == HttpBodyFramer::Mode::Chunked);
+    m_upstreamHead = upstreamHead.serialize();
+
+    if (m_expectContinue) {
+        // nginx answers 100-continue itself before reading the body.
+        m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+    }
+    connectNextUpstream();
+}
+
+void Session::connectNextUpstream()
+{
+    const std::shared_ptr<UpstreamGroup> &group = m_location->proxyPass.group;
+    if (m_attempts == 0)
+        m_upstreamIndex = group->pick();
+    else
+        m_upstreamIndex = (m_upstreamIndex + 1) % group->servers().size();
+    ++m_attempts;
+    const UpstreamServer &server = group->servers().at(m_upstreamIndex);
+    m_upstreamName = QString::fromLatin1(server.name);
+    m_upstream = std::make_unique<TcpStream>(this);
+    m_state = State::Connecting;
+    m_stateSinceMs = m_worker->nowMs();
+    // Body bytes wait in the kernel while we connect.
+    m_client->setReadEnabled(false);
+    qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
+    if (!m_upstream->connectTo(server.address, server.port))
+        handleConnectFailure(m_upstream->errorString(), false);
+}
+
+void Session::handleConnectFailure(const QString &reason, bool timedOut)
+{
+    m_attemptErrors.append(m_upstreamName + QStringLiteral(": ") + reason);
+    qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
+    if (m_upstream) {
+        m_upstream->close();
+        m_upstream.reset();
+    }
+    // proxy_next_upstream error timeout (nginx's default): try the next server.
+    if (m_attempts < m_location->proxyPass.group->servers().size()) {
+        connectNextUpstream();
+        return;
+    }
+    const QByteArray why = m_attemptErrors.join(QStringLiteral("; ")).toUtf8();
+    if (timedOut)
+        respondError(504, "upstream timed out while connecting (" + why + ")", CloseCause::UpstreamFailure);
+    else
+        respondError(502, "could not connect to upstream (" + why + ")", CloseCause::UpstreamFailure);
+}
+
+void Session::streamConnected(TcpStream *stream)
+{
+    if (stream != m_upstream.get() || m_state != State::Connecting)
+        return;
+    if (stream->failed()) {
+        handleConnectFailure(stream->errorString(), false);
+        return;
+    }
+    qCDebug(lcProxy).noquote() << describe() << "connected to" << m_upstreamName;
+    m_state = State::Exchange;
+    m_stateSinceMs = m_lastUpstreamActivityMs = m_worker->nowMs();
+    m_upstreamWrittenMark = 0;
+    m_upstreamWriteProgressMs = m_stateSinceMs;
+    m_responseParser.reset();
+    m_upstream->write(m_upstreamHead);
+    m_upstreamHead.clear();
+    m_client->setReadEnabled(!m_clientEof);
+    forwardRequestBody();
+    checkStreamFailures();
+}
+
+void Session::forwardRequestBody()
+{
+    if (m_state != State::Exchange || m_clientIn.isEmpty() || m_requestBody.isDone())
+        return updateBackpressure();
+    const qsizetype n = m_requestBody.consume(m_clientIn.constData(), m_clientIn.size());
+    if (m_requestBody.hasError()) {
+        if (!m_responseStarted)
+            respondError(400, "invalid chunked request body", CloseCause::BadRequest);
+        else
+            finish(CloseCause::BadRequest);
+        return;
+    }
+    m_upstream->write(m_clientIn.constData(), n);
+    m_clientIn.remove(0, n);
+    updateBackpressure();
+}
+
+// ---------------------------------------------------------------- upstream side
+
+void Session::processUpstream()
+{
+    if (m_state != State::Exchange)
+        return;
+    if (m_responseParser.state() != HttpHeadParser::State::Complete) {
+        while (!m_upstreamIn.isEmpty()) {
+            const qsizetype used = m_responseParser.feed(m_upstreamIn.constData(), m_upstreamIn.size());
+            m_upstreamIn.remove(0, used);
+            if (m_responseParser.state() == HttpHeadParser::State::Error) {
+                respondError(502, "upstream sent an invalid response: " + m_responseParser.errorMessage(),
+                             CloseCause::UpstreamFailure);
+                return;
+            }
+            if (m_responseParser.state() == HttpHeadParser::State::NeedMore)
+                break;
+            const int status = m_responseParser.response().status;
+            if (status >= 100 && status < 200 && status != 101) {
+                // Interim responses (100, 103) are not relayed: the proxy
+                // answered 100-continue itself.
+                m_responseParser.reset();
+                continue;
+            }
+            handleResponseHead();
+            return;
+        }
+        if (m_upstreamEof) {
+            respondError(502, "upstream " + m_upstreamName.toUtf8() + " closed the connection before sending a response",
+                         CloseCause::UpstreamFailure);
+        }
+        return;
+    }
+    // Response body.
+    if (!m_upstreamIn.isEmpty()) {
+        if (m_decodeChunked) {
+            QByteArray decoded;
+            const qsizetype n = m_responseBody.consume(m_upstreamIn.constData(), m_upstreamIn.size(), &decoded);
+            m_client->write(decoded);
+            m_upstreamIn.remove(0, n);
+        } else {
+            const qsizetype n = m_responseBody.consume(m_upstreamIn.constData(), m_upstreamIn.size());
+            m_client->write(m_upstreamIn.constData(), n);
+            m_upstreamIn.remove(0, n);
+        }
+        if (m_responseBody.hasError()) {
+            qCWarning(lcProxy).noquote() << describe() << "upstream sent an invalid chunked body";
+            finish(CloseCause::UpstreamError);
+            return;
+        }
+        // Anything after a complete response is not ours to relay.
+        m_upstreamIn.clear();
+    }
+    if (m_responseBody.isDone() || (m_upstreamEof && m_responseBody.mode() == HttpBodyFramer::Mode::UntilClose)) {
+        finishExchange();
+        return;
+    }
+    if (m_upstreamEof) {
+        // Truncated body: the client can only learn it from the close.
+        qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName
+                                      << "closed the connection in the middle of the response body";
+        m_keepAlive = false;
+        beginClosing(CloseCause::UpstreamClosed);
+        return;
+    }
+    updateBackpressure();
+}
+
+void Session::handleResponseHead()
+{
+    m_response = m_responseParser.takeResponse();
+    const int status = m_response.status;
+    if (status == 101) {
+        if (!m_upgradeRequested) {
+            respondError(502, "upstream switched protocols without an Upgrade request", CloseCause::UpstreamFailure);
+            return;
+        }
+        startTunnel();
+        return;
+    }
+
+    const bool isHead = m_request.method == "HEAD";
+    using Mode = HttpBodyFramer::Mode;
+    bool chunked = false;
+    if (isHead || status == 204 || status == 304) {
+        m_responseBody.reset(Mode::None);
+    } else if (m_response.headers.hasToken("Transfer-Encoding", "chunked")) {
+        m_responseBody.reset(Mode::Chunked);
+        chunked = true;
+    } else if (m_response.headers.contains("Content-Length")) {
+        bool ok = false;
+        const qint64 len = m_response.headers.value("Content-Length").trimmed().toLongLong(&ok);
+        if (!ok || len < 0) {
+            respondError(502, "upstream sent an invalid Content-Length", CloseCause::UpstreamFailure);
+            return;
+        }
+        m_responseBody.reset(Mode::Length, len);
+    } else {
+        m_responseBody.reset(Mode::UntilClose);
+    }
+    // An HTTP/1.0 client cannot read chunked: decode it and close at the end.
+    m_decodeChunked = chunked && !m_request.isHttp11();
+    if (m_responseBody.mode() == Mode::UntilClose || m_decodeChunked || !m_requestBody.isDone())
+        m_keepAlive = false;
+
+    HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, chunked && !m_decodeChunked);
+    if (m_decodeChunked)
+        out.headers.remove("Content-Length");
+    m_client->write(out.serialize());
+    m_responseStarted = true;
+    processUpstream();
+}
+
+void Session::finishExchange()
+{
+    logExchange();
+    ++m_requestsServed;
+    if (m_upstream) {
+        m_upstream->close();
+        m_upstream.reset();
+    }
+    m_upstreamIn.clear();
+    m_upstreamEof = false;
+    if (!m_keepAlive || m_clientEof || m_draining) {
+        beginClosing(CloseCause::Completed);
+        return;
+    }
+    m_state = State::ReadingHead;
+    m_stateSinceMs = m_worker->nowMs();
+    m_request = {};
+    m_response = {};
+    m_client->setReadEnabled(true);
+    if (m_clientIn.isEmpty())
+        m_clientIn.squeeze();
+    processClient(); // a pipelined request may be waiting
+}
+
+// ---------------------------------------------------------------- tunnel
+
+void Session::startTunnel()
+{
+    HttpResponseHead out = rewriteResponseForClient(m_response, false, false);
+    m_client->write(out.serialize());
+    m_responseStarted = true;
+    m_state = State::Tunnel;
+    m_stateSinceMs = m_lastClientActivityMs = m_lastUpstreamActivityMs = m_worker->nowMs();
+    m_clientWrittenMark = m_client->bytesWritten();
+    m_upstreamWrittenMark = m_upstream->bytesWritten();
+    m_clientWriteProgressMs = m_upstreamWriteProgressMs = m_stateSinceMs;
+    qCDebug(lcProxy).noquote() << describe() << "tunnel established to" << m_upstreamName;
+    // Frames that arrived together with the 101, and any the client sent early.
+    if (!m_upstreamIn.isEmpty()) {
+        m_client->write(m_upstreamIn);
+        m_upstreamIn.clear();
+        m_upstreamIn.squeeze();
+    }
+    if (!m_clientIn.isEmpty()) {
+        m_upstream->write(m_clientIn);
+        m_clientIn.clear();
+    }
+    m_clientIn.squeeze();
+    if (m_clientEof)
+        handleTunnelEof(m_client.get());
+    if (m_upstreamEof)
+        handleTunnelEof(m_upstream.get());
+    updateBackpressure();
+}
+
+void Session::tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size)
+{
+    Q_UNUSED(from);
+    to->write(data, size);
+    updateBackpressure();
+}
+
+void Session::handleTunnelEof(TcpStream *from)
+{
+    TcpStream *to = from == m_client.get() ? m_upstream.get() : m_client.get();
+    // Half-close: pass the FIN on once what came before it is delivered.
+    to->shutdownWrite();
+    if (m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0 && m_upstream->pendingBytes() == 0)
+        finish(m_firstClose);
+}
+
+// ---------------------------------------------------------------- flow control
+
+void Session::updateBackpressure()
+{
+    const qint64 cap = m_config->maxBufferedPerDirection;
+    if (m_upstream && m_state != State::Connecting) {
+        // Client -> upstream direction.
+        const bool clientMayRead = !m_clientEof && m_upstream->pendingBytes() < cap && m_clientIn.size() < cap;
+        if (m_client->isReadEnabled() != clientMayRead)
+            m_client->setReadEnabled(clientMayRead);
+        // Upstream -> client direction.
+        const bool upstreamMayRead = !m_upstreamEof && m_client->pendingBytes() < cap;
+        if (m_upstream->isReadEnabled() != upstreamMayRead)
+            m_upstream->setReadEnabled(upstreamMayRead);
+    }
+}
+
+void Session::streamDrained(TcpStream *stream)
+{
+    Q_UNUSED(stream);
+    if (m_state == State::Finished)
+        return;
+    if (checkStreamFailures())
+        return;
+    if (m_state == State::Closing) {
+        // The response is out; a client that already left ends it now,
+        // otherwise the lingering read decides.
+        if (m_clientEof && m_client->pendingBytes() == 0)
+            finish(m_firstClose);
+        return;
+    }
+    if (m_state == State::Tunnel && m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0
+        && m_upstream->pendingBytes() == 0) {
+        finish(m_firstClose);
+        return;
+    }
+    updateBackpressure();
+}
+
+bool Session::checkStreamFailures()
+{
+    if (m_state == State::Finished)
+        return true;
+    if (m_client->failed()) {
+        finish(CloseCause::ClientError);
+        return true;
+    }
+    if (m_upstream && m_upstream->failed() && m_state != State::Connecting) {
+        if (m_state == State::Exchange && !m_responseStarted) {
+            respondError(502, "upstream " + m_upstreamName.toUtf8() + " failed: " + m_upstream->errorString().toUtf8(),
+                         CloseCause::UpstreamFailure);
+        } else {
+            finish(CloseCause::UpstreamError);
+        }
+        return true;
+    }
+    return false;
+}
+
+// ---------------------------------------------------------------- endings
+
+void Session::respondError(int status, const QByteArray &message, CloseCause cause)
+{
+    if (m_upstream) {
+        m_upstream->close();
+        m_upstream.reset();
+    }
+    if (m_responseStarted) {
+        finish(cause);
+        return;
+    }
+    const QByteArray body = errorBody(status, message);
+    HttpResponseHead head;
+    head.status = status;
+    head.headers.append("Server", "wsscope");
+    head.headers.append("Content-Type", "text/plain; charset=utf-8");
+    head.headers.append("Content-Length", QByteArray::number(body.size()));
+    head.headers.append("Connection", "close");
+    m_client->write(head.serialize() + body);
+    m_responseStarted = true;
+    m_response = head;
+    m_keepAlive = false;
+    if (status >= 500)
+        qCWarning(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << status
+                                       << message;
+    beginClosing(cause);
+}
+
+void Session::beginClosing(CloseCause cause)
+{
+    if (m_upstream) {
+        m_upstream->close();
+        m_upstream.reset();
+    }
+    if (m_firstClose == CloseCause::None || cause != CloseCause::Completed)
+        m_firstClose = cause;
+    m_state = State::Closing;
+    m_stateSinceMs = m_worker->nowMs();
+    m_clientIn.clear();
+    // Lingering close (as nginx): send FIN after the response and read what
+    // the client still sends, so a reset cannot destroy the response.
+    m_client->shutdownWrite();
+    if (m_clientEof) {
+        if (m_client->pendingBytes() == 0)
+            finish(m_firstClose);
+        return;
+    }
+    m_client->setReadEnabled(true);
+}
+
+void Session::beginDrain()
+{
+    m_draining = true;
+    m_keepAlive = false;
+    if (m_state == State::ReadingHead && m_clientIn.isEmpty() && m_requestParser.bufferedSize() == 0)
+        finish(CloseCause::Drain);
+}
+
+void Session::forceClose(CloseCause cause)
+{
+    if (m_state != State::Finished)
+        finish(cause);
+}
+
+void Session::finish(CloseCause cause)
+{
+    if (m_state == State::Finished)
+        return;
+    const State was = m_state;
+    m_state = State::Finished;
+    if (was == State::Tunnel) {
+        qCInfo(lcAccess).noquote()
+            << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << 101 << "->" << m_upstreamName
+            << QStringLiteral("tunnel %1 ms").arg(m_exchangeTimer.elapsed())
+            << "up" << m_upstream->bytesWritten() << "down" << m_client->bytesWritten()
+            << "closed:" << closeCauseName(cause);
+    } else if (was == State::Exchange || was == State::Connecting) {
+        qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"'
+                                   << "aborted:" << closeCauseName(cause);
+    }
+    if (m_upstream)
+        m_upstream->close();
+    m_client->close();
+    m_worker->sessionFinished(this);
+}
+
+void Session::logExchange()
+{
+    qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"'
+                               << m_response.status << "->" << m_upstreamName << "body" << m_responseBody.bodyBytes()
+                               << QStringLiteral("%1 ms").arg(m_exchangeTimer.elapsed());
+}
+
+// ---------------------------------------------------------------- timers
+
+void Session::checkTimeouts(qint64 now)
+{
+    const LocationConfig *loc = m_location;
+    switch (m_state) {
+    case State::ReadingHead:
+        if (m_requestsServed > 0 && m_clientIn.isEmpty() && m_requestParser.bufferedSize() == 0) {
+            if (now - m_stateSinceMs > m_config->keepaliveTimeoutMs)
+                finish(CloseCause::KeepaliveTimeout);
+        } else if (now - m_stateSinceMs > m_config->clientHeaderTimeoutMs) {
+            // nginx closes without a response (408 only in its log).
+            qCInfo(lcAccess).noquote() << describe() << "client header timeout";
+            finish(CloseCause::HeaderTimeout);
+        }
+        return;
+    case State::Connecting:
+        if (now - m_stateSinceMs > loc->connectTimeoutMs)
+            handleConnectFailure(QStringLiteral("connect timed out"), true);
+        return;
+    case State::Exchange:
+    case State::Tunnel: {
+        // Send timeout: a peer with queued bytes that made no progress.
+        auto stalled = [&](TcpStream *s, qint64 &mark, qint64 &since) {
+            if (!s)
+                return false;
+            if (s->bytesWritten() != mark || s->pendingBytes() == 0) {
+                mark = s->bytesWritten();
+                since = now;
+                return false;
+            }
+            return now - since > loc->sendTimeoutMs;
+        };
+        if (stalled(m_upstream.get(), m_upstreamWrittenMark, m_upstreamWriteProgressMs)
+            || stalled(m_client.get(), m_clientWrittenMark, m_clientWriteProgressMs)) {
+            finish(CloseCause::SendTimeout);
+            return;
+        }
+        // Read timeout: in the tunnel any traffic either way counts (nginx
+        // re-arms its timer on every event); before the response, only upstream's.
+        const qint64 last = m_state == State::Tunnel ? qMax(m_lastClientActivityMs, m_lastUpstreamActivityMs)
+                                                     : m_lastUpstreamActivityMs;
+        if (now - last > loc->readTimeoutMs) {
+            if (m_state == State::Exchange && !m_responseStarted)
+                respondError(504, "upstream " + m_upstreamName.toUtf8() + " timed out", CloseCause::ReadTimeout);
+            else
+                finish(CloseCause::ReadTimeout);
+        }
+        return;
+    }
+    case State::Closing:
+        if (now - m_stateSinceMs > kLingerMs)
+            finish(m_firstClose);
+        return;
+    case State::Finished:
+        return;
+    }
+}

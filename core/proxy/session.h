@@ -1,0 +1,118 @@
+#pragma once
+
+#include "closecause.h"
+#include "config/proxyconfig.h"
+#include "http/bodyframer.h"
+#include "http/httpheadparser.h"
+#include "net/tcpstream.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+
+#include <memory>
+
+class Worker;
+
+// One client connection, from its first byte to its close. Not a QObject:
+// it is driven by its two streams' notifiers and by its worker's tick.
+//
+//   ReadingHead ─▶ Connecting ─▶ Exchange ─┬─ 101 ─▶ Tunnel
+//        ▲                                 └─ other: relay the response
+//        └──────── keep-alive ◀────────────────┘
+class Session final : public TcpStream::Handler
+{
+    Q_DISABLE_COPY_MOVE(Session)
+
+public:
+    enum class State { ReadingHead, Connecting, Exchange, Tunnel, Closing, Finished };
+
+    Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot config, int serverIndex,
+            quint16 listenPort);
+    ~Session();
+
+    void start();
+    quint64 id() const { return m_id; }
+    State state() const { return m_state; }
+    bool isFinished() const { return m_state == State::Finished; }
+
+    // Called by the worker about four times a second.
+    void checkTimeouts(qint64 nowMs);
+    // Shutdown: idle connections close now, exchanges stop keep-alive,
+    // tunnels run on until the worker's drain deadline.
+    void beginDrain();
+    void forceClose(CloseCause cause);
+
+private:
+    void streamReadable(TcpStream *stream) override;
+    void streamDrained(TcpStream *stream) override;
+    void streamConnected(TcpStream *stream) override;
+
+    void readClient();
+    void readUpstream();
+    void processClient();
+    void processUpstream();
+    void startExchange();
+    void connectNextUpstream();
+    void handleConnectFailure(const QString &reason, bool timedOut);
+    void forwardRequestBody();
+    void handleResponseHead();
+    void finishExchange();
+    void startTunnel();
+    void tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size);
+    void handleTunnelEof(TcpStream *from);
+    void respondError(int status, const QByteArray &message, CloseCause cause);
+    void beginClosing(CloseCause cause);
+    void finish(CloseCause cause);
+    bool checkStreamFailures();
+    void updateBackpressure();
+    void logExchange();
+    QString describe() const;
+
+    Worker *m_worker;
+    const quint64 m_id;
+    ConfigSnapshot m_config;
+    const ServerConfig *m_server;
+    const LocationConfig *m_location = nullptr;
+    quint16 m_listenPort;
+    State m_state = State::ReadingHead;
+
+    std::unique_ptr<TcpStream> m_client;
+    std::unique_ptr<TcpStream> m_upstream;
+    QHostAddress m_clientAddress;
+    quint16 m_clientPort = 0;
+
+    HttpHeadParser m_requestParser{HttpHeadParser::Kind::Request};
+    HttpHeadParser m_responseParser{HttpHeadParser::Kind::Response};
+    HttpRequestHead m_request;
+    HttpResponseHead m_response;
+    HttpBodyFramer m_requestBody;
+    HttpBodyFramer m_responseBody;
+    QByteArray m_clientIn;   // client bytes not yet processed (outside the tunnel)
+    QByteArray m_upstreamIn; // upstream bytes not yet processed (outside the tunnel)
+    QByteArray m_upstreamHead; // serialized head waiting for the connect
+
+    qsizetype m_upstreamIndex = -1;
+    int m_attempts = 0;
+    QStringList m_attemptErrors;
+    QString m_upstreamName;
+
+    bool m_upgradeRequested = false;
+    bool m_keepAlive = false;
+    bool m_responseStarted = false; // something of a response went to the client
+    bool m_decodeChunked = false;
+    bool m_clientEof = false;
+    bool m_upstreamEof = false;
+    bool m_draining = false;
+    bool m_expectContinue = false;
+    int m_requestsServed = 0;
+    CloseCause m_firstClose = CloseCause::None;
+
+    QElapsedTimer m_exchangeTimer;
+    qint64 m_stateSinceMs = 0;
+    qint64 m_lastClientActivityMs = 0;
+    qint64 m_lastUpstreamActivityMs = 0;
+    qint64 m_clientWrittenMark = 0;
+    qint64 m_clientWriteProgressMs = 0;
+    qint64 m_upstreamWrittenMark = 0;
+    qint64 m_upstreamWriteProgressMs = 0;
+};

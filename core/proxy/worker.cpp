@@ -1,0 +1,141 @@
+#include "worker.h"
+
+#include "ops/logging.h"
+#include "session.h"
+
+#include <QTimer>
+
+#include <unistd.h>
+
+// Connection ids are process-wide, so logs and the inspector can name them simply.
+std::atomic<quint64> Worker::s_nextId{1};
+
+Worker::Worker(int index, QObject *parent)
+    : QObject(parent)
+    , m_index(index)
+    , m_readBuffer(new char[kReadBufferSize])
+{
+    m_clock.start();
+}
+
+Worker::~Worker()
+{
+    // Runs in the worker thread's finish or after it stopped: close what is left.
+    for (auto &entry : m_sessions)
+        entry.second->forceClose(CloseCause::Drain);
+    m_sessions.clear();
+}
+
+void Worker::adoptConnection(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort)
+{
+    const bool queued = QMetaObject::invokeMethod(
+        this,
+        [this, descriptor, config = std::move(config), serverIndex, listenPort]() mutable {
+            handleAdopt(descriptor, std::move(config), serverIndex, listenPort);
+        },
+        Qt::QueuedConnection);
+    if (!queued)
+        ::close(int(descriptor));
+}
+
+void Worker::handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort)
+{
+    if (!m_tick) {
+        // Created lazily so it lives in this thread.
+        m_tick = new QTimer(this);
+        m_tick->setInterval(250);
+        connect(m_tick, &QTimer::timeout, this, &Worker::handleTick);
+        m_tick->start();
+    }
+    if (m_draining) {
+        ::close(int(descriptor));
+        return;
+    }
+    const quint64 id = s_nextId.fetch_add(1, std::memory_order_relaxed);
+    auto session = std::make_unique<Session>(this, id, descriptor, std::move(config), serverIndex, listenPort);
+    Session *raw = session.get();
+    m_sessions.emplace(raw, std::move(session));
+    m_sessionCount.store(int(m_sessions.size()), std::memory_order_relaxed);
+    raw->start();
+}
+
+void Worker::sessionFinished(Session *session)
+{
+    m_finished.push_back(session);
+    if (!m_reapScheduled) {
+        // Deleted later: the session may be deep inside its own callback.
+        m_reapScheduled = true;
+        QMetaObject::invokeMethod(this, &Worker::reapFinished, Qt::QueuedConnection);
+    }
+}
+
+void Worker::reapFinished()
+{
+    m_reapScheduled = false;
+    std::vector<Session *> finished;
+    finished.swap(m_finished);
+    for (Session *s : finished)
+        m_sessions.erase(s);
+    m_sessionCount.store(int(m_sessions.size()), std::memory_order_relaxed);
+    if (m_draining)
+        checkDrained();
+}
+
+void Worker::handleTick()
+{
+    const qint64 now = nowMs();
+    // Collect first: a timeout can finish a session while we iterate.
+    std::vector<Session *> live;
+    live.reserve(m_sessions.size());
+    for (auto &entry : m_sessions) {
+        if (!entry.first->isFinished())
+            live.push_back(entry.first);
+    }
+    for (Session *s : live) {
+        if (!s->isFinished())
+            s->checkTimeouts(now);
+    }
+}
+
+void Worker::beginDrain()
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_draining = true;
+            std::vector<Session *> live;
+            for (auto &entry : m_sessions)
+                live.push_back(entry.first);
+            for (Session *s : live)
+                s->beginDrain();
+            checkDrained();
+        },
+        Qt::QueuedConnection);
+}
+
+void Worker::closeAll()
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            std::vector<Session *> live;
+            for (auto &entry : m_sessions)
+                live.push_back(entry.first);
+            for (Session *s : live)
+                s->forceClose(CloseCause::Drain);
+        },
+        Qt::QueuedConnection);
+}
+
+void Worker::checkDrained()
+{
+    bool allDone = true;
+    for (auto &entry : m_sessions) {
+        if (!entry.first->isFinished()) {
+            allDone = false;
+            break;
+        }
+    }
+    if (allDone)
+        emit drained(m_index);
+}

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "config/proxyconfig.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+class QTimer;
+class Session;
+
+// A worker thread's event-loop object: owns its sessions and their sockets.
+// The listener (main thread) hands it accepted descriptors through a queued
+// call; nothing else ever touches its sessions from another thread.
+class Worker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Worker)
+
+public:
+    explicit Worker(int index, QObject *parent = nullptr);
+    ~Worker() override;
+
+    int index() const { return m_index; }
+    qint64 nowMs() const { return m_clock.elapsed(); }
+    char *readBuffer() { return m_readBuffer.get(); }
+    qsizetype readBufferSize() const { return kReadBufferSize; }
+    // Live sessions; readable from any thread.
+    int sessionCount() const { return m_sessionCount.load(std::memory_order_relaxed); }
+
+    // Thread-safe entry points (they queue into the worker's thread).
+    void adoptConnection(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort);
+    void beginDrain();
+    void closeAll();
+
+    // Called by a session from this thread when it has closed.
+    void sessionFinished(Session *session);
+
+signals:
+    void drained(int workerIndex);
+
+private:
+    static constexpr qsizetype kReadBufferSize = 64 * 1024;
+
+    void handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort);
+    void handleTick();
+    void reapFinished();
+    void checkDrained();
+
+    const int m_index;
+    QElapsedTimer m_clock;
+    std::unique_ptr<char[]> m_readBuffer;
+    std::unordered_map<Session *, std::unique_ptr<Session>> m_sessions;
+    std::vector<Session *> m_finished;
+    std::atomic<int> m_sessionCount{0};
+    QTimer *m_tick = nullptr;
+    static std::atomic<quint64> s_nextId;
+    bool m_draining = false;
+    bool m_reapScheduled = false;
+};
