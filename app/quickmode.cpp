@@ -34,7 +34,8 @@ bool parseListenAddress(const QString &text, ListenAddress *out, QString *error)
         addr = QHostAddress(QHostAddress::AnyIPv4);
     else if (host == QLatin1String("localhost"))
         addr = QHostAddress(QHostAddress::LocalHost);
-    else if (!addr.setAddress(host)) {
+    else if (!addr.setAddress(host)
+             || (addr.protocol() == QAbstractSocket::IPv4Protocol && host.count(QLatin1Char('.')) != 3)) {
         *error = QStringLiteral("invalid listen address \"%1\" (use an IP address, not a host name)").arg(text);
         return false;
     }
@@ -107,7 +108,10 @@ std::shared_ptr<ProxyConfig> buildQuickConfig(const QuickModeOptions &options, Q
             return nullptr;
         }
         const int port = url.port(80);
-        const QByteArray thisPath = url.path(QUrl::FullyEncoded).toUtf8();
+        QByteArray thisPath = url.path(QUrl::FullyEncoded).toUtf8();
+        if (thisPath == "/")
+            thisPath.clear(); // location / replaced by "/" is the identity
+
         if (!servers.isEmpty() && thisPath != path) {
             *error = QStringLiteral("all --upstream URLs of one group must have the same path (\"%1\" vs \"%2\")")
                          .arg(QString::fromUtf8(path), QString::fromUtf8(thisPath));

@@ -1,72 +1,230 @@
 #pragma once
 
+#include "config/confdiagnostic.h"
 #include "http/headerrewrite.h"
 #include "upstream/upstreamgroup.h"
 
 #include <QByteArray>
 #include <QHostAddress>
 #include <QList>
+#include <QRegularExpression>
 
 #include <memory>
+#include <vector>
 
-// The compiled, read-only configuration snapshot. Sessions hold a
-// shared_ptr to the snapshot they started with; a reload swaps the pointer
-// for new connections only.
+// The compiled, read-only configuration snapshot (see ConfigCompiler).
+// Sessions hold a shared_ptr to the snapshot they started with; a reload
+// swaps the pointer for new connections only. Every value keeps the place
+// in the configuration it came from, for the config doctor and the GUI.
 
 struct ListenAddress
 {
     QHostAddress address;
     quint16 port = 0;
+    bool defaultServer = false; // `default_server` (or the legacy `default`)
+    bool ssl = false;           // stored; the TLS issue implements it
+    ConfLocation at;
 
+    // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80"
     QString toString() const;
+    bool sameSocket(const ListenAddress &other) const { return port == other.port && address == other.address; }
+};
+
+// One `server_name` entry, in nginx's kinds (ngx_http_server_names).
+struct ServerName
+{
+    enum class Kind : quint8 { Exact, LeadingWildcard, TrailingWildcard, Regex };
+    Kind kind = Kind::Exact;
+    QByteArray text;          // lower-cased; for wildcards without the "*" ("*.a.com" -> ".a.com", "a.*" -> "a.")
+    QRegularExpression regex; // for Kind::Regex
+    ConfLocation at;
+};
+
+// `return code [text]` / `return code URL` / `return URL`.
+struct ReturnAction
+{
+    int code = 0; // 0: no return configured
+    ValueTemplate text; // body text, or the Location URL for 301/302/303/307/308
+    ConfLocation at;
+
+    bool isSet() const { return code != 0; }
+    bool isRedirect() const { return code == 301 || code == 302 || code == 303 || code == 307 || code == 308; }
 };
 
 struct ProxyPass
 {
     QByteArray scheme = "http";          // http (ws) for now
     std::shared_ptr<UpstreamGroup> group;
-    QByteArray proxyHost;               // $proxy_host: host[:port] as written
+    QByteArray proxyHost;               // $proxy_host: the upstream name, or host[:port] as written
     bool hasUri = false;                // proxy_pass with a URI part
     QByteArray uri;                     // that URI part ("/", "/api/")
+    ConfLocation at;                    // invalid when the location has no proxy_pass
+
+    bool isSet() const { return group != nullptr; }
 };
+
+// A proxy_set_header as written, with its origin (for the doctor and the GUI).
+struct HeaderOrigin
+{
+    QByteArray name;
+    QByteArray value; // the template source
+    ConfLocation at;
+};
+
+// A directive that wsscope keeps but does not act on yet (access_log,
+// error_log, ssl_*): the words as written.
+struct StoredDirective
+{
+    QByteArray name;
+    QList<QByteArray> args;
+    ConfLocation at;
+};
+
+// proxy_next_upstream conditions (ngx_http_upstream_next_t). nginx's default
+// is "error timeout".
+namespace NextUpstream {
+enum : quint32 {
+    Error = 0x1,
+    Timeout = 0x2,
+    InvalidHeader = 0x4,
+    Http500 = 0x8,
+    Http502 = 0x10,
+    Http503 = 0x20,
+    Http504 = 0x40,
+    Http403 = 0x80,
+    Http404 = 0x100,
+    Http429 = 0x200,
+    NonIdempotent = 0x400,
+    Off = 0x8000'0000,
+};
+}
 
 struct LocationConfig
 {
-    QByteArray prefix = "/";
+    // How the location's pattern matches, in nginx's terms.
+    enum class Match : quint8 {
+        Prefix,          // location /path
+        PreferPrefix,    // location ^~ /path (no regex check when it is the longest prefix)
+        Exact,           // location = /path
+        Regex,           // location ~ re
+        RegexCaseless,   // location ~* re
+        Named,           // location @name (only an internal redirect reaches it)
+    };
+
+    QByteArray prefix = "/"; // the pattern as written (prefix, exact path, regex or @name)
+    Match match = Match::Prefix;
+    QRegularExpression regex;
+    ConfLocation at; // of the `location` directive (invalid for an implicit one)
+
     ProxyPass proxyPass;
+    // The effective header rules sent upstream: the level's proxy_set_header
+    // list (own, or inherited when the level sets none), then nginx's
+    // implicit defaults it did not override (Host $proxy_host, Connection
+    // close, and the emptied TE, Keep-Alive, Expect, Upgrade).
     QList<HeaderRule> headers;
+    QList<HeaderOrigin> headerOrigins; // the proxy_set_header part of `headers`, as written
+    int proxyHttpVersionMinor = 0;     // proxy_http_version: nginx's default is 1.0
+    ConfLocation proxyHttpVersionAt;
     qint64 connectTimeoutMs = 60'000;
     qint64 readTimeoutMs = 60'000;
     qint64 sendTimeoutMs = 60'000;
+    ConfLocation readTimeoutAt;
+    // proxy_redirect: default / off / explicit pairs (stored).
+    enum class Redirect : quint8 { Default, Off, Explicit };
+    Redirect redirect = Redirect::Default;
+    QList<QPair<QByteArray, QByteArray>> redirectRules;
+    quint32 nextUpstream = NextUpstream::Error | NextUpstream::Timeout;
+    int nextUpstreamTries = 0;          // 0: unlimited
+    qint64 nextUpstreamTimeoutMs = 0;   // 0: unlimited
+    ReturnAction returnAction;
+    QByteArray root = "html";           // nginx's default root (stored; static files come later)
+    QByteArray alias;
+    QList<QByteArray> index{"index.html"};
+    QList<StoredDirective> logs;        // access_log / error_log in effect here
+
+    std::vector<LocationConfig> nested; // locations inside this one
+
+    bool isRegex() const { return match == Match::Regex || match == Match::RegexCaseless; }
 };
 
 struct ServerConfig
 {
     QList<ListenAddress> listens;
-    QByteArray serverName;
+    QByteArray serverName;        // the first name ($server_name)
+    QList<ServerName> names;
     QList<LocationConfig> locations;
+    ReturnAction returnAction;    // a `return` at server level runs before location matching
+    QList<StoredDirective> ssl;   // ssl_* directives (stored; the TLS issue implements them)
+    QList<StoredDirective> logs;
+    ConfLocation at;              // of the `server` directive (invalid for an implicit one)
 
-    // Longest matching prefix (the configuration issue brings nginx's full order).
+    // nginx's location lookup (ngx_http_core_find_location): an exact `=`
+    // match wins; otherwise the longest prefix, searched again inside it for
+    // nested locations; unless that prefix is `^~`, the regex locations are
+    // then tried in order (those nested in the chosen prefix first) and the
+    // first match wins. `path` is the normalized URI ($uri). nullptr when
+    // nothing matches.
     const LocationConfig *matchLocation(QByteArrayView path) const;
+};
+
+// The servers sharing one listening socket address:port. Several server
+// blocks may listen on the same address; the Host header picks one.
+struct ListenGroup
+{
+    ListenAddress address;  // what is bound (defaultServer unused here)
+    QList<int> servers;     // indexes into ProxyConfig::servers, in file order
+    int defaultServer = -1; // the `default_server` one, else the first
+
+    // nginx's order: exact name, longest leading wildcard ("*.x"), longest
+    // trailing wildcard ("x.*"), the first matching regex in file order,
+    // else the default server. `host` is lower-cased, without port.
+    int selectServer(const QList<ServerConfig> &all, QByteArrayView host) const;
 };
 
 struct ProxyConfig
 {
-    int workerThreads = 0; // 0 = one per core
+    int workerThreads = 0;        // worker_processes: 0 = one per core ("auto")
+    int workerConnections = 0;    // events { worker_connections }: client connections per worker, 0 = no cap
     QList<ServerConfig> servers;
+    QList<ListenGroup> listenGroups;
+    QList<std::shared_ptr<UpstreamGroup>> upstreams; // the `upstream` blocks
     qint64 clientHeaderTimeoutMs = 60'000;
     qint64 keepaliveTimeoutMs = 75'000;
-    qint64 drainTimeoutMs = 10'000;
+    qint64 drainTimeoutMs = 10'000; // worker_shutdown_timeout
     qint64 maxBufferedPerDirection = 1024 * 1024;
+    QString sourceFile;             // the file it was compiled from (empty for generated text)
+    QList<StoredDirective> logs;    // main/http level error_log / access_log
+
+    // Where a listener that accepted on `group` should route a request
+    // for `host` (see ListenGroup::selectServer). Falls back to the first
+    // server for an out-of-range group.
+    const ServerConfig *selectServer(int group, QByteArrayView host) const;
+    const ServerConfig *defaultServer(int group) const;
 };
 
 using ConfigSnapshot = std::shared_ptr<const ProxyConfig>;
 
-// The upstream request-target for a client target under proxy_pass rules:
-// without a URI part the target is passed unchanged; with one, the matched
-// location prefix is replaced by it (nginx).
+// nginx's URI normalization for location matching ($uri): percent-decoding,
+// merging of "//", and resolution of "." and ".." segments. False for a
+// path nginx answers with 400 (bad escape, ".." above the root, NUL).
+// `quoted` is set when the raw path held a "%" escape.
+bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr);
+
+// The lower-cased host of a request for server selection: the Host header
+// without port and trailing dot (empty when absent).
+QByteArray requestHostForRouting(const HttpRequestHead &request);
+
+// The upstream request-target for a client target under proxy_pass rules
+// (ngx_http_proxy_create_request): without a URI part the target is passed
+// unchanged; with one, the location's name is cut off the normalized URI
+// and the URI part put in its place (the rest re-escaped when the client
+// had used escapes), then "?" and the arguments.
 QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &clientTarget);
 
-// The headers quick mode sets (the seeds' nginx configuration, with Host
-// kept as the client sent it).
+// The whole HTTP response for a `return` action (status line, headers and
+// body; Connection: close).
+QByteArray returnResponse(const ReturnAction &action, const RequestContext &context);
+
+// The headers the built-in defaults describe (kept for callers that build
+// a location by hand; the compiler produces them from configuration text).
 QList<HeaderRule> defaultProxyHeaders();

@@ -1,12 +1,14 @@
 #include "bodyframer.h"
 
+#include <limits>
+
 void HttpBodyFramer::reset(Mode mode, qint64 length)
 {
     m_mode = mode;
     m_remaining = mode == Mode::Length ? length : 0;
     m_bodyBytes = 0;
     m_chunk = ChunkState::Size;
-    m_sizeDigits = 0;
+    m_hasSizeDigit = false;
     m_trailerLineEmpty = true;
     m_error = false;
     m_done = mode == Mode::None || (mode == Mode::Length && length == 0);
@@ -48,16 +50,19 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
             else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
                 digit = (c | 0x20) - 'a' + 10;
             if (digit >= 0) {
-                if (++m_sizeDigits > 15) { // more than 2^60: refuse rather than overflow
+                // Bound the value, not the digit count: leading zeros are valid
+                // (RFC 9112 7.1 chunk-size = 1*HEXDIG; nginx checks the same way).
+                if (m_remaining > std::numeric_limits<qint64>::max() / 16) {
                     m_error = true;
                     return i;
                 }
+                m_hasSizeDigit = true;
                 m_remaining = m_remaining * 16 + digit;
-            } else if (m_sizeDigits > 0 && (c == ';' || c == ' ' || c == '\t')) {
+            } else if (m_hasSizeDigit && (c == ';' || c == ' ' || c == '\t')) {
                 m_chunk = ChunkState::SizeExt;
-            } else if (m_sizeDigits > 0 && c == '\r') {
+            } else if (m_hasSizeDigit && c == '\r') {
                 m_chunk = ChunkState::SizeLF;
-            } else if (m_sizeDigits > 0 && c == '\n') {
+            } else if (m_hasSizeDigit && c == '\n') {
                 m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
                 m_trailerLineEmpty = true;
             } else {
@@ -71,6 +76,9 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
             if (c == '\n') {
                 m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
                 m_trailerLineEmpty = true;
+            } else if (c == '\r') {
+                // RFC 9112 2.2: a bare CR is invalid; it must end the line (as nginx).
+                m_chunk = ChunkState::SizeLF;
             }
             ++i;
             break;
@@ -99,7 +107,7 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
                 m_chunk = ChunkState::DataLF;
             } else if (c == '\n') {
                 m_chunk = ChunkState::Size;
-                m_sizeDigits = 0;
+                m_hasSizeDigit = false;
             } else {
                 m_error = true;
                 return i;
@@ -112,7 +120,7 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
                 return i;
             }
             m_chunk = ChunkState::Size;
-            m_sizeDigits = 0;
+            m_hasSizeDigit = false;
             ++i;
             break;
         case ChunkState::Trailer:

@@ -33,7 +33,7 @@ private:
     qint64 m_remaining = 0;
     qint64 m_bodyBytes = 0;
     ChunkState m_chunk = ChunkState::Size;
-    int m_sizeDigits = 0;
+    bool m_hasSizeDigit = false; // chunk-size needs at least one HEXDIG
     bool m_trailerLineEmpty = true;
     bool m_done = true;
     bool m_error = false;

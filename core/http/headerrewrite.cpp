@@ -21,8 +21,16 @@ void stripHopByHop(HttpHeaders &headers)
                 listed.append(token.toByteArray());
         }
     }
-    for (const QByteArray &name : listed)
+    for (const QByteArray &name : listed) {
+        // "Connection: Content-Length" must not drop the framing the proxy
+        // still forwards the body with: the peer would read that body as a
+        // new message (request smuggling). Host is required in the HTTP/1.1
+        // request sent upstream (RFC 9112 3.2). RFC 9110 7.6.1 forbids
+        // senders to list such end-to-end fields anyway.
+        if (headerNameEquals(name, "Content-Length") || headerNameEquals(name, "Host"))
+            continue;
         headers.remove(name);
+    }
     HttpHeaders kept;
     for (const HttpHeader &h : headers) {
         if (!isHopByHopHeader(h.name))

@@ -107,7 +107,10 @@ qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
         }
         const qsizetype lineLimit = m_limits.maxRequestLine;
         if (m_kind == Kind::Request) {
-            const qsizetype firstLine = m_firstLineEnd >= 0 ? m_firstLineEnd : oldSize + take;
+            // nginx (large_client_header_buffers 8k): the request line *with*
+            // its CRLF or LF must fit in the buffer, so 8190 + CRLF is the
+            // longest accepted line, and 8191 + LF.
+            const qsizetype firstLine = m_firstLineEnd >= 0 ? m_firstLineEnd + 1 : oldSize + take;
             if (firstLine > lineLimit) {
                 fail(414, "request line too long");
                 return consumed + take;

@@ -1,5 +1,7 @@
 #include "variables.h"
 
+#include "mapvariable.h"
+
 #include <QUrl>
 
 namespace {
@@ -42,9 +44,27 @@ QByteArrayView pathOf(QByteArrayView target)
     return q < 0 ? target : target.first(q);
 }
 
+// The host[:port] of an absolute-form target ("http://Host:81/p"), else empty.
+QByteArray authorityOf(const QByteArray &target)
+{
+    const qsizetype scheme = target.indexOf("://");
+    if (scheme <= 0 || target.startsWith('/'))
+        return {};
+    const qsizetype start = scheme + 3;
+    qsizetype end = start;
+    while (end < target.size() && target[end] != '/' && target[end] != '?' && target[end] != '#')
+        ++end;
+    QByteArray authority = target.mid(start, end - start);
+    const qsizetype at = authority.lastIndexOf('@');
+    if (at >= 0)
+        authority.remove(0, at + 1);
+    return authority;
+}
+
 QByteArray sanitized(QByteArray value)
 {
-    // A value that would end the header line is cut there (never injected).
+    // A CR, LF or NUL that would end the header line becomes a space, so a
+    // value can never inject a header line.
     if (value.contains('\r') || value.contains('\n') || value.contains('\0')) {
         value.replace('\r', ' ');
         value.replace('\n', ' ');
@@ -67,6 +87,11 @@ std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayV
 }
 
 std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString *error)
+{
+    return compile(text, error, MapLookup());
+}
+
+std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString *error, const MapLookup &maps)
 {
     ValueTemplate t;
     t.m_source = text.toByteArray();
@@ -101,7 +126,8 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
                 *error = QStringLiteral("invalid variable name in \"%1\"").arg(QString::fromUtf8(text));
             return std::nullopt;
         }
-        const std::optional<Variable> v = lookupVariable(name);
+        std::shared_ptr<const MapVariable> map = maps ? maps(name) : nullptr;
+        const std::optional<Variable> v = map ? std::optional<Variable>(Variable::Map) : lookupVariable(name);
         if (!v) {
             if (error)
                 *error = QStringLiteral("unknown \"%1\" variable").arg(QString::fromUtf8(name));
@@ -117,7 +143,7 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
             headerName = name.sliced(5).toByteArray();
             headerName.replace('_', '-');
         }
-        t.m_segments.append(Segment{headerName, v});
+        t.m_segments.append(Segment{headerName, v, std::move(map)});
         i = next;
     }
     if (!literalText.isEmpty())
@@ -134,6 +160,15 @@ ValueTemplate ValueTemplate::literal(QByteArray text)
     return t;
 }
 
+bool ValueTemplate::usesVariable(Variable variable) const
+{
+    for (const Segment &s : m_segments) {
+        if (s.variable == variable)
+            return true;
+    }
+    return false;
+}
+
 bool ValueTemplate::isConstant() const
 {
     for (const Segment &s : m_segments) {
@@ -145,11 +180,14 @@ bool ValueTemplate::isConstant() const
 
 QByteArray ValueTemplate::expand(const RequestContext &context) const
 {
+    // A literal can hold CR/LF too (ValueTemplate::literal, "\r\n" escapes in
+    // a quoted config string): it is sanitized like any other expansion.
     if (m_segments.size() == 1 && !m_segments.front().variable)
-        return m_segments.front().text;
+        return sanitized(m_segments.front().text);
     QByteArray out;
     for (const Segment &s : m_segments)
-        out += s.variable ? evaluateVariable(*s.variable, s.text, context) : s.text;
+        out += s.map ? s.map->evaluate(context)
+                     : s.variable ? evaluateVariable(*s.variable, s.text, context) : s.text;
     return sanitized(std::move(out));
 }
 
@@ -159,14 +197,36 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     using V = ValueTemplate::Variable;
     const HttpRequestHead *req = context.request;
     switch (variable) {
-    case V::HttpHeader:
-        // nginx joins repeated X-Forwarded-For and Cookie; others: first value.
-        return req ? req->headers.combinedValue(headerName) : QByteArray();
+    case V::HttpHeader: {
+        // nginx 1.22: $http_x_forwarded_for joins repeated fields with ", ",
+        // $http_cookie with "; " (RFC 6265 5.4); any other $http_NAME is the
+        // first field's value.
+        if (!req)
+            return {};
+        if (headerNameEquals(headerName, "Cookie")) {
+            QByteArray out;
+            for (const HttpHeader &h : req->headers) {
+                if (!headerNameEquals(h.name, "Cookie"))
+                    continue;
+                if (!out.isEmpty())
+                    out += "; ";
+                out += h.value;
+            }
+            return out;
+        }
+        if (headerNameEquals(headerName, "X-Forwarded-For"))
+            return req->headers.combinedValue(headerName);
+        return req->headers.value(headerName);
+    }
     case V::HttpHost:
         return req ? req->headers.value("Host") : QByteArray();
     case V::Host: {
         // nginx: Host without port, lower-cased; else the server name.
         QByteArray host = req ? req->headers.value("Host") : QByteArray();
+        // RFC 9112 3.2.2: with an absolute-form target, its authority
+        // replaces Host (nginx takes $host from the request line first).
+        if (const QByteArray fromTarget = req ? authorityOf(req->target) : QByteArray(); !fromTarget.isEmpty())
+            host = fromTarget;
         if (host.isEmpty())
             return context.serverName;
         if (host.startsWith('[')) {
@@ -218,6 +278,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::ConnectionUpgrade:
         // map $http_upgrade $connection_upgrade { default upgrade; '' close; }
         return req && !req->headers.value("Upgrade").isEmpty() ? QByteArray("upgrade") : QByteArray("close");
+    case V::Map:
+        return {}; // evaluated through its MapVariable (ValueTemplate::expand)
     }
     return {};
 }

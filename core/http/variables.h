@@ -6,7 +6,11 @@
 #include <QHostAddress>
 #include <QList>
 
+#include <functional>
+#include <memory>
 #include <optional>
+
+class MapVariable;
 
 // What nginx-style variables are evaluated against: one client request on
 // one connection, plus where the proxy is sending it.
@@ -44,16 +48,22 @@ public:
         ServerPort,
         ServerProtocol,
         ConnectionUpgrade, // built-in equivalent of the seeds' map
+        Map,               // a `map` block's variable (config compiler)
     };
+    // Resolves a name to a `map` variable (nullptr: not a map); consulted
+    // before the built-in names, so a map may define $connection_upgrade.
+    using MapLookup = std::function<std::shared_ptr<const MapVariable>(QByteArrayView name)>;
 
     ValueTemplate() = default;
     // nullopt with *error set for an unknown variable or bad syntax.
     static std::optional<ValueTemplate> compile(QByteArrayView text, QString *error);
+    static std::optional<ValueTemplate> compile(QByteArrayView text, QString *error, const MapLookup &maps);
     static ValueTemplate literal(QByteArray text);
 
     // Never contains CR, LF or NUL: a variable cannot inject a header line.
     QByteArray expand(const RequestContext &context) const;
     bool isConstant() const;
+    bool usesVariable(Variable variable) const;
     const QByteArray &source() const { return m_source; }
 
     static std::optional<Variable> lookupVariable(QByteArrayView name);
@@ -63,6 +73,7 @@ private:
     {
         QByteArray text; // literal text, or the header name for HttpHeader
         std::optional<Variable> variable;
+        std::shared_ptr<const MapVariable> map; // for Variable::Map
     };
     QList<Segment> m_segments;
     QByteArray m_source;

@@ -1,5 +1,6 @@
 #include "proxyserver.h"
 
+#include "net/epolleventdispatcher.h"
 #include "ops/logging.h"
 #include "worker.h"
 
@@ -69,6 +70,9 @@ bool ProxyServer::start(ConfigSnapshot config, QString *error)
     for (int i = 0; i < n; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("wsscope-worker-%1").arg(i));
+        // epoll: per-pass cost independent of idle connections (Qt's default
+        // dispatcher re-polls every socket on each pass).
+        thread->setEventDispatcher(new EpollEventDispatcher);
         auto *worker = new Worker(i);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
