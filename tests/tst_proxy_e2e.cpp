@@ -40,6 +40,7 @@ private slots:
     void malformedRequests_data();
     void malformedRequests();
     void handshakeSentOneByteAtATime();
+    void http10UpgradeIsTunnelledAsNginxDoes();
     void sigtermDrainsOpenTunnelsThenExitsZero();
     void usageErrorsExitWithCode2_data();
     void usageErrorsExitWithCode2();
@@ -478,6 +479,32 @@ void tst_ProxyE2E::handshakeSentOneByteAtATime()
     s.flush();
     QTest::qWait(50);
     s.write(frame.mid(3));
+    QByteArray echo;
+    QDeadlineTimer deadline(5000);
+    while (echo.size() < 4 && !deadline.hasExpired()) {
+        s.waitForReadyRead(100);
+        echo += s.readAll();
+    }
+    QCOMPARE(echo, QByteArray("\x81\x02hi", 4));
+}
+
+void tst_ProxyE2E::http10UpgradeIsTunnelledAsNginxDoes()
+{
+    // nginx 1.22 forwards an HTTP/1.0 request's Upgrade (as HTTP/1.1) and
+    // tunnels on 101; checked against nginx by hand, kept here for wsscope.
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("ws_echo_server.py")));
+    PeerProcess proxy;
+    QVERIFY(proxy.startWsscope({upstream.url()}));
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, proxy.port());
+    QVERIFY(s.waitForConnected(5000));
+    s.write("GET /old HTTP/1.0\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    const HttpResult r = readHttpResponse(s, 10000);
+    QCOMPARE(r.status, 101);
+    QCOMPARE(r.header("Sec-WebSocket-Accept"), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    s.write(QByteArray::fromHex("818237fa213d5f93")); // masked "hi"
     QByteArray echo;
     QDeadlineTimer deadline(5000);
     while (echo.size() < 4 && !deadline.hasExpired()) {

@@ -17,7 +17,8 @@ struct HeaderRule
 // Trailer, Transfer-Encoding, Upgrade.
 bool isHopByHopHeader(QByteArrayView name);
 
-// Removes the hop-by-hop fields and every field the Connection header names.
+// Removes the hop-by-hop fields and every field the Connection header names
+// (except Content-Length and Host, which the forwarded message still needs).
 void stripHopByHop(HttpHeaders &headers);
 
 // The head sent upstream: the rules' headers first (as nginx does), then the
