@@ -33,6 +33,7 @@ private slots:
     void upstreamDownGives502();
     void failedServerIsSkippedForTheNext();
     void silentUpstreamGives504AfterReadTimeout();
+    void unreachableUpstreamGives504AfterConnectTimeout();
     void idleTunnelClosedAfterReadTimeout();
     void deadUpstreamClosesTunnelPromptly();
     void plainHttpGetAndChunkedPostKeepAlive();
@@ -42,6 +43,7 @@ private slots:
     void handshakeSentOneByteAtATime();
     void http10UpgradeIsTunnelledAsNginxDoes();
     void sigtermDrainsOpenTunnelsThenExitsZero();
+    void noGuiNeverTouchesTheDisplay();
     void usageErrorsExitWithCode2_data();
     void usageErrorsExitWithCode2();
 
@@ -286,6 +288,20 @@ void tst_ProxyE2E::silentUpstreamGives504AfterReadTimeout()
     QCOMPARE(r.status, 504);
     QVERIFY2(r.body.contains("timed out"), r.body);
     QVERIFY2(t.elapsed() >= 900, QByteArray::number(t.elapsed()));
+}
+
+void tst_ProxyE2E::unreachableUpstreamGives504AfterConnectTimeout()
+{
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("raw_upstream.py"), {QStringLiteral("--mode"), QStringLiteral("blackhole")}));
+    PeerProcess proxy;
+    QVERIFY(proxy.startWsscope({upstream.url()}, {QStringLiteral("--connect-timeout"), QStringLiteral("1s")}));
+    QElapsedTimer t;
+    t.start();
+    const HttpResult r = httpExchange(proxy.port(), "GET /ws HTTP/1.1\r\nHost: t\r\n\r\n", 15000);
+    QCOMPARE(r.status, 504);
+    QVERIFY2(r.body.contains("timed out while connecting"), r.body);
+    QVERIFY2(t.elapsed() >= 900 && t.elapsed() < 8000, QByteArray::number(t.elapsed()));
 }
 
 void tst_ProxyE2E::idleTunnelClosedAfterReadTimeout()
@@ -543,6 +559,24 @@ void tst_ProxyE2E::sigtermDrainsOpenTunnelsThenExitsZero()
     client.close();
     QCOMPARE(proxy.terminate(15000), 0); // a second SIGTERM would also exit 0; it finishes first
     QVERIFY2(t.elapsed() < 10000, QByteArray::number(t.elapsed()));
+}
+
+void tst_ProxyE2E::noGuiNeverTouchesTheDisplay()
+{
+    // A DISPLAY that does not exist: a QApplication would abort; --no-gui
+    // must not even try to connect.
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("http_upstream.py")));
+    PeerProcess proxy;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("DISPLAY"), QStringLiteral(":97"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    proxy.setEnvironment(env);
+    QVERIFY(proxy.startWsscope({upstream.url(QStringLiteral("http"))}));
+    QCOMPARE(httpExchange(proxy.port(), "GET / HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
+    QCOMPARE(proxy.terminate(), 0);
+    QVERIFY2(!proxy.output().contains("display"), proxy.output());
 }
 
 void tst_ProxyE2E::usageErrorsExitWithCode2_data()

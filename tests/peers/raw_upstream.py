@@ -4,6 +4,8 @@
                     FIN, then send "received <n> <sha256>\n" and close.
   --mode silent:    accept and never answer (for read timeouts / 504).
   --mode die:       answer 101, then close the connection after 200 ms.
+  --mode blackhole: never accept, with the accept queue kept full, so new
+                    connects hang in SYN-SENT (for connect timeouts / 504).
 Prints "listening on HOST:PORT" once bound."""
 import argparse
 import hashlib
@@ -57,8 +59,24 @@ def main():
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    if args.mode == "blackhole":
+        srv.listen(0)
+        filler = []
+        for _ in range(4):  # fill the accept queue; further SYNs are dropped
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            filler.append(c)
+        time.sleep(0.2)
+        print(f"listening on 127.0.0.1:{port}", flush=True)
+        time.sleep(120)
+        return
     srv.listen(64)
-    print(f"listening on 127.0.0.1:{srv.getsockname()[1]}", flush=True)
+    print(f"listening on 127.0.0.1:{port}", flush=True)
     while True:
         conn, _ = srv.accept()
         threading.Thread(target=serve, args=(conn, args.mode), daemon=True).start()

@@ -45,6 +45,7 @@ public:
     bool waitForOutput(const QByteArray &needle, int timeoutMs = 10000);
     // SIGTERM, then wait; returns the exit code, or -1 if it had to be killed.
     int terminate(int timeoutMs = 15000);
+    void setEnvironment(const QProcessEnvironment &env) { m_process.setProcessEnvironment(env); }
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     qint64 pid() const { return m_process.processId(); }
 
