@@ -3,6 +3,8 @@
 // QCoreApplication for --no-gui (no display, no X libraries touched), a
 // QApplication otherwise.
 
+#include "config/configcompiler.h"
+#include "config/configdoctor.h"
 #include "demo.h"
 #include "mainwindow.h"
 #include "ops/logging.h"
@@ -13,6 +15,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 
 #include <csignal>
 #include <cstdio>
@@ -37,6 +40,35 @@ bool hasDisplay()
         || qEnvironmentVariableIsSet("QT_QPA_PLATFORM");
 }
 
+// Compiler-style lines on stderr: "file:line:col: error: message".
+void printDiagnostics(const QList<ConfDiagnostic> &diagnostics)
+{
+    for (const ConfDiagnostic &d : diagnostics)
+        std::fprintf(stderr, "%s\n", qPrintable(d.toString()));
+}
+
+QList<ConfDiagnostic> doctorDiagnostics(const ProxyConfig &config)
+{
+    QList<ConfDiagnostic> out;
+    for (const DoctorFinding &f : ConfigDoctor::check(config))
+        out += f.toDiagnostics();
+    return out;
+}
+
+// Where the configuration comes from: a file (-c), the quick-mode flags, or
+// the built-in default; all three go through the same compiler.
+struct ConfigSource
+{
+    QString path;    // -c FILE: reloadable
+    QByteArray text; // generated or built in
+    QString name;    // for messages
+
+    ConfigCompileResult compile() const
+    {
+        return path.isEmpty() ? ConfigCompiler::compileText(text, name) : ConfigCompiler::compileFile(path);
+    }
+};
+
 [[noreturn]] void usageError(const QString &message)
 {
     std::fprintf(stderr, "wsscope: %s\n", qPrintable(message));
@@ -48,7 +80,8 @@ bool hasDisplay()
 
 int main(int argc, char *argv[])
 {
-    const bool infoOnly = hasArg(argc, argv, "--help") || hasArg(argc, argv, "-h") || hasArg(argc, argv, "--version");
+    const bool infoOnly = hasArg(argc, argv, "--help") || hasArg(argc, argv, "-h") || hasArg(argc, argv, "--version")
+        || hasArg(argc, argv, "-t") || hasArg(argc, argv, "--test-config");
     bool gui = !hasArg(argc, argv, "--no-gui") && !infoOnly;
     if (gui && !hasDisplay()) {
         std::fprintf(stderr, "wsscope: no display found; running headless (pass --no-gui to silence this)\n");
@@ -63,6 +96,8 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Upgrade-aware WebSocket reverse proxy with a live traffic inspector.\n\n"
+        "Config file: wsscope --no-gui -c wsscope.conf   (nginx syntax; SIGHUP reloads it)\n"
+        "Check it:    wsscope -t -c wsscope.conf\n"
         "Quick mode:  wsscope --no-gui --listen 127.0.0.1:8080 --upstream ws://127.0.0.1:9000\n"
         "Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)"));
     parser.addHelpOption();
@@ -89,10 +124,17 @@ int main(int argc, char *argv[])
                                           QStringLiteral("TIME"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("Start two echo upstreams and a synthetic client (listens on 127.0.0.1:8080 unless --listen)."));
+    const QCommandLineOption configFile(QStringList{QStringLiteral("c"), QStringLiteral("config")},
+                                        QStringLiteral("Use the configuration FILE (nginx syntax). Without it and without "
+                                                       "quick-mode flags, the built-in configuration is used."),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption testConfig(QStringList{QStringLiteral("t"), QStringLiteral("test-config")},
+                                        QStringLiteral("Check the configuration (like nginx -t), print its diagnostics and "
+                                                       "the config doctor's findings, and exit (0 ok, 2 errors)."));
     const QCommandLineOption verbose(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
                                      QStringLiteral("More log output on stderr (-v debug, -vv with Qt's own)."));
-    parser.addOptions({version, noGui, listen, upstream, workers, connectTimeout, readTimeout, sendTimeout, drainTimeout, demo,
-                       verbose});
+    parser.addOptions({version, noGui, configFile, testConfig, listen, upstream, workers, connectTimeout, readTimeout,
+                       sendTimeout, drainTimeout, demo, verbose});
 
     if (!parser.parse(QCoreApplication::arguments()))
         usageError(parser.errorText());
@@ -133,33 +175,86 @@ int main(int argc, char *argv[])
     duration(sendTimeout, &quick.sendTimeoutMs);
     duration(drainTimeout, &quick.drainTimeoutMs);
 
+    const bool quickFlags = parser.isSet(listen) || parser.isSet(upstream) || parser.isSet(demo) || parser.isSet(workers)
+        || parser.isSet(connectTimeout) || parser.isSet(readTimeout) || parser.isSet(sendTimeout)
+        || parser.isSet(drainTimeout);
+    if (parser.isSet(configFile) && quickFlags)
+        usageError(QStringLiteral("-c cannot be combined with quick-mode flags (--listen, --upstream, --demo, "
+                                  "--workers, --*-timeout); set those in the file"));
+
     std::unique_ptr<Demo> demoEnv;
-    if (parser.isSet(demo)) {
-        demoEnv = std::make_unique<Demo>();
+    ConfigSource source;
+    if (parser.isSet(configFile)) {
+        source.path = parser.value(configFile);
+        source.name = source.path;
+    } else if (quickFlags) {
+        if (parser.isSet(demo) && !parser.isSet(testConfig)) {
+            demoEnv = std::make_unique<Demo>();
+            QString error;
+            const QStringList urls = demoEnv->startUpstreams(&error);
+            if (urls.isEmpty()) {
+                std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
+                return ExitRuntimeError;
+            }
+            quick.upstreams += urls;
+        }
+        if (parser.isSet(demo) && quick.listen.isEmpty())
+            quick.listen << QStringLiteral("127.0.0.1:8080");
         QString error;
-        const QStringList urls = demoEnv->startUpstreams(&error);
-        if (urls.isEmpty()) {
-            std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
+        source.text = buildQuickConfigText(quick, &error);
+        if (source.text.isEmpty())
+            usageError(error);
+        source.name = QStringLiteral("<quick mode>");
+    } else {
+        QFile builtIn(QStringLiteral(":/wsscope/wsscope.conf"));
+        if (!builtIn.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "wsscope: the built-in configuration is missing\n");
             return ExitRuntimeError;
         }
-        quick.upstreams += urls;
-        if (quick.listen.isEmpty())
-            quick.listen << QStringLiteral("127.0.0.1:8080");
-    } else if (quick.listen.isEmpty() && quick.upstreams.isEmpty()) {
-        usageError(QStringLiteral("nothing to do: give --listen and --upstream, or --demo"));
+        source.text = builtIn.readAll();
+        source.name = QStringLiteral("<built-in wsscope.conf>");
     }
 
-    QString error;
-    std::shared_ptr<ProxyConfig> config = buildQuickConfig(quick, &error);
-    if (!config)
-        usageError(error);
+    ConfigCompileResult compiled = source.compile();
+    if (parser.isSet(testConfig)) {
+        // nginx -t: diagnostics, then the verdict; exit 0 or 2.
+        printDiagnostics(compiled.diagnostics);
+        if (!compiled.ok()) {
+            std::fprintf(stderr, "wsscope: configuration file %s test failed\n", qPrintable(source.name));
+            return ExitUsage;
+        }
+        printDiagnostics(doctorDiagnostics(*compiled.config));
+        std::fprintf(stderr, "wsscope: the configuration file %s syntax is ok\n", qPrintable(source.name));
+        std::fprintf(stderr, "wsscope: configuration file %s test is successful\n", qPrintable(source.name));
+        return ExitOk;
+    }
+    if (!compiled.ok()) {
+        printDiagnostics(compiled.diagnostics);
+        if (source.path.isEmpty() && source.name == QStringLiteral("<quick mode>")) {
+            for (const ConfDiagnostic &d : std::as_const(compiled.diagnostics)) {
+                if (d.isError())
+                    usageError(d.message);
+            }
+        }
+        std::fprintf(stderr, "wsscope: configuration file %s test failed\n", qPrintable(source.name));
+        return ExitUsage;
+    }
+    if (!quickFlags) {
+        // A file (or the built-in one): its warnings and the doctor's findings.
+        printDiagnostics(compiled.diagnostics);
+        printDiagnostics(doctorDiagnostics(*compiled.config));
+    }
+    std::shared_ptr<ProxyConfig> config = compiled.config;
 
+    QString error;
     ProxyServer server;
     if (!server.start(config, &error)) {
         if (demoEnv && !parser.isSet(listen)) {
             // The demo's default port is taken: any free port will do.
-            config->servers.first().listens = {ListenAddress{QHostAddress(QHostAddress::LocalHost), 0}};
-            if (!server.start(config, &error)) {
+            quick.listen = {QStringLiteral("127.0.0.1:0")};
+            source.text = buildQuickConfigText(quick, &error);
+            config = buildQuickConfig(quick, &error);
+            if (!config || !server.start(config, &error)) {
                 std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
                 return ExitRuntimeError;
             }
@@ -176,9 +271,31 @@ int main(int argc, char *argv[])
     }
 
     SignalWatcher signalWatcher({SIGTERM, SIGINT, SIGHUP});
-    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server, [&server, &quick](int sig) {
+    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server, [&server, &source](int sig) {
         if (sig == SIGHUP) {
-            qCInfo(lcProxy) << "SIGHUP: quick mode has no configuration file to reload";
+            if (source.path.isEmpty()) {
+                qCInfo(lcProxy).noquote() << "SIGHUP:" << source.name << "has no configuration file to reload";
+                return;
+            }
+            // Validate first: on any error the running configuration stays.
+            qCInfo(lcProxy).noquote() << "SIGHUP: reloading" << source.path;
+            const ConfigCompileResult next = source.compile();
+            for (const ConfDiagnostic &d : next.diagnostics) {
+                if (d.isError())
+                    qCWarning(lcProxy).noquote() << d.toString();
+                else
+                    qCInfo(lcProxy).noquote() << d.toString();
+            }
+            if (!next.ok()) {
+                qCWarning(lcProxy).noquote() << "reload failed:" << next.errorCount()
+                                             << "error(s); keeping the running configuration";
+                return;
+            }
+            for (const ConfDiagnostic &d : doctorDiagnostics(*next.config))
+                qCInfo(lcProxy).noquote() << d.toString();
+            QString reloadError;
+            if (!server.reload(next.config, &reloadError))
+                qCWarning(lcProxy).noquote() << "reload failed:" << reloadError << "- keeping the running configuration";
             return;
         }
         if (server.isStopping()) {
@@ -187,7 +304,7 @@ int main(int argc, char *argv[])
             return;
         }
         qCInfo(lcProxy).noquote() << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "received: graceful shutdown";
-        server.shutdown(quick.drainTimeoutMs);
+        server.shutdown(server.config()->drainTimeoutMs);
     });
     QObject::connect(&server, &ProxyServer::stopped, app.get(), [] { QCoreApplication::exit(ExitOk); });
 
@@ -197,7 +314,10 @@ int main(int argc, char *argv[])
         QStringList lines;
         for (const ListenAddress &a : bound)
             lines << QObject::tr("Listening on %1").arg(a.toString());
-        lines << QObject::tr("Upstreams: %1").arg(quick.upstreams.join(QStringLiteral(", ")));
+        if (quick.upstreams.isEmpty())
+            lines << QObject::tr("Configuration: %1").arg(source.name);
+        else
+            lines << QObject::tr("Upstreams: %1").arg(quick.upstreams.join(QStringLiteral(", ")));
         window->setStatusText(lines.join(QLatin1Char('\n')));
         window->show();
         QObject::connect(qApp, &QCoreApplication::aboutToQuit, &server, [&server] { server.shutdown(0); });

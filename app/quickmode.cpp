@@ -1,6 +1,7 @@
 #include "quickmode.h"
 
-#include <QHostInfo>
+#include "config/configcompiler.h"
+
 #include <QUrl>
 
 bool parseListenAddress(const QString &text, ListenAddress *out, QString *error)
@@ -61,93 +62,133 @@ qint64 parseDurationMs(const QString &text)
     return ok && v >= 0 ? v * 1000 : -1;
 }
 
-std::shared_ptr<ProxyConfig> buildQuickConfig(const QuickModeOptions &options, QString *error)
-{
-    auto config = std::make_shared<ProxyConfig>();
-    config->workerThreads = options.workers;
-    config->drainTimeoutMs = options.drainTimeoutMs;
+namespace {
 
-    ServerConfig server;
-    server.serverName = "_";
+// A word for the generated configuration, in double quotes (nginx's
+// escapes for " and \).
+QByteArray confWord(const QByteArray &word)
+{
+    QByteArray out = "\"";
+    for (char c : word) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + '"';
+}
+
+QByteArray msWord(qint64 ms)
+{
+    return QByteArray::number(ms) + "ms";
+}
+
+} // namespace
+
+QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
+{
+    QList<ListenAddress> listens;
     for (const QString &l : options.listen) {
         ListenAddress addr;
         if (!parseListenAddress(l, &addr, error))
-            return nullptr;
-        server.listens.append(addr);
+            return {};
+        listens.append(addr);
     }
-    if (server.listens.isEmpty()) {
+    if (listens.isEmpty()) {
         *error = QStringLiteral("--listen is required (e.g. --listen 127.0.0.1:8080)");
-        return nullptr;
+        return {};
     }
     if (options.upstreams.isEmpty()) {
         *error = QStringLiteral("--upstream is required (e.g. --upstream ws://127.0.0.1:9000)");
-        return nullptr;
+        return {};
     }
 
-    QList<UpstreamServer> servers;
+    QList<QByteArray> servers; // host:port as nginx writes them
     QByteArray path;
-    bool havePath = false;
-    QByteArray proxyHost;
     for (const QString &u : options.upstreams) {
         const QUrl url(u, QUrl::StrictMode);
         const QString scheme = url.scheme().toLower();
         if (!url.isValid() || url.host().isEmpty()) {
             *error = QStringLiteral("invalid upstream URL \"%1\" (expected ws://HOST:PORT[/path])").arg(u);
-            return nullptr;
+            return {};
         }
         if (scheme == QLatin1String("wss") || scheme == QLatin1String("https")) {
             *error = QStringLiteral("upstream \"%1\": TLS upstreams are not supported yet; use ws:// or http://").arg(u);
-            return nullptr;
+            return {};
         }
         if (scheme != QLatin1String("ws") && scheme != QLatin1String("http")) {
             *error = QStringLiteral("upstream \"%1\": scheme must be ws:// or http://").arg(u);
-            return nullptr;
+            return {};
         }
         if (!url.query().isEmpty() || !url.fragment().isEmpty() || !url.userInfo().isEmpty()) {
             *error = QStringLiteral("upstream \"%1\": only HOST:PORT and a path are allowed").arg(u);
-            return nullptr;
+            return {};
         }
-        const int port = url.port(80);
         QByteArray thisPath = url.path(QUrl::FullyEncoded).toUtf8();
+        // "ws://host:port/" means the host, not "replace every path with /".
         if (thisPath == "/")
-            thisPath.clear(); // location / replaced by "/" is the identity
-
+            thisPath.clear();
         if (!servers.isEmpty() && thisPath != path) {
             *error = QStringLiteral("all --upstream URLs of one group must have the same path (\"%1\" vs \"%2\")")
                          .arg(QString::fromUtf8(path), QString::fromUtf8(thisPath));
-            return nullptr;
+            return {};
         }
         path = thisPath;
-        havePath = !thisPath.isEmpty();
-
-        QHostAddress address;
-        if (!address.setAddress(url.host())) {
-            const QHostInfo info = QHostInfo::fromName(url.host());
-            if (info.error() != QHostInfo::NoError || info.addresses().isEmpty()) {
-                *error = QStringLiteral("upstream \"%1\": host not found: %2").arg(u, info.errorString());
-                return nullptr;
-            }
-            address = info.addresses().constFirst();
-        }
-        const QByteArray hostPort = (url.host().contains(QLatin1Char(':')) ? '[' + url.host().toUtf8() + ']'
-                                                                           : url.host().toUtf8())
-            + (url.port() > 0 ? ':' + QByteArray::number(port) : QByteArray());
-        servers.append(UpstreamServer{hostPort, address, quint16(port), 1});
-        proxyHost = hostPort;
+        const QByteArray host = url.host().contains(QLatin1Char(':')) ? '[' + url.host().toUtf8() + ']'
+                                                                     : url.host().toUtf8();
+        servers.append(host + (url.port() > 0 ? ':' + QByteArray::number(url.port()) : QByteArray()));
     }
 
-    LocationConfig location;
-    location.prefix = "/";
-    location.proxyPass.group = std::make_shared<UpstreamGroup>(QByteArrayLiteral("quick"), servers);
-    // nginx sets $proxy_host to the upstream block's name for a group.
-    location.proxyPass.proxyHost = servers.size() == 1 ? proxyHost : QByteArrayLiteral("quick");
-    location.proxyPass.hasUri = havePath;
-    location.proxyPass.uri = path;
-    location.headers = defaultProxyHeaders();
-    location.connectTimeoutMs = options.connectTimeoutMs;
-    location.readTimeoutMs = options.readTimeoutMs;
-    location.sendTimeoutMs = options.sendTimeoutMs;
-    server.locations.append(location);
-    config->servers.append(server);
-    return config;
+    QByteArray t;
+    t += "# wsscope quick mode (generated from the command line)\n";
+    t += "worker_processes " + (options.workers > 0 ? QByteArray::number(options.workers) : QByteArray("auto")) + ";\n";
+    t += "worker_shutdown_timeout " + msWord(options.drainTimeoutMs) + ";\n";
+    t += "http {\n";
+    t += "    map $http_upgrade $connection_upgrade {\n        default upgrade;\n        '' close;\n    }\n";
+    QByteArray target;
+    if (servers.size() > 1) {
+        t += "    upstream quick {\n";
+        for (const QByteArray &s : std::as_const(servers))
+            t += "        server " + confWord(s) + ";\n";
+        t += "    }\n";
+        target = "quick";
+    } else {
+        target = servers.constFirst();
+    }
+    t += "    server {\n";
+    for (const ListenAddress &l : std::as_const(listens))
+        t += "        listen " + confWord(l.toString().toUtf8()) + ";\n";
+    t += "        location / {\n";
+    t += "            proxy_pass " + confWord("http://" + target + path) + ";\n";
+    t += "            proxy_http_version 1.1;\n";
+    // The seeds' headers, with Host as the client sent it.
+    t += "            proxy_set_header Host $http_host;\n";
+    t += "            proxy_set_header Upgrade $http_upgrade;\n";
+    t += "            proxy_set_header Connection $connection_upgrade;\n";
+    t += "            proxy_set_header X-Real-IP $remote_addr;\n";
+    t += "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n";
+    t += "            proxy_set_header X-Forwarded-Proto $scheme;\n";
+    t += "            proxy_connect_timeout " + msWord(options.connectTimeoutMs) + ";\n";
+    t += "            proxy_read_timeout " + msWord(options.readTimeoutMs) + ";\n";
+    t += "            proxy_send_timeout " + msWord(options.sendTimeoutMs) + ";\n";
+    t += "        }\n    }\n}\n";
+    return t;
+}
+
+std::shared_ptr<ProxyConfig> buildQuickConfig(const QuickModeOptions &options, QString *error)
+{
+    const QByteArray text = buildQuickConfigText(options, error);
+    if (text.isEmpty())
+        return nullptr;
+    const ConfigCompileResult result = ConfigCompiler::compileText(text, QStringLiteral("<quick mode>"));
+    if (!result.ok()) {
+        for (const ConfDiagnostic &d : result.diagnostics) {
+            if (d.isError()) {
+                // The generated text is ours: report the problem, not its position.
+                *error = d.message;
+                break;
+            }
+        }
+        return nullptr;
+    }
+    return result.config;
 }

@@ -7,10 +7,12 @@
 
 #include <memory>
 
-// Turns the quick-mode flags into a configuration snapshot, exactly as if
-// the user had written:
-//   upstream quick { server HOST:PORT; ... }
-//   server { listen ADDR; location / { proxy_pass http://quick[/path]; ...seed headers... } }
+// Quick mode is a configuration text generated from the flags and compiled
+// like any file (one code path):
+//   http { map $http_upgrade $connection_upgrade {...}
+//          upstream quick { server HOST:PORT; ... }    (with several --upstream)
+//          server { listen ADDR; location / { proxy_pass http://quick[/path];
+//                   proxy_http_version 1.1; ...the seeds' headers and timeouts... } } }
 struct QuickModeOptions
 {
     QStringList listen;      // HOST:PORT, [v6]:PORT
@@ -22,7 +24,12 @@ struct QuickModeOptions
     qint64 drainTimeoutMs = 10'000;
 };
 
-// nullptr with *error (one line) when an address or URL is unusable.
+// The configuration text for the flags; empty with *error (one line) when
+// an address or URL is unusable.
+QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error);
+
+// That text compiled; nullptr with *error (one line) when an address or URL
+// is unusable or the compiler rejects it.
 std::shared_ptr<ProxyConfig> buildQuickConfig(const QuickModeOptions &options, QString *error);
 
 // "HOST:PORT" / "[v6]:PORT" / "PORT" -> address; false with *error.

@@ -71,6 +71,14 @@ struct HeaderOrigin
     ConfLocation at;
 };
 
+// A level whose own proxy_set_header list hid headers set further out
+// (nginx inherits proxy_set_header only when a level sets none).
+struct HeaderShadow
+{
+    ConfLocation at;              // the level's first proxy_set_header
+    QList<HeaderOrigin> dropped;  // the outer headers it did not repeat
+};
+
 // A directive that wsscope keeps but does not act on yet (access_log,
 // error_log, ssl_*): the words as written.
 struct StoredDirective
@@ -123,6 +131,7 @@ struct LocationConfig
     // close, and the emptied TE, Keep-Alive, Expect, Upgrade).
     QList<HeaderRule> headers;
     QList<HeaderOrigin> headerOrigins; // the proxy_set_header part of `headers`, as written
+    QList<HeaderShadow> headerShadows; // outer headers dropped on the way to this location
     int proxyHttpVersionMinor = 0;     // proxy_http_version: nginx's default is 1.0
     ConfLocation proxyHttpVersionAt;
     qint64 connectTimeoutMs = 60'000;

@@ -7,29 +7,37 @@
 #include <QThread>
 #include <QTimer>
 
+#include <QDateTime>
+
+#include <sys/socket.h>
 #include <unistd.h>
 
 // QTcpServer that never wraps the descriptor in a QTcpSocket: the worker
-// thread owns it from accept on (Qt's "threaded server" pattern).
+// thread owns it from accept on (Qt's "threaded server" pattern). One per
+// bound address:port; several server blocks may share it (ListenGroup).
 class ProxyServer::Listener final : public QTcpServer
 {
 public:
-    Listener(ProxyServer *server, int serverIndex)
+    Listener(ProxyServer *server, const ListenAddress &configured)
         : QTcpServer(server)
         , m_server(server)
-        , m_serverIndex(serverIndex)
+        , m_configured(configured)
     {
     }
 
+    const ListenAddress &configured() const { return m_configured; }
+    // The listen group this socket serves (see ProxyConfig::listenGroups).
+    int group = -1;
+    // A wildcard socket also serves the groups of specific addresses on its
+    // port (nginx binds only the wildcard and routes by local address).
+    bool routesByLocalAddress = false;
+
 protected:
-    void incomingConnection(qintptr descriptor) override
-    {
-        m_server->handleIncoming(descriptor, m_serverIndex, serverPort());
-    }
+    void incomingConnection(qintptr descriptor) override { m_server->handleIncoming(descriptor, this); }
 
 private:
     ProxyServer *m_server;
-    int m_serverIndex;
+    ListenAddress m_configured;
 };
 
 ProxyServer::ProxyServer(QObject *parent)
@@ -44,26 +52,98 @@ ProxyServer::~ProxyServer()
     stopWorkers();
 }
 
-bool ProxyServer::start(ConfigSnapshot config, QString *error)
+namespace {
+
+bool isWildcard(const QHostAddress &a)
 {
-    m_config = std::move(config);
-    for (int si = 0; si < m_config->servers.size(); ++si) {
-        for (const ListenAddress &addr : m_config->servers.at(si).listens) {
-            auto *listener = new Listener(this, si);
+    return a == QHostAddress(QHostAddress::AnyIPv4) || a == QHostAddress(QHostAddress::AnyIPv6)
+        || a == QHostAddress(QHostAddress::Any);
+}
+
+bool sameFamily(const QHostAddress &a, const QHostAddress &b)
+{
+    if (a == QHostAddress(QHostAddress::Any) || b == QHostAddress(QHostAddress::Any))
+        return true;
+    return a.protocol() == b.protocol();
+}
+
+} // namespace
+
+bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
+{
+    // Which groups get a socket of their own: all but specific addresses
+    // whose port a wildcard of the same family already covers.
+    QList<int> ownSocket;
+    for (int gi = 0; gi < config->listenGroups.size(); ++gi) {
+        const ListenAddress &a = config->listenGroups.at(gi).address;
+        bool covered = false;
+        if (!isWildcard(a.address) && a.port != 0) {
+            for (const ListenGroup &other : config->listenGroups) {
+                if (other.address.port == a.port && isWildcard(other.address.address)
+                    && sameFamily(other.address.address, a.address))
+                    covered = true;
+            }
+        }
+        if (!covered)
+            ownSocket.append(gi);
+    }
+
+    QList<Listener *> next;
+    QList<Listener *> created;
+    for (int gi : std::as_const(ownSocket)) {
+        const ListenAddress &addr = config->listenGroups.at(gi).address;
+        Listener *listener = nullptr;
+        for (Listener *l : std::as_const(m_listeners)) {
+            if (l->configured().sameSocket(addr) && !next.contains(l)) {
+                listener = l;
+                break;
+            }
+        }
+        if (!listener) {
+            listener = new Listener(this, addr);
             // Bursts of connects overflow Qt's default backlog of 50 (nginx uses 511).
             listener->setListenBacklogSize(511);
             if (!listener->listen(addr.address, addr.port)) {
                 if (error)
                     *error = QStringLiteral("cannot listen on %1: %2").arg(addr.toString(), listener->errorString());
                 delete listener;
-                for (Listener *l : std::as_const(m_listeners))
-                    delete l;
-                m_listeners.clear();
+                qDeleteAll(created);
                 return false;
             }
-            m_listeners.append(listener);
+            created.append(listener);
+        }
+        next.append(listener);
+    }
+    // Every bind worked: switch over.
+    for (int i = 0; i < next.size(); ++i) {
+        const int gi = ownSocket.at(i);
+        next[i]->group = gi;
+        next[i]->routesByLocalAddress = false;
+        if (isWildcard(config->listenGroups.at(gi).address.address)) {
+            for (const ListenGroup &other : config->listenGroups) {
+                if (other.address.port == config->listenGroups.at(gi).address.port && !isWildcard(other.address.address))
+                    next[i]->routesByLocalAddress = true;
+            }
         }
     }
+    for (Listener *l : std::as_const(m_listeners)) {
+        if (!next.contains(l)) {
+            qCInfo(lcProxy).noquote() << "no longer listening on" << l->configured().toString();
+            l->close();
+            l->deleteLater();
+        }
+    }
+    m_listeners = next;
+    for (Listener *l : std::as_const(created))
+        qCInfo(lcProxy).noquote() << "listening on" << ListenAddress{l->serverAddress(), l->serverPort()}.toString();
+    return true;
+}
+
+bool ProxyServer::start(ConfigSnapshot config, QString *error)
+{
+    if (!bindListeners(config, error))
+        return false;
+    m_config = std::move(config);
 
     int n = m_config->workerThreads > 0 ? m_config->workerThreads : QThread::idealThreadCount();
     n = qBound(1, n, 64);
@@ -82,9 +162,26 @@ bool ProxyServer::start(ConfigSnapshot config, QString *error)
         m_workers.append(worker);
         m_workerDrained.append(false);
     }
-    for (const ListenAddress &a : boundAddresses())
-        qCInfo(lcProxy).noquote() << "listening on" << a.toString();
     qCInfo(lcProxy).noquote() << "worker threads:" << n;
+    return true;
+}
+
+bool ProxyServer::reload(ConfigSnapshot config, QString *error)
+{
+    if (m_stopping) {
+        if (error)
+            *error = QStringLiteral("shutting down");
+        return false;
+    }
+    if (!bindListeners(config, error))
+        return false;
+    const int wanted = config->workerThreads > 0 ? qBound(1, config->workerThreads, 64) : QThread::idealThreadCount();
+    if (wanted != m_workers.size())
+        qCInfo(lcProxy).noquote() << "worker_processes changed to" << wanted << "- it takes effect after a restart";
+    // New connections take the new snapshot; every session keeps its own.
+    m_config = std::move(config);
+    qCInfo(lcProxy).noquote() << "configuration reloaded; open connections keep their configuration";
+    emit configReloaded();
     return true;
 }
 
@@ -96,11 +193,27 @@ QList<ListenAddress> ProxyServer::boundAddresses() const
     return out;
 }
 
-void ProxyServer::handleIncoming(qintptr descriptor, int serverIndex, quint16 listenPort)
+void ProxyServer::handleIncoming(qintptr descriptor, Listener *listener)
 {
     if (m_stopping || m_workers.isEmpty()) {
         ::close(int(descriptor));
         return;
+    }
+    int group = listener->group;
+    if (listener->routesByLocalAddress) {
+        // The wildcard socket accepted for a specific address of its port.
+        sockaddr_storage ss{};
+        socklen_t len = sizeof(ss);
+        if (::getsockname(int(descriptor), reinterpret_cast<sockaddr *>(&ss), &len) == 0) {
+            const QHostAddress local(reinterpret_cast<const sockaddr *>(&ss));
+            for (int gi = 0; gi < m_config->listenGroups.size(); ++gi) {
+                const ListenAddress &a = m_config->listenGroups.at(gi).address;
+                if (a.port == listener->configured().port && a.address.isEqual(local, QHostAddress::TolerantConversion)) {
+                    group = gi;
+                    break;
+                }
+            }
+        }
     }
     // Round-robin, skipping a worker that holds clearly more than the next.
     Worker *w = m_workers.at(m_nextWorker);
@@ -108,7 +221,22 @@ void ProxyServer::handleIncoming(qintptr descriptor, int serverIndex, quint16 li
     Worker *alt = m_workers.at(m_nextWorker);
     if (alt->sessionCount() + 8 < w->sessionCount())
         w = alt;
-    w->adoptConnection(descriptor, m_config, serverIndex, listenPort);
+    const int cap = m_config->workerConnections;
+    if (cap > 0 && w->sessionCount() >= cap) {
+        if (alt->sessionCount() < cap) {
+            w = alt;
+        } else {
+            // nginx: "worker_connections are not enough"; the client sees the close.
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            if (now - m_lastLimitLogMs > 1000) {
+                m_lastLimitLogMs = now;
+                qCWarning(lcProxy).noquote() << cap << "worker_connections are not enough: refusing connections";
+            }
+            ::close(int(descriptor));
+            return;
+        }
+    }
+    w->adoptConnection(descriptor, m_config, group, listener->serverPort());
 }
 
 void ProxyServer::shutdown(qint64 drainTimeoutMs)

@@ -27,6 +27,13 @@ public:
     // Binds every listener and starts the workers. On failure nothing is
     // left listening and `error` says which address and why.
     bool start(ConfigSnapshot config, QString *error);
+    // Switches to a new configuration: listeners for new addresses are
+    // bound, those no longer configured closed, and new connections get the
+    // new snapshot. Established connections keep the snapshot they started
+    // with and are never dropped. On failure (an address cannot be bound)
+    // nothing changes and `error` says why. worker_processes changes need a
+    // restart (logged).
+    bool reload(ConfigSnapshot config, QString *error);
     // The bound addresses (ports resolved when 0 was asked for).
     QList<ListenAddress> boundAddresses() const;
     int workerCount() const { return int(m_workers.size()); }
@@ -39,10 +46,12 @@ public:
 
 signals:
     void stopped();
+    void configReloaded();
 
 private:
     class Listener;
-    void handleIncoming(qintptr descriptor, int serverIndex, quint16 listenPort);
+    void handleIncoming(qintptr descriptor, Listener *listener);
+    bool bindListeners(const ConfigSnapshot &config, QString *error);
     void handleWorkerDrained(int index);
     void stopWorkers();
 
@@ -54,4 +63,5 @@ private:
     QTimer *m_drainTimer = nullptr;
     int m_nextWorker = 0;
     bool m_stopping = false;
+    qint64 m_lastLimitLogMs = -1'000'000;
 };

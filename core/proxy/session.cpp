@@ -41,7 +41,8 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot 
     : m_worker(worker)
     , m_id(id)
     , m_config(std::move(config))
-    , m_server(&m_config->servers.at(serverIndex))
+    , m_server(m_config->defaultServer(serverIndex)) // serverIndex: the listen group (ProxyConfig::listenGroups)
+    , m_listenGroup(serverIndex)
     , m_listenPort(listenPort)
     , m_client(std::make_unique<TcpStream>(this, descriptor))
 {
@@ -244,10 +245,13 @@ void Session::startExchange()
     m_expectContinue = !m_requestBody.isDone() && m_request.headers.hasToken("Expect", "100-continue");
 
     const qsizetype q = m_request.target.indexOf('?');
-    const QByteArray path = q < 0 ? m_request.target : m_request.target.left(q);
-    m_location = m_server->matchLocation(path);
-    if (!m_location || !m_location->proxyPass.group || m_location->proxyPass.group->servers().isEmpty()) {
-        respondError(404, "no location matches " + path, CloseCause::BadRequest);
+    const QByteArray rawPath = q < 0 ? m_request.target : m_request.target.left(q);
+    // nginx: the server block by Host among those on this address, then the
+    // location by the normalized URI.
+    m_server = m_config->selectServer(m_listenGroup, requestHostForRouting(m_request));
+    QByteArray path;
+    if (!m_server || !normalizeUriPath(rawPath, &path)) {
+        respondError(400, "invalid request target", CloseCause::BadRequest);
         return;
     }
 
@@ -258,6 +262,31 @@ void Session::startExchange()
     ctx.scheme = "http";
     ctx.serverPort = m_listenPort;
     ctx.serverName = m_server->serverName;
+    m_location = m_server->returnAction.isSet() ? nullptr : m_server->matchLocation(path);
+    const ReturnAction *ret = m_server->returnAction.isSet() ? &m_server->returnAction
+        : m_location && m_location->returnAction.isSet()     ? &m_location->returnAction
+                                                             : nullptr;
+    if (ret) {
+        m_client->write(returnResponse(*ret, ctx));
+        m_responseStarted = true;
+        m_keepAlive = false;
+        m_response.status = ret->code;
+        qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << ret->code
+                                   << "return";
+        beginClosing(CloseCause::Completed);
+        return;
+    }
+    if (!m_location || !m_location->proxyPass.isSet()) {
+        respondError(404,
+                     m_location ? QByteArray("location " + m_location->prefix + " has no proxy_pass (wsscope does not serve files yet)")
+                                : QByteArray("no location matches " + path),
+                     CloseCause::BadRequest);
+        return;
+    }
+    if (!m_location->proxyPass.group->hasLiveServer()) {
+        respondError(502, "no live upstreams in " + m_location->proxyPass.group->name(), CloseCause::UpstreamFailure);
+        return;
+    }
     ctx.proxyHost = m_location->proxyPass.proxyHost;
     const HttpRequestHead upstreamHead = rewriteRequestForUpstream(
         m_request, ctx, m_location->headers, upstreamTargetFor(*m_location, m_request.target),

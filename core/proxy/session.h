@@ -71,7 +71,8 @@ private:
     Worker *m_worker;
     const quint64 m_id;
     ConfigSnapshot m_config;
-    const ServerConfig *m_server;
+    const ServerConfig *m_server;  // chosen by Host in startExchange()
+    const int m_listenGroup;       // which listening address accepted us
     const LocationConfig *m_location = nullptr;
     quint16 m_listenPort;
     State m_state = State::ReadingHead;

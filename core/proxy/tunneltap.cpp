@@ -1,0 +1,217 @@
+#include "tunneltap.h"
+
+#include "inspect/eventbus.h"
+
+TunnelTap::TunnelTap(Direction direction, Options options, Output output)
+    : m_direction(direction)
+    , m_options(options)
+    , m_output(std::move(output))
+    , m_parser(direction == Direction::ClientToUpstream ? WsFrameParser::Role::ClientToServer
+                                                       : WsFrameParser::Role::ServerToClient,
+               this, options.previewCap)
+{
+}
+
+TunnelTap::~TunnelTap() = default;
+
+void TunnelTap::setEventSink(EventBatcher *events, quint64 connectionId, std::function<qint64()> clockNs)
+{
+    m_events = events;
+    m_connectionId = connectionId;
+    m_clockNs = std::move(clockNs);
+}
+
+void TunnelTap::setPerMessageDeflate(bool negotiated)
+{
+    m_parser.setPerMessageDeflate(negotiated);
+}
+
+void TunnelTap::report(InspectPayload payload)
+{
+    if (m_events && m_events->isActive())
+        m_events->add(m_connectionId, m_clockNs ? m_clockNs() : 0, std::move(payload));
+}
+
+void TunnelTap::relay(const char *data, qsizetype size)
+{
+    if (size <= 0)
+        return;
+    const bool parse = m_options.inspect || slowPath();
+    if (!slowPath()) {
+        // Fast path: watch (maybe) and pass everything on untouched.
+        if (parse && !m_parser.isDesynchronised())
+            m_parser.feed(data, size);
+        m_fed += size;
+        m_emitted += size;
+        m_relayed += size;
+        m_output(data, size);
+        return;
+    }
+
+    // Slow path: the proxy has frames to place or pongs to swallow, so the
+    // stream is cut at frame boundaries. The bytes stay in order.
+    m_held.append(data, size);
+    m_boundaries.clear();
+    m_parser.feed(data, size);
+    m_fed += size;
+
+    if (m_parser.isDesynchronised()) {
+        // Framing is lost: relay everything, drop what was waiting.
+        m_cuts.clear();
+        m_candidateStart = -1;
+        m_expectedPongs.clear();
+        m_injections.clear();
+        emitRange(m_emitted, m_fed);
+        return;
+    }
+
+    qint64 limit = m_candidateStart >= 0 ? m_candidateStart : m_fed;
+    // A frame whose header is still incomplete may turn out to be our pong:
+    // hold it back too (at most 13 bytes).
+    if (!m_expectedPongs.empty() && !m_parser.atFrameBoundary() && m_headerSeenAt != m_nextFrameStart)
+        limit = qMin(limit, m_nextFrameStart);
+    for (const Boundary &b : std::as_const(m_boundaries)) {
+        if (b.offset > limit)
+            break;
+        emitRange(m_emitted, b.offset);
+        flushInjections(b.messageBoundary);
+    }
+    emitRange(m_emitted, limit);
+    if (limit == m_fed && m_parser.atFrameBoundary())
+        flushInjections(!m_parser.inFragmentedMessage());
+}
+
+void TunnelTap::emitRange(qint64 from, qint64 to)
+{
+    // Writes stream bytes [from, to) minus cut ranges; `m_held` starts at m_emitted.
+    Q_ASSERT(from == m_emitted);
+    if (to <= from)
+        return;
+    qint64 pos = from;
+    while (pos < to) {
+        qint64 segmentEnd = to;
+        qint64 skipTo = -1;
+        for (qsizetype i = 0; i < m_cuts.size(); ++i) {
+            const Cut &c = m_cuts.at(i);
+            if (c.end <= pos)
+                continue;
+            if (c.start <= pos) {
+                skipTo = qMin(c.end, to);
+                break;
+            }
+            if (c.start < segmentEnd)
+                segmentEnd = c.start;
+        }
+        if (skipTo >= 0) {
+            pos = skipTo;
+            continue;
+        }
+        const qint64 n = segmentEnd - pos;
+        m_output(m_held.constData() + (pos - m_emitted), qsizetype(n));
+        m_relayed += n;
+        pos = segmentEnd;
+    }
+    m_held.remove(0, qsizetype(to - m_emitted));
+    m_emitted = to;
+    m_cuts.removeIf([to](const Cut &c) { return c.end <= to; });
+    if (m_held.isEmpty())
+        m_held.squeeze();
+}
+
+void TunnelTap::flushInjections(bool messageBoundary)
+{
+    while (!m_injections.empty()) {
+        Injection &inj = m_injections.front();
+        // A data frame may not interrupt a fragmented message (RFC 6455 5.4).
+        if (!inj.control && !messageBoundary)
+            return;
+        m_output(inj.frame.constData(), inj.frame.size());
+        if (inj.event)
+            report(std::move(*inj.event));
+        m_injections.pop_front();
+    }
+}
+
+bool TunnelTap::inject(QByteArray frame, bool isControl, std::optional<InspectPayload> event)
+{
+    if (m_parser.isDesynchronised())
+        return false;
+    m_injections.push_back(Injection{std::move(frame), isControl, std::move(event)});
+    // Between frames now (and nothing held)? Then it goes out at once.
+    if (m_held.isEmpty() && m_candidateStart < 0 && m_parser.atFrameBoundary())
+        flushInjections(!m_parser.inFragmentedMessage());
+    return true;
+}
+
+void TunnelTap::expectPong(QByteArray payload, qint64 sentNs)
+{
+    m_expectedPongs.push_back(ExpectedPong{std::move(payload), sentNs});
+}
+
+// ---------------------------------------------------------------- parser sink
+
+void TunnelTap::onFrameHeader(const WsFrameInfo &frame)
+{
+    m_headerSeenAt = frame.offset;
+    if (frame.opcode == WsOpcode::Pong && !m_expectedPongs.empty() && frame.payloadLength <= 125)
+        m_candidateStart = frame.offset;
+}
+
+void TunnelTap::onFrameEnd(const WsFrameInfo &frame)
+{
+    const qint64 end = frame.payloadOffset() + qint64(frame.payloadLength);
+    m_nextFrameStart = end;
+    // Called before the parser closes the message, hence the fin test.
+    const bool messageBoundary = frame.isControl() ? !m_parser.inFragmentedMessage() : frame.fin;
+    m_boundaries.append(Boundary{end, messageBoundary});
+}
+
+void TunnelTap::onMessage(const WsMessage &message)
+{
+    if (!m_options.inspect)
+        return;
+    MessageEvent e;
+    e.direction = m_direction;
+    e.message = message;
+    report(std::move(e));
+}
+
+void TunnelTap::onControlFrame(const WsFrameInfo &frame, QByteArrayView payload, const WsCloseInfo &close)
+{
+    ControlFrameEvent e;
+    e.direction = m_direction;
+    e.opcode = frame.opcode;
+    e.payload = payload.toByteArray();
+    if (frame.opcode == WsOpcode::Close) {
+        e.close = close;
+        if (!m_close)
+            m_close = close;
+    }
+    if (frame.opcode == WsOpcode::Pong && m_candidateStart == frame.offset) {
+        m_candidateStart = -1;
+        for (auto it = m_expectedPongs.begin(); it != m_expectedPongs.end(); ++it) {
+            if (it->payload != payload)
+                continue;
+            // Ours: cut it out of the relayed stream and time it.
+            m_cuts.append(Cut{frame.offset, frame.payloadOffset() + qint64(frame.payloadLength)});
+            if (m_clockNs)
+                m_lastRttUs = (m_clockNs() - it->sentNs) / 1000;
+            e.swallowed = true;
+            e.roundTripUs = m_lastRttUs;
+            m_expectedPongs.erase(m_expectedPongs.begin(), it + 1); // older pings are answered too
+            break;
+        }
+    }
+    if (m_options.inspect || e.swallowed)
+        report(std::move(e));
+}
+
+void TunnelTap::onViolation(const WsViolation &violation)
+{
+    if (!m_options.inspect)
+        return;
+    ViolationEvent e;
+    e.direction = m_direction;
+    e.violation = violation;
+    report(std::move(e));
+}

@@ -1,0 +1,636 @@
+#include "config/configcompiler.h"
+#include "http/headerrewrite.h"
+#include "http/mapvariable.h"
+
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Every host resolves to loopback: the seeds name hosts ("backend") that
+// their articles define elsewhere.
+ConfigCompileOptions testOptions()
+{
+    ConfigCompileOptions o;
+    o.resolve = [](const QString &, QString *) { return QList<QHostAddress>{QHostAddress(QHostAddress::LocalHost)}; };
+    o.defaultListenPort = 8000;
+    return o;
+}
+
+ConfigCompileResult compile(const QByteArray &text)
+{
+    return ConfigCompiler::compileText(text, u"t.conf"_s, testOptions());
+}
+
+QStringList show(const QList<ConfDiagnostic> &diagnostics)
+{
+    QStringList out;
+    for (const ConfDiagnostic &d : diagnostics)
+        out << d.toString();
+    return out;
+}
+
+QString describe(const LocationConfig *loc)
+{
+    if (!loc)
+        return u"none"_s;
+    using M = LocationConfig::Match;
+    const QString name = QString::fromUtf8(loc->prefix);
+    switch (loc->match) {
+    case M::Exact: return u"= "_s + name;
+    case M::PreferPrefix: return u"^~ "_s + name;
+    case M::Regex: return u"~ "_s + name;
+    case M::RegexCaseless: return u"~* "_s + name;
+    default: return name;
+    }
+}
+
+QString seedsDir()
+{
+    QString base = qEnvironmentVariable("WSSCOPE_TESTDATA");
+    if (base.isEmpty())
+        base = QFINDTESTDATA("data");
+    return base + u"/config/seeds"_s;
+}
+
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+
+HttpRequestHead request(const QByteArray &target, const HeaderList &headers)
+{
+    HttpRequestHead r;
+    r.method = "GET";
+    r.target = target;
+    for (const auto &h : headers)
+        r.headers.append(h.first, h.second);
+    return r;
+}
+
+// The headers a location sends upstream, "Name: value" in order (empty ones left out, as nginx does).
+QStringList expandHeaders(const LocationConfig &loc, const ServerConfig &server, const HttpRequestHead &req)
+{
+    RequestContext ctx;
+    ctx.request = &req;
+    ctx.remoteAddress = QHostAddress(u"192.0.2.7"_s);
+    ctx.remotePort = 40000;
+    ctx.serverPort = 8000;
+    ctx.serverName = server.serverName;
+    ctx.proxyHost = loc.proxyPass.proxyHost;
+    QStringList out;
+    for (const HeaderRule &r : loc.headers) {
+        const QByteArray v = r.value.expand(ctx);
+        if (!v.isEmpty())
+            out << QString::fromUtf8(r.name + ": " + v);
+    }
+    return out;
+}
+
+} // namespace
+
+class tst_ConfigCompiler : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void locationMatching_data();
+    void locationMatching();
+    void proxyPassUri_data();
+    void proxyPassUri();
+    void variables_data();
+    void variables();
+    void headerInheritance_data();
+    void headerInheritance();
+    void serverSelection_data();
+    void serverSelection();
+    void diagnostics_data();
+    void diagnostics();
+    void upstreamBlock();
+    void valuesAndUnits();
+    void crlfNeverReachesAHeader();
+    void seeds_data();
+    void seeds();
+    void badInputNeverCrashes_data();
+    void badInputNeverCrashes();
+};
+
+void tst_ConfigCompiler::locationMatching_data()
+{
+    QTest::addColumn<QByteArray>("locations");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QString>("expected");
+
+    // The example of nginx's "location" documentation.
+    const QByteArray docs = "location = / { return 200 A; }\n"
+                            "location / { return 200 B; }\n"
+                            "location /documents/ { return 200 C; }\n"
+                            "location ^~ /images/ { return 200 D; }\n"
+                            "location ~* \\.(gif|jpg|jpeg)$ { return 200 E; }\n";
+    QTest::newRow("docs: = / for exactly /") << docs << QByteArray("/") << u"= /"_s;
+    QTest::newRow("docs: / for /index.html") << docs << QByteArray("/index.html") << u"/"_s;
+    QTest::newRow("docs: longest prefix") << docs << QByteArray("/documents/document.html") << u"/documents/"_s;
+    QTest::newRow("docs: ^~ stops the regex check") << docs << QByteArray("/images/1.gif") << u"^~ /images/"_s;
+    QTest::newRow("docs: regex beats the longest prefix") << docs << QByteArray("/documents/1.jpg")
+                                                          << u"~* \\.(gif|jpg|jpeg)$"_s;
+    QTest::newRow("~* is caseless") << docs << QByteArray("/documents/1.JPG") << u"~* \\.(gif|jpg|jpeg)$"_s;
+    const QByteArray cs = "location / {}\nlocation ~ \\.PNG$ {}\n";
+    QTest::newRow("~ is case-sensitive") << cs << QByteArray("/a.png") << u"/"_s;
+    QTest::newRow("~ matches its case") << cs << QByteArray("/a.PNG") << u"~ \\.PNG$"_s;
+    const QByteArray order = "location ~ ^/a {}\nlocation ~ ^/ab {}\n";
+    QTest::newRow("first regex in file order wins") << order << QByteArray("/abc") << u"~ ^/a"_s;
+    const QByteArray exact = "location = /exact {}\nlocation /exact {}\n";
+    QTest::newRow("= beats the same prefix") << exact << QByteArray("/exact") << u"= /exact"_s;
+    QTest::newRow("= needs the whole URI") << exact << QByteArray("/exact/1") << u"/exact"_s;
+    const QByteArray nested = "location /a/ {\n  location /a/b/ {}\n  location ~ \\.x$ {}\n}\n"
+                              "location ~ x$ {}\n";
+    QTest::newRow("nested prefix") << nested << QByteArray("/a/b/c") << u"/a/b/"_s;
+    QTest::newRow("nested regex before outer regex") << nested << QByteArray("/a/b/c.x") << u"~ \\.x$"_s;
+    QTest::newRow("outer regex when no nested one matches") << nested << QByteArray("/a/zx") << u"~ x$"_s;
+    QTest::newRow("nested regexes only inside their prefix") << nested << QByteArray("/c.x") << u"~ x$"_s;
+    QTest::newRow("no match") << QByteArray("location /api/ {}\n") << QByteArray("/x") << u"none"_s;
+    QTest::newRow("named location is never matched") << QByteArray("location @fallback {}\n") << QByteArray("/")
+                                                     << u"none"_s;
+    QTest::newRow("one-word =/path") << QByteArray("location =/ws {}\nlocation / {}\n") << QByteArray("/ws")
+                                     << u"= /ws"_s;
+    QTest::newRow("one-word ~*re") << QByteArray("location ~*\\.js$ {}\nlocation / {}\n") << QByteArray("/A.JS")
+                                   << u"~* \\.js$"_s;
+}
+
+void tst_ConfigCompiler::locationMatching()
+{
+    QFETCH(QByteArray, locations);
+    QFETCH(QByteArray, path);
+    QFETCH(QString, expected);
+    const ConfigCompileResult r = compile("http { server { listen 127.0.0.1:8000;\n" + locations + "} }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QByteArray normalized;
+    QVERIFY(normalizeUriPath(path, &normalized));
+    QCOMPARE(describe(r.config->servers.constFirst().matchLocation(normalized)), expected);
+}
+
+void tst_ConfigCompiler::proxyPassUri_data()
+{
+    QTest::addColumn<QByteArray>("location");
+    QTest::addColumn<QByteArray>("proxyPass");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("expected");
+
+    QTest::newRow("no URI part: passed as sent") << QByteArray("/ws/") << QByteArray("http://b")
+                                                << QByteArray("/ws/chat?x=1") << QByteArray("/ws/chat?x=1");
+    QTest::newRow("no URI part: not even normalized") << QByteArray("/a/") << QByteArray("http://b")
+                                                     << QByteArray("/a//x/../y") << QByteArray("/a//x/../y");
+    QTest::newRow("/ replaces the prefix") << QByteArray("/ws/") << QByteArray("http://b/")
+                                           << QByteArray("/ws/chat?x=1") << QByteArray("/chat?x=1");
+    QTest::newRow("location without /, URI with /: double slash")
+        << QByteArray("/ws") << QByteArray("http://b/socket/") << QByteArray("/ws/x") << QByteArray("/socket//x");
+    QTest::newRow("location with /, URI without /: glued")
+        << QByteArray("/ws/") << QByteArray("http://b/socket") << QByteArray("/ws/x") << QByteArray("/socketx");
+    QTest::newRow("prefix cut by length") << QByteArray("/ws") << QByteArray("http://b/socket")
+                                          << QByteArray("/wsabc") << QByteArray("/socketabc");
+    QTest::newRow("exact location") << QByteArray("= /ws") << QByteArray("http://b/socket") << QByteArray("/ws?a")
+                                    << QByteArray("/socket?a");
+    QTest::newRow("escapes re-escaped") << QByteArray("/a/") << QByteArray("http://b/c/") << QByteArray("/a/x%20y")
+                                        << QByteArray("/c/x%20y");
+    QTest::newRow("needless escapes decoded") << QByteArray("/a/") << QByteArray("http://b/c/")
+                                              << QByteArray("/a/%41") << QByteArray("/c/A");
+    QTest::newRow("normalized before the cut") << QByteArray("/a/") << QByteArray("http://b/c/")
+                                               << QByteArray("/a//x/../y") << QByteArray("/c/y");
+    QTest::newRow("root to root") << QByteArray("/") << QByteArray("http://b/") << QByteArray("/?q")
+                                  << QByteArray("/?q");
+    QTest::newRow("empty query kept out") << QByteArray("/") << QByteArray("http://b/p/") << QByteArray("/x?")
+                                          << QByteArray("/p/x");
+}
+
+void tst_ConfigCompiler::proxyPassUri()
+{
+    QFETCH(QByteArray, location);
+    QFETCH(QByteArray, proxyPass);
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, expected);
+    const ConfigCompileResult r = compile("http { upstream b { server 127.0.0.1:9; }\nserver { listen 127.0.0.1:8000;\n"
+                                          "location " + location + " { proxy_pass " + proxyPass + "; } } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    const LocationConfig &loc = r.config->servers.constFirst().locations.constFirst();
+    QCOMPARE(upstreamTargetFor(loc, target), expected);
+}
+
+void tst_ConfigCompiler::variables_data()
+{
+    QTest::addColumn<QByteArray>("value");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<HeaderList>("headers");
+    QTest::addColumn<QString>("expected");
+
+    using H = HeaderList;
+    QTest::newRow("map: upgrade") << QByteArray("$connection_upgrade") << QByteArray("/")
+                                  << H{{"Host", "a"}, {"Upgrade", "websocket"}} << u"upgrade"_s;
+    QTest::newRow("map: '' close") << QByteArray("$connection_upgrade") << QByteArray("/") << H{{"Host", "a"}}
+                                   << u"close"_s;
+    QTest::newRow("hostnames: exact, any case") << QByteArray("$site") << QByteArray("/")
+                                                << H{{"Host", "EXAMPLE.com:8080"}} << u"ex"_s;
+    QTest::newRow("hostnames: *.x") << QByteArray("$site") << QByteArray("/") << H{{"Host", "a.example.com"}}
+                                    << u"wild"_s;
+    QTest::newRow("hostnames: x.*") << QByteArray("$site") << QByteArray("/") << H{{"Host", "www.example.org"}}
+                                    << u"pre"_s;
+    QTest::newRow("hostnames: regex after wildcards") << QByteArray("$site") << QByteArray("/")
+                                                      << H{{"Host", "api12.test"}} << u"re"_s;
+    QTest::newRow("hostnames: default") << QByteArray("$site") << QByteArray("/") << H{{"Host", "other.net"}}
+                                        << u"d"_s;
+    QTest::newRow("map value with a variable") << QByteArray("$client") << QByteArray("/") << H{{"Host", "a"}}
+                                               << u"ip-192.0.2.7"_s;
+    QTest::newRow("map of a map") << QByteArray("$is_ws") << QByteArray("/") << H{{"Upgrade", "websocket"}}
+                                  << u"yes"_s;
+    QTest::newRow("$host lower-cased, no port") << QByteArray("$host") << QByteArray("/")
+                                                << H{{"Host", "Example.COM:8080"}} << u"example.com"_s;
+    QTest::newRow("$host falls back to server_name") << QByteArray("$host") << QByteArray("/") << H{}
+                                                     << u"main.test"_s;
+    QTest::newRow("$http_host as sent") << QByteArray("$http_host") << QByteArray("/")
+                                        << H{{"Host", "Example.COM:8080"}} << u"Example.COM:8080"_s;
+    QTest::newRow("$proxy_host of an upstream") << QByteArray("$proxy_host") << QByteArray("/") << H{}
+                                                << u"backend"_s;
+    QTest::newRow("$proxy_add_x_forwarded_for appends")
+        << QByteArray("$proxy_add_x_forwarded_for") << QByteArray("/") << H{{"X-Forwarded-For", "10.0.0.1"}}
+        << u"10.0.0.1, 192.0.2.7"_s;
+    QTest::newRow("$proxy_add_x_forwarded_for alone") << QByteArray("$proxy_add_x_forwarded_for") << QByteArray("/")
+                                                      << H{} << u"192.0.2.7"_s;
+    QTest::newRow("$request_uri $uri $args") << QByteArray("$request_uri|$uri|$args|$is_args")
+                                             << QByteArray("/a%20b?x=1") << H{} << u"/a%20b?x=1|/a b|x=1|?"_s;
+    QTest::newRow("$http_x_custom") << QByteArray("[$http_x_custom]") << QByteArray("/")
+                                    << H{{"X-Custom", "v"}} << u"[v]"_s;
+    QTest::newRow("${var}text") << QByteArray("${scheme}://$server_name:$server_port") << QByteArray("/") << H{}
+                                << u"http://main.test:8000"_s;
+}
+
+void tst_ConfigCompiler::variables()
+{
+    QFETCH(QByteArray, value);
+    QFETCH(QByteArray, target);
+    QFETCH(HeaderList, headers);
+    QFETCH(QString, expected);
+    const QByteArray conf = "http {\n"
+                            "map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
+                            "map $host $site { hostnames; default d; example.com ex; *.example.com wild;\n"
+                            "    www.example.* pre; ~^api\\d+\\.test$ re; }\n"
+                            "map $http_x_nothing $client { default ip-$remote_addr; }\n"
+                            "map $connection_upgrade $is_ws { upgrade yes; default no; }\n"
+                            "upstream backend { server 127.0.0.1:9; }\n"
+                            "server { listen 127.0.0.1:8000; server_name main.test other.test;\n"
+                            "  location / { proxy_pass http://backend; proxy_set_header X-Test \""
+        + value + "\"; } } }";
+    const ConfigCompileResult r = compile(conf);
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    const ServerConfig &server = r.config->servers.constFirst();
+    const QStringList sent = expandHeaders(server.locations.constFirst(), server, request(target, headers));
+    QVERIFY(!sent.isEmpty());
+    QCOMPARE(sent.constFirst(), u"X-Test: "_s + expected);
+}
+
+void tst_ConfigCompiler::headerInheritance_data()
+{
+    QTest::addColumn<int>("server");
+    QTest::addColumn<int>("location");
+    QTest::addColumn<QStringList>("expected");
+
+    // nginx adds its defaults after the configured list: Host $proxy_host,
+    // Connection close, and TE/Keep-Alive/Expect/Upgrade emptied (not sent).
+    QTest::newRow("location sets none: the server's list") << 0 << 0
+                                                           << QStringList{u"B: 2"_s, u"Host: up"_s, u"Connection: close"_s};
+    QTest::newRow("location sets one: only its own") << 0 << 1
+                                                     << QStringList{u"C: 3"_s, u"Host: up"_s, u"Connection: close"_s};
+    QTest::newRow("server sets none: the http list") << 1 << 0
+                                                     << QStringList{u"A: 1"_s, u"Host: up"_s, u"Connection: close"_s};
+    QTest::newRow("nested location inherits its parent's") << 1 << 1
+                                                           << QStringList{u"D: 4"_s, u"Host: up"_s, u"Connection: close"_s};
+    QTest::newRow("overriding a default") << 1 << 2 << QStringList{u"Host: h"_s, u"Connection: close"_s};
+    QTest::newRow("Upgrade forwarded only when set") << 1 << 3
+                                                     << QStringList{u"Upgrade: websocket"_s, u"Host: up"_s,
+                                                                    u"Connection: close"_s};
+}
+
+void tst_ConfigCompiler::headerInheritance()
+{
+    QFETCH(int, server);
+    QFETCH(int, location);
+    QFETCH(QStringList, expected);
+    const QByteArray conf = "http {\n"
+                            "  upstream up { server 127.0.0.1:9; }\n"
+                            "  proxy_set_header A 1;\n"
+                            "  server { listen 127.0.0.1:8000;\n"
+                            "    proxy_set_header B 2;\n"
+                            "    location /x { proxy_pass http://up; }\n"
+                            "    location /y { proxy_pass http://up; proxy_set_header C 3; }\n"
+                            "  }\n"
+                            "  server { listen 127.0.0.1:8001;\n"
+                            "    location /x { proxy_pass http://up; }\n"
+                            "    location /n { proxy_set_header D 4; location /n/m { proxy_pass http://up; } }\n"
+                            "    location /h { proxy_pass http://up; proxy_set_header Host h; }\n"
+                            "    location /u { proxy_pass http://up; proxy_set_header Upgrade $http_upgrade; }\n"
+                            "  }\n"
+                            "}\n";
+    const ConfigCompileResult r = compile(conf);
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    const ServerConfig &s = r.config->servers.at(server);
+    const LocationConfig *loc = &s.locations.at(location);
+    if (!loc->nested.empty())
+        loc = &loc->nested.front();
+    QCOMPARE(expandHeaders(*loc, s, request("/", {{"Upgrade", "websocket"}, {"TE", "trailers"}})), expected);
+}
+
+void tst_ConfigCompiler::serverSelection_data()
+{
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<QString>("expected");
+
+    QTest::newRow("exact") << QByteArray("www.example.com") << u"exact"_s;
+    QTest::newRow("exact, any case, port and trailing dot ignored") << QByteArray("WWW.Example.com.:80")
+                                                                   << u"exact"_s;
+    QTest::newRow("longest leading wildcard") << QByteArray("a.b.example.com") << u"*.b.example.com"_s;
+    QTest::newRow("leading wildcard") << QByteArray("a.example.com") << u"*.example.com"_s;
+    QTest::newRow(".x form matches the bare name") << QByteArray("dot.test") << u".dot.test"_s;
+    QTest::newRow("trailing wildcard after leading ones") << QByteArray("mail.example.org") << u"mail.*"_s;
+    QTest::newRow("regex last") << QByteArray("api7.test") << u"regex"_s;
+    QTest::newRow("no Host: the empty name") << QByteArray() << u"empty"_s;
+    QTest::newRow("unknown: default_server") << QByteArray("nobody.test") << u"default"_s;
+}
+
+void tst_ConfigCompiler::serverSelection()
+{
+    QFETCH(QByteArray, host);
+    QFETCH(QString, expected);
+    const QByteArray conf = "http {\n"
+                            "server { listen 127.0.0.1:8000; server_name www.example.com; return 200 exact; }\n"
+                            "server { listen 127.0.0.1:8000; server_name *.example.com; return 200 *.example.com; }\n"
+                            "server { listen 127.0.0.1:8000; server_name *.b.example.com; return 200 *.b.example.com; }\n"
+                            "server { listen 127.0.0.1:8000; server_name .dot.test; return 200 .dot.test; }\n"
+                            "server { listen 127.0.0.1:8000; server_name mail.*; return 200 mail.*; }\n"
+                            "server { listen 127.0.0.1:8000; server_name ~^api\\d+\\.test$; return 200 regex; }\n"
+                            "server { listen 127.0.0.1:8000 default_server; server_name _; return 200 default; }\n"
+                            "server { listen 127.0.0.1:8000; server_name \"\"; return 200 empty; }\n"
+                            "}\n";
+    const ConfigCompileResult r = compile(conf);
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.config->listenGroups.size(), 1);
+    HttpRequestHead req;
+    if (!host.isNull())
+        req.headers.append("Host", host);
+    const ServerConfig *s = r.config->selectServer(0, requestHostForRouting(req));
+    QVERIFY(s);
+    RequestContext ctx;
+    QCOMPARE(QString::fromUtf8(s->returnAction.text.expand(ctx)), expected);
+}
+
+void tst_ConfigCompiler::diagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+
+    QTest::newRow("unknown word is an error") << QByteArray("http {\n  foo bar;\n}") << u"t.conf:2:3: error: unknown directive \"foo\""_s << false;
+    QTest::newRow("unsupported nginx directive is a warning")
+        << QByteArray("http {\n  gzip on;\n  gzip_types text/plain;\n}")
+        << u"t.conf:2:3: warning: ignoring nginx directive \"gzip\": wsscope does not support it (further \"gzip\" directives are ignored silently)"_s
+        << true;
+    QTest::newRow("directive in the wrong context")
+        << QByteArray("http {\n  server {\n    location / {\n      listen 80;\n    }\n  }\n}")
+        << u"t.conf:4:7: error: \"listen\" directive is not allowed here"_s << false;
+    QTest::newRow("bad time") << QByteArray("http {\n  proxy_read_timeout 5x;\n}")
+                              << u"t.conf:2:22: error: \"proxy_read_timeout\" directive invalid value"_s << false;
+    QTest::newRow("unknown variable") << QByteArray("http {\n  proxy_set_header X $nope;\n}")
+                                      << u"t.conf:2:22: error: unknown \"nope\" variable"_s << false;
+    QTest::newRow("CR/LF in a header value")
+        << QByteArray("http {\n  proxy_set_header X \"a\\r\\nInjected: 1\";\n}")
+        << u"t.conf:2:22: error: a header value may not contain CR, LF or NUL (in \"proxy_set_header\" directive)"_s
+        << false;
+    QTest::newRow("argument count") << QByteArray("http {\n  proxy_set_header X;\n}")
+                                    << u"t.conf:2:3: error: invalid number of arguments in \"proxy_set_header\" directive"_s
+                                    << false;
+    QTest::newRow("proxy_pass URI in a regex location")
+        << QByteArray("http { server {\nlocation ~ ^/ws { proxy_pass http://127.0.0.1:9/x; } } }")
+        << u"t.conf:2:30: error: \"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block"_s
+        << false;
+    QTest::newRow("duplicate location")
+        << QByteArray("http { server {\nlocation /a {}\nlocation ^~ /a {}\n} }")
+        << u"t.conf:3:1: error: duplicate location \"/a\""_s << false;
+    QTest::newRow("nested outside its parent")
+        << QByteArray("http { server {\nlocation /a/ {\n  location /b/ {}\n}\n} }")
+        << u"t.conf:3:3: error: location \"/b/\" is outside location \"/a/\""_s << false;
+    QTest::newRow("upstream with a port")
+        << QByteArray("http { upstream b { server 127.0.0.1:9; }\nserver { location / {\n  proxy_pass http://b:80;\n} } }")
+        << u"t.conf:3:14: error: upstream \"b\" may not have port 80"_s << false;
+    QTest::newRow("empty upstream") << QByteArray("http {\nupstream b { }\n}")
+                                    << u"t.conf:2:1: error: no servers are inside upstream \"b\""_s << false;
+    QTest::newRow("two default servers")
+        << QByteArray("http {\nserver { listen 127.0.0.1:80 default_server; }\nserver { listen 127.0.0.1:80 default_server; }\n}")
+        << u"t.conf:3:10: error: a duplicate default server for 127.0.0.1:80"_s << false;
+    QTest::newRow("proxy_http_version 2.0")
+        << QByteArray("http {\nproxy_http_version 2.0;\n}")
+        << u"t.conf:2:20: error: invalid value \"2.0\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\""_s
+        << false;
+    QTest::newRow("ws:// in proxy_pass")
+        << QByteArray("http { server {\nlocation / { proxy_pass ws://127.0.0.1:9; } } }")
+        << u"t.conf:2:25: error: invalid URL prefix in \"ws://127.0.0.1:9\": nginx's proxy_pass takes http:// (WebSocket upgrades travel over it); write \"http://127.0.0.1:9\""_s
+        << false;
+    QTest::newRow("scheme in an upstream server is a warning")
+        << QByteArray("http {\nupstream b { server http://127.0.0.1:9; }\n}")
+        << u"t.conf:2:21: warning: nginx rejects a scheme in an upstream server (\"invalid host in upstream\"); wsscope ignores \"http://\": write \"127.0.0.1:9\""_s
+        << true;
+    QTest::newRow("pasted location") << QByteArray("location / {\n  proxy_pass http://127.0.0.1:9;\n}")
+                                     << u"t.conf:1:1: warning: \"location\" directive is not allowed at the top of an nginx.conf; wsscope reads the file's top-level blocks as if they were inside \"http { }\" and \"server { }\""_s
+                                     << true;
+    QTest::newRow("$connection_upgrade without its map")
+        << QByteArray("http {\nproxy_set_header Connection $connection_upgrade;\n}")
+        << u"t.conf:2:29: warning: \"$connection_upgrade\" is not an nginx variable: nginx needs \"map $http_upgrade $connection_upgrade { default upgrade; '' close; }\"; wsscope uses that map built in"_s
+        << true;
+    QTest::newRow("bad regex") << QByteArray("http { server {\nlocation ~ ( {} } }")
+                               << u"t.conf:2:12: error: invalid regex \"(\": missing closing parenthesis at offset 1"_s
+                               << false;
+    QTest::newRow("worker_processes") << QByteArray("worker_processes many;") << u"t.conf:1:18: error: invalid value \"many\" in \"worker_processes\" directive"_s << false;
+    QTest::newRow("events") << QByteArray("events {\n  worker_connections 0;\n}") << u"t.conf:2:22: error: invalid value \"0\" in \"worker_connections\" directive"_s << false;
+    QTest::newRow("parser errors come through") << QByteArray("http {\n") << QString() << false;
+}
+
+void tst_ConfigCompiler::diagnostics()
+{
+    QFETCH(QByteArray, conf);
+    QFETCH(QString, expected);
+    QFETCH(bool, loads);
+    const ConfigCompileResult r = compile(conf);
+    const QStringList all = show(r.diagnostics);
+    if (!expected.isEmpty())
+        QVERIFY2(all.contains(expected), qPrintable(all.join(u'\n')));
+    QCOMPARE(r.ok(), loads);
+    if (!loads)
+        QVERIFY(r.errorCount() > 0);
+}
+
+void tst_ConfigCompiler::upstreamBlock()
+{
+    const ConfigCompileResult r = compile(
+        "http { upstream app {\n"
+        "  hash $remote_addr consistent;\n"
+        "  server 127.0.0.1:9001 weight=3 max_fails=2 fail_timeout=30s max_conns=100;\n"
+        "  server 127.0.0.1:9002 backup;\n"
+        "  server 127.0.0.1:9003 down;\n"
+        "  keepalive 16;\n"
+        "}\n"
+        "upstream iph { ip_hash; server 127.0.0.1:1; }\n"
+        "upstream lc { least_conn; server 127.0.0.1:1; }\n"
+        "server { listen 127.0.0.1:8000; location / { proxy_pass http://APP; } } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.config->upstreams.size(), 3);
+    const auto &app = r.config->upstreams.at(0);
+    QCOMPARE(app->balancing().method, UpstreamBalancing::Method::Hash);
+    QCOMPARE(app->balancing().hashKey, QByteArray("$remote_addr"));
+    QVERIFY(app->balancing().consistent);
+    QCOMPARE(app->balancing().keepalive, 16);
+    QCOMPARE(app->servers().size(), 3);
+    const UpstreamServer &s1 = app->servers().at(0);
+    QCOMPARE(s1.weight, 3);
+    QCOMPARE(s1.maxFails, 2);
+    QCOMPARE(s1.failTimeoutMs, 30'000);
+    QCOMPARE(s1.maxConns, 100);
+    QVERIFY(app->servers().at(1).backup);
+    QVERIFY(app->servers().at(2).down);
+    QCOMPARE(r.config->upstreams.at(1)->balancing().method, UpstreamBalancing::Method::IpHash);
+    QCOMPARE(r.config->upstreams.at(2)->balancing().method, UpstreamBalancing::Method::LeastConn);
+    // Upstream names are case-insensitive; $proxy_host is the name as written in proxy_pass.
+    const LocationConfig &loc = r.config->servers.constFirst().locations.constFirst();
+    QCOMPARE(loc.proxyPass.group, app);
+    QCOMPARE(loc.proxyPass.proxyHost, QByteArray("APP"));
+    // The round-robin skips down servers and uses backups only when needed.
+    for (int i = 0; i < 4; ++i)
+        QCOMPARE(app->pick(), 0);
+}
+
+void tst_ConfigCompiler::valuesAndUnits()
+{
+    const ConfigCompileResult r = compile(
+        "worker_processes 3;\nworker_shutdown_timeout 15s;\nevents { worker_connections 1024; }\n"
+        "http {\n keepalive_timeout 30s;\n proxy_read_timeout 1h;\n"
+        " server { listen [::1]:0; listen 127.0.0.1:0 default_server; server_name A.Test;\n"
+        "  access_log /var/log/x.log;\n  ssl_certificate /etc/x.pem;\n"
+        "  location /p { proxy_pass http://127.0.0.1:7000/q/; proxy_connect_timeout 1m30s; proxy_send_timeout 500ms;\n"
+        "    proxy_http_version 1.1; proxy_redirect off; proxy_next_upstream error timeout http_502;\n"
+        "    proxy_next_upstream_tries 2; root /srv; index a.html b.html; }\n"
+        "  location /r { return 301 https://$host$request_uri; }\n"
+        "  location /s { alias /data/; }\n"
+        " } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    const ProxyConfig &c = *r.config;
+    QCOMPARE(c.workerThreads, 3);
+    QCOMPARE(c.workerConnections, 1024);
+    QCOMPARE(c.drainTimeoutMs, 15'000);
+    QCOMPARE(c.keepaliveTimeoutMs, 30'000);
+    const ServerConfig &s = c.servers.constFirst();
+    QCOMPARE(s.listens.size(), 2);
+    QCOMPARE(s.listens.at(0).address, QHostAddress(QHostAddress::LocalHostIPv6));
+    QVERIFY(s.listens.at(1).defaultServer);
+    QCOMPARE(s.serverName, QByteArray("a.test"));
+    QCOMPARE(s.ssl.size(), 1);
+    QCOMPARE(s.logs.size(), 1);
+    QCOMPARE(c.listenGroups.size(), 2);
+    const LocationConfig &p = s.locations.at(0);
+    QCOMPARE(p.readTimeoutMs, 3'600'000);
+    QCOMPARE(p.connectTimeoutMs, 90'000);
+    QCOMPARE(p.sendTimeoutMs, 500);
+    QCOMPARE(p.proxyHttpVersionMinor, 1);
+    QCOMPARE(p.redirect, LocationConfig::Redirect::Off);
+    QCOMPARE(p.nextUpstream, quint32(NextUpstream::Error | NextUpstream::Timeout | NextUpstream::Http502));
+    QCOMPARE(p.nextUpstreamTries, 2);
+    QCOMPARE(p.root, QByteArray("/srv"));
+    QCOMPARE(p.index, (QList<QByteArray>{"a.html", "b.html"}));
+    QCOMPARE(p.proxyPass.proxyHost, QByteArray("127.0.0.1:7000"));
+    QVERIFY(p.proxyPass.hasUri);
+    QCOMPARE(p.proxyPass.uri, QByteArray("/q/"));
+    const LocationConfig &ret = s.locations.at(1);
+    QCOMPARE(ret.returnAction.code, 301);
+    HttpRequestHead req = request("/r?x", {{"Host", "a.test"}});
+    RequestContext ctx;
+    ctx.request = &req;
+    const QByteArray response = returnResponse(ret.returnAction, ctx);
+    QVERIFY2(response.startsWith("HTTP/1.1 301 "), response.constData());
+    QVERIFY2(response.contains("\r\nLocation: https://a.test/r?x\r\n"), response.constData());
+    QCOMPARE(s.locations.at(2).alias, QByteArray("/data/"));
+}
+
+void tst_ConfigCompiler::crlfNeverReachesAHeader()
+{
+    const ConfigCompileResult r = compile("http { server { listen 127.0.0.1:8000;\n"
+                                          "location / { proxy_pass http://127.0.0.1:9; proxy_set_header X $http_evil; } } }");
+    QVERIFY(r.ok());
+    HttpRequestHead req;
+    req.method = "GET";
+    req.target = "/";
+    req.headers.append("Evil", "a\r\nInjected: yes\nb\0c");
+    const ServerConfig &s = r.config->servers.constFirst();
+    for (const QString &line : expandHeaders(s.locations.constFirst(), s, req)) {
+        QVERIFY(!line.contains(u'\r'));
+        QVERIFY(!line.contains(u'\n'));
+        QVERIFY(!line.contains(QChar(0)));
+    }
+}
+
+void tst_ConfigCompiler::seeds_data()
+{
+    QTest::addColumn<QString>("fileName");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("upstream");
+    QTest::addColumn<qint64>("readTimeoutMs");
+
+    QTest::newRow("000 toymoban") << u"000_toymoban.conf"_s << QByteArray("/chat") << QByteArray("websocket")
+                                  << qint64(7'200'000);
+    QTest::newRow("001 jianshu") << u"001_jianshu.conf"_s << QByteArray("/ver/1") << QByteArray("127.0.0.1:19010")
+                                 << qint64(86'400'000);
+    QTest::newRow("002 123wordpress") << u"002_123wordpress.conf"_s << QByteArray("/wss") << QByteArray("127.0.0.1:18888")
+                                      << qint64(60'000);
+    QTest::newRow("003 jb51") << u"003_jb51.conf"_s << QByteArray("/chat/x") << QByteArray("backend")
+                              << qint64(3'600'000);
+    QTest::newRow("004 nginx docs") << u"004_nginx_docs.conf"_s << QByteArray("/chat/") << QByteArray("backend")
+                                    << qint64(60'000);
+}
+
+void tst_ConfigCompiler::seeds()
+{
+    QFETCH(QString, fileName);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, upstream);
+    QFETCH(qint64, readTimeoutMs);
+    const ConfigCompileResult r = ConfigCompiler::compileFile(seedsDir() + u'/' + fileName, testOptions());
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.errorCount(), 0);
+    // The first server that has a location for the path proxies it as the article meant.
+    const LocationConfig *loc = nullptr;
+    for (const ServerConfig &s : r.config->servers) {
+        loc = s.matchLocation(path);
+        if (loc)
+            break;
+    }
+    QVERIFY(loc);
+    QVERIFY(loc->proxyPass.isSet());
+    QCOMPARE(loc->proxyPass.proxyHost, upstream);
+    QCOMPARE(loc->readTimeoutMs, readTimeoutMs);
+}
+
+void tst_ConfigCompiler::badInputNeverCrashes_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::newRow("empty") << QByteArray("");
+    QTest::newRow("lone braces") << QByteArray("}}}{{{");
+    QTest::newRow("location without args") << QByteArray("http { server { location {} } }");
+    QTest::newRow("listen garbage") << QByteArray("http { server { listen [::1; listen :; listen 99999; listen a:b:c; } }");
+    QTest::newRow("map garbage") << QByteArray("http { map; map a b; map $a $b { x; y z w; ~( q; } }");
+    QTest::newRow("upstream garbage") << QByteArray("http { upstream { } upstream u { server; server x weight=0; hash; } }");
+    QTest::newRow("return garbage") << QByteArray("http { server { return; return x y z; return 1000; } }");
+    QTest::newRow("proxy_pass garbage") << QByteArray("http { server { location / { proxy_pass; proxy_pass http://; proxy_pass http://[::1; } } }");
+    QTest::newRow("deep nesting") << QByteArray("http { server { location /a { location /a/b { location /a/b/c { location = /a/b/c/d { location /x {} } } } } } }");
+}
+
+void tst_ConfigCompiler::badInputNeverCrashes()
+{
+    QFETCH(QByteArray, conf);
+    const ConfigCompileResult r = compile(conf);
+    for (const ConfDiagnostic &d : r.diagnostics)
+        QVERIFY(d.location.isValid() || !d.location.file.isEmpty());
+}
+
+QTEST_GUILESS_MAIN(tst_ConfigCompiler)
+#include "tst_configcompiler.moc"

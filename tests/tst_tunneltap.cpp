@@ -1,0 +1,171 @@
+#include "proxy/tunneltap.h"
+#include "websocket/framewriter.h"
+
+#include <QRandomGenerator>
+#include <QTest>
+
+// TunnelTap is the byte path of a tunnel direction: everything it relays
+// must be exactly what it read, except the proxy's own injected frames and
+// the pongs answering the proxy's own pings.
+class tst_TunnelTap : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void relaysBytesUnchangedAtAnySplit();
+    void controlFrameWaitsForFrameBoundary();
+    void dataFrameWaitsForMessageBoundary();
+    void injectsAtOnceBetweenFrames();
+    void swallowsOwnPongSplitAnywhere();
+    void foreignPongPassesThrough();
+    void desynchronisedStreamDropsInjectionsButRelays();
+
+private:
+    static QByteArray clientFrame(WsOpcode op, QByteArrayView payload, bool fin = true)
+    {
+        return wsBuildFrame(op, payload, fin, 0x11223344u);
+    }
+};
+
+namespace {
+struct Collector
+{
+    QByteArray out;
+    TunnelTap::Output output()
+    {
+        return [this](const char *d, qsizetype n) { out.append(d, n); };
+    }
+};
+
+void relaySplit(TunnelTap &tap, const QByteArray &bytes, QList<qsizetype> cuts)
+{
+    qsizetype pos = 0;
+    cuts.append(bytes.size());
+    for (qsizetype c : cuts) {
+        if (c > pos)
+            tap.relay(bytes.constData() + pos, c - pos);
+        pos = qMax(pos, c);
+    }
+}
+} // namespace
+
+void tst_TunnelTap::relaysBytesUnchangedAtAnySplit()
+{
+    QByteArray stream;
+    stream += clientFrame(WsOpcode::Text, "hello");
+    stream += clientFrame(WsOpcode::Binary, QByteArray(300, 'b'), false);
+    stream += clientFrame(WsOpcode::Ping, "p");
+    stream += clientFrame(WsOpcode::Continuation, QByteArray(70000, 'c'), true);
+    stream += clientFrame(WsOpcode::Close, wsClosePayload(1000, u"bye"));
+    QRandomGenerator rng(42);
+    for (int round = 0; round < 200; ++round) {
+        Collector c;
+        TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+        QList<qsizetype> cuts;
+        for (int i = 0; i < 5; ++i)
+            cuts.append(rng.bounded(stream.size()));
+        std::sort(cuts.begin(), cuts.end());
+        relaySplit(tap, stream, cuts);
+        QCOMPARE(c.out, stream);
+        QVERIFY(tap.closeSeen());
+        QCOMPARE(tap.closeInfo()->code, std::optional<quint16>(1000));
+    }
+}
+
+void tst_TunnelTap::controlFrameWaitsForFrameBoundary()
+{
+    const QByteArray big = clientFrame(WsOpcode::Binary, QByteArray(1000, 'x'));
+    const QByteArray ping = clientFrame(WsOpcode::Ping, "ka");
+    Collector c;
+    TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+    tap.relay(big.constData(), 100); // mid-frame
+    QVERIFY(tap.inject(ping, true));
+    QCOMPARE(c.out.size(), 100);     // not yet: a frame is in flight
+    tap.relay(big.constData() + 100, big.size() - 100);
+    QCOMPARE(c.out, big + ping);
+}
+
+void tst_TunnelTap::dataFrameWaitsForMessageBoundary()
+{
+    const QByteArray first = clientFrame(WsOpcode::Text, "part1-", false);
+    const QByteArray last = clientFrame(WsOpcode::Continuation, "part2", true);
+    const QByteArray injected = clientFrame(WsOpcode::Text, "injected");
+    const QByteArray ping = clientFrame(WsOpcode::Ping, "ka");
+    Collector c;
+    TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+    tap.relay(first.constData(), first.size());
+    // Between frames but inside a fragmented message: the ping may go now,
+    // the text message must wait for the message to end (RFC 6455 5.4).
+    QVERIFY(tap.inject(injected, false));
+    QVERIFY(tap.inject(ping, true));
+    QCOMPARE(c.out, first);
+    tap.relay(last.constData(), last.size());
+    QCOMPARE(c.out, first + last + injected + ping);
+}
+
+void tst_TunnelTap::injectsAtOnceBetweenFrames()
+{
+    Collector c;
+    TunnelTap tap(Direction::UpstreamToClient, {}, c.output());
+    const QByteArray f = wsBuildFrame(WsOpcode::Text, "from server");
+    tap.relay(f.constData(), f.size());
+    const QByteArray inj = wsBuildFrame(WsOpcode::Text, "from proxy");
+    QVERIFY(tap.inject(inj, false));
+    QCOMPARE(c.out, f + inj);
+    QCOMPARE(tap.pendingInjections(), 0);
+}
+
+void tst_TunnelTap::swallowsOwnPongSplitAnywhere()
+{
+    const QByteArray before = clientFrame(WsOpcode::Text, "before");
+    const QByteArray pong = clientFrame(WsOpcode::Pong, "wsscope-ka-1");
+    const QByteArray after = clientFrame(WsOpcode::Binary, QByteArray(200, 'z'));
+    const QByteArray stream = before + pong + after;
+    for (qsizetype cut1 = 0; cut1 <= stream.size(); ++cut1) {
+        for (qsizetype cut2 : {cut1, cut1 + 1, cut1 + 7}) {
+            Collector c;
+            TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+            qint64 now = 1'000'000;
+            tap.setEventSink(nullptr, 1, [&now] { return now; });
+            tap.expectPong("wsscope-ka-1", 0);
+            relaySplit(tap, stream, {cut1, qMin(cut2, stream.size())});
+            QCOMPARE(c.out, before + after);
+            QCOMPARE(tap.outstandingPongs(), 0);
+            QCOMPARE(tap.lastRoundTripUs(), 1000);
+        }
+    }
+}
+
+void tst_TunnelTap::foreignPongPassesThrough()
+{
+    const QByteArray pong = clientFrame(WsOpcode::Pong, "someone-elses");
+    const QByteArray text = clientFrame(WsOpcode::Text, "t");
+    Collector c;
+    TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+    tap.expectPong("wsscope-ka-1", 0);
+    relaySplit(tap, pong + text, {3});
+    QCOMPARE(c.out, pong + text);
+    QCOMPARE(tap.outstandingPongs(), 1);
+}
+
+void tst_TunnelTap::desynchronisedStreamDropsInjectionsButRelays()
+{
+    // Opcode 0x3 is reserved: framing is lost from here on (fatal).
+    QByteArray bad = QByteArray::fromHex("8380") + QByteArray(4, '\0') + "abc";
+    Collector c;
+    TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+    const QByteArray head = clientFrame(WsOpcode::Text, "ok");
+    tap.relay(head.constData(), 1);
+    QVERIFY(tap.inject(clientFrame(WsOpcode::Ping, "x"), true));
+    tap.relay(head.constData() + 1, head.size() - 1);
+    const QByteArray afterPing = c.out;
+    tap.relay(bad.constData(), bad.size());
+    QVERIFY(tap.isDesynchronised());
+    QCOMPARE(c.out, afterPing + bad);
+    QVERIFY(!tap.inject(clientFrame(WsOpcode::Ping, "y"), true));
+    tap.relay("more", 4);
+    QVERIFY(c.out.endsWith("more"));
+}
+
+QTEST_GUILESS_MAIN(tst_TunnelTap)
+#include "tst_tunneltap.moc"
