@@ -6,6 +6,7 @@
 #include "config/configcompiler.h"
 #include "config/configdoctor.h"
 #include "demo.h"
+#include "inspect/capturewriter.h"
 #include "mainwindow.h"
 #include "ops/logging.h"
 #include "ops/signalwatcher.h"
@@ -131,10 +132,23 @@ int main(int argc, char *argv[])
     const QCommandLineOption testConfig(QStringList{QStringLiteral("t"), QStringLiteral("test-config")},
                                         QStringLiteral("Check the configuration (like nginx -t), print its diagnostics and "
                                                        "the config doctor's findings, and exit (0 ok, 2 errors)."));
+    const QCommandLineOption pingInterval(QStringLiteral("ping-interval"),
+                                          QStringLiteral("ws_ping_interval: the proxy pings both peers this often, swallows "
+                                                         "their pongs, measures RTT and closes a dead peer (default off)."),
+                                          QStringLiteral("TIME"));
+    const QCommandLineOption pingTimeout(QStringLiteral("ping-timeout"),
+                                         QStringLiteral("ws_ping_timeout: how long a pong may take (default: the interval)."),
+                                         QStringLiteral("TIME"));
+    const QCommandLineOption noInspect(QStringLiteral("no-inspect"),
+                                       QStringLiteral("ws_inspect off: tunnel bytes without watching frames."));
+    const QCommandLineOption capture(QStringLiteral("capture"),
+                                     QStringLiteral("Record traffic: FILE.jsonl live (one event per line) and FILE.har "
+                                                    "(HAR 1.2 with WebSocket messages, Chrome-compatible) at exit or on SIGUSR1."),
+                                     QStringLiteral("FILE"));
     const QCommandLineOption verbose(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
                                      QStringLiteral("More log output on stderr (-v debug, -vv with Qt's own)."));
     parser.addOptions({version, noGui, configFile, testConfig, listen, upstream, workers, connectTimeout, readTimeout,
-                       sendTimeout, drainTimeout, demo, verbose});
+                       sendTimeout, drainTimeout, demo, pingInterval, pingTimeout, noInspect, capture, verbose});
 
     if (!parser.parse(QCoreApplication::arguments()))
         usageError(parser.errorText());
@@ -174,10 +188,14 @@ int main(int argc, char *argv[])
     duration(readTimeout, &quick.readTimeoutMs);
     duration(sendTimeout, &quick.sendTimeoutMs);
     duration(drainTimeout, &quick.drainTimeoutMs);
+    duration(pingInterval, &quick.pingIntervalMs);
+    duration(pingTimeout, &quick.pingTimeoutMs);
+    quick.inspect = !parser.isSet(noInspect);
 
     const bool quickFlags = parser.isSet(listen) || parser.isSet(upstream) || parser.isSet(demo) || parser.isSet(workers)
         || parser.isSet(connectTimeout) || parser.isSet(readTimeout) || parser.isSet(sendTimeout)
-        || parser.isSet(drainTimeout);
+        || parser.isSet(drainTimeout) || parser.isSet(pingInterval) || parser.isSet(pingTimeout)
+        || parser.isSet(noInspect);
     if (parser.isSet(configFile) && quickFlags)
         usageError(QStringLiteral("-c cannot be combined with quick-mode flags (--listen, --upstream, --demo, "
                                   "--workers, --*-timeout); set those in the file"));
@@ -248,6 +266,19 @@ int main(int argc, char *argv[])
 
     QString error;
     ProxyServer server;
+    // --capture: subscribe before start() so the first connection is seen.
+    std::unique_ptr<CaptureWriter> captureWriter;
+    if (parser.isSet(capture)) {
+        captureWriter = std::make_unique<CaptureWriter>(parser.value(capture));
+        QString captureError;
+        if (!captureWriter->openJsonl(&captureError)) {
+            std::fprintf(stderr, "wsscope: --capture: %s\n", qPrintable(captureError));
+            return ExitRuntimeError;
+        }
+        CaptureWriter *writer = captureWriter.get();
+        server.events().subscribe(app.get(), [writer](const QList<InspectEvent> &batch) { writer->consume(batch); });
+        qCInfo(lcProxy).noquote() << "capturing to" << writer->jsonlPath() << "and" << writer->harPath();
+    }
     if (!server.start(config, &error)) {
         if (demoEnv && !parser.isSet(listen)) {
             // The demo's default port is taken: any free port will do.
@@ -270,8 +301,8 @@ int main(int argc, char *argv[])
         demoEnv->startClient(QUrl(QStringLiteral("ws://%1/demo").arg(a.toString())));
     }
 
-    SignalWatcher signalWatcher({SIGTERM, SIGINT, SIGHUP});
-    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server, [&server, &source](int sig) {
+    SignalWatcher signalWatcher({SIGTERM, SIGINT, SIGHUP, SIGUSR1});
+    QObject::connect(&signalWatcher, &SignalWatcher::signalReceived, &server, [&server, &source, &captureWriter](int sig) {
         if (sig == SIGHUP) {
             if (source.path.isEmpty()) {
                 qCInfo(lcProxy).noquote() << "SIGHUP:" << source.name << "has no configuration file to reload";
@@ -296,6 +327,18 @@ int main(int argc, char *argv[])
             QString reloadError;
             if (!server.reload(next.config, &reloadError))
                 qCWarning(lcProxy).noquote() << "reload failed:" << reloadError << "- keeping the running configuration";
+            return;
+        }
+        if (sig == SIGUSR1) {
+            if (!captureWriter) {
+                qCInfo(lcProxy) << "SIGUSR1: no --capture in effect";
+                return;
+            }
+            QString harError;
+            if (captureWriter->writeHar(&harError))
+                qCInfo(lcProxy).noquote() << "SIGUSR1: wrote" << captureWriter->harPath();
+            else
+                qCWarning(lcProxy).noquote() << "SIGUSR1: cannot write" << captureWriter->harPath() << ':' << harError;
             return;
         }
         if (server.isStopping()) {
@@ -324,6 +367,15 @@ int main(int argc, char *argv[])
     }
 
     const int rc = app->exec();
+    if (captureWriter) {
+        // The workers' last batches (closing events) are queued to us.
+        QCoreApplication::sendPostedEvents();
+        QString harError;
+        if (captureWriter->writeHar(&harError))
+            qCInfo(lcProxy).noquote() << "wrote" << captureWriter->harPath();
+        else
+            std::fprintf(stderr, "wsscope: cannot write %s: %s\n", qPrintable(captureWriter->harPath()), qPrintable(harError));
+    }
     window.reset();
     demoEnv.reset();
     return rc;

@@ -170,6 +170,12 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
     t += "            proxy_connect_timeout " + msWord(options.connectTimeoutMs) + ";\n";
     t += "            proxy_read_timeout " + msWord(options.readTimeoutMs) + ";\n";
     t += "            proxy_send_timeout " + msWord(options.sendTimeoutMs) + ";\n";
+    if (options.pingIntervalMs > 0)
+        t += "            ws_ping_interval " + msWord(options.pingIntervalMs) + ";\n";
+    if (options.pingTimeoutMs > 0)
+        t += "            ws_ping_timeout " + msWord(options.pingTimeoutMs) + ";\n";
+    if (!options.inspect)
+        t += "            ws_inspect off;\n";
     t += "        }\n    }\n}\n";
     return t;
 }

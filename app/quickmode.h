@@ -22,6 +22,9 @@ struct QuickModeOptions
     qint64 readTimeoutMs = 60'000;
     qint64 sendTimeoutMs = 60'000;
     qint64 drainTimeoutMs = 10'000;
+    qint64 pingIntervalMs = 0;   // ws_ping_interval (0 = off)
+    qint64 pingTimeoutMs = 0;    // ws_ping_timeout (0 = the interval)
+    bool inspect = true;         // ws_inspect
 };
 
 // The configuration text for the flags; empty with *error (one line) when

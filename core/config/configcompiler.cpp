@@ -165,7 +165,8 @@ private:
             "proxy_set_header", "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout",
             "proxy_redirect", "proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout",
             "return", "root", "alias", "index", "access_log", "error_log", "ip_hash", "least_conn", "hash",
-            "random", "keepalive", "keepalive_timeout", "client_header_timeout",
+            "random", "keepalive", "keepalive_timeout", "client_header_timeout", "ws_inspect", "ws_preview_size",
+            "ws_ping_interval", "ws_ping_timeout",
         };
         if (supported.contains(d.name)) {
             error(d.location, u"\"%1\" directive is not allowed here"_s.arg(text(d.name)));
@@ -196,7 +197,8 @@ private:
             "map", "upstream", "server", "location", "proxy_set_header", "proxy_http_version",
             "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "proxy_redirect",
             "proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout", "root", "index",
-            "access_log", "keepalive_timeout", "client_header_timeout",
+            "access_log", "keepalive_timeout", "client_header_timeout", "ws_inspect", "ws_preview_size",
+            "ws_ping_interval", "ws_ping_timeout",
         };
         for (const ConfDirective &d : m_file.directives) {
             if (d.name == "http") {
@@ -363,6 +365,62 @@ private:
                 scope.userHeaders.append(HeaderRule{name, std::move(*t)});
                 v.headerOrigins.append(HeaderOrigin{name, value, d.location});
             }
+            return true;
+        }
+        // wsscope extensions: inspection and keepalive pings.
+        if (n == "ws_inspect") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            if (const auto on = ConfUnits::parseFlag(d.argText(0)))
+                v.inspect = *on;
+            else
+                error(d.args.at(0).location, u"invalid value \"%1\" in \"ws_inspect\" directive, it must be \"on\" or \"off\""_s.arg(
+                                                 text(d.argText(0))));
+            return true;
+        }
+        if (n == "ws_preview_size") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            const auto bytes = ConfUnits::parseSize(d.argText(0));
+            if (!bytes || *bytes > 64 * 1024 * 1024)
+                error(d.args.at(0).location, u"\"ws_preview_size\" directive invalid value (0 to 64m)"_s);
+            else
+                v.previewBytes = *bytes;
+            return true;
+        }
+        if (n == "ws_ping_interval") {
+            if (!checkArgs(d, 1, 2) || !checkNoBlock(d))
+                return true;
+            const auto ms = timeArg(d);
+            if (!ms)
+                return true;
+            quint8 peers = LocationConfig::PingClient | LocationConfig::PingUpstream;
+            if (d.args.size() == 2) {
+                const QByteArray who = d.argText(1);
+                if (who == "client")
+                    peers = LocationConfig::PingClient;
+                else if (who == "upstream")
+                    peers = LocationConfig::PingUpstream;
+                else if (who != "both") {
+                    error(d.args.at(1).location, u"invalid value \"%1\" in \"ws_ping_interval\" directive, it must be \"client\", \"upstream\" or \"both\""_s.arg(
+                                                     text(who)));
+                    return true;
+                }
+            }
+            if (*ms > 0 && *ms < 100) {
+                error(d.args.at(0).location, u"\"ws_ping_interval\" must be at least 100ms (or 0 to turn pings off)"_s);
+                return true;
+            }
+            v.pingIntervalMs = *ms;
+            v.pingPeers = peers;
+            v.pingAt = d.location;
+            return true;
+        }
+        if (n == "ws_ping_timeout") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            if (const auto ms = timeArg(d))
+                v.pingTimeoutMs = *ms;
             return true;
         }
         if (n == "proxy_http_version") {
@@ -1183,6 +1241,12 @@ private:
         loc.alias = v.alias;
         loc.index = v.index;
         loc.logs = v.logs;
+        loc.inspect = v.inspect;
+        loc.previewBytes = v.previewBytes;
+        loc.pingIntervalMs = v.pingIntervalMs;
+        loc.pingPeers = v.pingPeers;
+        loc.pingTimeoutMs = v.pingTimeoutMs;
+        loc.pingAt = v.pingAt;
         loc.headers = withProxyDefaults(scope.userHeaders);
         loc.headerShadows = scope.shadows;
 

@@ -150,11 +150,13 @@ private:
                 u"add \"proxy_set_header Upgrade $http_upgrade;\" and "
                 u"\"proxy_set_header Connection $connection_upgrade;\""_s);
         }
-        if (loc.readTimeoutMs <= 60'000) {
+        // Keepalive pings more frequent than the timeout keep an idle tunnel open.
+        const bool pinged = loc.pingIntervalMs > 0 && loc.pingIntervalMs < loc.readTimeoutMs;
+        if (loc.readTimeoutMs <= 60'000 && !pinged) {
             add(u"read-timeout"_s, loc.readTimeoutAt.isValid() ? loc.readTimeoutAt : loc.proxyPass.at,
                 u"proxy_read_timeout is %1 s for WebSocket location \"%2\": a connection idle that long is closed, "
                 u"and no keepalive ping is configured"_s.arg(double(loc.readTimeoutMs) / 1000.0).arg(name),
-                u"set \"proxy_read_timeout 3600s;\" (or make the application ping more often than that)"_s);
+                u"set \"proxy_read_timeout 3600s;\", or let wsscope ping: \"ws_ping_interval 30s;\""_s);
         }
         const HeaderOrigin *host = findHeader(loc, "Host");
         if (!host || host->value.trimmed() == "$proxy_host") {

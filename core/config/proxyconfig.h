@@ -151,6 +151,15 @@ struct LocationConfig
     QList<QByteArray> index{"index.html"};
     QList<StoredDirective> logs;        // access_log / error_log in effect here
 
+    // wsscope's own directives (not nginx's), inherited like proxy_* ones.
+    enum PingPeer : quint8 { PingClient = 0x1, PingUpstream = 0x2 };
+    bool inspect = true;                // ws_inspect on|off: frames observed and reported
+    qint64 previewBytes = 64 * 1024;    // ws_preview_size: payload kept per message for display
+    qint64 pingIntervalMs = 0;          // ws_ping_interval TIME [client|upstream|both]; 0 = off
+    quint8 pingPeers = PingClient | PingUpstream;
+    qint64 pingTimeoutMs = 0;           // ws_ping_timeout TIME; 0 = same as the interval
+    ConfLocation pingAt;
+
     std::vector<LocationConfig> nested; // locations inside this one
 
     bool isRegex() const { return match == Match::Regex || match == Match::RegexCaseless; }

@@ -14,6 +14,9 @@ enum class CloseCause {
     BadRequest,        // 4xx answered by the proxy
     UpstreamFailure,   // 5xx answered by the proxy (refused, timeout, bad response)
     Drain,             // shutdown drain ended the connection
+    PingTimeout,       // a peer did not answer the proxy's keepalive ping
+    ProtocolError,     // the WebSocket stream broke the rules beyond repair
+    Injected,          // a close frame sent from the inspector ended it
     Completed,         // an HTTP exchange finished and the connection closed normally
 };
 

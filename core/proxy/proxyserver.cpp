@@ -153,7 +153,7 @@ bool ProxyServer::start(ConfigSnapshot config, QString *error)
         // epoll: per-pass cost independent of idle connections (Qt's default
         // dispatcher re-polls every socket on each pass).
         thread->setEventDispatcher(new EpollEventDispatcher);
-        auto *worker = new Worker(i);
+        auto *worker = new Worker(i, &m_events);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &Worker::drained, this, &ProxyServer::handleWorkerDrained);
@@ -287,4 +287,11 @@ void ProxyServer::stopWorkers()
     m_threads.clear();
     m_workers.clear(); // deleted by their threads' finished()
     m_workerDrained.clear();
+}
+
+void ProxyServer::inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload)
+{
+    // Connection ids are process-wide; the worker that owns it acts.
+    for (Worker *w : std::as_const(m_workers))
+        w->inject(connectionId, direction, opcode, payload);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/proxyconfig.h"
+#include "inspect/eventbus.h"
 
 #include <QList>
 #include <QObject>
@@ -37,6 +38,11 @@ public:
     // The bound addresses (ports resolved when 0 was asked for).
     QList<ListenAddress> boundAddresses() const;
     int workerCount() const { return int(m_workers.size()); }
+    // Every session's inspection events; subscribe before start() to see all.
+    EventBus &events() { return m_events; }
+    // Sends a text/binary/ping/pong/close frame into live connection `id`,
+    // toward the upstream (ClientToUpstream) or the client.
+    void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload);
     ConfigSnapshot config() const { return m_config; }
 
     // Stops accepting, lets tunnels finish for up to drainTimeoutMs, then
@@ -59,6 +65,7 @@ private:
     QList<Listener *> m_listeners;
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
+    EventBus m_events;
     QList<bool> m_workerDrained;
     QTimer *m_drainTimer = nullptr;
     int m_nextWorker = 0;

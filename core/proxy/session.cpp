@@ -1,6 +1,9 @@
 #include "session.h"
 
+#include "inspect/eventbus.h"
 #include "ops/logging.h"
+#include "tunneltap.h"
+#include "websocket/framewriter.h"
 #include "worker.h"
 
 #include <cerrno>
@@ -31,6 +34,9 @@ const char *closeCauseName(CloseCause cause)
     case CloseCause::BadRequest: return "bad request";
     case CloseCause::UpstreamFailure: return "upstream failure";
     case CloseCause::Drain: return "shutdown drain";
+    case CloseCause::PingTimeout: return "ping timeout";
+    case CloseCause::ProtocolError: return "protocol error";
+    case CloseCause::Injected: return "closed from the inspector";
     case CloseCause::Completed: return "completed";
     }
     return "unknown";
@@ -56,6 +62,23 @@ void Session::start()
     m_clientPort = m_client->peerPort();
     m_stateSinceMs = m_lastClientActivityMs = m_worker->nowMs();
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
+    if (inspecting()) {
+        ConnectionOpenedEvent e;
+        e.clientAddress = m_clientAddress;
+        e.clientPort = m_clientPort;
+        e.listener = QStringLiteral("%1").arg(m_listenPort);
+        emitEvent(std::move(e));
+    }
+}
+
+bool Session::inspecting() const
+{
+    return m_worker->events().isActive() && (!m_location || m_location->inspect);
+}
+
+void Session::emitEvent(InspectPayload payload)
+{
+    m_worker->addEvent(m_id, std::move(payload));
 }
 
 QString Session::describe() const
@@ -288,10 +311,21 @@ void Session::startExchange()
         return;
     }
     ctx.proxyHost = m_location->proxyPass.proxyHost;
-    const HttpRequestHead upstreamHead = rewriteRequestForUpstream(
+    HttpRequestHead upstreamHead = rewriteRequestForUpstream(
         m_request, ctx, m_location->headers, upstreamTargetFor(*m_location, m_request.target),
         m_requestBody.mode() == HttpBodyFramer::Mode::Chunked);
+    // proxy_http_version (nginx's default is 1.0: no upgrade, no chunked body).
+    upstreamHead.versionMinor = m_location->proxyHttpVersionMinor;
+    if (upstreamHead.versionMinor == 0 && m_requestBody.mode() == HttpBodyFramer::Mode::Chunked) {
+        respondError(411, "a chunked request body needs \"proxy_http_version 1.1\" in location " + m_location->prefix,
+                     CloseCause::BadRequest);
+        return;
+    }
     m_upstreamHead = upstreamHead.serialize();
+    if (inspecting()) {
+        emitEvent(RequestHeadEvent{m_request, false});
+        emitEvent(RequestHeadEvent{std::move(upstreamHead), true});
+    }
 
     if (m_expectContinue) {
         // nginx answers 100-continue itself before reading the body.
@@ -316,6 +350,18 @@ void Session::connectNextUpstream()
     // Body bytes wait in the kernel while we connect.
     m_client->setReadEnabled(false);
     qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
+    if (inspecting()) {
+        RouteEvent e;
+        e.serverName = QString::fromUtf8(m_server->serverName);
+        e.location = QString::fromUtf8(m_location->prefix);
+        e.upstreamGroup = QString::fromUtf8(group->name());
+        e.upstreamServer = m_upstreamName;
+        e.algorithm = QStringLiteral("round-robin");
+        e.attempt = m_attempts;
+        for (const QString &failed : std::as_const(m_attemptErrors))
+            e.skipped.append(failed);
+        emitEvent(std::move(e));
+    }
     if (!m_upstream->connectTo(server.address, server.port))
         handleConnectFailure(m_upstream->errorString(), false);
 }
@@ -483,6 +529,8 @@ void Session::handleResponseHead()
     if (m_responseBody.mode() == Mode::UntilClose || m_decodeChunked || !m_requestBody.isDone())
         m_keepAlive = false;
 
+    if (inspecting())
+        emitEvent(ResponseHeadEvent{m_response, true});
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, chunked && !m_decodeChunked);
     if (m_decodeChunked)
         out.headers.remove("Content-Length");
@@ -528,14 +576,44 @@ void Session::startTunnel()
     m_upstreamWrittenMark = m_upstream->bytesWritten();
     m_clientWriteProgressMs = m_upstreamWriteProgressMs = m_stateSinceMs;
     qCDebug(lcProxy).noquote() << describe() << "tunnel established to" << m_upstreamName;
+
+    // The two directions. With ws_inspect off and no pings they only pass
+    // bytes on; otherwise they watch frames and place the proxy's own.
+    TunnelTap::Options options;
+    options.inspect = m_location->inspect;
+    options.previewCap = qsizetype(m_location->previewBytes);
+    m_toUpstream = std::make_unique<TunnelTap>(Direction::ClientToUpstream, options,
+                                               [this](const char *d, qsizetype n) { m_upstream->write(d, n); });
+    m_toClient = std::make_unique<TunnelTap>(Direction::UpstreamToClient, options,
+                                             [this](const char *d, qsizetype n) { m_client->write(d, n); });
+    Worker *worker = m_worker;
+    auto clock = [worker] { return worker->nowNs(); };
+    m_toUpstream->setEventSink(&m_worker->events(), m_id, clock);
+    m_toClient->setEventSink(&m_worker->events(), m_id, clock);
+    const QByteArray extensions = m_response.headers.combinedValue("Sec-WebSocket-Extensions");
+    const bool deflate = extensions.contains("permessage-deflate");
+    m_toUpstream->setPerMessageDeflate(deflate);
+    m_toClient->setPerMessageDeflate(deflate);
+    if (m_location->pingIntervalMs > 0)
+        m_nextPingMs = m_stateSinceMs + m_location->pingIntervalMs;
+
+    if (inspecting()) {
+        emitEvent(ResponseHeadEvent{m_response, true});
+        TunnelEvent e;
+        e.subprotocol = QString::fromUtf8(m_response.headers.value("Sec-WebSocket-Protocol"));
+        e.extensions = QString::fromUtf8(extensions);
+        e.perMessageDeflate = deflate;
+        emitEvent(std::move(e));
+    }
+
     // Frames that arrived together with the 101, and any the client sent early.
     if (!m_upstreamIn.isEmpty()) {
-        m_client->write(m_upstreamIn);
+        m_toClient->relay(m_upstreamIn.constData(), m_upstreamIn.size());
         m_upstreamIn.clear();
         m_upstreamIn.squeeze();
     }
     if (!m_clientIn.isEmpty()) {
-        m_upstream->write(m_clientIn);
+        m_toUpstream->relay(m_clientIn.constData(), m_clientIn.size());
         m_clientIn.clear();
     }
     m_clientIn.squeeze();
@@ -548,8 +626,8 @@ void Session::startTunnel()
 
 void Session::tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size)
 {
-    Q_UNUSED(from);
-    to->write(data, size);
+    Q_UNUSED(to);
+    (from == m_client.get() ? m_toUpstream : m_toClient)->relay(data, size);
     updateBackpressure();
 }
 
@@ -560,6 +638,122 @@ void Session::handleTunnelEof(TcpStream *from)
     to->shutdownWrite();
     if (m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0 && m_upstream->pendingBytes() == 0)
         finish(m_firstClose);
+}
+
+bool Session::inject(Direction direction, WsOpcode opcode, const QByteArray &payload, QString *error)
+{
+    if (m_state != State::Tunnel || !m_toUpstream) {
+        *error = QStringLiteral("connection %1 is not a WebSocket tunnel (any more)").arg(m_id);
+        return false;
+    }
+    const bool control = wsIsControlOpcode(opcode);
+    if (control && payload.size() > 125) {
+        *error = QStringLiteral("a control frame carries at most 125 bytes (RFC 6455 5.5)");
+        return false;
+    }
+    TunnelTap *tap = direction == Direction::ClientToUpstream ? m_toUpstream.get() : m_toClient.get();
+    if (tap->closeSeen()) {
+        *error = QStringLiteral("a close frame already went that way");
+        return false;
+    }
+    // RFC 6455 5.1: frames toward the server are masked, toward the client not.
+    const std::optional<quint32> mask = direction == Direction::ClientToUpstream
+        ? std::optional<quint32>(wsRandomMaskKey()) : std::nullopt;
+    const QByteArray frame = wsBuildFrame(opcode, payload, true, mask);
+    std::optional<InspectPayload> event;
+    if (inspecting()) {
+        if (control) {
+            ControlFrameEvent e;
+            e.direction = direction;
+            e.opcode = opcode;
+            e.payload = payload;
+            e.injected = true;
+            event = std::move(e);
+        } else {
+            MessageEvent e;
+            e.direction = direction;
+            e.message.opcode = opcode;
+            e.message.preview = payload.left(qsizetype(m_location->previewBytes));
+            e.message.totalLength = quint64(payload.size());
+            e.message.frameCount = 1;
+            e.message.truncated = e.message.preview.size() < payload.size();
+            e.injected = true;
+            event = std::move(e);
+        }
+    }
+    if (!tap->inject(frame, control, std::move(event))) {
+        *error = QStringLiteral("the stream lost its framing; nothing can be injected");
+        return false;
+    }
+    updateBackpressure();
+    if (opcode == WsOpcode::Close && m_firstClose == CloseCause::None)
+        m_firstClose = CloseCause::Injected;
+    return true;
+}
+
+void Session::sendKeepalivePings(qint64 now)
+{
+    const LocationConfig *loc = m_location;
+    const qint64 timeoutMs = loc->pingTimeoutMs > 0 ? loc->pingTimeoutMs : loc->pingIntervalMs;
+    const qint64 nowNs = m_worker->nowNs();
+    // A ping toward the client is answered on the client->upstream direction, and back.
+    struct Peer
+    {
+        quint8 flag;
+        TunnelTap *out;
+        TunnelTap *answers;
+        const char *name;
+    };
+    const Peer peers[] = {
+        {LocationConfig::PingClient, m_toClient.get(), m_toUpstream.get(), "client"},
+        {LocationConfig::PingUpstream, m_toUpstream.get(), m_toClient.get(), "upstream"},
+    };
+    for (const Peer &p : peers) {
+        if (!(loc->pingPeers & p.flag))
+            continue;
+        const qint64 oldest = p.answers->oldestPingNs();
+        if (oldest >= 0 && (nowNs - oldest) / 1'000'000 > timeoutMs) {
+            m_closeDetail = QStringLiteral("the %1 did not answer a ping within %2 ms").arg(QLatin1String(p.name)).arg(timeoutMs);
+            qCInfo(lcProxy).noquote() << describe() << m_closeDetail;
+            // 1011 toward the client (we are its server), 1001 toward the upstream.
+            closeTunnelWithFrames(p.flag == LocationConfig::PingClient ? 1001 : 1011,
+                                  QStringLiteral("wsscope: %1 did not answer ping").arg(QLatin1String(p.name)),
+                                  CloseCause::PingTimeout);
+            return;
+        }
+    }
+    if (now < m_nextPingMs)
+        return;
+    m_nextPingMs = now + loc->pingIntervalMs;
+    for (const Peer &p : peers) {
+        if (!(loc->pingPeers & p.flag) || p.out->closeSeen())
+            continue;
+        const QByteArray token = "wsscope-ka-" + QByteArray::number(++m_pingSequence);
+        const std::optional<quint32> mask = p.flag == LocationConfig::PingUpstream
+            ? std::optional<quint32>(wsRandomMaskKey()) : std::nullopt;
+        std::optional<InspectPayload> event;
+        if (inspecting()) {
+            ControlFrameEvent e;
+            e.direction = p.flag == LocationConfig::PingUpstream ? Direction::ClientToUpstream : Direction::UpstreamToClient;
+            e.opcode = WsOpcode::Ping;
+            e.payload = token;
+            e.injected = true;
+            event = std::move(e);
+        }
+        if (p.out->inject(wsBuildFrame(WsOpcode::Ping, token, true, mask), true, std::move(event)))
+            p.answers->expectPong(token, nowNs);
+    }
+    updateBackpressure();
+}
+
+void Session::closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause)
+{
+    // The peer that still listens learns why; then both sockets close.
+    if (!m_toClient->closeSeen())
+        m_toClient->inject(wsBuildCloseFrame(code == 1001 ? quint16(1011) : code, reason), true);
+    if (!m_toUpstream->closeSeen())
+        m_toUpstream->inject(wsBuildCloseFrame(quint16(1001), reason, wsRandomMaskKey()), true);
+    finish(cause);
 }
 
 // ---------------------------------------------------------------- flow control
@@ -643,6 +837,8 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
     m_client->write(head.serialize() + body);
     m_responseStarted = true;
     m_response = head;
+    if (inspecting())
+        emitEvent(ResponseHeadEvent{head, false});
     m_keepAlive = false;
     if (status >= 500)
         qCWarning(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << status
@@ -702,6 +898,19 @@ void Session::finish(CloseCause cause)
         qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"'
                                    << "aborted:" << closeCauseName(cause);
     }
+    if (inspecting() || (was == State::Tunnel && m_worker->events().isActive())) {
+        ClosedEvent e;
+        e.cause = cause;
+        e.detail = m_closeDetail;
+        if (m_toUpstream) {
+            e.clientClose = m_toUpstream->closeInfo();
+            e.upstreamClose = m_toClient->closeInfo();
+        }
+        e.bytesFromClient = m_client->bytesRead();
+        e.bytesFromUpstream = m_upstream ? m_upstream->bytesRead() : 0;
+        e.durationMs = m_exchangeTimer.isValid() ? m_exchangeTimer.elapsed() : 0;
+        emitEvent(std::move(e));
+    }
     if (m_upstream)
         m_upstream->close();
     m_client->close();
@@ -713,6 +922,14 @@ void Session::logExchange()
     qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"'
                                << m_response.status << "->" << m_upstreamName << "body" << m_responseBody.bodyBytes()
                                << QStringLiteral("%1 ms").arg(m_exchangeTimer.elapsed());
+    if (inspecting()) {
+        HttpExchangeEvent e;
+        e.status = m_response.status;
+        e.requestBodyBytes = m_requestBody.bodyBytes();
+        e.responseBodyBytes = m_responseBody.bodyBytes();
+        e.durationMs = m_exchangeTimer.elapsed();
+        emitEvent(std::move(e));
+    }
 }
 
 // ---------------------------------------------------------------- timers
@@ -752,6 +969,11 @@ void Session::checkTimeouts(qint64 now)
             || stalled(m_client.get(), m_clientWrittenMark, m_clientWriteProgressMs)) {
             finish(CloseCause::SendTimeout);
             return;
+        }
+        if (m_state == State::Tunnel && loc->pingIntervalMs > 0) {
+            sendKeepalivePings(now);
+            if (m_state == State::Finished)
+                return;
         }
         // Read timeout: in the tunnel any traffic either way counts (nginx
         // re-arms its timer on every event); before the response, only upstream's.

@@ -4,6 +4,7 @@
 #include "config/proxyconfig.h"
 #include "http/bodyframer.h"
 #include "http/httpheadparser.h"
+#include "inspect/inspectevent.h"
 #include "net/tcpstream.h"
 
 #include <QByteArray>
@@ -11,6 +12,7 @@
 
 #include <memory>
 
+class TunnelTap;
 class Worker;
 
 // One client connection, from its first byte to its close. Not a QObject:
@@ -42,6 +44,10 @@ public:
     void beginDrain();
     void forceClose(CloseCause cause);
 
+    // Sends a frame into the live tunnel, toward the client or the upstream
+    // (masked toward the upstream, RFC 6455 5.1), at the next frame boundary.
+    bool inject(Direction direction, WsOpcode opcode, const QByteArray &payload, QString *error);
+
 private:
     void streamReadable(TcpStream *stream) override;
     void streamDrained(TcpStream *stream) override;
@@ -66,6 +72,10 @@ private:
     bool checkStreamFailures();
     void updateBackpressure();
     void logExchange();
+    bool inspecting() const;
+    void emitEvent(InspectPayload payload);
+    void sendKeepalivePings(qint64 now);
+    void closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause);
     QString describe() const;
 
     Worker *m_worker;
@@ -107,6 +117,13 @@ private:
     bool m_expectContinue = false;
     int m_requestsServed = 0;
     CloseCause m_firstClose = CloseCause::None;
+
+    // The tunnel's two directions (null outside a tunnel).
+    std::unique_ptr<TunnelTap> m_toUpstream; // bytes client -> upstream
+    std::unique_ptr<TunnelTap> m_toClient;   // bytes upstream -> client
+    qint64 m_nextPingMs = 0;
+    quint32 m_pingSequence = 0;
+    QString m_closeDetail;
 
     QElapsedTimer m_exchangeTimer;
     qint64 m_stateSinceMs = 0;

@@ -10,10 +10,11 @@
 // Connection ids are process-wide, so logs and the inspector can name them simply.
 std::atomic<quint64> Worker::s_nextId{1};
 
-Worker::Worker(int index, QObject *parent)
+Worker::Worker(int index, EventBus *events, QObject *parent)
     : QObject(parent)
     , m_index(index)
     , m_readBuffer(new char[kReadBufferSize])
+    , m_events(events, index)
 {
     m_clock.start();
 }
@@ -24,6 +25,7 @@ Worker::~Worker()
     for (auto &entry : m_sessions)
         entry.second->forceClose(CloseCause::Drain);
     m_sessions.clear();
+    m_events.flush(); // the last events (closes) still reach subscribers
 }
 
 void Worker::adoptConnection(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort)
@@ -55,6 +57,7 @@ void Worker::handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIn
     auto session = std::make_unique<Session>(this, id, descriptor, std::move(config), serverIndex, listenPort);
     Session *raw = session.get();
     m_sessions.emplace(raw, std::move(session));
+    m_byId.emplace(id, raw);
     m_sessionCount.store(int(m_sessions.size()), std::memory_order_relaxed);
     raw->start();
 }
@@ -74,8 +77,10 @@ void Worker::reapFinished()
     m_reapScheduled = false;
     std::vector<Session *> finished;
     finished.swap(m_finished);
-    for (Session *s : finished)
+    for (Session *s : finished) {
+        m_byId.erase(s->id());
         m_sessions.erase(s);
+    }
     m_sessionCount.store(int(m_sessions.size()), std::memory_order_relaxed);
     if (m_draining)
         checkDrained();
@@ -138,4 +143,44 @@ void Worker::checkDrained()
     }
     if (allDone)
         emit drained(m_index);
+}
+
+void Worker::addEvent(quint64 connectionId, InspectPayload payload)
+{
+    const bool wasEmpty = !m_events.hasPending();
+    m_events.add(connectionId, nowNs(), std::move(payload));
+    if (wasEmpty && m_events.hasPending()) {
+        // Batches leave at least every 50 ms (or at 1,000 events).
+        if (!m_flush) {
+            m_flush = new QTimer(this);
+            m_flush->setSingleShot(true);
+            m_flush->setInterval(50);
+            connect(m_flush, &QTimer::timeout, this, [this] { m_events.flush(); });
+        }
+        if (!m_flush->isActive())
+            m_flush->start();
+    }
+}
+
+void Worker::inject(quint64 id, Direction direction, WsOpcode opcode, QByteArray payload)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, id, direction, opcode, payload = std::move(payload)] {
+            const auto it = m_byId.find(id);
+            if (it == m_byId.end() || it->second->isFinished())
+                return; // another worker's, or gone
+            QString error;
+            if (!it->second->inject(direction, opcode, payload, &error)) {
+                qCWarning(lcProxy).noquote() << "conn" << id << "inject failed:" << error;
+                if (m_events.isActive()) {
+                    FindingEvent f;
+                    f.severity = FindingEvent::Severity::Error;
+                    f.code = QStringLiteral("inject-failed");
+                    f.text = error;
+                    addEvent(id, std::move(f));
+                }
+            }
+        },
+        Qt::QueuedConnection);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/proxyconfig.h"
+#include "inspect/eventbus.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -22,11 +23,15 @@ class Worker final : public QObject
     Q_DISABLE_COPY_MOVE(Worker)
 
 public:
-    explicit Worker(int index, QObject *parent = nullptr);
+    Worker(int index, EventBus *events, QObject *parent = nullptr);
     ~Worker() override;
 
     int index() const { return m_index; }
     qint64 nowMs() const { return m_clock.elapsed(); }
+    qint64 nowNs() const { return m_clock.nsecsElapsed(); }
+    // Inspection events of this thread's sessions, batched for the bus.
+    EventBatcher &events() { return m_events; }
+    void addEvent(quint64 connectionId, InspectPayload payload);
     char *readBuffer() { return m_readBuffer.get(); }
     qsizetype readBufferSize() const { return kReadBufferSize; }
     // Live sessions; readable from any thread.
@@ -36,6 +41,9 @@ public:
     void adoptConnection(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort);
     void beginDrain();
     void closeAll();
+    // Sends a frame into connection `id` if this worker owns it (the result,
+    // when it is an error, is logged and reported as a finding event).
+    void inject(quint64 id, Direction direction, WsOpcode opcode, QByteArray payload);
 
     // Called by a session from this thread when it has closed.
     void sessionFinished(Session *session);
@@ -55,6 +63,9 @@ private:
     QElapsedTimer m_clock;
     std::unique_ptr<char[]> m_readBuffer;
     std::unordered_map<Session *, std::unique_ptr<Session>> m_sessions;
+    std::unordered_map<quint64, Session *> m_byId;
+    EventBatcher m_events;
+    QTimer *m_flush = nullptr;
     std::vector<Session *> m_finished;
     std::atomic<int> m_sessionCount{0};
     QTimer *m_tick = nullptr;
