@@ -126,7 +126,7 @@ void tst_TunnelTap::swallowsOwnPongSplitAnywhere()
             Collector c;
             TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
             qint64 now = 1'000'000;
-            tap.setEventSink(nullptr, 1, [&now] { return now; });
+            tap.setEventSink(nullptr, {}, [&now] { return now; });
             tap.expectPong("wsscope-ka-1", 0);
             relaySplit(tap, stream, {cut1, qMin(cut2, stream.size())});
             QCOMPARE(c.out, before + after);

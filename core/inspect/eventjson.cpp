@@ -561,7 +561,7 @@ std::optional<InspectPayload> readPayload(Reader &r, const QString &kind, const 
         const QString kindName = r.string(v, QLatin1String("kind"), path);
         if (const auto k = violationKindFromName(kindName))
             e.violation.kind = *k;
-        else
+        else if (v.contains(QLatin1String("kind")))
             r.fail(path + QLatin1String(".kind"), QStringLiteral("unknown violation \"%1\"").arg(kindName));
         e.violation.text = r.string(v, QLatin1String("text"), path);
         e.violation.offset = r.integer(v, QLatin1String("offset"), path);

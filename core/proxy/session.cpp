@@ -588,8 +588,9 @@ void Session::startTunnel()
                                              [this](const char *d, qsizetype n) { m_client->write(d, n); });
     Worker *worker = m_worker;
     auto clock = [worker] { return worker->nowNs(); };
-    m_toUpstream->setEventSink(&m_worker->events(), m_id, clock);
-    m_toClient->setEventSink(&m_worker->events(), m_id, clock);
+    auto report = [this](InspectPayload p) { emitEvent(std::move(p)); };
+    m_toUpstream->setEventSink(&m_worker->events(), report, clock);
+    m_toClient->setEventSink(&m_worker->events(), report, clock);
     const QByteArray extensions = m_response.headers.combinedValue("Sec-WebSocket-Extensions");
     const bool deflate = extensions.contains("permessage-deflate");
     m_toUpstream->setPerMessageDeflate(deflate);

@@ -14,10 +14,11 @@ TunnelTap::TunnelTap(Direction direction, Options options, Output output)
 
 TunnelTap::~TunnelTap() = default;
 
-void TunnelTap::setEventSink(EventBatcher *events, quint64 connectionId, std::function<qint64()> clockNs)
+void TunnelTap::setEventSink(EventBatcher *events, std::function<void(InspectPayload)> report,
+                             std::function<qint64()> clockNs)
 {
     m_events = events;
-    m_connectionId = connectionId;
+    m_report = std::move(report);
     m_clockNs = std::move(clockNs);
 }
 
@@ -28,8 +29,8 @@ void TunnelTap::setPerMessageDeflate(bool negotiated)
 
 void TunnelTap::report(InspectPayload payload)
 {
-    if (m_events && m_events->isActive())
-        m_events->add(m_connectionId, m_clockNs ? m_clockNs() : 0, std::move(payload));
+    if (m_events && m_events->isActive() && m_report)
+        m_report(std::move(payload));
 }
 
 void TunnelTap::relay(const char *data, qsizetype size)

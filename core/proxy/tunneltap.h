@@ -38,8 +38,10 @@ public:
     TunnelTap(Direction direction, Options options, Output output);
     ~TunnelTap() override;
 
-    // Reporting goes to `events` (may be null) for connection `id`.
-    void setEventSink(EventBatcher *events, quint64 connectionId, std::function<qint64()> clockNs);
+    // Events go to `report` when `events` (may be null) has subscribers;
+    // the clock times pong round trips.
+    void setEventSink(EventBatcher *events, std::function<void(InspectPayload)> report,
+                      std::function<qint64()> clockNs);
     void setPerMessageDeflate(bool negotiated);
 
     // Relays bytes read from the source peer.
@@ -104,7 +106,7 @@ private:
     Output m_output;
     WsFrameParser m_parser;
     EventBatcher *m_events = nullptr;
-    quint64 m_connectionId = 0;
+    std::function<void(InspectPayload)> m_report;
     std::function<qint64()> m_clockNs;
 
     std::deque<Injection> m_injections;

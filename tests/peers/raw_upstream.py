@@ -4,10 +4,13 @@
                     FIN, then send "received <n> <sha256>\n" and close.
   --mode silent:    accept and never answer (for read timeouts / 504).
   --mode die:       answer 101, then close the connection after 200 ms.
+  --mode mute:      answer 101, then read and discard everything and never
+                    write again (a peer that stops answering pings).
   --mode blackhole: never accept, with the accept queue kept full, so new
                     connects hang in SYN-SENT (for connect timeouts / 504).
 Prints "listening on HOST:PORT" once bound."""
 import argparse
+import base64
 import hashlib
 import socket
 import threading
@@ -25,8 +28,16 @@ def read_head(conn):
     return head, rest
 
 
-SWITCH = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          b"Sec-WebSocket-Accept: dummy\r\n\r\n")
+def switch_response(head):
+    # RFC 6455 4.2.2: a real accept value, so strict clients (Qt) proceed.
+    key = b""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"sec-websocket-key":
+            key = value.strip()
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
 
 
 def serve(conn, mode):
@@ -37,9 +48,13 @@ def serve(conn, mode):
         head, rest = read_head(conn)
         if head is None:
             return
-        conn.sendall(SWITCH)
+        conn.sendall(switch_response(head))
         if mode == "die":
             time.sleep(0.2)
+            return
+        if mode == "mute":
+            while conn.recv(65536):
+                pass
             return
         digest = hashlib.sha256(rest)
         total = len(rest)
