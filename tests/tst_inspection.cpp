@@ -11,6 +11,7 @@
 #include <QTest>
 #include <QScopeGuard>
 #include <QSemaphore>
+#include <QTcpSocket>
 #include <QThread>
 #include <QWebSocket>
 
@@ -26,6 +27,8 @@ private slots:
     void deadPeerIsClosedWithCause();
     void injectionReachesBothSidesWhileLargeMessageStreams();
     void inspectOffReportsNoFrames();
+    void brokenBackendHandshakeIsDiagnosed();
+    void perMessageDeflatePreviewsAreInflated();
     void busUnderFloodStaysBoundedAndCountsDrops();
 
 private:
@@ -259,6 +262,76 @@ void tst_Inspection::inspectOffReportsNoFrames()
     QVERIFY(eventsOf<MessageEvent>(proxy.events).isEmpty());
     QVERIFY(eventsOf<ControlFrameEvent>(proxy.events).isEmpty());
     QVERIFY(eventsOf<TunnelEvent>(proxy.events).isEmpty());
+}
+
+void tst_Inspection::brokenBackendHandshakeIsDiagnosed()
+{
+    // A backend that answers 101 with a wrong Sec-WebSocket-Accept and
+    // without echoing the subprotocol the client asked for.
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("raw_upstream.py"), {QStringLiteral("--mode"), QStringLiteral("badaccept")}));
+    Proxy proxy;
+    QVERIFY(startProxy(proxy, upstream.url(QStringLiteral("http")), {}));
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, proxy.port);
+    QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::ConnectedState, 5000);
+    s.write("GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: wechat-v1\r\n"
+            "Referer: https://servicewechat.com/wx0123456789abcdef/0/page-frame.html\r\n\r\n");
+    QTRY_VERIFY_WITH_TIMEOUT(!eventsOf<FindingEvent>(proxy.events).isEmpty(), 5000);
+    QTest::qWait(100);
+    QStringList codes;
+    for (const FindingEvent &f : eventsOf<FindingEvent>(proxy.events))
+        codes << f.code;
+    QVERIFY2(codes.contains(QStringLiteral("accept-mismatch")), qPrintable(codes.join(u',')));
+    QVERIFY2(codes.contains(QStringLiteral("subprotocol-not-echoed")), qPrintable(codes.join(u',')));
+    for (const FindingEvent &f : eventsOf<FindingEvent>(proxy.events)) {
+        if (f.code == QStringLiteral("accept-mismatch")) {
+            QCOMPARE(f.severity, FindingEvent::Severity::Error);
+            QVERIFY(f.text.contains(QStringLiteral("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))); // the value it should have been
+        }
+    }
+    // The proxy still tunnels (it reports; the client decides).
+    s.readAll();
+    s.write(QByteArray::fromHex("818237fa213d5f93"));
+    QByteArray echo;
+    QTRY_VERIFY_WITH_TIMEOUT((echo += s.readAll()).contains(QByteArray::fromHex("818237fa213d5f93")), 5000);
+}
+
+void tst_Inspection::perMessageDeflatePreviewsAreInflated()
+{
+    // python3-websockets negotiates permessage-deflate by default, with
+    // context takeover: later messages refer back to earlier ones.
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("ws_echo_server.py"), {QStringLiteral("--compression")}));
+    Proxy proxy;
+    QVERIFY(startProxy(proxy, upstream.url(QStringLiteral("http")), {}));
+    QProcess client;
+    client.start(systemPython(), {peersDir() + QStringLiteral("/ws_client.py"),
+                                  QStringLiteral("ws://127.0.0.1:%1/").arg(proxy.port), QStringLiteral("--count"),
+                                  QStringLiteral("20"), QStringLiteral("--size"), QStringLiteral("2000"),
+                                  QStringLiteral("--compression")});
+    QTRY_VERIFY_WITH_TIMEOUT(client.state() == QProcess::NotRunning, 30000);
+    QVERIFY2(client.exitCode() == 0, client.readAllStandardError().constData());
+    QTRY_VERIFY_WITH_TIMEOUT(!eventsOf<ClosedEvent>(proxy.events).isEmpty(), 5000);
+
+    const QList<TunnelEvent> tunnels = eventsOf<TunnelEvent>(proxy.events);
+    QCOMPARE(tunnels.size(), 1);
+    QVERIFY(tunnels.constFirst().perMessageDeflate);
+    int inflated = 0;
+    for (const MessageEvent &m : eventsOf<MessageEvent>(proxy.events)) {
+        QVERIFY(m.message.compressed);
+        QVERIFY2(m.inflated, m.message.preview.left(40).toHex().constData());
+        // The wire carried far fewer bytes than the text it decodes to.
+        QCOMPARE(m.message.preview.size(), 2000);
+        QVERIFY(m.message.totalLength < 200);
+        QVERIFY(m.message.preview.startsWith("000000"));
+        QVERIFY(m.message.preview.endsWith("xxxxxxxxxx"));
+        ++inflated;
+    }
+    QCOMPARE(inflated, 40);
+    QVERIFY(eventsOf<FindingEvent>(proxy.events).size() >= 1); // deflate-negotiated (info)
 }
 
 void tst_Inspection::busUnderFloodStaysBoundedAndCountsDrops()

@@ -4,6 +4,7 @@
 #include "ops/logging.h"
 #include "tunneltap.h"
 #include "websocket/framewriter.h"
+#include "websocket/handshakecheck.h"
 #include "worker.h"
 
 #include <cerrno>
@@ -322,6 +323,8 @@ void Session::startExchange()
         return;
     }
     m_upstreamHead = upstreamHead.serialize();
+    if (m_upgradeRequested)
+        m_forwardedRequest = upstreamHead;
     if (inspecting()) {
         emitEvent(RequestHeadEvent{m_request, false});
         emitEvent(RequestHeadEvent{std::move(upstreamHead), true});
@@ -529,8 +532,12 @@ void Session::handleResponseHead()
     if (m_responseBody.mode() == Mode::UntilClose || m_decodeChunked || !m_requestBody.isDone())
         m_keepAlive = false;
 
-    if (inspecting())
+    if (inspecting()) {
         emitEvent(ResponseHeadEvent{m_response, true});
+        // An upgrade the upstream refused (426 with its versions, 400, 403...).
+        if (m_upgradeRequested)
+            reportHandshakeFindings(WsHandshakeCheck::check(m_forwardedRequest, m_response));
+    }
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, chunked && !m_decodeChunked);
     if (m_decodeChunked)
         out.headers.remove("Content-Length");
@@ -592,9 +599,15 @@ void Session::startTunnel()
     m_toUpstream->setEventSink(&m_worker->events(), report, clock);
     m_toClient->setEventSink(&m_worker->events(), report, clock);
     const QByteArray extensions = m_response.headers.combinedValue("Sec-WebSocket-Extensions");
-    const bool deflate = extensions.contains("permessage-deflate");
-    m_toUpstream->setPerMessageDeflate(deflate);
-    m_toClient->setPerMessageDeflate(deflate);
+    // RFC 6455 4.1 / 4.2.2, RFC 7692: the upstream's answer checked against
+    // the request as it was forwarded; the negotiated deflate parameters
+    // drive the inflaters (display only: relayed bytes stay compressed).
+    const WsHandshakeReport handshake = WsHandshakeCheck::check(m_forwardedRequest, m_response);
+    const bool deflate = handshake.deflate.status == WsDeflateNegotiation::Status::Accepted;
+    if (deflate) {
+        m_toUpstream->setPerMessageDeflate(handshake.deflate.params.client);
+        m_toClient->setPerMessageDeflate(handshake.deflate.params.server);
+    }
     if (m_location->pingIntervalMs > 0)
         m_nextPingMs = m_stateSinceMs + m_location->pingIntervalMs;
 
@@ -606,6 +619,8 @@ void Session::startTunnel()
         e.perMessageDeflate = deflate;
         emitEvent(std::move(e));
     }
+    reportHandshakeFindings(handshake);
+    m_forwardedRequest = {};
 
     // Frames that arrived together with the 101, and any the client sent early.
     if (!m_upstreamIn.isEmpty()) {
@@ -745,6 +760,23 @@ void Session::sendKeepalivePings(qint64 now)
             p.answers->expectPong(token, nowNs);
     }
     updateBackpressure();
+}
+
+void Session::reportHandshakeFindings(const WsHandshakeReport &report)
+{
+    for (const WsHandshakeFinding &f : report.findings) {
+        FindingEvent e;
+        e.severity = f.severity == WsHandshakeFinding::Severity::Error     ? FindingEvent::Severity::Error
+                   : f.severity == WsHandshakeFinding::Severity::Warning ? FindingEvent::Severity::Warning
+                                                                         : FindingEvent::Severity::Info;
+        e.code = f.code;
+        e.text = f.text;
+        // Problems reach the log even when nobody inspects.
+        if (e.severity != FindingEvent::Severity::Info)
+            qCInfo(lcProxy).noquote() << describe() << "handshake:" << f.text;
+        if (inspecting())
+            emitEvent(std::move(e));
+    }
 }
 
 void Session::closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause)

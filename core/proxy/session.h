@@ -76,6 +76,7 @@ private:
     void emitEvent(InspectPayload payload);
     void sendKeepalivePings(qint64 now);
     void closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause);
+    void reportHandshakeFindings(const struct WsHandshakeReport &report);
     QString describe() const;
 
     Worker *m_worker;
@@ -95,6 +96,7 @@ private:
     HttpHeadParser m_requestParser{HttpHeadParser::Kind::Request};
     HttpHeadParser m_responseParser{HttpHeadParser::Kind::Response};
     HttpRequestHead m_request;
+    HttpRequestHead m_forwardedRequest; // kept for upgrade requests: the handshake check reads it
     HttpResponseHead m_response;
     HttpBodyFramer m_requestBody;
     HttpBodyFramer m_responseBody;

@@ -22,9 +22,10 @@ void TunnelTap::setEventSink(EventBatcher *events, std::function<void(InspectPay
     m_clockNs = std::move(clockNs);
 }
 
-void TunnelTap::setPerMessageDeflate(bool negotiated)
+void TunnelTap::setPerMessageDeflate(const WsDeflateDirectionParams &params)
 {
-    m_parser.setPerMessageDeflate(negotiated);
+    m_parser.setPerMessageDeflate(true);
+    m_inflater = std::make_unique<WsInflater>(params, m_options.previewCap);
 }
 
 void TunnelTap::report(InspectPayload payload)
@@ -154,6 +155,10 @@ void TunnelTap::expectPong(QByteArray payload, qint64 sentNs)
 void TunnelTap::onFrameHeader(const WsFrameInfo &frame)
 {
     m_headerSeenAt = frame.offset;
+    // The first frame of a data message: a compressed one is kept whole for
+    // the inflater (the parser latches the cap when the message begins).
+    if (m_inflater && m_options.inspect && !frame.isControl() && frame.opcode != WsOpcode::Continuation)
+        m_parser.setPreviewCap(frame.rsv1 ? CompressedPreviewCap : m_options.previewCap);
     if (frame.opcode == WsOpcode::Pong && !m_expectedPongs.empty() && frame.payloadLength <= 125)
         m_candidateStart = frame.offset;
 }
@@ -174,6 +179,31 @@ void TunnelTap::onMessage(const WsMessage &message)
     MessageEvent e;
     e.direction = m_direction;
     e.message = message;
+    if (message.compressed && m_inflater) {
+        // Inflated for display only; what was relayed stays compressed.
+        WsInflateResult r;
+        if (message.truncated) {
+            r.status = WsInflateStatus::ContextLost;
+            r.error = QStringLiteral("message larger than %1 bytes: not inflated").arg(CompressedPreviewCap);
+            if (!m_inflater->params().noContextTakeover)
+                m_inflater.reset(); // its window would be wrong from here on
+        } else {
+            r = m_inflater->inflateMessage(message.preview);
+        }
+        if (r.isOk()) {
+            e.message.preview = r.payload;
+            e.message.truncated = r.truncated;
+            e.inflated = true;
+        } else {
+            e.message.preview.truncate(m_options.previewCap);
+            e.message.truncated = true;
+            FindingEvent f;
+            f.severity = FindingEvent::Severity::Warning;
+            f.code = QStringLiteral("inflate-failed");
+            f.text = r.error;
+            report(std::move(f));
+        }
+    }
     report(std::move(e));
 }
 

@@ -2,12 +2,14 @@
 
 #include "inspect/inspectevent.h"
 #include "websocket/frameparser.h"
+#include "websocket/permessagedeflate.h"
 
 #include <QByteArray>
 #include <QList>
 
 #include <deque>
 #include <functional>
+#include <memory>
 
 class EventBatcher;
 
@@ -42,7 +44,13 @@ public:
     // the clock times pong round trips.
     void setEventSink(EventBatcher *events, std::function<void(InspectPayload)> report,
                       std::function<qint64()> clockNs);
-    void setPerMessageDeflate(bool negotiated);
+    // permessage-deflate was negotiated: compressed messages are inflated for
+    // display with the compressing side's promises (RFC 7692). The relayed
+    // bytes stay compressed.
+    void setPerMessageDeflate(const WsDeflateDirectionParams &params);
+    // Compressed messages are previewed whole (up to this) so the shared
+    // window stays in sync; larger ones lose the inflate context.
+    static constexpr qsizetype CompressedPreviewCap = 4 * 1024 * 1024;
 
     // Relays bytes read from the source peer.
     void relay(const char *data, qsizetype size);
@@ -122,4 +130,5 @@ private:
     qint64 m_relayed = 0;
     qint64 m_lastRttUs = -1;
     std::optional<WsCloseInfo> m_close;
+    std::unique_ptr<WsInflater> m_inflater;
 };

@@ -6,6 +6,8 @@
   --mode die:       answer 101, then close the connection after 200 ms.
   --mode mute:      answer 101, then read and discard everything and never
                     write again (a peer that stops answering pings).
+  --mode badaccept: answer 101 with a wrong Sec-WebSocket-Accept and no
+                    subprotocol, then echo bytes (a broken backend).
   --mode blackhole: never accept, with the accept queue kept full, so new
                     connects hang in SYN-SENT (for connect timeouts / 504).
 Prints "listening on HOST:PORT" once bound."""
@@ -48,6 +50,14 @@ def serve(conn, mode):
         head, rest = read_head(conn)
         if head is None:
             return
+        if mode == "badaccept":
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n")
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                conn.sendall(chunk)
         conn.sendall(switch_response(head))
         if mode == "die":
             time.sleep(0.2)

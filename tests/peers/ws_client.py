@@ -21,11 +21,13 @@ async def main():
     ap.add_argument("--big", type=int, default=0)
     ap.add_argument("--window", type=int, default=64, help="messages in flight")
     ap.add_argument("--subprotocol", default=None)
+    ap.add_argument("--compression", action="store_true", help="offer permessage-deflate")
     args = ap.parse_args()
 
     sent = hashlib.sha256()
     recv = hashlib.sha256()
-    kwargs = {"max_size": max(args.big, 1 << 20) + 1024, "compression": None}
+    kwargs = {"max_size": max(args.big, 1 << 20) + 1024,
+              "compression": "deflate" if args.compression else None}
     if args.subprotocol:
         kwargs["subprotocols"] = [args.subprotocol]
     async with websockets.connect(args.url, **kwargs) as ws:

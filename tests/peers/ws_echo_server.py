@@ -18,6 +18,7 @@ async def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--subprotocol", action="append", default=None)
     ap.add_argument("--max-size", type=int, default=64 * 1024 * 1024)
+    ap.add_argument("--compression", action="store_true", help="accept permessage-deflate")
     args = ap.parse_args()
 
     async def process_request(path, headers):
@@ -35,7 +36,8 @@ async def main():
 
     server = await websockets.serve(echo, args.host, args.port, max_size=args.max_size,
                                     process_request=process_request,
-                                    subprotocols=args.subprotocol, compression=None)
+                                    subprotocols=args.subprotocol,
+                                    compression="deflate" if args.compression else None)
     port = server.sockets[0].getsockname()[1]
     print(f"listening on {args.host}:{port}", flush=True)
     await asyncio.Future()
