@@ -5,6 +5,7 @@
 
 #include <QCryptographicHash>
 #include <QJsonArray>
+#include <QTemporaryDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -44,6 +45,7 @@ private slots:
     void http10UpgradeIsTunnelledAsNginxDoes();
     void sigtermDrainsOpenTunnelsThenExitsZero();
     void noGuiNeverTouchesTheDisplay();
+    void captureWritesJsonlAndHar();
     void usageErrorsExitWithCode2_data();
     void usageErrorsExitWithCode2();
 
@@ -577,6 +579,67 @@ void tst_ProxyE2E::noGuiNeverTouchesTheDisplay()
     QCOMPARE(httpExchange(proxy.port(), "GET / HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
     QCOMPARE(proxy.terminate(), 0);
     QVERIFY2(!proxy.output().contains("display"), proxy.output());
+}
+
+void tst_ProxyE2E::captureWritesJsonlAndHar()
+{
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("ws_echo_server.py")));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString base = dir.filePath(QStringLiteral("session"));
+    PeerProcess proxy;
+    QVERIFY(proxy.startWsscope({upstream.url()}, {QStringLiteral("--capture"), base}));
+    QProcess client;
+    client.start(systemPython(), {peersDir() + QStringLiteral("/ws_client.py"), proxy.url(QStringLiteral("ws"), QStringLiteral("/cap")),
+                                  QStringLiteral("--count"), QStringLiteral("5"), QStringLiteral("--size"), QStringLiteral("12")});
+    QVERIFY(client.waitForFinished(30000));
+    QCOMPARE(client.exitCode(), 0);
+    QVERIFY(proxy.waitForOutput("closed:", 5000));
+
+    // SIGUSR1 writes the HAR while running; the process goes on.
+    ::kill(pid_t(proxy.pid()), SIGUSR1);
+    QVERIFY(proxy.waitForOutput("SIGUSR1: wrote", 5000));
+    QVERIFY(proxy.isRunning());
+    QCOMPARE(proxy.terminate(), 0);
+
+    QFile jsonl(base + QStringLiteral(".jsonl"));
+    QVERIFY(jsonl.open(QIODevice::ReadOnly));
+    int lines = 0;
+    QSet<QString> kinds;
+    for (const QByteArray &line : jsonl.readAll().split('\n')) {
+        if (line.isEmpty())
+            continue;
+        const QJsonDocument doc = QJsonDocument::fromJson(line);
+        QVERIFY2(doc.isObject(), line.constData());
+        kinds.insert(doc.object().value(QStringLiteral("kind")).toString());
+        ++lines;
+    }
+    QVERIFY(lines >= 15);
+    for (const char *k : {"connection-opened", "request-received", "request-forwarded", "tunnel-established", "message", "closed"})
+        QVERIFY2(kinds.contains(QLatin1String(k)), k);
+
+    QFile harFile(base + QStringLiteral(".har"));
+    QVERIFY(harFile.open(QIODevice::ReadOnly));
+    const QJsonObject log = QJsonDocument::fromJson(harFile.readAll()).object().value(QStringLiteral("log")).toObject();
+    QCOMPARE(log.value(QStringLiteral("version")).toString(), QStringLiteral("1.2"));
+    const QJsonArray entries = log.value(QStringLiteral("entries")).toArray();
+    QCOMPARE(entries.size(), 1);
+    const QJsonObject entry = entries.at(0).toObject();
+    QCOMPARE(entry.value(QStringLiteral("response")).toObject().value(QStringLiteral("status")).toInt(), 101);
+    QVERIFY(entry.value(QStringLiteral("request")).toObject().value(QStringLiteral("url")).toString().endsWith(QStringLiteral("/cap")));
+    const QJsonArray messages = entry.value(QStringLiteral("_webSocketMessages")).toArray();
+    int sends = 0, receives = 0;
+    for (const QJsonValue &v : messages) {
+        const QJsonObject m = v.toObject();
+        if (m.value(QStringLiteral("opcode")).toInt() != 1)
+            continue;
+        QVERIFY(m.value(QStringLiteral("data")).toString().startsWith(QStringLiteral("0000000")));
+        sends += m.value(QStringLiteral("type")).toString() == QStringLiteral("send");
+        receives += m.value(QStringLiteral("type")).toString() == QStringLiteral("receive");
+    }
+    QCOMPARE(sends, 5);
+    QCOMPARE(receives, 5);
 }
 
 void tst_ProxyE2E::usageErrorsExitWithCode2_data()

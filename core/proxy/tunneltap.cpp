@@ -170,6 +170,14 @@ void TunnelTap::onFrameEnd(const WsFrameInfo &frame)
     // Called before the parser closes the message, hence the fin test.
     const bool messageBoundary = frame.isControl() ? !m_parser.inFragmentedMessage() : frame.fin;
     m_boundaries.append(Boundary{end, messageBoundary});
+    // Frames of a fragmented message are reported one by one; a message in
+    // a single frame is fully described by its message event.
+    if (m_options.inspect && !frame.isControl() && (!frame.fin || frame.opcode == WsOpcode::Continuation)) {
+        FrameEvent e;
+        e.direction = m_direction;
+        e.frame = frame;
+        report(std::move(e));
+    }
 }
 
 void TunnelTap::onMessage(const WsMessage &message)
