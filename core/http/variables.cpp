@@ -258,6 +258,9 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::RequestUri:
         return req ? req->target : QByteArray();
     case V::Uri:
+        // nginx: $uri is the normalized path (decoded, "." and ".." resolved).
+        if (!context.uri.isNull())
+            return context.uri;
         return req ? QUrl::fromPercentEncoding(pathOf(req->target).toByteArray()).toUtf8() : QByteArray();
     case V::Args: {
         if (!req)

@@ -23,6 +23,7 @@ struct RequestContext
     quint16 serverPort = 0;
     QByteArray serverName;
     QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
+    QByteArray uri;       // the normalized, decoded path ($uri); null: derived from the target
 };
 
 // A header value with $variables, compiled once at config load into

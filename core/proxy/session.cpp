@@ -286,6 +286,7 @@ void Session::startExchange()
     ctx.scheme = "http";
     ctx.serverPort = m_listenPort;
     ctx.serverName = m_server->serverName;
+    ctx.uri = path;
     m_location = m_server->returnAction.isSet() ? nullptr : m_server->matchLocation(path);
     const ReturnAction *ret = m_server->returnAction.isSet() ? &m_server->returnAction
         : m_location && m_location->returnAction.isSet()     ? &m_location->returnAction

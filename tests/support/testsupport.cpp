@@ -83,6 +83,14 @@ bool PeerProcess::start(const QString &program, const QStringList &arguments, in
     return false;
 }
 
+bool PeerProcess::launch(const QString &program, const QStringList &arguments)
+{
+    m_process.setProgram(program);
+    m_process.setArguments(arguments);
+    m_process.start();
+    return m_process.waitForStarted(10000);
+}
+
 bool PeerProcess::startWsscope(const QStringList &upstreams, const QStringList &extra)
 {
     QStringList args{QStringLiteral("--no-gui"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};

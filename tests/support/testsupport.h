@@ -32,6 +32,8 @@ public:
     ~PeerProcess();
 
     bool start(const QString &program, const QStringList &arguments, int timeoutMs = 15000);
+    // Starts a program that announces nothing (nginx); the caller polls it.
+    bool launch(const QString &program, const QStringList &arguments);
     // wsscope --no-gui --listen 127.0.0.1:0 --upstream URL... plus extra flags.
     bool startWsscope(const QStringList &upstreams, const QStringList &extra = {});
     // A script from tests/peers run with Debian's python.

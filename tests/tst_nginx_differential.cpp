@@ -1,0 +1,169 @@
+// Differential test: the same configuration through Debian's nginx and
+// through wsscope, with a backend that records the request line and headers
+// it receives. For every case the two must deliver the same request.
+
+#include "testsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace TestSupport;
+
+class tst_NginxDifferential : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void sameRequestReachesTheBackend_data();
+    void sameRequestReachesTheBackend();
+
+private:
+    static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
+    // What the backend saw: "GET /path" then "name: value" lines in order.
+    static QStringList seenByBackend(quint16 port, const QByteArray &request);
+
+    PeerProcess m_backend;
+    PeerProcess m_nginx;
+    PeerProcess m_wsscope;
+    QTemporaryDir m_dir;
+    quint16 m_nginxPort = 0;
+};
+
+QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backendPort, const QString &dir)
+{
+    // Written once, used by both: nginx reads the process-level lines too,
+    // wsscope warns about the ones it does not use.
+    const QByteArray b = QByteArray::number(backendPort);
+    return "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+           "pid " + dir.toUtf8() + "/nginx.pid;\nerror_log " + dir.toUtf8() + "/error.log;\n"
+           "events { worker_connections 64; }\n"
+           "http {\n"
+           "  access_log off;\n"
+           "  client_body_temp_path " + dir.toUtf8() + "/body;\n"
+           "  proxy_temp_path " + dir.toUtf8() + "/proxy;\n"
+           "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
+           "  map $http_x_tier $tier { default standard; gold premium; ~^sil(ver)?$ silverish; }\n"
+           "  upstream backend { server 127.0.0.1:" + b + "; }\n"
+           "  server {\n"
+           "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
+           "    server_name example.test;\n"
+           // nginx's implicit defaults: Host $proxy_host, Connection close
+           "    location /plain/ { proxy_pass http://backend; }\n"
+           // URI part: the matched prefix is replaced
+           "    location /api/ { proxy_pass http://backend/v2/; }\n"
+           "    location /short { proxy_pass http://backend/long; }\n"
+           "    location = /exact { proxy_pass http://127.0.0.1:" + b + "/exact-target; }\n"
+           "    location ~ ^/re/(?<name>\\w+)$ { proxy_pass http://backend; }\n"
+           // the seeds' WebSocket headers and friends
+           "    location /ws/ {\n"
+           "      proxy_pass http://backend;\n"
+           "      proxy_http_version 1.1;\n"
+           "      proxy_set_header Upgrade $http_upgrade;\n"
+           "      proxy_set_header Connection $connection_upgrade;\n"
+           "      proxy_set_header Host $host;\n"
+           "      proxy_set_header X-Real-IP $remote_addr;\n"
+           "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+           "      proxy_set_header X-Forwarded-Proto $scheme;\n"
+           "      proxy_set_header X-Tier $tier;\n"
+           "      proxy_set_header X-Orig-Host $http_host;\n"
+           "      proxy_set_header X-Uri \"$uri|$args|$request_uri|$is_args\";\n"
+           "    }\n"
+           // inheritance: this level sets one header, so none are inherited
+           "    proxy_set_header X-Server-Level outer;\n"
+           "    location /inherit/ { proxy_pass http://backend; }\n"
+           "    location /override/ { proxy_pass http://backend; proxy_set_header X-Inner inner; }\n"
+           "  }\n"
+           "}\n";
+}
+
+void tst_NginxDifferential::initTestCase()
+{
+    QVERIFY2(QFileInfo::exists(QStringLiteral("/usr/sbin/nginx")),
+             "nginx is the reference: installers/deps-debian.sh --test installs it");
+    QVERIFY(m_dir.isValid());
+    QVERIFY(m_backend.startPython(QStringLiteral("http_upstream.py")));
+
+    m_nginxPort = unusedPort();
+    QFile nginxConf(m_dir.filePath(QStringLiteral("nginx.conf")));
+    QVERIFY(nginxConf.open(QIODevice::WriteOnly));
+    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_dir.path()));
+    nginxConf.close();
+    // nginx prints nothing when it is ready: start it, then poll its port.
+    QVERIFY(m_nginx.launch(QStringLiteral("/usr/sbin/nginx"),
+                           {QStringLiteral("-p"), m_dir.path(), QStringLiteral("-c"), nginxConf.fileName()}));
+    QTRY_VERIFY_WITH_TIMEOUT(httpExchange(m_nginxPort, "GET /plain/ping HTTP/1.1\r\nHost: x\r\n\r\n", 500).ok, 10000);
+
+    QFile wsConf(m_dir.filePath(QStringLiteral("wsscope.conf")));
+    QVERIFY(wsConf.open(QIODevice::WriteOnly));
+    wsConf.write(configText(0, m_backend.port(), m_dir.path()));
+    wsConf.close();
+    QVERIFY(m_wsscope.start(wsscopeBinary(), {QStringLiteral("--no-gui"), QStringLiteral("-c"), wsConf.fileName()}));
+}
+
+void tst_NginxDifferential::cleanupTestCase()
+{
+    m_nginx.terminate(5000);
+    m_wsscope.terminate(5000);
+}
+
+QStringList tst_NginxDifferential::seenByBackend(quint16 port, const QByteArray &request)
+{
+    const HttpResult r = httpExchange(port, request);
+    if (!r.ok || r.status != 200)
+        return {QStringLiteral("status %1: %2").arg(r.status).arg(QString::fromUtf8(r.body.left(200)))};
+    const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+    QStringList out{QStringLiteral("GET ") + o.value(QStringLiteral("path")).toString()};
+    for (const QJsonValue &h : o.value(QStringLiteral("headers")).toArray())
+        out << h.toArray().at(0).toString().toLower() + QStringLiteral(": ") + h.toArray().at(1).toString();
+    return out;
+}
+
+void tst_NginxDifferential::sameRequestReachesTheBackend_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    auto get = [](const QByteArray &target, const QByteArray &headers) {
+        return QByteArray("GET " + target + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n");
+    };
+    QTest::newRow("implicit defaults: Host $proxy_host, Connection close")
+        << get("/plain/a?b=c", "Host: example.test\r\nAccept: */*\r\n");
+    QTest::newRow("prefix replaced by the proxy_pass URI") << get("/api/users/7?x=1", "Host: example.test\r\n");
+    QTest::newRow("prefix without slash replaced literally") << get("/shorter/path", "Host: example.test\r\n");
+    QTest::newRow("exact location with a URI") << get("/exact", "Host: example.test\r\n");
+    QTest::newRow("regex location passes the URI as is") << get("/re/alpha?q=%20x", "Host: example.test\r\n");
+    QTest::newRow("seed headers on an upgrade request")
+        << get("/ws/chat", "Host: Example.TEST:8443\r\nUpgrade: websocket\r\n"
+                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
+    QTest::newRow("seed headers without upgrade: Connection close") << get("/ws/plain", "Host: example.test\r\n");
+    QTest::newRow("X-Forwarded-For chain appended")
+        << get("/ws/xff", "Host: example.test\r\nX-Forwarded-For: 203.0.113.7, 198.51.100.2\r\n");
+    QTest::newRow("two X-Forwarded-For lines joined")
+        << get("/ws/xff2", "Host: example.test\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 10.1.1.1\r\n");
+    QTest::newRow("map exact value") << get("/ws/m1", "Host: example.test\r\nX-Tier: gold\r\n");
+    QTest::newRow("map regex value") << get("/ws/m2", "Host: example.test\r\nX-Tier: silver\r\n");
+    QTest::newRow("map default") << get("/ws/m3", "Host: example.test\r\nX-Tier: bronze\r\n");
+    QTest::newRow("host without port, lower-cased") << get("/ws/h", "Host: WWW.Example.test:81\r\n");
+    QTest::newRow("uri and args variables") << get("/ws/a%20b/../c?x=1&y=2", "Host: example.test\r\n");
+    QTest::newRow("server-level header inherited") << get("/inherit/x", "Host: example.test\r\n");
+    QTest::newRow("a level that sets one header inherits none") << get("/override/x", "Host: example.test\r\n");
+    QTest::newRow("HTTP/1.0 client") << QByteArray("GET /plain/old HTTP/1.0\r\nHost: example.test\r\n\r\n");
+}
+
+void tst_NginxDifferential::sameRequestReachesTheBackend()
+{
+    QFETCH(QByteArray, request);
+    const QStringList viaNginx = seenByBackend(m_nginxPort, request);
+    const QStringList viaWsscope = seenByBackend(m_wsscope.port(), request);
+    if (viaNginx != viaWsscope) {
+        qWarning().noquote() << "nginx:  " << viaNginx.join(QStringLiteral(" | "));
+        qWarning().noquote() << "wsscope:" << viaWsscope.join(QStringLiteral(" | "));
+    }
+    QCOMPARE(viaWsscope, viaNginx);
+}
+
+QTEST_GUILESS_MAIN(tst_NginxDifferential)
+#include "tst_nginx_differential.moc"
