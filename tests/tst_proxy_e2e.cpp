@@ -46,6 +46,7 @@ private slots:
     void sigtermDrainsOpenTunnelsThenExitsZero();
     void noGuiNeverTouchesTheDisplay();
     void captureWritesJsonlAndHar();
+    void staticFilesAndWebSocketOnOnePort();
     void usageErrorsExitWithCode2_data();
     void usageErrorsExitWithCode2();
 
@@ -640,6 +641,72 @@ void tst_ProxyE2E::captureWritesJsonlAndHar()
     }
     QCOMPARE(sends, 5);
     QCOMPARE(receives, 5);
+}
+
+void tst_ProxyE2E::staticFilesAndWebSocketOnOnePort()
+{
+    // The seeds' layout: files from root/alias, WebSocket under /ws, one listener.
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("ws_echo_server.py")));
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("www/sub")) && QDir(dir.path()).mkpath(QStringLiteral("assets")));
+    auto write = [&dir](const QString &name, const QByteArray &data) {
+        QFile f(dir.filePath(name));
+        return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+    };
+    const QByteArray big(300 * 1024, 'B'); // bigger than one read: streamed in pieces
+    QVERIFY(write(QStringLiteral("www/index.html"), "<h1>home</h1>\n"));
+    QVERIFY(write(QStringLiteral("www/sub/index.html"), "<h1>sub</h1>\n"));
+    QVERIFY(write(QStringLiteral("www/big.bin"), big));
+    QVERIFY(write(QStringLiteral("assets/logo.png"), "\x89PNG fake"));
+    QVERIFY(write(QStringLiteral("wsscope.conf"),
+                  "map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
+                  "server {\n  listen 127.0.0.1:0;\n"
+                  "  location / { root www; index index.html; }\n"
+                  "  location /img/ { alias assets/; }\n"
+                  "  location /ws { proxy_pass " + upstream.url(QStringLiteral("http")).toUtf8() + ";\n"
+                  "    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n"
+                  "    proxy_set_header Connection $connection_upgrade;\n    proxy_read_timeout 1h;\n  }\n}\n"));
+    PeerProcess proxy;
+    QVERIFY(proxy.start(wsscopeBinary(), {QStringLiteral("--no-gui"), QStringLiteral("-c"), dir.filePath(QStringLiteral("wsscope.conf"))}));
+
+    QTcpSocket s;
+    s.connectToHost(QHostAddress::LocalHost, proxy.port());
+    QVERIFY(s.waitForConnected(5000));
+    s.write("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    HttpResult r = readHttpResponse(s);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("<h1>home</h1>\n"));
+    QCOMPARE(r.header("Content-Type"), QByteArray("text/html"));
+    QVERIFY(!r.header("Last-Modified").isEmpty());
+    s.write("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"); // same keep-alive connection
+    r = readHttpResponse(s);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, big);
+    s.write("GET /img/logo.png HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = readHttpResponse(s);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("Content-Type"), QByteArray("image/png"));
+    QCOMPARE(r.body, QByteArray("\x89PNG fake"));
+    s.write("HEAD /sub/ HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = readHttpResponse(s, 10000, true);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.header("Content-Length"), QByteArray("13"));
+    s.write("GET /sub HTTP/1.1\r\nHost: t\r\n\r\n");
+    r = readHttpResponse(s);
+    QCOMPARE(r.status, 301);
+    QCOMPARE(r.header("Location"), QByteArray("/sub/"));
+
+    QCOMPARE(httpExchange(proxy.port(), "GET /missing.html HTTP/1.1\r\nHost: t\r\n\r\n").status, 404);
+    QCOMPARE(httpExchange(proxy.port(), "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n").status, 405);
+    QCOMPARE(httpExchange(proxy.port(), "GET /../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n").status, 400);
+
+    // And the WebSocket location on the same port.
+    QProcess client;
+    client.start(systemPython(), {peersDir() + QStringLiteral("/ws_client.py"), proxy.url(QStringLiteral("ws"), QStringLiteral("/ws")),
+                                  QStringLiteral("--count"), QStringLiteral("20")});
+    QVERIFY(client.waitForFinished(30000));
+    QCOMPARE(client.exitCode(), 0);
 }
 
 void tst_ProxyE2E::usageErrorsExitWithCode2_data()

@@ -146,7 +146,7 @@ struct LocationConfig
     int nextUpstreamTries = 0;          // 0: unlimited
     qint64 nextUpstreamTimeoutMs = 0;   // 0: unlimited
     ReturnAction returnAction;
-    QByteArray root = "html";           // nginx's default root (stored; static files come later)
+    QByteArray root = "html";           // nginx's default root; relative to the config file's directory
     QByteArray alias;
     QList<QByteArray> index{"index.html"};
     QList<StoredDirective> logs;        // access_log / error_log in effect here

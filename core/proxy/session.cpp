@@ -1,11 +1,18 @@
 #include "session.h"
 
+#include "http/staticfile.h"
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
 #include "tunneltap.h"
 #include "websocket/framewriter.h"
 #include "websocket/handshakecheck.h"
 #include "worker.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLocale>
+#include <QTimeZone>
 
 #include <cerrno>
 
@@ -301,11 +308,15 @@ void Session::startExchange()
         beginClosing(CloseCause::Completed);
         return;
     }
-    if (!m_location || !m_location->proxyPass.isSet()) {
-        respondError(404,
-                     m_location ? QByteArray("location " + m_location->prefix + " has no proxy_pass (wsscope does not serve files yet)")
-                                : QByteArray("no location matches " + path),
-                     CloseCause::BadRequest);
+    if (!m_location) {
+        respondError(404, "no location matches " + path, CloseCause::BadRequest);
+        return;
+    }
+    if (!m_location->proxyPass.isSet()) {
+        // No proxy_pass: root/alias/index serve files, as nginx does.
+        const QString baseDir = m_config->sourceFile.isEmpty() ? QDir::currentPath()
+                                                               : QFileInfo(m_config->sourceFile).absolutePath();
+        serveStaticFile(resolveStaticFile(*m_location, baseDir, m_request.method, path));
         return;
     }
     if (!m_location->proxyPass.group->hasLiveServer()) {
@@ -763,6 +774,90 @@ void Session::sendKeepalivePings(qint64 now)
     updateBackpressure();
 }
 
+void Session::serveStaticFile(const StaticFileResult &file)
+{
+    m_upstreamName = QStringLiteral("file");
+    if (file.status == 301) {
+        HttpResponseHead head;
+        head.status = 301;
+        const QByteArray body = "301 Moved Permanently\n";
+        head.headers.append("Server", "wsscope");
+        head.headers.append("Location", file.location);
+        head.headers.append("Content-Type", "text/plain");
+        head.headers.append("Content-Length", QByteArray::number(body.size()));
+        head.headers.append("Connection", m_keepAlive ? QByteArray("keep-alive") : QByteArray("close"));
+        m_client->write(head.serialize() + body);
+        m_responseStarted = true;
+        m_response = head;
+        m_responseBody.reset(HttpBodyFramer::Mode::None);
+        if (inspecting())
+            emitEvent(ResponseHeadEvent{head, false});
+        finishExchange();
+        return;
+    }
+    if (file.status != 200) {
+        respondError(file.status, file.reason, CloseCause::BadRequest);
+        return;
+    }
+    auto f = std::make_unique<QFile>(file.path);
+    if (!f->open(QIODevice::ReadOnly)) {
+        respondError(403, "cannot open " + file.path.toUtf8() + ": " + f->errorString().toUtf8(), CloseCause::BadRequest);
+        return;
+    }
+    HttpResponseHead head;
+    head.status = 200;
+    head.headers.append("Server", "wsscope");
+    head.headers.append("Content-Type", file.contentType);
+    head.headers.append("Content-Length", QByteArray::number(file.size));
+    // RFC 9110 5.6.7: IMF-fixdate
+    head.headers.append("Last-Modified", QLocale::c()
+                                             .toString(file.lastModified.toUTC(), u"ddd, dd MMM yyyy hh:mm:ss 'GMT'")
+                                             .toLatin1());
+    head.headers.append("Connection", m_keepAlive ? QByteArray("keep-alive") : QByteArray("close"));
+    m_client->write(head.serialize());
+    m_responseStarted = true;
+    m_response = head;
+    if (inspecting())
+        emitEvent(ResponseHeadEvent{head, false});
+    if (m_request.method == "HEAD" || file.size == 0) {
+        m_responseBody.reset(HttpBodyFramer::Mode::None);
+        finishExchange();
+        return;
+    }
+    m_responseBody.reset(HttpBodyFramer::Mode::Length, file.size);
+    m_staticFile = std::move(f);
+    m_state = State::Exchange;
+    m_stateSinceMs = m_worker->nowMs();
+    m_clientWrittenMark = m_client->bytesWritten();
+    m_clientWriteProgressMs = m_stateSinceMs;
+    pumpStaticFile();
+}
+
+void Session::pumpStaticFile()
+{
+    // Fill the client's queue up to the per-direction cap; the rest follows
+    // as it drains (the same backpressure as a proxied body).
+    char *buf = m_worker->readBuffer();
+    while (m_staticFile && !m_responseBody.isDone()
+           && m_client->pendingBytes() < m_config->maxBufferedPerDirection && !m_client->failed()) {
+        const qint64 n = m_staticFile->read(buf, m_worker->readBufferSize());
+        if (n <= 0) {
+            qCWarning(lcProxy).noquote() << describe() << "reading" << m_staticFile->fileName() << "failed";
+            m_staticFile.reset();
+            finish(CloseCause::ClientError); // the length was promised: only a close can tell
+            return;
+        }
+        const qsizetype used = m_responseBody.consume(buf, qsizetype(n));
+        m_client->write(buf, used);
+    }
+    if (checkStreamFailures())
+        return;
+    if (m_staticFile && m_responseBody.isDone()) {
+        m_staticFile.reset();
+        finishExchange();
+    }
+}
+
 void Session::reportHandshakeFindings(const WsHandshakeReport &report)
 {
     for (const WsHandshakeFinding &f : report.findings) {
@@ -819,6 +914,10 @@ void Session::streamDrained(TcpStream *stream)
         // otherwise the lingering read decides.
         if (m_clientEof && m_client->pendingBytes() == 0)
             finish(m_firstClose);
+        return;
+    }
+    if (m_staticFile && m_state == State::Exchange) {
+        pumpStaticFile();
         return;
     }
     if (m_state == State::Tunnel && m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0
@@ -1011,6 +1110,8 @@ void Session::checkTimeouts(qint64 now)
         }
         // Read timeout: in the tunnel any traffic either way counts (nginx
         // re-arms its timer on every event); before the response, only upstream's.
+        if (m_staticFile)
+            return; // no upstream to wait for; the send timeout above applies
         const qint64 last = m_state == State::Tunnel ? qMax(m_lastClientActivityMs, m_lastUpstreamActivityMs)
                                                      : m_lastUpstreamActivityMs;
         if (now - last > loc->readTimeoutMs) {

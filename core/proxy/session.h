@@ -12,7 +12,9 @@
 
 #include <memory>
 
+class QFile;
 class TunnelTap;
+struct StaticFileResult;
 class Worker;
 
 // One client connection, from its first byte to its close. Not a QObject:
@@ -76,6 +78,8 @@ private:
     void emitEvent(InspectPayload payload);
     void sendKeepalivePings(qint64 now);
     void closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause);
+    void serveStaticFile(const StaticFileResult &file);
+    void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
     QString describe() const;
 
@@ -123,6 +127,7 @@ private:
     // The tunnel's two directions (null outside a tunnel).
     std::unique_ptr<TunnelTap> m_toUpstream; // bytes client -> upstream
     std::unique_ptr<TunnelTap> m_toClient;   // bytes upstream -> client
+    std::unique_ptr<QFile> m_staticFile; // a root/alias file being sent (Exchange state, no upstream)
     qint64 m_nextPingMs = 0;
     quint32 m_pingSequence = 0;
     QString m_closeDetail;

@@ -1,0 +1,86 @@
+#include "staticfile.h"
+
+#include "config/proxyconfig.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+QByteArray mimeTypeForFile(const QString &fileName)
+{
+    static const struct { const char *ext; const char *type; } types[] = {
+        {"html", "text/html"}, {"htm", "text/html"}, {"css", "text/css"}, {"js", "application/javascript"},
+        {"mjs", "application/javascript"}, {"json", "application/json"}, {"txt", "text/plain"},
+        {"xml", "text/xml"}, {"svg", "image/svg+xml"}, {"png", "image/png"}, {"jpg", "image/jpeg"},
+        {"jpeg", "image/jpeg"}, {"gif", "image/gif"}, {"webp", "image/webp"}, {"ico", "image/x-icon"},
+        {"wasm", "application/wasm"}, {"woff", "font/woff"}, {"woff2", "font/woff2"}, {"pdf", "application/pdf"},
+        {"mp4", "video/mp4"}, {"webm", "video/webm"}, {"mp3", "audio/mpeg"}, {"map", "application/json"},
+    };
+    const QString suffix = QFileInfo(fileName).suffix().toLower();
+    for (const auto &t : types) {
+        if (suffix == QLatin1String(t.ext))
+            return t.type;
+    }
+    return "application/octet-stream";
+}
+
+StaticFileResult resolveStaticFile(const LocationConfig &location, const QString &baseDir, const QByteArray &method,
+                                   const QByteArray &uri)
+{
+    StaticFileResult r;
+    if (method != "GET" && method != "HEAD") {
+        r.status = 405;
+        r.reason = "only GET and HEAD are allowed on static files";
+        return r;
+    }
+    // The normalized URI never holds "..", so it cannot leave the root.
+    auto absolute = [&baseDir](const QByteArray &dir) {
+        const QString d = QString::fromUtf8(dir);
+        return QDir::isAbsolutePath(d) ? d : QDir(baseDir).filePath(d);
+    };
+    QString path;
+    if (!location.alias.isEmpty() && uri.startsWith(location.prefix))
+        path = absolute(location.alias) + QString::fromUtf8(uri.mid(location.prefix.size()));
+    else
+        path = absolute(location.root) + QString::fromUtf8(uri);
+
+    QFileInfo info(path);
+    if (uri.endsWith('/')) {
+        if (!info.isDir()) {
+            r.reason = "directory " + path.toUtf8() + " not found";
+            return r;
+        }
+        for (const QByteArray &index : location.index) {
+            const QFileInfo candidate(QDir(path).filePath(QString::fromUtf8(index)));
+            if (candidate.isFile()) {
+                info = candidate;
+                break;
+            }
+        }
+        if (!info.isFile()) {
+            // nginx: a directory without an index (and no autoindex) is 403.
+            r.status = 403;
+            r.reason = "directory index of " + path.toUtf8() + " is forbidden";
+            return r;
+        }
+    } else if (info.isDir()) {
+        r.status = 301;
+        r.location = uri + '/';
+        r.reason = "moved to " + r.location;
+        return r;
+    }
+    if (!info.exists()) {
+        r.reason = "file " + info.filePath().toUtf8() + " not found";
+        return r;
+    }
+    if (!info.isFile() || !info.isReadable()) {
+        r.status = 403;
+        r.reason = "file " + info.filePath().toUtf8() + " is not readable";
+        return r;
+    }
+    r.status = 200;
+    r.path = info.filePath();
+    r.size = info.size();
+    r.contentType = mimeTypeForFile(r.path);
+    r.lastModified = info.lastModified();
+    return r;
+}

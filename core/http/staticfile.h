@@ -1,0 +1,31 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QString>
+
+struct LocationConfig;
+
+// Where a request for a location with `root`/`alias` leads, by nginx's
+// rules: root + $uri, or the location prefix replaced by the alias; a
+// directory URI ending in "/" serves the first existing `index` file; a
+// directory without the slash is redirected (301) to the URI with one.
+struct StaticFileResult
+{
+    int status = 404;          // 200, 301, 403, 404 or 405
+    QString path;              // the file to send (status 200)
+    qint64 size = 0;
+    QByteArray contentType;
+    QDateTime lastModified;
+    QByteArray location;       // for 301
+    QByteArray reason;         // one line for the error body and the log
+};
+
+// `baseDir` resolves a relative root/alias (the configuration file's
+// directory). `uri` is the normalized, decoded path ($uri).
+StaticFileResult resolveStaticFile(const LocationConfig &location, const QString &baseDir, const QByteArray &method,
+                                   const QByteArray &uri);
+
+// Content-Type for a file name, from its extension (nginx's mime.types, the
+// common part); application/octet-stream otherwise.
+QByteArray mimeTypeForFile(const QString &fileName);
