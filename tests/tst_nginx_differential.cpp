@@ -72,6 +72,7 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "      proxy_set_header X-Tier $tier;\n"
            "      proxy_set_header X-Orig-Host $http_host;\n"
            "      proxy_set_header X-Uri \"$uri|$args|$request_uri|$is_args\";\n"
+           "      proxy_set_header X-Session \"$cookie_session|$arg_page|$arg_Missing\";\n"
            "    }\n"
            // inheritance: this level sets one header, so none are inherited
            "    proxy_set_header X-Server-Level outer;\n"
@@ -148,6 +149,8 @@ void tst_NginxDifferential::sameRequestReachesTheBackend_data()
     QTest::newRow("map default") << get("/ws/m3", "Host: example.test\r\nX-Tier: bronze\r\n");
     QTest::newRow("host without port, lower-cased") << get("/ws/h", "Host: WWW.Example.test:81\r\n");
     QTest::newRow("uri and args variables") << get("/ws/a%20b/../c?x=1&y=2", "Host: example.test\r\n");
+    QTest::newRow("cookie and arg variables")
+        << get("/ws/ca?Page=3&x=y&page=4", "Host: example.test\r\nCookie: a=1; session=abc123\r\nCookie: session=later\r\n");
     QTest::newRow("server-level header inherited") << get("/inherit/x", "Host: example.test\r\n");
     QTest::newRow("a level that sets one header inherits none") << get("/override/x", "Host: example.test\r\n");
     QTest::newRow("HTTP/1.0 client") << QByteArray("GET /plain/old HTTP/1.0\r\nHost: example.test\r\n\r\n");

@@ -81,6 +81,10 @@ std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayV
         if (name == QByteArrayView(v.name))
             return v.variable;
     }
+    if (name.startsWith("cookie_") && name.size() > 7)
+        return Variable::Cookie;
+    if (name.startsWith("arg_") && name.size() > 4)
+        return Variable::Arg;
     if (name.startsWith("http_") && name.size() > 5)
         return Variable::HttpHeader;
     return std::nullopt;
@@ -142,6 +146,10 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
             // nginx: $http_x_real_ip names the header X-Real-IP
             headerName = name.sliced(5).toByteArray();
             headerName.replace('_', '-');
+        } else if (*v == Variable::Cookie) {
+            headerName = name.sliced(7).toByteArray(); // the cookie name, as written
+        } else if (*v == Variable::Arg) {
+            headerName = name.sliced(4).toByteArray(); // the argument name
         }
         t.m_segments.append(Segment{headerName, v, std::move(map)});
         i = next;
@@ -197,6 +205,38 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     using V = ValueTemplate::Variable;
     const HttpRequestHead *req = context.request;
     switch (variable) {
+    case V::Cookie: {
+        // nginx: the first cookie of that name (case-sensitive) in any Cookie field.
+        if (!req)
+            return {};
+        for (const HttpHeader &h : req->headers) {
+            if (!headerNameEquals(h.name, "Cookie"))
+                continue;
+            for (const QByteArray &piece : h.value.split(';')) {
+                const QByteArrayView part = QByteArrayView(piece).trimmed();
+                const qsizetype eq = part.indexOf('=');
+                if (eq > 0 && part.first(eq).trimmed() == headerName)
+                    return part.sliced(eq + 1).trimmed().toByteArray();
+            }
+        }
+        return {};
+    }
+    case V::Arg: {
+        // nginx: the first argument of that name (case-insensitive), not decoded.
+        if (!req)
+            return {};
+        const qsizetype q = req->target.indexOf('?');
+        if (q < 0)
+            return {};
+        for (const QByteArray &piece : req->target.mid(q + 1).split('&')) {
+            const QByteArrayView part(piece);
+            const qsizetype eq = part.indexOf('=');
+            const QByteArrayView key = eq < 0 ? part : part.first(eq);
+            if (headerNameEquals(key, headerName))
+                return eq < 0 ? QByteArray("") : part.sliced(eq + 1).toByteArray();
+        }
+        return {};
+    }
     case V::HttpHeader: {
         // nginx 1.22: $http_x_forwarded_for joins repeated fields with ", ",
         // $http_cookie with "; " (RFC 6265 5.4); any other $http_NAME is the

@@ -33,6 +33,8 @@ class ValueTemplate
 public:
     enum class Variable {
         HttpHeader, // $http_NAME
+        Cookie,     // $cookie_NAME
+        Arg,        // $arg_NAME
         Host,
         HttpHost,
         ProxyHost,
