@@ -257,19 +257,7 @@ bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
 
 QByteArray requestHostForRouting(const HttpRequestHead &request)
 {
-    QByteArray host = request.headers.value("Host").trimmed();
-    if (host.startsWith('[')) {
-        const qsizetype close = host.indexOf(']');
-        if (close > 0)
-            host.truncate(close + 1);
-    } else {
-        const qsizetype colon = host.indexOf(':');
-        if (colon >= 0)
-            host.truncate(colon);
-    }
-    if (host.endsWith('.'))
-        host.chop(1);
-    return host.toLower();
+    return normalizedHostName(request.headers.value("Host"));
 }
 
 QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &clientTarget)

@@ -29,6 +29,42 @@ bool headerNameEquals(QByteArrayView a, QByteArrayView b)
     return true;
 }
 
+bool isHttpTokenChar(char ch)
+{
+    const uchar c = uchar(ch);
+    if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+        return true;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool isHttpToken(QByteArrayView text)
+{
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), isHttpTokenChar);
+}
+
+QByteArray normalizedHostName(QByteArrayView host)
+{
+    host = host.trimmed();
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        if (close > 0)
+            host.truncate(close + 1);
+    } else {
+        const qsizetype colon = host.indexOf(':');
+        if (colon >= 0)
+            host.truncate(colon);
+    }
+    if (host.endsWith('.'))
+        host.chop(1);
+    return host.toByteArray().toLower();
+}
+
 QList<QByteArrayView> splitHeaderList(QByteArrayView value)
 {
     QList<QByteArrayView> parts;

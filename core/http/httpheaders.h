@@ -45,6 +45,12 @@ private:
 };
 
 bool headerNameEquals(QByteArrayView a, QByteArrayView b);
+// RFC 9110 5.6.2: tchar, and token = 1*tchar.
+bool isHttpTokenChar(char c);
+bool isHttpToken(QByteArrayView text);
+// A Host value as nginx compares it: without the port and a trailing dot,
+// lower-cased ("[::1]:8080" -> "[::1]", "Example.COM.:80" -> "example.com").
+QByteArray normalizedHostName(QByteArrayView host);
 // Splits a comma-separated field value into trimmed, non-empty elements.
 QList<QByteArrayView> splitHeaderList(QByteArrayView value);
 

@@ -2,33 +2,6 @@
 
 namespace {
 
-// RFC 9110 5.6.2: tchar
-bool isTokenChar(uchar c)
-{
-    if (c >= '0' && c <= '9')
-        return true;
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool isToken(QByteArrayView v)
-{
-    if (v.isEmpty())
-        return false;
-    for (char c : v) {
-        if (!isTokenChar(uchar(c)))
-            return false;
-    }
-    return true;
-}
-
 QByteArrayView stripCR(QByteArrayView line)
 {
     if (!line.isEmpty() && line.back() == '\r')
@@ -163,7 +136,7 @@ bool HttpHeadParser::parseRequestLine(QByteArrayView line)
     const QByteArrayView method = line.first(sp1);
     const QByteArrayView target = line.sliced(sp1 + 1, sp2 - sp1 - 1);
     const QByteArrayView version = line.sliced(sp2 + 1);
-    if (!isToken(method))
+    if (!isHttpToken(method))
         return fail(400, "invalid method");
     if (target.isEmpty())
         return fail(400, "empty request target");
@@ -224,7 +197,7 @@ bool HttpHeadParser::parseFields(QByteArrayView block, HttpHeaders &headers)
             return fail(badStatus, "header line without a colon");
         const QByteArrayView name = line.first(colon);
         // RFC 9112 5.1: no whitespace between field name and colon.
-        if (!isToken(name))
+        if (!isHttpToken(name))
             return fail(badStatus, "invalid header name");
         QByteArrayView value = line.sliced(colon + 1);
         while (!value.isEmpty() && (value.front() == ' ' || value.front() == '\t'))

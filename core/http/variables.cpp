@@ -269,18 +269,7 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
             host = fromTarget;
         if (host.isEmpty())
             return context.serverName;
-        if (host.startsWith('[')) {
-            const qsizetype close = host.indexOf(']');
-            if (close > 0)
-                host.truncate(close + 1);
-        } else {
-            const qsizetype colon = host.indexOf(':');
-            if (colon >= 0)
-                host.truncate(colon);
-        }
-        if (host.endsWith('.'))
-            host.chop(1);
-        return host.toLower();
+        return normalizedHostName(host);
     }
     case V::ProxyHost:
         return context.proxyHost;

@@ -9,29 +9,6 @@
 namespace {
 
 // RFC 9110 5.6.2: tchar.
-bool isTokenChar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool isToken(QByteArrayView v)
-{
-    if (v.isEmpty())
-        return false;
-    for (char c : v) {
-        if (!isTokenChar(c))
-            return false;
-    }
-    return true;
-}
 
 class ExtensionLexer
 {
@@ -52,7 +29,7 @@ public:
     QByteArrayView token()
     {
         const qsizetype start = m_pos;
-        while (!atEnd() && isTokenChar(m_text[m_pos]))
+        while (!atEnd() && isHttpTokenChar(m_text[m_pos]))
             ++m_pos;
         return m_text.sliced(start, m_pos - start);
     }
@@ -188,7 +165,7 @@ std::optional<QList<WsExtension>> WsPerMessageDeflate::parseExtensions(QByteArra
                     if (!lex.quotedString(&param.value))
                         return fail(tr("unterminated quoted value of %1").arg(latin1(param.name)));
                     // RFC 6455 9.1: the unquoted value must still be a token.
-                    if (!isToken(param.value))
+                    if (!isHttpToken(param.value))
                         return fail(tr("quoted value of %1 is not a token").arg(latin1(param.name)));
                 } else {
                     param.value = lex.token().toByteArray();
