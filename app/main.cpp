@@ -12,6 +12,7 @@
 #include "ops/signalwatcher.h"
 #include "proxy/proxyserver.h"
 #include "quickmode.h"
+#include "subcommands.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -81,6 +82,11 @@ struct ConfigSource
 
 int main(int argc, char *argv[])
 {
+    // `wsscope cert ...` / `wsscope tls-check ...` run to completion with a
+    // QCoreApplication of their own.
+    if (Subcommands::isSubcommand(argc, argv))
+        return Subcommands::run(argc, argv);
+
     const bool infoOnly = hasArg(argc, argv, "--help") || hasArg(argc, argv, "-h") || hasArg(argc, argv, "--version")
         || hasArg(argc, argv, "-t") || hasArg(argc, argv, "--test-config");
     bool gui = !hasArg(argc, argv, "--no-gui") && !infoOnly;
@@ -100,7 +106,9 @@ int main(int argc, char *argv[])
         "Config file: wsscope --no-gui -c wsscope.conf   (nginx syntax; SIGHUP reloads it)\n"
         "Check it:    wsscope -t -c wsscope.conf\n"
         "Quick mode:  wsscope --no-gui --listen 127.0.0.1:8080 --upstream ws://127.0.0.1:9000\n"
-        "Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)"));
+        "Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)\n"
+        "Certificates: wsscope cert init | cert issue HOST... | cert show\n"
+        "TLS check:   wsscope tls-check HOST:PORT [--subprotocol P] [--json]"));
     parser.addHelpOption();
     // Not addVersionOption(): it would take -v, which is verbosity here.
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Print the version and exit."));
