@@ -13,7 +13,7 @@
 //       no subprotocol is selected) and text frames are not UTF-8 validated.
 //   wsbench load  --url ws://HOST:PORT/path [--connections 50] [--size 64]
 //                 [--inflight 1] [--duration 10] [--rate MSGS_PER_S] [--warmup 1]
-//                 [--idle M] [--threads 1] [--json]
+//                 [--idle M] [--threads 1] [--messages N] [--json] [--marks]
 //       N connections each keep K binary messages in flight (closed loop), or,
 //       with --rate, messages are sent on a fixed global schedule spread over
 //       the connections (open loop) and latency is measured from the SCHEDULED
@@ -22,6 +22,9 @@
 //       sequence number, then a fixed pattern; --size >= 16. Every echo is
 //       checked (size, sequence, pattern); a bad one counts as a mismatch.
 //       --idle M opens M extra connections that stay silent (they answer pings).
+//       --messages N (closed loop only): each connection sends N messages and
+//       the run ends as soon as all echoes are back (DURATION is then a limit);
+//       use --warmup 0 to count them all. For fixed workloads (callgrind).
 //       All connections are established before warm-up starts.
 //   wsbench burst --url ... [--count 2000] [--concurrency 100] [--json]
 //       Opens connections C at a time until COUNT handshakes completed or failed;
@@ -32,10 +35,20 @@
 //       One connection streams messages of MESSAGE-SIZE bytes cut into frames
 //       of FRAME-SIZE (first binary, then continuation), with a bounded window
 //       of unechoed bytes; reports echoed MB/s and per-message round trip.
+//   wsbench slow  --url ... [--message-size 65536] [--read-rate 262144]
+//                 [--rcvbuf 16384] [--duration 10] [--json]
+//       Slow consumer: one connection with a small receive buffer writes
+//       binary messages as fast as the socket takes them (the echo backend
+//       answers as fast as it can) while reading only READ-RATE bytes/s.
+//       A proxy with backpressure stalls the writer; one without it buffers
+//       without bound (watch its RSS while this runs). Ends after DURATION
+//       seconds by closing the socket (no close handshake).
 //   wsbench selftest
 //       Checks SHA-1, base64, Sec-WebSocket-Accept and the histogram.
 //
-// Common: RLIMIT_NOFILE soft limit is raised to the hard limit; connect +
+// Common: --marks (load, bulk) prints "wsbench: window start" and
+// "wsbench: window end" on stderr when the measured window begins and ends.
+// RLIMIT_NOFILE soft limit is raised to the hard limit; connect +
 // handshake timeout 5 s; every client run ends by itself. Exit status: 0 ok,
 // 1 usage or fatal error, 2 the run completed but counted errors.
 // Units: MB = 1e6 bytes; MB/s counts WebSocket payload bytes (no headers).
@@ -57,6 +70,9 @@
 //           "duration_s","messages","bytes","mb_per_s","latency_us":L (per
 //           message),"errors","errors_detail":{"connect","handshake","timeout",
 //           "closed","protocol","mismatch"}}
+//   slow:  {"mode":"slow","url","message_size","read_rate","rcvbuf","duration_s",
+//           "sent_bytes","received_bytes","send_mb_per_s","recv_mb_per_s",
+//           "errors","errors_detail":{"connect","handshake","closed"}}
 //   echo (on exit, stderr, human only): accepted connections, frames, bytes.
 
 #include "wsb_common.hpp"
@@ -93,6 +109,18 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 void on_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+// --marks: "wsbench: window start" / "wsbench: window end" on stderr when the
+// measured window begins and ends, so a driver (tests/bench/compare) can sample
+// the proxy's /proc counters over exactly that window.
+bool g_marks = false;
+void mark(const char* what)
+{
+    if (!g_marks)
+        return;
+    std::fprintf(stderr, "wsbench: window %s\n", what);
+    std::fflush(stderr);
+}
 
 void install_signals()
 {
@@ -134,6 +162,7 @@ uint64_t seed64()
 struct Args {
     std::map<std::string, std::string> kv;
     bool json = false;
+    bool marks = false;
 
     bool has(const std::string& k) const { return kv.count(k) != 0; }
     std::string str(const std::string& k, const std::string& def = {}) const
@@ -168,6 +197,10 @@ Args parse_args(int argc, char** argv, int first, const std::vector<std::string>
         std::string s = argv[i];
         if (s == "--json") {
             a.json = true;
+            continue;
+        }
+        if (s == "--marks") {
+            a.marks = true;
             continue;
         }
         if (s.rfind("--", 0) != 0)
@@ -1265,6 +1298,7 @@ constexpr uint64_t kEstablishLimit = 60 * kSecond;
 struct LoadConfig {
     Url url;
     uint64_t connections = 50, idle = 0, size = 64, inflight = 1;
+    uint64_t count = 0;  // --messages: per connection, then stop (0 = until the duration ends)
     double rate = 0, warmup = 1, duration = 10;
     int threads = 1;
 };
@@ -1333,7 +1367,7 @@ public:
                 arm_timer(t0);
         } else {
             for (auto* c : live_) {
-                for (uint64_t k = 0; k < cfg_.inflight; ++k)
+                for (uint64_t k = 0; k < cfg_.inflight && may_send(c); ++k)
                     send_msg(c, now_ns());
                 flush(c);
             }
@@ -1341,13 +1375,23 @@ public:
         uint64_t last_sweep = now_ns(), now = last_sweep, stop_at = 0;
         if (live_.empty())
             stop_at = t0;  // nothing to measure on this thread
+        bool marked = index_ != 0;
         while (!stop_at && (now = now_ns()) < t_end_) {
             if (g_stop.load(std::memory_order_relaxed)) {
                 stop_at = now;
                 break;
             }
+            if (!marked && now >= t_meas_) {
+                marked = true;
+                mark("start");
+            }
+            if (cfg_.count && done_ >= live_.size()) {
+                stop_at = now;  // --messages: every connection got all its echoes
+                break;
+            }
             const uint64_t left_ms = (t_end_ - now) / kMilli + 1;
-            poll(int(std::min<uint64_t>(left_ms, 100)));
+            const uint64_t to_meas_ms = marked ? 100 : (t_meas_ - now) / kMilli + 1;
+            poll(int(std::min<uint64_t>(std::min(left_ms, to_meas_ms), 100)));
             if (now - last_sweep > 100 * kMilli) {
                 last_sweep = now;
                 for (auto& c : conns_)
@@ -1355,6 +1399,8 @@ public:
             }
         }
         sending_ = false;
+        if (index_ == 0)
+            mark("end");
         close_timer();
         const uint64_t end = stop_at ? stop_at : t_end_;
         result.window_s = end > t_meas_ ? double(end - t_meas_) / 1e9 : 0;
@@ -1403,8 +1449,10 @@ protected:
             }
         }
         if (sending_ && rate_ <= 0 && now < t_end_)
-            while (c->inflight < cfg_.inflight)
+            while (c->inflight < cfg_.inflight && may_send(c))
                 send_msg(c, now);
+        if (cfg_.count && c->expect_seq == cfg_.count)
+            ++done_;
         // flushed by the engine at the end of the read batch
     }
 
@@ -1440,6 +1488,8 @@ protected:
     }
 
 private:
+    bool may_send(const CConn* c) const { return cfg_.count == 0 || c->next_seq < cfg_.count; }
+
     void send_msg(CConn* c, uint64_t ts)
     {
         const size_t n = tmpl_.size();
@@ -1538,13 +1588,15 @@ private:
     bool sending_ = false;
     double rate_ = 0, interval_ = 0;
     uint64_t t_meas_ = 0, t_end_ = 0, t_sched0_ = 0, sched_j_ = 0;
+    size_t done_ = 0;
 };
 
 int cmd_load(int argc, char** argv)
 {
     const Args a = parse_args(argc, argv, 2,
                               {"url", "connections", "size", "inflight", "duration", "rate", "warmup", "idle",
-                               "threads"});
+                               "threads", "messages"});
+    g_marks = a.marks;
     if (!a.has("url"))
         die("load needs --url ws://HOST:PORT/path");
     LoadConfig cfg;
@@ -1557,6 +1609,9 @@ int cmd_load(int argc, char** argv)
     cfg.rate = a.num("rate", 0);
     cfg.warmup = a.num("warmup", 1);
     cfg.threads = int(std::clamp<uint64_t>(a.integer("threads", 1), 1, 64));
+    cfg.count = a.integer("messages", 0);
+    if (cfg.count && cfg.rate > 0)
+        die("--messages works in closed loop only (not with --rate)");
     if (cfg.size < 16)
         die("--size must be at least 16 (timestamp + sequence number)");
     if (cfg.size > kMaxFrame)
@@ -1778,12 +1833,18 @@ public:
         sending_ = true;
         pump();
         uint64_t now, stop_at = 0, last_rx_check = t0, last_rx_bytes = 0;
+        bool marked = false;
         while ((now = now_ns()) < t_end_ && conn_.st == St::Open) {
             if (g_stop.load()) {
                 stop_at = now;
                 break;
             }
-            poll(int(std::min<uint64_t>((t_end_ - now) / kMilli + 1, 100)));
+            if (!marked && now >= t_meas_) {
+                marked = true;
+                mark("start");
+            }
+            const uint64_t to_meas_ms = marked ? 100 : (t_meas_ - now) / kMilli + 1;
+            poll(int(std::min<uint64_t>(std::min((t_end_ - now) / kMilli + 1, to_meas_ms), 100)));
             if (now - last_rx_check > kConnectTimeout) {
                 if (rx_total_ == last_rx_bytes) {
                     ++err.timeout;  // no echo for 5 s: stalled
@@ -1794,6 +1855,7 @@ public:
             }
         }
         sending_ = false;
+        mark("end");
         const uint64_t end = stop_at ? stop_at : std::min(now, t_end_);
         window_s = end > t_meas_ ? double(end - t_meas_) / 1e9 : 0;
         begin_close(&conn_, 1000);
@@ -1900,6 +1962,7 @@ private:
 int cmd_bulk(int argc, char** argv)
 {
     const Args a = parse_args(argc, argv, 2, {"url", "message-size", "frame-size", "duration", "warmup"});
+    g_marks = a.marks;
     if (!a.has("url"))
         die("bulk needs --url ws://HOST:PORT/path");
     const Url url = parse_url(a.str("url"));
@@ -1932,6 +1995,174 @@ int cmd_bulk(int argc, char** argv)
     }
     std::fflush(stdout);
     return b.err.total() ? 2 : 0;
+}
+
+// ============================================================================
+// slow (slow consumer)
+// ============================================================================
+
+// Blocking connect + handshake with a 5 s limit; returns the socket (made
+// non-blocking) or -1 with `stage` set to "connect" or "handshake".
+int open_ws_blocking(const Url& url, int rcvbuf, const char*& stage, std::string& leftover)
+{
+    stage = "connect";
+    const int fd = socket(url.ep.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    set_nodelay(fd);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&url.ep.addr), url.ep.len) < 0) {
+        close(fd);
+        return -1;
+    }
+    stage = "handshake";
+    uint8_t raw[16];
+    Rng rng;
+    rng.s = seed64();
+    for (int i = 0; i < 2; ++i) {
+        const uint64_t r = rng.next();
+        std::memcpy(raw + 8 * i, &r, 8);
+    }
+    const std::string key = base64_encode(raw, 16);
+    const std::string req = "GET " + url.path + " HTTP/1.1\r\nHost: " + url.authority +
+                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+                            "\r\nSec-WebSocket-Version: 13\r\nUser-Agent: wsbench\r\n\r\n";
+    if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size())) {
+        close(fd);
+        return -1;
+    }
+    std::string in;
+    char buf[4096];
+    size_t end;
+    while ((end = in.find("\r\n\r\n")) == std::string::npos) {
+        const ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0 || in.size() > kMaxHead) {
+            close(fd);
+            return -1;
+        }
+        in.append(buf, size_t(n));
+    }
+    const std::string_view head(in.data(), end);
+    bool accept_ok = false;
+    const std::string expect = websocket_accept(key);
+    const std::string_view start = for_each_header(head, [&](std::string_view k, std::string_view v) {
+        if (iequals(k, "sec-websocket-accept"))
+            accept_ok = v == expect;
+    });
+    if (start.size() < 12 || start.substr(8, 4) != " 101" || !accept_ok) {
+        close(fd);
+        return -1;
+    }
+    leftover = in.substr(end + 4);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+int cmd_slow(int argc, char** argv)
+{
+    const Args a = parse_args(argc, argv, 2, {"url", "message-size", "read-rate", "rcvbuf", "duration"});
+    if (!a.has("url"))
+        die("slow needs --url ws://HOST:PORT/path");
+    const Url url = parse_url(a.str("url"));
+    const uint64_t msg = std::clamp<uint64_t>(a.integer("message-size", 65536), 1, kMaxFrame);
+    const double rate = a.num("read-rate", 262144);
+    const int rcvbuf = int(std::min<uint64_t>(a.integer("rcvbuf", 16384), 1u << 30));
+    const double duration = a.num("duration", 10);
+    if (duration <= 0 || duration > 3600)
+        die("--duration must be in (0, 3600]");
+    const char* stage = "";
+    std::string leftover;
+    uint64_t e_connect = 0, e_handshake = 0, e_closed = 0, sent = 0, received = 0;
+    double window = 0;
+    const int fd = open_ws_blocking(url, rcvbuf, stage, leftover);
+    if (fd < 0) {
+        (std::strcmp(stage, "connect") == 0 ? e_connect : e_handshake) = 1;
+    } else {
+        received = leftover.size();
+        // One pre-masked frame, sent over and over.
+        std::vector<uint8_t> tmpl(msg);
+        for (size_t i = 0; i < msg; ++i)
+            tmpl[i] = uint8_t('a' + i % 26);
+        const uint8_t mask[4] = {0x5a, 0xa5, 0x3c, 0xc3};
+        std::vector<uint8_t> frame(14 + msg);
+        const size_t hl = write_frame_header(frame.data(), true, OpBinary, msg, mask);
+        mask_copy(frame.data() + hl, tmpl.data(), msg, mask);
+        frame.resize(hl + msg);
+        size_t frame_off = 0;
+        std::vector<uint8_t> sink(65536);
+        const uint64_t t0 = now_ns(), t_end = t0 + uint64_t(duration * 1e9);
+        const uint64_t tick = 10 * kMilli;
+        double budget = 0;
+        uint64_t last = t0, now;
+        bool dead = false;
+        while (!dead && !g_stop.load() && (now = now_ns()) < t_end) {
+            budget = std::min(budget + rate * double(now - last) / 1e9, std::max(rate * 0.05, 1.0));
+            last = now;
+            // Write as much as the socket takes.
+            for (int i = 0; i < 64; ++i) {
+                const ssize_t n = send(fd, frame.data() + frame_off, frame.size() - frame_off, MSG_NOSIGNAL);
+                if (n > 0) {
+                    sent += uint64_t(n);
+                    frame_off = (frame_off + size_t(n)) % frame.size();
+                    continue;
+                }
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                    break;
+                dead = true;
+                break;
+            }
+            // Read only what the rate allows.
+            while (!dead && budget >= 1) {
+                const size_t want = std::min(sink.size(), size_t(budget));
+                const ssize_t n = recv(fd, sink.data(), want, 0);
+                if (n > 0) {
+                    received += uint64_t(n);
+                    budget -= double(n);
+                    continue;
+                }
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                    break;
+                dead = true;
+            }
+            const uint64_t next = now + tick;
+            const uint64_t n2 = now_ns();
+            if (n2 < next) {
+                const timespec ts{0, long(next - n2)};
+                nanosleep(&ts, nullptr);
+            }
+        }
+        if (dead)
+            e_closed = 1;
+        window = double(now_ns() - t0) / 1e9;
+        close(fd);
+    }
+    const double win = window > 0 ? window : 1e-9;
+    const uint64_t errors = e_connect + e_handshake + e_closed;
+    if (a.json) {
+        std::printf("{\"mode\":\"slow\",\"url\":%s,\"message_size\":%" PRIu64 ",\"read_rate\":%.0f,\"rcvbuf\":%d,"
+                    "\"duration_s\":%.3f,\"sent_bytes\":%" PRIu64 ",\"received_bytes\":%" PRIu64
+                    ",\"send_mb_per_s\":%.3f,\"recv_mb_per_s\":%.3f,\"errors\":%" PRIu64
+                    ",\"errors_detail\":{\"connect\":%" PRIu64 ",\"handshake\":%" PRIu64 ",\"closed\":%" PRIu64 "}}\n",
+                    json_str(url.text).c_str(), msg, rate, rcvbuf, window, sent, received,
+                    double(sent) / 1e6 / win, double(received) / 1e6 / win, errors, e_connect, e_handshake, e_closed);
+    } else {
+        std::printf("wsbench slow %s\n", url.text.c_str());
+        std::printf("  reader         %.0f B/s, SO_RCVBUF %d, messages %" PRIu64 " B\n", rate, rcvbuf, msg);
+        std::printf("  sent           %" PRIu64 " B (%.3f MB/s) in %.2f s\n", sent, double(sent) / 1e6 / win, window);
+        std::printf("  received       %" PRIu64 " B (%.3f MB/s)\n", received, double(received) / 1e6 / win);
+        std::printf("  errors         %" PRIu64 "  (connect %" PRIu64 ", handshake %" PRIu64 ", closed %" PRIu64 ")\n",
+                    errors, e_connect, e_handshake, e_closed);
+    }
+    std::fflush(stdout);
+    return errors ? 2 : 0;
 }
 
 // ============================================================================
@@ -2011,10 +2242,13 @@ void usage()
                  "usage:\n"
                  "  wsbench echo  [--listen 127.0.0.1:PORT] [--threads N] [--duration S]\n"
                  "  wsbench load  --url ws://HOST:PORT/path [--connections N] [--size B] [--inflight K]\n"
-                 "                [--duration S] [--rate MSG_PER_S] [--warmup S] [--idle M] [--threads N] [--json]\n"
+                 "                [--duration S] [--rate MSG_PER_S] [--warmup S] [--idle M] [--threads N]\n"
+                 "                [--messages N] [--json] [--marks]\n"
                  "  wsbench burst --url ws://HOST:PORT/path [--count N] [--concurrency C] [--json]\n"
                  "  wsbench bulk  --url ws://HOST:PORT/path [--message-size B] [--frame-size B] [--duration S]\n"
-                 "                [--warmup S] [--json]\n"
+                 "                [--warmup S] [--json] [--marks]\n"
+                 "  wsbench slow  --url ws://HOST:PORT/path [--message-size B] [--read-rate B_PER_S]\n"
+                 "                [--rcvbuf B] [--duration S] [--json]\n"
                  "  wsbench selftest\n");
 }
 
@@ -2037,6 +2271,8 @@ int main(int argc, char** argv)
         return cmd_burst(argc, argv);
     if (cmd == "bulk")
         return cmd_bulk(argc, argv);
+    if (cmd == "slow")
+        return cmd_slow(argc, argv);
     if (cmd == "selftest")
         return cmd_selftest();
     usage();
