@@ -51,6 +51,8 @@ private slots:
     void usageErrorsExitWithCode2();
 
 private:
+    std::unique_ptr<PeerProcess> m_malformedUpstream;
+    std::unique_ptr<PeerProcess> m_malformedProxy;
     static QJsonObject lastJsonLine(const QByteArray &output, const QByteArray &mustContain = {});
 };
 
@@ -451,19 +453,15 @@ void tst_ProxyE2E::malformedRequests()
 {
     QFETCH(QByteArray, request);
     QFETCH(int, status);
-    static PeerProcess *upstream = nullptr;
-    static PeerProcess *proxy = nullptr;
-    if (!proxy) {
+    if (!m_malformedProxy) {
         // One proxy for all rows: it must keep serving after each bad request.
-        upstream = new PeerProcess;
-        QVERIFY(upstream->startPython(QStringLiteral("http_upstream.py")));
-        proxy = new PeerProcess;
-        QVERIFY(proxy->startWsscope({upstream->url(QStringLiteral("http"))}));
-        connect(qApp, &QCoreApplication::aboutToQuit, qApp, [] {
-            delete proxy;
-            delete upstream;
-        });
+        // Members, so they are killed when the test object goes away.
+        m_malformedUpstream = std::make_unique<PeerProcess>();
+        QVERIFY(m_malformedUpstream->startPython(QStringLiteral("http_upstream.py")));
+        m_malformedProxy = std::make_unique<PeerProcess>();
+        QVERIFY(m_malformedProxy->startWsscope({m_malformedUpstream->url(QStringLiteral("http"))}));
     }
+    PeerProcess *proxy = m_malformedProxy.get();
     const HttpResult r = httpExchange(proxy->port(), request);
     QVERIFY2(r.ok, r.head);
     QCOMPARE(r.status, status);

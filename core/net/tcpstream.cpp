@@ -180,7 +180,7 @@ void TcpStream::write(const char *data, qsizetype size)
         }
     }
     if (sent < size) {
-        m_queue.emplace_back(data + sent, size - sent);
+        m_queue.emplaceBack(data + sent, size - sent);
         m_pending += size - sent;
         updateWriteInterest();
     }
@@ -188,7 +188,7 @@ void TcpStream::write(const char *data, qsizetype size)
 
 void TcpStream::flush()
 {
-    while (!m_queue.empty()) {
+    while (!m_queue.isEmpty()) {
         const QByteArray &front = m_queue.front();
         const ssize_t n = ::send(m_fd, front.constData() + m_frontOffset,
                                  size_t(front.size() - m_frontOffset), MSG_NOSIGNAL);
@@ -203,7 +203,7 @@ void TcpStream::flush()
         m_pending -= n;
         m_frontOffset += n;
         if (m_frontOffset == front.size()) {
-            m_queue.pop_front();
+            m_queue.removeFirst();
             m_frontOffset = 0;
         }
     }

@@ -3,7 +3,7 @@
 #include <QByteArray>
 #include <QHostAddress>
 
-#include <deque>
+#include <QList>
 
 class QSocketNotifier;
 
@@ -85,7 +85,9 @@ private:
     int m_fd = -1;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
-    std::deque<QByteArray> m_queue;
+    // QList, not std::deque: an empty one allocates nothing (most sockets
+    // never queue), and removeFirst() is O(1) in Qt 6.
+    QList<QByteArray> m_queue;
     qsizetype m_frontOffset = 0;
     qsizetype m_pending = 0;
     qint64 m_bytesRead = 0;

@@ -70,7 +70,7 @@ void TunnelTap::relay(const char *data, qsizetype size)
     qint64 limit = m_candidateStart >= 0 ? m_candidateStart : m_fed;
     // A frame whose header is still incomplete may turn out to be our pong:
     // hold it back too (at most 13 bytes).
-    if (!m_expectedPongs.empty() && !m_parser.atFrameBoundary() && m_headerSeenAt != m_nextFrameStart)
+    if (!m_expectedPongs.isEmpty() && !m_parser.atFrameBoundary() && m_headerSeenAt != m_nextFrameStart)
         limit = qMin(limit, m_nextFrameStart);
     for (const Boundary &b : std::as_const(m_boundaries)) {
         if (b.offset > limit)
@@ -122,15 +122,15 @@ void TunnelTap::emitRange(qint64 from, qint64 to)
 
 void TunnelTap::flushInjections(bool messageBoundary)
 {
-    while (!m_injections.empty()) {
-        Injection &inj = m_injections.front();
+    while (!m_injections.isEmpty()) {
+        Injection &inj = m_injections.first();
         // A data frame may not interrupt a fragmented message (RFC 6455 5.4).
         if (!inj.control && !messageBoundary)
             return;
         m_output(inj.frame.constData(), inj.frame.size());
         if (inj.event)
             report(std::move(*inj.event));
-        m_injections.pop_front();
+        m_injections.removeFirst();
     }
 }
 
@@ -138,7 +138,7 @@ bool TunnelTap::inject(QByteArray frame, bool isControl, std::optional<InspectPa
 {
     if (m_parser.isDesynchronised())
         return false;
-    m_injections.push_back(Injection{std::move(frame), isControl, std::move(event)});
+    m_injections.append(Injection{std::move(frame), isControl, std::move(event)});
     // Between frames now (and nothing held)? Then it goes out at once.
     if (m_held.isEmpty() && m_candidateStart < 0 && m_parser.atFrameBoundary())
         flushInjections(!m_parser.inFragmentedMessage());
@@ -147,7 +147,7 @@ bool TunnelTap::inject(QByteArray frame, bool isControl, std::optional<InspectPa
 
 void TunnelTap::expectPong(QByteArray payload, qint64 sentNs)
 {
-    m_expectedPongs.push_back(ExpectedPong{std::move(payload), sentNs});
+    m_expectedPongs.append(ExpectedPong{std::move(payload), sentNs});
 }
 
 // ---------------------------------------------------------------- parser sink
@@ -159,7 +159,7 @@ void TunnelTap::onFrameHeader(const WsFrameInfo &frame)
     // the inflater (the parser latches the cap when the message begins).
     if (m_inflater && m_options.inspect && !frame.isControl() && frame.opcode != WsOpcode::Continuation)
         m_parser.setPreviewCap(frame.rsv1 ? CompressedPreviewCap : m_options.previewCap);
-    if (frame.opcode == WsOpcode::Pong && !m_expectedPongs.empty() && frame.payloadLength <= 125)
+    if (frame.opcode == WsOpcode::Pong && !m_expectedPongs.isEmpty() && frame.payloadLength <= 125)
         m_candidateStart = frame.offset;
 }
 

@@ -7,7 +7,6 @@
 #include <QByteArray>
 #include <QList>
 
-#include <deque>
 #include <functional>
 #include <memory>
 
@@ -59,14 +58,14 @@ public:
     // for the next frame boundary; sent at once when the stream is between
     // frames. Returns false if the stream can no longer be framed.
     bool inject(QByteArray frame, bool isControl, std::optional<InspectPayload> event = std::nullopt);
-    qsizetype pendingInjections() const { return qsizetype(m_injections.size()); }
+    qsizetype pendingInjections() const { return m_injections.size(); }
 
     // A ping the proxy sent the *other* way: its pong comes back through
     // this tap and is cut out. RTT is measured from `sentNs`.
     void expectPong(QByteArray payload, qint64 sentNs);
-    qsizetype outstandingPongs() const { return qsizetype(m_expectedPongs.size()); }
+    qsizetype outstandingPongs() const { return m_expectedPongs.size(); }
     // The time the oldest unanswered proxy ping was sent, or -1.
-    qint64 oldestPingNs() const { return m_expectedPongs.empty() ? -1 : m_expectedPongs.front().sentNs; }
+    qint64 oldestPingNs() const { return m_expectedPongs.isEmpty() ? -1 : m_expectedPongs.constFirst().sentNs; }
     qint64 lastRoundTripUs() const { return m_lastRttUs; }
 
     bool closeSeen() const { return m_parser.closeSeen(); }
@@ -104,7 +103,7 @@ private:
     void onControlFrame(const WsFrameInfo &frame, QByteArrayView payload, const WsCloseInfo &close) override;
     void onViolation(const WsViolation &violation) override;
 
-    bool slowPath() const { return !m_injections.empty() || !m_expectedPongs.empty() || !m_held.isEmpty(); }
+    bool slowPath() const { return !m_injections.isEmpty() || !m_expectedPongs.isEmpty() || !m_held.isEmpty(); }
     void emitRange(qint64 from, qint64 to);
     void flushInjections(bool messageBoundary);
     void report(InspectPayload payload);
@@ -117,8 +116,9 @@ private:
     std::function<void(InspectPayload)> m_report;
     std::function<qint64()> m_clockNs;
 
-    std::deque<Injection> m_injections;
-    std::deque<ExpectedPong> m_expectedPongs;
+    // QList: nothing allocated until the proxy injects or pings.
+    QList<Injection> m_injections;
+    QList<ExpectedPong> m_expectedPongs;
     QList<Boundary> m_boundaries;  // frame ends seen during the current relay()
     QList<Cut> m_cuts;             // swallowed pongs, stream offsets
     qint64 m_candidateStart = -1;  // a pong in progress that may be ours
