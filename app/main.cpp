@@ -6,7 +6,9 @@
 #include "config/configcompiler.h"
 #include "config/configdoctor.h"
 #include "demo.h"
+#include "connectionsmodel.h"
 #include "inspect/capturewriter.h"
+#include "localinspectorsource.h"
 #include "mainwindow.h"
 #include "ops/logging.h"
 #include "ops/signalwatcher.h"
@@ -17,7 +19,13 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
+#include <QLibraryInfo>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QTranslator>
 
 #include <csignal>
 #include <cstdio>
@@ -106,9 +114,7 @@ int main(int argc, char *argv[])
         "Config file: wsscope --no-gui -c wsscope.conf   (nginx syntax; SIGHUP reloads it)\n"
         "Check it:    wsscope -t -c wsscope.conf\n"
         "Quick mode:  wsscope --no-gui --listen 127.0.0.1:8080 --upstream ws://127.0.0.1:9000\n"
-        "Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)\n"
-        "Certificates: wsscope cert init | cert issue HOST... | cert show\n"
-        "TLS check:   wsscope tls-check HOST:PORT [--subprotocol P] [--json]"));
+        "Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)"));
     parser.addHelpOption();
     // Not addVersionOption(): it would take -v, which is verbosity here.
     const QCommandLineOption version(QStringLiteral("version"), QStringLiteral("Print the version and exit."));
@@ -155,8 +161,11 @@ int main(int argc, char *argv[])
                                      QStringLiteral("FILE"));
     const QCommandLineOption verbose(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
                                      QStringLiteral("More log output on stderr (-v debug, -vv with Qt's own)."));
+    const QCommandLineOption lang(QStringLiteral("lang"),
+                                  QStringLiteral("Window language (zh_CN, ja, en, ...; default: the system locale)."),
+                                  QStringLiteral("LOCALE"));
     parser.addOptions({version, noGui, configFile, testConfig, listen, upstream, workers, connectTimeout, readTimeout,
-                       sendTimeout, drainTimeout, demo, pingInterval, pingTimeout, noInspect, capture, verbose});
+                       sendTimeout, drainTimeout, demo, pingInterval, pingTimeout, noInspect, capture, verbose, lang});
 
     if (!parser.parse(QCoreApplication::arguments()))
         usageError(parser.errorText());
@@ -274,6 +283,18 @@ int main(int argc, char *argv[])
 
     QString error;
     ProxyServer server;
+    // The window's view of the proxy: subscribed before start() so it sees
+    // the first connection (the batches wait in the bus until exec()).
+    std::unique_ptr<LocalInspectorSource> inspector;
+    if (gui) {
+        QByteArray text = source.text;
+        if (!source.path.isEmpty()) {
+            QFile file(source.path);
+            if (file.open(QIODevice::ReadOnly))
+                text = file.readAll();
+        }
+        inspector = std::make_unique<LocalInspectorSource>(&server, QString::fromUtf8(text), source.name);
+    }
     // --capture: subscribe before start() so the first connection is seen.
     std::unique_ptr<CaptureWriter> captureWriter;
     if (parser.isSet(capture)) {
@@ -293,6 +314,8 @@ int main(int argc, char *argv[])
             quick.listen = {QStringLiteral("127.0.0.1:0")};
             source.text = buildQuickConfigText(quick, &error);
             config = buildQuickConfig(quick, &error);
+            if (inspector)
+                inspector->setConfigText(QString::fromUtf8(source.text), source.name);
             if (!config || !server.start(config, &error)) {
                 std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
                 return ExitRuntimeError;
@@ -361,17 +384,60 @@ int main(int argc, char *argv[])
 
     std::unique_ptr<MainWindow> window;
     if (gui) {
-        window = std::make_unique<MainWindow>();
-        QStringList lines;
-        for (const ListenAddress &a : bound)
-            lines << QObject::tr("Listening on %1").arg(a.toString());
-        if (quick.upstreams.isEmpty())
-            lines << QObject::tr("Configuration: %1").arg(source.name);
-        else
-            lines << QObject::tr("Upstreams: %1").arg(quick.upstreams.join(QStringLiteral(", ")));
-        window->setStatusText(lines.join(QLatin1Char('\n')));
+        // Translations: the system locale or --lang, Qt's own strings too.
+        const QLocale locale = parser.isSet(lang) ? QLocale(parser.value(lang)) : QLocale::system();
+        QLocale::setDefault(locale);
+        auto *qtTranslator = new QTranslator(app.get());
+        if (qtTranslator->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                               QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+            QCoreApplication::installTranslator(qtTranslator);
+        auto *translator = new QTranslator(app.get());
+        if (translator->load(locale, QStringLiteral("wsscope"), QStringLiteral("_"), QStringLiteral(":/i18n")))
+            QCoreApplication::installTranslator(translator);
+
+        window = std::make_unique<MainWindow>(inspector.get());
         window->show();
         QObject::connect(qApp, &QCoreApplication::aboutToQuit, &server, [&server] { server.shutdown(0); });
+
+        // WSSCOPE_SCREENSHOTS=DIR: after some live traffic, save each main
+        // view as DIR/<view>.png and quit (README pictures, taken under Xvfb).
+        const QString shots = qEnvironmentVariable("WSSCOPE_SCREENSHOTS");
+        if (!shots.isEmpty()) {
+            MainWindow *w = window.get();
+            const int delayMs = qEnvironmentVariableIntValue("WSSCOPE_SCREENSHOTS_DELAY_MS");
+            QTimer::singleShot(delayMs > 0 ? delayMs : 12000, w, [w, shots] {
+                QDir().mkpath(shots);
+                ConnectionsModel *model = w->connectionsModel();
+                for (int row = model->rowCount() - 1; row >= 0; --row) {
+                    const ConnectionRecord *r = model->recordAt(row);
+                    if (r->tunnel && r->frames.size() > 6 && w->selectConnection(r->id))
+                        break;
+                }
+                auto *frames = w->findChild<QTableView *>(QStringLiteral("framesView"));
+                for (int row = 0; frames && row < frames->model()->rowCount(); ++row) {
+                    if (frames->model()->index(row, 4).data().toString().startsWith(QLatin1Char('{'))) {
+                        frames->selectRow(row);
+                        if (auto *detail = w->findChild<QTabWidget *>(QStringLiteral("frameDetail")))
+                            detail->setCurrentIndex(1); // the JSON tree
+                        break;
+                    }
+                }
+                // Each picture shows one connection view and one dock.
+                const std::pair<QString, QString> pictures[] = {
+                    {QStringLiteral("handshake"), QStringLiteral("upstreams")},
+                    {QStringLiteral("frames"), QStringLiteral("log")},
+                    {QStringLiteral("ping"), QStringLiteral("config")}};
+                const QString suffix = qEnvironmentVariable("WSSCOPE_SCREENSHOTS_SUFFIX");
+                for (const auto &[view, dock] : pictures) {
+                    w->showView(view);
+                    w->showView(dock);
+                    QCoreApplication::processEvents();
+                    w->grab().save(shots + QLatin1Char('/') + view + QLatin1Char('-') + dock + suffix
+                                   + QStringLiteral(".png"));
+                }
+                QCoreApplication::quit();
+            });
+        }
     }
 
     const int rc = app->exec();

@@ -8,7 +8,8 @@ set -euo pipefail
 
 pkgs=(cmake ninja-build ccache g++ pkg-config
       qt6-base-dev qt6-websockets-dev qt6-tools-dev qt6-tools-dev-tools
-      qt6-l10n-tools qt6-translations-l10n libgl-dev libssl-dev zlib1g-dev)
+      qt6-l10n-tools qt6-translations-l10n libgl-dev libssl-dev
+      fonts-wqy-microhei zlib1g-dev)
 if [[ "${1:-}" == "--test" ]]; then
     pkgs+=(python3 python3-websockets nginx-light xvfb xauth)
 fi

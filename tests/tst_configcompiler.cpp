@@ -466,10 +466,10 @@ void tst_ConfigCompiler::upstreamBlock()
 {
     const ConfigCompileResult r = compile(
         "http { upstream app {\n"
-        "  hash $remote_addr consistent;\n"
         "  server 127.0.0.1:9001 weight=3 max_fails=2 fail_timeout=30s max_conns=100;\n"
         "  server 127.0.0.1:9002 backup;\n"
         "  server 127.0.0.1:9003 down;\n"
+        "  hash $remote_addr consistent;\n" // after `backup`: nginx rejects backup after hash
         "  keepalive 16;\n"
         "}\n"
         "upstream iph { ip_hash; server 127.0.0.1:1; }\n"

@@ -765,23 +765,45 @@ private:
         QList<UpstreamServer> servers;
         UpstreamBalancing balancing;
         bool methodSet = false;
+        // nginx: ip_hash, hash and random do not support `backup`. A backup
+        // server after the method is an error ("balancing method does not
+        // support parameter"); one before it is accepted by nginx, and only
+        // reached by the method's round-robin fallback.
+        bool backupAllowed = true;
+        const ConfDirective *backupBeforeMethod = nullptr;
         auto setMethod = [&](const ConfDirective &c, UpstreamBalancing::Method m) {
             if (methodSet)
                 warning(c.location, u"load balancing method redefined"_s);
             methodSet = true;
             balancing.method = m;
+            backupAllowed = m == UpstreamBalancing::Method::RoundRobin || m == UpstreamBalancing::Method::LeastConn;
         };
         for (const ConfDirective &c : d.children) {
             if (c.name == "server") {
-                if (checkArgs(c, 1, 16) && checkNoBlock(c))
-                    upstreamServer(c, &servers);
+                if (checkArgs(c, 1, 16) && checkNoBlock(c)) {
+                    const qsizetype before = servers.size();
+                    if (!upstreamServer(c, &servers, backupAllowed))
+                        continue;
+                    if (servers.size() > before && servers.constLast().backup && !backupBeforeMethod)
+                        backupBeforeMethod = &c;
+                }
             } else if (c.name == "ip_hash" || c.name == "least_conn") {
                 if (checkArgs(c, 0, 0) && checkNoBlock(c))
                     setMethod(c, c.name == "ip_hash" ? UpstreamBalancing::Method::IpHash
                                                      : UpstreamBalancing::Method::LeastConn);
             } else if (c.name == "random") {
-                if (checkArgs(c, 0, 2) && checkNoBlock(c))
-                    setMethod(c, UpstreamBalancing::Method::Random);
+                if (!checkArgs(c, 0, 2) || !checkNoBlock(c))
+                    continue;
+                if (c.argCount() >= 1 && c.argText(0) != "two") {
+                    error(c.args.at(0).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(0))));
+                    continue;
+                }
+                if (c.argCount() == 2 && c.argText(1) != "least_conn") {
+                    error(c.args.at(1).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(1))));
+                    continue;
+                }
+                setMethod(c, UpstreamBalancing::Method::Random);
+                balancing.randomTwo = c.argCount() >= 1;
             } else if (c.name == "hash") {
                 if (!checkArgs(c, 1, 2) || !checkNoBlock(c))
                     continue;
@@ -789,10 +811,12 @@ private:
                     error(c.args.at(1).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(1))));
                     continue;
                 }
-                if (!compileTemplate(c.argText(0), c.args.at(0).location))
+                auto key = compileTemplate(c.argText(0), c.args.at(0).location);
+                if (!key)
                     continue;
                 setMethod(c, UpstreamBalancing::Method::Hash);
                 balancing.hashKey = c.argText(0);
+                balancing.hashKeyTemplate = std::move(key);
                 balancing.consistent = c.argCount() == 2;
             } else if (c.name == "keepalive") {
                 if (!checkArgs(c, 1, 1) || !checkNoBlock(c))
@@ -803,12 +827,26 @@ private:
                     error(c.args.at(0).location, u"invalid value \"%1\" in \"keepalive\" directive"_s.arg(text(c.argText(0))));
                 else
                     balancing.keepalive = k;
+            } else if (c.name == "health_check") {
+                if (checkArgs(c, 0, 7) && checkNoBlock(c))
+                    compileHealthCheck(c, &balancing.healthCheck);
             } else {
                 unhandled(c);
             }
         }
+        if (backupBeforeMethod && !backupAllowed) {
+            warning(backupBeforeMethod->location,
+                    u"\"%1\" does not use backup servers except in its round-robin fallback (nginx accepts "
+                    u"\"backup\" only before the method directive, and rejects it after)"_s.arg(
+                        balancing.algorithmName()));
+        }
         if (servers.isEmpty()) {
             error(d.location, u"no servers are inside upstream \"%1\""_s.arg(text(name)));
+            return;
+        }
+        if (std::all_of(servers.cbegin(), servers.cend(), [](const UpstreamServer &s) { return s.backup; })) {
+            // ngx_http_upstream_init_round_robin
+            error(d.location, u"no servers in upstream \"%1\" (all are \"backup\")"_s.arg(text(name)));
             return;
         }
         auto group = std::make_shared<UpstreamGroup>(name, servers);
@@ -818,12 +856,12 @@ private:
         m_upstreamOrder.append(group);
     }
 
-    void upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out)
+    bool upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out, bool backupAllowed)
     {
         QByteArray address = c.argText(0);
         if (address.startsWith("unix:")) {
             error(c.args.at(0).location, u"unix domain socket upstreams are not supported yet"_s);
-            return;
+            return false;
         }
         for (const char *scheme : {"http://", "https://", "ws://", "wss://"}) {
             if (address.startsWith(scheme)) {
@@ -843,7 +881,7 @@ private:
         int port = 0;
         if (!splitHostPort(address, &host, &port)) {
             error(c.args.at(0).location, u"invalid host in upstream \"%1\""_s.arg(text(c.argText(0))));
-            return;
+            return false;
         }
         UpstreamServer server;
         server.name = port >= 0 ? host + ':' + QByteArray::number(port) : host;
@@ -869,6 +907,10 @@ private:
                 if (ok)
                     server.failTimeoutMs = *s * 1000;
             } else if (a.text == "backup") {
+                if (!backupAllowed) {
+                    error(a.location, u"balancing method does not support parameter \"backup\""_s);
+                    return false;
+                }
                 server.backup = true;
                 ok = true;
             } else if (a.text == "down") {
@@ -884,7 +926,7 @@ private:
             }
             if (!ok) {
                 error(a.location, u"invalid parameter \"%1\""_s.arg(text(a.text)));
-                return;
+                return false;
             }
         }
         const QList<QHostAddress> addresses = resolveHost(host, c.args.at(0).location, u"upstream"_s);
@@ -894,6 +936,51 @@ private:
             s.address = addr;
             out->append(s);
         }
+        return !addresses.isEmpty();
+    }
+
+    // health_check [interval=TIME] [uri=URI] [fails=N] [passes=N]
+    // [type=http|websocket] [timeout=TIME]: wsscope's active check.
+    void compileHealthCheck(const ConfDirective &c, UpstreamHealthCheck *hc)
+    {
+        hc->enabled = true;
+        bool timeoutSet = false;
+        for (const ConfArg &a : c.args) {
+            const qsizetype eq = a.text.indexOf('=');
+            const QByteArray key = eq < 0 ? a.text : a.text.left(eq);
+            const QByteArray val = eq < 0 ? QByteArray() : a.text.mid(eq + 1);
+            bool ok = eq > 0 && !val.isEmpty();
+            if (ok && (key == "interval" || key == "timeout")) {
+                const auto ms = ConfUnits::parseMsec(val);
+                ok = ms.has_value() && *ms >= 100;
+                if (ok && key == "interval")
+                    hc->intervalMs = *ms;
+                else if (ok) {
+                    hc->timeoutMs = *ms;
+                    timeoutSet = true;
+                }
+            } else if (ok && key == "uri") {
+                ok = val.startsWith('/') && !val.contains(' ');
+                hc->uri = val;
+            } else if (ok && (key == "fails" || key == "passes")) {
+                const int n = val.toInt(&ok);
+                ok = ok && n >= 1;
+                (key == "fails" ? hc->fails : hc->passes) = n;
+            } else if (ok && key == "type") {
+                ok = val == "http" || val == "websocket";
+                hc->type = val == "websocket" ? UpstreamHealthCheck::Type::WebSocket : UpstreamHealthCheck::Type::Http;
+            } else {
+                ok = false;
+            }
+            if (!ok) {
+                error(a.location, u"invalid parameter \"%1\" in \"health_check\" (wsscope takes interval=TIME "
+                                  u"uri=/PATH fails=N passes=N type=http|websocket timeout=TIME)"_s.arg(text(a.text)));
+                hc->enabled = false;
+                return;
+            }
+        }
+        if (!timeoutSet)
+            hc->timeoutMs = qMin<qint64>(hc->intervalMs, 5'000);
     }
 
     // ------------------------------------------------------------ server
@@ -1366,7 +1453,15 @@ private:
                 s.port = p;
                 servers.append(s);
             }
-            pp.group = std::make_shared<UpstreamGroup>(pp.proxyHost, servers);
+            // nginx shares one implicit upstream per host:port (ngx_http_upstream_add),
+            // so its failure marks and figures are shared too.
+            const QByteArray key = host.toLower() + ':' + QByteArray::number(p);
+            if (const auto known = m_implicitGroups.value(key)) {
+                pp.group = known;
+            } else {
+                pp.group = std::make_shared<UpstreamGroup>(pp.proxyHost, servers);
+                m_implicitGroups.insert(key, pp.group);
+            }
         }
         loc->proxyPass = pp;
     }
@@ -1437,6 +1532,7 @@ private:
     QHash<const ConfDirective *, std::shared_ptr<MapVariable>> m_mapDirectives;
     QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_upstreams; // by lower-cased name
     QList<std::shared_ptr<UpstreamGroup>> m_upstreamOrder;
+    QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_implicitGroups; // proxy_pass host:port
     QList<Scope> m_serverScopes;
     QList<ListenEntry> m_listenEntries;
 };

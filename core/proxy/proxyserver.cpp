@@ -2,6 +2,7 @@
 
 #include "net/epolleventdispatcher.h"
 #include "ops/logging.h"
+#include "upstream/healthchecker.h"
 #include "worker.h"
 
 #include <QThread>
@@ -143,7 +144,12 @@ bool ProxyServer::start(ConfigSnapshot config, QString *error)
 {
     if (!bindListeners(config, error))
         return false;
-    m_config = std::move(config);
+    {
+        std::lock_guard<std::mutex> lock(m_configMutex);
+        m_config = std::move(config);
+    }
+    m_healthChecker = new UpstreamHealthChecker(this);
+    m_healthChecker->setGroups(upstreamGroups(*m_config));
 
     int n = m_config->workerThreads > 0 ? m_config->workerThreads : QThread::idealThreadCount();
     n = qBound(1, n, 64);
@@ -178,8 +184,24 @@ bool ProxyServer::reload(ConfigSnapshot config, QString *error)
     const int wanted = config->workerThreads > 0 ? qBound(1, config->workerThreads, 64) : QThread::idealThreadCount();
     if (wanted != m_workers.size())
         qCInfo(lcProxy).noquote() << "worker_processes changed to" << wanted << "- it takes effect after a restart";
+    // Upstream failure marks, live connection counts and totals carry over
+    // to the same servers in the new groups (nginx would start afresh).
+    const QList<std::shared_ptr<UpstreamGroup>> previous = upstreamGroups(*m_config);
+    for (const auto &group : upstreamGroups(*config)) {
+        for (const auto &old : previous) {
+            if (old->name() == group->name()) {
+                group->inheritState(*old);
+                break;
+            }
+        }
+    }
     // New connections take the new snapshot; every session keeps its own.
-    m_config = std::move(config);
+    {
+        std::lock_guard<std::mutex> lock(m_configMutex);
+        m_config = std::move(config);
+    }
+    if (m_healthChecker)
+        m_healthChecker->setGroups(upstreamGroups(*m_config));
     qCInfo(lcProxy).noquote() << "configuration reloaded; open connections keep their configuration";
     emit configReloaded();
     return true;
@@ -294,4 +316,40 @@ void ProxyServer::inject(quint64 connectionId, Direction direction, WsOpcode opc
     // Connection ids are process-wide; the worker that owns it acts.
     for (Worker *w : std::as_const(m_workers))
         w->inject(connectionId, direction, opcode, payload);
+}
+
+QList<std::shared_ptr<UpstreamGroup>> ProxyServer::upstreamGroups(const ProxyConfig &config)
+{
+    QList<std::shared_ptr<UpstreamGroup>> out = config.upstreams;
+    auto add = [&out](const std::shared_ptr<UpstreamGroup> &g) {
+        if (g && !out.contains(g))
+            out.append(g);
+    };
+    // Locations nest; walk them all for the proxy_pass host:port groups.
+    std::function<void(const LocationConfig &)> visit = [&](const LocationConfig &loc) {
+        add(loc.proxyPass.group);
+        for (const LocationConfig &inner : loc.nested)
+            visit(inner);
+    };
+    for (const ServerConfig &s : config.servers) {
+        for (const LocationConfig &loc : s.locations)
+            visit(loc);
+    }
+    return out;
+}
+
+QList<UpstreamFigures> ProxyServer::upstreamFigures() const
+{
+    ConfigSnapshot config;
+    {
+        std::lock_guard<std::mutex> lock(m_configMutex);
+        config = m_config;
+    }
+    QList<UpstreamFigures> out;
+    if (!config)
+        return out;
+    const qint64 now = UpstreamGroup::clockMs();
+    for (const auto &group : upstreamGroups(*config))
+        out.append(group->figures(now));
+    return out;
 }

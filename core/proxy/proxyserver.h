@@ -2,6 +2,7 @@
 
 #include "config/proxyconfig.h"
 #include "inspect/eventbus.h"
+#include "upstream/upstreamfigures.h"
 
 #include <QList>
 #include <QObject>
@@ -9,9 +10,11 @@
 #include <QTcpServer>
 
 #include <memory>
+#include <mutex>
 
 class QThread;
 class QTimer;
+class UpstreamHealthChecker;
 class Worker;
 
 // Accepts on every configured listen address and hands each accepted
@@ -44,6 +47,12 @@ public:
     // toward the upstream (ClientToUpstream) or the client.
     void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload);
     ConfigSnapshot config() const { return m_config; }
+    // Per-upstream figures of the running configuration (every group: the
+    // `upstream` blocks and the proxy_pass host:port ones), copied under
+    // each group's lock; safe to call from any thread.
+    QList<UpstreamFigures> upstreamFigures() const;
+    // Every upstream group of a configuration, each once.
+    static QList<std::shared_ptr<UpstreamGroup>> upstreamGroups(const ProxyConfig &config);
 
     // Stops accepting, lets tunnels finish for up to drainTimeoutMs, then
     // closes what is left and emits stopped().
@@ -68,6 +77,8 @@ private:
     EventBus m_events;
     QList<bool> m_workerDrained;
     QTimer *m_drainTimer = nullptr;
+    UpstreamHealthChecker *m_healthChecker = nullptr;
+    mutable std::mutex m_configMutex; // m_config for upstreamFigures() from other threads
     int m_nextWorker = 0;
     bool m_stopping = false;
     qint64 m_lastLimitLogMs = -1'000'000;

@@ -62,7 +62,13 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot 
 {
 }
 
-Session::~Session() = default;
+Session::~Session()
+{
+    // A worker that stops without finishing its sessions still hands the
+    // servers back, so the live-connection figures stay right.
+    if (m_group && m_selection.current >= 0)
+        m_group->release(m_selection, UpstreamGroup::Outcome::Ok, UpstreamGroup::clockMs());
+}
 
 void Session::start()
 {
@@ -171,7 +177,9 @@ void Session::readUpstream()
 {
     char *buf = m_worker->readBuffer();
     const qsizetype cap = m_worker->readBufferSize();
-    for (int round = 0; round < 4 && m_state != State::Finished && m_upstream; ++round) {
+    // A retry (proxy_next_upstream) may have replaced the stream: stop then.
+    for (int round = 0; round < 4 && m_state != State::Finished && m_state != State::Connecting && m_upstream;
+         ++round) {
         if (!m_upstream->isReadEnabled())
             return;
         const qsizetype n = m_upstream->read(buf, cap);
@@ -180,8 +188,7 @@ void Session::readUpstream()
         if (n == TcpStream::Failed) {
             const QString err = m_upstream->errorString();
             if (m_state == State::Exchange && !m_responseStarted) {
-                respondError(502, "upstream " + m_upstreamName.toUtf8() + " failed: " + err.toUtf8(),
-                             CloseCause::UpstreamFailure);
+                upstreamFailed(NextUpstream::Error, 502, err);
             } else {
                 finish(CloseCause::UpstreamError);
             }
@@ -319,10 +326,6 @@ void Session::startExchange()
         serveStaticFile(resolveStaticFile(*m_location, baseDir, m_request.method, path));
         return;
     }
-    if (!m_location->proxyPass.group->hasLiveServer()) {
-        respondError(502, "no live upstreams in " + m_location->proxyPass.group->name(), CloseCause::UpstreamFailure);
-        return;
-    }
     ctx.proxyHost = m_location->proxyPass.proxyHost;
     HttpRequestHead upstreamHead = rewriteRequestForUpstream(
         m_request, ctx, m_location->headers, upstreamTargetFor(*m_location, m_request.target),
@@ -346,59 +349,133 @@ void Session::startExchange()
         // nginx answers 100-continue itself before reading the body.
         m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     }
+    // The balancer's per-request state: the key (ip_hash: the client's
+    // address, hash: KEY evaluated now) and proxy_next_upstream_tries.
+    m_group = m_location->proxyPass.group;
+    m_selection = m_group->startSelection(m_clientAddress, m_group->hashKeyFor(ctx), m_location->nextUpstreamTries,
+                                          UpstreamGroup::clockMs());
     connectNextUpstream();
 }
 
 void Session::connectNextUpstream()
 {
-    const std::shared_ptr<UpstreamGroup> &group = m_location->proxyPass.group;
-    if (m_attempts == 0)
-        m_upstreamIndex = group->pick();
-    else
-        m_upstreamIndex = (m_upstreamIndex + 1) % group->servers().size();
+    UpstreamGroup &group = *m_group;
+    const UpstreamPick pick = group.pick(m_selection, UpstreamGroup::clockMs());
     ++m_attempts;
-    const UpstreamServer &server = group->servers().at(m_upstreamIndex);
-    m_upstreamName = QString::fromLatin1(server.name);
+    if (inspecting()) {
+        RouteEvent e;
+        e.serverName = QString::fromUtf8(m_server->serverName);
+        e.location = QString::fromUtf8(m_location->prefix);
+        e.upstreamGroup = QString::fromUtf8(group.name());
+        e.upstreamServer = pick.index >= 0 ? group.displayName(pick.index) : QString();
+        e.algorithm = group.balancing().algorithmName();
+        if (pick.fellBack)
+            e.algorithm += QStringLiteral(" (fell back to round-robin)");
+        e.key = m_selection.keyText;
+        e.attempt = m_attempts;
+        for (const QString &failed : std::as_const(m_attemptErrors))
+            e.skipped.append(failed);
+        e.skipped += pick.skipped;
+        emitEvent(std::move(e));
+    }
+    if (pick.index < 0) {
+        // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once.
+        QByteArray why;
+        if (!m_attemptErrors.isEmpty())
+            why += "; tried " + m_attemptErrors.join(QStringLiteral("; ")).toUtf8();
+        if (!pick.skipped.isEmpty())
+            why += "; skipped " + pick.skipped.join(QStringLiteral(", ")).toUtf8();
+        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << group.name();
+        respondError(502, "no live upstreams in " + group.name() + why, CloseCause::UpstreamFailure);
+        return;
+    }
+    m_upstreamIndex = pick.index;
+    const UpstreamServer &server = group.servers().at(m_upstreamIndex);
+    m_upstreamName = group.displayName(m_upstreamIndex);
+    // A retry starts from a clean upstream side.
+    m_upstreamIn.clear();
+    m_upstreamEof = false;
+    m_requestSent = false;
+    if (m_firstClose == CloseCause::UpstreamClosed)
+        m_firstClose = CloseCause::None;
     m_upstream = std::make_unique<TcpStream>(this);
     m_state = State::Connecting;
     m_stateSinceMs = m_worker->nowMs();
     // Body bytes wait in the kernel while we connect.
     m_client->setReadEnabled(false);
     qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
-    if (inspecting()) {
-        RouteEvent e;
-        e.serverName = QString::fromUtf8(m_server->serverName);
-        e.location = QString::fromUtf8(m_location->prefix);
-        e.upstreamGroup = QString::fromUtf8(group->name());
-        e.upstreamServer = m_upstreamName;
-        e.algorithm = QStringLiteral("round-robin");
-        e.attempt = m_attempts;
-        for (const QString &failed : std::as_const(m_attemptErrors))
-            e.skipped.append(failed);
-        emitEvent(std::move(e));
-    }
     if (!m_upstream->connectTo(server.address, server.port))
         handleConnectFailure(m_upstream->errorString(), false);
 }
 
 void Session::handleConnectFailure(const QString &reason, bool timedOut)
 {
+    upstreamFailed(timedOut ? NextUpstream::Timeout : NextUpstream::Error, timedOut ? 504 : 502, reason);
+}
+
+bool Session::mayTryNext(quint32 condition) const
+{
+    // ngx_http_upstream_next / ngx_http_upstream_test_next. A request that
+    // already went out once counts as non-idempotent for POST, LOCK, PATCH.
+    quint32 ft = condition;
+    const QByteArray &method = m_request.method;
+    if (m_requestSent && (method == "POST" || method == "LOCK" || method == "PATCH"))
+        ft |= NextUpstream::NonIdempotent;
+    if ((m_location->nextUpstream & ft) != ft)
+        return false;
+    const qint64 timeout = m_location->nextUpstreamTimeoutMs;
+    if (timeout > 0 && UpstreamGroup::clockMs() - m_selection.startMs >= timeout)
+        return false;
+    // Nothing of a response may have reached the client, and the body is
+    // streamed, not buffered: once some of it went upstream there is no copy
+    // to send again (nginx's proxy_request_buffering off rule).
+    if (m_responseStarted || m_requestBody.bodyBytes() > 0)
+        return false;
+    // A client that left before its request was complete is not worth a retry.
+    return !(m_clientEof && !m_requestBody.isDone());
+}
+
+void Session::upstreamFailed(quint32 condition, int status, const QString &reason)
+{
+    const bool connecting = m_state == State::Connecting;
     m_attemptErrors.append(m_upstreamName + QStringLiteral(": ") + reason);
     qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
+    // 403 and 404 move on without counting as a failure (NGX_PEER_NEXT).
+    const bool counts = condition != NextUpstream::Http403 && condition != NextUpstream::Http404;
+    releaseUpstream(counts ? UpstreamGroup::Outcome::Failed : UpstreamGroup::Outcome::Next, reason);
     if (m_upstream) {
         m_upstream->close();
         m_upstream.reset();
     }
-    // proxy_next_upstream error timeout (nginx's default): try the next server.
-    if (m_attempts < m_location->proxyPass.group->servers().size()) {
+    if (m_selection.triesLeft > 0 && mayTryNext(condition)) {
         connectNextUpstream();
         return;
     }
     const QByteArray why = m_attemptErrors.join(QStringLiteral("; ")).toUtf8();
-    if (timedOut)
-        respondError(504, "upstream timed out while connecting (" + why + ")", CloseCause::UpstreamFailure);
-    else
-        respondError(502, "could not connect to upstream (" + why + ")", CloseCause::UpstreamFailure);
+    QByteArray message;
+    CloseCause cause = CloseCause::UpstreamFailure;
+    if (condition == NextUpstream::Timeout && connecting) {
+        message = "upstream timed out while connecting (" + why + ")";
+    } else if (condition == NextUpstream::Timeout) {
+        message = "upstream " + m_upstreamName.toUtf8() + " timed out (" + why + ")";
+        cause = CloseCause::ReadTimeout;
+    } else if (connecting) {
+        message = "could not connect to upstream (" + why + ")";
+    } else if (condition == NextUpstream::InvalidHeader) {
+        message = "upstream sent an invalid response (" + why + ")";
+    } else {
+        message = "upstream failed (" + why + ")";
+    }
+    respondError(status, message, cause);
+}
+
+void Session::releaseUpstream(UpstreamGroup::Outcome outcome, const QString &why)
+{
+    if (!m_group || m_selection.current < 0)
+        return;
+    if (m_upstream)
+        m_group->addTraffic(m_selection.current, m_upstream->bytesWritten(), m_upstream->bytesRead());
+    m_group->release(m_selection, outcome, UpstreamGroup::clockMs(), why);
 }
 
 void Session::streamConnected(TcpStream *stream)
@@ -415,8 +492,9 @@ void Session::streamConnected(TcpStream *stream)
     m_upstreamWrittenMark = 0;
     m_upstreamWriteProgressMs = m_stateSinceMs;
     m_responseParser.reset();
+    // The head stays until a response arrives: a retry sends it again.
     m_upstream->write(m_upstreamHead);
-    m_upstreamHead.clear();
+    m_requestSent = true;
     m_client->setReadEnabled(!m_clientEof);
     forwardRequestBody();
     checkStreamFailures();
@@ -450,8 +528,8 @@ void Session::processUpstream()
             const qsizetype used = m_responseParser.feed(m_upstreamIn.constData(), m_upstreamIn.size());
             m_upstreamIn.remove(0, used);
             if (m_responseParser.state() == HttpHeadParser::State::Error) {
-                respondError(502, "upstream sent an invalid response: " + m_responseParser.errorMessage(),
-                             CloseCause::UpstreamFailure);
+                upstreamFailed(NextUpstream::InvalidHeader, 502,
+                               QStringLiteral("invalid response: ") + QString::fromUtf8(m_responseParser.errorMessage()));
                 return;
             }
             if (m_responseParser.state() == HttpHeadParser::State::NeedMore)
@@ -466,10 +544,8 @@ void Session::processUpstream()
             handleResponseHead();
             return;
         }
-        if (m_upstreamEof) {
-            respondError(502, "upstream " + m_upstreamName.toUtf8() + " closed the connection before sending a response",
-                         CloseCause::UpstreamFailure);
-        }
+        if (m_upstreamEof)
+            upstreamFailed(NextUpstream::Error, 502, QStringLiteral("closed the connection before sending a response"));
         return;
     }
     // Response body.
@@ -511,11 +587,29 @@ void Session::handleResponseHead()
 {
     m_response = m_responseParser.takeResponse();
     const int status = m_response.status;
+    // proxy_next_upstream http_5xx/403/404/429: another server, when one
+    // may still be tried (ngx_http_upstream_test_next wants tries > 1);
+    // otherwise this response goes to the client.
+    const quint32 condition = status == 500 ? NextUpstream::Http500
+        : status == 502                     ? NextUpstream::Http502
+        : status == 503                     ? NextUpstream::Http503
+        : status == 504                     ? NextUpstream::Http504
+        : status == 403                     ? NextUpstream::Http403
+        : status == 404                     ? NextUpstream::Http404
+        : status == 429                     ? NextUpstream::Http429
+                                            : 0u;
+    if (condition && m_selection.triesLeft > 1
+        && mayTryNext(condition)) {
+        upstreamFailed(condition, status, QStringLiteral("answered %1").arg(status));
+        return;
+    }
     if (status == 101) {
         if (!m_upgradeRequested) {
-            respondError(502, "upstream switched protocols without an Upgrade request", CloseCause::UpstreamFailure);
+            upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("switched protocols without an Upgrade request"));
             return;
         }
+        m_group->confirm(m_selection);
+        m_upstreamHead.clear();
         startTunnel();
         return;
     }
@@ -532,13 +626,16 @@ void Session::handleResponseHead()
         bool ok = false;
         const qint64 len = m_response.headers.value("Content-Length").trimmed().toLongLong(&ok);
         if (!ok || len < 0) {
-            respondError(502, "upstream sent an invalid Content-Length", CloseCause::UpstreamFailure);
+            upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("invalid Content-Length"));
             return;
         }
         m_responseBody.reset(Mode::Length, len);
     } else {
         m_responseBody.reset(Mode::UntilClose);
     }
+    // The server answered: it counts as working again (see UpstreamGroup::confirm).
+    m_group->confirm(m_selection);
+    m_upstreamHead.clear();
     // An HTTP/1.0 client cannot read chunked: decode it and close at the end.
     m_decodeChunked = chunked && !m_request.isHttp11();
     if (m_responseBody.mode() == Mode::UntilClose || m_decodeChunked || !m_requestBody.isDone())
@@ -562,6 +659,8 @@ void Session::finishExchange()
 {
     logExchange();
     ++m_requestsServed;
+    releaseUpstream(UpstreamGroup::Outcome::Ok);
+    m_upstreamHead.clear();
     if (m_upstream) {
         m_upstream->close();
         m_upstream.reset();
@@ -938,8 +1037,7 @@ bool Session::checkStreamFailures()
     }
     if (m_upstream && m_upstream->failed() && m_state != State::Connecting) {
         if (m_state == State::Exchange && !m_responseStarted) {
-            respondError(502, "upstream " + m_upstreamName.toUtf8() + " failed: " + m_upstream->errorString().toUtf8(),
-                         CloseCause::UpstreamFailure);
+            upstreamFailed(NextUpstream::Error, 502, m_upstream->errorString());
         } else {
             finish(CloseCause::UpstreamError);
         }
@@ -952,6 +1050,7 @@ bool Session::checkStreamFailures()
 
 void Session::respondError(int status, const QByteArray &message, CloseCause cause)
 {
+    releaseUpstream(UpstreamGroup::Outcome::Ok);
     if (m_upstream) {
         m_upstream->close();
         m_upstream.reset();
@@ -981,6 +1080,7 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
 
 void Session::beginClosing(CloseCause cause)
 {
+    releaseUpstream(UpstreamGroup::Outcome::Ok);
     if (m_upstream) {
         m_upstream->close();
         m_upstream.reset();
@@ -1044,6 +1144,8 @@ void Session::finish(CloseCause cause)
         e.durationMs = m_exchangeTimer.isValid() ? m_exchangeTimer.elapsed() : 0;
         emitEvent(std::move(e));
     }
+    // The exchange or tunnel no longer counts in its server's connections.
+    releaseUpstream(UpstreamGroup::Outcome::Ok);
     if (m_upstream)
         m_upstream->close();
     m_client->close();
@@ -1116,7 +1218,7 @@ void Session::checkTimeouts(qint64 now)
                                                      : m_lastUpstreamActivityMs;
         if (now - last > loc->readTimeoutMs) {
             if (m_state == State::Exchange && !m_responseStarted)
-                respondError(504, "upstream " + m_upstreamName.toUtf8() + " timed out", CloseCause::ReadTimeout);
+                upstreamFailed(NextUpstream::Timeout, 504, QStringLiteral("timed out"));
             else
                 finish(CloseCause::ReadTimeout);
         }

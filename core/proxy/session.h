@@ -62,6 +62,13 @@ private:
     void startExchange();
     void connectNextUpstream();
     void handleConnectFailure(const QString &reason, bool timedOut);
+    // nginx's ngx_http_upstream_next: the attempt failed with `condition`
+    // (a NextUpstream flag); try the next server when proxy_next_upstream
+    // allows it, else answer `status`.
+    void upstreamFailed(quint32 condition, int status, const QString &reason);
+    bool mayTryNext(quint32 condition) const;
+    // Hands the held server back to the balancer (counts, failures, bytes).
+    void releaseUpstream(UpstreamGroup::Outcome outcome, const QString &why = QString());
     void forwardRequestBody();
     void handleResponseHead();
     void finishExchange();
@@ -109,6 +116,9 @@ private:
     QByteArray m_upstreamHead; // serialized head waiting for the connect
 
     qsizetype m_upstreamIndex = -1;
+    std::shared_ptr<UpstreamGroup> m_group; // of the current exchange
+    UpstreamSelection m_selection;          // the balancer's per-request state
+    bool m_requestSent = false;             // the head went to the current upstream
     int m_attempts = 0;
     QStringList m_attemptErrors;
     QString m_upstreamName;

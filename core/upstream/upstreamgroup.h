@@ -1,11 +1,18 @@
 #pragma once
 
+#include "http/variables.h"
+#include "upstream/consistenthash.h"
+#include "upstream/peerstate.h"
+#include "upstream/upstreamfigures.h"
+
 #include <QByteArray>
 #include <QHostAddress>
 #include <QList>
+#include <QStringList>
 
-#include <atomic>
 #include <memory>
+#include <optional>
+#include <vector>
 
 // One `server` line of an upstream block (or the single target of a
 // proxy_pass URL), already resolved to addresses at load time as nginx does.
@@ -15,57 +22,154 @@ struct UpstreamServer
     QHostAddress address;
     quint16 port = 0;
     int weight = 1;
-    // Stored for the balancing issue (nginx's defaults).
-    int maxFails = 1;
+    int maxFails = 1;                 // nginx's defaults
     qint64 failTimeoutMs = 10'000;
     bool backup = false;
     bool down = false;
     int maxConns = 0; // 0: no limit
 };
 
-// The balancing method of an upstream block (the method directives). Stored
-// here; the balancing issue implements all but round-robin.
+// `health_check` inside an upstream block: wsscope's own active check (nginx
+// has none in its open-source version; NGINX Plus puts its health_check in a
+// location). Off unless configured. Results feed the same "unavailable"
+// test as passive failures.
+struct UpstreamHealthCheck
+{
+    enum class Type : quint8 { Http, WebSocket };
+    bool enabled = false;
+    qint64 intervalMs = 5'000;
+    qint64 timeoutMs = 5'000;
+    QByteArray uri = "/";
+    int fails = 1;  // consecutive failed probes before a server is taken out
+    int passes = 1; // consecutive good probes before it is back
+    Type type = Type::Http;
+};
+
+// The balancing method of an upstream block (the method directives).
 struct UpstreamBalancing
 {
     enum class Method : quint8 { RoundRobin, IpHash, LeastConn, Hash, Random };
     Method method = Method::RoundRobin;
     QByteArray hashKey;      // `hash KEY`, the template source
+    std::optional<ValueTemplate> hashKeyTemplate; // compiled `hash KEY`
     bool consistent = false; // `hash KEY consistent`
+    bool randomTwo = false;  // `random two [least_conn]`
     int keepalive = 0;       // `keepalive N` (idle upstream connections kept per worker)
+    UpstreamHealthCheck healthCheck;
 
     // Whether a client keeps reaching the same server (ip_hash, hash).
     bool isSticky() const { return method == Method::IpHash || method == Method::Hash; }
+    // "round-robin", "ip_hash", "hash consistent", "random two least_conn", ...
+    QString algorithmName() const;
 };
 
-// A group of servers shared by every worker thread. Balancer state is the
-// only mutable part and is atomic; the balancing issue replaces the plain
-// round-robin with nginx's algorithms.
+// One request's way through a group: nginx's per-request peer data (which
+// servers were tried, how many tries are left, the hash state). Owned by the
+// session; only the group's methods read or change it.
+struct UpstreamSelection
+{
+    int tier = 0;               // 0: primaries, 1: backups (nginx's rrp->peers)
+    std::vector<bool> tried;    // by position in the current tier
+    int triesLeft = 0;          // nginx's peer.tries (proxy_next_upstream_tries caps it)
+    int methodTries = 0;        // the hash methods' own 20-try budget
+    quint32 hash = 0;           // ip_hash/hash state, or the consistent-hash point
+    quint32 rehash = 0;
+    QByteArray key;             // ip_hash: the address bytes hashed; hash: the key value
+    QString keyText;            // for display: "192.0.2.0/24", the hash key
+    qsizetype current = -1;     // server held (counted in its connections), -1: none
+    qint64 startMs = 0;         // for proxy_next_upstream_timeout
+    bool started = false;
+};
+
+// The outcome of one pick.
+struct UpstreamPick
+{
+    qsizetype index = -1;       // into servers(); -1: no live upstreams (nginx's NGX_BUSY)
+    QStringList skipped;        // "127.0.0.1:8011 (down)", ...
+    bool fellBack = false;      // the method gave up (20 tries, empty key) and round-robin chose
+};
+
+// A group of servers shared by every worker thread. The server list and
+// method are fixed at load; the runtime state (connections, failures, the
+// smooth round-robin weights) sits behind one mutex per group, held only for
+// a pick or a release, as nginx holds its upstream zone lock.
 class UpstreamGroup final
 {
     Q_DISABLE_COPY_MOVE(UpstreamGroup)
 
 public:
+    // NGX_PEER_FAILED, NGX_PEER_NEXT (403/404: try another, no failure), or success.
+    enum class Outcome : quint8 { Ok, Failed, Next };
+
     UpstreamGroup(QByteArray name, QList<UpstreamServer> servers);
+    ~UpstreamGroup();
 
     const QByteArray &name() const { return m_name; }
     const QList<UpstreamServer> &servers() const { return m_servers; }
     const UpstreamBalancing &balancing() const { return m_balancing; }
     // Set by the config compiler before the group is shared.
-    void setBalancing(UpstreamBalancing balancing) { m_balancing = std::move(balancing); }
+    void setBalancing(UpstreamBalancing balancing);
     // An `upstream` block (as opposed to the group a proxy_pass URL implies).
     bool isExplicit() const { return m_explicit; }
     void setExplicit(bool on) { m_explicit = on; }
+    bool hasBackup() const { return !m_tiers[1].members.isEmpty(); }
 
-    // Index of the server for a new request, round-robin across threads
-    // over the servers not marked `down` (the backups only when every
-    // primary is down); -1 only for an empty group.
+    // A monotonic clock in ms, the same on every thread.
+    static qint64 clockMs();
+    // The key `hash KEY` yields for a request (empty for other methods).
+    QByteArray hashKeyFor(const RequestContext &context) const;
+
+    // Starts a request's selection. `maxTries` is proxy_next_upstream_tries (0: no cap).
+    UpstreamSelection startSelection(const QHostAddress &client, const QByteArray &hashKey, int maxTries,
+                                      qint64 nowMs) const;
+    // The next server for the selection (nginx's peer.get); the server's
+    // connection count includes it until release().
+    UpstreamPick pick(UpstreamSelection &selection, qint64 nowMs);
+    // nginx's peer.free: the attempt ended (failed, moved on, or done).
+    // Harmless when nothing is held.
+    void release(UpstreamSelection &selection, Outcome outcome, qint64 nowMs, const QString &why = QString());
+    // The server answered with a response head: counts as the successful
+    // request nginx waits for at free() (so a long tunnel does not keep a
+    // recovered server marked failed).
+    void confirm(const UpstreamSelection &selection);
+    // Traffic of a finished exchange or tunnel, for the figures.
+    void addTraffic(qsizetype index, qint64 toUpstream, qint64 fromUpstream);
+
+    // Active health check results (the health checker, main thread).
+    void reportProbe(qsizetype index, bool ok, const QString &detail);
+
+    // A decision with no request behind it, released at once (tools, tests).
     qsizetype pick();
     bool hasLiveServer() const;
 
+    // A thread-safe copy of the group's figures.
+    UpstreamFigures figures(qint64 nowMs) const;
+
+    // Reload: take over the runtime state of the previous generation of the
+    // same upstream (matched by server name and address), so failure marks,
+    // live connection counts and totals survive; smooth-weight positions
+    // restart. Call before this group is shared.
+    void inheritState(const UpstreamGroup &previous);
+
+    // Display name of a server: its name, or its address when several
+    // servers share a name (a host name with several addresses).
+    QString displayName(qsizetype index) const;
+
 private:
+    friend class PeerPicker;
+
+    qsizetype pickLocked(UpstreamSelection &selection, qint64 nowMs, UpstreamPick *out);
+    qsizetype pickRoundRobinLocked(UpstreamSelection &selection, qint64 nowMs, QStringList *skipped);
+    qsizetype pickLeastConnLocked(UpstreamSelection &selection, qint64 nowMs, QStringList *skipped);
+    void buildTiers();
+    void buildRing();
+
     QByteArray m_name;
     QList<UpstreamServer> m_servers;
     UpstreamBalancing m_balancing;
     bool m_explicit = false;
-    std::atomic<quint64> m_next{0};
+    PeerTier m_tiers[2];                // primaries, backups
+    std::shared_ptr<GroupRuntime> m_runtime;
+    std::vector<std::shared_ptr<PeerState>> m_peers; // parallel to m_servers
+    ConsistentHashRing m_ring;          // `hash ... consistent` only
 };

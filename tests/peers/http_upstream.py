@@ -3,6 +3,8 @@
 GET /chunked answers with a chunked body; other GETs with Content-Length;
 POST reads the body (Content-Length or chunked) and answers with a JSON
 object holding its length, SHA-256 and the request headers it received.
+GET /status/NNN answers with status NNN. Every JSON answer carries
+"server_port", so balancing tests can tell which server answered.
 Prints "listening on HOST:PORT" once bound."""
 import hashlib
 import json
@@ -33,8 +35,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             self.wfile.write(b"0\r\n\r\n")
             return
-        info = {"path": self.path, "headers": [[k, v] for k, v in self.headers.items()]}
-        self._send(200, json.dumps(info).encode(), "application/json")
+        info = {"path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
+                "server_port": self.server.server_address[1]}
+        status = 200
+        if self.path.startswith("/status/"):
+            status = int(self.path.split("/")[2])
+        self._send(status, json.dumps(info).encode(), "application/json")
 
     def do_POST(self):
         body = b""
@@ -51,7 +57,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         info = {"length": len(body), "sha256": hashlib.sha256(body).hexdigest(),
-                "headers": [[k, v] for k, v in self.headers.items()]}
+                "headers": [[k, v] for k, v in self.headers.items()],
+                "server_port": self.server.server_address[1]}
         self._send(200, json.dumps(info).encode(), "application/json")
 
 

@@ -1,0 +1,608 @@
+#include "connectionsmodel.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+#include <QLocale>
+#include <QTimer>
+
+namespace {
+
+constexpr int directionIndex(Direction d) { return d == Direction::ClientToUpstream ? 0 : 1; }
+constexpr Direction opposite(Direction d)
+{
+    return d == Direction::ClientToUpstream ? Direction::UpstreamToClient : Direction::ClientToUpstream;
+}
+
+QString statsKey(const QString &group, const QString &server) { return group + QLatin1Char('\n') + server; }
+
+QString formatBytes(qint64 bytes)
+{
+    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString formatDuration(qint64 ms)
+{
+    if (ms < 1000)
+        return ConnectionsModel::tr("%1 ms").arg(ms);
+    const qint64 s = ms / 1000;
+    if (s < 60)
+        return ConnectionsModel::tr("%1 s").arg(s);
+    if (s < 3600)
+        return ConnectionsModel::tr("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return ConnectionsModel::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+}
+
+} // namespace
+
+ConnectionsModel::ConnectionsModel(QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_flushTimer(new QTimer(this))
+{
+    m_flushTimer->setSingleShot(true);
+    m_flushTimer->setInterval(100);
+    connect(m_flushTimer, &QTimer::timeout, this, &ConnectionsModel::flush);
+    m_tickTimer = new QTimer(this);
+    m_tickTimer->setSingleShot(true);
+    m_tickTimer->setInterval(1000);
+    connect(m_tickTimer, &QTimer::timeout, this, &ConnectionsModel::scheduleFlush);
+    m_ageRefresh.start();
+}
+
+ConnectionsModel::~ConnectionsModel() = default;
+
+void ConnectionsModel::setFlushInterval(int ms)
+{
+    m_flushTimer->setInterval(ms);
+}
+
+int ConnectionsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_visible);
+}
+
+int ConnectionsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+const ConnectionRecord *ConnectionsModel::recordAt(int row) const
+{
+    if (row < 0 || row >= m_visible)
+        return nullptr;
+    return m_records[size_t(row)].get();
+}
+
+const ConnectionRecord *ConnectionsModel::record(quint64 id) const
+{
+    return m_byId.value(id);
+}
+
+int ConnectionsModel::rowOf(quint64 id) const
+{
+    const ConnectionRecord *r = m_byId.value(id);
+    if (!r)
+        return -1;
+    const qint64 row = qint64(r->seq - m_firstSeq);
+    return row < m_visible ? int(row) : -1;
+}
+
+QString ConnectionsModel::causeText(CloseCause cause)
+{
+    switch (cause) {
+    case CloseCause::None: return {};
+    case CloseCause::ClientClosed: return tr("client closed");
+    case CloseCause::UpstreamClosed: return tr("upstream closed");
+    case CloseCause::ClientError: return tr("client error");
+    case CloseCause::UpstreamError: return tr("upstream error");
+    case CloseCause::ReadTimeout: return tr("read timeout");
+    case CloseCause::SendTimeout: return tr("send timeout");
+    case CloseCause::HeaderTimeout: return tr("header timeout");
+    case CloseCause::KeepaliveTimeout: return tr("keep-alive timeout");
+    case CloseCause::BadRequest: return tr("bad request");
+    case CloseCause::UpstreamFailure: return tr("upstream failure");
+    case CloseCause::Drain: return tr("shutdown drain");
+    case CloseCause::PingTimeout: return tr("ping timeout");
+    case CloseCause::ProtocolError: return tr("protocol error");
+    case CloseCause::Injected: return tr("closed from the inspector");
+    case CloseCause::Completed: return tr("completed");
+    }
+    return {};
+}
+
+QString ConnectionsModel::stateText(ConnectionRecord::State state) const
+{
+    switch (state) {
+    case ConnectionRecord::State::Connecting: return tr("connecting");
+    case ConnectionRecord::State::Routed: return tr("routed");
+    case ConnectionRecord::State::Open: return tr("open");
+    case ConnectionRecord::State::Http: return tr("HTTP");
+    case ConnectionRecord::State::Closed: return tr("closed");
+    case ConnectionRecord::State::Failed: return tr("failed");
+    }
+    return {};
+}
+
+QString ConnectionsModel::closeText(const ConnectionRecord &r) const
+{
+    if (!r.closed)
+        return {};
+    QString code;
+    const auto &frame = r.closed->clientClose ? r.closed->clientClose : r.closed->upstreamClose;
+    if (frame && frame->code)
+        code = QString::number(*frame->code) + QLatin1Char(' ');
+    return code + causeText(r.closed->cause);
+}
+
+QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ConnectionRecord &r = *m_records[size_t(index.row())];
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case ColId: return QString::number(r.id);
+        case ColClient: return r.clientText();
+        case ColPath: return r.pathText();
+        case ColUpstream: return r.upstreamText();
+        case ColState: {
+            QString text = stateText(r.state());
+            if (r.response && r.response->head.status != 101)
+                text += QLatin1Char(' ') + QString::number(r.response->head.status);
+            return text;
+        }
+        case ColAge: {
+            const qint64 end = r.closed ? r.closedWallMs : QDateTime::currentMSecsSinceEpoch();
+            return formatDuration(std::max<qint64>(0, end - r.openedWallMs));
+        }
+        case ColFramesUp: return QLocale().toString(r.framesUp);
+        case ColFramesDown: return QLocale().toString(r.framesDown);
+        case ColBytesUp: return formatBytes(r.bytesUp);
+        case ColBytesDown: return formatBytes(r.bytesDown);
+        case ColRtt:
+            return r.lastRttUs < 0 ? QString() : tr("%1 ms").arg(double(r.lastRttUs) / 1000.0, 0, 'f', 2);
+        case ColClose: return closeText(r);
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (column == ColClose && r.closed && !r.closed->detail.isEmpty())
+            return r.closed->detail;
+        if (!r.violations.isEmpty())
+            return r.violations.constFirst().violation.text;
+        return {};
+    case Qt::ForegroundRole:
+        if (r.hasError())
+            return QBrush(QColor(0xc0, 0x1c, 0x28));
+        if (r.closed)
+            return QBrush(QColor(0x77, 0x77, 0x77));
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == ColId || (column >= ColAge && column <= ColRtt))
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case ConnectionIdRole: return QVariant::fromValue(r.id);
+    case HasErrorRole: return r.hasError();
+    case SortRole:
+        switch (column) {
+        case ColId: return QVariant::fromValue(r.id);
+        case ColAge: return r.openedWallMs;
+        case ColFramesUp: return r.framesUp;
+        case ColFramesDown: return r.framesDown;
+        case ColBytesUp: return r.bytesUp;
+        case ColBytesDown: return r.bytesDown;
+        case ColRtt: return r.lastRttUs;
+        default: return data(index, Qt::DisplayRole);
+        }
+    default: return {};
+    }
+}
+
+QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
+        return {};
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case ColFramesUp: return tr("Frames from the client to the upstream");
+        case ColFramesDown: return tr("Frames from the upstream to the client");
+        case ColBytesUp: return tr("Payload bytes from the client (wire bytes once closed)");
+        case ColBytesDown: return tr("Payload bytes from the upstream (wire bytes once closed)");
+        case ColRtt: return tr("Last ping round trip");
+        default: return {};
+        }
+    }
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case ColId: return tr("#");
+    case ColClient: return tr("Client");
+    case ColPath: return tr("Path");
+    case ColUpstream: return tr("Upstream");
+    case ColState: return tr("State");
+    case ColAge: return tr("Age");
+    case ColFramesUp: return tr("Frames ↑");
+    case ColFramesDown: return tr("Frames ↓");
+    case ColBytesUp: return tr("Bytes ↑");
+    case ColBytesDown: return tr("Bytes ↓");
+    case ColRtt: return tr("Ping RTT");
+    case ColClose: return tr("Close");
+    }
+    return {};
+}
+
+void ConnectionsModel::addEvents(const QList<InspectEvent> &batch)
+{
+    for (const InspectEvent &event : batch)
+        apply(event);
+    if (!m_changed.isEmpty())
+        scheduleFlush();
+}
+
+void ConnectionsModel::scheduleFlush()
+{
+    if (!m_flushTimer->isActive())
+        m_flushTimer->start();
+}
+
+ConnectionRecord *ConnectionsModel::recordFor(const InspectEvent &event)
+{
+    if (ConnectionRecord *r = m_byId.value(event.connectionId))
+        return r;
+    auto owned = std::make_unique<ConnectionRecord>();
+    ConnectionRecord *r = owned.get();
+    r->id = event.connectionId;
+    r->seq = m_nextSeq++;
+    r->openedNs = event.monotonicNs;
+    r->openedWallMs = event.wallMs;
+    if (m_records.empty())
+        m_firstSeq = r->seq;
+    m_records.push_back(std::move(owned));
+    m_byId.insert(r->id, r);
+    ++m_totalSeen;
+    ++m_live;
+    return r;
+}
+
+void ConnectionsModel::markDirty(ConnectionRecord *r)
+{
+    if (!r->dirty) {
+        r->dirty = true;
+        m_changed.insert(r->id);
+    }
+}
+
+UpstreamStats &ConnectionsModel::statsFor(const ConnectionRecord &r)
+{
+    const QString key = statsKey(r.route->upstreamGroup, r.route->upstreamServer);
+    auto it = m_upstreams.find(key);
+    if (it == m_upstreams.end()) {
+        UpstreamStats s;
+        s.group = r.route->upstreamGroup;
+        s.server = r.route->upstreamServer;
+        it = m_upstreams.insert(key, s);
+    }
+    return *it;
+}
+
+void ConnectionsModel::apply(const InspectEvent &event)
+{
+    ConnectionRecord *r = recordFor(event);
+    r->lastWallMs = event.wallMs;
+    markDirty(r);
+
+    auto addFrame = [&](FrameRecord f) {
+        if (f.direction == Direction::ClientToUpstream) {
+            ++r->framesUp;
+            if (!r->closed)
+                r->bytesUp += qint64(f.length);
+        } else {
+            ++r->framesDown;
+            if (!r->closed)
+                r->bytesDown += qint64(f.length);
+        }
+        f.monotonicNs = event.monotonicNs;
+        f.wallMs = event.wallMs;
+        r->frames.push_back(std::move(f));
+        ++m_framesStored;
+    };
+    auto addPing = [&](PingSample s) {
+        r->pings.append(s);
+        if (r->pings.size() > MaxPingSamples)
+            r->pings.remove(0, r->pings.size() - MaxPingSamples + MaxPingSamples / 10);
+        if (s.roundTripUs >= 0)
+            r->lastRttUs = s.roundTripUs;
+    };
+
+    if (const auto *e = event.as<ConnectionOpenedEvent>()) {
+        r->opened = *e;
+        r->openedWallMs = event.wallMs;
+        r->openedNs = event.monotonicNs;
+    } else if (const auto *e = event.as<RequestHeadEvent>()) {
+        (e->forwarded ? r->forwarded : r->received) = e->head;
+    } else if (const auto *e = event.as<RouteEvent>()) {
+        if (r->route && !r->closed) {
+            UpstreamStats &old = statsFor(*r);
+            old.live = std::max<qint64>(0, old.live - 1);
+            ++old.failures; // the balancer moved on (proxy_next_upstream)
+        }
+        r->route = *e;
+        UpstreamStats &s = statsFor(*r);
+        ++s.total;
+        ++s.live;
+        RouteDecision d;
+        d.connectionId = r->id;
+        d.wallMs = event.wallMs;
+        d.route = *e;
+        d.client = r->clientText();
+        m_decisions.push_back(std::move(d));
+        while (m_decisions.size() > MaxDecisions)
+            m_decisions.pop_front();
+    } else if (const auto *e = event.as<ResponseHeadEvent>()) {
+        r->response = *e;
+    } else if (const auto *e = event.as<TunnelEvent>()) {
+        r->tunnel = *e;
+    } else if (const auto *e = event.as<MessageEvent>()) {
+        ++m_messagesSeen;
+        FrameRecord f;
+        f.direction = e->direction;
+        f.opcode = e->message.opcode;
+        f.payload = e->message.preview;
+        f.length = e->message.totalLength;
+        f.injected = e->injected;
+        f.inflated = e->inflated;
+        f.truncated = e->message.truncated;
+        f.compressed = e->message.compressed;
+        addFrame(std::move(f));
+    } else if (const auto *e = event.as<ControlFrameEvent>()) {
+        ++m_messagesSeen;
+        FrameRecord f;
+        f.direction = e->direction;
+        f.opcode = e->opcode;
+        f.payload = e->payload;
+        f.length = quint64(e->payload.size());
+        f.injected = e->injected;
+        f.swallowed = e->swallowed;
+        f.roundTripUs = e->roundTripUs;
+        if (e->opcode == WsOpcode::Ping) {
+            auto &open = r->openPings[directionIndex(e->direction)];
+            if (open.size() > 64)
+                open.clear(); // a peer that never answers: do not grow
+            open.insert(e->payload, event.monotonicNs);
+        } else if (e->opcode == WsOpcode::Pong) {
+            const Direction pingDirection = opposite(e->direction);
+            auto &open = r->openPings[directionIndex(pingDirection)];
+            PingSample s;
+            s.wallMs = event.wallMs;
+            s.direction = pingDirection;
+            if (e->roundTripUs >= 0) {
+                s.roundTripUs = e->roundTripUs;
+                s.proxy = true;
+                open.remove(e->payload);
+                addPing(s);
+            } else if (auto it = open.find(e->payload); it != open.end()) {
+                s.roundTripUs = std::max<qint64>(0, (event.monotonicNs - it.value()) / 1000);
+                f.roundTripUs = s.roundTripUs;
+                open.erase(it);
+                addPing(s);
+            }
+        }
+        addFrame(std::move(f));
+    } else if (const auto *e = event.as<ViolationEvent>()) {
+        if (r->violations.size() < 100)
+            r->violations.append(*e);
+    } else if (const auto *e = event.as<FindingEvent>()) {
+        r->findings.append(*e);
+    } else if (const auto *e = event.as<ClosedEvent>()) {
+        if (!r->closed) {
+            m_live = std::max<qint64>(0, m_live - 1);
+            if (r->route) {
+                UpstreamStats &s = statsFor(*r);
+                s.live = std::max<qint64>(0, s.live - 1);
+                if (e->cause == CloseCause::UpstreamFailure || e->cause == CloseCause::UpstreamError)
+                    ++s.failures;
+            }
+        }
+        r->closed = *e;
+        r->closedWallMs = event.wallMs;
+        if (e->bytesFromClient > 0 || e->bytesFromUpstream > 0) {
+            r->bytesUp = e->bytesFromClient;
+            r->bytesDown = e->bytesFromUpstream;
+        }
+        if (e->cause == CloseCause::PingTimeout) {
+            PingSample s;
+            s.wallMs = event.wallMs;
+            s.proxy = true;
+            addPing(s);
+        }
+        r->openPings[0].clear();
+        r->openPings[1].clear();
+    } else if (const auto *e = event.as<HttpExchangeEvent>()) {
+        r->exchange = *e;
+    }
+}
+
+void ConnectionsModel::trimFrames(ConnectionRecord *r, int count)
+{
+    count = int(std::min<size_t>(size_t(count), r->frames.size()));
+    if (count <= 0)
+        return;
+    emit framesAboutToBeTrimmed(r->id, count);
+    r->frames.erase(r->frames.begin(), r->frames.begin() + count);
+    r->frameBaseSeq += quint64(count);
+    r->framesDropped += quint64(count);
+    m_framesStored -= count;
+    emit framesTrimmed(r->id, count);
+    markDirty(r);
+}
+
+void ConnectionsModel::enforceFrameCaps()
+{
+    // Per connection, in batches of a tenth of the cap.
+    const QSet<quint64> changed = m_changed;
+    for (quint64 id : changed) {
+        ConnectionRecord *r = m_byId.value(id);
+        if (r && qsizetype(r->frames.size()) > m_maxFramesPerConnection)
+            trimFrames(r, int(r->frames.size()) - (m_maxFramesPerConnection - m_maxFramesPerConnection / 10));
+    }
+    // In total: the oldest connections give up their frames first.
+    if (m_framesStored <= m_maxFramesTotal)
+        return;
+    const qint64 target = m_maxFramesTotal - m_maxFramesTotal / 10;
+    for (auto &owned : m_records) {
+        if (m_framesStored <= target)
+            break;
+        const qint64 excess = m_framesStored - target;
+        trimFrames(owned.get(), int(std::min<qint64>(excess, qint64(owned->frames.size()))));
+    }
+}
+
+void ConnectionsModel::removeFront(qsizetype count)
+{
+    count = std::min<qsizetype>(count, qsizetype(m_records.size()));
+    if (count <= 0)
+        return;
+    const qsizetype visibleGoing = std::min(count, m_visible);
+    for (qsizetype i = 0; i < count; ++i)
+        emit connectionAboutToBeRemoved(m_records[size_t(i)]->id);
+    if (visibleGoing > 0)
+        beginRemoveRows({}, 0, int(visibleGoing - 1));
+    for (qsizetype i = 0; i < count; ++i) {
+        ConnectionRecord *r = m_records.front().get();
+        m_framesStored -= qint64(r->frames.size());
+        if (!r->closed) {
+            m_live = std::max<qint64>(0, m_live - 1);
+            if (r->route) {
+                UpstreamStats &s = statsFor(*r);
+                s.live = std::max<qint64>(0, s.live - 1);
+            }
+        }
+        m_byId.remove(r->id);
+        m_changed.remove(r->id);
+        m_records.pop_front();
+        ++m_removed;
+    }
+    m_firstSeq = m_records.empty() ? m_nextSeq : m_records.front()->seq;
+    m_visible -= visibleGoing;
+    if (visibleGoing > 0)
+        endRemoveRows();
+}
+
+void ConnectionsModel::enforceConnectionCap(bool pendingOnly)
+{
+    const qsizetype size = qsizetype(m_records.size());
+    if (size <= m_maxConnections)
+        return;
+    const qsizetype target = m_maxConnections - m_maxConnections / 10;
+    if (!pendingOnly) {
+        removeFront(size - target);
+        return;
+    }
+    // Paused: the visible rows stay; the pending tail loses its oldest.
+    const qsizetype excess = std::min(size - target, size - m_visible);
+    for (qsizetype i = 0; i < excess; ++i) {
+        auto it = m_records.begin() + m_visible;
+        m_framesStored -= qint64((*it)->frames.size());
+        if (!(*it)->closed)
+            m_live = std::max<qint64>(0, m_live - 1);
+        m_byId.remove((*it)->id);
+        m_changed.remove((*it)->id);
+        m_records.erase(it);
+        ++m_removed;
+    }
+    // Rows are found by sequence number: renumber the (invisible) tail.
+    quint64 seq = m_firstSeq + quint64(m_visible);
+    for (auto it = m_records.begin() + m_visible; it != m_records.end(); ++it)
+        (*it)->seq = seq++;
+    m_nextSeq = seq;
+}
+
+void ConnectionsModel::flush()
+{
+    m_flushTimer->stop();
+    enforceFrameCaps();
+    if (m_paused) {
+        enforceConnectionCap(true);
+        return;
+    }
+    enforceConnectionCap(false);
+
+    const qsizetype size = qsizetype(m_records.size());
+    const qsizetype oldVisible = m_visible;
+    if (size > m_visible) {
+        beginInsertRows({}, int(m_visible), int(size - 1));
+        m_visible = size;
+        endInsertRows();
+    }
+
+    // One dataChanged over the changed rows that were already shown; the
+    // age column ticks once a second for all rows.
+    const bool ageTick = m_ageRefresh.elapsed() >= 1000 && m_visible > 0;
+    if (ageTick) {
+        m_ageRefresh.restart();
+        emit dataChanged(index(0, 0), index(int(m_visible - 1), ColumnCount - 1));
+    } else {
+        qsizetype first = -1;
+        qsizetype last = -1;
+        for (quint64 id : std::as_const(m_changed)) {
+            const ConnectionRecord *r = m_byId.value(id);
+            if (!r)
+                continue;
+            const qsizetype row = qsizetype(r->seq - m_firstSeq);
+            if (row >= oldVisible)
+                continue;
+            first = first < 0 ? row : std::min(first, row);
+            last = std::max(last, row);
+        }
+        if (first >= 0)
+            emit dataChanged(index(int(first), 0), index(int(last), ColumnCount - 1));
+    }
+
+    const QSet<quint64> changed = std::exchange(m_changed, {});
+    for (quint64 id : changed) {
+        if (ConnectionRecord *r = m_byId.value(id))
+            r->dirty = false;
+    }
+    emit flushed(changed);
+    // Keep the age column moving while connections are open.
+    if (m_live > 0 && !m_tickTimer->isActive())
+        m_tickTimer->start();
+}
+
+void ConnectionsModel::clear()
+{
+    beginResetModel();
+    for (const auto &r : m_records)
+        emit connectionAboutToBeRemoved(r->id);
+    m_removed += qint64(m_records.size());
+    m_records.clear();
+    m_byId.clear();
+    m_changed.clear();
+    m_visible = 0;
+    m_firstSeq = m_nextSeq;
+    m_framesStored = 0;
+    m_live = 0;
+    m_upstreams.clear();
+    m_decisions.clear();
+    endResetModel();
+}
+
+void ConnectionsModel::setPaused(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    if (!paused)
+        flush();
+}
+
+void ConnectionsModel::setMaxConnections(int max)
+{
+    m_maxConnections = std::max(10, max);
+}
+
+void ConnectionsModel::setMaxFramesPerConnection(int max)
+{
+    m_maxFramesPerConnection = std::max(10, max);
+}
