@@ -21,6 +21,8 @@ private slots:
     void cleanupTestCase();
     void sameRequestReachesTheBackend_data();
     void sameRequestReachesTheBackend();
+    void redirectsAreRewrittenAlike_data();
+    void redirectsAreRewrittenAlike();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
@@ -78,6 +80,8 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    proxy_set_header X-Server-Level outer;\n"
            "    location /inherit/ { proxy_pass http://backend; }\n"
            "    location /override/ { proxy_pass http://backend; proxy_set_header X-Inner inner; }\n"
+           "    location /noredir/ { proxy_pass http://backend/v2/; proxy_redirect off; }\n"
+           "    location /explicit/ { proxy_pass http://backend; proxy_redirect http://elsewhere/ /moved/; }\n"
            "  }\n"
            "}\n";
 }
@@ -166,6 +170,35 @@ void tst_NginxDifferential::sameRequestReachesTheBackend()
         qWarning().noquote() << "wsscope:" << viaWsscope.join(QStringLiteral(" | "));
     }
     QCOMPARE(viaWsscope, viaNginx);
+}
+
+void tst_NginxDifferential::redirectsAreRewrittenAlike_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::newRow("default: proxy_pass URL with URI -> location") << QByteArray("/api/x?redirect=http://backend/v2/next");
+    QTest::newRow("default: without URI part -> /") << QByteArray("/plain/x?redirect=http://backend/here");
+    QTest::newRow("default: unrelated URL untouched") << QByteArray("/api/x?redirect=http://other.test/v2/next");
+    QTest::newRow("off") << QByteArray("/noredir/x?redirect=http://backend/v2/next");
+    QTest::newRow("explicit pair") << QByteArray("/explicit/x?redirect=http://elsewhere/page");
+}
+
+void tst_NginxDifferential::redirectsAreRewrittenAlike()
+{
+    QFETCH(QByteArray, target);
+    const QByteArray request = "GET " + target + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n";
+    const HttpResult viaNginx = httpExchange(m_nginxPort, request);
+    const HttpResult viaWsscope = httpExchange(m_wsscope.port(), request);
+    QCOMPARE(viaNginx.status, 302);
+    QCOMPARE(viaWsscope.status, 302);
+    // Each proxy puts its own listen port into an absolute redirect.
+    auto samePort = [this](QByteArray v) {
+        return v.replace(QByteArray(":" + QByteArray::number(m_nginxPort) + "/"), QByteArray(":PORT/"));
+    };
+    auto ownPort = [this](QByteArray v) {
+        return v.replace(QByteArray(":" + QByteArray::number(m_wsscope.port()) + "/"), QByteArray(":PORT/"));
+    };
+    QCOMPARE(ownPort(viaWsscope.header("Location")), samePort(viaNginx.header("Location")));
+    QCOMPARE(ownPort(viaWsscope.header("Refresh")), samePort(viaNginx.header("Refresh")));
 }
 
 QTEST_GUILESS_MAIN(tst_NginxDifferential)

@@ -324,3 +324,53 @@ QList<HeaderRule> defaultProxyHeaders()
         rule("X-Forwarded-Proto", "$scheme"),
     };
 }
+
+void applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers)
+{
+    QList<QPair<QByteArray, QByteArray>> rules;
+    switch (location.redirect) {
+    case LocationConfig::Redirect::Off:
+        return;
+    case LocationConfig::Redirect::Explicit:
+        rules = location.redirectRules;
+        break;
+    case LocationConfig::Redirect::Default: {
+        if (!location.proxyPass.isSet() || location.isRegex() || location.match == LocationConfig::Match::Named)
+            return;
+        const QByteArray url = location.proxyPass.scheme + "://" + location.proxyPass.proxyHost;
+        if (location.proxyPass.hasUri)
+            rules.append({url + location.proxyPass.uri, location.prefix});
+        else
+            rules.append({url + '/', QByteArray("/")});
+        break;
+    }
+    }
+    QList<HttpHeader> fields = headers.fields();
+    bool changed = false;
+    for (HttpHeader &h : fields) {
+        const bool refresh = headerNameEquals(h.name, "Refresh");
+        if (!refresh && !headerNameEquals(h.name, "Location"))
+            continue;
+        // Refresh: "5; url=http://..." — only the URL part is rewritten.
+        qsizetype start = 0;
+        if (refresh) {
+            const qsizetype u = h.value.toLower().indexOf("url=");
+            if (u < 0)
+                continue;
+            start = u + 4;
+        }
+        for (const auto &rule : std::as_const(rules)) {
+            if (!rule.first.isEmpty() && QByteArrayView(h.value).sliced(start).startsWith(rule.first)) {
+                h.value = h.value.left(start) + rule.second + h.value.mid(start + rule.first.size());
+                changed = true;
+                break; // the first matching rule wins
+            }
+        }
+    }
+    if (changed) {
+        HttpHeaders rewritten;
+        for (const HttpHeader &h : std::as_const(fields))
+            rewritten.append(h.name, h.value);
+        headers = std::move(rewritten);
+    }
+}

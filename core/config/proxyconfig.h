@@ -246,3 +246,9 @@ QByteArray returnResponse(const ReturnAction &action, const RequestContext &cont
 // The headers the built-in defaults describe (kept for callers that build
 // a location by hand; the compiler produces them from configuration text).
 QList<HeaderRule> defaultProxyHeaders();
+
+// proxy_redirect on a response from upstream: Location and Refresh values
+// that start with a rule's prefix get it replaced (nginx). `default` is the
+// proxy_pass URL -> the location prefix (or "URL/" -> "/" without a URI
+// part); it does nothing for regex locations.
+void applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers);

@@ -648,6 +648,8 @@ void Session::handleResponseHead()
             reportHandshakeFindings(WsHandshakeCheck::check(m_forwardedRequest, m_response));
     }
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, chunked && !m_decodeChunked);
+    applyProxyRedirect(*m_location, out.headers); // Location/Refresh back to the client's view
+    makeRedirectAbsolute(out.headers);
     if (m_decodeChunked)
         out.headers.remove("Content-Length");
     m_client->write(out.serialize());
@@ -873,6 +875,20 @@ void Session::sendKeepalivePings(qint64 now)
     updateBackpressure();
 }
 
+void Session::makeRedirectAbsolute(HttpHeaders &headers) const
+{
+    // nginx's absolute_redirect/port_in_redirect (both on by default): a
+    // relative Location becomes scheme://host[:port]/..., host from the request.
+    const QByteArray location = headers.value("Location");
+    if (!location.startsWith('/'))
+        return;
+    QByteArray host = normalizedHostName(m_request.headers.value("Host"));
+    if (host.isEmpty())
+        host = m_server->serverName;
+    const QByteArray port = m_listenPort == 80 ? QByteArray() : ':' + QByteArray::number(m_listenPort);
+    headers.set("Location", "http://" + host + port + location);
+}
+
 void Session::serveStaticFile(const StaticFileResult &file)
 {
     m_upstreamName = QStringLiteral("file");
@@ -882,6 +898,7 @@ void Session::serveStaticFile(const StaticFileResult &file)
         const QByteArray body = "301 Moved Permanently\n";
         head.headers.append("Server", "wsscope");
         head.headers.append("Location", file.location);
+        makeRedirectAbsolute(head.headers);
         head.headers.append("Content-Type", "text/plain");
         head.headers.append("Content-Length", QByteArray::number(body.size()));
         head.headers.append("Connection", m_keepAlive ? QByteArray("keep-alive") : QByteArray("close"));

@@ -86,6 +86,7 @@ private:
     void sendKeepalivePings(qint64 now);
     void closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause);
     void serveStaticFile(const StaticFileResult &file);
+    void makeRedirectAbsolute(HttpHeaders &headers) const;
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
     QString describe() const;

@@ -37,6 +37,15 @@ class Handler(BaseHTTPRequestHandler):
             return
         info = {"path": self.path, "headers": [[k, v] for k, v in self.headers.items()],
                 "server_port": self.server.server_address[1]}
+        if "redirect=" in self.path:
+            # GET ...?redirect=URL answers 302 with that Location (and a Refresh)
+            target = self.path.split("redirect=", 1)[1]
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Refresh", "3; url=" + target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status = 200
         if self.path.startswith("/status/"):
             status = int(self.path.split("/")[2])
