@@ -29,6 +29,17 @@ public:
     int count() const { return int(tier().members.size()); }
     const UpstreamServer &server(int member) const { return m_group.m_servers.at(tier().members.at(member)); }
     int weight(int member) const { return server(member).weight; }
+    // The member whose weight range holds point `w` (0 <= w < total weight):
+    // nginx's walk for ip_hash and hash, which spreads by weight.
+    int memberAtWeight(int w) const
+    {
+        int member = 0;
+        while (w >= weight(member)) {
+            w -= weight(member);
+            ++member;
+        }
+        return member;
+    }
     PeerState &peer(int member) { return *m_group.m_peers[size_t(tier().members.at(member))]; }
     const ConsistentHashRing &ring() const { return m_group.m_ring; }
     qint64 now() const { return m_now; }

@@ -18,12 +18,7 @@ int Balancers::hash(PeerPicker &p)
         crc = crc32Update(crc, sel.key);
         sel.hash += (crc >> 16) & 0x7fff;
         ++sel.rehash;
-        int w = int(sel.hash % quint32(p.tier().totalWeight));
-        member = 0;
-        while (w >= p.weight(member)) {
-            w -= p.weight(member);
-            ++member;
-        }
+        member = p.memberAtWeight(int(sel.hash % quint32(p.tier().totalWeight)));
         if (!p.tried(member) && p.usable(member))
             break;
         if (++sel.methodTries > 20)

@@ -37,12 +37,7 @@ int Balancers::ipHash(PeerPicker &p)
     for (;;) {
         for (const char c : std::as_const(sel.key))
             hash = (hash * 113 + quint8(c)) % 6271;
-        int w = int(hash % quint32(p.tier().totalWeight));
-        member = 0;
-        while (w >= p.weight(member)) {
-            w -= p.weight(member);
-            ++member;
-        }
+        member = p.memberAtWeight(int(hash % quint32(p.tier().totalWeight)));
         if (!p.tried(member) && p.usable(member))
             break;
         if (++sel.methodTries > 20)
