@@ -1,971 +1,979 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="ja">
-    <context>
-        <name>ConnectionsModel</name>
-        <message>
-            <source>%1 ms</source>
-            <translation>%1 ミリ秒</translation>
-        </message>
-        <message>
-            <source>%1 s</source>
-            <translation>%1 秒</translation>
-        </message>
-        <message>
-            <source>%1 min %2 s</source>
-            <translation>%1 分 %2 秒</translation>
-        </message>
-        <message>
-            <source>%1 h %2 min</source>
-            <translation>%1 時間 %2 分</translation>
-        </message>
-        <message>
-            <source>client closed</source>
-            <translation>クライアントが切断</translation>
-        </message>
-        <message>
-            <source>upstream closed</source>
-            <translation>上流が切断</translation>
-        </message>
-        <message>
-            <source>client error</source>
-            <translation>クライアントエラー</translation>
-        </message>
-        <message>
-            <source>upstream error</source>
-            <translation>上流エラー</translation>
-        </message>
-        <message>
-            <source>read timeout</source>
-            <translation>読み取りタイムアウト</translation>
-        </message>
-        <message>
-            <source>send timeout</source>
-            <translation>送信タイムアウト</translation>
-        </message>
-        <message>
-            <source>header timeout</source>
-            <translation>ヘッダーのタイムアウト</translation>
-        </message>
-        <message>
-            <source>keep-alive timeout</source>
-            <translation>keep-alive タイムアウト</translation>
-        </message>
-        <message>
-            <source>bad request</source>
-            <translation>不正なリクエスト</translation>
-        </message>
-        <message>
-            <source>upstream failure</source>
-            <translation>上流の失敗</translation>
-        </message>
-        <message>
-            <source>shutdown drain</source>
-            <translation>シャットダウン時のドレイン</translation>
-        </message>
-        <message>
-            <source>ping timeout</source>
-            <translation>ping タイムアウト</translation>
-        </message>
-        <message>
-            <source>protocol error</source>
-            <translation>プロトコルエラー</translation>
-        </message>
-        <message>
-            <source>closed from the inspector</source>
-            <translation>インスペクターから切断</translation>
-        </message>
-        <message>
-            <source>completed</source>
-            <translation>完了</translation>
-        </message>
-        <message>
-            <source>connecting</source>
-            <translation>接続中</translation>
-        </message>
-        <message>
-            <source>routed</source>
-            <translation>ルーティング済み</translation>
-        </message>
-        <message>
-            <source>open</source>
-            <translation>オープン</translation>
-        </message>
-        <message>
-            <source>HTTP</source>
-            <translation>HTTP</translation>
-        </message>
-        <message>
-            <source>closed</source>
-            <translation>クローズ</translation>
-        </message>
-        <message>
-            <source>failed</source>
-            <translation>失敗</translation>
-        </message>
-        <message>
-            <source>Frames from the client to the upstream</source>
-            <translation>クライアントから上流へのフレーム</translation>
-        </message>
-        <message>
-            <source>Frames from the upstream to the client</source>
-            <translation>上流からクライアントへのフレーム</translation>
-        </message>
-        <message>
-            <source>Payload bytes from the client (wire bytes once closed)</source>
-            <translation>クライアントからのペイロードのバイト数（切断後は回線上のバイト数）</translation>
-        </message>
-        <message>
-            <source>Payload bytes from the upstream (wire bytes once closed)</source>
-            <translation>上流からのペイロードのバイト数（切断後は回線上のバイト数）</translation>
-        </message>
-        <message>
-            <source>Last ping round trip</source>
-            <translation>直近の ping 往復時間</translation>
-        </message>
-        <message>
-            <source>#</source>
-            <translation>#</translation>
-        </message>
-        <message>
-            <source>Client</source>
-            <translation>クライアント</translation>
-        </message>
-        <message>
-            <source>Path</source>
-            <translation>パス</translation>
-        </message>
-        <message>
-            <source>Upstream</source>
-            <translation>上流</translation>
-        </message>
-        <message>
-            <source>State</source>
-            <translation>状態</translation>
-        </message>
-        <message>
-            <source>Age</source>
-            <translation>経過時間</translation>
-        </message>
-        <message>
-            <source>Frames ↑</source>
-            <translation>フレーム ↑</translation>
-        </message>
-        <message>
-            <source>Frames ↓</source>
-            <translation>フレーム ↓</translation>
-        </message>
-        <message>
-            <source>Bytes ↑</source>
-            <translation>バイト ↑</translation>
-        </message>
-        <message>
-            <source>Bytes ↓</source>
-            <translation>バイト ↓</translation>
-        </message>
-        <message>
-            <source>Ping RTT</source>
-            <translation>Ping RTT</translation>
-        </message>
-        <message>
-            <source>Close</source>
-            <translation>クローズ</translation>
-        </message>
-    </context>
-    <context>
-        <name>FramesModel</name>
-        <message>
-            <source>text</source>
-            <translation>テキスト</translation>
-        </message>
-        <message>
-            <source>binary</source>
-            <translation>バイナリ</translation>
-        </message>
-        <message>
-            <source>close</source>
-            <translation>クローズ</translation>
-        </message>
-        <message>
-            <source>ping</source>
-            <translation>ping</translation>
-        </message>
-        <message>
-            <source>pong</source>
-            <translation>pong</translation>
-        </message>
-        <message>
-            <source>continuation</source>
-            <translation>継続</translation>
-        </message>
-        <message>
-            <source>(RTT %1 ms)</source>
-            <translation>（RTT %1 ミリ秒）</translation>
-        </message>
-        <message>
-            <source>(injected)</source>
-            <translation>（注入）</translation>
-        </message>
-        <message>
-            <source>(not relayed)</source>
-            <translation>（中継なし）</translation>
-        </message>
-        <message>
-            <source>(inflated)</source>
-            <translation>（展開済み）</translation>
-        </message>
-        <message>
-            <source>client → upstream</source>
-            <translation>クライアント → 上流</translation>
-        </message>
-        <message>
-            <source>upstream → client</source>
-            <translation>上流 → クライアント</translation>
-        </message>
-        <message>
-            <source>Preview truncated: %1 of %2 bytes kept</source>
-            <translation>プレビューは切り詰め済み：%2 バイト中 %1 バイトを保持</translation>
-        </message>
-        <message>
-            <source>Dir</source>
-            <translation>方向</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>時刻</translation>
-        </message>
-        <message>
-            <source>Opcode</source>
-            <translation>オペコード</translation>
-        </message>
-        <message>
-            <source>Size</source>
-            <translation>サイズ</translation>
-        </message>
-        <message>
-            <source>Preview</source>
-            <translation>プレビュー</translation>
-        </message>
-    </context>
-    <context>
-        <name>MainWindow</name>
-        <message numerus="yes">
-            <source>{%n key(s)}</source>
-            <translation>
-                <numerusform>{%n 個のキー}</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>[%n item(s)]</source>
-            <translation>
-                <numerusform>[%n 個の要素]</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>info</source>
-            <translation>情報</translation>
-        </message>
-        <message>
-            <source>warning</source>
-            <translation>警告</translation>
-        </message>
-        <message>
-            <source>error</source>
-            <translation>エラー</translation>
-        </message>
-        <message>
-            <source>wsscope inspector</source>
-            <translation>wsscope インスペクター</translation>
-        </message>
-        <message>
-            <source>Handshake</source>
-            <translation>ハンドシェイク</translation>
-        </message>
-        <message>
-            <source>Frames</source>
-            <translation>フレーム</translation>
-        </message>
-        <message>
-            <source>Ping timing</source>
-            <translation>Ping タイミング</translation>
-        </message>
-        <message>
-            <source>Upstreams</source>
-            <translation>上流</translation>
-        </message>
-        <message>
-            <source>Configuration</source>
-            <translation>設定</translation>
-        </message>
-        <message>
-            <source>Log</source>
-            <translation>ログ</translation>
-        </message>
-        <message>
-            <source>Inspector started; listening on %1</source>
-            <translation>インスペクターを開始しました。待ち受け：%1</translation>
-        </message>
-        <message>
-            <source>Filter connections (client, path, upstream, state, close cause)</source>
-            <translation>接続を絞り込む（クライアント、パス、上流、状態、切断理由）</translation>
-        </message>
-        <message>
-            <source>Pause</source>
-            <translation>一時停止</translation>
-        </message>
-        <message>
-            <source>Freeze the lists; events keep being recorded and appear when resumed</source>
-            <translation>一覧を固定します。イベントは記録され続け、再開すると表示されます</translation>
-        </message>
-        <message>
-            <source>Resume</source>
-            <translation>再開</translation>
-        </message>
-        <message>
-            <source>Clear</source>
-            <translation>クリア</translation>
-        </message>
-        <message>
-            <source>Select a connection to see its handshake.</source>
-            <translation>接続を選ぶとハンドシェイクが表示されます。</translation>
-        </message>
-        <message>
-            <source>&lt;b&gt;Request&lt;/b&gt;: as the client sent it, and as it went upstream (&lt;span style='background:#d4f4d8'&gt;added&lt;/span&gt;, &lt;span style='background:#fad4d4'&gt;removed&lt;/span&gt;, &lt;span style='background:#fcefc0'&gt;changed&lt;/span&gt;)</source>
-            <translation>&lt;b&gt;リクエスト&lt;/b&gt;：クライアントが送ったものと上流へ転送したもの（&lt;span style='background:#d4f4d8'&gt;追加&lt;/span&gt;、&lt;span style='background:#fad4d4'&gt;削除&lt;/span&gt;、&lt;span style='background:#fcefc0'&gt;変更&lt;/span&gt;）</translation>
-        </message>
-        <message>
-            <source>Header</source>
-            <translation>ヘッダー</translation>
-        </message>
-        <message>
-            <source>As received</source>
-            <translation>受信時</translation>
-        </message>
-        <message>
-            <source>As forwarded</source>
-            <translation>転送時</translation>
-        </message>
-        <message>
-            <source>Change</source>
-            <translation>変更</translation>
-        </message>
-        <message>
-            <source>&lt;b&gt;Response&lt;/b&gt;</source>
-            <translation>&lt;b&gt;レスポンス&lt;/b&gt;</translation>
-        </message>
-        <message>
-            <source>Value</source>
-            <translation>値</translation>
-        </message>
-        <message>
-            <source>&lt;b&gt;Handshake checks&lt;/b&gt;</source>
-            <translation>&lt;b&gt;ハンドシェイクの検査&lt;/b&gt;</translation>
-        </message>
-        <message>
-            <source>Severity</source>
-            <translation>重大度</translation>
-        </message>
-        <message>
-            <source>Finding</source>
-            <translation>検出内容</translation>
-        </message>
-        <message>
-            <source>Code</source>
-            <translation>コード</translation>
-        </message>
-        <message>
-            <source>Search this connection's frames</source>
-            <translation>この接続のフレームを検索</translation>
-        </message>
-        <message>
-            <source>Regex</source>
-            <translation>正規表現</translation>
-        </message>
-        <message>
-            <source>Control frames</source>
-            <translation>制御フレーム</translation>
-        </message>
-        <message>
-            <source>Show ping, pong and close frames</source>
-            <translation>ping・pong・close フレームを表示</translation>
-        </message>
-        <message>
-            <source>Auto-scroll</source>
-            <translation>自動スクロール</translation>
-        </message>
-        <message>
-            <source>Select a frame</source>
-            <translation>フレームを選択してください</translation>
-        </message>
-        <message>
-            <source>Key</source>
-            <translation>キー</translation>
-        </message>
-        <message>
-            <source>Text</source>
-            <translation>テキスト</translation>
-        </message>
-        <message>
-            <source>JSON</source>
-            <translation>JSON</translation>
-        </message>
-        <message>
-            <source>Hex</source>
-            <translation>16 進</translation>
-        </message>
-        <message>
-            <source>Copy as:</source>
-            <translation>コピー形式：</translation>
-        </message>
-        <message>
-            <source>&lt;b&gt;Send&lt;/b&gt;</source>
-            <translation>&lt;b&gt;送信&lt;/b&gt;</translation>
-        </message>
-        <message>
-            <source>Binary (hex)</source>
-            <translation>バイナリ（16 進）</translation>
-        </message>
-        <message>
-            <source>Ping</source>
-            <translation>Ping</translation>
-        </message>
-        <message>
-            <source>Close</source>
-            <translation>クローズ</translation>
-        </message>
-        <message>
-            <source>to the upstream</source>
-            <translation>上流へ</translation>
-        </message>
-        <message>
-            <source>to the client</source>
-            <translation>クライアントへ</translation>
-        </message>
-        <message>
-            <source>code </source>
-            <translation>コード </translation>
-        </message>
-        <message>
-            <source>Send</source>
-            <translation>送信</translation>
-        </message>
-        <message>
-            <source>Message text, hex bytes, ping payload or close reason</source>
-            <translation>メッセージ本文、16 進バイト列、ping のペイロード、またはクローズ理由</translation>
-        </message>
-        <message>
-            <source>Round trips of pings and their pongs on this connection: the client's or upstream's own pings (matched by payload) and the proxy's keepalive pings (ws_ping_interval, purple). Red crosses: pings that were never answered.</source>
-            <translation>この接続の ping と対応する pong の往復時間：クライアントや上流自身の ping（ペイロードで照合）と、プロキシのキープアライブ ping（ws_ping_interval、紫）。赤い×印：応答のなかった ping。</translation>
-        </message>
-        <message>
-            <source>Group / server</source>
-            <translation>グループ / サーバー</translation>
-        </message>
-        <message>
-            <source>Health</source>
-            <translation>状態</translation>
-        </message>
-        <message>
-            <source>Live</source>
-            <translation>接続中</translation>
-        </message>
-        <message>
-            <source>Total</source>
-            <translation>合計</translation>
-        </message>
-        <message>
-            <source>Share</source>
-            <translation>割合</translation>
-        </message>
-        <message>
-            <source>Failures</source>
-            <translation>失敗</translation>
-        </message>
-        <message>
-            <source>&lt;b&gt;Last decisions&lt;/b&gt;</source>
-            <translation>&lt;b&gt;直近の振り分け&lt;/b&gt;</translation>
-        </message>
-        <message>
-            <source>Time</source>
-            <translation>時刻</translation>
-        </message>
-        <message>
-            <source>Connection</source>
-            <translation>接続</translation>
-        </message>
-        <message>
-            <source>Server</source>
-            <translation>サーバー</translation>
-        </message>
-        <message>
-            <source>Why</source>
-            <translation>理由</translation>
-        </message>
-        <message>
-            <source>Apply</source>
-            <translation>適用</translation>
-        </message>
-        <message>
-            <source>Check the configuration and reload the proxy with it; on any error the running one stays</source>
-            <translation>設定を検査してプロキシを再読み込みします。エラーがあれば実行中の設定のままです</translation>
-        </message>
-        <message>
-            <source>Revert</source>
-            <translation>元に戻す</translation>
-        </message>
-        <message>
-            <source>Quick start…</source>
-            <translation>クイックスタート…</translation>
-        </message>
-        <message>
-            <source>Line</source>
-            <translation>行</translation>
-        </message>
-        <message>
-            <source>Kind</source>
-            <translation>種類</translation>
-        </message>
-        <message>
-            <source>Message</source>
-            <translation>メッセージ</translation>
-        </message>
-        <message>
-            <source>&amp;File</source>
-            <translation>ファイル(&amp;F)</translation>
-        </message>
-        <message>
-            <source>Save &amp;selected connections as HAR…</source>
-            <translation>選択した接続を HAR で保存(&amp;S)…</translation>
-        </message>
-        <message>
-            <source>Save &amp;all connections as HAR…</source>
-            <translation>すべての接続を HAR で保存(&amp;A)…</translation>
-        </message>
-        <message>
-            <source>&amp;Quick start…</source>
-            <translation>クイックスタート(&amp;Q)…</translation>
-        </message>
-        <message>
-            <source>&amp;Quit</source>
-            <translation>終了(&amp;Q)</translation>
-        </message>
-        <message>
-            <source>&amp;View</source>
-            <translation>表示(&amp;V)</translation>
-        </message>
-        <message>
-            <source>F&amp;rame</source>
-            <translation>フレーム(&amp;R)</translation>
-        </message>
-        <message>
-            <source>Copy as &amp;text</source>
-            <translation>テキストとしてコピー(&amp;T)</translation>
-        </message>
-        <message>
-            <source>Copy as &amp;JSON</source>
-            <translation>JSON としてコピー(&amp;J)</translation>
-        </message>
-        <message>
-            <source>Copy as &amp;hex</source>
-            <translation>16 進としてコピー(&amp;H)</translation>
-        </message>
-        <message>
-            <source>#%1 connection from %2 on %3</source>
-            <translation>#%1 %2 から %3 への接続</translation>
-        </message>
-        <message>
-            <source>#%1 routed to %2 (%3, location %4)</source>
-            <translation>#%1 %2 へ振り分け（%3、location %4）</translation>
-        </message>
-        <message>
-            <source>#%1 closed: %2 after %3 ms, %4 bytes up, %5 bytes down</source>
-            <translation>#%1 切断：%2（%3 ミリ秒後、上り %4 バイト、下り %5 バイト）</translation>
-        </message>
-        <message>
-            <source>#%1 protocol violation: %2</source>
-            <translation>#%1 プロトコル違反：%2</translation>
-        </message>
-        <message>
-            <source>#%1 handshake %2: %3</source>
-            <translation>#%1 ハンドシェイクの%2：%3</translation>
-        </message>
-        <message>
-            <source>from %1 on %2</source>
-            <translation>%1 から %2 へ</translation>
-        </message>
-        <message>
-            <source>location &lt;tt&gt;%1&lt;/tt&gt; → %2 in group %3 (%4)</source>
-            <translation>location &lt;tt&gt;%1&lt;/tt&gt; → グループ %3 の %2（%4）</translation>
-        </message>
-        <message>
-            <source>attempt %1</source>
-            <translation>%1 回目の試行</translation>
-        </message>
-        <message>
-            <source>subprotocol %1</source>
-            <translation>サブプロトコル %1</translation>
-        </message>
-        <message>
-            <source>extensions %1</source>
-            <translation>拡張 %1</translation>
-        </message>
-        <message>
-            <source>tunnel open</source>
-            <translation>トンネル確立</translation>
-        </message>
-        <message>
-            <source>tunnel open: %1</source>
-            <translation>トンネル確立：%1</translation>
-        </message>
-        <message>
-            <source>closed: %1</source>
-            <translation>クローズ：%1</translation>
-        </message>
-        <message>
-            <source>(request line)</source>
-            <translation>（リクエスト行）</translation>
-        </message>
-        <message>
-            <source>(not forwarded)</source>
-            <translation>（未転送）</translation>
-        </message>
-        <message>
-            <source>changed</source>
-            <translation>変更</translation>
-        </message>
-        <message>
-            <source>added</source>
-            <translation>追加</translation>
-        </message>
-        <message>
-            <source>removed</source>
-            <translation>削除</translation>
-        </message>
-        <message>
-            <source>(status line)</source>
-            <translation>（ステータス行）</translation>
-        </message>
-        <message>
-            <source>(answered by the proxy)</source>
-            <translation>（プロキシが応答）</translation>
-        </message>
-        <message>
-            <source>violation</source>
-            <translation>違反</translation>
-        </message>
-        <message>
-            <source>ok</source>
-            <translation>正常</translation>
-        </message>
-        <message>
-            <source>No problems found in the handshake</source>
-            <translation>ハンドシェイクに問題は見つかりませんでした</translation>
-        </message>
-        <message>
-            <source>WeChat DevTools simulator</source>
-            <translation>WeChat 開発者ツールのシミュレーター</translation>
-        </message>
-        <message>
-            <source>development or trial build</source>
-            <translation>開発版または体験版</translation>
-        </message>
-        <message>
-            <source>release build</source>
-            <translation>リリース版</translation>
-        </message>
-        <message>
-            <source>&lt;b&gt;WeChat mini-program&lt;/b&gt;: appid &lt;tt&gt;%1&lt;/tt&gt;, version %2 (%3)</source>
-            <translation>&lt;b&gt;WeChat ミニプログラム&lt;/b&gt;：appid &lt;tt&gt;%1&lt;/tt&gt;、バージョン %2（%3）</translation>
-        </message>
-        <message>
-            <source>%1 shown · cap %2 · %3 removed</source>
-            <translation>%1 件表示 · 上限 %2 · %3 件削除</translation>
-        </message>
-        <message>
-            <source>%1 of %2 frames · cap %3 per connection · %4 dropped</source>
-            <translation>%2 フレーム中 %1 · 接続ごとの上限 %3 · %4 件破棄</translation>
-        </message>
-        <message>
-            <source>Invalid regular expression</source>
-            <translation>正規表現が不正です</translation>
-        </message>
-        <message>
-            <source>client → upstream</source>
-            <translation>クライアント → 上流</translation>
-        </message>
-        <message>
-            <source>upstream → client</source>
-            <translation>上流 → クライアント</translation>
-        </message>
-        <message numerus="yes">
-            <source>%n byte(s)</source>
-            <translation>
-                <numerusform>%n バイト</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>compressed (permessage-deflate), shown inflated</source>
-            <translation>圧縮あり（permessage-deflate）、展開して表示</translation>
-        </message>
-        <message>
-            <source>compressed (permessage-deflate)</source>
-            <translation>圧縮あり（permessage-deflate）</translation>
-        </message>
-        <message numerus="yes">
-            <source>preview: first %n byte(s)</source>
-            <translation>
-                <numerusform>プレビュー：先頭 %n バイト</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>injected by the inspector or the proxy</source>
-            <translation>インスペクターまたはプロキシが注入</translation>
-        </message>
-        <message>
-            <source>answered the proxy's ping; not relayed</source>
-            <translation>プロキシの ping への応答。中継しません</translation>
-        </message>
-        <message>
-            <source>round trip %1 ms</source>
-            <translation>往復 %1 ミリ秒</translation>
-        </message>
-        <message numerus="yes">
-            <source>(binary: %n byte(s); see Hex)</source>
-            <translation>
-                <numerusform>（バイナリ：%n バイト。16 進を参照）</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Frame copied</source>
-            <translation>フレームをコピーしました</translation>
-        </message>
-        <message>
-            <source>Select an open WebSocket connection first.</source>
-            <translation>先にオープン中の WebSocket 接続を選んでください。</translation>
-        </message>
-        <message>
-            <source>Binary payloads are hex bytes, e.g. "01 02 ff".</source>
-            <translation>バイナリのペイロードは 16 進バイト列です（例："01 02 ff"）。</translation>
-        </message>
-        <message>
-            <source>Control frames carry at most 125 bytes (RFC 6455 5.5).</source>
-            <translation>制御フレームは最大 125 バイトです（RFC 6455 5.5）。</translation>
-        </message>
-        <message numerus="yes">
-            <source>Sent %1 (%n byte(s)) %2</source>
-            <translation>
-                <numerusform>%1（%n バイト）を%2送信しました</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>#%1 injected %2 frame (%3 bytes) %4</source>
-            <translation>#%1 %2 フレーム（%3 バイト）を%4注入</translation>
-        </message>
-        <message>
-            <source>balancing: %1</source>
-            <translation>負荷分散：%1</translation>
-        </message>
-        <message>
-            <source>up</source>
-            <translation>稼働</translation>
-        </message>
-        <message>
-            <source>down</source>
-            <translation>停止</translation>
-        </message>
-        <message>
-            <source>failing</source>
-            <translation>障害</translation>
-        </message>
-        <message>
-            <source>backup</source>
-            <translation>予備</translation>
-        </message>
-        <message>
-            <source>key %1</source>
-            <translation>キー %1</translation>
-        </message>
-        <message>
-            <source>skipped %1</source>
-            <translation>%1 をスキップ</translation>
-        </message>
-        <message>
-            <source>client %1</source>
-            <translation>クライアント %1</translation>
-        </message>
-        <message>
-            <source>Listening on %1</source>
-            <translation>待ち受け：%1</translation>
-        </message>
-        <message>
-            <source>Connections: %1 live, %2 total</source>
-            <translation>接続：接続中 %1、合計 %2</translation>
-        </message>
-        <message>
-            <source>%1 msg/s</source>
-            <translation>%1 件/秒</translation>
-        </message>
-        <message>
-            <source>Dropped events: %1</source>
-            <translation>破棄したイベント：%1</translation>
-        </message>
-        <message>
-            <source>note</source>
-            <translation>注記</translation>
-        </message>
-        <message>
-            <source>doctor</source>
-            <translation>診断</translation>
-        </message>
-        <message>
-            <source>fix: %1</source>
-            <translation>修正：%1</translation>
-        </message>
-        <message numerus="yes">
-            <source>%n error(s): Apply will keep the running configuration.</source>
-            <translation>
-                <numerusform>%n 件のエラー：適用しても実行中の設定のままです。</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>Valid, with %n warning(s) or doctor finding(s).</source>
-            <translation>
-                <numerusform>有効です。警告または診断結果が %n 件あります。</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Valid.</source>
-            <translation>有効です。</translation>
-        </message>
-        <message>
-            <source>Applied: new connections use it; open tunnels keep their configuration.</source>
-            <translation>適用しました：新しい接続から使われます。確立済みのトンネルは元の設定のままです。</translation>
-        </message>
-        <message>
-            <source>Configuration applied; listening on %1</source>
-            <translation>設定を適用しました。待ち受け：%1</translation>
-        </message>
-        <message>
-            <source>Not applied: %1</source>
-            <translation>適用されませんでした：%1</translation>
-        </message>
-        <message>
-            <source>Configuration not applied: %1</source>
-            <translation>設定は適用されませんでした：%1</translation>
-        </message>
-        <message>
-            <source>Not applied: the configuration has errors; the running one stays.</source>
-            <translation>適用されませんでした：設定にエラーがあります。実行中の設定のままです。</translation>
-        </message>
-        <message>
-            <source>Configuration not applied: it has errors</source>
-            <translation>設定は適用されませんでした：エラーがあります</translation>
-        </message>
-        <message>
-            <source>Save as HAR</source>
-            <translation>HAR で保存</translation>
-        </message>
-        <message>
-            <source>Select one or more connections first.</source>
-            <translation>先に接続を 1 つ以上選んでください。</translation>
-        </message>
-        <message>
-            <source>HTTP Archive (*.har)</source>
-            <translation>HTTP アーカイブ (*.har)</translation>
-        </message>
-        <message>
-            <source>Could not write %1: %2</source>
-            <translation>%1 を書き込めませんでした：%2</translation>
-        </message>
-        <message>
-            <source>Saved %1</source>
-            <translation>%1 を保存しました</translation>
-        </message>
-    </context>
-    <context>
-        <name>PingChart</name>
-        <message>
-            <source>No ping round trips yet</source>
-            <translation>ping の往復はまだありません</translation>
-        </message>
-        <message numerus="yes">
-            <source>%n round trip(s): min %1 ms · avg %2 ms · max %3 ms</source>
-            <translation>
-                <numerusform>往復 %n 回：最小 %1 ミリ秒 · 平均 %2 ミリ秒 · 最大 %3 ミリ秒</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>%n timeout(s)</source>
-            <translation>
-                <numerusform>タイムアウト %n 回</numerusform>
-            </translation>
-        </message>
-        <message>
-            <source>Pings sent by the client, the upstream or the proxy (ws_ping_interval) and their pongs appear here.</source>
-            <translation>クライアント・上流・プロキシ（ws_ping_interval）が送った ping とその pong がここに表示されます。</translation>
-        </message>
-        <message>
-            <source>%1 ms</source>
-            <translation>%1 ミリ秒</translation>
-        </message>
-    </context>
-    <context>
-        <name>QuickStartDialog</name>
-        <message>
-            <source>Pass the client's Host header through (backends that check Origin keep working)</source>
-            <translation>クライアントの Host ヘッダーをそのまま渡す（Origin を検査するバックエンドも動作します）</translation>
-        </message>
-        <message>
-            <source>Quick start</source>
-            <translation>クイックスタート</translation>
-        </message>
-        <message>
-            <source> s</source>
-            <translation> 秒</translation>
-        </message>
-        <message>
-            <source>off</source>
-            <translation>オフ</translation>
-        </message>
-        <message>
-            <source>Point a WebSocket client at the listen address; wsscope forwards it to the upstream(s) and shows every handshake and frame. Several upstreams make one group; each client keeps reaching the same server.</source>
-            <translation>WebSocket クライアントを待ち受けアドレスに接続してください。wsscope が上流へ転送し、すべてのハンドシェイクとフレームを表示します。複数の上流は 1 つのグループになり、同じクライアントは常に同じサーバーへ届きます。</translation>
-        </message>
-        <message>
-            <source>TLS listeners (certificates from &lt;tt&gt;wsscope cert&lt;/tt&gt;) arrive with the TLS work; this dialog writes plain ws:// listeners.</source>
-            <translation>TLS の待ち受け（&lt;tt&gt;wsscope cert&lt;/tt&gt; の証明書）は TLS 対応とともに提供されます。このダイアログは通常の ws:// の待ち受けを書き出します。</translation>
-        </message>
-        <message>
-            <source>Listen on:</source>
-            <translation>待ち受けアドレス：</translation>
-        </message>
-        <message>
-            <source>Upstream URLs (one per line):</source>
-            <translation>上流の URL（1 行に 1 つ）：</translation>
-        </message>
-        <message>
-            <source>Keepalive ping every:</source>
-            <translation>キープアライブ ping の間隔：</translation>
-        </message>
-        <message>
-            <source>Write configuration</source>
-            <translation>設定を書き出す</translation>
-        </message>
-        <message>
-            <source>The listen address "%1" is not HOST:PORT (for example 127.0.0.1:8080).</source>
-            <translation>待ち受けアドレス "%1" が ホスト:ポート の形式ではありません（例：127.0.0.1:8080）。</translation>
-        </message>
-        <message>
-            <source>"%1": TLS upstreams are not supported yet; use ws:// or http://.</source>
-            <translation>"%1"：TLS の上流にはまだ対応していません。ws:// か http:// を使ってください。</translation>
-        </message>
-        <message>
-            <source>"%1" is not a ws:// or http:// URL with a host.</source>
-            <translation>"%1" はホストを含む ws:// または http:// の URL ではありません。</translation>
-        </message>
-        <message>
-            <source>Give at least one upstream URL, for example ws://127.0.0.1:9000.</source>
-            <translation>上流の URL を 1 つ以上指定してください（例：ws://127.0.0.1:9000）。</translation>
-        </message>
-    </context>
+<context>
+    <name>ConnectionsModel</name>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ミリ秒</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 時間 %2 分</translation>
+    </message>
+    <message>
+        <source>client closed</source>
+        <translation>クライアントが切断</translation>
+    </message>
+    <message>
+        <source>upstream closed</source>
+        <translation>上流が切断</translation>
+    </message>
+    <message>
+        <source>client error</source>
+        <translation>クライアントエラー</translation>
+    </message>
+    <message>
+        <source>upstream error</source>
+        <translation>上流エラー</translation>
+    </message>
+    <message>
+        <source>read timeout</source>
+        <translation>読み取りタイムアウト</translation>
+    </message>
+    <message>
+        <source>send timeout</source>
+        <translation>送信タイムアウト</translation>
+    </message>
+    <message>
+        <source>header timeout</source>
+        <translation>ヘッダーのタイムアウト</translation>
+    </message>
+    <message>
+        <source>keep-alive timeout</source>
+        <translation>keep-alive タイムアウト</translation>
+    </message>
+    <message>
+        <source>bad request</source>
+        <translation>不正なリクエスト</translation>
+    </message>
+    <message>
+        <source>upstream failure</source>
+        <translation>上流の失敗</translation>
+    </message>
+    <message>
+        <source>shutdown drain</source>
+        <translation>シャットダウン時のドレイン</translation>
+    </message>
+    <message>
+        <source>ping timeout</source>
+        <translation>ping タイムアウト</translation>
+    </message>
+    <message>
+        <source>protocol error</source>
+        <translation>プロトコルエラー</translation>
+    </message>
+    <message>
+        <source>closed from the inspector</source>
+        <translation>インスペクターから切断</translation>
+    </message>
+    <message>
+        <source>completed</source>
+        <translation>完了</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>接続中</translation>
+    </message>
+    <message>
+        <source>routed</source>
+        <translation>ルーティング済み</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>オープン</translation>
+    </message>
+    <message>
+        <source>HTTP</source>
+        <translation>HTTP</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>クローズ</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>Frames from the client to the upstream</source>
+        <translation>クライアントから上流へのフレーム</translation>
+    </message>
+    <message>
+        <source>Frames from the upstream to the client</source>
+        <translation>上流からクライアントへのフレーム</translation>
+    </message>
+    <message>
+        <source>Payload bytes from the client (wire bytes once closed)</source>
+        <translation>クライアントからのペイロードのバイト数（切断後は回線上のバイト数）</translation>
+    </message>
+    <message>
+        <source>Payload bytes from the upstream (wire bytes once closed)</source>
+        <translation>上流からのペイロードのバイト数（切断後は回線上のバイト数）</translation>
+    </message>
+    <message>
+        <source>Last ping round trip</source>
+        <translation>直近の ping 往復時間</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Client</source>
+        <translation>クライアント</translation>
+    </message>
+    <message>
+        <source>Path</source>
+        <translation>パス</translation>
+    </message>
+    <message>
+        <source>Upstream</source>
+        <translation>上流</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>経過時間</translation>
+    </message>
+    <message>
+        <source>Frames ↑</source>
+        <translation>フレーム ↑</translation>
+    </message>
+    <message>
+        <source>Frames ↓</source>
+        <translation>フレーム ↓</translation>
+    </message>
+    <message>
+        <source>Bytes ↑</source>
+        <translation>バイト ↑</translation>
+    </message>
+    <message>
+        <source>Bytes ↓</source>
+        <translation>バイト ↓</translation>
+    </message>
+    <message>
+        <source>Ping RTT</source>
+        <translation>Ping RTT</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>クローズ</translation>
+    </message>
+</context>
+<context>
+    <name>FramesModel</name>
+    <message>
+        <source>text</source>
+        <translation>テキスト</translation>
+    </message>
+    <message>
+        <source>binary</source>
+        <translation>バイナリ</translation>
+    </message>
+    <message>
+        <source>close</source>
+        <translation>クローズ</translation>
+    </message>
+    <message>
+        <source>ping</source>
+        <translation>ping</translation>
+    </message>
+    <message>
+        <source>pong</source>
+        <translation>pong</translation>
+    </message>
+    <message>
+        <source>continuation</source>
+        <translation>継続</translation>
+    </message>
+    <message>
+        <source>(RTT %1 ms)</source>
+        <translation>（RTT %1 ミリ秒）</translation>
+    </message>
+    <message>
+        <source>(injected)</source>
+        <translation>（注入）</translation>
+    </message>
+    <message>
+        <source>(not relayed)</source>
+        <translation>（中継なし）</translation>
+    </message>
+    <message>
+        <source>(inflated)</source>
+        <translation>（展開済み）</translation>
+    </message>
+    <message>
+        <source>client → upstream</source>
+        <translation>クライアント → 上流</translation>
+    </message>
+    <message>
+        <source>upstream → client</source>
+        <translation>上流 → クライアント</translation>
+    </message>
+    <message>
+        <source>Preview truncated: %1 of %2 bytes kept</source>
+        <translation>プレビューは切り詰め済み：%2 バイト中 %1 バイトを保持</translation>
+    </message>
+    <message>
+        <source>Dir</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>時刻</translation>
+    </message>
+    <message>
+        <source>Opcode</source>
+        <translation>オペコード</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>サイズ</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>プレビュー</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>{%n key(s)}</source>
+        <translation>
+            <numerusform>{%n 個のキー}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>[%n item(s)]</source>
+        <translation>
+            <numerusform>[%n 個の要素]</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>info</source>
+        <translation>情報</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>wsscope inspector</source>
+        <translation>wsscope インスペクター</translation>
+    </message>
+    <message>
+        <source>Handshake</source>
+        <translation>ハンドシェイク</translation>
+    </message>
+    <message>
+        <source>Frames</source>
+        <translation>フレーム</translation>
+    </message>
+    <message>
+        <source>Ping timing</source>
+        <translation>Ping タイミング</translation>
+    </message>
+    <message>
+        <source>Upstreams</source>
+        <translation>上流</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>ログ</translation>
+    </message>
+    <message>
+        <source>Inspector started; listening on %1</source>
+        <translation>インスペクターを開始しました。待ち受け：%1</translation>
+    </message>
+    <message>
+        <source>Filter connections (client, path, upstream, state, close cause)</source>
+        <translation>接続を絞り込む（クライアント、パス、上流、状態、切断理由）</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>一時停止</translation>
+    </message>
+    <message>
+        <source>Freeze the lists; events keep being recorded and appear when resumed</source>
+        <translation>一覧を固定します。イベントは記録され続け、再開すると表示されます</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>再開</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>クリア</translation>
+    </message>
+    <message>
+        <source>Select a connection to see its handshake.</source>
+        <translation>接続を選ぶとハンドシェイクが表示されます。</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Request&lt;/b&gt;: as the client sent it, and as it went upstream (&lt;span style=&apos;background:#d4f4d8&apos;&gt;added&lt;/span&gt;, &lt;span style=&apos;background:#fad4d4&apos;&gt;removed&lt;/span&gt;, &lt;span style=&apos;background:#fcefc0&apos;&gt;changed&lt;/span&gt;)</source>
+        <translation>&lt;b&gt;リクエスト&lt;/b&gt;：クライアントが送ったものと上流へ転送したもの（&lt;span style=&apos;background:#d4f4d8&apos;&gt;追加&lt;/span&gt;、&lt;span style=&apos;background:#fad4d4&apos;&gt;削除&lt;/span&gt;、&lt;span style=&apos;background:#fcefc0&apos;&gt;変更&lt;/span&gt;）</translation>
+    </message>
+    <message>
+        <source>Header</source>
+        <translation>ヘッダー</translation>
+    </message>
+    <message>
+        <source>As received</source>
+        <translation>受信時</translation>
+    </message>
+    <message>
+        <source>As forwarded</source>
+        <translation>転送時</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>変更</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Response&lt;/b&gt;</source>
+        <translation>&lt;b&gt;レスポンス&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>値</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Handshake checks&lt;/b&gt;</source>
+        <translation>&lt;b&gt;ハンドシェイクの検査&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>重大度</translation>
+    </message>
+    <message>
+        <source>Finding</source>
+        <translation>検出内容</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>コード</translation>
+    </message>
+    <message>
+        <source>Search this connection&apos;s frames</source>
+        <translation>この接続のフレームを検索</translation>
+    </message>
+    <message>
+        <source>Regex</source>
+        <translation>正規表現</translation>
+    </message>
+    <message>
+        <source>Control frames</source>
+        <translation>制御フレーム</translation>
+    </message>
+    <message>
+        <source>Show ping, pong and close frames</source>
+        <translation>ping・pong・close フレームを表示</translation>
+    </message>
+    <message>
+        <source>Auto-scroll</source>
+        <translation>自動スクロール</translation>
+    </message>
+    <message>
+        <source>Select a frame</source>
+        <translation>フレームを選択してください</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>キー</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>テキスト</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>Hex</source>
+        <translation>16 進</translation>
+    </message>
+    <message>
+        <source>Copy as:</source>
+        <translation>コピー形式：</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Send&lt;/b&gt;</source>
+        <translation>&lt;b&gt;送信&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Binary (hex)</source>
+        <translation>バイナリ（16 進）</translation>
+    </message>
+    <message>
+        <source>Ping</source>
+        <translation>Ping</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>クローズ</translation>
+    </message>
+    <message>
+        <source>to the upstream</source>
+        <translation>上流へ</translation>
+    </message>
+    <message>
+        <source>to the client</source>
+        <translation>クライアントへ</translation>
+    </message>
+    <message>
+        <source>code </source>
+        <translation>コード </translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>送信</translation>
+    </message>
+    <message>
+        <source>Message text, hex bytes, ping payload or close reason</source>
+        <translation>メッセージ本文、16 進バイト列、ping のペイロード、またはクローズ理由</translation>
+    </message>
+    <message>
+        <source>Round trips of pings and their pongs on this connection: the client&apos;s or upstream&apos;s own pings (matched by payload) and the proxy&apos;s keepalive pings (ws_ping_interval, purple). Red crosses: pings that were never answered.</source>
+        <translation>この接続の ping と対応する pong の往復時間：クライアントや上流自身の ping（ペイロードで照合）と、プロキシのキープアライブ ping（ws_ping_interval、紫）。赤い×印：応答のなかった ping。</translation>
+    </message>
+    <message>
+        <source>Group / server</source>
+        <translation>グループ / サーバー</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>接続中</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合計</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>割合</translation>
+    </message>
+    <message>
+        <source>Failures</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Last decisions&lt;/b&gt;</source>
+        <translation>&lt;b&gt;直近の振り分け&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>時刻</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>接続</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>サーバー</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>適用</translation>
+    </message>
+    <message>
+        <source>Check the configuration and reload the proxy with it; on any error the running one stays</source>
+        <translation>設定を検査してプロキシを再読み込みします。エラーがあれば実行中の設定のままです</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Quick start…</source>
+        <translation>クイックスタート…</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>種類</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>メッセージ</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Save &amp;selected connections as HAR…</source>
+        <translation>選択した接続を HAR で保存(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Save &amp;all connections as HAR…</source>
+        <translation>すべての接続を HAR で保存(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quick start…</source>
+        <translation>クイックスタート(&amp;Q)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <source>F&amp;rame</source>
+        <translation>フレーム(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;text</source>
+        <translation>テキストとしてコピー(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;JSON</source>
+        <translation>JSON としてコピー(&amp;J)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;hex</source>
+        <translation>16 進としてコピー(&amp;H)</translation>
+    </message>
+    <message>
+        <source>#%1 connection from %2 on %3</source>
+        <translation>#%1 %2 から %3 への接続</translation>
+    </message>
+    <message>
+        <source>#%1 routed to %2 (%3, location %4)</source>
+        <translation>#%1 %2 へ振り分け（%3、location %4）</translation>
+    </message>
+    <message>
+        <source>#%1 closed: %2 after %3 ms, %4 bytes up, %5 bytes down</source>
+        <translation>#%1 切断：%2（%3 ミリ秒後、上り %4 バイト、下り %5 バイト）</translation>
+    </message>
+    <message>
+        <source>#%1 protocol violation: %2</source>
+        <translation>#%1 プロトコル違反：%2</translation>
+    </message>
+    <message>
+        <source>#%1 handshake %2: %3</source>
+        <translation>#%1 ハンドシェイクの%2：%3</translation>
+    </message>
+    <message>
+        <source>from %1 on %2</source>
+        <translation>%1 から %2 へ</translation>
+    </message>
+    <message>
+        <source>location &lt;tt&gt;%1&lt;/tt&gt; → %2 in group %3 (%4)</source>
+        <translation>location &lt;tt&gt;%1&lt;/tt&gt; → グループ %3 の %2（%4）</translation>
+    </message>
+    <message>
+        <source>attempt %1</source>
+        <translation>%1 回目の試行</translation>
+    </message>
+    <message>
+        <source>subprotocol %1</source>
+        <translation>サブプロトコル %1</translation>
+    </message>
+    <message>
+        <source>extensions %1</source>
+        <translation>拡張 %1</translation>
+    </message>
+    <message>
+        <source>tunnel open</source>
+        <translation>トンネル確立</translation>
+    </message>
+    <message>
+        <source>tunnel open: %1</source>
+        <translation>トンネル確立：%1</translation>
+    </message>
+    <message>
+        <source>closed: %1</source>
+        <translation>クローズ：%1</translation>
+    </message>
+    <message>
+        <source>(request line)</source>
+        <translation>（リクエスト行）</translation>
+    </message>
+    <message>
+        <source>(not forwarded)</source>
+        <translation>（未転送）</translation>
+    </message>
+    <message>
+        <source>changed</source>
+        <translation>変更</translation>
+    </message>
+    <message>
+        <source>added</source>
+        <translation>追加</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>(status line)</source>
+        <translation>（ステータス行）</translation>
+    </message>
+    <message>
+        <source>(answered by the proxy)</source>
+        <translation>（プロキシが応答）</translation>
+    </message>
+    <message>
+        <source>violation</source>
+        <translation>違反</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>No problems found in the handshake</source>
+        <translation>ハンドシェイクに問題は見つかりませんでした</translation>
+    </message>
+    <message>
+        <source>WeChat DevTools simulator</source>
+        <translation>WeChat 開発者ツールのシミュレーター</translation>
+    </message>
+    <message>
+        <source>development or trial build</source>
+        <translation>開発版または体験版</translation>
+    </message>
+    <message>
+        <source>release build</source>
+        <translation>リリース版</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;WeChat mini-program&lt;/b&gt;: appid &lt;tt&gt;%1&lt;/tt&gt;, version %2 (%3)</source>
+        <translation>&lt;b&gt;WeChat ミニプログラム&lt;/b&gt;：appid &lt;tt&gt;%1&lt;/tt&gt;、バージョン %2（%3）</translation>
+    </message>
+    <message>
+        <source>%1 shown · cap %2 · %3 removed</source>
+        <translation>%1 件表示 · 上限 %2 · %3 件削除</translation>
+    </message>
+    <message>
+        <source>%1 of %2 frames · cap %3 per connection · %4 dropped</source>
+        <translation>%2 フレーム中 %1 · 接続ごとの上限 %3 · %4 件破棄</translation>
+    </message>
+    <message>
+        <source>Invalid regular expression</source>
+        <translation>正規表現が不正です</translation>
+    </message>
+    <message>
+        <source>client → upstream</source>
+        <translation>クライアント → 上流</translation>
+    </message>
+    <message>
+        <source>upstream → client</source>
+        <translation>上流 → クライアント</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n byte(s)</source>
+        <translation>
+            <numerusform>%n バイト</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>compressed (permessage-deflate), shown inflated</source>
+        <translation>圧縮あり（permessage-deflate）、展開して表示</translation>
+    </message>
+    <message>
+        <source>compressed (permessage-deflate)</source>
+        <translation>圧縮あり（permessage-deflate）</translation>
+    </message>
+    <message numerus="yes">
+        <source>preview: first %n byte(s)</source>
+        <translation>
+            <numerusform>プレビュー：先頭 %n バイト</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>injected by the inspector or the proxy</source>
+        <translation>インスペクターまたはプロキシが注入</translation>
+    </message>
+    <message>
+        <source>answered the proxy&apos;s ping; not relayed</source>
+        <translation>プロキシの ping への応答。中継しません</translation>
+    </message>
+    <message>
+        <source>round trip %1 ms</source>
+        <translation>往復 %1 ミリ秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>(binary: %n byte(s); see Hex)</source>
+        <translation>
+            <numerusform>（バイナリ：%n バイト。16 進を参照）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Frame copied</source>
+        <translation>フレームをコピーしました</translation>
+    </message>
+    <message>
+        <source>Select an open WebSocket connection first.</source>
+        <translation>先にオープン中の WebSocket 接続を選んでください。</translation>
+    </message>
+    <message>
+        <source>Binary payloads are hex bytes, e.g. &quot;01 02 ff&quot;.</source>
+        <translation>バイナリのペイロードは 16 進バイト列です（例：&quot;01 02 ff&quot;）。</translation>
+    </message>
+    <message>
+        <source>Control frames carry at most 125 bytes (RFC 6455 5.5).</source>
+        <translation>制御フレームは最大 125 バイトです（RFC 6455 5.5）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sent %1 (%n byte(s)) %2</source>
+        <translation>
+            <numerusform>%1（%n バイト）を%2送信しました</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>#%1 injected %2 frame (%3 bytes) %4</source>
+        <translation>#%1 %2 フレーム（%3 バイト）を%4注入</translation>
+    </message>
+    <message>
+        <source>balancing: %1</source>
+        <translation>負荷分散：%1</translation>
+    </message>
+    <message>
+        <source>up</source>
+        <translation>稼働</translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>failing</source>
+        <translation>障害</translation>
+    </message>
+    <message>
+        <source>backup</source>
+        <translation>予備</translation>
+    </message>
+    <message>
+        <source>key %1</source>
+        <translation>キー %1</translation>
+    </message>
+    <message>
+        <source>skipped %1</source>
+        <translation>%1 をスキップ</translation>
+    </message>
+    <message>
+        <source>client %1</source>
+        <translation>クライアント %1</translation>
+    </message>
+    <message>
+        <source>Listening on %1</source>
+        <translation>待ち受け：%1</translation>
+    </message>
+    <message>
+        <source>Connections: %1 live, %2 total</source>
+        <translation>接続：接続中 %1、合計 %2</translation>
+    </message>
+    <message>
+        <source>%1 msg/s</source>
+        <translation>%1 件/秒</translation>
+    </message>
+    <message>
+        <source>Dropped events: %1</source>
+        <translation>破棄したイベント：%1</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注記</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>診断</translation>
+    </message>
+    <message>
+        <source>fix: %1</source>
+        <translation>修正：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s): Apply will keep the running configuration.</source>
+        <translation>
+            <numerusform>%n 件のエラー：適用しても実行中の設定のままです。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid, with %n warning(s) or doctor finding(s).</source>
+        <translation>
+            <numerusform>有効です。警告または診断結果が %n 件あります。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Valid.</source>
+        <translation>有効です。</translation>
+    </message>
+    <message>
+        <source>Applied: new connections use it; open tunnels keep their configuration.</source>
+        <translation>適用しました：新しい接続から使われます。確立済みのトンネルは元の設定のままです。</translation>
+    </message>
+    <message>
+        <source>Configuration applied; listening on %1</source>
+        <translation>設定を適用しました。待ち受け：%1</translation>
+    </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>適用されませんでした：%1</translation>
+    </message>
+    <message>
+        <source>Configuration not applied: %1</source>
+        <translation>設定は適用されませんでした：%1</translation>
+    </message>
+    <message>
+        <source>Not applied: the configuration has errors; the running one stays.</source>
+        <translation>適用されませんでした：設定にエラーがあります。実行中の設定のままです。</translation>
+    </message>
+    <message>
+        <source>Configuration not applied: it has errors</source>
+        <translation>設定は適用されませんでした：エラーがあります</translation>
+    </message>
+    <message>
+        <source>Save as HAR</source>
+        <translation>HAR で保存</translation>
+    </message>
+    <message>
+        <source>Select one or more connections first.</source>
+        <translation>先に接続を 1 つ以上選んでください。</translation>
+    </message>
+    <message>
+        <source>HTTP Archive (*.har)</source>
+        <translation>HTTP アーカイブ (*.har)</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>%1 を書き込めませんでした：%2</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>%1 を保存しました</translation>
+    </message>
+    <message>
+        <source>failed (%1 s)</source>
+        <translation>失敗（%1 秒）</translation>
+    </message>
+    <message>
+        <source>unhealthy</source>
+        <translation>異常</translation>
+    </message>
+</context>
+<context>
+    <name>PingChart</name>
+    <message>
+        <source>No ping round trips yet</source>
+        <translation>ping の往復はまだありません</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n round trip(s): min %1 ms · avg %2 ms · max %3 ms</source>
+        <translation>
+            <numerusform>往復 %n 回：最小 %1 ミリ秒 · 平均 %2 ミリ秒 · 最大 %3 ミリ秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n timeout(s)</source>
+        <translation>
+            <numerusform>タイムアウト %n 回</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Pings sent by the client, the upstream or the proxy (ws_ping_interval) and their pongs appear here.</source>
+        <translation>クライアント・上流・プロキシ（ws_ping_interval）が送った ping とその pong がここに表示されます。</translation>
+    </message>
+    <message>
+        <source>%1 ms</source>
+        <translation>%1 ミリ秒</translation>
+    </message>
+</context>
+<context>
+    <name>QuickStartDialog</name>
+    <message>
+        <source>Pass the client&apos;s Host header through (backends that check Origin keep working)</source>
+        <translation>クライアントの Host ヘッダーをそのまま渡す（Origin を検査するバックエンドも動作します）</translation>
+    </message>
+    <message>
+        <source>Quick start</source>
+        <translation>クイックスタート</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>オフ</translation>
+    </message>
+    <message>
+        <source>Point a WebSocket client at the listen address; wsscope forwards it to the upstream(s) and shows every handshake and frame. Several upstreams make one group; each client keeps reaching the same server.</source>
+        <translation>WebSocket クライアントを待ち受けアドレスに接続してください。wsscope が上流へ転送し、すべてのハンドシェイクとフレームを表示します。複数の上流は 1 つのグループになり、同じクライアントは常に同じサーバーへ届きます。</translation>
+    </message>
+    <message>
+        <source>TLS listeners (certificates from &lt;tt&gt;wsscope cert&lt;/tt&gt;) arrive with the TLS work; this dialog writes plain ws:// listeners.</source>
+        <translation>TLS の待ち受け（&lt;tt&gt;wsscope cert&lt;/tt&gt; の証明書）は TLS 対応とともに提供されます。このダイアログは通常の ws:// の待ち受けを書き出します。</translation>
+    </message>
+    <message>
+        <source>Listen on:</source>
+        <translation>待ち受けアドレス：</translation>
+    </message>
+    <message>
+        <source>Upstream URLs (one per line):</source>
+        <translation>上流の URL（1 行に 1 つ）：</translation>
+    </message>
+    <message>
+        <source>Keepalive ping every:</source>
+        <translation>キープアライブ ping の間隔：</translation>
+    </message>
+    <message>
+        <source>Write configuration</source>
+        <translation>設定を書き出す</translation>
+    </message>
+    <message>
+        <source>The listen address &quot;%1&quot; is not HOST:PORT (for example 127.0.0.1:8080).</source>
+        <translation>待ち受けアドレス &quot;%1&quot; が ホスト:ポート の形式ではありません（例：127.0.0.1:8080）。</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot;: TLS upstreams are not supported yet; use ws:// or http://.</source>
+        <translation>&quot;%1&quot;：TLS の上流にはまだ対応していません。ws:// か http:// を使ってください。</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a ws:// or http:// URL with a host.</source>
+        <translation>&quot;%1&quot; はホストを含む ws:// または http:// の URL ではありません。</translation>
+    </message>
+    <message>
+        <source>Give at least one upstream URL, for example ws://127.0.0.1:9000.</source>
+        <translation>上流の URL を 1 つ以上指定してください（例：ws://127.0.0.1:9000）。</translation>
+    </message>
+</context>
 </TS>

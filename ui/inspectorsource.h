@@ -3,6 +3,7 @@
 #include "config/confdiagnostic.h"
 #include "config/configdoctor.h"
 #include "inspect/inspectevent.h"
+#include "upstream/upstreamfigures.h"
 
 #include <QList>
 #include <QObject>
@@ -49,6 +50,9 @@ public:
     virtual QString configName() const = 0;
     virtual QString balancingMethod(const QString &group) const = 0;
     virtual QList<UpstreamTarget> upstreamTargets() const = 0;
+    // The balancer's own view (health, failures, live connections); empty
+    // when the source cannot tell, and the window falls back to events.
+    virtual QList<UpstreamFigures> upstreamFigures() const { return {}; }
     // Compiles and runs the doctor without applying anything.
     virtual ConfigCheckResult checkConfig(const QString &text) const = 0;
     // Validated reload: applied only when it compiles and every listener binds.

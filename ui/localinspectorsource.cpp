@@ -97,6 +97,11 @@ QString LocalInspectorSource::balancingMethod(const QString &group) const
     return {};
 }
 
+QList<UpstreamFigures> LocalInspectorSource::upstreamFigures() const
+{
+    return m_server->upstreamFigures();
+}
+
 QList<UpstreamTarget> LocalInspectorSource::upstreamTargets() const
 {
     QList<UpstreamTarget> out;

@@ -21,6 +21,7 @@ public:
     QString configName() const override { return m_configName; }
     QString balancingMethod(const QString &group) const override;
     QList<UpstreamTarget> upstreamTargets() const override;
+    QList<UpstreamFigures> upstreamFigures() const override;
     ConfigCheckResult checkConfig(const QString &text) const override;
     ConfigCheckResult applyConfig(const QString &text) override;
     void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload) override;

@@ -1055,6 +1055,12 @@ void MainWindow::refreshUpstreams()
         t.server = s.server;
         groups[s.group].append({t, s});
     }
+    // The balancer's figures, when the source has them: real health states.
+    QHash<QString, UpstreamServerFigures> figures;
+    for (const UpstreamFigures &g : m_source->upstreamFigures()) {
+        for (const UpstreamServerFigures &f : g.servers)
+            figures.insert(g.group + QLatin1Char('\n') + f.name, f);
+    }
     qint64 decisions = 0;
     for (const auto &rows : std::as_const(groups)) {
         for (const Row &row : rows)
@@ -1093,19 +1099,33 @@ void MainWindow::refreshUpstreams()
             QTreeWidgetItem *item = i < group->childCount() ? group->child(int(i)) : new QTreeWidgetItem(group);
             item->setText(0, row.target.server);
             QString health = tr("up");
-            if (row.target.down)
+            const auto fig = figures.constFind(row.target.group + QLatin1Char('\n') + row.target.server);
+            if (fig != figures.cend()) {
+                switch (fig->health) {
+                case UpstreamServerFigures::Health::Up: health = tr("up"); break;
+                case UpstreamServerFigures::Health::Backup: health = tr("backup"); break;
+                case UpstreamServerFigures::Health::Failed:
+                    health = tr("failed (%1 s)").arg((fig->failedForMs + 999) / 1000);
+                    break;
+                case UpstreamServerFigures::Health::Down: health = tr("down"); break;
+                case UpstreamServerFigures::Health::Unhealthy: health = tr("unhealthy"); break;
+                }
+                item->setToolTip(1, fig->lastFailure.isEmpty() ? fig->healthDetail : fig->lastFailure);
+            } else if (row.target.down) {
                 health = tr("down");
-            else if (row.stats.failures > 0 && row.stats.failures >= row.stats.total)
+            } else if (row.stats.failures > 0 && row.stats.failures >= row.stats.total) {
                 health = tr("failing");
-            else if (row.target.backup)
+            } else if (row.target.backup) {
                 health = tr("backup");
+            }
             item->setText(1, health);
             item->setForeground(1, health == tr("up") ? QColor(0x1a, 0x7f, 0x37) : QColor(0xc0, 0x1c, 0x28));
             item->setText(2, QString::number(row.stats.live));
             item->setText(3, QString::number(row.stats.total));
             item->setText(4, decisions ? QStringLiteral("%1 %").arg(100.0 * double(row.stats.total) / double(decisions), 0, 'f', 0)
                                        : QStringLiteral("–"));
-            item->setText(5, QString::number(row.stats.failures));
+            item->setText(5, QString::number(fig != figures.cend() ? qint64(qMax<quint64>(fig->failures, quint64(row.stats.failures)))
+                                                                   : qint64(row.stats.failures)));
             live += row.stats.live;
             total += row.stats.total;
             failures += row.stats.failures;
