@@ -38,10 +38,9 @@ void TunnelTap::relay(const char *data, qsizetype size)
 {
     if (size <= 0)
         return;
-    const bool parse = m_options.inspect || slowPath();
     if (!slowPath()) {
         // Fast path: watch (maybe) and pass everything on untouched.
-        if (parse && !m_parser.isDesynchronised())
+        if (m_options.inspect && !m_parser.isDesynchronised())
             m_parser.feed(data, size);
         m_fed += size;
         m_emitted += size;

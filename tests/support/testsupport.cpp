@@ -205,6 +205,17 @@ HttpResult readHttpResponse(QTcpSocket &socket, int timeoutMs, bool headRequest)
     }
 }
 
+QByteArray readAtLeast(QTcpSocket &socket, qsizetype count, int timeoutMs)
+{
+    QByteArray out = socket.readAll();
+    QDeadlineTimer deadline(timeoutMs);
+    while (out.size() < count && !deadline.hasExpired()) {
+        socket.waitForReadyRead(100);
+        out += socket.readAll();
+    }
+    return out;
+}
+
 HttpResult httpExchange(quint16 port, const QByteArray &request, int timeoutMs)
 {
     QTcpSocket socket;

@@ -71,6 +71,8 @@ struct HttpResult
 
 // Reads one HTTP response from an open socket (blocking; test code only).
 HttpResult readHttpResponse(QTcpSocket &socket, int timeoutMs = 10000, bool headRequest = false);
+// Reads from an open socket until `count` bytes arrived or the time is up.
+QByteArray readAtLeast(QTcpSocket &socket, qsizetype count, int timeoutMs = 5000);
 // Connects, sends `request` raw, reads one response.
 HttpResult httpExchange(quint16 port, const QByteArray &request, int timeoutMs = 10000);
 
