@@ -1,7 +1,5 @@
 #include "tcpstream.h"
 
-#include <QSocketNotifier>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
@@ -75,7 +73,7 @@ TcpStream::TcpStream(Handler *handler, qintptr descriptor)
     , m_fd(int(descriptor))
 {
     configureSocket(m_fd);
-    setupNotifiers();
+    setupWatcher();
 }
 
 TcpStream::TcpStream(Handler *handler)
@@ -88,22 +86,10 @@ TcpStream::~TcpStream()
     close();
 }
 
-void TcpStream::setupNotifiers()
+void TcpStream::setupWatcher()
 {
-    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read);
-    QObject::connect(m_readNotifier, &QSocketNotifier::activated, m_readNotifier,
-                     [this] { handleReadable(); });
-    m_readNotifier->setEnabled(m_readEnabled && !m_connecting);
-}
-
-void TcpStream::ensureWriteNotifier()
-{
-    if (m_writeNotifier || m_fd < 0)
-        return;
-    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write);
-    m_writeNotifier->setEnabled(false);
-    QObject::connect(m_writeNotifier, &QSocketNotifier::activated, m_writeNotifier,
-                     [this] { handleWritable(); });
+    m_watcher = std::make_unique<FdWatcher>(m_fd, static_cast<FdWatcher::Client *>(this));
+    m_watcher->setReadEnabled(m_readEnabled && !m_connecting);
 }
 
 bool TcpStream::connectTo(const QHostAddress &address, quint16 port)
@@ -131,9 +117,8 @@ bool TcpStream::connectTo(const QHostAddress &address, quint16 port)
         return false;
     }
     m_connecting = true;
-    setupNotifiers();
-    ensureWriteNotifier();
-    m_writeNotifier->setEnabled(true); // writable = connect finished
+    setupWatcher();
+    m_watcher->setWriteEnabled(true); // writable = connect finished
     return true;
 }
 
@@ -212,18 +197,16 @@ void TcpStream::flush()
 void TcpStream::updateWriteInterest()
 {
     const bool want = m_fd >= 0 && !m_error && (m_connecting || m_pending > 0);
-    if (want)
-        ensureWriteNotifier();
-    if (m_writeNotifier && m_writeNotifier->isEnabled() != want)
-        m_writeNotifier->setEnabled(want);
+    if (m_watcher && m_watcher->isWriteEnabled() != want)
+        m_watcher->setWriteEnabled(want);
 }
 
-void TcpStream::handleReadable()
+void TcpStream::fdReadable()
 {
     m_handler->streamReadable(this);
 }
 
-void TcpStream::handleWritable()
+void TcpStream::fdWritable()
 {
     if (m_connecting) {
         int err = 0;
@@ -233,8 +216,8 @@ void TcpStream::handleWritable()
         m_connecting = false;
         m_error = err;
         updateWriteInterest();
-        if (!err && m_readNotifier)
-            m_readNotifier->setEnabled(m_readEnabled);
+        if (!err && m_watcher)
+            m_watcher->setReadEnabled(m_readEnabled);
         m_handler->streamConnected(this);
         return;
     }
@@ -250,8 +233,8 @@ void TcpStream::handleWritable()
 void TcpStream::setReadEnabled(bool enabled)
 {
     m_readEnabled = enabled;
-    if (m_readNotifier && !m_connecting && m_readNotifier->isEnabled() != enabled)
-        m_readNotifier->setEnabled(enabled);
+    if (m_watcher && !m_connecting)
+        m_watcher->setReadEnabled(enabled);
 }
 
 void TcpStream::shutdownWrite()
@@ -269,18 +252,9 @@ void TcpStream::close()
 {
     if (m_fd < 0)
         return;
-    // Notifiers are unregistered before the descriptor closes, so a reused
-    // fd number never meets a stale registration. They are deleted later:
-    // close() may run inside one of their own activations.
-    for (QSocketNotifier *n : {m_readNotifier, m_writeNotifier}) {
-        if (!n)
-            continue;
-        n->setEnabled(false);
-        QObject::disconnect(n, nullptr, nullptr, nullptr);
-        n->deleteLater();
-    }
-    m_readNotifier = nullptr;
-    m_writeNotifier = nullptr;
+    // The watcher unregisters before the descriptor closes; close() may run
+    // inside one of its callbacks, which it allows.
+    m_watcher.reset();
     ::close(m_fd);
     m_fd = -1;
     m_queue.clear();

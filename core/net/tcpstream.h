@@ -5,9 +5,11 @@
 
 #include <QList>
 
-class QSocketNotifier;
+#include "fdwatcher.h"
 
-// A non-blocking TCP socket on a raw descriptor, driven by QSocketNotifier.
+#include <memory>
+
+// A non-blocking TCP socket on a raw descriptor, driven by an FdWatcher.
 //
 // Why not QTcpSocket: it treats a FIN as a full disconnect (so half-close
 // cannot be honoured) and keeps a read buffer per socket after the first
@@ -16,7 +18,7 @@ class QSocketNotifier;
 //
 // Callbacks never re-enter from inside write()/close(): a failed send is
 // recorded (failed()/error()) and reported by the owner's next check.
-class TcpStream final
+class TcpStream final : private FdWatcher::Client
 {
     Q_DISABLE_COPY_MOVE(TcpStream)
 
@@ -74,17 +76,15 @@ public:
     qint64 bytesWritten() const { return m_bytesWritten; }
 
 private:
-    void setupNotifiers();
-    void ensureWriteNotifier();
-    void handleReadable();
-    void handleWritable();
+    void setupWatcher();
+    void fdReadable() override;
+    void fdWritable() override;
     void flush();
     void updateWriteInterest();
 
     Handler *m_handler;
     int m_fd = -1;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    std::unique_ptr<FdWatcher> m_watcher;
     // QList, not std::deque: an empty one allocates nothing (most sockets
     // never queue), and removeFirst() is O(1) in Qt 6.
     QList<QByteArray> m_queue;
