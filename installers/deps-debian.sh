@@ -4,6 +4,8 @@
 # (or sudo) when something is missing.
 #   installers/deps-debian.sh          build + run dependencies
 #   installers/deps-debian.sh --test   also the test peers (python3-websockets, nginx, ...)
+#                                      and a real browser (chromium + certutil from
+#                                      libnss3-tools, for tests/browser/chromium_wss.py)
 set -euo pipefail
 
 pkgs=(cmake ninja-build ccache g++ pkg-config
@@ -11,7 +13,8 @@ pkgs=(cmake ninja-build ccache g++ pkg-config
       qt6-l10n-tools qt6-translations-l10n libgl-dev libssl-dev
       fonts-wqy-microhei zlib1g-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    pkgs+=(python3 python3-websockets nginx-light xvfb xauth)
+    pkgs+=(python3 python3-websockets nginx-light xvfb xauth
+           chromium libnss3-tools openssl)
 fi
 
 missing=()

@@ -5,6 +5,8 @@
 #include "config/nginxdirectives.h"
 #include "http/mapvariable.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QHash>
 #include <QHostInfo>
 #include <QSet>
@@ -166,7 +168,10 @@ private:
             "proxy_redirect", "proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout",
             "return", "root", "alias", "index", "access_log", "error_log", "ip_hash", "least_conn", "hash",
             "random", "keepalive", "keepalive_timeout", "client_header_timeout", "ws_inspect", "ws_preview_size",
-            "ws_ping_interval", "ws_ping_timeout",
+            "ws_ping_interval", "ws_ping_timeout", "proxy_ssl_verify", "proxy_ssl_trusted_certificate",
+            "proxy_ssl_verify_depth", "proxy_ssl_server_name", "proxy_ssl_name", "proxy_ssl_protocols",
+            "proxy_ssl_ciphers", "proxy_ssl_certificate", "proxy_ssl_certificate_key", "proxy_ssl_password_file",
+            "proxy_ssl_session_reuse",
         };
         if (supported.contains(d.name)) {
             error(d.location, u"\"%1\" directive is not allowed here"_s.arg(text(d.name)));
@@ -198,7 +203,10 @@ private:
             "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "proxy_redirect",
             "proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout", "root", "index",
             "access_log", "keepalive_timeout", "client_header_timeout", "ws_inspect", "ws_preview_size",
-            "ws_ping_interval", "ws_ping_timeout",
+            "ws_ping_interval", "ws_ping_timeout", "proxy_ssl_verify", "proxy_ssl_trusted_certificate",
+            "proxy_ssl_verify_depth", "proxy_ssl_server_name", "proxy_ssl_name", "proxy_ssl_protocols",
+            "proxy_ssl_ciphers", "proxy_ssl_certificate", "proxy_ssl_certificate_key", "proxy_ssl_password_file",
+            "proxy_ssl_session_reuse",
         };
         for (const ConfDirective &d : m_file.directives) {
             if (d.name == "http") {
@@ -543,6 +551,8 @@ private:
             v.logs.append(stored(d));
             return true;
         }
+        if (n.startsWith("proxy_ssl_") && applyProxySsl(d, v))
+            return true;
         if (n == "keepalive_timeout" || n == "client_header_timeout") {
             if (!checkArgs(d, 1, n == "keepalive_timeout" ? 2 : 1) || !checkNoBlock(d))
                 return true;
@@ -560,6 +570,112 @@ private:
             return true;
         }
         return false;
+    }
+
+    // proxy_ssl_*: how TLS toward an https:// upstream is set up.
+    bool applyProxySsl(const ConfDirective &d, LocationConfig &v)
+    {
+        const QByteArray &n = d.name;
+        TlsClientOptions &o = v.upstreamTlsOptions;
+        const auto onOff = [&](bool *out) {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return;
+            if (d.argText(0) == "on")
+                *out = true;
+            else if (d.argText(0) == "off")
+                *out = false;
+            else
+                error(d.args.at(0).location, u"invalid value \"%1\" in \"%2\" directive, it must be \"on\" or \"off\""_s.arg(
+                                                 text(d.argText(0)), text(n)));
+        };
+        if (!v.proxySslAt.isValid())
+            v.proxySslAt = d.location;
+        if (n == "proxy_ssl_verify") {
+            onOff(&o.verify);
+        } else if (n == "proxy_ssl_server_name") {
+            onOff(&v.proxySslServerName);
+        } else if (n == "proxy_ssl_session_reuse") {
+            bool ignored = true;
+            onOff(&ignored); // sessions are not cached toward upstreams yet; each connection does a full handshake
+        } else if (n == "proxy_ssl_trusted_certificate" || n == "proxy_ssl_certificate"
+                   || n == "proxy_ssl_certificate_key" || n == "proxy_ssl_password_file") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            if (d.argText(0).contains('$')) {
+                error(d.args.at(0).location, u"variables in \"%1\" are not supported"_s.arg(text(n)));
+                return true;
+            }
+            const QString path = resolvePath(d.argText(0));
+            if (n == "proxy_ssl_trusted_certificate")
+                o.trustedCertificateFile = path;
+            else if (n == "proxy_ssl_certificate")
+                o.clientCertificate.certificateFile = path;
+            else if (n == "proxy_ssl_certificate_key")
+                o.clientCertificate.keyFile = path;
+            else
+                o.passwordFiles = QStringList{path};
+        } else if (n == "proxy_ssl_verify_depth") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            bool ok = false;
+            const int depth = d.argText(0).toInt(&ok);
+            if (!ok || depth < 0)
+                error(d.args.at(0).location, u"invalid value \"%1\" in \"proxy_ssl_verify_depth\" directive"_s.arg(
+                                                 text(d.argText(0))));
+            else
+                o.verifyDepth = depth;
+        } else if (n == "proxy_ssl_name") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            if (auto t = compileTemplate(d.argText(0), d.args.at(0).location))
+                v.proxySslName = std::move(*t);
+        } else if (n == "proxy_ssl_protocols") {
+            if (!checkArgs(d, 1, 6) || !checkNoBlock(d))
+                return true;
+            if (const auto p = protocolsArg(d))
+                o.protocols = *p;
+        } else if (n == "proxy_ssl_ciphers") {
+            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                return true;
+            o.ciphers = d.argText(0);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    std::optional<quint8> protocolsArg(const ConfDirective &d)
+    {
+        quint8 bits = 0;
+        for (const ConfArg &a : d.args) {
+            const quint8 bit = TlsProtocols::fromWord(a.text);
+            if (a.text == "SSLv2" || a.text == "SSLv3") {
+                warning(a.location, u"%1 is insecure and not supported; ignored"_s.arg(text(a.text)));
+                continue;
+            }
+            if (!bit) {
+                error(a.location, u"invalid value \"%1\" in \"%2\" directive"_s.arg(text(a.text), text(d.name)));
+                return std::nullopt;
+            }
+            bits |= bit;
+        }
+        if (!bits) {
+            error(d.location, u"\"%1\" enables no protocol wsscope supports (TLSv1.2, TLSv1.3)"_s.arg(text(d.name)));
+            return std::nullopt;
+        }
+        return bits;
+    }
+
+    // A file name in the configuration: relative ones are relative to the
+    // configuration file's directory (the current one for generated text).
+    QString resolvePath(const QByteArray &name) const
+    {
+        const QString path = QString::fromUtf8(name);
+        if (QDir::isAbsolutePath(path))
+            return path;
+        const QString base = m_file.fileName.isEmpty() ? QDir::currentPath()
+                                                       : QFileInfo(m_file.fileName).absolutePath();
+        return QDir(base).filePath(path);
     }
 
     std::optional<qint64> timeArg(const ConfDirective &d)
@@ -995,7 +1111,8 @@ private:
         ServerConfig server;
         server.at = d.location;
         bool haveNames = false;
-        bool sslSetHere = false;
+        bool sslOn = false;
+        QSet<QByteArray> sslSetHere; // ssl_* names this level set (each replaces the inherited one)
         const QList<HeaderOrigin> inherited = scope.values.headerOrigins;
         for (const ConfDirective &c : d.children) {
             if (c.name == "location")
@@ -1012,11 +1129,18 @@ private:
                 compileReturn(c, &server.returnAction);
             } else if (applyCommon(c, Ctx::Server, scope)) {
             } else if (c.name.startsWith("ssl_") && isKnownNginxDirective(c.name)) {
-                if (!sslSetHere) {
-                    sslSetHere = true;
-                    scope.ssl.clear();
+                if (!sslSetHere.contains(c.name)) {
+                    sslSetHere.insert(c.name);
+                    scope.ssl.removeIf([&](const StoredDirective &x) { return x.name == c.name; });
                 }
                 scope.ssl.append(stored(c));
+            } else if (c.name == "ssl") {
+                // nginx < 1.25.1: "ssl on" made every listen of the server TLS.
+                if (checkArgs(c, 1, 1) && checkNoBlock(c)) {
+                    sslOn = c.argText(0) == "on";
+                    warning(c.location, u"the \"ssl\" directive is deprecated (removed in nginx 1.25.1); use the "
+                                        u"\"ssl\" parameter of the \"listen\" directive"_s);
+                }
             } else {
                 unhandled(c);
             }
@@ -1028,6 +1152,14 @@ private:
             server.serverName = server.names.constFirst().text;
         server.ssl = scope.ssl;
         server.logs = scope.values.logs;
+        if (sslOn) {
+            for (ListenAddress &l : server.listens)
+                l.ssl = true;
+            for (ListenEntry &e : m_listenEntries) {
+                if (e.server == index)
+                    e.address.ssl = true;
+            }
+        }
         for (const ConfDirective &c : d.children) {
             if (c.name == "location")
                 compileLocation(c, scope, server, nullptr, &server.locations);
@@ -1075,7 +1207,6 @@ private:
                 base.defaultServer = true;
             } else if (a.text == "ssl") {
                 base.ssl = true;
-                warning(a.location, u"TLS is not implemented yet: this address serves plain HTTP until it is"_s);
             } else if (a.text == "http2" || a.text == "quic" || a.text == "proxy_protocol") {
                 warning(a.location, u"ignoring \"listen\" parameter \"%1\" (not supported by wsscope)"_s.arg(text(a.text)));
             } else if (key == "backlog" || key == "rcvbuf" || key == "sndbuf" || key == "setfib" || key == "fastopen"
@@ -1334,6 +1465,13 @@ private:
         loc.pingPeers = v.pingPeers;
         loc.pingTimeoutMs = v.pingTimeoutMs;
         loc.pingAt = v.pingAt;
+        loc.upstreamTlsOptions = v.upstreamTlsOptions;
+        loc.proxySslServerName = v.proxySslServerName;
+        loc.proxySslName = v.proxySslName;
+        loc.proxySslAt = v.proxySslAt;
+        if (loc.proxyPass.isSet() && loc.proxyPass.scheme == "https")
+            loc.upstreamTls = upstreamTlsContext(loc.upstreamTlsOptions, loc.proxySslAt.isValid() ? loc.proxySslAt
+                                                                                                    : loc.proxyPass.at);
         loc.headers = withProxyDefaults(scope.userHeaders);
         loc.headerShadows = scope.shadows;
 
@@ -1342,6 +1480,23 @@ private:
                 compileLocation(c, scope, server, &loc, &loc.nested);
         }
         out->push_back(std::move(loc));
+    }
+
+    // One client context per distinct set of proxy_ssl_* options.
+    std::shared_ptr<TlsClientContext> upstreamTlsContext(const TlsClientOptions &options, const ConfLocation &at)
+    {
+        for (const auto &known : std::as_const(m_clientContexts)) {
+            if (known->options() == options)
+                return known;
+        }
+        QString why;
+        auto ctx = TlsClientContext::create(options, &why);
+        if (!ctx) {
+            error(at, why);
+            return nullptr;
+        }
+        m_clientContexts.append(ctx);
+        return ctx;
     }
 
     // nginx: a level with any proxy_set_header inherits none from above.
@@ -1396,8 +1551,8 @@ private:
             scheme = "http";
             rest = url.mid(7);
         } else if (url.startsWith("https://")) {
-            error(arg.location, u"\"proxy_pass\" to https:// is not supported yet (TLS upstreams come with the TLS work)"_s);
-            return;
+            scheme = "https";
+            rest = url.mid(8);
         } else if (url.startsWith("ws://") || url.startsWith("wss://")) {
             error(arg.location, u"invalid URL prefix in \"%1\": nginx's proxy_pass takes http:// (WebSocket "
                                 u"upgrades travel over it); write \"http://%2\""_s.arg(
@@ -1443,8 +1598,9 @@ private:
             const QList<QHostAddress> addresses = resolveHost(host, arg.location, u"upstream"_s);
             if (addresses.isEmpty())
                 return;
-            const quint16 p = quint16(port >= 0 ? port : 80);
-            pp.proxyHost = (port < 0 || port == 80) ? host : host + ':' + QByteArray::number(port);
+            const quint16 defaultPort = scheme == "https" ? 443 : 80;
+            const quint16 p = quint16(port >= 0 ? port : defaultPort);
+            pp.proxyHost = (port < 0 || port == defaultPort) ? host : host + ':' + QByteArray::number(port);
             QList<UpstreamServer> servers;
             for (const QHostAddress &a : addresses) {
                 UpstreamServer s;
@@ -1499,6 +1655,8 @@ private:
             }
             if (!g->servers.contains(e.server))
                 g->servers.append(e.server);
+            // nginx: TLS is a property of the socket; one listen saying so is enough.
+            g->address.ssl = g->address.ssl || e.address.ssl;
             if (e.address.defaultServer) {
                 if (g->defaultServer >= 0 && g->defaultServer != e.server)
                     error(e.address.at, u"a duplicate default server for %1"_s.arg(e.address.toString()));
@@ -1506,6 +1664,7 @@ private:
                     g->defaultServer = e.server;
             }
         }
+        loadServerTls();
         // nginx: a name used by two servers on one address: the first keeps it.
         for (const ListenGroup &g : std::as_const(groups)) {
             QSet<QByteArray> seen;
@@ -1521,6 +1680,156 @@ private:
         }
     }
 
+    // Certificates and keys of the servers on TLS sockets, loaded now so
+    // that `wsscope -t` and a reload refuse what the listener could not use.
+    void loadServerTls()
+    {
+        QList<bool> needed(m_config->servers.size(), false);
+        for (const ListenEntry &e : std::as_const(m_listenEntries)) {
+            if (e.address.ssl)
+                needed[e.server] = true;
+        }
+        for (const ListenGroup &g : std::as_const(m_config->listenGroups)) {
+            if (!g.address.ssl)
+                continue;
+            // The default server answers clients without SNI: it needs a certificate too.
+            const int def = g.defaultServer >= 0 ? g.defaultServer : g.servers.constFirst();
+            needed[def] = true;
+            for (int si : g.servers) {
+                for (const StoredDirective &x : std::as_const(m_config->servers[si].ssl)) {
+                    if (x.name == "ssl_certificate")
+                        needed[si] = true;
+                }
+            }
+        }
+        for (int si = 0; si < m_config->servers.size(); ++si) {
+            if (!needed.at(si))
+                continue;
+            ServerConfig &server = m_config->servers[si];
+            ConfLocation listenAt = server.at;
+            for (const ListenAddress &l : std::as_const(server.listens)) {
+                if (l.ssl) {
+                    listenAt = l.at;
+                    break;
+                }
+            }
+            TlsServerOptions options;
+            ConfLocation certAt;
+            if (!serverTlsOptions(server.ssl, &options, &certAt))
+                continue;
+            if (options.keyPairs.isEmpty()) {
+                error(listenAt, u"no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive of this "
+                                u"server (for local development: wsscope cert issue NAME... prints the lines to add)"_s);
+                continue;
+            }
+            QString why;
+            QStringList warnings;
+            server.tls = TlsServerContext::create(options, &why, &warnings);
+            if (!server.tls)
+                error(certAt, why);
+            for (const QString &w : std::as_const(warnings))
+                warning(certAt, w);
+        }
+    }
+
+    bool serverTlsOptions(const QList<StoredDirective> &ssl, TlsServerOptions *o, ConfLocation *certAt)
+    {
+        QStringList certificates;
+        QStringList keys;
+        ConfLocation keyAt;
+        bool ok = true;
+        const auto bad = [&](const StoredDirective &d, const QString &why) {
+            error(d.at, why);
+            ok = false;
+        };
+        const auto onOff = [&](const StoredDirective &d, bool *out) {
+            if (d.args.size() != 1 || (d.args.at(0) != "on" && d.args.at(0) != "off"))
+                bad(d, u"invalid value in \"%1\" directive, it must be \"on\" or \"off\""_s.arg(text(d.name)));
+            else
+                *out = d.args.at(0) == "on";
+        };
+        for (const StoredDirective &d : ssl) {
+            const QByteArray &n = d.name;
+            if (n == "ssl_certificate" || n == "ssl_certificate_key" || n == "ssl_password_file") {
+                if (d.args.size() != 1) {
+                    bad(d, u"invalid number of arguments in \"%1\" directive"_s.arg(text(n)));
+                    continue;
+                }
+                if (d.args.at(0).contains('$')) {
+                    bad(d, u"variables in \"%1\" are not supported"_s.arg(text(n)));
+                    continue;
+                }
+                if (d.args.at(0).startsWith("data:") || d.args.at(0).startsWith("engine:")) {
+                    bad(d, u"\"%1\" takes a PEM file name (data: and engine: are not supported)"_s.arg(text(n)));
+                    continue;
+                }
+                const QString path = resolvePath(d.args.at(0));
+                if (n == "ssl_certificate") {
+                    certificates << path;
+                    if (!certAt->isValid())
+                        *certAt = d.at;
+                } else if (n == "ssl_certificate_key") {
+                    keys << path;
+                    if (!keyAt.isValid())
+                        keyAt = d.at;
+                } else {
+                    o->passwordFiles << path;
+                }
+            } else if (n == "ssl_protocols") {
+                ConfDirective fake;
+                fake.name = n;
+                fake.location = d.at;
+                for (const QByteArray &a : d.args) {
+                    ConfArg arg;
+                    arg.text = a;
+                    arg.location = d.at;
+                    fake.args.append(arg);
+                }
+                if (const auto p = protocolsArg(fake))
+                    o->protocols = *p;
+                else
+                    ok = false;
+            } else if (n == "ssl_ciphers") {
+                if (d.args.size() != 1)
+                    bad(d, u"invalid number of arguments in \"ssl_ciphers\" directive"_s);
+                else
+                    o->ciphers = d.args.at(0);
+            } else if (n == "ssl_prefer_server_ciphers") {
+                onOff(d, &o->preferServerCiphers);
+            } else if (n == "ssl_session_tickets") {
+                onOff(d, &o->sessionTickets);
+            } else if (n == "ssl_ecdh_curve") {
+                if (d.args.size() != 1)
+                    bad(d, u"invalid number of arguments in \"ssl_ecdh_curve\" directive"_s);
+                else
+                    o->ecdhCurve = d.args.at(0);
+            } else if (n == "ssl_session_timeout") {
+                const auto ms = d.args.size() == 1 ? ConfUnits::parseMsec(d.args.at(0)) : std::nullopt;
+                if (!ms)
+                    bad(d, u"\"ssl_session_timeout\" directive invalid value"_s);
+                else
+                    o->sessionTimeoutS = qMax<qint64>(1, *ms / 1000);
+            } else if (n == "ssl_session_cache" || n == "ssl_buffer_size" || n == "ssl_dhparam"
+                       || n == "ssl_early_data" || n == "ssl_alpn") {
+                // Accepted: OpenSSL's per-context session cache, its buffer
+                // sizes and ECDHE key exchange stand in for them.
+            } else if (!m_ignoredWarned.contains(n)) {
+                m_ignoredWarned.insert(n);
+                warning(d.at, u"ignoring nginx directive \"%1\": wsscope does not support it (further \"%1\" "
+                              u"directives are ignored silently)"_s.arg(text(n)));
+            }
+        }
+        if (certificates.size() != keys.size()) {
+            error(certificates.size() > keys.size() ? *certAt : keyAt,
+                  u"%1 \"ssl_certificate\" but %2 \"ssl_certificate_key\" directives: each certificate needs its "
+                  u"key, in the same order"_s.arg(certificates.size()).arg(keys.size()));
+            return false;
+        }
+        for (qsizetype i = 0; i < certificates.size(); ++i)
+            o->keyPairs.append(TlsKeyPair{certificates.at(i), keys.at(i)});
+        return ok;
+    }
+
     const ConfFile &m_file;
     ConfigCompileOptions m_options;
     std::shared_ptr<ProxyConfig> m_config;
@@ -1533,6 +1842,7 @@ private:
     QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_upstreams; // by lower-cased name
     QList<std::shared_ptr<UpstreamGroup>> m_upstreamOrder;
     QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_implicitGroups; // proxy_pass host:port
+    QList<std::shared_ptr<TlsClientContext>> m_clientContexts;
     QList<Scope> m_serverScopes;
     QList<ListenEntry> m_listenEntries;
 };

@@ -151,6 +151,21 @@ const ServerConfig *ProxyConfig::defaultServer(int group) const
     return si >= 0 ? &servers.at(si) : nullptr;
 }
 
+const TlsServerContext *ProxyConfig::tlsContext(int group) const
+{
+    if (group < 0 || group >= listenGroups.size() || !listenGroups.at(group).address.ssl)
+        return nullptr;
+    if (const ServerConfig *s = defaultServer(group); s && s->tls)
+        return s->tls.get();
+    // The compiler refuses a TLS socket whose default server has no
+    // certificate; any server's will do otherwise.
+    for (int si : listenGroups.at(group).servers) {
+        if (servers.at(si).tls)
+            return servers.at(si).tls.get();
+    }
+    return nullptr;
+}
+
 // ---------------------------------------------------------------- URIs
 
 namespace {

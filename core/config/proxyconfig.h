@@ -2,6 +2,7 @@
 
 #include "config/confdiagnostic.h"
 #include "http/headerrewrite.h"
+#include "tls/tlscontext.h"
 #include "upstream/upstreamgroup.h"
 
 #include <QByteArray>
@@ -22,7 +23,7 @@ struct ListenAddress
     QHostAddress address;
     quint16 port = 0;
     bool defaultServer = false; // `default_server` (or the legacy `default`)
-    bool ssl = false;           // stored; the TLS issue implements it
+    bool ssl = false;           // `ssl`: TLS on this socket (any server's listen on it may say so)
     ConfLocation at;
 
     // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80"
@@ -53,7 +54,7 @@ struct ReturnAction
 
 struct ProxyPass
 {
-    QByteArray scheme = "http";          // http (ws) for now
+    QByteArray scheme = "http";          // "http" or "https" (TLS toward the upstream)
     std::shared_ptr<UpstreamGroup> group;
     QByteArray proxyHost;               // $proxy_host: the upstream name, or host[:port] as written
     bool hasUri = false;                // proxy_pass with a URI part
@@ -151,6 +152,13 @@ struct LocationConfig
     QList<QByteArray> index{"index.html"};
     QList<StoredDirective> logs;        // access_log / error_log in effect here
 
+    // proxy_ssl_*: TLS toward an https:// upstream (inherited like proxy_*).
+    TlsClientOptions upstreamTlsOptions;
+    bool proxySslServerName = false;    // proxy_ssl_server_name: nginx's default is off (no SNI)
+    std::optional<ValueTemplate> proxySslName; // proxy_ssl_name; unset: the host of $proxy_host
+    ConfLocation proxySslAt;            // the first proxy_ssl_* directive in effect
+    std::shared_ptr<TlsClientContext> upstreamTls; // built when proxy_pass is https://
+
     // wsscope's own directives (not nginx's), inherited like proxy_* ones.
     enum PingPeer : quint8 { PingClient = 0x1, PingUpstream = 0x2 };
     bool inspect = true;                // ws_inspect on|off: frames observed and reported
@@ -172,7 +180,8 @@ struct ServerConfig
     QList<ServerName> names;
     QList<LocationConfig> locations;
     ReturnAction returnAction;    // a `return` at server level runs before location matching
-    QList<StoredDirective> ssl;   // ssl_* directives (stored; the TLS issue implements them)
+    QList<StoredDirective> ssl;   // ssl_* directives in effect (own, else inherited per name)
+    std::shared_ptr<TlsServerContext> tls; // loaded when the server listens with TLS
     QList<StoredDirective> logs;
     ConfLocation at;              // of the `server` directive (invalid for an implicit one)
 
@@ -189,7 +198,7 @@ struct ServerConfig
 // blocks may listen on the same address; the Host header picks one.
 struct ListenGroup
 {
-    ListenAddress address;  // what is bound (defaultServer unused here)
+    ListenAddress address;  // what is bound (defaultServer unused here; ssl: TLS on this socket)
     QList<int> servers;     // indexes into ProxyConfig::servers, in file order
     int defaultServer = -1; // the `default_server` one, else the first
 
@@ -218,6 +227,9 @@ struct ProxyConfig
     // server for an out-of-range group.
     const ServerConfig *selectServer(int group, QByteArrayView host) const;
     const ServerConfig *defaultServer(int group) const;
+    // The TLS context for a connection accepted on `group` (the default
+    // server's; SNI may switch it); nullptr for a plain socket.
+    const TlsServerContext *tlsContext(int group) const;
 };
 
 using ConfigSnapshot = std::shared_ptr<const ProxyConfig>;

@@ -105,6 +105,11 @@ struct PayloadWriter
         o.insert(QLatin1String("tls"), e.tls);
         o.insert(QLatin1String("tlsProtocol"), e.tlsProtocol);
         o.insert(QLatin1String("tlsServerName"), e.tlsServerName);
+        if (e.tls) {
+            o.insert(QLatin1String("tlsCipher"), e.tlsCipher);
+            o.insert(QLatin1String("tlsAlpn"), e.tlsAlpn);
+            o.insert(QLatin1String("tlsError"), e.tlsError);
+        }
     }
     void operator()(const RequestHeadEvent &e) const
     {
@@ -458,6 +463,12 @@ std::optional<InspectPayload> readPayload(Reader &r, const QString &kind, const 
         e.tls = r.boolean(o, QLatin1String("tls"), top);
         e.tlsProtocol = r.string(o, QLatin1String("tlsProtocol"), top);
         e.tlsServerName = r.string(o, QLatin1String("tlsServerName"), top);
+        if (o.contains(QLatin1String("tlsCipher")))
+            e.tlsCipher = r.string(o, QLatin1String("tlsCipher"), top);
+        if (o.contains(QLatin1String("tlsAlpn")))
+            e.tlsAlpn = r.string(o, QLatin1String("tlsAlpn"), top);
+        if (o.contains(QLatin1String("tlsError")))
+            e.tlsError = r.string(o, QLatin1String("tlsError"), top);
         return e;
     }
     if (kind == QLatin1String("request-received") || kind == QLatin1String("request-forwarded")) {

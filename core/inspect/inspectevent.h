@@ -28,9 +28,12 @@ struct ConnectionOpenedEvent
     QHostAddress clientAddress;
     quint16 clientPort = 0;
     QString listener;         // "127.0.0.1:8080"
-    bool tls = false;
-    QString tlsProtocol;      // "TLSv1.3", filled by the TLS work
+    bool tls = false;         // accepted on a TLS socket
+    QString tlsProtocol;      // "TLSv1.3" (empty: the handshake failed or the client spoke plain HTTP)
     QString tlsServerName;    // SNI
+    QString tlsCipher;        // "TLS_AES_256_GCM_SHA384"
+    QString tlsAlpn;          // "http/1.1" or empty
+    QString tlsError;         // why the handshake failed, or that the client spoke plain HTTP
 };
 
 // The request head as the client sent it (forwarded == false) and as it went

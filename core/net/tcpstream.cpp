@@ -1,11 +1,17 @@
 #include "tcpstream.h"
 
+#include "tls/tlscontext.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -126,6 +132,10 @@ qsizetype TcpStream::read(char *buffer, qsizetype size)
 {
     if (m_fd < 0)
         return Failed;
+    if (m_tlsHandshaking)
+        return WouldBlock;
+    if (m_ssl)
+        return tlsRead(buffer, size);
     for (;;) {
         const ssize_t n = ::recv(m_fd, buffer, size_t(size), 0);
         if (n > 0) {
@@ -148,7 +158,16 @@ void TcpStream::write(const char *data, qsizetype size)
     if (size <= 0 || m_fd < 0 || m_error || m_shutdownRequested)
         return;
     qsizetype sent = 0;
-    if (m_pending == 0 && !m_connecting) {
+    if (m_pending == 0 && !m_connecting && !m_tlsHandshaking && m_ssl) {
+        while (sent < size) {
+            const qsizetype n = tlsSend(data + sent, size - sent);
+            if (n < 0)
+                return;
+            if (n == 0)
+                break;
+            sent += n;
+        }
+    } else if (m_pending == 0 && !m_connecting && !m_tlsHandshaking) {
         while (sent < size) {
             const ssize_t n = ::send(m_fd, data + sent, size_t(size - sent), MSG_NOSIGNAL);
             if (n > 0) {
@@ -175,6 +194,20 @@ void TcpStream::flush()
 {
     while (!m_queue.isEmpty()) {
         const QByteArray &front = m_queue.front();
+        if (m_ssl) {
+            // The retry presents the same bytes (SSL_write's rule); with a
+            // moving buffer they may sit at a new address.
+            const qsizetype n = tlsSend(front.constData() + m_frontOffset, front.size() - m_frontOffset);
+            if (n <= 0)
+                return;
+            m_pending -= n;
+            m_frontOffset += n;
+            if (m_frontOffset == front.size()) {
+                m_queue.removeFirst();
+                m_frontOffset = 0;
+            }
+            continue;
+        }
         const ssize_t n = ::send(m_fd, front.constData() + m_frontOffset,
                                  size_t(front.size() - m_frontOffset), MSG_NOSIGNAL);
         if (n < 0) {
@@ -196,13 +229,25 @@ void TcpStream::flush()
 
 void TcpStream::updateWriteInterest()
 {
-    const bool want = m_fd >= 0 && !m_error && (m_connecting || m_pending > 0);
+    // While TLS negotiates, only the handshake decides (queued plaintext waits).
+    const bool want = m_fd >= 0 && !m_error
+        && (m_connecting || m_tlsReadWantsWrite || (m_tlsHandshaking ? m_tlsHandshakeWantsWrite : m_pending > 0));
     if (m_watcher && m_watcher->isWriteEnabled() != want)
         m_watcher->setWriteEnabled(want);
 }
 
 void TcpStream::fdReadable()
 {
+    if (m_tlsHandshaking) {
+        driveTlsHandshake();
+        return;
+    }
+    if (m_tlsWriteWantsRead) {
+        // SSL_write waited for the peer's bytes (a TLS 1.3 key update).
+        m_tlsWriteWantsRead = false;
+        flush();
+        updateWriteInterest();
+    }
     m_handler->streamReadable(this);
 }
 
@@ -221,11 +266,18 @@ void TcpStream::fdWritable()
         m_handler->streamConnected(this);
         return;
     }
-    flush();
-    if (m_pending == 0 && m_shutdownRequested && !m_shutdownDone && !m_error) {
-        ::shutdown(m_fd, SHUT_WR);
-        m_shutdownDone = true;
+    if (m_tlsHandshaking) {
+        driveTlsHandshake();
+        return;
     }
+    if (m_tlsReadWantsWrite) {
+        m_tlsReadWantsWrite = false;
+        if (m_readEnabled)
+            m_watcher->postReadable();
+    }
+    flush();
+    if (m_pending == 0 && m_shutdownRequested && !m_shutdownDone && !m_error)
+        sendFin();
     updateWriteInterest();
     m_handler->streamDrained(this);
 }
@@ -233,8 +285,12 @@ void TcpStream::fdWritable()
 void TcpStream::setReadEnabled(bool enabled)
 {
     m_readEnabled = enabled;
-    if (m_watcher && !m_connecting)
-        m_watcher->setReadEnabled(enabled);
+    if (!m_watcher || m_connecting || m_tlsHandshaking)
+        return; // the connect or handshake owns read interest until it ends
+    m_watcher->setReadEnabled(enabled);
+    // Records TLS already pulled off the socket do not make it readable again.
+    if (enabled && m_ssl && SSL_pending(m_ssl) > 0)
+        m_watcher->postReadable();
 }
 
 void TcpStream::shutdownWrite()
@@ -242,10 +298,20 @@ void TcpStream::shutdownWrite()
     if (m_fd < 0 || m_shutdownRequested)
         return;
     m_shutdownRequested = true;
-    if (m_pending == 0 && !m_connecting) {
-        ::shutdown(m_fd, SHUT_WR);
-        m_shutdownDone = true;
+    if (m_pending == 0 && !m_connecting && !m_tlsHandshaking)
+        sendFin();
+}
+
+void TcpStream::sendFin()
+{
+    // TLS has no half-close of its own: close_notify, then the FIN.
+    if (m_ssl && !m_error) {
+        ERR_clear_error();
+        SSL_shutdown(m_ssl);
+        ERR_clear_error();
     }
+    ::shutdown(m_fd, SHUT_WR);
+    m_shutdownDone = true;
 }
 
 void TcpStream::close()
@@ -255,6 +321,15 @@ void TcpStream::close()
     // The watcher unregisters before the descriptor closes; close() may run
     // inside one of its callbacks, which it allows.
     m_watcher.reset();
+    if (m_ssl) {
+        if (!m_tlsHandshaking && !m_error && !m_shutdownDone) {
+            ERR_clear_error();
+            SSL_shutdown(m_ssl); // best effort close_notify
+        }
+        ERR_clear_error();
+        SSL_free(m_ssl);
+        m_ssl = nullptr;
+    }
     ::close(m_fd);
     m_fd = -1;
     m_queue.clear();
@@ -263,7 +338,175 @@ void TcpStream::close()
 
 QString TcpStream::errorString() const
 {
+    if (!m_tlsError.isEmpty())
+        return QStringLiteral("TLS: ") + m_tlsError;
     return m_error ? QString::fromLocal8Bit(std::strerror(m_error)) : QString();
+}
+
+// ---------------------------------------------------------------- TLS
+
+void TcpStream::startTls(SSL *ssl, bool serverSide)
+{
+    // OpenSSL's socket BIO writes with write(2): a peer that reset would
+    // raise SIGPIPE, which must never end the proxy.
+    static const bool sigpipeIgnored = [] {
+        ::signal(SIGPIPE, SIG_IGN);
+        return true;
+    }();
+    Q_UNUSED(sigpipeIgnored);
+    if (m_fd < 0 || !ssl) {
+        SSL_free(ssl);
+        m_error = EPROTO;
+        m_tlsError = QStringLiteral("TLS could not start on this connection");
+        return;
+    }
+    m_ssl = ssl;
+    m_tlsServer = serverSide;
+    m_tlsHandshaking = true;
+    m_tlsPeeked = !serverSide;
+    SSL_set_fd(m_ssl, m_fd);
+    if (serverSide) {
+        SSL_set_accept_state(m_ssl);
+        m_tlsHandshakeWantsWrite = false; // the client speaks first
+    } else {
+        SSL_set_connect_state(m_ssl);
+        m_tlsHandshakeWantsWrite = true; // the ClientHello goes out on the next pass, not from inside this call
+    }
+    if (m_watcher) {
+        m_watcher->setReadEnabled(true);
+        updateWriteInterest();
+    }
+}
+
+void TcpStream::driveTlsHandshake()
+{
+    if (!m_tlsPeeked) {
+        // A TLS connection starts with a handshake record (content type 22).
+        unsigned char first = 0;
+        ssize_t n;
+        do {
+            n = ::recv(m_fd, &first, 1, MSG_PEEK);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        m_tlsPeeked = true;
+        if (n <= 0) {
+            m_error = n == 0 ? ECONNRESET : errno;
+            m_tlsError = n == 0 ? QStringLiteral("the client closed the connection before the TLS handshake")
+                                : QString::fromLocal8Bit(std::strerror(m_error));
+            m_tlsHandshaking = false;
+            m_watcher->setReadEnabled(false);
+            updateWriteInterest();
+            m_handler->streamTlsDone(this);
+            return;
+        }
+        if (first != 0x16) {
+            m_tlsPlainHttp = true;
+            m_tlsHandshaking = false;
+            SSL_free(m_ssl);
+            m_ssl = nullptr;
+            m_watcher->setReadEnabled(m_readEnabled);
+            updateWriteInterest();
+            m_handler->streamTlsDone(this);
+            return;
+        }
+    }
+    ERR_clear_error();
+    const int r = SSL_do_handshake(m_ssl);
+    if (r == 1) {
+        m_tlsHandshaking = false;
+        m_tlsHandshakeWantsWrite = false;
+        m_watcher->setReadEnabled(m_readEnabled);
+        if (m_pending > 0)
+            flush();
+        if (m_pending == 0 && m_shutdownRequested && !m_shutdownDone && !m_error)
+            sendFin();
+        updateWriteInterest();
+        // Application data may have arrived with the handshake's last flight.
+        if (m_readEnabled)
+            m_watcher->postReadable();
+        m_handler->streamTlsDone(this);
+        return;
+    }
+    const int err = SSL_get_error(m_ssl, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        m_tlsHandshakeWantsWrite = err == SSL_ERROR_WANT_WRITE;
+        updateWriteInterest();
+        return;
+    }
+    failTls(err);
+}
+
+void TcpStream::failTls(int sslError)
+{
+    m_tlsError = tlsHandshakeError(m_ssl, sslError);
+    m_error = EPROTO;
+    m_tlsHandshaking = false;
+    m_tlsHandshakeWantsWrite = false;
+    m_watcher->setReadEnabled(false);
+    updateWriteInterest();
+    m_handler->streamTlsDone(this);
+}
+
+qsizetype TcpStream::tlsRead(char *buffer, qsizetype size)
+{
+    ERR_clear_error();
+    size_t n = 0;
+    const int r = SSL_read_ex(m_ssl, buffer, size_t(size), &n);
+    if (r == 1) {
+        m_bytesRead += qint64(n);
+        // A record larger than the caller's buffer leaves the rest inside
+        // OpenSSL, where the fd's readiness cannot announce it.
+        if (SSL_pending(m_ssl) > 0 && m_readEnabled)
+            m_watcher->postReadable();
+        return qsizetype(n);
+    }
+    switch (const int err = SSL_get_error(m_ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        return WouldBlock;
+    case SSL_ERROR_WANT_WRITE:
+        m_tlsReadWantsWrite = true;
+        updateWriteInterest();
+        return WouldBlock;
+    case SSL_ERROR_ZERO_RETURN:
+        return 0; // close_notify (or, with IGNORE_UNEXPECTED_EOF, a bare FIN)
+    case SSL_ERROR_SYSCALL:
+        if (errno == 0) {
+            ERR_clear_error();
+            return 0;
+        }
+        m_error = errno;
+        return Failed;
+    default:
+        m_tlsError = tlsHandshakeError(m_ssl, err);
+        m_error = EPROTO;
+        return Failed;
+    }
+}
+
+qsizetype TcpStream::tlsSend(const char *data, qsizetype size)
+{
+    ERR_clear_error();
+    size_t n = 0;
+    const int r = SSL_write_ex(m_ssl, data, size_t(size), &n);
+    if (r == 1) {
+        m_bytesWritten += qint64(n);
+        return qsizetype(n);
+    }
+    switch (const int err = SSL_get_error(m_ssl, r)) {
+    case SSL_ERROR_WANT_WRITE:
+        return 0;
+    case SSL_ERROR_WANT_READ:
+        m_tlsWriteWantsRead = true;
+        return 0;
+    case SSL_ERROR_SYSCALL:
+        m_error = errno ? errno : EPIPE;
+        return -1;
+    default:
+        m_tlsError = tlsHandshakeError(m_ssl, err);
+        m_error = EPROTO;
+        return -1;
+    }
 }
 
 QHostAddress TcpStream::peerAddress() const

@@ -9,6 +9,8 @@
 
 #include <memory>
 
+typedef struct ssl_st SSL;
+
 // A non-blocking TCP socket on a raw descriptor, driven by an FdWatcher.
 //
 // Why not QTcpSocket: it treats a FIN as a full disconnect (so half-close
@@ -31,6 +33,9 @@ public:
         virtual void streamDrained(TcpStream *stream) = 0;
         // connectTo() finished: error() is 0 on success.
         virtual void streamConnected(TcpStream *stream) = 0;
+        // startTls() finished: failed() and tlsError() tell how; for a server
+        // stream tlsPlainHttp() may say the peer spoke plain HTTP instead.
+        virtual void streamTlsDone(TcpStream *stream) { Q_UNUSED(stream); }
 
     protected:
         ~Handler() = default;
@@ -56,6 +61,20 @@ public:
     void write(const QByteArray &data) { write(data.constData(), data.size()); }
     qsizetype pendingBytes() const { return m_pending; }
 
+    // TLS over this stream (OpenSSL; the SSL is adopted and freed here).
+    // The handshake runs on the same readiness callbacks as everything
+    // else and ends with Handler::streamTlsDone(); read() and write() then
+    // carry plaintext. Bytes written before that are queued. A server
+    // stream first peeks at the client's first byte: anything but a TLS
+    // handshake record ends the TLS attempt with tlsPlainHttp() set and the
+    // stream left in plain mode (nginx answers those with a 400).
+    void startTls(SSL *ssl, bool serverSide);
+    bool isTls() const { return m_ssl != nullptr; }
+    bool isTlsHandshaking() const { return m_tlsHandshaking; }
+    bool tlsPlainHttp() const { return m_tlsPlainHttp; }
+    QString tlsError() const { return m_tlsError; }
+    SSL *tlsHandle() const { return m_ssl; }
+
     void setReadEnabled(bool enabled);
     bool isReadEnabled() const { return m_readEnabled; }
     // Sends FIN once the queue is flushed (half-close).
@@ -79,6 +98,12 @@ private:
     void setupWatcher();
     void fdReadable() override;
     void fdWritable() override;
+    void driveTlsHandshake();
+    void failTls(int sslError);
+    qsizetype tlsRead(char *buffer, qsizetype size);
+    // Sends from the queue (or `data`) through SSL_write; returns bytes taken.
+    qsizetype tlsSend(const char *data, qsizetype size);
+    void sendFin();
     void flush();
     void updateWriteInterest();
 
@@ -93,6 +118,15 @@ private:
     qint64 m_bytesRead = 0;
     qint64 m_bytesWritten = 0;
     int m_error = 0;
+    SSL *m_ssl = nullptr;
+    QString m_tlsError;
+    bool m_tlsServer = false;
+    bool m_tlsHandshaking = false;
+    bool m_tlsHandshakeWantsWrite = false;
+    bool m_tlsPeeked = false;       // server side: the first byte was looked at
+    bool m_tlsPlainHttp = false;
+    bool m_tlsReadWantsWrite = false; // SSL_read needs the socket writable
+    bool m_tlsWriteWantsRead = false; // SSL_write needs the socket readable
     bool m_readEnabled = true;
     bool m_connecting = false;
     bool m_shutdownRequested = false;

@@ -18,6 +18,7 @@ enum class CloseCause {
     ProtocolError,     // the WebSocket stream broke the rules beyond repair
     Injected,          // a close frame sent from the inspector ended it
     Completed,         // an HTTP exchange finished and the connection closed normally
+    TlsError,          // the client's TLS handshake failed (see the close detail)
 };
 
 const char *closeCauseName(CloseCause cause);

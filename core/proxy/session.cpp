@@ -46,6 +46,7 @@ const char *closeCauseName(CloseCause cause)
     case CloseCause::ProtocolError: return "protocol error";
     case CloseCause::Injected: return "closed from the inspector";
     case CloseCause::Completed: return "completed";
+    case CloseCause::TlsError: return "tls error";
     }
     return "unknown";
 }
@@ -76,13 +77,96 @@ void Session::start()
     m_clientPort = m_client->peerPort();
     m_stateSinceMs = m_lastClientActivityMs = m_worker->nowMs();
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
-    if (inspecting()) {
-        ConnectionOpenedEvent e;
-        e.clientAddress = m_clientAddress;
-        e.clientPort = m_clientPort;
-        e.listener = QStringLiteral("%1").arg(m_listenPort);
-        emitEvent(std::move(e));
+    if (const TlsServerContext *tls = m_config->tlsContext(m_listenGroup)) {
+        // The handshake runs on this worker's loop like any read; the
+        // connection counts as opened once it is done.
+        m_client->startTls(newServerSsl(*tls, &Session::selectTlsContext, this), true);
+        if (m_client->failed())
+            finish(CloseCause::TlsError);
+        return;
     }
+    emitConnectionOpened();
+}
+
+void Session::emitConnectionOpened()
+{
+    if (!inspecting())
+        return;
+    ConnectionOpenedEvent e;
+    e.clientAddress = m_clientAddress;
+    e.clientPort = m_clientPort;
+    e.listener = QStringLiteral("%1").arg(m_listenPort);
+    e.tls = m_config->tlsContext(m_listenGroup) != nullptr;
+    if (m_client->tlsHandle()) {
+        const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
+        e.tlsProtocol = info.protocol;
+        e.tlsServerName = info.serverName;
+        e.tlsCipher = info.cipher;
+        e.tlsAlpn = info.alpn;
+    }
+    if (m_plainHttpOnTls)
+        e.tlsError = QStringLiteral("the client sent plain HTTP to this TLS port");
+    else if (!m_client->tlsError().isEmpty())
+        e.tlsError = m_client->tlsError();
+    emitEvent(std::move(e));
+}
+
+SSL_CTX *Session::selectTlsContext(void *session, QByteArrayView serverName)
+{
+    const auto *self = static_cast<const Session *>(session);
+    QByteArray host = serverName.toByteArray();
+    if (host.endsWith('.'))
+        host.chop(1);
+    const ServerConfig *server = self->m_config->selectServer(self->m_listenGroup, host);
+    return server && server->tls ? server->tls->handle() : nullptr;
+}
+
+void Session::streamTlsDone(TcpStream *stream)
+{
+    if (m_state == State::Finished)
+        return;
+    if (stream == m_client.get()) {
+        clientTlsDone();
+        return;
+    }
+    if (stream != m_upstream.get() || m_state != State::Connecting)
+        return;
+    if (stream->failed()) {
+        handleConnectFailure(QStringLiteral("TLS handshake failed: %1").arg(stream->tlsError()), false);
+        return;
+    }
+    const TlsSessionInfo info = tlsSessionInfo(stream->tlsHandle());
+    qCDebug(lcProxy).noquote() << describe() << "TLS to" << m_upstreamName << info.protocol << info.cipher
+                               << (info.peerSubject.isEmpty() ? QString() : QStringLiteral("peer ") + info.peerSubject);
+    upstreamReady();
+}
+
+void Session::clientTlsDone()
+{
+    if (m_client->tlsPlainHttp()) {
+        // Read the request, then answer 400 as nginx does.
+        m_plainHttpOnTls = true;
+        emitConnectionOpened();
+        readClient();
+        return;
+    }
+    if (m_client->failed()) {
+        m_closeDetail = QStringLiteral("TLS handshake failed: %1").arg(m_client->tlsError());
+        qCInfo(lcAccess).noquote() << describe() << m_closeDetail;
+        emitConnectionOpened();
+        finish(CloseCause::TlsError);
+        return;
+    }
+    m_clientTls = true;
+    m_stateSinceMs = m_worker->nowMs(); // client_header_timeout starts after the handshake
+    if (lcProxy().isDebugEnabled()) {
+        const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
+        qCDebug(lcProxy).noquote() << describe() << "TLS" << info.protocol << info.cipher << "SNI"
+                                   << (info.serverName.isEmpty() ? QStringLiteral("-") : info.serverName) << "ALPN"
+                                   << (info.alpn.isEmpty() ? QStringLiteral("-") : info.alpn)
+                                   << (info.resumed ? "resumed" : "");
+    }
+    emitConnectionOpened();
 }
 
 bool Session::inspecting() const
@@ -159,6 +243,8 @@ void Session::readClient()
             }
             return;
         }
+        if (m_client->bytesRead() == n && n > 0 && buf[0] == 0x16 && !m_client->isTls() && !m_plainHttpOnTls)
+            m_tlsClientOnPlain = true; // a TLS handshake record where a request line belongs
         if (m_state == State::Tunnel) {
             tunnelForward(m_client.get(), m_upstream.get(), buf, n);
         } else if (m_state == State::Closing) {
@@ -232,6 +318,21 @@ void Session::processClient()
             m_clientIn.remove(0, used);
             if (m_requestParser.state() == HttpHeadParser::State::NeedMore)
                 return;
+            if (m_plainHttpOnTls) {
+                // nginx: 497 internally, answered as 400 with this text.
+                qCInfo(lcAccess).noquote() << describe() << "client sent plain HTTP request to HTTPS port";
+                respondError(400, "The plain HTTP request was sent to HTTPS port", CloseCause::BadRequest);
+                return;
+            }
+            if (m_requestParser.state() == HttpHeadParser::State::Error && m_tlsClientOnPlain) {
+                // An HTTP answer would be noise to a TLS client: explain it in the log and close.
+                m_closeDetail = QStringLiteral("a TLS client (ClientHello) connected to a plain-HTTP listener on port "
+                                               "%1: add \"ssl\" to its listen directive, or use ws:// / http://")
+                                    .arg(m_listenPort);
+                qCWarning(lcAccess).noquote() << describe() << m_closeDetail;
+                finish(CloseCause::BadRequest);
+                return;
+            }
             if (m_requestParser.state() == HttpHeadParser::State::Error) {
                 qCInfo(lcAccess).noquote() << describe() << "bad request:" << m_requestParser.errorMessage();
                 respondError(m_requestParser.errorStatus(), m_requestParser.errorMessage(), CloseCause::BadRequest);
@@ -297,7 +398,7 @@ void Session::startExchange()
     ctx.request = &m_request;
     ctx.remoteAddress = m_clientAddress;
     ctx.remotePort = m_clientPort;
-    ctx.scheme = "http";
+    ctx.scheme = m_clientTls ? "https" : "http";
     ctx.serverPort = m_listenPort;
     ctx.serverName = m_server->serverName;
     ctx.uri = path;
@@ -327,6 +428,19 @@ void Session::startExchange()
         return;
     }
     ctx.proxyHost = m_location->proxyPass.proxyHost;
+    if (m_location->proxyPass.scheme == "https") {
+        // proxy_ssl_name: by default the host of $proxy_host.
+        if (!m_location->proxySslName) {
+            m_upstreamTlsName = ctx.proxyHost;
+            const qsizetype colon = m_upstreamTlsName.lastIndexOf(':');
+            if (colon > 0 && !m_upstreamTlsName.endsWith(']'))
+                m_upstreamTlsName.truncate(colon);
+            if (m_upstreamTlsName.startsWith('[') && m_upstreamTlsName.endsWith(']'))
+                m_upstreamTlsName = m_upstreamTlsName.mid(1, m_upstreamTlsName.size() - 2);
+        } else {
+            m_upstreamTlsName = m_location->proxySslName->expand(ctx);
+        }
+    }
     HttpRequestHead upstreamHead = rewriteRequestForUpstream(
         m_request, ctx, m_location->headers, upstreamTargetFor(*m_location, m_request.target),
         m_requestBody.mode() == HttpBodyFramer::Mode::Chunked);
@@ -487,6 +601,25 @@ void Session::streamConnected(TcpStream *stream)
         return;
     }
     qCDebug(lcProxy).noquote() << describe() << "connected to" << m_upstreamName;
+    if (m_location->proxyPass.scheme == "https") {
+        // proxy_connect_timeout covers the TLS handshake too (nginx).
+        if (!m_location->upstreamTls) {
+            handleConnectFailure(QStringLiteral("no TLS context for this location"), false);
+            return;
+        }
+        m_upstream->startTls(newClientSsl(*m_location->upstreamTls,
+                                          m_location->proxySslServerName ? m_upstreamTlsName : QByteArray(),
+                                          m_upstreamTlsName),
+                             false);
+        if (m_upstream->failed())
+            handleConnectFailure(m_upstream->errorString(), false);
+        return;
+    }
+    upstreamReady();
+}
+
+void Session::upstreamReady()
+{
     m_state = State::Exchange;
     m_stateSinceMs = m_lastUpstreamActivityMs = m_worker->nowMs();
     m_upstreamWrittenMark = 0;

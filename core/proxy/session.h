@@ -54,6 +54,12 @@ private:
     void streamReadable(TcpStream *stream) override;
     void streamDrained(TcpStream *stream) override;
     void streamConnected(TcpStream *stream) override;
+    void streamTlsDone(TcpStream *stream) override;
+    void clientTlsDone();
+    void upstreamReady();
+    void emitConnectionOpened();
+    // SNI: the context of the server block the client named (TlsSniSelect).
+    static SSL_CTX *selectTlsContext(void *session, QByteArrayView serverName);
 
     void readClient();
     void readUpstream();
@@ -124,6 +130,10 @@ private:
     QStringList m_attemptErrors;
     QString m_upstreamName;
 
+    bool m_clientTls = false;       // accepted on a TLS socket (and it negotiated)
+    bool m_plainHttpOnTls = false;  // ... but the client spoke plain HTTP: answered with 400
+    bool m_tlsClientOnPlain = false; // a TLS ClientHello arrived on a plain socket
+    QByteArray m_upstreamTlsName;   // proxy_ssl_name, evaluated for this request
     bool m_upgradeRequested = false;
     bool m_keepAlive = false;
     bool m_responseStarted = false; // something of a response went to the client

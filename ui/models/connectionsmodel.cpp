@@ -106,6 +106,7 @@ QString ConnectionsModel::causeText(CloseCause cause)
     case CloseCause::ProtocolError: return tr("protocol error");
     case CloseCause::Injected: return tr("closed from the inspector");
     case CloseCause::Completed: return tr("completed");
+    case CloseCause::TlsError: return tr("TLS handshake failed");
     }
     return {};
 }
