@@ -15,12 +15,14 @@
 #include "proxy/proxyserver.h"
 #include "quickmode.h"
 #include "subcommands.h"
+#include "tls/localcertificate.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLibraryInfo>
 #include <QTabWidget>
 #include <QTableView>
@@ -84,6 +86,35 @@ struct ConfigSource
     std::fprintf(stderr, "wsscope: %s\n", qPrintable(message));
     std::fprintf(stderr, "Try 'wsscope --help' for more information.\n");
     std::exit(ExitUsage);
+}
+
+// --tls: a leaf from the local CA for the names a laptop client uses, plus
+// the listen addresses that are not wildcards.
+void useLocalCertificate(QuickModeOptions *quick)
+{
+    QStringList hosts{QStringLiteral("localhost"), QStringLiteral("127.0.0.1"), QStringLiteral("::1")};
+    for (const QString &l : std::as_const(quick->listen)) {
+        ListenAddress a;
+        QString ignored;
+        if (parseListenAddress(l, &a, &ignored) && !a.address.isNull() && a.address != QHostAddress::AnyIPv4
+            && a.address != QHostAddress::AnyIPv6 && !hosts.contains(a.address.toString()))
+            hosts << a.address.toString();
+    }
+    LocalCertificate cert;
+    QString error;
+    if (!LocalCertificate::ensure(hosts, QString(), &cert, &error)) {
+        std::fprintf(stderr, "wsscope: --tls: %s\n", qPrintable(error));
+        std::exit(ExitRuntimeError);
+    }
+    if (cert.createdCa)
+        std::fprintf(stderr, "wsscope: created the local development CA %s; clients must trust it once "
+                             "(wsscope cert show; `wsscope cert init` prints how per system)\n",
+                     qPrintable(QDir::toNativeSeparators(cert.caFile)));
+    if (cert.issued)
+        std::fprintf(stderr, "wsscope: issued %s for %s\n", qPrintable(QDir::toNativeSeparators(cert.chainFile)),
+                     qPrintable(hosts.join(QStringLiteral(", "))));
+    quick->tlsCertificate = cert.chainFile;
+    quick->tlsKey = cert.keyFile;
 }
 
 } // namespace
@@ -161,11 +192,24 @@ int main(int argc, char *argv[])
                                      QStringLiteral("FILE"));
     const QCommandLineOption verbose(QStringList{QStringLiteral("v"), QStringLiteral("verbose")},
                                      QStringLiteral("More log output on stderr (-v debug, -vv with Qt's own)."));
+    const QCommandLineOption tlsLocal(QStringLiteral("tls"),
+                                      QStringLiteral("Serve wss:// with a certificate from the local development CA "
+                                                     "(created on first use; see wsscope cert)."));
+    const QCommandLineOption tlsCert(QStringLiteral("tls-cert"),
+                                     QStringLiteral("Serve wss:// with this certificate chain (PEM, leaf first)."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption tlsKey(QStringLiteral("tls-key"), QStringLiteral("The key of --tls-cert (PEM)."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption upstreamCa(QStringLiteral("upstream-ca"),
+                                        QStringLiteral("Verify wss:// upstreams against this CA (PEM); default: no "
+                                                       "verification, as nginx."),
+                                        QStringLiteral("FILE"));
     const QCommandLineOption lang(QStringLiteral("lang"),
                                   QStringLiteral("Window language (zh_CN, ja, en, ...; default: the system locale)."),
                                   QStringLiteral("LOCALE"));
     parser.addOptions({version, noGui, configFile, testConfig, listen, upstream, workers, connectTimeout, readTimeout,
-                       sendTimeout, drainTimeout, demo, pingInterval, pingTimeout, noInspect, capture, verbose, lang});
+                       sendTimeout, drainTimeout, demo, pingInterval, pingTimeout, noInspect, capture, verbose, lang,
+                       tlsLocal, tlsCert, tlsKey, upstreamCa});
 
     if (!parser.parse(QCoreApplication::arguments()))
         usageError(parser.errorText());
@@ -208,11 +252,17 @@ int main(int argc, char *argv[])
     duration(pingInterval, &quick.pingIntervalMs);
     duration(pingTimeout, &quick.pingTimeoutMs);
     quick.inspect = !parser.isSet(noInspect);
+    quick.tlsCertificate = parser.isSet(tlsCert) ? QFileInfo(parser.value(tlsCert)).absoluteFilePath() : QString();
+    quick.tlsKey = parser.isSet(tlsKey) ? QFileInfo(parser.value(tlsKey)).absoluteFilePath() : QString();
+    quick.upstreamCa = parser.isSet(upstreamCa) ? QFileInfo(parser.value(upstreamCa)).absoluteFilePath() : QString();
+    if (parser.isSet(tlsLocal) && parser.isSet(tlsCert))
+        usageError(QStringLiteral("--tls issues a local certificate; --tls-cert uses yours: pick one"));
 
     const bool quickFlags = parser.isSet(listen) || parser.isSet(upstream) || parser.isSet(demo) || parser.isSet(workers)
         || parser.isSet(connectTimeout) || parser.isSet(readTimeout) || parser.isSet(sendTimeout)
         || parser.isSet(drainTimeout) || parser.isSet(pingInterval) || parser.isSet(pingTimeout)
-        || parser.isSet(noInspect);
+        || parser.isSet(noInspect) || parser.isSet(tlsLocal) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
+        || parser.isSet(upstreamCa);
     if (parser.isSet(configFile) && quickFlags)
         usageError(QStringLiteral("-c cannot be combined with quick-mode flags (--listen, --upstream, --demo, "
                                   "--workers, --*-timeout); set those in the file"));
@@ -235,6 +285,8 @@ int main(int argc, char *argv[])
         }
         if (parser.isSet(demo) && quick.listen.isEmpty())
             quick.listen << QStringLiteral("127.0.0.1:8080");
+        if (parser.isSet(tlsLocal) && !parser.isSet(testConfig))
+            useLocalCertificate(&quick);
         QString error;
         source.text = buildQuickConfigText(quick, &error);
         if (source.text.isEmpty())

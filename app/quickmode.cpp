@@ -104,6 +104,8 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
 
     QList<QByteArray> servers; // host:port as nginx writes them
     QByteArray path;
+    QString groupScheme;       // "ws" or "wss" for the whole group
+    QByteArray firstHost;
     for (const QString &u : options.upstreams) {
         const QUrl url(u, QUrl::StrictMode);
         const QString scheme = url.scheme().toLower();
@@ -111,14 +113,18 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
             *error = QStringLiteral("invalid upstream URL \"%1\" (expected ws://HOST:PORT[/path])").arg(u);
             return {};
         }
-        if (scheme == QLatin1String("wss") || scheme == QLatin1String("https")) {
-            *error = QStringLiteral("upstream \"%1\": TLS upstreams are not supported yet; use ws:// or http://").arg(u);
+        if (scheme != QLatin1String("ws") && scheme != QLatin1String("http") && scheme != QLatin1String("wss")
+            && scheme != QLatin1String("https")) {
+            *error = QStringLiteral("upstream \"%1\": scheme must be ws://, wss://, http:// or https://").arg(u);
             return {};
         }
-        if (scheme != QLatin1String("ws") && scheme != QLatin1String("http")) {
-            *error = QStringLiteral("upstream \"%1\": scheme must be ws:// or http://").arg(u);
+        const QString tlsScheme = (scheme == QLatin1String("wss") || scheme == QLatin1String("https"))
+            ? QStringLiteral("wss") : QStringLiteral("ws");
+        if (!groupScheme.isEmpty() && tlsScheme != groupScheme) {
+            *error = QStringLiteral("all --upstream URLs of one group must use TLS (wss://) or none (ws://)");
             return {};
         }
+        groupScheme = tlsScheme;
         if (!url.query().isEmpty() || !url.fragment().isEmpty() || !url.userInfo().isEmpty()) {
             *error = QStringLiteral("upstream \"%1\": only HOST:PORT and a path are allowed").arg(u);
             return {};
@@ -136,6 +142,17 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
         const QByteArray host = url.host().contains(QLatin1Char(':')) ? '[' + url.host().toUtf8() + ']'
                                                                      : url.host().toUtf8();
         servers.append(host + (url.port() > 0 ? ':' + QByteArray::number(url.port()) : QByteArray()));
+        if (firstHost.isEmpty())
+            firstHost = url.host().toUtf8();
+    }
+    const bool upstreamTls = groupScheme == QLatin1String("wss");
+    if (!options.upstreamCa.isEmpty() && !upstreamTls) {
+        *error = QStringLiteral("--upstream-ca needs wss:// (or https://) upstreams");
+        return {};
+    }
+    if (options.tlsCertificate.isEmpty() != options.tlsKey.isEmpty()) {
+        *error = QStringLiteral("--tls-cert and --tls-key go together");
+        return {};
     }
 
     QByteArray t;
@@ -155,10 +172,26 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
         target = servers.constFirst();
     }
     t += "    server {\n";
+    const bool tls = !options.tlsCertificate.isEmpty();
     for (const ListenAddress &l : std::as_const(listens))
-        t += "        listen " + confWord(l.toString().toUtf8()) + ";\n";
+        t += "        listen " + confWord(l.toString().toUtf8()) + (tls ? " ssl" : "") + ";\n";
+    if (tls) {
+        t += "        ssl_certificate " + confWord(options.tlsCertificate.toUtf8()) + ";\n";
+        t += "        ssl_certificate_key " + confWord(options.tlsKey.toUtf8()) + ";\n";
+    }
     t += "        location / {\n";
-    t += "            proxy_pass " + confWord("http://" + target + path) + ";\n";
+    t += "            proxy_pass " + confWord((upstreamTls ? "https://" : "http://") + target + path) + ";\n";
+    if (upstreamTls) {
+        // SNI with the upstream's own name (nginx leaves it off by default,
+        // which most TLS servers behind a CDN or with several names refuse).
+        t += "            proxy_ssl_server_name on;\n";
+        t += "            proxy_ssl_name " + confWord(firstHost) + ";\n";
+        if (!options.upstreamCa.isEmpty()) {
+            t += "            proxy_ssl_verify on;\n";
+            t += "            proxy_ssl_verify_depth 4;\n";
+            t += "            proxy_ssl_trusted_certificate " + confWord(options.upstreamCa.toUtf8()) + ";\n";
+        }
+    }
     t += "            proxy_http_version 1.1;\n";
     // The seeds' headers, with Host as the client sent it.
     t += "            proxy_set_header Host $http_host;\n";

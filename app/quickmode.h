@@ -16,7 +16,10 @@
 struct QuickModeOptions
 {
     QStringList listen;      // HOST:PORT, [v6]:PORT
-    QStringList upstreams;   // ws://HOST:PORT[/path] or http://...
+    QStringList upstreams;   // ws://HOST:PORT[/path], http://..., or wss:// / https:// (TLS upstream)
+    QString tlsCertificate;  // non-empty: listen with TLS (ssl_certificate, full chain PEM)
+    QString tlsKey;          // ssl_certificate_key
+    QString upstreamCa;      // non-empty: verify TLS upstreams against this CA (proxy_ssl_verify)
     int workers = 0;
     qint64 connectTimeoutMs = 60'000;
     qint64 readTimeoutMs = 60'000;

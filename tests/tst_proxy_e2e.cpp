@@ -47,6 +47,7 @@ private slots:
     void noGuiNeverTouchesTheDisplay();
     void captureWritesJsonlAndHar();
     void staticFilesAndWebSocketOnOnePort();
+    void quickModeTlsUsesTheLocalCaAndVerifiesWssUpstreams();
     void usageErrorsExitWithCode2_data();
     void usageErrorsExitWithCode2();
 
@@ -566,6 +567,66 @@ void tst_ProxyE2E::noGuiNeverTouchesTheDisplay()
     QCOMPARE(httpExchange(proxy.port(), "GET / HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
     QCOMPARE(proxy.terminate(), 0);
     QVERIFY2(!proxy.output().contains("display"), proxy.output());
+}
+
+void tst_ProxyE2E::quickModeTlsUsesTheLocalCaAndVerifiesWssUpstreams()
+{
+    // The laptop path: `--tls` creates the local CA in the user's data
+    // directory and serves wss:// with a leaf for localhost; a second proxy
+    // reaches the first over wss:// and verifies it with `--upstream-ca`.
+    QTemporaryDir data;
+    QVERIFY(data.isValid());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_DATA_HOME"), data.path());
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(QStringLiteral("ws_echo_server.py")));
+    PeerProcess tlsProxy;
+    tlsProxy.setEnvironment(env);
+    QVERIFY(tlsProxy.startWsscope({upstream.url()}, {QStringLiteral("--tls")}));
+    QVERIFY2(tlsProxy.output().contains("created the local development CA"), tlsProxy.output());
+    const QString ca = data.filePath(QStringLiteral("wsscope/wsscope/ca/wsscope-ca.pem"));
+    QVERIFY2(QFileInfo::exists(ca), qPrintable(ca));
+
+    // A verifying python client over wss://localhost.
+    QProcess client;
+    client.start(systemPython(), {peersDir() + QStringLiteral("/ws_client.py"),
+                                  QStringLiteral("wss://localhost:%1/q").arg(tlsProxy.port()), QStringLiteral("--ca"), ca,
+                                  QStringLiteral("--count"), QStringLiteral("20")});
+    QVERIFY(client.waitForFinished(30000));
+    QByteArray out = client.readAllStandardOutput();
+    QVERIFY2(client.exitCode() == 0, QByteArray(out + client.readAllStandardError()).constData());
+    QCOMPARE(lastJsonLine(out).value(QStringLiteral("mismatches")).toInt(), 0);
+
+    // Proxy to proxy: ws:// in, wss:// out, verified against the local CA.
+    PeerProcess front;
+    QVERIFY(front.startWsscope({QStringLiteral("wss://localhost:%1").arg(tlsProxy.port())},
+                               {QStringLiteral("--upstream-ca"), ca}));
+    client.start(systemPython(), {peersDir() + QStringLiteral("/ws_client.py"), front.url(QStringLiteral("ws"), QStringLiteral("/chain")),
+                                  QStringLiteral("--count"), QStringLiteral("20")});
+    QVERIFY(client.waitForFinished(30000));
+    out = client.readAllStandardOutput();
+    QVERIFY2(client.exitCode() == 0, QByteArray(out + client.readAllStandardError()).constData());
+    QCOMPARE(lastJsonLine(out).value(QStringLiteral("count")).toInt(), 20);
+    QVERIFY(tlsProxy.waitForOutput("\"GET /chain\" 101", 5000));
+
+    // The same upstream checked against a CA that did not sign it: 502, and why.
+    QTemporaryDir other;
+    QProcess init;
+    init.start(wsscopeBinary(), {QStringLiteral("cert"), QStringLiteral("init"), QStringLiteral("--dir"), other.path()});
+    QVERIFY(init.waitForFinished(15000));
+    QCOMPARE(init.exitCode(), 0);
+    PeerProcess strict;
+    QVERIFY(strict.startWsscope({QStringLiteral("wss://localhost:%1").arg(tlsProxy.port())},
+                                {QStringLiteral("--upstream-ca"), other.filePath(QStringLiteral("wsscope-ca.pem"))}));
+    const HttpResult r = httpExchange(strict.port(), "GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+    QCOMPARE(r.status, 502);
+    QVERIFY2(r.body.contains("certificate verify failed"), r.body.constData());
+
+    // A second start reuses the CA and the leaf.
+    PeerProcess again;
+    again.setEnvironment(env);
+    QVERIFY(again.startWsscope({upstream.url()}, {QStringLiteral("--tls")}));
+    QVERIFY2(!again.output().contains("created the local") && !again.output().contains("issued"), again.output());
 }
 
 void tst_ProxyE2E::captureWritesJsonlAndHar()

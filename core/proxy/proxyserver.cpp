@@ -136,7 +136,8 @@ bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
     }
     m_listeners = next;
     for (Listener *l : std::as_const(created))
-        qCInfo(lcProxy).noquote() << "listening on" << ListenAddress{l->serverAddress(), l->serverPort()}.toString();
+        qCInfo(lcProxy).noquote() << "listening on" << ListenAddress{l->serverAddress(), l->serverPort()}.toString()
+                                  << (config->listenGroups.value(l->group).address.ssl ? "with TLS" : "");
     return true;
 }
 

@@ -466,7 +466,7 @@ QString tlsHandshakeError(SSL *ssl, int sslError)
             reasons << r;
     }
     QString text = reasons.join(u"; "_s);
-    if (verify != X509_V_OK && ssl && SSL_get0_peer_certificate(ssl)) {
+    if (verify != X509_V_OK) {
         const QString v = QString::fromLatin1(X509_verify_cert_error_string(verify));
         text = text.isEmpty() ? QString(u"certificate verify failed: "_s + v) : QString(text + u": "_s + v);
     }
