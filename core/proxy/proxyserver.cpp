@@ -136,8 +136,10 @@ bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
     }
     m_listeners = next;
     for (Listener *l : std::as_const(created))
-        qCInfo(lcProxy).noquote() << "listening on" << ListenAddress{l->serverAddress(), l->serverPort()}.toString()
-                                  << (config->listenGroups.value(l->group).address.ssl ? "with TLS" : "");
+        qCInfo(lcProxy).noquote() << "listening on"
+                                  << ListenAddress{l->serverAddress(), l->serverPort()}.toString()
+                                         + (config->listenGroups.value(l->group).address.ssl ? QStringLiteral(" (TLS)")
+                                                                                              : QString());
     return true;
 }
 
