@@ -23,6 +23,7 @@ private slots:
     void sameRequestReachesTheBackend();
     void redirectsAreRewrittenAlike_data();
     void redirectsAreRewrittenAlike();
+    void returnBodyKeepsItsLineBreaks();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
@@ -82,6 +83,7 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    location /override/ { proxy_pass http://backend; proxy_set_header X-Inner inner; }\n"
            "    location /noredir/ { proxy_pass http://backend/v2/; proxy_redirect off; }\n"
            "    location /explicit/ { proxy_pass http://backend; proxy_redirect http://elsewhere/ /moved/; }\n"
+           "    location = /ret { return 200 \"line one\\nuri=$uri https=[$https]\\n\"; }\n"
            "  }\n"
            "}\n";
 }
@@ -202,4 +204,17 @@ void tst_NginxDifferential::redirectsAreRewrittenAlike()
 }
 
 QTEST_GUILESS_MAIN(tst_NginxDifferential)
+void tst_NginxDifferential::returnBodyKeepsItsLineBreaks()
+{
+    // `return 200 "...\n..."`: the escapes become real line breaks in the
+    // body (only header values have CR/LF replaced).
+    const QByteArray request = "GET /ret HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n";
+    const HttpResult viaNginx = httpExchange(m_nginxPort, request);
+    const HttpResult viaWsscope = httpExchange(m_wsscope.port(), request);
+    QCOMPARE(viaNginx.status, 200);
+    QCOMPARE(viaNginx.body, QByteArray("line one\nuri=/ret https=[]\n"));
+    QCOMPARE(viaWsscope.status, 200);
+    QCOMPARE(viaWsscope.body, viaNginx.body);
+}
+
 #include "tst_nginx_differential.moc"

@@ -316,7 +316,7 @@ QByteArray returnResponse(const ReturnAction &action, const RequestContext &cont
         body = QByteArray::number(action.code) + ' ' + httpReasonPhrase(action.code) + '\n';
         head.headers.append("Content-Type", "text/plain");
     } else {
-        body = action.text.expand(context);
+        body = action.text.expandBody(context);
         head.headers.append("Content-Type", "text/plain");
     }
     head.headers.append("Content-Length", QByteArray::number(body.size()));

@@ -31,6 +31,10 @@ constexpr NamedVariable kVariables[] = {
     {"server_port", ValueTemplate::Variable::ServerPort},
     {"server_protocol", ValueTemplate::Variable::ServerProtocol},
     {"connection_upgrade", ValueTemplate::Variable::ConnectionUpgrade},
+    {"https", ValueTemplate::Variable::Https},
+    {"ssl_protocol", ValueTemplate::Variable::SslProtocol},
+    {"ssl_cipher", ValueTemplate::Variable::SslCipher},
+    {"ssl_server_name", ValueTemplate::Variable::SslServerName},
 };
 
 bool isNameChar(char c)
@@ -192,11 +196,16 @@ QByteArray ValueTemplate::expand(const RequestContext &context) const
     // a quoted config string): it is sanitized like any other expansion.
     if (m_segments.size() == 1 && !m_segments.front().variable)
         return sanitized(m_segments.front().text);
+    return sanitized(expandBody(context));
+}
+
+QByteArray ValueTemplate::expandBody(const RequestContext &context) const
+{
     QByteArray out;
     for (const Segment &s : m_segments)
         out += s.map ? s.map->evaluate(context)
                      : s.variable ? evaluateVariable(*s.variable, s.text, context) : s.text;
-    return sanitized(std::move(out));
+    return out;
 }
 
 QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView headerName,
@@ -307,6 +316,14 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return QByteArray::number(context.serverPort);
     case V::ServerProtocol:
         return req && req->isHttp11() ? QByteArray("HTTP/1.1") : QByteArray("HTTP/1.0");
+    case V::Https:
+        return context.scheme == "https" ? QByteArray("on") : QByteArray();
+    case V::SslProtocol:
+        return context.sslProtocol;
+    case V::SslCipher:
+        return context.sslCipher;
+    case V::SslServerName:
+        return context.sslServerName;
     case V::ConnectionUpgrade:
         // map $http_upgrade $connection_upgrade { default upgrade; '' close; }
         return req && !req->headers.value("Upgrade").isEmpty() ? QByteArray("upgrade") : QByteArray("close");

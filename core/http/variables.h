@@ -24,6 +24,10 @@ struct RequestContext
     QByteArray serverName;
     QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
     QByteArray uri;       // the normalized, decoded path ($uri); null: derived from the target
+    // TLS connections ($https, $ssl_protocol, $ssl_cipher, $ssl_server_name).
+    QByteArray sslProtocol;
+    QByteArray sslCipher;
+    QByteArray sslServerName;
 };
 
 // A header value with $variables, compiled once at config load into
@@ -50,6 +54,10 @@ public:
         ServerName,
         ServerPort,
         ServerProtocol,
+        Https,             // "on" for a TLS connection, else empty
+        SslProtocol,
+        SslCipher,
+        SslServerName,
         ConnectionUpgrade, // built-in equivalent of the seeds' map
         Map,               // a `map` block's variable (config compiler)
     };
@@ -65,6 +73,9 @@ public:
 
     // Never contains CR, LF or NUL: a variable cannot inject a header line.
     QByteArray expand(const RequestContext &context) const;
+    // For a response body (`return 200 "text\n"`): the same text with its
+    // CR/LF kept.
+    QByteArray expandBody(const RequestContext &context) const;
     bool isConstant() const;
     bool usesVariable(Variable variable) const;
     const QByteArray &source() const { return m_source; }

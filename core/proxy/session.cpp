@@ -99,10 +99,12 @@ void Session::emitConnectionOpened()
     e.tls = m_config->tlsContext(m_listenGroup) != nullptr;
     if (m_client->tlsHandle()) {
         const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
-        e.tlsProtocol = info.protocol;
         e.tlsServerName = info.serverName;
-        e.tlsCipher = info.cipher;
-        e.tlsAlpn = info.alpn;
+        if (!m_client->failed()) {
+            e.tlsProtocol = info.protocol;
+            e.tlsCipher = info.cipher;
+            e.tlsAlpn = info.alpn;
+        }
     }
     if (m_plainHttpOnTls)
         e.tlsError = QStringLiteral("the client sent plain HTTP to this TLS port");
@@ -316,21 +318,22 @@ void Session::processClient()
                 return;
             const qsizetype used = m_requestParser.feed(m_clientIn.constData(), m_clientIn.size());
             m_clientIn.remove(0, used);
+            if (m_tlsClientOnPlain) {
+                // A ClientHello never completes a request head: no HTTP
+                // answer (noise to a TLS client), a log line with the fix.
+                m_closeDetail = QStringLiteral("a TLS client (ClientHello) connected to a plain-HTTP listener on port "
+                                               "%1: add \"ssl\" to its listen directive, or use ws:// / http://")
+                                    .arg(m_listenPort);
+                qCWarning(lcAccess).noquote() << describe() << m_closeDetail;
+                finish(CloseCause::BadRequest);
+                return;
+            }
             if (m_requestParser.state() == HttpHeadParser::State::NeedMore)
                 return;
             if (m_plainHttpOnTls) {
                 // nginx: 497 internally, answered as 400 with this text.
                 qCInfo(lcAccess).noquote() << describe() << "client sent plain HTTP request to HTTPS port";
                 respondError(400, "The plain HTTP request was sent to HTTPS port", CloseCause::BadRequest);
-                return;
-            }
-            if (m_requestParser.state() == HttpHeadParser::State::Error && m_tlsClientOnPlain) {
-                // An HTTP answer would be noise to a TLS client: explain it in the log and close.
-                m_closeDetail = QStringLiteral("a TLS client (ClientHello) connected to a plain-HTTP listener on port "
-                                               "%1: add \"ssl\" to its listen directive, or use ws:// / http://")
-                                    .arg(m_listenPort);
-                qCWarning(lcAccess).noquote() << describe() << m_closeDetail;
-                finish(CloseCause::BadRequest);
                 return;
             }
             if (m_requestParser.state() == HttpHeadParser::State::Error) {
@@ -399,6 +402,12 @@ void Session::startExchange()
     ctx.remoteAddress = m_clientAddress;
     ctx.remotePort = m_clientPort;
     ctx.scheme = m_clientTls ? "https" : "http";
+    if (m_clientTls) {
+        const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
+        ctx.sslProtocol = info.protocol.toLatin1();
+        ctx.sslCipher = info.cipher.toLatin1();
+        ctx.sslServerName = info.serverName.toUtf8();
+    }
     ctx.serverPort = m_listenPort;
     ctx.serverName = m_server->serverName;
     ctx.uri = path;
@@ -1018,8 +1027,9 @@ void Session::makeRedirectAbsolute(HttpHeaders &headers) const
     QByteArray host = normalizedHostName(m_request.headers.value("Host"));
     if (host.isEmpty())
         host = m_server->serverName;
-    const QByteArray port = m_listenPort == 80 ? QByteArray() : ':' + QByteArray::number(m_listenPort);
-    headers.set("Location", "http://" + host + port + location);
+    const quint16 defaultPort = m_clientTls ? 443 : 80;
+    const QByteArray port = m_listenPort == defaultPort ? QByteArray() : ':' + QByteArray::number(m_listenPort);
+    headers.set("Location", (m_clientTls ? "https://" : "http://") + host + port + location);
 }
 
 void Session::serveStaticFile(const StaticFileResult &file)
