@@ -198,6 +198,29 @@ bool tcpPair(int &client, int &server)
     return ok;
 }
 
+// A direct watch that counts.
+class Watch final : public EpollEventDispatcher::SocketWatch
+{
+public:
+    int readable = 0;
+    int writable = 0;
+    std::function<void()> onReadable;
+    std::function<void()> onWritable;
+
+    void socketReadable() override
+    {
+        ++readable;
+        if (onReadable)
+            onReadable();
+    }
+    void socketWritable() override
+    {
+        ++writable;
+        if (onWritable)
+            onWritable();
+    }
+};
+
 class TimerObject : public QObject
 {
 public:
@@ -274,6 +297,12 @@ private slots:
     void closeBeforeDisable();
     void excludeSocketNotifiers();
 
+    // direct watches (FdWatcher's path; tst_fdwatcher covers their contract)
+    void directWatchDelivery();
+    void directWatchBesideNotifierOnSameFd();
+    void directWatchesHonourExcludeSocketNotifiers();
+    void directWatchRemovedByEarlierHandler();
+
     // timers
     void singleShotAndRepeating();
     void timerAccuracy();
@@ -289,6 +318,7 @@ private slots:
 
     // posted events and wake-ups
     void postedEventsAndDeferredDelete();
+    void postsFromOwnThreadNeverSleep();
     void crossThreadQueuedInvokes();
     void blockingQueuedInvoke();
 
@@ -876,6 +906,152 @@ void tst_EpollEventDispatcher::excludeSocketNotifiers()
     QVERIFY2(verdict.isEmpty(), qPrintable(verdict));
 }
 
+void tst_EpollEventDispatcher::directWatchDelivery()
+{
+    const QString verdict = runInEpollThread([] {
+        auto *epoll = dispatcher();
+        SocketPair pair;
+        CHECK(pair.isValid());
+        Watch watch;
+        watch.onReadable = [&] { drain(pair.a); };
+        epoll->addWatch(pair.a, &watch, EpollEventDispatcher::WatchRead);
+        CHECK_EQ(epoll->watchInterest(pair.a), EpollEventDispatcher::WatchRead);
+        onePass();
+        CHECK_EQ(watch.readable, 0);
+        CHECK_EQ(watch.writable, 0);
+        CHECK(writeByte(pair.b));
+        CHECK(waitUntil([&] { return watch.readable == 1; }));
+
+        epoll->setWatchInterest(pair.a, &watch, EpollEventDispatcher::WatchRead | EpollEventDispatcher::WatchWrite);
+        onePass();
+        CHECK(watch.writable >= 1);
+        // Another watch object cannot change or remove this one.
+        Watch stranger;
+        epoll->setWatchInterest(pair.a, &stranger, EpollEventDispatcher::WatchNone);
+        epoll->removeWatch(pair.a, &stranger);
+        CHECK_EQ(epoll->watchInterest(pair.a), EpollEventDispatcher::WatchRead | EpollEventDispatcher::WatchWrite);
+
+        epoll->removeWatch(pair.a, &watch);
+        CHECK_EQ(epoll->watchInterest(pair.a), EpollEventDispatcher::WatchNone);
+        const int writes = watch.writable;
+        CHECK(writeByte(pair.b));
+        onePass();
+        onePass();
+        CHECK_EQ(watch.readable, 1);
+        CHECK_EQ(watch.writable, writes);
+        return QString();
+    });
+    QVERIFY2(verdict.isEmpty(), qPrintable(verdict));
+}
+
+void tst_EpollEventDispatcher::directWatchBesideNotifierOnSameFd()
+{
+    const QString verdict = runInEpollThread([] {
+        auto *epoll = dispatcher();
+        SocketPair pair;
+        CHECK(pair.isValid());
+        Watch watch;
+        watch.onReadable = [&] { drain(pair.a); };
+        epoll->addWatch(pair.a, &watch, EpollEventDispatcher::WatchRead);
+        auto writer = std::make_unique<QSocketNotifier>(pair.a, QSocketNotifier::Write);
+        int writes = 0;
+        QObject::connect(writer.get(), &QSocketNotifier::activated, writer.get(), [&] { ++writes; });
+
+        CHECK(writeByte(pair.b));
+        CHECK(waitUntil([&] { return watch.readable == 1 && writes >= 1; }));
+        CHECK_EQ(watch.writable, 0); // the watch did not ask for writes
+
+        // Either one going away leaves the other registered.
+        writer.reset();
+        CHECK(writeByte(pair.b));
+        CHECK(waitUntil([&] { return watch.readable == 2; }));
+        writer = std::make_unique<QSocketNotifier>(pair.a, QSocketNotifier::Write);
+        writes = 0;
+        QObject::connect(writer.get(), &QSocketNotifier::activated, writer.get(), [&] { ++writes; });
+        epoll->removeWatch(pair.a, &watch);
+        CHECK(writeByte(pair.b));
+        CHECK(waitUntil([&] { return writes >= 2; }));
+        CHECK_EQ(watch.readable, 2);
+        return QString();
+    });
+    QVERIFY2(verdict.isEmpty(), qPrintable(verdict));
+}
+
+void tst_EpollEventDispatcher::directWatchesHonourExcludeSocketNotifiers()
+{
+    const QString verdict = runInEpollThread([] {
+        auto *epoll = dispatcher();
+        SocketPair pairs[2];
+        CHECK(pairs[0].isValid() && pairs[1].isValid());
+        Watch ready;
+        Watch posted;
+        epoll->addWatch(pairs[0].a, &ready, EpollEventDispatcher::WatchRead);
+        epoll->addWatch(pairs[1].a, &posted, EpollEventDispatcher::WatchRead);
+        ready.onReadable = [&] { drain(pairs[0].a); };
+        CHECK(writeByte(pairs[0].b));
+        epoll->postReadable(pairs[1].a, &posted);
+
+        // Neither delivered, and a blocking pass sleeps until the timer
+        // instead of spinning on them.
+        QObject ctx;
+        bool fired = false;
+        QTimer::singleShot(30ms, &ctx, [&] { fired = true; });
+        int passes = 0;
+        while (!fired && passes < 100) {
+            epoll->processEvents(QEventLoop::ExcludeSocketNotifiers | QEventLoop::WaitForMoreEvents);
+            ++passes;
+        }
+        CHECK(fired);
+        CHECK(passes <= 5);
+        CHECK_EQ(ready.readable, 0);
+        CHECK_EQ(posted.readable, 0);
+
+        onePass();
+        CHECK_EQ(ready.readable, 1);
+        CHECK_EQ(posted.readable, 1);
+        epoll->removeWatch(pairs[0].a, &ready);
+        epoll->removeWatch(pairs[1].a, &posted);
+        return QString();
+    });
+    QVERIFY2(verdict.isEmpty(), qPrintable(verdict));
+}
+
+void tst_EpollEventDispatcher::directWatchRemovedByEarlierHandler()
+{
+    const QString verdict = runInEpollThread([] {
+        auto *epoll = dispatcher();
+        SocketPair pairs[2];
+        CHECK(pairs[0].isValid() && pairs[1].isValid());
+        Watch watches[2];
+        int first = -1;
+        for (int i = 0; i < 2; ++i) {
+            watches[i].onReadable = [&, i] {
+                drain(pairs[i].a);
+                if (first >= 0)
+                    return;
+                first = i;
+                // Read and write of the other are both in this batch.
+                epoll->removeWatch(pairs[1 - i].a, &watches[1 - i]);
+            };
+            epoll->addWatch(pairs[i].a, &watches[i], EpollEventDispatcher::WatchRead | EpollEventDispatcher::WatchWrite);
+        }
+        CHECK(writeByte(pairs[0].b));
+        CHECK(writeByte(pairs[1].b));
+        onePass();
+        CHECK(first >= 0);
+        const Watch &other = watches[1 - first];
+        CHECK_EQ(other.readable, 0);
+        // Its read and write came as one event, later in the batch: neither
+        // may reach a removed watch.
+        CHECK_EQ(other.writable, 0);
+        onePass();
+        CHECK_EQ(other.readable + other.writable, 0);
+        epoll->removeWatch(pairs[first].a, &watches[first]);
+        return QString();
+    });
+    QVERIFY2(verdict.isEmpty(), qPrintable(verdict));
+}
+
 void tst_EpollEventDispatcher::singleShotAndRepeating()
 {
     const QString verdict = runInEpollThread([] {
@@ -1252,6 +1428,73 @@ void tst_EpollEventDispatcher::postedEventsAndDeferredDelete()
         QTimer::singleShot(5s, &loop, &QEventLoop::quit);
         loop.exec();
         CHECK(doomed.isNull());
+        return QString();
+    });
+    QVERIFY2(verdict.isEmpty(), qPrintable(verdict));
+}
+
+void tst_EpollEventDispatcher::postsFromOwnThreadNeverSleep()
+{
+    // Posts from the loop's own thread skip the eventfd; each must still
+    // keep the next wait from sleeping, wherever it was made. A 10 s timer
+    // is the only other thing that could end a wait.
+    const QString verdict = runInEpollThread([] {
+        auto *epoll = dispatcher();
+        QObject ctx;
+        QTimer guard;
+        guard.setSingleShot(true);
+        guard.start(10s);
+        auto passesUntil = [&](const std::function<bool()> &done) {
+            QElapsedTimer clock;
+            clock.start();
+            int passes = 0;
+            while (!done() && passes < 5) {
+                epoll->processEvents(QEventLoop::WaitForMoreEvents);
+                ++passes;
+            }
+            return done() && clock.elapsed() < 5000;
+        };
+
+        // Posted outside any pass, then one blocking pass: returns with it done.
+        int invoked = 0;
+        QMetaObject::invokeMethod(&ctx, [&] { ++invoked; }, Qt::QueuedConnection);
+        CHECK(epoll->processEvents(QEventLoop::WaitForMoreEvents));
+        CHECK_EQ(invoked, 1);
+
+        // From a socket handler (a session finishing and queueing its reaping).
+        SocketPair pair;
+        CHECK(pair.isValid());
+        QSocketNotifier notifier(pair.a, QSocketNotifier::Read);
+        QObject::connect(&notifier, &QSocketNotifier::activated, &notifier, [&] {
+            drain(pair.a);
+            QMetaObject::invokeMethod(&ctx, [&] { ++invoked; }, Qt::QueuedConnection);
+        });
+        CHECK(writeByte(pair.b));
+        CHECK(passesUntil([&] { return invoked == 2; }));
+
+        // From a posted event (chains of queued calls).
+        QMetaObject::invokeMethod(&ctx, [&] {
+            QMetaObject::invokeMethod(&ctx, [&] { ++invoked; }, Qt::QueuedConnection);
+        }, Qt::QueuedConnection);
+        CHECK(passesUntil([&] { return invoked == 3; }));
+
+        // From aboutToBlock, the last moment before the wait.
+        bool once = true;
+        const auto connection = QObject::connect(epoll, &QAbstractEventDispatcher::aboutToBlock, &ctx, [&] {
+            if (once) {
+                once = false;
+                QMetaObject::invokeMethod(&ctx, [&] { ++invoked; }, Qt::QueuedConnection);
+            }
+        });
+        CHECK(passesUntil([&] { return invoked == 4; }));
+        QObject::disconnect(connection);
+
+        // From a timer handler.
+        QTimer::singleShot(0ms, &ctx, [&] {
+            QMetaObject::invokeMethod(&ctx, [&] { ++invoked; }, Qt::QueuedConnection);
+        });
+        CHECK(passesUntil([&] { return invoked == 5; }));
+        CHECK(guard.isActive());
         return QString();
     });
     QVERIFY2(verdict.isEmpty(), qPrintable(verdict));

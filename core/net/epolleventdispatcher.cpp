@@ -42,6 +42,27 @@ constexpr std::uint32_t interestBit(int type)
     }
 }
 
+// The dispatcher whose processEvents() this thread is running, if any. A
+// wake-up from there (an event posted to itself, by far the most common
+// kind on a worker: deleteLater, queued calls) needs no eventfd write: the
+// thread is awake and checks m_selfWakeUp before it waits.
+thread_local EpollEventDispatcher *t_running = nullptr;
+
+class RunningScope
+{
+public:
+    explicit RunningScope(EpollEventDispatcher *dispatcher)
+        : m_previous(t_running)
+    {
+        t_running = dispatcher;
+    }
+    ~RunningScope() { t_running = m_previous; }
+    Q_DISABLE_COPY_MOVE(RunningScope)
+
+private:
+    EpollEventDispatcher *m_previous;
+};
+
 const char *typeName(int type)
 {
     switch (type) {
@@ -94,6 +115,7 @@ EpollEventDispatcher::~EpollEventDispatcher()
 
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
+    const RunningScope running(this);
     m_interrupt.storeRelaxed(0);
 
     QCoreApplication::sendPostedEvents();
@@ -109,8 +131,17 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     if (m_interrupt.loadRelaxed())
         return false;
 
+    applyWatchChanges();
+
+    // A wake-up from this thread stands for an eventfd event: consumed by
+    // this pass, which then does not sleep. No user code runs between here
+    // and the wait, so none can be missed.
+    const bool selfWoken = m_selfWakeUp;
+    m_selfWakeUp = false;
+
     int timeout = 0;
-    if (mayBlock)
+    // A posted readable is due now too: look at the kernel, but do not sleep.
+    if (mayBlock && !selfWoken && !(includeNotifiers && !m_postedReads.empty()))
         timeout = includeTimers ? epollTimeout() : -1;
 
     epoll_event events[MaxEventsPerPass];
@@ -138,19 +169,25 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         emit awake();
 
     int handled = 0;
+    bool woken = selfWoken;
     for (int i = 0; i < count; ++i) {
         if (events[i].data.u64 == WakeUpTag) {
             drainWakeUp();
-            // Deliver what woke us now rather than one pass later: a cross-thread
-            // invokeMethod then costs one wake-up, and a lone
-            // processEvents(WaitForMoreEvents) returns having done the work.
-            QCoreApplication::sendPostedEvents();
-            ++handled;
+            woken = true;
             break;
         }
     }
-    if (includeNotifiers)
+    if (woken) {
+        // Deliver what woke us now rather than one pass later: a cross-thread
+        // invokeMethod then costs one wake-up, and a lone
+        // processEvents(WaitForMoreEvents) returns having done the work.
+        QCoreApplication::sendPostedEvents();
+        ++handled;
+    }
+    if (includeNotifiers) {
         handled += dispatchSocketEvents(events, count);
+        handled += deliverPostedReads();
+    }
     if (includeTimers)
         handled += activateTimers();
     return handled > 0;
@@ -172,13 +209,7 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         return;
     }
 
-    auto [it, inserted] = m_fds.try_emplace(fd);
-    FdEntry &entry = it->second;
-    if (inserted) {
-        entry.serial = m_nextFdSerial++;
-        if (m_nextFdSerial == 0) // wrapped; 0 would look like the wake-up tag
-            m_nextFdSerial = 1;
-    }
+    FdEntry &entry = entryFor(fd);
     if (entry.notifiers[type] && entry.notifiers[type] != notifier)
         qWarning("EpollEventDispatcher: multiple socket notifiers for socket %d and type %s; "
                  "the newest replaces the older one", fd, typeName(type));
@@ -196,28 +227,174 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
         return;
     }
 
-    const auto it = m_fds.find(fd);
-    if (it == m_fds.end() || type < QSocketNotifier::Read || type > QSocketNotifier::Exception
-        || it->second.notifiers[type] != notifier) {
+    FdEntry *entry = findEntry(fd);
+    if (!entry || type < QSocketNotifier::Read || type > QSocketNotifier::Exception
+        || entry->notifiers[type] != notifier) {
         return;
     }
-    FdEntry &entry = it->second;
-    entry.notifiers[type] = nullptr;
-    updateEpoll(fd, entry);
-    if (!entry.notifiers[0] && !entry.notifiers[1] && !entry.notifiers[2])
-        m_fds.erase(it);
+    entry->notifiers[type] = nullptr;
+    updateEpoll(fd, *entry);
+    releaseIfUnused(*entry);
+}
+
+EpollEventDispatcher::FdEntry &EpollEventDispatcher::entryFor(int fd)
+{
+    Q_ASSERT(fd >= 0);
+    if (std::size_t(fd) >= m_fds.size())
+        m_fds.resize(std::max<std::size_t>(std::size_t(fd) + 1, m_fds.size() * 2));
+    FdEntry &entry = m_fds[std::size_t(fd)];
+    if (!entry.serial) {
+        // New registration: a serial unlike any the kernel may still report
+        // for an earlier one on this number. 0 marks unused slots (and would
+        // look like the wake-up tag), so it is skipped when the counter wraps.
+        entry.serial = m_nextFdSerial++;
+        if (m_nextFdSerial == 0)
+            m_nextFdSerial = 1;
+    }
+    return entry;
+}
+
+void EpollEventDispatcher::releaseIfUnused(FdEntry &entry)
+{
+    if (!entry.notifiers[0] && !entry.notifiers[1] && !entry.notifiers[2] && !entry.watch)
+        entry = FdEntry();
+}
+
+// Direct watches
+
+EpollEventDispatcher::FdEntry *EpollEventDispatcher::findWatch(int fd, SocketWatch *watch)
+{
+    Q_ASSERT(thread() == QThread::currentThread());
+    FdEntry *entry = findEntry(fd);
+    return entry && entry->watch == watch ? entry : nullptr;
+}
+
+void EpollEventDispatcher::addWatch(int fd, SocketWatch *watch, std::uint8_t interest)
+{
+    if (fd < 0 || !watch) {
+        qWarning("EpollEventDispatcher: invalid watch (fd %d)", fd);
+        return;
+    }
+    Q_ASSERT(thread() == QThread::currentThread());
+    FdEntry &entry = entryFor(fd);
+    if (entry.watch && entry.watch != watch)
+        qWarning("EpollEventDispatcher: a second watch for socket %d replaces the first", fd);
+    entry.watch = watch;
+    entry.watchInterest = WatchNone;
+    entry.readPosted = false;
+    setWatchInterest(fd, watch, interest);
+}
+
+void EpollEventDispatcher::setWatchInterest(int fd, SocketWatch *watch, std::uint8_t interest)
+{
+    FdEntry *entry = findWatch(fd, watch);
+    if (!entry)
+        return;
+    interest &= WatchRead | WatchWrite;
+    if (entry->watchInterest == interest)
+        return;
+    entry->watchInterest = interest;
+    // The kernel hears of it before the next wait, once, whatever happens in
+    // between; delivery checks watchInterest, so nothing is delivered that
+    // was turned off meanwhile.
+    if (!entry->dirty) {
+        entry->dirty = true;
+        m_dirtyFds.push_back(fd);
+    }
+}
+
+void EpollEventDispatcher::removeWatch(int fd, SocketWatch *watch)
+{
+    FdEntry *entry = findWatch(fd, watch);
+    if (!entry)
+        return;
+    entry->watch = nullptr;
+    entry->watchInterest = WatchNone;
+    entry->readPosted = false;
+    // At once, not before the next wait: the owner closes the fd next, and
+    // a new socket may get its number (and a new serial) in the same pass.
+    updateEpoll(fd, *entry);
+    releaseIfUnused(*entry);
+}
+
+void EpollEventDispatcher::postReadable(int fd, SocketWatch *watch)
+{
+    FdEntry *entry = findWatch(fd, watch);
+    if (!entry || entry->readPosted)
+        return;
+    entry->readPosted = true;
+    m_postedReads.push_back({fd, entry->serial});
+    // Called from this thread, so the loop is not asleep: the next wait
+    // sees the pending list and does not block.
+}
+
+std::uint8_t EpollEventDispatcher::watchInterest(int fd) const
+{
+    if (std::size_t(fd) >= m_fds.size())
+        return WatchNone;
+    const FdEntry &entry = m_fds[std::size_t(fd)];
+    return entry.serial && entry.watch ? entry.watchInterest : std::uint8_t(WatchNone);
+}
+
+void EpollEventDispatcher::applyWatchChanges()
+{
+    if (m_dirtyFds.empty())
+        return;
+    for (const int fd : m_dirtyFds) {
+        // The watch may be gone, or the number taken by a newer entry that
+        // queued itself again (then this finds it already applied).
+        FdEntry *entry = findEntry(fd);
+        if (entry && entry->dirty)
+            updateEpoll(fd, *entry);
+    }
+    m_dirtyFds.clear();
+}
+
+int EpollEventDispatcher::deliverPostedReads()
+{
+    if (m_postedReads.empty())
+        return 0;
+    // Posts made during delivery wait for the next pass (which will not
+    // block), so a client that posts again from its callback cannot starve
+    // the loop. The batch is local: a nested loop inside a callback may
+    // deliver the next one.
+    std::vector<PendingRead> batch;
+    batch.swap(m_postedReads);
+    m_postedReads.swap(m_spareReads); // reuse an earlier batch's capacity
+
+    int delivered = 0;
+    for (const PendingRead &pending : batch) {
+        FdEntry *entry = findEntry(pending.fd, pending.serial);
+        if (!entry || !entry->readPosted)
+            continue;
+        entry->readPosted = false;
+        if (entry->watch && (entry->watchInterest & WatchRead)) {
+            entry->watch->socketReadable(); // may invalidate entry
+            ++delivered;
+        }
+    }
+    batch.clear();
+    if (m_spareReads.capacity() < batch.capacity())
+        m_spareReads.swap(batch);
+    return delivered;
 }
 
 void EpollEventDispatcher::updateEpoll(int fd, FdEntry &entry)
 {
+    entry.dirty = false;
     std::uint32_t wanted = 0;
     for (int type = 0; type < 3; ++type) {
         if (entry.notifiers[type])
             wanted |= interestBit(type);
     }
+    if (entry.watchInterest & WatchRead)
+        wanted |= EPOLLIN;
+    if (entry.watchInterest & WatchWrite)
+        wanted |= EPOLLOUT;
     if (wanted == entry.events)
         return;
 
+    ++m_epollCtlCalls; // retries below are rare enough not to count
     epoll_event ev{};
     ev.events = wanted;
     ev.data.u64 = tag(fd, entry.serial);
@@ -261,25 +438,48 @@ int EpollEventDispatcher::dispatchSocketEvents(const epoll_event *events, int co
         const std::uint32_t bits = events[i].events;
 
         // The ready list is a snapshot: earlier handlers in this pass may have
-        // disabled, deleted or replaced notifiers, or closed the fd and reused
-        // its number. Look the registration up again before every delivery and
-        // drop the event if it belongs to an older registration.
+        // disabled, deleted or replaced notifiers and watches, or closed the fd
+        // and reused its number. Look the registration up again before every
+        // delivery (a handler may also have grown the table, so no pointer
+        // survives a callback) and drop the event if it belongs to an older
+        // registration.
+        FdEntry *entry = findEntry(fd, serial);
+        if (!entry)
+            continue;
+        if (entry->watch) {
+            // Interest is checked now, not as the kernel last heard it: a
+            // change made earlier in this pass already counts.
+            if ((bits & ReadBits) && (entry->watchInterest & WatchRead)) {
+                entry->watch->socketReadable();
+                ++activated;
+                if (!(entry = findEntry(fd, serial)))
+                    continue;
+            }
+            if ((bits & WriteBits) && entry->watch && (entry->watchInterest & WatchWrite)) {
+                entry->watch->socketWritable();
+                ++activated;
+                if (!(entry = findEntry(fd, serial)))
+                    continue;
+            }
+        }
+        if (!entry->notifiers[0] && !entry->notifiers[1] && !entry->notifiers[2])
+            continue;
+
         bool fire[3] = {(bits & ReadBits) != 0, (bits & WriteBits) != 0, (bits & ExceptionBits) != 0};
         if (bits & (EPOLLHUP | EPOLLERR)) {
             // With only an exception notifier nobody else would consume a hang-up.
-            const auto it = m_fds.find(fd);
-            if (it != m_fds.end() && !it->second.notifiers[QSocketNotifier::Read]
-                && !it->second.notifiers[QSocketNotifier::Write]) {
+            if (!entry->notifiers[QSocketNotifier::Read] && !entry->notifiers[QSocketNotifier::Write]
+                && !(entry->watch && entry->watchInterest != WatchNone)) {
                 fire[QSocketNotifier::Exception] = true;
             }
         }
         for (int type = 0; type < 3; ++type) {
             if (!fire[type])
                 continue;
-            const auto it = m_fds.find(fd);
-            if (it == m_fds.end() || it->second.serial != serial)
+            entry = findEntry(fd, serial);
+            if (!entry)
                 break;
-            QSocketNotifier *notifier = it->second.notifiers[type];
+            QSocketNotifier *notifier = entry->notifiers[type];
             if (!notifier)
                 continue;
             QEvent event(QEvent::SockAct);
@@ -470,6 +670,10 @@ int EpollEventDispatcher::activateTimers()
 
 void EpollEventDispatcher::wakeUp()
 {
+    if (t_running == this) {
+        m_selfWakeUp = true;
+        return;
+    }
     // One write per sleep is enough; the flag is cleared only after the
     // eventfd has been read, so a wake-up can never be lost in between.
     if (m_wakeUps.testAndSetAcquire(0, 1)) {

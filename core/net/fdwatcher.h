@@ -1,5 +1,8 @@
 #pragma once
 
+#include "epolleventdispatcher.h"
+
+#include <QPointer>
 #include <QtGlobal>
 
 #include <memory>
@@ -10,12 +13,14 @@ class QSocketNotifier;
 // watcher.
 //
 // TcpStream sees sockets only through this class, so how readiness is
-// delivered (QSocketNotifier today) can change without touching the stream
-// or the TLS layer on top of it.
+// delivered can change without touching the stream or the TLS layer on top
+// of it. On a thread run by EpollEventDispatcher (the workers) it is a direct
+// watch there: a virtual call per wake-up. Elsewhere (the main thread, under
+// Qt's own dispatcher) it falls back to two QSocketNotifiers.
 //
 // Callbacks may destroy the watcher (and its owner) from inside; the
 // implementation must not touch its members after calling into the client.
-class FdWatcher final
+class FdWatcher final : private EpollEventDispatcher::SocketWatch
 {
     Q_DISABLE_COPY_MOVE(FdWatcher)
 
@@ -48,14 +53,23 @@ public:
     void postReadable();
 
 private:
+    void socketReadable() override;
+    void socketWritable() override;
+    std::uint8_t interest() const;
     void ensureWriteNotifier();
 
     int m_fd;
     Client *m_client;
+    // Direct watch: the thread's dispatcher (null once it is gone, then
+    // every call is a no-op).
+    QPointer<EpollEventDispatcher> m_dispatcher;
+    // Fallback: notifiers (the write one on first use), and for
+    // postReadable() a pointer shared with the queued calls, made on the
+    // first post and cleared on destruction.
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
-    // Shared with queued postReadable() calls; cleared on destruction.
     std::shared_ptr<FdWatcher *> m_self;
+    bool m_direct = false;
     bool m_readEnabled = true;
     bool m_writeEnabled = false;
     bool m_readablePosted = false;

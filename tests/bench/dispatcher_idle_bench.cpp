@@ -1,14 +1,18 @@
 // Round-trip latency of one busy connection in a thread that also watches N
-// idle ones, under Qt's default event dispatcher and under EpollEventDispatcher.
+// idle ones, under Qt's default event dispatcher and under EpollEventDispatcher,
+// and on the latter also through FdWatcher's direct watch (what TcpStream uses
+// on worker threads) instead of QSocketNotifier.
 //
 // Usage: dispatcher_idle_bench [--seconds S] [N ...]     (default N: 0 1000 5000)
 //
-// One thread holds N idle socketpairs, each with an enabled read
-// QSocketNotifier, plus one active socketpair whose two ends ping-pong a
-// single byte through their own notifiers; so every round trip is two
-// dispatcher passes. Not a CTest test: it prints figures, it asserts nothing.
+// One thread holds N idle socketpairs, each with an enabled read watch
+// (a QSocketNotifier or an FdWatcher), plus one active socketpair whose two
+// ends ping-pong a single byte through their own watches; so every round trip
+// is two dispatcher passes. Not a CTest test: it prints figures, it asserts
+// nothing.
 
 #include "net/epolleventdispatcher.h"
+#include "net/fdwatcher.h"
 
 #include <QAbstractEventDispatcher>
 #include <QCoreApplication>
@@ -20,6 +24,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -28,6 +33,46 @@
 #include <unistd.h>
 
 namespace {
+
+// What TcpStream is to FdWatcher, reduced to a callback.
+class CallbackClient final : public FdWatcher::Client
+{
+public:
+    std::function<void()> onReadable;
+    void fdReadable() override
+    {
+        if (onReadable)
+            onReadable();
+    }
+    void fdWritable() override { }
+};
+
+// A read watch on one fd, either way.
+class ReadWatch
+{
+public:
+    ReadWatch(int fd, bool useFdWatcher)
+    {
+        if (useFdWatcher)
+            m_watcher = std::make_unique<FdWatcher>(fd, &m_client);
+        else
+            m_notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
+    }
+    void onReadable(std::function<void()> callback)
+    {
+        if (m_watcher) {
+            m_client.onReadable = std::move(callback);
+        } else {
+            QObject::connect(m_notifier.get(), &QSocketNotifier::activated, m_notifier.get(),
+                             [callback = std::move(callback)] { callback(); });
+        }
+    }
+
+private:
+    CallbackClient m_client;
+    std::unique_ptr<FdWatcher> m_watcher;
+    std::unique_ptr<QSocketNotifier> m_notifier;
+};
 
 struct Result
 {
@@ -53,13 +98,13 @@ void raiseFdLimit(int idlePairs)
         std::perror("setrlimit");
 }
 
-Result measure(int idle, qint64 budgetMs, int maxSamples)
+Result measure(int idle, bool useFdWatcher, qint64 budgetMs, int maxSamples)
 {
     Result result;
     result.idle = idle;
 
     std::vector<int> fds;
-    std::vector<std::unique_ptr<QSocketNotifier>> notifiers;
+    std::vector<std::unique_ptr<ReadWatch>> notifiers;
     const auto cleanup = qScopeGuard([&] {
         notifiers.clear();
         for (int fd : fds)
@@ -73,7 +118,8 @@ Result measure(int idle, qint64 budgetMs, int maxSamples)
         return true;
     };
 
-    result.dispatcher = QAbstractEventDispatcher::instance()->metaObject()->className();
+    result.dispatcher = QByteArray(QAbstractEventDispatcher::instance()->metaObject()->className())
+        + (useFdWatcher ? " + FdWatcher" : " + QSocketNotifier");
     notifiers.reserve(std::size_t(idle) + 2);
     for (int i = 0; i < idle; ++i) {
         int pair[2];
@@ -81,7 +127,7 @@ Result measure(int idle, qint64 budgetMs, int maxSamples)
             std::perror("socketpair (idle)");
             return result;
         }
-        notifiers.push_back(std::make_unique<QSocketNotifier>(pair[0], QSocketNotifier::Read));
+        notifiers.push_back(std::make_unique<ReadWatch>(pair[0], useFdWatcher));
     }
 
     int active[2];
@@ -89,8 +135,8 @@ Result measure(int idle, qint64 budgetMs, int maxSamples)
         std::perror("socketpair (active)");
         return result;
     }
-    auto *echo = new QSocketNotifier(active[0], QSocketNotifier::Read);
-    auto *pinger = new QSocketNotifier(active[1], QSocketNotifier::Read);
+    auto *echo = new ReadWatch(active[0], useFdWatcher);
+    auto *pinger = new ReadWatch(active[1], useFdWatcher);
     notifiers.emplace_back(echo);
     notifiers.emplace_back(pinger);
 
@@ -108,12 +154,12 @@ Result measure(int idle, qint64 budgetMs, int maxSamples)
         if (::write(active[1], &c, 1) != 1)
             loop.exit(1);
     };
-    QObject::connect(echo, &QSocketNotifier::activated, echo, [&] {
+    echo->onReadable([&] {
         char c;
         if (::read(active[0], &c, 1) == 1 && ::write(active[0], &c, 1) != 1)
             loop.exit(1);
     });
-    QObject::connect(pinger, &QSocketNotifier::activated, pinger, [&] {
+    pinger->onReadable([&] {
         char c;
         if (::read(active[1], &c, 1) != 1)
             return;
@@ -144,10 +190,11 @@ Result measure(int idle, qint64 budgetMs, int maxSamples)
     return result;
 }
 
-Result runInThread(bool useEpoll, int idle, qint64 budgetMs, int maxSamples)
+Result runInThread(bool useEpoll, bool useFdWatcher, int idle, qint64 budgetMs, int maxSamples)
 {
     Result result;
-    std::unique_ptr<QThread> thread(QThread::create([&] { result = measure(idle, budgetMs, maxSamples); }));
+    std::unique_ptr<QThread> thread(
+        QThread::create([&] { result = measure(idle, useFdWatcher, budgetMs, maxSamples); }));
     if (useEpoll)
         thread->setEventDispatcher(new EpollEventDispatcher);
     thread->start();
@@ -175,15 +222,22 @@ int main(int argc, char **argv)
     raiseFdLimit(*std::max_element(sizes.begin(), sizes.end()));
 
     constexpr int MaxSamples = 20000;
-    std::printf("%-26s %10s %8s %12s %12s\n", "dispatcher", "idle pairs", "samples", "median us", "p99 us");
+    std::printf("%-44s %10s %8s %12s %12s\n", "dispatcher + watch", "idle pairs", "samples", "median us", "p99 us");
+    struct Mode
+    {
+        bool epoll;
+        bool fdWatcher;
+    };
+    // FdWatcher under Qt's dispatcher is QSocketNotifier again: not a mode of its own.
+    const Mode modes[] = {{false, false}, {true, false}, {true, true}};
     for (int idle : sizes) {
-        for (bool useEpoll : {false, true}) {
-            const Result r = runInThread(useEpoll, idle, budgetMs, MaxSamples);
+        for (const Mode &mode : modes) {
+            const Result r = runInThread(mode.epoll, mode.fdWatcher, idle, budgetMs, MaxSamples);
             if (!r.ok) {
-                std::printf("%-26s %10d   failed\n", r.dispatcher.constData(), idle);
+                std::printf("%-44s %10d   failed\n", r.dispatcher.constData(), idle);
                 continue;
             }
-            std::printf("%-26s %10d %8d %12.1f %12.1f\n", r.dispatcher.constData(), r.idle, r.samples,
+            std::printf("%-44s %10d %8d %12.1f %12.1f\n", r.dispatcher.constData(), r.idle, r.samples,
                         r.medianUs, r.p99Us);
             std::fflush(stdout);
         }
