@@ -1,5 +1,7 @@
-// ConnectionsModel: batched inserts, bounded history, coalesced updates,
-// lazy strings, under QAbstractItemModelTester.
+// ConnectionsModel: batched inserts, bounded history (frames per connection,
+// in total and in memory; closed connections; all connections), pause as
+// "stop capturing", coalesced updates, lazy strings, under
+// QAbstractItemModelTester.
 
 #include "connectionsmodel.h"
 
@@ -47,6 +49,13 @@ InspectEvent message(quint64 id, const QByteArray &text, Direction d = Direction
     return makeEvent(id, m, ns);
 }
 
+InspectEvent closed(quint64 id)
+{
+    ClosedEvent c;
+    c.cause = CloseCause::ClientClosed;
+    return makeEvent(id, c);
+}
+
 InspectEvent control(quint64 id, WsOpcode op, const QByteArray &payload, Direction d, qint64 ns)
 {
     ControlFrameEvent c;
@@ -69,9 +78,13 @@ private slots:
     void closeCauseAndErrorColour();
     void pingRoundTripFromPingPongPair();
     void upstreamStatsPerServer();
-    void pauseHoldsRowsBack();
+    void pauseStopsCapture();
     void framesCappedPerConnectionAndInTotal();
+    void frameMemoryIsCappedAndAccounted();
+    void closedConnectionsCappedOldestFirst();
+    void evictedOpenConnectionStaysOut();
     void clearEmptiesEverything();
+    void largeBatchIsTakenInSlicesInOrder();
 };
 
 void tst_ConnectionsModel::insertsInOneBatchPerFlush()
@@ -86,7 +99,6 @@ void tst_ConnectionsModel::insertsInOneBatchPerFlush()
         model.addEvents(events);
     }
     QCOMPARE(model.rowCount(), 0); // nothing shown before the flush
-    QCOMPARE(model.pendingCount(), 500);
     QTRY_COMPARE(model.rowCount(), 500); // the flush timer fires on its own
     QCOMPARE(inserted.size(), 1);
     QCOMPARE(inserted.at(0).at(1).toInt(), 0);
@@ -122,6 +134,7 @@ void tst_ConnectionsModel::historyIsCappedInBatches()
     QCOMPARE(model.index(0, ConnectionsModel::ColId).data().toString(), QStringLiteral("16"));
     QCOMPARE(model.rowOf(105), 89);
     QCOMPARE(model.rowOf(3), -1);
+    QCOMPARE(model.liveConnections(), 90);
 }
 
 void tst_ConnectionsModel::updatesAreCoalesced()
@@ -205,23 +218,63 @@ void tst_ConnectionsModel::upstreamStatsPerServer()
     QCOMPARE(model.recentDecisions().size(), size_t(3));
 }
 
-void tst_ConnectionsModel::pauseHoldsRowsBack()
+void tst_ConnectionsModel::pauseStopsCapture()
 {
     ConnectionsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    model.addEvents(openConnection(1));
-    model.flush();
-    model.setPaused(true);
-    model.addEvents(openConnection(2) + openConnection(3));
+    model.addEvents(openConnection(1) + QList<InspectEvent>{message(1, "before")});
     model.flush();
     QCOMPARE(model.rowCount(), 1);
+
+    model.setPaused(true);
+    QList<InspectEvent> events = openConnection(2) + openConnection(3);
+    for (int i = 0; i < 5; ++i)
+        events << message(1, "while paused");
+    events << message(2, "new connection") << control(1, WsOpcode::Ping, "p", Direction::ClientToUpstream, 1)
+           << closed(1);
+    model.addEvents(events);
+    model.flush();
+    // Nothing new recorded: no rows for 2 and 3, no frames for 1...
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.record(2), nullptr);
+    QCOMPARE(model.record(3), nullptr);
+    const ConnectionRecord *one = model.record(1);
+    QCOMPARE(int(one->frames.size()), 1);
+    QCOMPARE(one->framesNotCaptured, quint64(6));
+    QCOMPARE(model.skippedConnections(), 2);
+    QCOMPARE(model.skippedFrames(), 7);
+    // ...but the row already shown is closed, not "open" forever.
+    QVERIFY(one->closed);
+    QCOMPARE(model.index(0, ConnectionsModel::ColState).data().toString(), QStringLiteral("closed"));
+    QCOMPARE(model.liveConnections(), 0);
+    QCOMPARE(model.messagesSeen(), 8); // the rate still counts the traffic
+
+    // Resumed: new connections are captured again; the ones that opened
+    // while paused stay out (their rows would have no handshake) until they close.
     model.setPaused(false);
-    QCOMPARE(model.rowCount(), 3);
+    model.addEvents(QList<InspectEvent>{message(2, "after resume"), closed(3)} + openConnection(4)
+                    + QList<InspectEvent>{message(4, "live")});
+    model.flush();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.record(2), nullptr);
+    QCOMPARE(model.record(3), nullptr);
+    QCOMPARE(model.rowOf(4), 1);
+    QCOMPARE(model.record(4)->frames.front().payload, QByteArray("live"));
+    QCOMPARE(model.skippedFrames(), 8);
+    // Connection 3 closed while ignored: an id seen again later is a new connection.
+    model.addEvents(openConnection(3));
+    model.flush();
+    QCOMPARE(model.rowOf(3), 2);
+    // A new pause counts from zero.
+    model.setPaused(true);
+    QCOMPARE(model.skippedConnections(), 0);
+    QCOMPARE(model.skippedFrames(), 0);
 }
 
 void tst_ConnectionsModel::framesCappedPerConnectionAndInTotal()
 {
     ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setMaxFramesPerConnection(100);
     model.setMaxFramesTotal(150);
     model.addEvents(openConnection(1) + openConnection(2));
@@ -230,18 +283,106 @@ void tst_ConnectionsModel::framesCappedPerConnectionAndInTotal()
         events << message(1, QByteArray::number(i));
     model.addEvents(events);
     model.flush();
-    QCOMPARE(int(model.record(1)->frames.size()), 90);
-    QCOMPARE(model.record(1)->framesDropped, quint64(60));
-    QCOMPARE(model.record(1)->frames.front().payload, QByteArray("60"));
+    // Per connection: down to the cap at each flush, the oldest first.
+    QCOMPARE(int(model.record(1)->frames.size()), 100);
+    QCOMPARE(model.record(1)->framesDropped, quint64(50));
+    QCOMPARE(model.record(1)->frames.front().payload, QByteArray("50"));
+    QCOMPARE(model.record(1)->frames.back().payload, QByteArray("149"));
     events.clear();
     for (int i = 0; i < 80; ++i)
         events << message(2, "x");
     model.addEvents(events);
     model.flush();
-    // 170 > 150: the oldest connection's frames go first, down to 135.
-    QCOMPARE(model.framesStored(), 135);
+    // 180 > 150 in total: the oldest connection's frames go first, down to 99% (149).
+    QCOMPARE(model.framesStored(), 149);
     QCOMPARE(int(model.record(2)->frames.size()), 80);
-    QCOMPARE(int(model.record(1)->frames.size()), 55);
+    QCOMPARE(int(model.record(1)->frames.size()), 69);
+    QCOMPARE(model.record(1)->frames.front().payload, QByteArray("81"));
+    QCOMPARE(model.framesDropped(), 81);
+}
+
+void tst_ConnectionsModel::frameMemoryIsCappedAndAccounted()
+{
+    ConnectionsModel model;
+    model.setMaxFrameMemory(qint64(1) << 20);
+    model.addEvents(openConnection(1));
+    const QByteArray big(60 * 1024, 'a');
+    for (int round = 0; round < 10; ++round) {
+        QList<InspectEvent> events;
+        for (int i = 0; i < 10; ++i)
+            events << message(1, big + QByteArray::number(round * 10 + i));
+        model.addEvents(events);
+        model.flush();
+        QVERIFY2(model.frameMemory() <= model.maxFrameMemory(), qPrintable(QString::number(model.frameMemory())));
+    }
+    const ConnectionRecord *r = model.record(1);
+    // 100 frames of 60 KiB do not fit in 1 MiB: only the newest ~16 are kept.
+    QVERIFY(r->frames.size() >= 10 && r->frames.size() <= 17);
+    QCOMPARE(r->framesDropped + r->frames.size(), quint64(100));
+    QVERIFY(r->frames.back().payload.endsWith("99"));
+    // The estimate is the sum of what each kept frame costs.
+    qint64 sum = 0;
+    for (const FrameRecord &f : r->frames)
+        sum += ConnectionsModel::frameCost(f);
+    QCOMPARE(r->frameMemory, sum);
+    QCOMPARE(model.frameMemory(), sum);
+}
+
+void tst_ConnectionsModel::closedConnectionsCappedOldestFirst()
+{
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxClosedConnections(10);
+    QList<InspectEvent> events;
+    for (quint64 i = 1; i <= 30; ++i)
+        events += openConnection(i) + QList<InspectEvent>{message(i, "m")};
+    model.addEvents(events);
+    model.flush();
+    QCOMPARE(model.rowCount(), 30);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    events.clear();
+    for (quint64 i = 1; i <= 20; ++i) {
+        if (i != 5)
+            events << closed(i);
+    }
+    model.addEvents(events);
+    model.flush();
+    // 19 closed > 10: the oldest closed go, down to 9; the open #5 stays.
+    QCOMPARE(model.closedConnections(), 9);
+    QCOMPARE(model.rowCount(), 20);
+    QCOMPARE(model.liveConnections(), 11);
+    QCOMPARE(model.removedConnections(), 10);
+    for (quint64 gone : {1, 2, 3, 4, 6, 7, 8, 9, 10, 11})
+        QCOMPARE(model.record(gone), nullptr);
+    QCOMPARE(model.rowOf(5), 0);
+    QCOMPARE(model.rowOf(12), 1);
+    QCOMPARE(model.rowOf(30), 19);
+    QCOMPARE(model.index(1, ConnectionsModel::ColId).data().toString(), QStringLiteral("12"));
+    // Two runs of rows (1-4 and 6-11), two removals.
+    QCOMPARE(removed.size(), 2);
+    QCOMPARE(model.framesStored(), 20);
+}
+
+void tst_ConnectionsModel::evictedOpenConnectionStaysOut()
+{
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxConnections(10);
+    QList<InspectEvent> events;
+    for (quint64 i = 1; i <= 11; ++i)
+        events += openConnection(i);
+    model.addEvents(events);
+    model.flush();
+    // Over the hard cap with no closed connection: the oldest open ones go.
+    QCOMPARE(model.rowCount(), 9);
+    QCOMPARE(model.record(1), nullptr);
+    // Its later frames make no headless row; they count as dropped.
+    model.addEvents({message(1, "late"), message(1, "later")});
+    model.flush();
+    QCOMPARE(model.rowCount(), 9);
+    QCOMPARE(model.record(1), nullptr);
+    QCOMPARE(model.framesDropped(), 2);
+    QCOMPARE(model.liveConnections(), 9);
 }
 
 void tst_ConnectionsModel::clearEmptiesEverything()
@@ -256,6 +397,34 @@ void tst_ConnectionsModel::clearEmptiesEverything()
     model.addEvents({message(2, "late")});
     model.flush();
     QCOMPARE(model.rowCount(), 1);
+}
+
+void tst_ConnectionsModel::largeBatchIsTakenInSlicesInOrder()
+{
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxFramesPerConnection(1000);
+    model.addEvents(openConnection(1));
+    model.flush();
+    constexpr int Big = 300'000;
+    QList<InspectEvent> big;
+    big.reserve(Big);
+    for (int i = 0; i < Big; ++i)
+        big << message(1, QByteArray::number(i));
+    // One call does not take it all: the rest waits for the event loop...
+    model.addEvents(big);
+    const qint64 waiting = model.queuedEvents();
+    QVERIFY2(waiting > 0, "a 300,000-event batch was applied in one go");
+    // ...and what comes next waits behind it, in order.
+    model.addEvents({message(1, "last")});
+    QCOMPARE(model.queuedEvents(), waiting + 1);
+    QVERIFY(model.record(1)->frames.empty() || model.record(1)->frames.back().payload != "last");
+    QTRY_COMPARE(model.queuedEvents(), 0);
+    model.flush();
+    QCOMPARE(model.record(1)->frames.back().payload, QByteArray("last"));
+    QCOMPARE(model.record(1)->frames.front().payload, QByteArray::number(Big - 999));
+    QCOMPARE(model.messagesSeen(), Big + 1);
+    QCOMPARE(model.eventsDropped(), 0);
 }
 
 QTEST_MAIN(tst_ConnectionsModel)

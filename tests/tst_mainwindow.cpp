@@ -3,14 +3,28 @@
 // thread: everything waits with QTRY_*, never with waitFor*.
 
 #include "config/configcompiler.h"
+#include "configeditor.h"
 #include "connectionsmodel.h"
 #include "framesmodel.h"
 #include "localinspectorsource.h"
 #include "mainwindow.h"
 #include "proxy/proxyserver.h"
 #include "quickstartdialog.h"
+#include "tls/certificateauthority.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QDir>
+#include <QFileInfo>
+#include <QHelpEvent>
+#include <QImage>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
+#include <QToolButton>
+#include <QToolTip>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -41,7 +55,10 @@ private slots:
     void cleanupTestCase();
     void connectionHandshakeFramesSendAndUpstreams();
     void configEditorDiagnosticsAndApply();
+    void configEditorMarginShowsDiagnostics();
+    void pauseStopsCaptureAndResumeContinues();
     void quickStartWritesAConfigThatCompiles();
+    void quickStartTlsIssuesCertificateAndConfigCompiles();
 
 private:
     QWebSocketServer *startEcho();
@@ -241,6 +258,156 @@ void tst_MainWindow::configEditorDiagnosticsAndApply()
     QCOMPARE(m_source->configText(), m_configText);
 }
 
+void tst_MainWindow::configEditorMarginShowsDiagnostics()
+{
+    MainWindow *w = m_window.get();
+    w->showView(QStringLiteral("config"));
+    auto *editor = w->findChild<ConfigEditor *>(QStringLiteral("configEditor"));
+    QVERIFY(editor);
+    QWidget *gutter = editor->gutter();
+    QVERIFY(gutter->isVisible());
+    QVERIFY(gutter->width() > 0);
+    // Line 3 has an unknown directive (an error at column 5); the two servers
+    // without stickiness on line 2 are a doctor finding.
+    const QString text = QStringLiteral("http {\n"
+                                        "  upstream echo { server 127.0.0.1:%1; server 127.0.0.1:%2; }\n"
+                                        "    proxy_pas http://x;\n"
+                                        "  server { listen 127.0.0.1:0; location / { proxy_pass http://echo; } }\n"
+                                        "}\n")
+                             .arg(m_echo.at(0)->serverPort())
+                             .arg(m_echo.at(1)->serverPort());
+    editor->setPlainText(text);
+    QTRY_VERIFY(!editor->markersOnLine(3).isEmpty());
+    const ConfigEditor::Marker error = editor->markersOnLine(3).constFirst();
+    QCOMPARE(error.severity, ConfigEditor::Severity::Error);
+    QVERIFY2(error.message.contains(QStringLiteral("proxy_pas")), qPrintable(error.message));
+    QVERIFY(editor->markersOnLine(1).isEmpty());
+
+    // Painted in the margin: a red icon beside line 3, none beside line 1.
+    const QRect icon = editor->markerIconRect(3);
+    QVERIFY(!icon.isEmpty());
+    QVERIFY(editor->markerIconRect(1).isEmpty());
+    QCOMPARE(editor->lineAtGutterPosition(icon.center()), 3);
+    const QImage image = gutter->grab().toImage();
+    const qreal dpr = image.devicePixelRatio();
+    // A pixel on the disc's ring (the centre holds the white cross).
+    const QColor red = image.pixelColor(QPoint(int((icon.center().x() - icon.width() / 3) * dpr),
+                                               int(icon.center().y() * dpr)));
+    QVERIFY2(red.red() > 150 && red.green() < 110 && red.blue() < 110, qPrintable(red.name()));
+    const QRect line1 = QRect(icon.left(), icon.top() - 2 * editor->fontMetrics().height(), icon.width(), icon.height());
+    const QColor plain = image.pixelColor(QPoint(int(line1.center().x() * dpr), int(line1.center().y() * dpr)));
+    QCOMPARE(plain, gutter->palette().color(QPalette::Window));
+
+    // Hovering the icon shows the message.
+    QToolTip::hideText();
+    QHelpEvent help(QEvent::ToolTip, icon.center(), gutter->mapToGlobal(icon.center()));
+    QApplication::sendEvent(gutter, &help);
+    QTRY_VERIFY(QToolTip::isVisible());
+    QVERIFY2(QToolTip::text().contains(QStringLiteral("proxy_pas")), qPrintable(QToolTip::text()));
+    QToolTip::hideText();
+
+    // Clicking it puts the cursor where the diagnostic points and selects its list entry.
+    QTextCursor start(editor->document());
+    editor->setTextCursor(start);
+    QSignalSpy activated(editor, &ConfigEditor::markerActivated);
+    QTest::mouseClick(gutter, Qt::LeftButton, {}, icon.center());
+    QCOMPARE(activated.size(), 1);
+    QCOMPARE(editor->textCursor().blockNumber(), 2);
+    QCOMPARE(editor->textCursor().positionInBlock(), error.column - 1);
+    auto *diagnostics = w->findChild<QTreeWidget *>(QStringLiteral("configDiagnostics"));
+    QVERIFY(diagnostics->currentItem());
+    QCOMPARE(diagnostics->currentItem()->data(0, Qt::UserRole).toInt(), 3);
+
+    // The test's own configuration has no error but a doctor finding (two
+    // servers without stickiness): it gets its own (purple) icon.
+    editor->setPlainText(m_configText);
+    QTRY_VERIFY(editor->markersOnLine(3).isEmpty() && !editor->markers().isEmpty());
+    QCOMPARE(editor->markers().size(), 1);
+    const ConfigEditor::Marker doctor = editor->markers().constFirst();
+    QCOMPARE(doctor.severity, ConfigEditor::Severity::Doctor);
+    const QRect doctorIcon = editor->markerIconRect(doctor.line);
+    QVERIFY(!doctorIcon.isEmpty());
+    const QImage after = gutter->grab().toImage();
+    const QColor purple = after.pixelColor(QPoint(int((doctorIcon.center().x() - doctorIcon.width() / 3) * dpr),
+                                                  int(doctorIcon.center().y() * dpr)));
+    QVERIFY2(purple.red() > 100 && purple.blue() > 100 && purple.green() < 80, qPrintable(purple.name()));
+}
+
+void tst_MainWindow::pauseStopsCaptureAndResumeContinues()
+{
+    MainWindow *w = m_window.get();
+    ConnectionsModel *model = w->connectionsModel();
+    auto *pause = w->findChild<QToolButton *>(QStringLiteral("pauseButton"));
+    auto *status = w->findChild<QLabel *>(QStringLiteral("statusCapture"));
+    QVERIFY(pause && status);
+
+    QWebSocket before;
+    int echoes = 0;
+    connect(&before, &QWebSocket::textMessageReceived, this, [&echoes] { ++echoes; });
+    before.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/before").arg(m_port)));
+    QTRY_COMPARE(before.state(), QAbstractSocket::ConnectedState);
+    auto shownWithPath = [model](const QString &path) -> quint64 {
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (model->recordAt(row)->pathText() == path)
+                return model->recordAt(row)->id;
+        }
+        return 0;
+    };
+    QTRY_VERIFY(shownWithPath(QStringLiteral("/before")) != 0);
+    const quint64 id = shownWithPath(QStringLiteral("/before"));
+    before.sendTextMessage(QStringLiteral("captured"));
+    QTRY_COMPARE(echoes, 1);
+    QTRY_COMPARE(int(model->record(id)->frames.size()), 2);
+
+    QTest::mouseClick(pause, Qt::LeftButton);
+    QVERIFY(model->isPaused());
+    QVERIFY(status->isVisible());
+    const int rows = model->rowCount();
+    const qint64 total = model->totalConnections();
+
+    // While paused: a new connection and three round trips are not recorded.
+    QWebSocket during;
+    during.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/during").arg(m_port)));
+    QTRY_COMPARE(during.state(), QAbstractSocket::ConnectedState);
+    for (int i = 0; i < 3; ++i)
+        before.sendTextMessage(QStringLiteral("not captured %1").arg(i));
+    during.sendTextMessage(QStringLiteral("not captured either"));
+    QTRY_COMPARE(echoes, 4);
+    QTRY_COMPARE(model->skippedFrames(), 8); // 3 + 3 echoes, 1 + 1 echo
+    QCOMPARE(model->skippedConnections(), 1);
+    // Every event of the pause has been taken (the counts above): none made a record.
+    QCOMPARE(model->totalConnections(), total);
+    QCOMPARE(model->pendingCount(), 0);
+    QCOMPARE(model->rowCount(), rows);
+    QCOMPARE(int(model->record(id)->frames.size()), 2);
+    QCOMPARE(model->record(id)->framesNotCaptured, quint64(6));
+    QTRY_VERIFY2(status->text().contains(QStringLiteral("1 new connections"))
+                     && status->text().contains(QStringLiteral("8 frames")),
+                 qPrintable(status->text()));
+
+    // Resumed: capture continues live, the connection from the pause stays out.
+    QTest::mouseClick(pause, Qt::LeftButton);
+    QVERIFY(!model->isPaused());
+    before.sendTextMessage(QStringLiteral("live again"));
+    during.sendTextMessage(QStringLiteral("still not"));
+    QTRY_COMPARE(echoes, 5);
+    QTRY_COMPARE(int(model->record(id)->frames.size()), 4);
+    QCOMPARE(model->record(id)->frames.back().payload, QByteArray("live again"));
+    QTRY_COMPARE(model->skippedFrames(), 10);
+    QCOMPARE(model->rowCount(), rows);
+    QVERIFY(!status->text().isEmpty()); // says what the pause missed
+
+    // And a connection opened now is captured.
+    QWebSocket after;
+    after.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/after").arg(m_port)));
+    QTRY_COMPARE(after.state(), QAbstractSocket::ConnectedState);
+    QTRY_COMPARE(model->rowCount(), rows + 1);
+    QCOMPARE(model->recordAt(rows)->pathText(), QStringLiteral("/after"));
+    before.close();
+    during.close();
+    after.close();
+}
+
 void tst_MainWindow::quickStartWritesAConfigThatCompiles()
 {
     QString error;
@@ -256,6 +423,94 @@ void tst_MainWindow::quickStartWritesAConfigThatCompiles()
     QVERIFY(QuickStartDialog::buildConfig(QStringLiteral("127.0.0.1:8080"), {QStringLiteral("wss://a:1")}, true, 0, &error)
                 .isEmpty());
     QVERIFY(error.contains(QStringLiteral("TLS")));
+}
+
+void tst_MainWindow::quickStartTlsIssuesCertificateAndConfigCompiles()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString caDir = dir.filePath(QStringLiteral("ca"));
+    const QString certDir = dir.filePath(QStringLiteral("certs with space"));
+    QuickStartDialog dialog;
+    dialog.setTlsDirectories(caDir, certDir);
+    dialog.setListen(QStringLiteral("127.0.0.1:0"));
+    dialog.setUpstreams({QStringLiteral("ws://127.0.0.1:9000")});
+    dialog.setTls(true);
+    QVERIFY(!CertificateAuthority::existsIn(caDir));
+    QString error;
+    const QString text = dialog.configText(&error);
+    QVERIFY2(!text.isEmpty(), qPrintable(error));
+
+    // The CA was created (no CA before), the certificate issued for the listen host.
+    QVERIFY(CertificateAuthority::existsIn(caDir));
+    QVERIFY(dialog.tlsFiles());
+    const QuickStartDialog::TlsFiles files = *dialog.tlsFiles();
+    QVERIFY(QFileInfo::exists(files.certificate));
+    QVERIFY(QFileInfo::exists(files.key));
+    QCOMPARE(QFileInfo(files.key).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+    QVERIFY(files.hosts.contains(QStringLiteral("127.0.0.1")));
+
+    // The configuration: a TLS listener naming those files, and it compiles.
+    QVERIFY2(text.contains(QStringLiteral("listen 127.0.0.1:0 ssl;")), qPrintable(text));
+    const QRegularExpression certRe(QStringLiteral(R"re(ssl_certificate\s+"([^"]+)";)re"));
+    const QRegularExpression keyRe(QStringLiteral(R"re(ssl_certificate_key\s+"([^"]+)";)re"));
+    QCOMPARE(certRe.match(text).captured(1), files.certificate);
+    QCOMPARE(keyRe.match(text).captured(1), files.key);
+    const ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), QStringLiteral("quick-tls.conf"));
+    QVERIFY2(compiled.ok(), compiled.diagnostics.isEmpty() ? "" : qPrintable(compiled.diagnostics.constFirst().toString()));
+
+    // Certificate and key match, and the chain verifies against the CA for
+    // 127.0.0.1: a TLS handshake on loopback with exactly these files.
+    QFile caFile(QDir(caDir).filePath(QLatin1StringView(CertificateAuthority::CertificateFile)));
+    QVERIFY(caFile.open(QIODevice::ReadOnly));
+    const QByteArray caPem = caFile.readAll();
+    const QList<QSslCertificate> chain = QSslCertificate::fromPath(files.certificate);
+    QVERIFY(chain.size() >= 2);
+    QVERIFY(chain.constFirst().subjectAlternativeNames().values(QSsl::IpAddressEntry).contains(QStringLiteral("127.0.0.1")));
+    QFile keyFile(files.key);
+    QVERIFY(keyFile.open(QIODevice::ReadOnly));
+    const QByteArray keyPem = keyFile.readAll();
+    QSslKey key(keyPem, QSsl::Ec);
+    if (key.isNull())
+        key = QSslKey(keyPem, QSsl::Rsa);
+    QVERIFY(!key.isNull());
+    QSslServer server;
+    QSslConfiguration serverConfig = QSslConfiguration::defaultConfiguration();
+    serverConfig.setLocalCertificateChain(chain);
+    serverConfig.setPrivateKey(key);
+    server.setSslConfiguration(serverConfig);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QSslSocket client;
+    QSslConfiguration clientConfig = QSslConfiguration::defaultConfiguration();
+    clientConfig.setCaCertificates(QSslCertificate::fromData(caPem));
+    client.setSslConfiguration(clientConfig);
+    QList<QSslError> errors;
+    connect(&client, &QSslSocket::sslErrors, this, [&errors](const QList<QSslError> &e) { errors << e; });
+    client.connectToHostEncrypted(QStringLiteral("127.0.0.1"), server.serverPort());
+    QTRY_VERIFY2(client.isEncrypted() || !errors.isEmpty(), qPrintable(client.errorString()));
+    QStringList why;
+    for (const QSslError &e : std::as_const(errors))
+        why << e.errorString();
+    QVERIFY2(errors.isEmpty(), qPrintable(why.join(QStringLiteral("; "))));
+    QCOMPARE(client.peerCertificate(), chain.constFirst());
+
+    // A second run keeps the CA (certificates it issued stay trusted).
+    QVERIFY(caFile.seek(0));
+    QuickStartDialog again;
+    again.setTlsDirectories(caDir, certDir);
+    again.setListen(QStringLiteral("127.0.0.1:0"));
+    again.setTls(true);
+    QVERIFY2(!again.configText(&error).isEmpty(), qPrintable(error));
+    QFile caAgain(caFile.fileName());
+    QVERIFY(caAgain.open(QIODevice::ReadOnly));
+    QCOMPARE(caAgain.readAll(), caPem);
+
+    // Without TLS, no certificate is made.
+    QuickStartDialog plain;
+    const QString otherCa = dir.filePath(QStringLiteral("other-ca"));
+    plain.setTlsDirectories(otherCa, dir.filePath(QStringLiteral("other-certs")));
+    QVERIFY(!plain.configText(&error).contains(QStringLiteral("ssl")));
+    QVERIFY(!CertificateAuthority::existsIn(otherCa));
 }
 
 QTEST_MAIN(tst_MainWindow)

@@ -2,6 +2,33 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ja">
 <context>
+    <name>ConfigEditor</name>
+    <message>
+        <source>error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>診断</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注記</translation>
+    </message>
+    <message>
+        <source>%1:%2: %3: %4</source>
+        <translation>%1:%2：%3：%4</translation>
+    </message>
+    <message>
+        <source>%1: %2: %3</source>
+        <translation>%1：%2：%3</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionsModel</name>
     <message>
         <source>%1 ms</source>
@@ -171,6 +198,10 @@
         <source>Close</source>
         <translation>クローズ</translation>
     </message>
+    <message>
+        <source>TLS handshake failed</source>
+        <translation>TLS ハンドシェイク失敗</translation>
+    </message>
 </context>
 <context>
     <name>FramesModel</name>
@@ -248,6 +279,41 @@
     </message>
 </context>
 <context>
+    <name>HistoryLimitsDialog</name>
+    <message>
+        <source>History limits</source>
+        <translation>履歴の上限</translation>
+    </message>
+    <message>
+        <source> MiB</source>
+        <translation> MiB</translation>
+    </message>
+    <message>
+        <source>The inspector keeps a bounded history so that its memory stays flat however long it runs. When a limit is reached the oldest entries go first: older frames of a connection (the frames view says how many were dropped), then the oldest closed connections. Open connections are removed only past the limit on all connections.</source>
+        <translation>インスペクターは上限のある履歴だけを保持するため、どれだけ長く動かしてもメモリは一定に保たれます。上限に達すると古いものから削除されます：まず接続の古いフレーム（フレーム表示に破棄した数が出ます）、次に最も古いクローズ済みの接続。オープン中の接続は、全接続の上限を超えたときだけ削除されます。</translation>
+    </message>
+    <message>
+        <source>Frames kept per connection:</source>
+        <translation>接続ごとに保持するフレーム数：</translation>
+    </message>
+    <message>
+        <source>Frames kept in total:</source>
+        <translation>保持するフレームの総数：</translation>
+    </message>
+    <message>
+        <source>Memory for frames, at most:</source>
+        <translation>フレーム用メモリの上限：</translation>
+    </message>
+    <message>
+        <source>Closed connections kept:</source>
+        <translation>保持するクローズ済み接続数：</translation>
+    </message>
+    <message>
+        <source>Connections kept in total:</source>
+        <translation>保持する接続の総数：</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>{%n key(s)}</source>
@@ -312,10 +378,6 @@
     <message>
         <source>Pause</source>
         <translation>一時停止</translation>
-    </message>
-    <message>
-        <source>Freeze the lists; events keep being recorded and appear when resumed</source>
-        <translation>一覧を固定します。イベントは記録され続け、再開すると表示されます</translation>
     </message>
     <message>
         <source>Resume</source>
@@ -678,14 +740,6 @@
         <translation>&lt;b&gt;WeChat ミニプログラム&lt;/b&gt;：appid &lt;tt&gt;%1&lt;/tt&gt;、バージョン %2（%3）</translation>
     </message>
     <message>
-        <source>%1 shown · cap %2 · %3 removed</source>
-        <translation>%1 件表示 · 上限 %2 · %3 件削除</translation>
-    </message>
-    <message>
-        <source>%1 of %2 frames · cap %3 per connection · %4 dropped</source>
-        <translation>%2 フレーム中 %1 · 接続ごとの上限 %3 · %4 件破棄</translation>
-    </message>
-    <message>
         <source>Invalid regular expression</source>
         <translation>正規表現が不正です</translation>
     </message>
@@ -889,6 +943,58 @@
         <source>unhealthy</source>
         <translation>異常</translation>
     </message>
+    <message>
+        <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
+        <translation>キャプチャを停止：一時停止中は新しい接続とフレームを記録しません（数だけ数えます）。表示済みの行は残ります</translation>
+    </message>
+    <message>
+        <source>&amp;History limits…</source>
+        <translation>履歴の上限(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Capture paused: new connections and frames are not recorded</source>
+        <translation>キャプチャを一時停止：新しい接続とフレームは記録しません</translation>
+    </message>
+    <message>
+        <source>Capture resumed</source>
+        <translation>キャプチャを再開しました</translation>
+    </message>
+    <message>
+        <source>Paused: %1 new connections and %2 frames not captured</source>
+        <translation>一時停止中：新しい接続 %1 件とフレーム %2 件を記録していません</translation>
+    </message>
+    <message>
+        <source>Not captured during the pause: %1 connections, %2 frames</source>
+        <translation>一時停止中に記録しなかったもの：接続 %1 件、フレーム %2 件</translation>
+    </message>
+    <message>
+        <source>%1 shown · %2 closed kept of %3 · %4 removed</source>
+        <translation>表示 %1 · クローズ済み %2/%3 を保持 · 削除 %4</translation>
+    </message>
+    <message>
+        <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
+        <translation>履歴の上限（表示 → 履歴の上限…）：クローズ済み接続 %1 件、接続全体 %2 件。接続ごとに %3 フレーム、全体で %4 フレームと %5 MiB。現在のフレーム：%6、約 %7 MiB。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 frames · limit %3 per connection</source>
+        <translation>%1 / %2 フレーム · 接続ごとの上限 %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln older frame(s) dropped (history limits)</source>
+        <translation>
+            <numerusform>古いフレーム %Ln 件を破棄しました（履歴の上限）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln frame(s) not captured while paused</source>
+        <translation>
+            <numerusform>一時停止中にフレーム %Ln 件を記録しませんでした</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Quick start: certificate for %1 written to %2</source>
+        <translation>クイックスタート：%1 の証明書を %2 に書き出しました</translation>
+    </message>
 </context>
 <context>
     <name>PingChart</name>
@@ -940,10 +1046,6 @@
         <translation>WebSocket クライアントを待ち受けアドレスに接続してください。wsscope が上流へ転送し、すべてのハンドシェイクとフレームを表示します。複数の上流は 1 つのグループになり、同じクライアントは常に同じサーバーへ届きます。</translation>
     </message>
     <message>
-        <source>TLS listeners (certificates from &lt;tt&gt;wsscope cert&lt;/tt&gt;) arrive with the TLS work; this dialog writes plain ws:// listeners.</source>
-        <translation>TLS の待ち受け（&lt;tt&gt;wsscope cert&lt;/tt&gt; の証明書）は TLS 対応とともに提供されます。このダイアログは通常の ws:// の待ち受けを書き出します。</translation>
-    </message>
-    <message>
         <source>Listen on:</source>
         <translation>待ち受けアドレス：</translation>
     </message>
@@ -974,6 +1076,42 @@
     <message>
         <source>Give at least one upstream URL, for example ws://127.0.0.1:9000.</source>
         <translation>上流の URL を 1 つ以上指定してください（例：ws://127.0.0.1:9000）。</translation>
+    </message>
+    <message>
+        <source>Serve wss:// (TLS)</source>
+        <translation>wss://（TLS）で待ち受ける</translation>
+    </message>
+    <message>
+        <source>Browsers on https pages and WeChat mini-programs only connect to wss://</source>
+        <translation>https ページのブラウザや WeChat ミニプログラムは wss:// にしか接続しません</translation>
+    </message>
+    <message>
+        <source>The certificate is issued by the local CA in &lt;tt&gt;%1&lt;/tt&gt; (as &lt;tt&gt;wsscope cert issue&lt;/tt&gt; does) and written into &lt;tt&gt;%2&lt;/tt&gt;.</source>
+        <translation>証明書は &lt;tt&gt;%1&lt;/tt&gt; のローカル CA が発行し（&lt;tt&gt;wsscope cert issue&lt;/tt&gt; と同じ）、&lt;tt&gt;%2&lt;/tt&gt; に書き出します。</translation>
+    </message>
+    <message>
+        <source>The local CA does not exist yet: it is created in &lt;tt&gt;%1&lt;/tt&gt; (as &lt;tt&gt;wsscope cert init&lt;/tt&gt; does), then the certificate is issued into &lt;tt&gt;%2&lt;/tt&gt;.</source>
+        <translation>ローカル CA はまだありません：&lt;tt&gt;%1&lt;/tt&gt; に作成し（&lt;tt&gt;wsscope cert init&lt;/tt&gt; と同じ）、証明書を &lt;tt&gt;%2&lt;/tt&gt; に発行します。</translation>
+    </message>
+    <message>
+        <source>Clients must trust the CA once: &lt;tt&gt;wsscope cert show&lt;/tt&gt; says how.</source>
+        <translation>クライアントはこの CA を一度信頼する必要があります：方法は &lt;tt&gt;wsscope cert show&lt;/tt&gt; が示します。</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 を書き込めません：%2</translation>
+    </message>
+    <message>
+        <source>The local CA in %1 cannot be used: %2</source>
+        <translation>%1 のローカル CA を使えません：%2</translation>
+    </message>
+    <message>
+        <source>Cannot issue a certificate for %1: %2</source>
+        <translation>%1 の証明書を発行できません：%2</translation>
+    </message>
+    <message>
+        <source>Cannot create %1</source>
+        <translation>%1 を作成できません</translation>
     </message>
 </context>
 </TS>

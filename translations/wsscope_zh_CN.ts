@@ -2,6 +2,33 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ConfigEditor</name>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注释</translation>
+    </message>
+    <message>
+        <source>%1:%2: %3: %4</source>
+        <translation>%1:%2：%3：%4</translation>
+    </message>
+    <message>
+        <source>%1: %2: %3</source>
+        <translation>%1：%2：%3</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionsModel</name>
     <message>
         <source>%1 ms</source>
@@ -171,6 +198,10 @@
         <source>Close</source>
         <translation>关闭</translation>
     </message>
+    <message>
+        <source>TLS handshake failed</source>
+        <translation>TLS 握手失败</translation>
+    </message>
 </context>
 <context>
     <name>FramesModel</name>
@@ -248,6 +279,41 @@
     </message>
 </context>
 <context>
+    <name>HistoryLimitsDialog</name>
+    <message>
+        <source>History limits</source>
+        <translation>历史记录上限</translation>
+    </message>
+    <message>
+        <source> MiB</source>
+        <translation> MiB</translation>
+    </message>
+    <message>
+        <source>The inspector keeps a bounded history so that its memory stays flat however long it runs. When a limit is reached the oldest entries go first: older frames of a connection (the frames view says how many were dropped), then the oldest closed connections. Open connections are removed only past the limit on all connections.</source>
+        <translation>检查器只保留有上限的历史记录，因此无论运行多久内存都保持平稳。达到上限时最旧的条目先被移除：先是连接中较早的帧（帧视图会显示丢弃了多少），然后是最早关闭的连接。只有超过全部连接的上限时才会移除仍打开的连接。</translation>
+    </message>
+    <message>
+        <source>Frames kept per connection:</source>
+        <translation>每个连接保留的帧数：</translation>
+    </message>
+    <message>
+        <source>Frames kept in total:</source>
+        <translation>总共保留的帧数：</translation>
+    </message>
+    <message>
+        <source>Memory for frames, at most:</source>
+        <translation>帧占用内存上限：</translation>
+    </message>
+    <message>
+        <source>Closed connections kept:</source>
+        <translation>保留的已关闭连接数：</translation>
+    </message>
+    <message>
+        <source>Connections kept in total:</source>
+        <translation>总共保留的连接数：</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>{%n key(s)}</source>
@@ -312,10 +378,6 @@
     <message>
         <source>Pause</source>
         <translation>暂停</translation>
-    </message>
-    <message>
-        <source>Freeze the lists; events keep being recorded and appear when resumed</source>
-        <translation>冻结列表；事件仍会被记录，恢复后显示</translation>
     </message>
     <message>
         <source>Resume</source>
@@ -678,14 +740,6 @@
         <translation>&lt;b&gt;微信小程序&lt;/b&gt;：appid &lt;tt&gt;%1&lt;/tt&gt;，版本 %2（%3）</translation>
     </message>
     <message>
-        <source>%1 shown · cap %2 · %3 removed</source>
-        <translation>显示 %1 · 上限 %2 · 已移除 %3</translation>
-    </message>
-    <message>
-        <source>%1 of %2 frames · cap %3 per connection · %4 dropped</source>
-        <translation>%2 帧中的 %1 帧 · 每连接上限 %3 · 已丢弃 %4</translation>
-    </message>
-    <message>
         <source>Invalid regular expression</source>
         <translation>无效的正则表达式</translation>
     </message>
@@ -889,6 +943,58 @@
         <source>unhealthy</source>
         <translation>不健康</translation>
     </message>
+    <message>
+        <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
+        <translation>停止捕获：暂停期间不记录新的连接和帧（只计数）；已显示的行保留</translation>
+    </message>
+    <message>
+        <source>&amp;History limits…</source>
+        <translation>历史记录上限(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Capture paused: new connections and frames are not recorded</source>
+        <translation>已暂停捕获：不记录新的连接和帧</translation>
+    </message>
+    <message>
+        <source>Capture resumed</source>
+        <translation>已恢复捕获</translation>
+    </message>
+    <message>
+        <source>Paused: %1 new connections and %2 frames not captured</source>
+        <translation>已暂停：未捕获 %1 个新连接和 %2 个帧</translation>
+    </message>
+    <message>
+        <source>Not captured during the pause: %1 connections, %2 frames</source>
+        <translation>暂停期间未捕获：%1 个连接，%2 个帧</translation>
+    </message>
+    <message>
+        <source>%1 shown · %2 closed kept of %3 · %4 removed</source>
+        <translation>显示 %1 · 已关闭保留 %2/%3 · 已移除 %4</translation>
+    </message>
+    <message>
+        <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
+        <translation>历史记录上限（视图 → 历史记录上限…）：已关闭连接 %1 个，连接总数 %2 个；每个连接 %3 帧，总共 %4 帧、%5 MiB。当前帧数：%6，约 %7 MiB。</translation>
+    </message>
+    <message>
+        <source>%1 of %2 frames · limit %3 per connection</source>
+        <translation>%1 / %2 帧 · 每个连接上限 %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln older frame(s) dropped (history limits)</source>
+        <translation>
+            <numerusform>已丢弃 %Ln 个较早的帧（历史记录上限）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln frame(s) not captured while paused</source>
+        <translation>
+            <numerusform>暂停期间有 %Ln 个帧未捕获</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Quick start: certificate for %1 written to %2</source>
+        <translation>快速开始：%1 的证书已写入 %2</translation>
+    </message>
 </context>
 <context>
     <name>PingChart</name>
@@ -940,10 +1046,6 @@
         <translation>让 WebSocket 客户端连接监听地址；wsscope 会将其转发到上游，并显示每次握手和每一帧。多个上游组成一个组；同一客户端始终连到同一台服务器。</translation>
     </message>
     <message>
-        <source>TLS listeners (certificates from &lt;tt&gt;wsscope cert&lt;/tt&gt;) arrive with the TLS work; this dialog writes plain ws:// listeners.</source>
-        <translation>TLS 监听（使用 &lt;tt&gt;wsscope cert&lt;/tt&gt; 生成的证书）将随 TLS 功能提供；此对话框生成普通的 ws:// 监听。</translation>
-    </message>
-    <message>
         <source>Listen on:</source>
         <translation>监听地址：</translation>
     </message>
@@ -974,6 +1076,42 @@
     <message>
         <source>Give at least one upstream URL, for example ws://127.0.0.1:9000.</source>
         <translation>请至少填写一个上游 URL，例如 ws://127.0.0.1:9000。</translation>
+    </message>
+    <message>
+        <source>Serve wss:// (TLS)</source>
+        <translation>提供 wss://（TLS）</translation>
+    </message>
+    <message>
+        <source>Browsers on https pages and WeChat mini-programs only connect to wss://</source>
+        <translation>https 页面中的浏览器和微信小程序只能连接 wss://</translation>
+    </message>
+    <message>
+        <source>The certificate is issued by the local CA in &lt;tt&gt;%1&lt;/tt&gt; (as &lt;tt&gt;wsscope cert issue&lt;/tt&gt; does) and written into &lt;tt&gt;%2&lt;/tt&gt;.</source>
+        <translation>证书由 &lt;tt&gt;%1&lt;/tt&gt; 中的本地 CA 签发（与 &lt;tt&gt;wsscope cert issue&lt;/tt&gt; 相同），写入 &lt;tt&gt;%2&lt;/tt&gt;。</translation>
+    </message>
+    <message>
+        <source>The local CA does not exist yet: it is created in &lt;tt&gt;%1&lt;/tt&gt; (as &lt;tt&gt;wsscope cert init&lt;/tt&gt; does), then the certificate is issued into &lt;tt&gt;%2&lt;/tt&gt;.</source>
+        <translation>本地 CA 还不存在：将在 &lt;tt&gt;%1&lt;/tt&gt; 中创建（与 &lt;tt&gt;wsscope cert init&lt;/tt&gt; 相同），然后把证书签发到 &lt;tt&gt;%2&lt;/tt&gt;。</translation>
+    </message>
+    <message>
+        <source>Clients must trust the CA once: &lt;tt&gt;wsscope cert show&lt;/tt&gt; says how.</source>
+        <translation>客户端需要信任该 CA 一次：方法见 &lt;tt&gt;wsscope cert show&lt;/tt&gt;。</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>The local CA in %1 cannot be used: %2</source>
+        <translation>无法使用 %1 中的本地 CA：%2</translation>
+    </message>
+    <message>
+        <source>Cannot issue a certificate for %1: %2</source>
+        <translation>无法为 %1 签发证书：%2</translation>
+    </message>
+    <message>
+        <source>Cannot create %1</source>
+        <translation>无法创建 %1</translation>
     </message>
 </context>
 </TS>

@@ -1,8 +1,10 @@
 #include "mainwindow.h"
 
+#include "configeditor.h"
 #include "connectionsmodel.h"
 #include "framesmodel.h"
 #include "headerdiff.h"
+#include "historylimitsdialog.h"
 #include "inspect/capturewriter.h"
 #include "nginxhighlighter.h"
 #include "pingchart.h"
@@ -168,7 +170,11 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     m_statusRate->setObjectName(QStringLiteral("statusRate"));
     m_statusDropped = new QLabel(this);
     m_statusDropped->setObjectName(QStringLiteral("statusDropped"));
+    m_statusCapture = new QLabel(this);
+    m_statusCapture->setObjectName(QStringLiteral("statusCapture"));
+    m_statusCapture->hide();
     statusBar()->addWidget(m_statusListeners, 1);
+    statusBar()->addPermanentWidget(m_statusCapture);
     statusBar()->addPermanentWidget(m_statusConnections);
     statusBar()->addPermanentWidget(m_statusRate);
     statusBar()->addPermanentWidget(m_statusDropped);
@@ -188,6 +194,7 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     connect(m_refreshTimer, &QTimer::timeout, this, [this] {
         refreshStatus();
         refreshUpstreams();
+        refreshCaptureStatus(); // connections from a pause keep being skipped after it
     });
     m_refreshTimer->start();
     m_rateClock.start();
@@ -220,11 +227,9 @@ QWidget *MainWindow::createConnectionsPanel()
     m_pauseButton->setObjectName(QStringLiteral("pauseButton"));
     m_pauseButton->setText(tr("Pause"));
     m_pauseButton->setCheckable(true);
-    m_pauseButton->setToolTip(tr("Freeze the lists; events keep being recorded and appear when resumed"));
-    connect(m_pauseButton, &QToolButton::toggled, this, [this](bool on) {
-        m_connections->setPaused(on);
-        m_pauseButton->setText(on ? tr("Resume") : tr("Pause"));
-    });
+    m_pauseButton->setToolTip(tr("Stop capturing: while paused, new connections and frames are not recorded (only "
+                                 "counted); the rows already shown stay"));
+    connect(m_pauseButton, &QToolButton::toggled, this, &MainWindow::setCapturePaused);
     auto *clear = new QToolButton(panel);
     clear->setObjectName(QStringLiteral("clearButton"));
     clear->setText(tr("Clear"));
@@ -233,6 +238,8 @@ QWidget *MainWindow::createConnectionsPanel()
         m_selectedId = 0;
         refreshHandshake(nullptr);
         refreshPing(nullptr);
+        refreshCapLabels();
+        refreshCaptureStatus();
     });
     m_connectionsCap = new QLabel(panel);
     m_connectionsCap->setObjectName(QStringLiteral("connectionsCapLabel"));
@@ -341,6 +348,13 @@ QWidget *MainWindow::createFramesPane()
     bar->addWidget(m_autoScroll);
     bar->addWidget(m_framesCap);
     layout->addLayout(bar);
+    // Like DevTools: say plainly that the list does not start at the beginning.
+    m_framesDropped = new QLabel(pane);
+    m_framesDropped->setObjectName(QStringLiteral("framesDroppedBanner"));
+    m_framesDropped->setStyleSheet(QStringLiteral("background: #fcefc0; color: #5c4400; padding: 3px 6px;"));
+    m_framesDropped->setWordWrap(true);
+    m_framesDropped->hide();
+    layout->addWidget(m_framesDropped);
 
     m_framesSplitter = new QSplitter(Qt::Horizontal, pane);
     m_framesSplitter->setObjectName(QStringLiteral("framesSplitter"));
@@ -492,7 +506,7 @@ QWidget *MainWindow::createConfigPane()
 {
     auto *pane = new QWidget(this);
     auto *layout = new QVBoxLayout(pane);
-    m_configEditor = new QPlainTextEdit(pane);
+    m_configEditor = new ConfigEditor(pane);
     m_configEditor->setObjectName(QStringLiteral("configEditor"));
     m_configEditor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_configEditor->setLineWrapMode(QPlainTextEdit::NoWrap);
@@ -538,6 +552,17 @@ QWidget *MainWindow::createConfigPane()
         m_configEditor->setTextCursor(cursor);
         m_configEditor->setFocus();
     });
+    // A click on a margin icon also selects the line's entry in the list.
+    connect(m_configEditor, &ConfigEditor::markerActivated, this, [this](int line) {
+        for (int i = 0; i < m_configDiagnostics->topLevelItemCount(); ++i) {
+            QTreeWidgetItem *item = m_configDiagnostics->topLevelItem(i);
+            if (item->data(0, Qt::UserRole).toInt() == line) {
+                m_configDiagnostics->setCurrentItem(item);
+                m_configDiagnostics->scrollToItem(item);
+                break;
+            }
+        }
+    });
     return pane;
 }
 
@@ -561,6 +586,10 @@ void MainWindow::createActions()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     for (QDockWidget *dock : findChildren<QDockWidget *>())
         view->addAction(dock->toggleViewAction());
+    view->addSeparator();
+    QAction *limits = view->addAction(tr("&History limits…"));
+    limits->setObjectName(QStringLiteral("actionHistoryLimits"));
+    connect(limits, &QAction::triggered, this, &MainWindow::editHistoryLimits);
 
     QMenu *frame = menuBar()->addMenu(tr("F&rame"));
     QAction *copyText = frame->addAction(tr("Copy as &text"));
@@ -583,6 +612,51 @@ void MainWindow::restoreSettings()
         settings.value(QStringLiteral("connections/header")).toByteArray());
     m_showControl->setChecked(settings.value(QStringLiteral("frames/showControl"), true).toBool());
     m_autoScroll->setChecked(settings.value(QStringLiteral("frames/autoScroll"), true).toBool());
+    HistoryLimitsDialog::apply(HistoryLimitsDialog::load(settings), m_connections);
+    refreshCapLabels();
+}
+
+void MainWindow::editHistoryLimits()
+{
+    HistoryLimitsDialog dialog(HistoryLimitsDialog::current(m_connections), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const HistoryLimitsDialog::Limits limits = dialog.limits();
+    HistoryLimitsDialog::apply(limits, m_connections);
+    QSettings settings;
+    HistoryLimitsDialog::save(limits, &settings);
+    refreshCapLabels();
+}
+
+void MainWindow::setCapturePaused(bool paused)
+{
+    if (m_pauseButton->isChecked() != paused) {
+        m_pauseButton->setChecked(paused); // comes back here through toggled
+        return;
+    }
+    m_connections->setPaused(paused);
+    m_pauseButton->setText(paused ? tr("Resume") : tr("Pause"));
+    appendLog(paused ? tr("Capture paused: new connections and frames are not recorded")
+                     : tr("Capture resumed"));
+    refreshCaptureStatus();
+}
+
+void MainWindow::refreshCaptureStatus()
+{
+    const qint64 connections = m_connections->skippedConnections();
+    const qint64 frames = m_connections->skippedFrames();
+    QString text;
+    if (m_connections->isPaused()) {
+        text = tr("Paused: %1 new connections and %2 frames not captured")
+                   .arg(QLocale().toString(connections), QLocale().toString(frames));
+        m_statusCapture->setStyleSheet(QStringLiteral("color: #a05a00; font-weight: bold"));
+    } else if (connections > 0 || frames > 0) {
+        text = tr("Not captured during the pause: %1 connections, %2 frames")
+                   .arg(QLocale().toString(connections), QLocale().toString(frames));
+        m_statusCapture->setStyleSheet(QString());
+    }
+    m_statusCapture->setText(text);
+    m_statusCapture->setVisible(!text.isEmpty());
 }
 
 void MainWindow::saveSettings()
@@ -653,6 +727,8 @@ void MainWindow::handleFlushed(const QSet<quint64> &changed)
         refreshPing(r);
     }
     refreshCapLabels();
+    if (m_connections->isPaused())
+        refreshCaptureStatus();
 }
 
 void MainWindow::appendLog(const QString &line)
@@ -869,16 +945,35 @@ void MainWindow::refreshPing(const ConnectionRecord *r)
 
 void MainWindow::refreshCapLabels()
 {
-    m_connectionsCap->setText(tr("%1 shown · cap %2 · %3 removed")
-                                  .arg(QLocale().toString(m_connections->rowCount()),
-                                       QLocale().toString(m_connections->maxConnections()),
-                                       QLocale().toString(m_connections->removedConnections())));
+    const QLocale locale;
+    m_connectionsCap->setText(tr("%1 shown · %2 closed kept of %3 · %4 removed")
+                                  .arg(locale.toString(m_connections->rowCount()),
+                                       locale.toString(m_connections->closedConnections()),
+                                       locale.toString(m_connections->maxClosedConnections()),
+                                       locale.toString(m_connections->removedConnections())));
+    m_connectionsCap->setToolTip(tr("History limits (View → History limits…): %1 closed connections, %2 in all; "
+                                    "%3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.")
+                                     .arg(locale.toString(m_connections->maxClosedConnections()),
+                                          locale.toString(m_connections->maxConnections()),
+                                          locale.toString(m_connections->maxFramesPerConnection()),
+                                          locale.toString(m_connections->maxFramesTotal()),
+                                          locale.toString(m_connections->maxFrameMemory() >> 20),
+                                          locale.toString(m_connections->framesStored()),
+                                          locale.toString(m_connections->frameMemory() >> 20)));
     const ConnectionRecord *r = m_frames->connection();
-    m_framesCap->setText(tr("%1 of %2 frames · cap %3 per connection · %4 dropped")
-                             .arg(QLocale().toString(m_framesFilter->rowCount()),
-                                  QLocale().toString(m_frames->rowCount()),
-                                  QLocale().toString(m_connections->maxFramesPerConnection()),
-                                  QLocale().toString(r ? qint64(r->framesDropped) : 0)));
+    m_framesCap->setText(tr("%1 of %2 frames · limit %3 per connection")
+                             .arg(locale.toString(m_framesFilter->rowCount()), locale.toString(m_frames->rowCount()),
+                                  locale.toString(m_connections->maxFramesPerConnection())));
+    QStringList banner;
+    if (r && r->framesDropped > 0)
+        banner << tr("%Ln older frame(s) dropped (history limits)", nullptr, int(std::min<quint64>(r->framesDropped, INT_MAX)));
+    if (r && r->framesNotCaptured > 0)
+        banner << tr("%Ln frame(s) not captured while paused", nullptr,
+                     int(std::min<quint64>(r->framesNotCaptured, INT_MAX)));
+    const QString text = banner.join(QStringLiteral(" · "));
+    if (text != m_framesDropped->text())
+        m_framesDropped->setText(text);
+    m_framesDropped->setVisible(!text.isEmpty());
 }
 
 void MainWindow::handleFrameSearchChanged()
@@ -1169,7 +1264,9 @@ void MainWindow::refreshStatus()
                                      .arg(QLocale().toString(m_connections->liveConnections()),
                                           QLocale().toString(m_connections->totalConnections())));
     m_statusRate->setText(tr("%1 msg/s").arg(QLocale().toString(m_messagesPerSecond, 'f', 0)));
-    const quint64 dropped = m_source->droppedEvents();
+    // Dropped by the source (its budget for us was full) or by the model
+    // (too far behind to catch up).
+    const quint64 dropped = m_source->droppedEvents() + quint64(m_connections->eventsDropped());
     m_statusDropped->setText(tr("Dropped events: %1").arg(QLocale().toString(dropped)));
     m_statusDropped->setStyleSheet(dropped ? QStringLiteral("color: #c01c28") : QString());
 }
@@ -1197,6 +1294,21 @@ void MainWindow::showDiagnostics(const ConfigCheckResult &result)
 {
     m_configDiagnostics->clear();
     QList<QTextEdit::ExtraSelection> marks;
+    QList<ConfigEditor::Marker> markers;
+    // Where a message belongs in the edited text: its own line, or for one in
+    // an included file the line of the outermost include.
+    const QString editedFile = m_source->configName();
+    auto lineInEditor = [&](const ConfLocation &location, const QList<ConfLocation> &includedFrom) {
+        if (!location.isValid())
+            return 0;
+        if (location.file.isEmpty() || location.file == editedFile || includedFrom.isEmpty())
+            return location.line;
+        return includedFrom.constLast().line;
+    };
+    auto marker = [&](int line, int column, ConfigEditor::Severity severity, const QString &message) {
+        if (line > 0)
+            markers << ConfigEditor::Marker{line, column, severity, message};
+    };
     auto mark = [&](int line, const QColor &colour, const QString &tip) {
         if (line <= 0)
             return;
@@ -1234,9 +1346,15 @@ void MainWindow::showDiagnostics(const ConfigCheckResult &result)
         item->setText(1, kind);
         item->setText(2, d.message);
         item->setToolTip(2, d.toString());
+        const int line = lineInEditor(d.location, d.includedFrom);
+        const ConfigEditor::Severity severity = d.severity == ConfDiagnostic::Severity::Error ? ConfigEditor::Severity::Error
+            : d.severity == ConfDiagnostic::Severity::Warning                                ? ConfigEditor::Severity::Warning
+                                                                                             : ConfigEditor::Severity::Note;
+        item->setIcon(1, ConfigEditor::severityIcon(severity));
+        marker(line, line == d.location.line ? d.location.column : 0, severity, d.message);
         if (colour.isValid()) {
             item->setForeground(1, colour.darker(250));
-            mark(d.location.line, colour, d.message);
+            mark(line, colour, d.message);
         }
     }
     for (const DoctorFinding &f : result.findings) {
@@ -1250,10 +1368,15 @@ void MainWindow::showDiagnostics(const ConfigCheckResult &result)
         auto *fix = new QTreeWidgetItem(item);
         fix->setText(2, tr("fix: %1").arg(f.fix));
         item->setExpanded(true);
-        mark(f.location.line, QColor(0xec, 0xdc, 0xf4), f.message + QLatin1Char('\n') + f.fix);
+        item->setIcon(1, ConfigEditor::severityIcon(ConfigEditor::Severity::Doctor));
+        const int line = lineInEditor(f.location, {});
+        marker(line, f.location.column, ConfigEditor::Severity::Doctor,
+               QStringLiteral("%1 [%2]\n%3").arg(f.message, f.rule, tr("fix: %1").arg(f.fix)));
+        mark(line, QColor(0xec, 0xdc, 0xf4), f.message + QLatin1Char('\n') + f.fix);
         ++warnings;
     }
     m_configEditor->setExtraSelections(marks);
+    m_configEditor->setMarkers(markers);
     if (errors)
         m_configStatus->setText(tr("%n error(s): Apply will keep the running configuration.", nullptr, errors));
     else if (warnings)
@@ -1299,10 +1422,11 @@ void MainWindow::handleQuickStart()
         dialog.setUpstreams(urls);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    QString error;
-    const QString text = dialog.configText(&error);
+    const QString text = dialog.generatedConfig();
     if (text.isEmpty())
         return;
+    if (const auto &files = dialog.tlsFiles())
+        appendLog(tr("Quick start: certificate for %1 written to %2").arg(files->hosts.join(QStringLiteral(", ")), files->certificate));
     m_configEditor->setPlainText(text);
     showView(QStringLiteral("config"));
     handleApplyConfig();

@@ -7,6 +7,7 @@
 #include <QSet>
 #include <QStringList>
 
+class ConfigEditor;
 class ConnectionsModel;
 class FramesFilterModel;
 class FramesModel;
@@ -54,6 +55,10 @@ public:
     // Copies the current frame to the clipboard: "text", "json" or "hex".
     void copyFrame(const QString &format);
     void appendLog(const QString &line);
+    // Pause = stop capturing (the Pause button does the same).
+    void setCapturePaused(bool paused);
+    // Opens the history limits dialog (View menu).
+    void editHistoryLimits();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -87,6 +92,7 @@ private:
     void refreshUpstreams();
     void refreshStatus();
     void refreshCapLabels();
+    void refreshCaptureStatus();
     void autoScroll();
     void runConfigCheck();
     void showDiagnostics(const ConfigCheckResult &result);
@@ -120,6 +126,7 @@ private:
     QCheckBox *m_showControl = nullptr;
     QCheckBox *m_autoScroll = nullptr;
     QLabel *m_framesCap = nullptr;
+    QLabel *m_framesDropped = nullptr;
     QLabel *m_frameInfo = nullptr;
     QTabWidget *m_frameDetail = nullptr;
     QPlainTextEdit *m_frameText = nullptr;
@@ -139,7 +146,7 @@ private:
     QTreeWidget *m_upstreams = nullptr;
     QTreeWidget *m_decisions = nullptr;
 
-    QPlainTextEdit *m_configEditor = nullptr;
+    ConfigEditor *m_configEditor = nullptr;
     QTreeWidget *m_configDiagnostics = nullptr;
     QLabel *m_configStatus = nullptr;
     QTimer *m_configCheckTimer = nullptr;
@@ -151,6 +158,7 @@ private:
     QLabel *m_statusConnections = nullptr;
     QLabel *m_statusRate = nullptr;
     QLabel *m_statusDropped = nullptr;
+    QLabel *m_statusCapture = nullptr;
 
     QTimer *m_autoScrollTimer = nullptr;
     QTimer *m_refreshTimer = nullptr;

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QSslCertificate>
 
@@ -55,8 +56,16 @@ bool leafStillGood(const QString &chainFile, const QString &keyFile, const QByte
 } // namespace
 
 bool LocalCertificate::ensure(const QStringList &hosts, const QString &caDirectory, LocalCertificate *out,
-                              QString *error)
+                              QString *error, const QString &leafPrefix)
 {
+    out->hosts.clear();
+    for (const QString &h : hosts) {
+        bool ip = false;
+        const QString normal = CertificateAuthority::normaliseHost(h, &ip, error);
+        if (normal.isEmpty())
+            return false;
+        out->hosts << normal;
+    }
     const QString dir = caDirectory.isEmpty() ? CertificateAuthority::defaultDirectory() : caDirectory;
     std::optional<CertificateAuthority> ca;
     if (CertificateAuthority::existsIn(dir)) {
@@ -70,13 +79,15 @@ bool LocalCertificate::ensure(const QStringList &hosts, const QString &caDirecto
     if (!ca)
         return false;
     out->caFile = QDir(dir).filePath(QLatin1StringView(CertificateAuthority::CertificateFile));
-    const QString leafDir = QDir::cleanPath(QDir(dir).filePath(u"../quick-tls"_s));
+    const QString prefix = leafPrefix.isEmpty() ? QDir::cleanPath(QDir(dir).filePath(u"../quick-tls/quick"_s))
+                                                : QFileInfo(leafPrefix).absoluteFilePath();
+    const QString leafDir = QFileInfo(prefix).absolutePath();
     if (!QDir().mkpath(leafDir)) {
         *error = u"cannot create %1"_s.arg(QDir::toNativeSeparators(leafDir));
         return false;
     }
-    out->chainFile = QDir(leafDir).filePath(u"quick.pem"_s);
-    out->keyFile = QDir(leafDir).filePath(u"quick-key.pem"_s);
+    out->chainFile = prefix + u".pem"_s;
+    out->keyFile = prefix + u"-key.pem"_s;
     if (leafStillGood(out->chainFile, out->keyFile, ca->certificatePem(), hosts))
         return true;
     CertificateRequest request;

@@ -12,10 +12,13 @@ struct LocalCertificate
     QString chainFile;  // the leaf, then the CA: what ssl_certificate wants
     QString keyFile;    // mode 0600
     QString caFile;     // what clients must trust
+    QStringList hosts;  // the names and addresses it covers, as written into it
     bool createdCa = false;
     bool issued = false; // a new leaf was written this time
 
-    // `caDirectory` empty: CertificateAuthority::defaultDirectory(); the
-    // leaf goes to `caDirectory`/../quick-tls/. False with *error.
-    static bool ensure(const QStringList &hosts, const QString &caDirectory, LocalCertificate *out, QString *error);
+    // `caDirectory` empty: CertificateAuthority::defaultDirectory().
+    // `leafPrefix`: PREFIX.pem and PREFIX-key.pem; empty: quick-tls/quick
+    // beside the CA directory. False with *error.
+    static bool ensure(const QStringList &hosts, const QString &caDirectory, LocalCertificate *out, QString *error,
+                       const QString &leafPrefix = QString());
 };

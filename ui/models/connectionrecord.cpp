@@ -102,7 +102,7 @@ QList<InspectEvent> ConnectionRecord::toEvents() const
             ControlFrameEvent c;
             c.direction = f.direction;
             c.opcode = f.opcode;
-            c.payload = f.payload;
+            c.payload = QByteArray(f.payload.constData(), f.payload.size()); // deep: the frame may go
             c.injected = f.injected;
             c.swallowed = f.swallowed;
             c.roundTripUs = f.roundTripUs;
@@ -118,7 +118,7 @@ QList<InspectEvent> ConnectionRecord::toEvents() const
         } else {
             MessageEvent m;
             m.direction = f.direction;
-            m.message.preview = f.payload;
+            m.message.preview = QByteArray(f.payload.constData(), f.payload.size());
             m.message.totalLength = f.length;
             m.message.frameCount = 1;
             m.message.opcode = f.opcode;

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <deque>
+#include <memory_resource>
 #include <optional>
 
 // One frame or message as the frames view keeps it: compact, no display
@@ -16,7 +17,10 @@ struct FrameRecord
 {
     qint64 monotonicNs = 0;
     qint64 wallMs = 0;
-    QByteArray payload;          // the preview (capped by ws_preview_size)
+    // The preview (capped by ws_preview_size). In a ConnectionsModel it points
+    // into the model's frame arena (QByteArray::fromRawData): valid while the
+    // frame is kept; copy the bytes to keep them longer.
+    QByteArray payload;
     quint64 length = 0;          // the whole payload's length
     qint64 roundTripUs = -1;     // a pong: how long after its ping
     WsOpcode opcode = WsOpcode::Text;
@@ -43,8 +47,14 @@ struct ConnectionRecord
 {
     enum class State : quint8 { Connecting, Routed, Open, Http, Closed, Failed };
 
+    // `frameMemory`: where the frames are allocated (the model's arena).
+    explicit ConnectionRecord(std::pmr::memory_resource *frameMemory = std::pmr::get_default_resource())
+        : frames(frameMemory)
+    {
+    }
+
     quint64 id = 0;
-    quint64 seq = 0;             // position in the model's history (row = seq - first seq)
+    qsizetype row = 0;           // position in the model's history (its row once shown)
     qint64 openedWallMs = 0;
     qint64 openedNs = 0;
     qint64 lastWallMs = 0;
@@ -66,9 +76,11 @@ struct ConnectionRecord
     qint64 bytesDown = 0;
     qint64 lastRttUs = -1;
 
-    std::deque<FrameRecord> frames;
+    std::pmr::deque<FrameRecord> frames;
     quint64 frameBaseSeq = 0;    // sequence number of frames.front()
-    quint64 framesDropped = 0;   // trimmed off the front (cap)
+    quint64 framesDropped = 0;   // older frames trimmed off the front (history caps)
+    quint64 framesNotCaptured = 0; // frames that went by while capture was paused
+    qint64 frameMemory = 0;      // estimated bytes held by `frames` (for the memory cap)
     QList<PingSample> pings;     // bounded
     // Pings in flight, by payload, per direction they travelled.
     QHash<QByteArray, qint64> openPings[2];

@@ -6,6 +6,8 @@
 #include <QLocale>
 #include <QTimer>
 
+#include <cstring>
+
 namespace {
 
 constexpr int directionIndex(Direction d) { return d == Direction::ClientToUpstream ? 0 : 1; }
@@ -37,11 +39,16 @@ QString formatDuration(qint64 ms)
 
 ConnectionsModel::ConnectionsModel(QObject *parent)
     : QAbstractTableModel(parent)
+    , m_frameArena(std::make_unique<std::pmr::unsynchronized_pool_resource>())
     , m_flushTimer(new QTimer(this))
 {
     m_flushTimer->setSingleShot(true);
     m_flushTimer->setInterval(100);
-    connect(m_flushTimer, &QTimer::timeout, this, &ConnectionsModel::flush);
+    connect(m_flushTimer, &QTimer::timeout, this, &ConnectionsModel::show);
+    m_ingestTimer = new QTimer(this);
+    m_ingestTimer->setSingleShot(true);
+    m_ingestTimer->setInterval(0);
+    connect(m_ingestTimer, &QTimer::timeout, this, [this] { ingest(true); });
     m_tickTimer = new QTimer(this);
     m_tickTimer->setSingleShot(true);
     m_tickTimer->setInterval(1000);
@@ -83,8 +90,14 @@ int ConnectionsModel::rowOf(quint64 id) const
     const ConnectionRecord *r = m_byId.value(id);
     if (!r)
         return -1;
-    const qint64 row = qint64(r->seq - m_firstSeq);
-    return row < m_visible ? int(row) : -1;
+    return r->row < m_visible ? int(r->row) : -1;
+}
+
+qint64 ConnectionsModel::frameCost(const FrameRecord &frame)
+{
+    // The record in its deque block and the payload in the arena (whose
+    // pools hand out blocks in steps of 8 bytes or more).
+    return qint64(sizeof(FrameRecord)) + ((qint64(frame.payload.size()) + 7) & ~qint64(7));
 }
 
 QString ConnectionsModel::causeText(CloseCause cause)
@@ -235,10 +248,92 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
 
 void ConnectionsModel::addEvents(const QList<InspectEvent> &batch)
 {
-    for (const InspectEvent &event : batch)
-        apply(event);
+    if (batch.isEmpty())
+        return;
+    m_queue.push_back(batch); // shared, not copied
+    m_queuedEvents += batch.size();
+    // Too far behind: the oldest waiting batches go (counted), so memory
+    // stays bounded even when the window cannot keep up for long.
+    while (m_queuedEvents > MaxQueuedEvents && m_queue.size() > 1) {
+        const qint64 left = m_queue.front().size() - m_queuePos;
+        m_eventsDropped += left;
+        m_queuedEvents -= left;
+        m_queue.pop_front();
+        m_queuePos = 0;
+    }
+    if (m_queue.size() == 1)
+        ingest(true); // otherwise the zero timer is already on its way
+}
+
+void ConnectionsModel::ingest(bool budgeted)
+{
+    QElapsedTimer clock;
+    clock.start();
+    int sinceCheck = 0;
+    while (!m_queue.empty()) {
+        const QList<InspectEvent> &batch = m_queue.front();
+        while (m_queuePos < batch.size()) {
+            const InspectEvent &event = batch.at(m_queuePos++);
+            --m_queuedEvents;
+            // The message rate counts traffic, captured or not.
+            if (event.as<MessageEvent>() || event.as<ControlFrameEvent>())
+                ++m_messagesSeen;
+            if (!skip(event))
+                apply(event);
+            if (budgeted && ++sinceCheck == 256) {
+                sinceCheck = 0;
+                if (clock.elapsed() >= IngestSliceMs) {
+                    if (!m_changed.isEmpty())
+                        scheduleFlush();
+                    m_ingestTimer->start(); // the rest after other events had their turn
+                    return;
+                }
+            }
+        }
+        m_queue.pop_front();
+        m_queuePos = 0;
+    }
     if (!m_changed.isEmpty())
         scheduleFlush();
+}
+
+bool ConnectionsModel::skip(const InspectEvent &event)
+{
+    const bool frame = event.as<MessageEvent>() || event.as<ControlFrameEvent>();
+    if (!m_ignored.isEmpty()) {
+        if (auto it = m_ignored.find(event.connectionId); it != m_ignored.end()) {
+            if (frame)
+                ++(it.value() ? m_skippedFrames : m_framesDropped);
+            if (event.as<ClosedEvent>())
+                m_ignored.erase(it);
+            return true;
+        }
+    }
+    if (!m_paused)
+        return false;
+    ConnectionRecord *r = m_byId.value(event.connectionId);
+    if (!r) {
+        // No row for it: a connection that opens while paused stays out until
+        // it closes, even after resuming (its rows would lack the handshake).
+        if (event.as<ConnectionOpenedEvent>()) {
+            ++m_skippedConnections;
+            if (m_ignored.size() >= MaxIgnored)
+                m_ignored.clear(); // events of closes we never saw: do not grow
+            m_ignored.insert(event.connectionId, true);
+        } else if (frame) {
+            ++m_skippedFrames;
+        }
+        return true;
+    }
+    if (frame) {
+        ++m_skippedFrames;
+        ++r->framesNotCaptured;
+        markDirty(r);
+        return true;
+    }
+    // Fragments are not shown; the rest (route, response, close...) keeps
+    // the rows already shown truthful.
+    return event.as<FrameEvent>() != nullptr;
 }
 
 void ConnectionsModel::scheduleFlush()
@@ -251,14 +346,12 @@ ConnectionRecord *ConnectionsModel::recordFor(const InspectEvent &event)
 {
     if (ConnectionRecord *r = m_byId.value(event.connectionId))
         return r;
-    auto owned = std::make_unique<ConnectionRecord>();
+    auto owned = std::make_unique<ConnectionRecord>(m_frameArena.get());
     ConnectionRecord *r = owned.get();
     r->id = event.connectionId;
-    r->seq = m_nextSeq++;
+    r->row = qsizetype(m_records.size());
     r->openedNs = event.monotonicNs;
     r->openedWallMs = event.wallMs;
-    if (m_records.empty())
-        m_firstSeq = r->seq;
     m_records.push_back(std::move(owned));
     m_byId.insert(r->id, r);
     ++m_totalSeen;
@@ -305,8 +398,20 @@ void ConnectionsModel::apply(const InspectEvent &event)
         }
         f.monotonicNs = event.monotonicNs;
         f.wallMs = event.wallMs;
+        const qint64 cost = frameCost(f);
+        r->frameMemory += cost;
+        m_frameMemory += cost;
         r->frames.push_back(std::move(f));
         ++m_framesStored;
+    };
+    // A copy of exactly the payload's size in the frame arena (see the
+    // header); the event's buffer goes with the batch.
+    auto ownCopy = [this](const QByteArray &payload) {
+        if (payload.isEmpty())
+            return QByteArray();
+        auto *bytes = static_cast<char *>(m_frameArena->allocate(size_t(payload.size()), 1));
+        std::memcpy(bytes, payload.constData(), size_t(payload.size()));
+        return QByteArray::fromRawData(bytes, payload.size());
     };
     auto addPing = [&](PingSample s) {
         r->pings.append(s);
@@ -345,11 +450,10 @@ void ConnectionsModel::apply(const InspectEvent &event)
     } else if (const auto *e = event.as<TunnelEvent>()) {
         r->tunnel = *e;
     } else if (const auto *e = event.as<MessageEvent>()) {
-        ++m_messagesSeen;
         FrameRecord f;
         f.direction = e->direction;
         f.opcode = e->message.opcode;
-        f.payload = e->message.preview;
+        f.payload = ownCopy(e->message.preview);
         f.length = e->message.totalLength;
         f.injected = e->injected;
         f.inflated = e->inflated;
@@ -357,11 +461,10 @@ void ConnectionsModel::apply(const InspectEvent &event)
         f.compressed = e->message.compressed;
         addFrame(std::move(f));
     } else if (const auto *e = event.as<ControlFrameEvent>()) {
-        ++m_messagesSeen;
         FrameRecord f;
         f.direction = e->direction;
         f.opcode = e->opcode;
-        f.payload = e->payload;
+        f.payload = ownCopy(e->payload);
         f.length = quint64(e->payload.size());
         f.injected = e->injected;
         f.swallowed = e->swallowed;
@@ -397,6 +500,7 @@ void ConnectionsModel::apply(const InspectEvent &event)
         r->findings.append(*e);
     } else if (const auto *e = event.as<ClosedEvent>()) {
         if (!r->closed) {
+            ++m_closedCount;
             m_live = std::max<qint64>(0, m_live - 1);
             if (r->route) {
                 UpstreamStats &s = statsFor(*r);
@@ -424,110 +528,156 @@ void ConnectionsModel::apply(const InspectEvent &event)
     }
 }
 
-void ConnectionsModel::trimFrames(ConnectionRecord *r, int count)
+void ConnectionsModel::trimFrames(ConnectionRecord *r, qsizetype count)
 {
-    count = int(std::min<size_t>(size_t(count), r->frames.size()));
+    count = std::min<qsizetype>(count, qsizetype(r->frames.size()));
     if (count <= 0)
         return;
-    emit framesAboutToBeTrimmed(r->id, count);
+    emit framesAboutToBeTrimmed(r->id, int(count));
+    qint64 freed = 0;
+    for (auto it = r->frames.cbegin(), end = r->frames.cbegin() + count; it != end; ++it)
+        freed += frameCost(*it);
+    releasePayloads(r, count);
     r->frames.erase(r->frames.begin(), r->frames.begin() + count);
     r->frameBaseSeq += quint64(count);
     r->framesDropped += quint64(count);
+    r->frameMemory -= freed;
+    m_frameMemory -= freed;
     m_framesStored -= count;
-    emit framesTrimmed(r->id, count);
+    m_framesDropped += count;
+    emit framesTrimmed(r->id, int(count));
     markDirty(r);
+}
+
+void ConnectionsModel::releasePayloads(ConnectionRecord *r, qsizetype count)
+{
+    for (auto it = r->frames.begin(), end = r->frames.begin() + count; it != end; ++it) {
+        if (!it->payload.isEmpty())
+            m_frameArena->deallocate(const_cast<char *>(it->payload.constData()), size_t(it->payload.size()), 1);
+    }
 }
 
 void ConnectionsModel::enforceFrameCaps()
 {
-    // Per connection, in batches of a tenth of the cap.
+    // Per connection: down to the cap at every flush, so each flush trims
+    // about what arrived since the last one (a few frames, never a pile).
     const QSet<quint64> changed = m_changed;
     for (quint64 id : changed) {
         ConnectionRecord *r = m_byId.value(id);
         if (r && qsizetype(r->frames.size()) > m_maxFramesPerConnection)
-            trimFrames(r, int(r->frames.size()) - (m_maxFramesPerConnection - m_maxFramesPerConnection / 10));
+            trimFrames(r, qsizetype(r->frames.size()) - m_maxFramesPerConnection);
     }
-    // In total: the oldest connections give up their frames first.
-    if (m_framesStored <= m_maxFramesTotal)
+    // In total (count and memory): the oldest connections give up their
+    // frames first, down to 99% of the caps.
+    if (m_framesStored <= m_maxFramesTotal && m_frameMemory <= m_maxFrameMemory)
         return;
-    const qint64 target = m_maxFramesTotal - m_maxFramesTotal / 10;
+    const qint64 frameTarget = m_maxFramesTotal - m_maxFramesTotal / 100;
+    const qint64 memoryTarget = m_maxFrameMemory - m_maxFrameMemory / 100;
     for (auto &owned : m_records) {
-        if (m_framesStored <= target)
+        if (m_framesStored <= frameTarget && m_frameMemory <= memoryTarget)
             break;
-        const qint64 excess = m_framesStored - target;
-        trimFrames(owned.get(), int(std::min<qint64>(excess, qint64(owned->frames.size()))));
+        ConnectionRecord *r = owned.get();
+        qsizetype count = 0;
+        qint64 freed = 0;
+        const qsizetype size = qsizetype(r->frames.size());
+        while (count < size && (m_framesStored - count > frameTarget || m_frameMemory - freed > memoryTarget))
+            freed += frameCost(r->frames[size_t(count++)]);
+        trimFrames(r, count);
     }
 }
 
-void ConnectionsModel::removeFront(qsizetype count)
+void ConnectionsModel::removeRecords(const QList<qsizetype> &positions)
 {
-    count = std::min<qsizetype>(count, qsizetype(m_records.size()));
-    if (count <= 0)
+    if (positions.isEmpty())
         return;
-    const qsizetype visibleGoing = std::min(count, m_visible);
-    for (qsizetype i = 0; i < count; ++i)
-        emit connectionAboutToBeRemoved(m_records[size_t(i)]->id);
-    if (visibleGoing > 0)
-        beginRemoveRows({}, 0, int(visibleGoing - 1));
-    for (qsizetype i = 0; i < count; ++i) {
-        ConnectionRecord *r = m_records.front().get();
-        m_framesStored -= qint64(r->frames.size());
-        if (!r->closed) {
-            m_live = std::max<qint64>(0, m_live - 1);
-            if (r->route) {
-                UpstreamStats &s = statsFor(*r);
-                s.live = std::max<qint64>(0, s.live - 1);
+    for (qsizetype p : positions)
+        emit connectionAboutToBeRemoved(m_records[size_t(p)]->id);
+    // Contiguous runs, from the back so the positions in front stay valid.
+    qsizetype end = positions.size();
+    while (end > 0) {
+        qsizetype begin = end - 1;
+        while (begin > 0 && positions.at(begin - 1) == positions.at(begin) - 1)
+            --begin;
+        const qsizetype first = positions.at(begin);
+        const qsizetype last = positions.at(end - 1);
+        const bool shown = first < m_visible;
+        const qsizetype lastShown = std::min(last, m_visible - 1);
+        if (shown)
+            beginRemoveRows({}, int(first), int(lastShown));
+        for (qsizetype i = first; i <= last; ++i) {
+            ConnectionRecord *r = m_records[size_t(i)].get();
+            releasePayloads(r, qsizetype(r->frames.size()));
+            m_framesStored -= qint64(r->frames.size());
+            m_frameMemory -= r->frameMemory;
+            if (r->closed) {
+                --m_closedCount;
+            } else {
+                m_live = std::max<qint64>(0, m_live - 1);
+                if (r->route) {
+                    UpstreamStats &s = statsFor(*r);
+                    s.live = std::max<qint64>(0, s.live - 1);
+                }
+                // Evicted while open: its later events would make a row
+                // without its handshake; they are dropped until it closes.
+                if (m_ignored.size() >= MaxIgnored)
+                    m_ignored.clear();
+                m_ignored.insert(r->id, false);
             }
+            m_byId.remove(r->id);
+            m_changed.remove(r->id);
+            ++m_removed;
         }
-        m_byId.remove(r->id);
-        m_changed.remove(r->id);
-        m_records.pop_front();
-        ++m_removed;
+        m_records.erase(m_records.begin() + first, m_records.begin() + last + 1);
+        if (shown) {
+            m_visible -= lastShown - first + 1;
+            endRemoveRows();
+        }
+        end = begin;
     }
-    m_firstSeq = m_records.empty() ? m_nextSeq : m_records.front()->seq;
-    m_visible -= visibleGoing;
-    if (visibleGoing > 0)
-        endRemoveRows();
+    for (qsizetype i = positions.constFirst(); i < qsizetype(m_records.size()); ++i)
+        m_records[size_t(i)]->row = i;
 }
 
-void ConnectionsModel::enforceConnectionCap(bool pendingOnly)
+void ConnectionsModel::enforceConnectionCaps()
 {
+    // Closed connections beyond their cap, and all connections beyond the
+    // hard cap (closed ones first), go in batches of a tenth of the cap.
     const qsizetype size = qsizetype(m_records.size());
-    if (size <= m_maxConnections)
+    const qsizetype closedExcess = m_closedCount > m_maxClosedConnections
+        ? m_closedCount - (m_maxClosedConnections - m_maxClosedConnections / 10)
+        : 0;
+    const qsizetype totalExcess = size > m_maxConnections ? size - (m_maxConnections - m_maxConnections / 10) : 0;
+    if (closedExcess == 0 && totalExcess == 0)
         return;
-    const qsizetype target = m_maxConnections - m_maxConnections / 10;
-    if (!pendingOnly) {
-        removeFront(size - target);
-        return;
+    qsizetype closedToGo = std::max(closedExcess, std::min<qsizetype>(totalExcess, m_closedCount));
+    qsizetype openToGo = std::max<qsizetype>(0, totalExcess - closedToGo);
+    QList<qsizetype> positions;
+    positions.reserve(closedToGo + openToGo);
+    for (qsizetype i = 0; i < size && (closedToGo > 0 || openToGo > 0); ++i) {
+        const bool closed = m_records[size_t(i)]->closed.has_value();
+        if (closed && closedToGo > 0) {
+            positions << i;
+            --closedToGo;
+        } else if (!closed && openToGo > 0) {
+            positions << i;
+            --openToGo;
+        }
     }
-    // Paused: the visible rows stay; the pending tail loses its oldest.
-    const qsizetype excess = std::min(size - target, size - m_visible);
-    for (qsizetype i = 0; i < excess; ++i) {
-        auto it = m_records.begin() + m_visible;
-        m_framesStored -= qint64((*it)->frames.size());
-        if (!(*it)->closed)
-            m_live = std::max<qint64>(0, m_live - 1);
-        m_byId.remove((*it)->id);
-        m_changed.remove((*it)->id);
-        m_records.erase(it);
-        ++m_removed;
-    }
-    // Rows are found by sequence number: renumber the (invisible) tail.
-    quint64 seq = m_firstSeq + quint64(m_visible);
-    for (auto it = m_records.begin() + m_visible; it != m_records.end(); ++it)
-        (*it)->seq = seq++;
-    m_nextSeq = seq;
+    removeRecords(positions);
 }
 
 void ConnectionsModel::flush()
 {
+    m_ingestTimer->stop();
+    ingest(false);
+    show();
+}
+
+void ConnectionsModel::show()
+{
     m_flushTimer->stop();
     enforceFrameCaps();
-    if (m_paused) {
-        enforceConnectionCap(true);
-        return;
-    }
-    enforceConnectionCap(false);
+    enforceConnectionCaps();
 
     const qsizetype size = qsizetype(m_records.size());
     const qsizetype oldVisible = m_visible;
@@ -537,28 +687,33 @@ void ConnectionsModel::flush()
         endInsertRows();
     }
 
-    // One dataChanged over the changed rows that were already shown; the
-    // age column ticks once a second for all rows.
-    const bool ageTick = m_ageRefresh.elapsed() >= 1000 && m_visible > 0;
-    if (ageTick) {
+    // One dataChanged over the changed rows that were already shown; once a
+    // second another over the age column of the open rows only (closed rows'
+    // ages are final).
+    if (m_ageRefresh.elapsed() >= 1000 && oldVisible > 0) {
         m_ageRefresh.restart();
-        emit dataChanged(index(0, 0), index(int(m_visible - 1), ColumnCount - 1));
-    } else {
-        qsizetype first = -1;
-        qsizetype last = -1;
-        for (quint64 id : std::as_const(m_changed)) {
-            const ConnectionRecord *r = m_byId.value(id);
-            if (!r)
-                continue;
-            const qsizetype row = qsizetype(r->seq - m_firstSeq);
-            if (row >= oldVisible)
-                continue;
-            first = first < 0 ? row : std::min(first, row);
-            last = std::max(last, row);
+        qsizetype firstOpen = -1;
+        qsizetype lastOpen = -1;
+        for (qsizetype row = 0; row < oldVisible; ++row) {
+            if (!m_records[size_t(row)]->closed) {
+                firstOpen = firstOpen < 0 ? row : firstOpen;
+                lastOpen = row;
+            }
         }
-        if (first >= 0)
-            emit dataChanged(index(int(first), 0), index(int(last), ColumnCount - 1));
+        if (firstOpen >= 0)
+            emit dataChanged(index(int(firstOpen), ColAge), index(int(lastOpen), ColAge), {Qt::DisplayRole});
     }
+    qsizetype first = -1;
+    qsizetype last = -1;
+    for (quint64 id : std::as_const(m_changed)) {
+        const ConnectionRecord *r = m_byId.value(id);
+        if (!r || r->row >= oldVisible)
+            continue;
+        first = first < 0 ? r->row : std::min(first, r->row);
+        last = std::max(last, r->row);
+    }
+    if (first >= 0)
+        emit dataChanged(index(int(first), 0), index(int(last), ColumnCount - 1));
 
     const QSet<quint64> changed = std::exchange(m_changed, {});
     for (quint64 id : changed) {
@@ -577,13 +732,21 @@ void ConnectionsModel::clear()
     for (const auto &r : m_records)
         emit connectionAboutToBeRemoved(r->id);
     m_removed += qint64(m_records.size());
+    m_queue.clear(); // what was taken before the clear goes with it
+    m_queuePos = 0;
+    m_queuedEvents = 0;
+    m_ingestTimer->stop();
     m_records.clear();
+    m_frameArena->release(); // every frame went with its record
     m_byId.clear();
     m_changed.clear();
     m_visible = 0;
-    m_firstSeq = m_nextSeq;
     m_framesStored = 0;
+    m_frameMemory = 0;
+    m_closedCount = 0;
     m_live = 0;
+    m_skippedConnections = 0;
+    m_skippedFrames = 0;
     m_upstreams.clear();
     m_decisions.clear();
     endResetModel();
@@ -594,8 +757,10 @@ void ConnectionsModel::setPaused(bool paused)
     if (m_paused == paused)
         return;
     m_paused = paused;
-    if (!paused)
-        flush();
+    if (paused) {
+        m_skippedConnections = 0;
+        m_skippedFrames = 0;
+    }
 }
 
 void ConnectionsModel::setMaxConnections(int max)
@@ -603,7 +768,22 @@ void ConnectionsModel::setMaxConnections(int max)
     m_maxConnections = std::max(10, max);
 }
 
+void ConnectionsModel::setMaxClosedConnections(int max)
+{
+    m_maxClosedConnections = std::max(10, max);
+}
+
 void ConnectionsModel::setMaxFramesPerConnection(int max)
 {
     m_maxFramesPerConnection = std::max(10, max);
+}
+
+void ConnectionsModel::setMaxFramesTotal(qint64 max)
+{
+    m_maxFramesTotal = std::max<qint64>(100, max);
+}
+
+void ConnectionsModel::setMaxFrameMemory(qint64 bytes)
+{
+    m_maxFrameMemory = std::max<qint64>(qint64(1) << 20, bytes);
 }
