@@ -1,5 +1,7 @@
 #include "headerrewrite.h"
 
+#include <QVarLengthArray>
+
 bool isHopByHopHeader(QByteArrayView name)
 {
     static constexpr const char *kHopByHop[] = {
@@ -14,27 +16,40 @@ bool isHopByHopHeader(QByteArrayView name)
 
 void stripHopByHop(HttpHeaders &headers)
 {
-    QList<QByteArray> listed;
+    // Names the Connection fields list (views into those fields' values,
+    // which stay untouched until the list is rebuilt below).
+    QVarLengthArray<QByteArrayView, 8> listed;
     for (const HttpHeader &h : headers) {
         if (headerNameEquals(h.name, "Connection")) {
-            for (QByteArrayView token : splitHeaderList(h.value))
-                listed.append(token.toByteArray());
+            for (QByteArrayView token : splitHeaderList(h.value)) {
+                // "Connection: Content-Length" must not drop the framing the proxy
+                // still forwards the body with: the peer would read that body as a
+                // new message (request smuggling). Host is required in the HTTP/1.1
+                // request sent upstream (RFC 9112 3.2). RFC 9110 7.6.1 forbids
+                // senders to list such end-to-end fields anyway.
+                if (!headerNameEquals(token, "Content-Length") && !headerNameEquals(token, "Host"))
+                    listed.append(token);
+            }
         }
     }
-    for (const QByteArray &name : listed) {
-        // "Connection: Content-Length" must not drop the framing the proxy
-        // still forwards the body with: the peer would read that body as a
-        // new message (request smuggling). Host is required in the HTTP/1.1
-        // request sent upstream (RFC 9112 3.2). RFC 9110 7.6.1 forbids
-        // senders to list such end-to-end fields anyway.
-        if (headerNameEquals(name, "Content-Length") || headerNameEquals(name, "Host"))
-            continue;
-        headers.remove(name);
+    const qsizetype n = headers.size();
+    QVarLengthArray<bool, 32> drop(n);
+    qsizetype dropped = 0;
+    for (qsizetype i = 0; i < n; ++i) {
+        const QByteArray &name = headers.fields().at(i).name;
+        bool d = isHopByHopHeader(name);
+        for (qsizetype j = 0; !d && j < listed.size(); ++j)
+            d = headerNameEquals(name, listed.at(j));
+        drop[i] = d;
+        dropped += d;
     }
+    if (dropped == 0)
+        return;
     HttpHeaders kept;
-    for (const HttpHeader &h : headers) {
-        if (!isHopByHopHeader(h.name))
-            kept.append(h.name, h.value);
+    kept.reserve(n - dropped);
+    for (qsizetype i = 0; i < n; ++i) {
+        if (!drop[i])
+            kept.append(headers.fields().at(i).name, headers.fields().at(i).value);
     }
     headers = std::move(kept);
 }
@@ -47,6 +62,7 @@ HttpRequestHead rewriteRequestForUpstream(const HttpRequestHead &client, const R
     out.method = client.method;
     out.target = upstreamTarget;
     out.versionMinor = 1;
+    out.headers.reserve(client.headers.size() + rules.size() + 1);
 
     HttpHeaders rest = client.headers;
     stripHopByHop(rest);

@@ -1,6 +1,7 @@
 #include "httpheaders.h"
 
 #include <algorithm>
+#include <array>
 
 namespace {
 inline char lower(char c)
@@ -29,23 +30,34 @@ bool headerNameEquals(QByteArrayView a, QByteArrayView b)
     return true;
 }
 
+namespace {
+// RFC 9110 5.6.2 tchar, as a table (the parser checks every header name).
+constexpr std::array<bool, 256> kTokenChars = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c)
+        t[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[c] = t[c - 32] = true;
+    for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'})
+        t[uchar(c)] = true;
+    return t;
+}();
+} // namespace
+
 bool isHttpTokenChar(char ch)
 {
-    const uchar c = uchar(ch);
-    if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-        return true;
-    switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-        return true;
-    default:
-        return false;
-    }
+    return kTokenChars[uchar(ch)];
 }
 
 bool isHttpToken(QByteArrayView text)
 {
-    return !text.isEmpty() && std::all_of(text.begin(), text.end(), isHttpTokenChar);
+    if (text.isEmpty())
+        return false;
+    for (char c : text) {
+        if (!kTokenChars[uchar(c)])
+            return false;
+    }
+    return true;
 }
 
 QByteArray normalizedHostName(QByteArrayView host)

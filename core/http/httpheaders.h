@@ -29,6 +29,7 @@ public:
     QByteArray combinedValue(QByteArrayView name) const;
 
     void append(QByteArray name, QByteArray value);
+    void reserve(qsizetype fields) { m_fields.reserve(fields); }
     // Replaces every field of that name with one (appended where the first was).
     void set(QByteArray name, QByteArray value);
     qsizetype remove(QByteArrayView name);

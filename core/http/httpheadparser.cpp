@@ -1,5 +1,7 @@
 #include "httpheadparser.h"
 
+#include <cstring>
+
 namespace {
 
 QByteArrayView stripCR(QByteArrayView line)
@@ -58,9 +60,12 @@ qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
         const qsizetype oldSize = m_buffer.size();
         qsizetype take = avail;
         qsizetype headEnd = -1;
-        for (qsizetype i = 0; i < avail; ++i) {
-            if (begin[i] != '\n')
-                continue;
+        for (const char *scan = begin, *const stop = begin + avail; scan < stop;) {
+            const char *nl = static_cast<const char *>(std::memchr(scan, '\n', size_t(stop - scan)));
+            if (!nl)
+                break;
+            scan = nl + 1;
+            const qsizetype i = nl - begin;
             const qsizetype pos = oldSize + i; // position of this LF in buffer terms
             if (m_firstLineEnd < 0)
                 m_firstLineEnd = pos;
@@ -95,19 +100,23 @@ qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
                 m_errorMessage = "upstream sent too big header";
             return consumed + take;
         }
-        m_buffer.append(begin, take);
         consumed += take;
+        if (headEnd >= 0 && oldSize == 0) {
+            // The whole head in this chunk: parse it in place, no copy.
+            parseHead(QByteArrayView(begin, take));
+            return consumed;
+        }
+        m_buffer.append(begin, take);
         if (headEnd >= 0) {
-            parseHead();
+            parseHead(m_buffer);
             return consumed;
         }
     }
     return consumed;
 }
 
-bool HttpHeadParser::parseHead()
+bool HttpHeadParser::parseHead(QByteArrayView all)
 {
-    QByteArrayView all(m_buffer);
     const qsizetype lf = all.indexOf('\n');
     const QByteArrayView firstLine = stripCR(all.first(lf));
     const QByteArrayView rest = all.sliced(lf + 1);
@@ -181,6 +190,7 @@ bool HttpHeadParser::parseStatusLine(QByteArrayView line)
 bool HttpHeadParser::parseFields(QByteArrayView block, HttpHeaders &headers)
 {
     const int badStatus = m_kind == Kind::Request ? 400 : 502;
+    headers.reserve(headers.size() + block.count('\n'));
     while (!block.isEmpty()) {
         qsizetype lf = block.indexOf('\n');
         if (lf < 0)

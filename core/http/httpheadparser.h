@@ -42,7 +42,8 @@ public:
     qsizetype bufferedSize() const { return m_buffer.size(); }
 
 private:
-    bool parseHead();
+    // The complete head: m_buffer, or the caller's bytes when nothing was buffered.
+    bool parseHead(QByteArrayView all);
     bool parseRequestLine(QByteArrayView line);
     bool parseStatusLine(QByteArrayView line);
     bool parseFields(QByteArrayView block, HttpHeaders &headers);

@@ -283,11 +283,13 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::ProxyHost:
         return context.proxyHost;
     case V::RemoteAddr:
-        return context.remoteAddress.toString().toLatin1();
+        return context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
+                                                   : context.remoteAddressText;
     case V::RemotePort:
         return QByteArray::number(context.remotePort);
     case V::ProxyAddXForwardedFor: {
-        const QByteArray addr = context.remoteAddress.toString().toLatin1();
+        const QByteArray addr = context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
+                                                                    : context.remoteAddressText;
         const QByteArray existing = req ? req->headers.combinedValue("X-Forwarded-For") : QByteArray();
         return existing.isEmpty() ? addr : existing + ", " + addr;
     }

@@ -18,6 +18,7 @@ struct RequestContext
 {
     const HttpRequestHead *request = nullptr;
     QHostAddress remoteAddress;
+    QByteArray remoteAddressText; // remoteAddress.toString(), when the caller has it already
     quint16 remotePort = 0;
     QByteArray scheme = "http";
     quint16 serverPort = 0;

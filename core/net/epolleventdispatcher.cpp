@@ -164,6 +164,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
             qErrnoWarning("EpollEventDispatcher: waiting for events failed");
         count = 0;
     }
+    m_passTimeNs = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 
     if (mayBlock)
         emit awake();

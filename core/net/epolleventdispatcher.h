@@ -84,6 +84,11 @@ public:
     // loop delivers it (WatchNone without a watch), and how many epoll_ctl
     // calls this dispatcher has made.
     std::uint8_t watchInterest(int fd) const;
+    // steady_clock (CLOCK_MONOTONIC) nanoseconds, read once per pass right
+    // after the wait: a clock for handlers that need no finer time than
+    // "this pass" (timeouts, activity stamps) without a clock call each.
+    std::int64_t passTimeNs() const { return m_passTimeNs; }
+    const std::int64_t *passTimeNsAddress() const { return &m_passTimeNs; }
     std::uint64_t epollCtlCalls() const { return m_epollCtlCalls; }
 
     bool processEvents(QEventLoop::ProcessEventsFlags flags) override;
@@ -170,6 +175,8 @@ private:
     std::vector<FdEntry> m_fds;
     std::uint32_t m_nextFdSerial = 1;
     std::uint64_t m_epollCtlCalls = 0;
+    std::int64_t m_passTimeNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::steady_clock::now().time_since_epoch()).count();
     std::vector<int> m_dirtyFds;              // watches whose interest awaits epoll_ctl
     std::vector<PendingRead> m_postedReads;   // postReadable() calls not yet delivered
     std::vector<PendingRead> m_spareReads;    // a delivered batch, kept for its capacity

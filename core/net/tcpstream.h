@@ -43,7 +43,7 @@ public:
 
     enum ReadResult : qsizetype { WouldBlock = -1, Failed = -2 };
 
-    // Adopts an accepted descriptor (made non-blocking here).
+    // Adopts an accepted descriptor (made non-blocking here, one ioctl).
     TcpStream(Handler *handler, qintptr descriptor);
     // An unconnected stream; call connectTo().
     explicit TcpStream(Handler *handler);
@@ -87,6 +87,8 @@ public:
     QString errorString() const;
 
     QHostAddress peerAddress() const;
+    // Address and port from one getpeername().
+    QHostAddress peerAddress(quint16 *port) const;
     quint16 peerPort() const;
     quint16 localPort() const;
     qintptr descriptor() const { return m_fd; }

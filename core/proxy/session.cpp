@@ -15,10 +15,39 @@
 #include <QTimeZone>
 
 #include <cerrno>
+#include <charconv>
 
 namespace {
 
 constexpr qint64 kLingerMs = 5'000;
+
+void appendNumber(QString &s, qint64 v)
+{
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    s.append(QLatin1StringView(buf, qsizetype(r.ptr - buf)));
+}
+
+// QHostAddress::toString() costs ~4k instructions; a dotted quad is cheap.
+QByteArray addressText(const QHostAddress &address)
+{
+    if (address.protocol() != QAbstractSocket::IPv4Protocol)
+        return address.toString().toLatin1();
+    const quint32 ip = address.toIPv4Address();
+    char buf[24];
+    char *p = buf;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        const unsigned octet = (ip >> shift) & 0xff;
+        if (octet >= 100)
+            *p++ = char('0' + octet / 100);
+        if (octet >= 10)
+            *p++ = char('0' + octet / 10 % 10);
+        *p++ = char('0' + octet % 10);
+        if (shift)
+            *p++ = '.';
+    }
+    return QByteArray(buf, qsizetype(p - buf));
+}
 
 QByteArray errorBody(int status, const QByteArray &message)
 {
@@ -73,8 +102,8 @@ Session::~Session()
 
 void Session::start()
 {
-    m_clientAddress = m_client->peerAddress();
-    m_clientPort = m_client->peerPort();
+    m_clientAddress = m_client->peerAddress(&m_clientPort);
+    m_clientAddressText = addressText(m_clientAddress);
     m_stateSinceMs = m_lastClientActivityMs = m_worker->nowMs();
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
     if (const TlsServerContext *tls = m_config->tlsContext(m_listenGroup)) {
@@ -183,7 +212,28 @@ void Session::emitEvent(InspectPayload payload)
 
 QString Session::describe() const
 {
-    return QStringLiteral("conn %1 %2:%3").arg(m_id).arg(m_clientAddress.toString()).arg(m_clientPort);
+    QString s;
+    s.reserve(48);
+    appendDescribe(s);
+    s.chop(1);
+    return s;
+}
+
+void Session::appendDescribe(QString &line) const
+{
+    line.append(QLatin1StringView("conn "));
+    appendNumber(line, qint64(m_id));
+    line.append(u' ');
+    line.append(QLatin1StringView(m_clientAddressText));
+    line.append(u':');
+    appendNumber(line, m_clientPort);
+    line.append(u' ');
+}
+
+void Session::emitLine(QtMsgType type, const QLoggingCategory &category, const QString &line)
+{
+    const QMessageLogContext context(nullptr, 0, nullptr, category.categoryName());
+    qt_message_output(type, context, line);
 }
 
 // ---------------------------------------------------------------- reading
@@ -210,7 +260,12 @@ void Session::readClient()
         if (n == TcpStream::WouldBlock)
             break;
         if (n == TcpStream::Failed) {
-            finish(CloseCause::ClientError);
+            qCDebug(lcProxy).noquote() << describe() << "client read failed:" << m_client->errorString();
+            // A reset after the client's close frame ends a finished
+            // conversation (clients often abort instead of waiting for FIN).
+            finish(m_state == State::Tunnel && m_toUpstream && m_toUpstream->closeInfo().has_value()
+                       ? CloseCause::ClientClosed
+                       : CloseCause::ClientError);
             return;
         }
         m_lastClientActivityMs = m_worker->nowMs();
@@ -253,12 +308,16 @@ void Session::readClient()
             // Lingering close: discard what the client still sends.
         } else {
             m_clientIn.append(buf, n);
-            processClient();
+            if (m_state != State::Connecting)
+                processClient();
+            else if (m_clientIn.size() >= m_config->maxBufferedPerDirection)
+                m_client->setReadEnabled(false); // upstreamReady() turns it back on
         }
         if (n < cap)
             break;
     }
-    checkStreamFailures();
+    if (m_state != State::Finished && (m_client->failed() || (m_upstream && m_upstream->failed())))
+        checkStreamFailures();
 }
 
 void Session::readUpstream()
@@ -278,7 +337,9 @@ void Session::readUpstream()
             if (m_state == State::Exchange && !m_responseStarted) {
                 upstreamFailed(NextUpstream::Error, 502, err);
             } else {
-                finish(CloseCause::UpstreamError);
+                finish(m_state == State::Tunnel && m_toClient && m_toClient->closeInfo().has_value()
+                           ? CloseCause::UpstreamClosed
+                           : CloseCause::UpstreamError);
             }
             return;
         }
@@ -304,7 +365,8 @@ void Session::readUpstream()
         if (n < cap)
             break;
     }
-    checkStreamFailures();
+    if (m_state != State::Finished && (m_client->failed() || (m_upstream && m_upstream->failed())))
+        checkStreamFailures();
 }
 
 // ---------------------------------------------------------------- client side
@@ -400,6 +462,7 @@ void Session::startExchange()
     RequestContext ctx;
     ctx.request = &m_request;
     ctx.remoteAddress = m_clientAddress;
+    ctx.remoteAddressText = m_clientAddressText;
     ctx.remotePort = m_clientPort;
     ctx.scheme = m_clientTls ? "https" : "http";
     if (m_clientTls) {
@@ -524,8 +587,9 @@ void Session::connectNextUpstream()
     m_upstream = std::make_unique<TcpStream>(this);
     m_state = State::Connecting;
     m_stateSinceMs = m_worker->nowMs();
-    // Body bytes wait in the kernel while we connect.
-    m_client->setReadEnabled(false);
+    // Client reads stay on while we connect (pausing and resuming cost two
+    // epoll_ctl per connection): body bytes wait in m_clientIn, and reading
+    // pauses only if they reach the per-direction cap (readClient()).
     qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
     if (!m_upstream->connectTo(server.address, server.port))
         handleConnectFailure(m_upstream->errorString(), false);
@@ -897,14 +961,32 @@ void Session::startTunnel()
 
 void Session::tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size)
 {
-    Q_UNUSED(to);
-    (from == m_client.get() ? m_toUpstream : m_toClient)->relay(data, size);
+    TunnelTap *tap = from == m_client.get() ? m_toUpstream.get() : m_toClient.get();
+    if (tap->isPassThrough()) {
+        // ws_inspect off and nothing to place or cut: the tap would only
+        // count and hand the bytes on (what relay() does on this path).
+        const bool wasQueued = to->pendingBytes() > 0;
+        tap->passedThrough(size);
+        to->write(data, size);
+        // Nothing queued before or after: the read interests are what the
+        // last updateBackpressure() made them.
+        if (!wasQueued && to->pendingBytes() == 0)
+            return;
+    } else {
+        tap->relay(data, size);
+    }
     updateBackpressure();
 }
 
 void Session::handleTunnelEof(TcpStream *from)
 {
     TcpStream *to = from == m_client.get() ? m_upstream.get() : m_client.get();
+    // Both sides are done and nothing waits: the close sends the FIN (and a
+    // TLS close_notify), so a shutdown() first would be one more syscall.
+    if (m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0 && m_upstream->pendingBytes() == 0) {
+        finish(m_firstClose);
+        return;
+    }
     // Half-close: pass the FIN on once what came before it is delivered.
     to->shutdownWrite();
     if (m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0 && m_upstream->pendingBytes() == 0)
@@ -1192,6 +1274,7 @@ bool Session::checkStreamFailures()
     if (m_state == State::Finished)
         return true;
     if (m_client->failed()) {
+        qCDebug(lcProxy).noquote() << describe() << "client failed:" << m_client->errorString();
         finish(CloseCause::ClientError);
         return true;
     }
@@ -1281,15 +1364,31 @@ void Session::finish(CloseCause cause)
         return;
     const State was = m_state;
     m_state = State::Finished;
-    if (was == State::Tunnel) {
-        qCInfo(lcAccess).noquote()
-            << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << 101 << "->" << m_upstreamName
-            << QStringLiteral("tunnel %1 ms").arg(m_exchangeTimer.elapsed())
-            << "up" << m_upstream->bytesWritten() << "down" << m_client->bytesWritten()
-            << "closed:" << closeCauseName(cause);
-    } else if (was == State::Exchange || was == State::Connecting) {
-        qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"'
-                                   << "aborted:" << closeCauseName(cause);
+    if ((was == State::Tunnel || was == State::Exchange || was == State::Connecting) && lcAccess().isInfoEnabled()) {
+        // One buffer, the text QDebug made: conn N addr:port "GET /x" 101 -> host:port tunnel N ms up N down N closed: CAUSE
+        QString line;
+        line.reserve(160);
+        appendDescribe(line);
+        line.append(u'"');
+        line.append(QString::fromUtf8(m_request.method));
+        line.append(u' ');
+        line.append(QString::fromUtf8(m_request.target));
+        line.append(u'"');
+        if (was == State::Tunnel) {
+            line.append(QLatin1StringView(" 101 -> "));
+            line.append(m_upstreamName);
+            line.append(QLatin1StringView(" tunnel "));
+            appendNumber(line, m_exchangeTimer.elapsed());
+            line.append(QLatin1StringView(" ms up "));
+            appendNumber(line, m_upstream->bytesWritten());
+            line.append(QLatin1StringView(" down "));
+            appendNumber(line, m_client->bytesWritten());
+            line.append(QLatin1StringView(" closed: "));
+        } else {
+            line.append(QLatin1StringView(" aborted: "));
+        }
+        line.append(QString::fromUtf8(closeCauseName(cause)));
+        emitLine(QtInfoMsg, lcAccess(), line);
     }
     if (inspecting() || (was == State::Tunnel && m_worker->events().isActive())) {
         ClosedEvent e;
@@ -1314,9 +1413,26 @@ void Session::finish(CloseCause cause)
 
 void Session::logExchange()
 {
-    qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"'
-                               << m_response.status << "->" << m_upstreamName << "body" << m_responseBody.bodyBytes()
-                               << QStringLiteral("%1 ms").arg(m_exchangeTimer.elapsed());
+    if (lcAccess().isInfoEnabled()) {
+        // conn N addr:port "GET /x" 200 -> host:port body N N ms
+        QString line;
+        line.reserve(160);
+        appendDescribe(line);
+        line.append(u'"');
+        line.append(QString::fromUtf8(m_request.method));
+        line.append(u' ');
+        line.append(QString::fromUtf8(m_request.target));
+        line.append(QLatin1StringView("\" "));
+        appendNumber(line, m_response.status);
+        line.append(QLatin1StringView(" -> "));
+        line.append(m_upstreamName);
+        line.append(QLatin1StringView(" body "));
+        appendNumber(line, m_responseBody.bodyBytes());
+        line.append(u' ');
+        appendNumber(line, m_exchangeTimer.elapsed());
+        line.append(QLatin1StringView(" ms"));
+        emitLine(QtInfoMsg, lcAccess(), line);
+    }
     if (inspecting()) {
         HttpExchangeEvent e;
         e.status = m_response.status;

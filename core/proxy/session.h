@@ -96,6 +96,10 @@ private:
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
     QString describe() const;
+    // "conn N addr:port " into `line` (describe() plus the space before the rest).
+    void appendDescribe(QString &line) const;
+    // Emits an access-log line built in one buffer (same text QDebug made).
+    static void emitLine(QtMsgType type, const QLoggingCategory &category, const QString &line);
 
     Worker *m_worker;
     const quint64 m_id;
@@ -109,6 +113,7 @@ private:
     std::unique_ptr<TcpStream> m_client;
     std::unique_ptr<TcpStream> m_upstream;
     QHostAddress m_clientAddress;
+    QByteArray m_clientAddressText; // m_clientAddress.toString(), made once
     quint16 m_clientPort = 0;
 
     HttpHeadParser m_requestParser{HttpHeadParser::Kind::Request};

@@ -40,8 +40,12 @@ void TunnelTap::relay(const char *data, qsizetype size)
         return;
     if (!slowPath()) {
         // Fast path: watch (maybe) and pass everything on untouched.
-        if (m_options.inspect && !m_parser.isDesynchronised())
+        if (m_options.inspect && !m_parser.isDesynchronised()) {
             m_parser.feed(data, size);
+            // Frame ends matter only to the slow path's cutting; kept here
+            // they grew by 16 bytes per frame for the tunnel's lifetime.
+            m_boundaries.clear();
+        }
         m_fed += size;
         m_emitted += size;
         m_relayed += size;

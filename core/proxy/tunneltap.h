@@ -53,6 +53,16 @@ public:
 
     // Relays bytes read from the source peer.
     void relay(const char *data, qsizetype size);
+    // True when relay() would only count the bytes and hand them to the
+    // output (no frame watching, nothing to inject, no pong to cut): the
+    // owner may then write them itself and call passedThrough().
+    bool isPassThrough() const { return !m_options.inspect && !slowPath(); }
+    void passedThrough(qsizetype size)
+    {
+        m_fed += size;
+        m_emitted += size;
+        m_relayed += size;
+    }
 
     // Queues a complete frame (already masked as this direction requires)
     // for the next frame boundary; sent at once when the stream is between

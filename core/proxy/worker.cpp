@@ -1,8 +1,10 @@
 #include "worker.h"
 
+#include "net/epolleventdispatcher.h"
 #include "ops/logging.h"
 #include "session.h"
 
+#include <QThread>
 #include <QTimer>
 
 #include <unistd.h>
@@ -17,10 +19,13 @@ Worker::Worker(int index, EventBus *events, QObject *parent)
     , m_events(events, index)
 {
     m_clock.start();
+    m_originNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 Worker::~Worker()
 {
+    m_passTimeNs = nullptr; // the dispatcher may be going too
     // Runs in the worker thread's finish or after it stopped: close what is left.
     for (auto &entry : m_sessions)
         entry.second->forceClose(CloseCause::Drain);
@@ -43,6 +48,9 @@ void Worker::adoptConnection(qintptr descriptor, ConfigSnapshot config, int serv
 void Worker::handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort)
 {
     if (!m_tick) {
+        // The pass clock, when this thread runs the epoll dispatcher.
+        if (auto *epoll = qobject_cast<EpollEventDispatcher *>(QThread::currentThread()->eventDispatcher()))
+            m_passTimeNs = epoll->passTimeNsAddress();
         // Created lazily so it lives in this thread.
         m_tick = new QTimer(this);
         m_tick->setInterval(250);

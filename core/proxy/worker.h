@@ -7,10 +7,12 @@
 #include <QObject>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+class EpollEventDispatcher;
 class QTimer;
 class Session;
 
@@ -27,7 +29,9 @@ public:
     ~Worker() override;
 
     int index() const { return m_index; }
-    qint64 nowMs() const { return m_clock.elapsed(); }
+    // Milliseconds since the worker started, as of this loop pass (the
+    // dispatcher reads the clock once per pass; elsewhere a clock call).
+    qint64 nowMs() const { return m_passTimeNs ? (*m_passTimeNs - m_originNs) / 1'000'000 : m_clock.elapsed(); }
     qint64 nowNs() const { return m_clock.nsecsElapsed(); }
     // Inspection events of this thread's sessions, batched for the bus.
     EventBatcher &events() { return m_events; }
@@ -61,6 +65,8 @@ private:
 
     const int m_index;
     QElapsedTimer m_clock;
+    const std::int64_t *m_passTimeNs = nullptr; // the thread's EpollEventDispatcher pass clock
+    std::int64_t m_originNs = 0;                // m_clock's start on that clock
     std::unique_ptr<char[]> m_readBuffer;
     std::unordered_map<Session *, std::unique_ptr<Session>> m_sessions;
     std::unordered_map<quint64, Session *> m_byId;
