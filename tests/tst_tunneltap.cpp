@@ -19,6 +19,7 @@ private slots:
     void swallowsOwnPongSplitAnywhere();
     void foreignPongPassesThrough();
     void desynchronisedStreamDropsInjectionsButRelays();
+    void longTunnelKeepsNoPerFrameState();
 
 private:
     static QByteArray clientFrame(WsOpcode op, QByteArrayView payload, bool fin = true)
@@ -168,4 +169,24 @@ void tst_TunnelTap::desynchronisedStreamDropsInjectionsButRelays()
 }
 
 QTEST_GUILESS_MAIN(tst_TunnelTap)
+void tst_TunnelTap::longTunnelKeepsNoPerFrameState()
+{
+    // An inspected tunnel on the fast path (nothing to inject) must not
+    // remember anything per frame: a chat running for hours would grow
+    // without bound (it did: 16 bytes per frame).
+    const QByteArray frame = clientFrame(WsOpcode::Text, "tick");
+    Collector c;
+    TunnelTap tap(Direction::ClientToUpstream, {}, c.output());
+    for (int i = 0; i < 10'000; ++i)
+        tap.relay(frame.constData(), frame.size());
+    QCOMPARE(c.out.size(), frame.size() * 10'000);
+    QCOMPARE(tap.pendingFrameEnds(), qsizetype(0));
+    // The slow path still places an injection at the next boundary.
+    const QByteArray ping = clientFrame(WsOpcode::Ping, "ka");
+    QVERIFY(tap.inject(ping, true));
+    tap.relay(frame.constData(), frame.size());
+    QVERIFY(c.out.endsWith(frame) || c.out.endsWith(ping));
+    QVERIFY(c.out.contains(ping));
+}
+
 #include "tst_tunneltap.moc"

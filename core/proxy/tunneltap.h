@@ -57,6 +57,9 @@ public:
     // output (no frame watching, nothing to inject, no pong to cut): the
     // owner may then write them itself and call passedThrough().
     bool isPassThrough() const { return !m_options.inspect && !slowPath(); }
+    // Frame ends remembered for cutting the stream (tests: must not grow
+    // while nothing waits to be placed).
+    qsizetype pendingFrameEnds() const { return m_boundaries.size(); }
     void passedThrough(qsizetype size)
     {
         m_fed += size;
