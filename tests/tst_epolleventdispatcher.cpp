@@ -1,5 +1,7 @@
 #include "net/epolleventdispatcher.h"
 
+#include "socketpair.h"
+
 #include <QAbstractEventDispatcher>
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -44,6 +46,9 @@ using namespace std::chrono_literals;
                 .arg(__LINE__).arg(QLatin1String(#actual)).arg(a_).arg(e_)                 \
                 .arg(QLatin1String(#expected));                                            \
     } while (false)
+
+using TestSupport::SocketPair;
+using TestSupport::placeAtFd;
 
 namespace {
 
@@ -94,59 +99,6 @@ bool waitUntil(Pred pred, int timeoutMs = 5000)
             return pred();
         loop.processEvents(QEventLoop::WaitForMoreEvents);
     }
-    return true;
-}
-
-class SocketPair
-{
-public:
-    SocketPair()
-    {
-        int fds[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0) {
-            a = fds[0];
-            b = fds[1];
-        }
-    }
-    ~SocketPair()
-    {
-        closeA();
-        closeB();
-    }
-    Q_DISABLE_COPY_MOVE(SocketPair)
-
-    bool isValid() const { return a >= 0 && b >= 0; }
-    void closeA()
-    {
-        if (a >= 0)
-            ::close(a);
-        a = -1;
-    }
-    void closeB()
-    {
-        if (b >= 0)
-            ::close(b);
-        b = -1;
-    }
-
-    int a = -1;
-    int b = -1;
-};
-
-// Makes pair.a use the given (free) fd number, the way the kernel hands a
-// just-closed number to the next socket.
-bool placeAtFd(SocketPair &pair, int number)
-{
-    if (pair.a == number)
-        return true;
-    if (pair.b == number) {
-        std::swap(pair.a, pair.b);
-        return true;
-    }
-    if (::dup2(pair.a, number) != number)
-        return false;
-    ::close(pair.a);
-    pair.a = number;
     return true;
 }
 

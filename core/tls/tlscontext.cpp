@@ -194,6 +194,21 @@ void setCommonModes(SSL_CTX *ctx)
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
 }
 
+// What every context gets: modes, the protocol range and the cipher list
+// (`directive` names the cipher setting in the error).
+bool setUpContext(SSL_CTX *ctx, quint8 protocols, const QByteArray &ciphers, const char *directive, QString *error)
+{
+    setCommonModes(ctx);
+    if (!applyProtocols(ctx, protocols, error))
+        return false;
+    if (SSL_CTX_set_cipher_list(ctx, ciphers.constData()) != 1) {
+        *error = u"invalid %1 \"%2\": %3"_s.arg(QLatin1StringView(directive), QString::fromUtf8(ciphers),
+                                                 OpenSsl::takeErrors());
+        return false;
+    }
+    return true;
+}
+
 int exIndexSelect()
 {
     static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
@@ -246,13 +261,8 @@ std::shared_ptr<TlsServerContext> TlsServerContext::create(const TlsServerOption
         *error = u"cannot create a TLS context: %1"_s.arg(OpenSsl::takeErrors());
         return nullptr;
     }
-    setCommonModes(ctx);
-    if (!applyProtocols(ctx, options.protocols, error))
+    if (!setUpContext(ctx, options.protocols, options.ciphers, "ssl_ciphers", error))
         return nullptr;
-    if (SSL_CTX_set_cipher_list(ctx, options.ciphers.constData()) != 1) {
-        *error = u"invalid ssl_ciphers \"%1\": %2"_s.arg(QString::fromUtf8(options.ciphers), OpenSsl::takeErrors());
-        return nullptr;
-    }
     if (options.preferServerCiphers)
         SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (!options.ecdhCurve.isEmpty() && options.ecdhCurve != "auto"
@@ -363,13 +373,8 @@ std::shared_ptr<TlsClientContext> TlsClientContext::create(const TlsClientOption
         *error = u"cannot create a TLS context: %1"_s.arg(OpenSsl::takeErrors());
         return nullptr;
     }
-    setCommonModes(ctx);
-    if (!applyProtocols(ctx, options.protocols, error))
+    if (!setUpContext(ctx, options.protocols, options.ciphers, "proxy_ssl_ciphers", error))
         return nullptr;
-    if (SSL_CTX_set_cipher_list(ctx, options.ciphers.constData()) != 1) {
-        *error = u"invalid proxy_ssl_ciphers \"%1\": %2"_s.arg(QString::fromUtf8(options.ciphers), OpenSsl::takeErrors());
-        return nullptr;
-    }
     if (options.verify) {
         if (options.trustedCertificateFile.isEmpty()) {
             *error = u"no proxy_ssl_trusted_certificate for proxy_ssl_verify"_s;
