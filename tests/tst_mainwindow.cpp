@@ -420,9 +420,25 @@ void tst_MainWindow::quickStartWritesAConfigThatCompiles()
     QVERIFY2(compiled.ok(), compiled.diagnostics.isEmpty() ? "" : qPrintable(compiled.diagnostics.constFirst().toString()));
     QVERIFY(text.contains(QStringLiteral("proxy_pass http://quickstart/app/;")));
     QVERIFY(QuickStartDialog::buildConfig(QStringLiteral("nonsense"), {QStringLiteral("ws://a:1")}, true, 0, &error).isEmpty());
-    QVERIFY(QuickStartDialog::buildConfig(QStringLiteral("127.0.0.1:8080"), {QStringLiteral("wss://a:1")}, true, 0, &error)
+    // A mixed group is refused: one group speaks TLS to all its servers or to none.
+    QVERIFY(QuickStartDialog::buildConfig(QStringLiteral("127.0.0.1:8080"),
+                                          {QStringLiteral("wss://127.0.0.1:1"), QStringLiteral("ws://127.0.0.1:2")}, true,
+                                          0, &error)
                 .isEmpty());
     QVERIFY(error.contains(QStringLiteral("TLS")));
+
+    // wss:// upstreams: proxy_pass https:// with SNI naming the server, port 443 by default.
+    const QString secure = QuickStartDialog::buildConfig(QStringLiteral("127.0.0.1:0"),
+                                                         {QStringLiteral("wss://localhost/socket")}, true, 0, &error);
+    QVERIFY2(!secure.isEmpty(), qPrintable(error));
+    const ConfigCompileResult tls = ConfigCompiler::compileText(secure.toUtf8(), QStringLiteral("quick.conf"));
+    QVERIFY2(tls.ok(), tls.diagnostics.isEmpty() ? "" : qPrintable(tls.diagnostics.constFirst().toString()));
+    const LocationConfig &loc = tls.config->servers.constFirst().locations.front();
+    QCOMPARE(loc.proxyPass.scheme, QByteArray("https"));
+    QVERIFY(loc.upstreamTls);
+    QVERIFY(loc.proxySslServerName);
+    QCOMPARE(loc.proxyPass.group->servers().constFirst().port, quint16(443));
+    QVERIFY(secure.contains(QStringLiteral("proxy_ssl_name localhost;")));
 }
 
 void tst_MainWindow::quickStartTlsIssuesCertificateAndConfigCompiles()

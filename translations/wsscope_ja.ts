@@ -1066,14 +1066,6 @@
         <translation>待ち受けアドレス &quot;%1&quot; が ホスト:ポート の形式ではありません（例：127.0.0.1:8080）。</translation>
     </message>
     <message>
-        <source>&quot;%1&quot;: TLS upstreams are not supported yet; use ws:// or http://.</source>
-        <translation>&quot;%1&quot;：TLS の上流にはまだ対応していません。ws:// か http:// を使ってください。</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a ws:// or http:// URL with a host.</source>
-        <translation>&quot;%1&quot; はホストを含む ws:// または http:// の URL ではありません。</translation>
-    </message>
-    <message>
         <source>Give at least one upstream URL, for example ws://127.0.0.1:9000.</source>
         <translation>上流の URL を 1 つ以上指定してください（例：ws://127.0.0.1:9000）。</translation>
     </message>
@@ -1098,20 +1090,16 @@
         <translation>クライアントはこの CA を一度信頼する必要があります：方法は &lt;tt&gt;wsscope cert show&lt;/tt&gt; が示します。</translation>
     </message>
     <message>
-        <source>Cannot write %1: %2</source>
-        <translation>%1 を書き込めません：%2</translation>
+        <source>Cannot issue a certificate for %1 from the local CA in %2: %3</source>
+        <translation>%2 のローカル CA から %1 の証明書を発行できません：%3</translation>
     </message>
     <message>
-        <source>The local CA in %1 cannot be used: %2</source>
-        <translation>%1 のローカル CA を使えません：%2</translation>
+        <source>&quot;%1&quot; is not a ws://, wss://, http:// or https:// URL with a host.</source>
+        <translation>&quot;%1&quot; はホストを含む ws://、wss://、http:// または https:// の URL ではありません。</translation>
     </message>
     <message>
-        <source>Cannot issue a certificate for %1: %2</source>
-        <translation>%1 の証明書を発行できません：%2</translation>
-    </message>
-    <message>
-        <source>Cannot create %1</source>
-        <translation>%1 を作成できません</translation>
+        <source>The upstreams must all use TLS (wss://) or all not (ws://).</source>
+        <translation>上流はすべて TLS（wss://）にするか、すべて TLS なし（ws://）にしてください。</translation>
     </message>
 </context>
 </TS>

@@ -1066,14 +1066,6 @@
         <translation>监听地址 &quot;%1&quot; 不是 主机:端口 格式（例如 127.0.0.1:8080）。</translation>
     </message>
     <message>
-        <source>&quot;%1&quot;: TLS upstreams are not supported yet; use ws:// or http://.</source>
-        <translation>&quot;%1&quot;：暂不支持 TLS 上游；请使用 ws:// 或 http://。</translation>
-    </message>
-    <message>
-        <source>&quot;%1&quot; is not a ws:// or http:// URL with a host.</source>
-        <translation>&quot;%1&quot; 不是带主机名的 ws:// 或 http:// URL。</translation>
-    </message>
-    <message>
         <source>Give at least one upstream URL, for example ws://127.0.0.1:9000.</source>
         <translation>请至少填写一个上游 URL，例如 ws://127.0.0.1:9000。</translation>
     </message>
@@ -1098,20 +1090,16 @@
         <translation>客户端需要信任该 CA 一次：方法见 &lt;tt&gt;wsscope cert show&lt;/tt&gt;。</translation>
     </message>
     <message>
-        <source>Cannot write %1: %2</source>
-        <translation>无法写入 %1：%2</translation>
+        <source>Cannot issue a certificate for %1 from the local CA in %2: %3</source>
+        <translation>无法用 %2 中的本地 CA 为 %1 签发证书：%3</translation>
     </message>
     <message>
-        <source>The local CA in %1 cannot be used: %2</source>
-        <translation>无法使用 %1 中的本地 CA：%2</translation>
+        <source>&quot;%1&quot; is not a ws://, wss://, http:// or https:// URL with a host.</source>
+        <translation>&quot;%1&quot; 不是带主机名的 ws://、wss://、http:// 或 https:// URL。</translation>
     </message>
     <message>
-        <source>Cannot issue a certificate for %1: %2</source>
-        <translation>无法为 %1 签发证书：%2</translation>
-    </message>
-    <message>
-        <source>Cannot create %1</source>
-        <translation>无法创建 %1</translation>
+        <source>The upstreams must all use TLS (wss://) or all not (ws://).</source>
+        <translation>上游必须全部使用 TLS（wss://）或全部不使用（ws://）。</translation>
     </message>
 </context>
 </TS>

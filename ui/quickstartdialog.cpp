@@ -238,21 +238,30 @@ QString QuickStartDialog::buildConfig(const QString &listen, const QStringList &
 
     QStringList servers;
     QString path;
+    QString firstHost;
+    std::optional<bool> upstreamTls; // wss:// / https:// for the whole group, or none
     for (const QString &raw : upstreamUrls) {
         const QString text = raw.trimmed();
         if (text.isEmpty())
             continue;
         const QUrl url(text, QUrl::StrictMode);
         const QString scheme = url.scheme().toLower();
-        if (!url.isValid() || url.host().isEmpty() || (scheme != QLatin1String("ws") && scheme != QLatin1String("http"))) {
-            *error = scheme == QLatin1String("wss") || scheme == QLatin1String("https")
-                ? tr("\"%1\": TLS upstreams are not supported yet; use ws:// or http://.").arg(text)
-                : tr("\"%1\" is not a ws:// or http:// URL with a host.").arg(text);
+        const bool secure = scheme == QLatin1String("wss") || scheme == QLatin1String("https");
+        if (!url.isValid() || url.host().isEmpty()
+            || (!secure && scheme != QLatin1String("ws") && scheme != QLatin1String("http"))) {
+            *error = tr("\"%1\" is not a ws://, wss://, http:// or https:// URL with a host.").arg(text);
             return {};
         }
+        if (upstreamTls && *upstreamTls != secure) {
+            *error = tr("The upstreams must all use TLS (wss://) or all not (ws://).");
+            return {};
+        }
+        upstreamTls = secure;
+        if (firstHost.isEmpty())
+            firstHost = url.host();
         const QString urlHost = url.host().contains(QLatin1Char(':')) ? QLatin1Char('[') + url.host() + QLatin1Char(']')
                                                                        : url.host();
-        servers << QStringLiteral("%1:%2").arg(urlHost).arg(url.port(80));
+        servers << QStringLiteral("%1:%2").arg(urlHost).arg(url.port(secure ? 443 : 80));
         const QString urlPath = url.path(QUrl::FullyEncoded);
         if (!urlPath.isEmpty() && urlPath != QLatin1String("/"))
             path = urlPath;
@@ -287,9 +296,15 @@ QString QuickStartDialog::buildConfig(const QString &listen, const QStringList &
         out += QStringLiteral("        listen %1;\n\n").arg(listen);
     }
     out += QStringLiteral("        location / {\n"
-                          "            proxy_pass http://quickstart%1;\n"
+                          "            proxy_pass %1://quickstart%2;\n"
                           "            proxy_http_version 1.1;\n")
-               .arg(path);
+               .arg(upstreamTls.value_or(false) ? QStringLiteral("https") : QStringLiteral("http"), path);
+    if (upstreamTls.value_or(false)) {
+        // TLS toward the upstream: SNI with its own name (not "quickstart").
+        out += QStringLiteral("            proxy_ssl_server_name on;\n"
+                              "            proxy_ssl_name %1;\n")
+                   .arg(configWord(firstHost));
+    }
     out += keepHost ? QStringLiteral("            proxy_set_header Host $http_host;\n")
                     : QStringLiteral("            proxy_set_header Host $proxy_host;\n");
     out += QStringLiteral("            proxy_set_header Upgrade $http_upgrade;\n"
