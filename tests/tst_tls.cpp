@@ -462,7 +462,8 @@ QSslConfiguration tst_Tls::clientTls() const
 void tst_Tls::certificateProblemsAreDiagnosed_data()
 {
     // Each configuration is `conf` with @NAME@ replaced by the test file's
-    // path; the expected diagnostic comes with its severity and line.
+    // path; the expected diagnostic comes with its severity and line: the
+    // line of the directive whose file or setting the message is about.
     QTest::addColumn<QByteArray>("conf");
     QTest::addColumn<bool>("loads");
     QTest::addColumn<int>("severity"); // ConfDiagnostic::Severity, -1: no diagnostic expected
@@ -486,17 +487,17 @@ void tst_Tls::certificateProblemsAreDiagnosed_data()
         << u"cannot read certificate \"@missing.pem@\""_s << 4;
     QTest::newRow("key file missing")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @missing-key.pem@;\n    #\n") << false << E
-        << u"cannot read certificate key \"@missing-key.pem@\""_s << 4;
+        << u"cannot read certificate key \"@missing-key.pem@\""_s << 5;
     QTest::newRow("key of another certificate")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @b-key.pem@;\n    #\n") << false << E
-        << u"certificate key \"@b-key.pem@\" does not match certificate \"@a.pem@\""_s << 4;
+        << u"certificate key \"@b-key.pem@\" does not match certificate \"@a.pem@\""_s << 5;
     QTest::newRow("encrypted key without ssl_password_file")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @a-key-enc.pem@;\n    #\n") << false << E
-        << u"certificate key \"@a-key-enc.pem@\" is encrypted"_s << 4;
+        << u"certificate key \"@a-key-enc.pem@\" is encrypted"_s << 5;
     QTest::newRow("encrypted key, wrong passphrase")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @a-key-enc.pem@;\n"
                   "    ssl_password_file @badpass.txt@;\n") << false << E
-        << u"none of the passphrases in ssl_password_file decrypts it"_s << 4;
+        << u"none of the passphrases in ssl_password_file decrypts it"_s << 5;
     QTest::newRow("encrypted key, second passphrase fits")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @a-key-enc.pem@;\n"
                   "    ssl_password_file @pass.txt@;\n") << true << -1 << QString() << 0;
@@ -515,7 +516,7 @@ void tst_Tls::certificateProblemsAreDiagnosed_data()
     QTest::newRow("intermediate before the leaf")
         << server("    ssl_certificate @chain-reversed.pem@;\n    ssl_certificate_key @chain-key.pem@;\n    #\n") << false
         << E << u"does not match certificate \"@chain-reversed.pem@\" (the first certificate in the file must be"_s
-        << 4;
+        << 5;
     QTest::newRow("certificate and key in one file")
         << server("    ssl_certificate @combined.pem@;\n    ssl_certificate_key @combined.pem@;\n    #\n") << true << -1
         << QString() << 0;
@@ -534,7 +535,7 @@ void tst_Tls::certificateProblemsAreDiagnosed_data()
     QTest::newRow("TLSv1 and TLSv1.1 enabled")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @a-key.pem@;\n"
                   "    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;\n") << true << W
-        << u"TLSv1 and TLSv1.1 are enabled"_s << 4;
+        << u"TLSv1 and TLSv1.1 are enabled"_s << 6;
     QTest::newRow("ssl_protocols with nothing supported")
         << server("    ssl_certificate @a.pem@;\n    ssl_certificate_key @a-key.pem@;\n"
                   "    ssl_protocols SSLv3;\n") << false << E
@@ -645,7 +646,8 @@ void tst_Tls::testOptionFailsWithExit2OnKeyMismatch()
     const QString out = QString::fromUtf8(wsscope.readAllStandardError() + wsscope.readAllStandardOutput());
     QCOMPARE(wsscope.exitStatus(), QProcess::NormalExit);
     QVERIFY2(wsscope.exitCode() == 2, qPrintable(out));
-    QVERIFY2(out.contains(conf + u":4:"_s), qPrintable(out));
+    // The key is what was paired wrongly: its line (5) is named.
+    QVERIFY2(out.contains(conf + u":5:"_s), qPrintable(out));
     QVERIFY2(out.contains(u"error: certificate key \"%1\" does not match certificate \"%2\""_s.arg(
                  path(u"b-key.pem"_s), path(u"a.pem"_s))),
              qPrintable(out));

@@ -1715,8 +1715,19 @@ private:
             }
             TlsServerOptions options;
             ConfLocation certAt;
-            if (!serverTlsOptions(server.ssl, &options, &certAt))
+            QList<QPair<QString, ConfLocation>> places; // what a message names -> where it was written
+            if (!serverTlsOptions(server.ssl, &options, &certAt, &places))
                 continue;
+            // A problem is reported at the directive whose file (or
+            // setting) it names; keys before certificates, since a mismatch
+            // names both and the key is what was paired wrongly.
+            const auto placeOf = [&](const QString &message) {
+                for (const auto &p : std::as_const(places)) {
+                    if (message.contains(QDir::toNativeSeparators(p.first)))
+                        return p.second;
+                }
+                return certAt;
+            };
             if (options.keyPairs.isEmpty()) {
                 error(listenAt, u"no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive of this "
                                 u"server (for local development: wsscope cert issue NAME... prints the lines to add)"_s);
@@ -1726,14 +1737,16 @@ private:
             QStringList warnings;
             server.tls = TlsServerContext::create(options, &why, &warnings);
             if (!server.tls)
-                error(certAt, why);
+                error(placeOf(why), why);
             for (const QString &w : std::as_const(warnings))
-                warning(certAt, w);
+                warning(placeOf(w), w);
         }
     }
 
-    bool serverTlsOptions(const QList<StoredDirective> &ssl, TlsServerOptions *o, ConfLocation *certAt)
+    bool serverTlsOptions(const QList<StoredDirective> &ssl, TlsServerOptions *o, ConfLocation *certAt,
+                          QList<QPair<QString, ConfLocation>> *places)
     {
+        QList<QPair<QString, ConfLocation>> certPlaces;
         QStringList certificates;
         QStringList keys;
         ConfLocation keyAt;
@@ -1764,6 +1777,7 @@ private:
                     continue;
                 }
                 const QString path = resolvePath(d.args.at(0));
+                (n == "ssl_certificate" ? certPlaces : *places).append({path, d.at});
                 if (n == "ssl_certificate") {
                     certificates << path;
                     if (!certAt->isValid())
@@ -1789,6 +1803,7 @@ private:
                     o->protocols = *p;
                 else
                     ok = false;
+                certPlaces.append({QStringLiteral("TLSv1"), d.at}); // the old-protocols warning
             } else if (n == "ssl_ciphers") {
                 if (d.args.size() != 1)
                     bad(d, u"invalid number of arguments in \"ssl_ciphers\" directive"_s);
@@ -1827,6 +1842,7 @@ private:
         }
         for (qsizetype i = 0; i < certificates.size(); ++i)
             o->keyPairs.append(TlsKeyPair{certificates.at(i), keys.at(i)});
+        *places += certPlaces;
         return ok;
     }
 
