@@ -162,29 +162,14 @@ void TcpStream::write(const char *data, qsizetype size)
     if (size <= 0 || m_fd < 0 || m_error || m_shutdownRequested)
         return;
     qsizetype sent = 0;
-    if (m_pending == 0 && !m_connecting && !m_tlsHandshaking && m_ssl) {
+    if (m_pending == 0 && !m_connecting && !m_tlsHandshaking) {
         while (sent < size) {
-            const qsizetype n = tlsSend(data + sent, size - sent);
+            const qsizetype n = sendSome(data + sent, size - sent);
             if (n < 0)
                 return;
             if (n == 0)
                 break;
             sent += n;
-        }
-    } else if (m_pending == 0 && !m_connecting && !m_tlsHandshaking) {
-        while (sent < size) {
-            const ssize_t n = ::send(m_fd, data + sent, size_t(size - sent), MSG_NOSIGNAL);
-            if (n > 0) {
-                sent += n;
-                m_bytesWritten += n;
-                continue;
-            }
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                break;
-            m_error = n < 0 ? errno : EPIPE;
-            return;
         }
     }
     if (sent < size) {
@@ -198,36 +183,36 @@ void TcpStream::flush()
 {
     while (!m_queue.isEmpty()) {
         const QByteArray &front = m_queue.front();
-        if (m_ssl) {
-            // The retry presents the same bytes (SSL_write's rule); with a
-            // moving buffer they may sit at a new address.
-            const qsizetype n = tlsSend(front.constData() + m_frontOffset, front.size() - m_frontOffset);
-            if (n <= 0)
-                return;
-            m_pending -= n;
-            m_frontOffset += n;
-            if (m_frontOffset == front.size()) {
-                m_queue.removeFirst();
-                m_frontOffset = 0;
-            }
-            continue;
-        }
-        const ssize_t n = ::send(m_fd, front.constData() + m_frontOffset,
-                                 size_t(front.size() - m_frontOffset), MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                m_error = errno;
+        // A TLS retry presents the same bytes (SSL_write's rule); with a
+        // moving buffer they may sit at a new address.
+        const qsizetype n = sendSome(front.constData() + m_frontOffset, front.size() - m_frontOffset);
+        if (n <= 0)
             return;
-        }
-        m_bytesWritten += n;
         m_pending -= n;
         m_frontOffset += n;
         if (m_frontOffset == front.size()) {
             m_queue.removeFirst();
             m_frontOffset = 0;
         }
+    }
+}
+
+qsizetype TcpStream::sendSome(const char *data, qsizetype size)
+{
+    if (m_ssl)
+        return tlsSend(data, size);
+    for (;;) {
+        const ssize_t n = ::send(m_fd, data, size_t(size), MSG_NOSIGNAL);
+        if (n > 0) {
+            m_bytesWritten += n;
+            return n;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        m_error = n < 0 ? errno : EPIPE;
+        return -1;
     }
 }
 

@@ -103,7 +103,9 @@ private:
     void driveTlsHandshake();
     void failTls(int sslError);
     qsizetype tlsRead(char *buffer, qsizetype size);
-    // Sends from the queue (or `data`) through SSL_write; returns bytes taken.
+    // Sends what the socket (or TLS) takes now: bytes taken, 0 when it
+    // would block, -1 on an error (recorded in m_error).
+    qsizetype sendSome(const char *data, qsizetype size);
     qsizetype tlsSend(const char *data, qsizetype size);
     void sendFin();
     void flush();

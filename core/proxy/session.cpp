@@ -961,21 +961,12 @@ void Session::startTunnel()
 
 void Session::tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size)
 {
-    TunnelTap *tap = from == m_client.get() ? m_toUpstream.get() : m_toClient.get();
-    if (tap->isPassThrough()) {
-        // ws_inspect off and nothing to place or cut: the tap would only
-        // count and hand the bytes on (what relay() does on this path).
-        const bool wasQueued = to->pendingBytes() > 0;
-        tap->passedThrough(size);
-        to->write(data, size);
-        // Nothing queued before or after: the read interests are what the
-        // last updateBackpressure() made them.
-        if (!wasQueued && to->pendingBytes() == 0)
-            return;
-    } else {
-        tap->relay(data, size);
-    }
-    updateBackpressure();
+    const bool wasQueued = to->pendingBytes() > 0;
+    (from == m_client.get() ? m_toUpstream : m_toClient)->relay(data, size);
+    // Nothing queued before or after: the read interests are still what the
+    // last updateBackpressure() made them.
+    if (wasQueued || to->pendingBytes() > 0)
+        updateBackpressure();
 }
 
 void Session::handleTunnelEof(TcpStream *from)

@@ -34,18 +34,14 @@ void TunnelTap::report(InspectPayload payload)
         m_report(std::move(payload));
 }
 
-void TunnelTap::relay(const char *data, qsizetype size)
+void TunnelTap::relayWatched(const char *data, qsizetype size)
 {
     if (size <= 0)
         return;
     if (!slowPath()) {
         // Fast path: watch (maybe) and pass everything on untouched.
-        if (m_options.inspect && !m_parser.isDesynchronised()) {
+        if (m_options.inspect && !m_parser.isDesynchronised())
             m_parser.feed(data, size);
-            // Frame ends matter only to the slow path's cutting; kept here
-            // they grew by 16 bytes per frame for the tunnel's lifetime.
-            m_boundaries.clear();
-        }
         m_fed += size;
         m_emitted += size;
         m_relayed += size;
@@ -57,7 +53,10 @@ void TunnelTap::relay(const char *data, qsizetype size)
     // stream is cut at frame boundaries. The bytes stay in order.
     m_held.append(data, size);
     m_boundaries.clear();
+    // Frame ends are collected only here, where the stream is cut at them.
+    m_collectBoundaries = true;
     m_parser.feed(data, size);
+    m_collectBoundaries = false;
     m_fed += size;
 
     if (m_parser.isDesynchronised()) {
@@ -172,7 +171,8 @@ void TunnelTap::onFrameEnd(const WsFrameInfo &frame)
     m_nextFrameStart = end;
     // Called before the parser closes the message, hence the fin test.
     const bool messageBoundary = frame.isControl() ? !m_parser.inFragmentedMessage() : frame.fin;
-    m_boundaries.append(Boundary{end, messageBoundary});
+    if (m_collectBoundaries)
+        m_boundaries.append(Boundary{end, messageBoundary});
     // Frames of a fragmented message are reported one by one; a message in
     // a single frame is fully described by its message event.
     if (m_options.inspect && !frame.isControl() && (!frame.fin || frame.opcode == WsOpcode::Continuation)) {

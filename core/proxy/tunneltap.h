@@ -51,22 +51,24 @@ public:
     // window stays in sync; larger ones lose the inflate context.
     static constexpr qsizetype CompressedPreviewCap = 4 * 1024 * 1024;
 
-    // Relays bytes read from the source peer.
-    void relay(const char *data, qsizetype size);
-    // True when relay() would only count the bytes and hand them to the
-    // output (no frame watching, nothing to inject, no pong to cut): the
-    // owner may then write them itself and call passedThrough().
-    bool isPassThrough() const { return !m_options.inspect && !slowPath(); }
-    // Frame ends remembered for cutting the stream (tests: must not grow
-    // while nothing waits to be placed).
-    qsizetype pendingFrameEnds() const { return m_boundaries.size(); }
-    void passedThrough(qsizetype size)
+    // Relays bytes read from the source peer. Inline for the common case
+    // of a tunnel nobody watches: count and hand on.
+    void relay(const char *data, qsizetype size)
     {
+        if (m_options.inspect || slowPath()) {
+            relayWatched(data, size);
+            return;
+        }
+        if (size <= 0)
+            return;
         m_fed += size;
         m_emitted += size;
         m_relayed += size;
+        m_output(data, size);
     }
-
+    // Frame ends remembered for cutting the stream (tests: must not grow
+    // while nothing waits to be placed).
+    qsizetype pendingFrameEnds() const { return m_boundaries.size(); }
     // Queues a complete frame (already masked as this direction requires)
     // for the next frame boundary; sent at once when the stream is between
     // frames. Returns false if the stream can no longer be framed.
@@ -116,6 +118,7 @@ private:
     void onControlFrame(const WsFrameInfo &frame, QByteArrayView payload, const WsCloseInfo &close) override;
     void onViolation(const WsViolation &violation) override;
 
+    void relayWatched(const char *data, qsizetype size);
     bool slowPath() const { return !m_injections.isEmpty() || !m_expectedPongs.isEmpty() || !m_held.isEmpty(); }
     void emitRange(qint64 from, qint64 to);
     void flushInjections(bool messageBoundary);
@@ -132,7 +135,8 @@ private:
     // QList: nothing allocated until the proxy injects or pings.
     QList<Injection> m_injections;
     QList<ExpectedPong> m_expectedPongs;
-    QList<Boundary> m_boundaries;  // frame ends seen during the current relay()
+    QList<Boundary> m_boundaries;  // frame ends seen during the current slow-path relay()
+    bool m_collectBoundaries = false;
     QList<Cut> m_cuts;             // swallowed pongs, stream offsets
     qint64 m_candidateStart = -1;  // a pong in progress that may be ours
     qint64 m_nextFrameStart = 0;   // where the frame after the last complete one begins
