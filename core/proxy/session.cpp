@@ -230,6 +230,17 @@ void Session::appendDescribe(QString &line) const
     line.append(u' ');
 }
 
+void Session::appendRequestPrefix(QString &line) const
+{
+    // conn N addr:port "GET /x"
+    appendDescribe(line);
+    line.append(u'"');
+    line.append(QString::fromUtf8(m_request.method));
+    line.append(u' ');
+    line.append(QString::fromUtf8(m_request.target));
+    line.append(u'"');
+}
+
 void Session::emitLine(QtMsgType type, const QLoggingCategory &category, const QString &line)
 {
     const QMessageLogContext context(nullptr, 0, nullptr, category.categoryName());
@@ -1359,12 +1370,7 @@ void Session::finish(CloseCause cause)
         // One buffer, the text QDebug made: conn N addr:port "GET /x" 101 -> host:port tunnel N ms up N down N closed: CAUSE
         QString line;
         line.reserve(160);
-        appendDescribe(line);
-        line.append(u'"');
-        line.append(QString::fromUtf8(m_request.method));
-        line.append(u' ');
-        line.append(QString::fromUtf8(m_request.target));
-        line.append(u'"');
+        appendRequestPrefix(line);
         if (was == State::Tunnel) {
             line.append(QLatin1StringView(" 101 -> "));
             line.append(m_upstreamName);
@@ -1408,12 +1414,8 @@ void Session::logExchange()
         // conn N addr:port "GET /x" 200 -> host:port body N N ms
         QString line;
         line.reserve(160);
-        appendDescribe(line);
-        line.append(u'"');
-        line.append(QString::fromUtf8(m_request.method));
+        appendRequestPrefix(line);
         line.append(u' ');
-        line.append(QString::fromUtf8(m_request.target));
-        line.append(QLatin1StringView("\" "));
         appendNumber(line, m_response.status);
         line.append(QLatin1StringView(" -> "));
         line.append(m_upstreamName);

@@ -98,6 +98,7 @@ private:
     QString describe() const;
     // "conn N addr:port " into `line` (describe() plus the space before the rest).
     void appendDescribe(QString &line) const;
+    void appendRequestPrefix(QString &line) const;
     // Emits an access-log line built in one buffer (same text QDebug made).
     static void emitLine(QtMsgType type, const QLoggingCategory &category, const QString &line);
 
