@@ -498,12 +498,6 @@ qsizetype TcpStream::tlsSend(const char *data, qsizetype size)
     }
 }
 
-QHostAddress TcpStream::peerAddress() const
-{
-    quint16 port = 0;
-    return peerAddress(&port);
-}
-
 QHostAddress TcpStream::peerAddress(quint16 *port) const
 {
     sockaddr_storage ss;
@@ -514,22 +508,3 @@ QHostAddress TcpStream::peerAddress(quint16 *port) const
     return fromSockaddr(ss, port);
 }
 
-quint16 TcpStream::peerPort() const
-{
-    sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    quint16 port = 0;
-    if (m_fd >= 0 && ::getpeername(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) == 0)
-        fromSockaddr(ss, &port);
-    return port;
-}
-
-quint16 TcpStream::localPort() const
-{
-    sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    quint16 port = 0;
-    if (m_fd >= 0 && ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) == 0)
-        fromSockaddr(ss, &port);
-    return port;
-}

@@ -51,7 +51,6 @@ public:
 
     // Starts a non-blocking connect; false (with error()) if it failed at once.
     bool connectTo(const QHostAddress &address, quint16 port);
-    bool isConnecting() const { return m_connecting; }
     bool isOpen() const { return m_fd >= 0; }
 
     // >0: bytes read; 0: the peer sent FIN; WouldBlock; Failed (see error()).
@@ -70,7 +69,6 @@ public:
     // stream left in plain mode (nginx answers those with a 400).
     void startTls(SSL *ssl, bool serverSide);
     bool isTls() const { return m_ssl != nullptr; }
-    bool isTlsHandshaking() const { return m_tlsHandshaking; }
     bool tlsPlainHttp() const { return m_tlsPlainHttp; }
     QString tlsError() const { return m_tlsError; }
     SSL *tlsHandle() const { return m_ssl; }
@@ -79,19 +77,14 @@ public:
     bool isReadEnabled() const { return m_readEnabled; }
     // Sends FIN once the queue is flushed (half-close).
     void shutdownWrite();
-    bool writeShutdown() const { return m_shutdownDone; }
     void close();
 
     bool failed() const { return m_error != 0; }
     int error() const { return m_error; }
     QString errorString() const;
 
-    QHostAddress peerAddress() const;
     // Address and port from one getpeername().
     QHostAddress peerAddress(quint16 *port) const;
-    quint16 peerPort() const;
-    quint16 localPort() const;
-    qintptr descriptor() const { return m_fd; }
     // Bytes moved so far, for figures and logs.
     qint64 bytesRead() const { return m_bytesRead; }
     qint64 bytesWritten() const { return m_bytesWritten; }

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "http/staticfile.h"
+#include "requestrouter.h"
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
 #include "tunneltap.h"
@@ -459,81 +460,51 @@ void Session::startExchange()
         m_requestBody.reset(HttpBodyFramer::Mode::None);
     m_expectContinue = !m_requestBody.isDone() && m_request.headers.hasToken("Expect", "100-continue");
 
-    const qsizetype q = m_request.target.indexOf('?');
-    const QByteArray rawPath = q < 0 ? m_request.target : m_request.target.left(q);
-    // nginx: the server block by Host among those on this address, then the
-    // location by the normalized URI.
-    m_server = m_config->selectServer(m_listenGroup, requestHostForRouting(m_request));
-    QByteArray path;
-    if (!m_server || !normalizeUriPath(rawPath, &path)) {
-        respondError(400, "invalid request target", CloseCause::BadRequest);
-        return;
-    }
-
-    RequestContext ctx;
-    ctx.request = &m_request;
-    ctx.remoteAddress = m_clientAddress;
-    ctx.remoteAddressText = m_clientAddressText;
-    ctx.remotePort = m_clientPort;
-    ctx.scheme = m_clientTls ? "https" : "http";
+    RequestContext connection;
+    connection.request = &m_request;
+    connection.remoteAddress = m_clientAddress;
+    connection.remoteAddressText = m_clientAddressText;
+    connection.remotePort = m_clientPort;
+    connection.scheme = m_clientTls ? "https" : "http";
     if (m_clientTls) {
         const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
-        ctx.sslProtocol = info.protocol.toLatin1();
-        ctx.sslCipher = info.cipher.toLatin1();
-        ctx.sslServerName = info.serverName.toUtf8();
+        connection.sslProtocol = info.protocol.toLatin1();
+        connection.sslCipher = info.cipher.toLatin1();
+        connection.sslServerName = info.serverName.toUtf8();
     }
-    ctx.serverPort = m_listenPort;
-    ctx.serverName = m_server->serverName;
-    ctx.uri = path;
-    m_location = m_server->returnAction.isSet() ? nullptr : m_server->matchLocation(path);
-    const ReturnAction *ret = m_server->returnAction.isSet() ? &m_server->returnAction
-        : m_location && m_location->returnAction.isSet()     ? &m_location->returnAction
-                                                             : nullptr;
-    if (ret) {
-        m_client->write(returnResponse(*ret, ctx));
+    connection.serverPort = m_listenPort;
+    const Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
+    const RequestContext &ctx = route.context;
+    m_server = route.server;
+    m_location = route.location;
+    switch (route.kind) {
+    case Route::Kind::Error:
+        respondError(route.errorStatus, route.errorMessage, CloseCause::BadRequest);
+        return;
+    case Route::Kind::Return: {
+        const ReturnAction &ret = *route.returnAction;
+        m_client->write(returnResponse(ret, ctx));
         m_responseStarted = true;
         m_keepAlive = false;
-        m_response.status = ret->code;
-        qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << ret->code
+        m_response.status = ret.code;
+        qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << ret.code
                                    << "return";
         beginClosing(CloseCause::Completed);
         return;
     }
-    if (!m_location) {
-        respondError(404, "no location matches " + path, CloseCause::BadRequest);
-        return;
-    }
-    if (!m_location->proxyPass.isSet()) {
-        // No proxy_pass: root/alias/index serve files, as nginx does.
+    case Route::Kind::Static: {
         const QString baseDir = m_config->sourceFile.isEmpty() ? QDir::currentPath()
                                                                : QFileInfo(m_config->sourceFile).absolutePath();
-        serveStaticFile(resolveStaticFile(*m_location, baseDir, m_request.method, path));
+        serveStaticFile(resolveStaticFile(*m_location, baseDir, m_request.method, ctx.uri));
         return;
     }
-    ctx.proxyHost = m_location->proxyPass.proxyHost;
-    if (m_location->proxyPass.scheme == "https") {
-        // proxy_ssl_name: by default the host of $proxy_host.
-        if (!m_location->proxySslName) {
-            m_upstreamTlsName = ctx.proxyHost;
-            const qsizetype colon = m_upstreamTlsName.lastIndexOf(':');
-            if (colon > 0 && !m_upstreamTlsName.endsWith(']'))
-                m_upstreamTlsName.truncate(colon);
-            if (m_upstreamTlsName.startsWith('[') && m_upstreamTlsName.endsWith(']'))
-                m_upstreamTlsName = m_upstreamTlsName.mid(1, m_upstreamTlsName.size() - 2);
-        } else {
-            m_upstreamTlsName = m_location->proxySslName->expand(ctx);
-        }
+    case Route::Kind::Proxy:
+        break;
     }
-    HttpRequestHead upstreamHead = rewriteRequestForUpstream(
-        m_request, ctx, m_location->headers, upstreamTargetFor(*m_location, m_request.target),
-        m_requestBody.mode() == HttpBodyFramer::Mode::Chunked);
-    // proxy_http_version (nginx's default is 1.0: no upgrade, no chunked body).
-    upstreamHead.versionMinor = m_location->proxyHttpVersionMinor;
-    if (upstreamHead.versionMinor == 0 && m_requestBody.mode() == HttpBodyFramer::Mode::Chunked) {
-        respondError(411, "a chunked request body needs \"proxy_http_version 1.1\" in location " + m_location->prefix,
-                     CloseCause::BadRequest);
-        return;
-    }
+    m_upstreamTlsName = route.tlsName;
+    HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, route.upstreamTarget,
+                                                             m_requestBody.mode() == HttpBodyFramer::Mode::Chunked);
+    upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
     m_upstreamHead = upstreamHead.serialize();
     if (m_upgradeRequested)
         m_forwardedRequest = upstreamHead;

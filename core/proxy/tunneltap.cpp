@@ -44,7 +44,6 @@ void TunnelTap::relayWatched(const char *data, qsizetype size)
             m_parser.feed(data, size);
         m_fed += size;
         m_emitted += size;
-        m_relayed += size;
         m_output(data, size);
         return;
     }
@@ -112,7 +111,6 @@ void TunnelTap::emitRange(qint64 from, qint64 to)
         }
         const qint64 n = segmentEnd - pos;
         m_output(m_held.constData() + (pos - m_emitted), qsizetype(n));
-        m_relayed += n;
         pos = segmentEnd;
     }
     m_held.remove(0, qsizetype(to - m_emitted));

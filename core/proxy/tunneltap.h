@@ -63,7 +63,6 @@ public:
             return;
         m_fed += size;
         m_emitted += size;
-        m_relayed += size;
         m_output(data, size);
     }
     // Frame ends remembered for cutting the stream (tests: must not grow
@@ -86,7 +85,6 @@ public:
     bool closeSeen() const { return m_parser.closeSeen(); }
     const std::optional<WsCloseInfo> &closeInfo() const { return m_close; }
     bool isDesynchronised() const { return m_parser.isDesynchronised(); }
-    qint64 bytesRelayed() const { return m_relayed; }
 
 private:
     struct Injection
@@ -144,7 +142,6 @@ private:
     QByteArray m_held;             // stream bytes [m_emitted, m_fed) not written yet
     qint64 m_emitted = 0;          // stream offset written (or cut) so far
     qint64 m_fed = 0;              // stream offset fed to the parser
-    qint64 m_relayed = 0;
     qint64 m_lastRttUs = -1;
     std::optional<WsCloseInfo> m_close;
     std::unique_ptr<WsInflater> m_inflater;
