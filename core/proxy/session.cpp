@@ -1,54 +1,21 @@
 #include "session.h"
 
-#include "http/staticfile.h"
+#include "accesslog.h"
 #include "requestrouter.h"
+#include "upstreamattempt.h"
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
-#include "tunneltap.h"
+#include "websockettunnel.h"
 #include "websocket/framewriter.h"
 #include "websocket/handshakecheck.h"
 #include "worker.h"
 
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
-#include <QLocale>
-#include <QTimeZone>
 
 #include <cerrno>
-#include <charconv>
 
 namespace {
 
 constexpr qint64 kLingerMs = 5'000;
-
-void appendNumber(QString &s, qint64 v)
-{
-    char buf[24];
-    const auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    s.append(QLatin1StringView(buf, qsizetype(r.ptr - buf)));
-}
-
-// QHostAddress::toString() costs ~4k instructions; a dotted quad is cheap.
-QByteArray addressText(const QHostAddress &address)
-{
-    if (address.protocol() != QAbstractSocket::IPv4Protocol)
-        return address.toString().toLatin1();
-    const quint32 ip = address.toIPv4Address();
-    char buf[24];
-    char *p = buf;
-    for (int shift = 24; shift >= 0; shift -= 8) {
-        const unsigned octet = (ip >> shift) & 0xff;
-        if (octet >= 100)
-            *p++ = char('0' + octet / 100);
-        if (octet >= 10)
-            *p++ = char('0' + octet / 10 % 10);
-        *p++ = char('0' + octet % 10);
-        if (shift)
-            *p++ = '.';
-    }
-    return QByteArray(buf, qsizetype(p - buf));
-}
 
 QByteArray errorBody(int status, const QByteArray &message)
 {
@@ -95,17 +62,14 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot 
 
 Session::~Session()
 {
-    // A worker that stops without finishing its sessions still hands the
-    // servers back, so the live-connection figures stay right.
-    if (m_group && m_selection.current >= 0)
-        m_group->release(m_selection, UpstreamGroup::Outcome::Ok, UpstreamGroup::clockMs());
+    // m_attempt hands a held server back (UpstreamAttempt::~UpstreamAttempt).
 }
 
 void Session::start()
 {
     m_clientAddress = m_client->peerAddress(&m_clientPort);
-    m_clientAddressText = addressText(m_clientAddress);
-    m_stateSinceMs = m_lastClientActivityMs = m_worker->nowMs();
+    m_log.setConnection(m_id, m_clientAddress, m_clientPort);
+    m_lastClientActivityMs = setState(State::ReadingHead);
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
     if (const TlsServerContext *tls = m_config->tlsContext(m_listenGroup)) {
         // The handshake runs on this worker's loop like any read; the
@@ -161,7 +125,7 @@ void Session::streamTlsDone(TcpStream *stream)
         clientTlsDone();
         return;
     }
-    if (stream != m_upstream.get() || m_state != State::Connecting)
+    if (stream != upstream() || m_state != State::Connecting)
         return;
     if (stream->failed()) {
         handleConnectFailure(QStringLiteral("TLS handshake failed: %1").arg(stream->tlsError()), false);
@@ -190,7 +154,7 @@ void Session::clientTlsDone()
         return;
     }
     m_clientTls = true;
-    m_stateSinceMs = m_worker->nowMs(); // client_header_timeout starts after the handshake
+    setState(State::ReadingHead); // client_header_timeout starts after the handshake
     if (lcProxy().isDebugEnabled()) {
         const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
         qCDebug(lcProxy).noquote() << describe() << "TLS" << info.protocol << info.cipher << "SNI"
@@ -201,6 +165,13 @@ void Session::clientTlsDone()
     emitConnectionOpened();
 }
 
+qint64 Session::setState(State state)
+{
+    m_state = state;
+    m_stateSinceMs = m_worker->nowMs();
+    return m_stateSinceMs;
+}
+
 bool Session::inspecting() const
 {
     return m_worker->events().isActive() && (!m_location || m_location->inspect);
@@ -209,43 +180,6 @@ bool Session::inspecting() const
 void Session::emitEvent(InspectPayload payload)
 {
     m_worker->addEvent(m_id, std::move(payload));
-}
-
-QString Session::describe() const
-{
-    QString s;
-    s.reserve(48);
-    appendDescribe(s);
-    s.chop(1);
-    return s;
-}
-
-void Session::appendDescribe(QString &line) const
-{
-    line.append(QLatin1StringView("conn "));
-    appendNumber(line, qint64(m_id));
-    line.append(u' ');
-    line.append(QLatin1StringView(m_clientAddressText));
-    line.append(u':');
-    appendNumber(line, m_clientPort);
-    line.append(u' ');
-}
-
-void Session::appendRequestPrefix(QString &line) const
-{
-    // conn N addr:port "GET /x"
-    appendDescribe(line);
-    line.append(u'"');
-    line.append(QString::fromUtf8(m_request.method));
-    line.append(u' ');
-    line.append(QString::fromUtf8(m_request.target));
-    line.append(u'"');
-}
-
-void Session::emitLine(QtMsgType type, const QLoggingCategory &category, const QString &line)
-{
-    const QMessageLogContext context(nullptr, 0, nullptr, category.categoryName());
-    qt_message_output(type, context, line);
 }
 
 // ---------------------------------------------------------------- reading
@@ -275,7 +209,7 @@ void Session::readClient()
             qCDebug(lcProxy).noquote() << describe() << "client read failed:" << m_client->errorString();
             // A reset after the client's close frame ends a finished
             // conversation (clients often abort instead of waiting for FIN).
-            finish(m_state == State::Tunnel && m_toUpstream && m_toUpstream->closeInfo().has_value()
+            finish(m_tunnel && m_tunnel->clientClose().has_value()
                        ? CloseCause::ClientClosed
                        : CloseCause::ClientError);
             return;
@@ -288,7 +222,7 @@ void Session::readClient()
                 m_firstClose = CloseCause::ClientClosed;
             switch (m_state) {
             case State::Tunnel:
-                handleTunnelEof(m_client.get());
+                handleTunnelEof(true);
                 return;
             case State::Closing:
                 if (m_client->pendingBytes() == 0)
@@ -301,7 +235,7 @@ void Session::readClient()
             case State::Connecting:
             case State::Exchange:
                 // The request may be complete: deliver its response, then close.
-                if (!m_requestBody.isDone()) {
+                if (!m_relay.requestBody().isDone()) {
                     finish(CloseCause::ClientClosed);
                     return;
                 }
@@ -315,7 +249,7 @@ void Session::readClient()
         if (m_client->bytesRead() == n && n > 0 && buf[0] == 0x16 && !m_client->isTls() && !m_plainHttpOnTls)
             m_tlsClientOnPlain = true; // a TLS handshake record where a request line belongs
         if (m_state == State::Tunnel) {
-            tunnelForward(m_client.get(), m_upstream.get(), buf, n);
+            tunnelForward(true, buf, n);
         } else if (m_state == State::Closing) {
             // Lingering close: discard what the client still sends.
         } else {
@@ -328,7 +262,7 @@ void Session::readClient()
         if (n < cap)
             break;
     }
-    if (m_state != State::Finished && (m_client->failed() || (m_upstream && m_upstream->failed())))
+    if (m_state != State::Finished && (m_client->failed() || (upstream() && upstream()->failed())))
         checkStreamFailures();
 }
 
@@ -337,19 +271,19 @@ void Session::readUpstream()
     char *buf = m_worker->readBuffer();
     const qsizetype cap = m_worker->readBufferSize();
     // A retry (proxy_next_upstream) may have replaced the stream: stop then.
-    for (int round = 0; round < 4 && m_state != State::Finished && m_state != State::Connecting && m_upstream;
+    for (int round = 0; round < 4 && m_state != State::Finished && m_state != State::Connecting && upstream();
          ++round) {
-        if (!m_upstream->isReadEnabled())
+        if (!upstream()->isReadEnabled())
             return;
-        const qsizetype n = m_upstream->read(buf, cap);
+        const qsizetype n = upstream()->read(buf, cap);
         if (n == TcpStream::WouldBlock)
             break;
         if (n == TcpStream::Failed) {
-            const QString err = m_upstream->errorString();
+            const QString err = upstream()->errorString();
             if (m_state == State::Exchange && !m_responseStarted) {
                 upstreamFailed(NextUpstream::Error, 502, err);
             } else {
-                finish(m_state == State::Tunnel && m_toClient && m_toClient->closeInfo().has_value()
+                finish(m_tunnel && m_tunnel->upstreamClose().has_value()
                            ? CloseCause::UpstreamClosed
                            : CloseCause::UpstreamError);
             }
@@ -358,18 +292,18 @@ void Session::readUpstream()
         m_lastUpstreamActivityMs = m_worker->nowMs();
         if (n == 0) {
             m_upstreamEof = true;
-            m_upstream->setReadEnabled(false);
+            upstream()->setReadEnabled(false);
             if (m_firstClose == CloseCause::None)
                 m_firstClose = CloseCause::UpstreamClosed;
             if (m_state == State::Tunnel) {
-                handleTunnelEof(m_upstream.get());
+                handleTunnelEof(false);
                 return;
             }
             processUpstream();
             return;
         }
         if (m_state == State::Tunnel) {
-            tunnelForward(m_upstream.get(), m_client.get(), buf, n);
+            tunnelForward(false, buf, n);
         } else {
             m_upstreamIn.append(buf, n);
             processUpstream();
@@ -377,7 +311,7 @@ void Session::readUpstream()
         if (n < cap)
             break;
     }
-    if (m_state != State::Finished && (m_client->failed() || (m_upstream && m_upstream->failed())))
+    if (m_state != State::Finished && (m_client->failed() || (upstream() && upstream()->failed())))
         checkStreamFailures();
 }
 
@@ -423,15 +357,10 @@ void Session::processClient()
         case State::Exchange:
             forwardRequestBody();
             return;
-        case State::Tunnel:
-            if (!m_clientIn.isEmpty()) {
-                m_upstream->write(m_clientIn);
-                m_clientIn.clear();
-            }
-            return;
         case State::Closing:
             m_clientIn.clear();
             return;
+        case State::Tunnel:   // readClient() hands tunnel bytes to the taps
         case State::Finished:
             return;
         }
@@ -444,26 +373,18 @@ void Session::startExchange()
     m_requestParser.reset();
     m_exchangeTimer.start();
     m_responseStarted = false;
-    m_attempts = 0;
-    m_attemptErrors.clear();
     m_upgradeRequested = m_request.headers.contains("Upgrade");
     m_keepAlive = m_request.isHttp11() ? !m_request.headers.hasToken("Connection", "close")
                                        : m_request.headers.hasToken("Connection", "keep-alive");
     if (m_draining || m_clientEof)
         m_keepAlive = false;
 
-    if (m_request.headers.hasToken("Transfer-Encoding", "chunked"))
-        m_requestBody.reset(HttpBodyFramer::Mode::Chunked);
-    else if (m_request.headers.contains("Content-Length"))
-        m_requestBody.reset(HttpBodyFramer::Mode::Length, m_request.headers.value("Content-Length").toLongLong());
-    else
-        m_requestBody.reset(HttpBodyFramer::Mode::None);
-    m_expectContinue = !m_requestBody.isDone() && m_request.headers.hasToken("Expect", "100-continue");
+    m_relay.beginRequest(m_request);
 
     RequestContext connection;
     connection.request = &m_request;
     connection.remoteAddress = m_clientAddress;
-    connection.remoteAddressText = m_clientAddressText;
+    connection.remoteAddressText = m_log.addressText();
     connection.remotePort = m_clientPort;
     connection.scheme = m_clientTls ? "https" : "http";
     if (m_clientTls) {
@@ -492,18 +413,14 @@ void Session::startExchange()
         beginClosing(CloseCause::Completed);
         return;
     }
-    case Route::Kind::Static: {
-        const QString baseDir = m_config->sourceFile.isEmpty() ? QDir::currentPath()
-                                                               : QFileInfo(m_config->sourceFile).absolutePath();
-        serveStaticFile(resolveStaticFile(*m_location, baseDir, m_request.method, ctx.uri));
+    case Route::Kind::Static:
+        serveStaticFile(ctx.uri);
         return;
-    }
     case Route::Kind::Proxy:
         break;
     }
-    m_upstreamTlsName = route.tlsName;
     HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, route.upstreamTarget,
-                                                             m_requestBody.mode() == HttpBodyFramer::Mode::Chunked);
+                                                             m_relay.requestChunked());
     upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
     m_upstreamHead = upstreamHead.serialize();
     if (m_upgradeRequested)
@@ -513,68 +430,51 @@ void Session::startExchange()
         emitEvent(RequestHeadEvent{std::move(upstreamHead), true});
     }
 
-    if (m_expectContinue) {
+    if (m_relay.expectsContinue()) {
         // nginx answers 100-continue itself before reading the body.
         m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     }
     // The balancer's per-request state: the key (ip_hash: the client's
     // address, hash: KEY evaluated now) and proxy_next_upstream_tries.
-    m_group = m_location->proxyPass.group;
-    m_selection = m_group->startSelection(m_clientAddress, m_group->hashKeyFor(ctx), m_location->nextUpstreamTries,
-                                          UpstreamGroup::clockMs());
+    m_attempt.begin(upstreamSourceFor(route, m_clientAddress));
     connectNextUpstream();
 }
 
 void Session::connectNextUpstream()
 {
-    UpstreamGroup &group = *m_group;
-    const UpstreamPick pick = group.pick(m_selection, UpstreamGroup::clockMs());
-    ++m_attempts;
+    // A retry starts from a clean upstream side.
+    m_upstreamIn.clear();
+    m_upstreamEof = false;
+    if (m_firstClose == CloseCause::UpstreamClosed)
+        m_firstClose = CloseCause::None;
+    const UpstreamPick pick = m_attempt.connectNext();
     if (inspecting()) {
         RouteEvent e;
         e.serverName = QString::fromUtf8(m_server->serverName);
         e.location = QString::fromUtf8(m_location->prefix);
-        e.upstreamGroup = QString::fromUtf8(group.name());
-        e.upstreamServer = pick.index >= 0 ? group.displayName(pick.index) : QString();
-        e.algorithm = group.balancing().algorithmName();
-        if (pick.fellBack)
-            e.algorithm += QStringLiteral(" (fell back to round-robin)");
-        e.key = m_selection.keyText;
-        e.attempt = m_attempts;
-        for (const QString &failed : std::as_const(m_attemptErrors))
-            e.skipped.append(failed);
-        e.skipped += pick.skipped;
+        m_attempt.describePick(pick, &e);
         emitEvent(std::move(e));
     }
     if (pick.index < 0) {
         // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once.
+        const QByteArray group = m_attempt.group().name();
         QByteArray why;
-        if (!m_attemptErrors.isEmpty())
-            why += "; tried " + m_attemptErrors.join(QStringLiteral("; ")).toUtf8();
+        if (!m_attempt.errors().isEmpty())
+            why += "; tried " + m_attempt.errors().join(QStringLiteral("; ")).toUtf8();
         if (!pick.skipped.isEmpty())
             why += "; skipped " + pick.skipped.join(QStringLiteral(", ")).toUtf8();
-        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << group.name();
-        respondError(502, "no live upstreams in " + group.name() + why, CloseCause::UpstreamFailure);
+        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << group;
+        respondError(502, "no live upstreams in " + group + why, CloseCause::UpstreamFailure);
         return;
     }
-    m_upstreamIndex = pick.index;
-    const UpstreamServer &server = group.servers().at(m_upstreamIndex);
-    m_upstreamName = group.displayName(m_upstreamIndex);
-    // A retry starts from a clean upstream side.
-    m_upstreamIn.clear();
-    m_upstreamEof = false;
-    m_requestSent = false;
-    if (m_firstClose == CloseCause::UpstreamClosed)
-        m_firstClose = CloseCause::None;
-    m_upstream = std::make_unique<TcpStream>(this);
-    m_state = State::Connecting;
-    m_stateSinceMs = m_worker->nowMs();
+    m_upstreamName = m_attempt.serverName();
+    setState(State::Connecting);
     // Client reads stay on while we connect (pausing and resuming cost two
     // epoll_ctl per connection): body bytes wait in m_clientIn, and reading
     // pauses only if they reach the per-direction cap (readClient()).
     qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
-    if (!m_upstream->connectTo(server.address, server.port))
-        handleConnectFailure(m_upstream->errorString(), false);
+    if (upstream()->failed())
+        handleConnectFailure(upstream()->errorString(), false);
 }
 
 void Session::handleConnectFailure(const QString &reason, bool timedOut)
@@ -584,43 +484,25 @@ void Session::handleConnectFailure(const QString &reason, bool timedOut)
 
 bool Session::mayTryNext(quint32 condition) const
 {
-    // ngx_http_upstream_next / ngx_http_upstream_test_next. A request that
-    // already went out once counts as non-idempotent for POST, LOCK, PATCH.
-    quint32 ft = condition;
-    const QByteArray &method = m_request.method;
-    if (m_requestSent && (method == "POST" || method == "LOCK" || method == "PATCH"))
-        ft |= NextUpstream::NonIdempotent;
-    if ((m_location->nextUpstream & ft) != ft)
-        return false;
-    const qint64 timeout = m_location->nextUpstreamTimeoutMs;
-    if (timeout > 0 && UpstreamGroup::clockMs() - m_selection.startMs >= timeout)
-        return false;
     // Nothing of a response may have reached the client, and the body is
     // streamed, not buffered: once some of it went upstream there is no copy
-    // to send again (nginx's proxy_request_buffering off rule).
-    if (m_responseStarted || m_requestBody.bodyBytes() > 0)
-        return false;
-    // A client that left before its request was complete is not worth a retry.
-    return !(m_clientEof && !m_requestBody.isDone());
+    // to send again (nginx's proxy_request_buffering off rule). A client
+    // that left before its request was complete is not worth a retry.
+    const HttpBodyFramer &body = m_relay.requestBody();
+    const bool clientAllows = !m_responseStarted && body.bodyBytes() == 0 && !(m_clientEof && !body.isDone());
+    return m_attempt.mayTryNext(condition, m_request.method, clientAllows);
 }
 
 void Session::upstreamFailed(quint32 condition, int status, const QString &reason)
 {
     const bool connecting = m_state == State::Connecting;
-    m_attemptErrors.append(m_upstreamName + QStringLiteral(": ") + reason);
     qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
-    // 403 and 404 move on without counting as a failure (NGX_PEER_NEXT).
-    const bool counts = condition != NextUpstream::Http403 && condition != NextUpstream::Http404;
-    releaseUpstream(counts ? UpstreamGroup::Outcome::Failed : UpstreamGroup::Outcome::Next, reason);
-    if (m_upstream) {
-        m_upstream->close();
-        m_upstream.reset();
-    }
-    if (m_selection.triesLeft > 0 && mayTryNext(condition)) {
+    m_attempt.fail(condition, reason);
+    if (m_attempt.hasTriesLeft() && mayTryNext(condition)) {
         connectNextUpstream();
         return;
     }
-    const QByteArray why = m_attemptErrors.join(QStringLiteral("; ")).toUtf8();
+    const QByteArray why = m_attempt.errors().join(QStringLiteral("; ")).toUtf8();
     QByteArray message;
     CloseCause cause = CloseCause::UpstreamFailure;
     if (condition == NextUpstream::Timeout && connecting) {
@@ -638,51 +520,31 @@ void Session::upstreamFailed(quint32 condition, int status, const QString &reaso
     respondError(status, message, cause);
 }
 
-void Session::releaseUpstream(UpstreamGroup::Outcome outcome, const QString &why)
-{
-    if (!m_group || m_selection.current < 0)
-        return;
-    if (m_upstream)
-        m_group->addTraffic(m_selection.current, m_upstream->bytesWritten(), m_upstream->bytesRead());
-    m_group->release(m_selection, outcome, UpstreamGroup::clockMs(), why);
-}
-
 void Session::streamConnected(TcpStream *stream)
 {
-    if (stream != m_upstream.get() || m_state != State::Connecting)
+    if (stream != upstream() || m_state != State::Connecting)
         return;
     if (stream->failed()) {
         handleConnectFailure(stream->errorString(), false);
         return;
     }
     qCDebug(lcProxy).noquote() << describe() << "connected to" << m_upstreamName;
-    if (m_location->proxyPass.scheme == "https") {
-        // proxy_connect_timeout covers the TLS handshake too (nginx).
-        if (!m_location->upstreamTls) {
-            handleConnectFailure(QStringLiteral("no TLS context for this location"), false);
-            return;
-        }
-        m_upstream->startTls(newClientSsl(*m_location->upstreamTls,
-                                          m_location->proxySslServerName ? m_upstreamTlsName : QByteArray(),
-                                          m_upstreamTlsName),
-                             false);
-        if (m_upstream->failed())
-            handleConnectFailure(m_upstream->errorString(), false);
-        return;
-    }
-    upstreamReady();
+    bool handshaking = false;
+    QString error;
+    if (!m_attempt.startTlsIfNeeded(&handshaking, &error))
+        handleConnectFailure(error, false);
+    else if (!handshaking)
+        upstreamReady(); // else streamTlsDone() goes on
 }
 
 void Session::upstreamReady()
 {
-    m_state = State::Exchange;
-    m_stateSinceMs = m_lastUpstreamActivityMs = m_worker->nowMs();
+    m_lastUpstreamActivityMs = m_upstreamWriteProgressMs = setState(State::Exchange);
     m_upstreamWrittenMark = 0;
-    m_upstreamWriteProgressMs = m_stateSinceMs;
     m_responseParser.reset();
     // The head stays until a response arrives: a retry sends it again.
-    m_upstream->write(m_upstreamHead);
-    m_requestSent = true;
+    upstream()->write(m_upstreamHead);
+    m_attempt.markRequestSent();
     m_client->setReadEnabled(!m_clientEof);
     forwardRequestBody();
     checkStreamFailures();
@@ -690,18 +552,15 @@ void Session::upstreamReady()
 
 void Session::forwardRequestBody()
 {
-    if (m_state != State::Exchange || m_clientIn.isEmpty() || m_requestBody.isDone())
+    if (m_state != State::Exchange || m_clientIn.isEmpty() || m_relay.requestBody().isDone())
         return updateBackpressure();
-    const qsizetype n = m_requestBody.consume(m_clientIn.constData(), m_clientIn.size());
-    if (m_requestBody.hasError()) {
+    if (!m_relay.forwardRequestBody(m_clientIn, *upstream())) {
         if (!m_responseStarted)
             respondError(400, "invalid chunked request body", CloseCause::BadRequest);
         else
             finish(CloseCause::BadRequest);
         return;
     }
-    m_upstream->write(m_clientIn.constData(), n);
-    m_clientIn.remove(0, n);
     updateBackpressure();
 }
 
@@ -737,26 +596,12 @@ void Session::processUpstream()
         return;
     }
     // Response body.
-    if (!m_upstreamIn.isEmpty()) {
-        if (m_decodeChunked) {
-            QByteArray decoded;
-            const qsizetype n = m_responseBody.consume(m_upstreamIn.constData(), m_upstreamIn.size(), &decoded);
-            m_client->write(decoded);
-            m_upstreamIn.remove(0, n);
-        } else {
-            const qsizetype n = m_responseBody.consume(m_upstreamIn.constData(), m_upstreamIn.size());
-            m_client->write(m_upstreamIn.constData(), n);
-            m_upstreamIn.remove(0, n);
-        }
-        if (m_responseBody.hasError()) {
-            qCWarning(lcProxy).noquote() << describe() << "upstream sent an invalid chunked body";
-            finish(CloseCause::UpstreamError);
-            return;
-        }
-        // Anything after a complete response is not ours to relay.
-        m_upstreamIn.clear();
+    if (!m_upstreamIn.isEmpty() && !m_relay.relayResponseBody(m_upstreamIn, *m_client)) {
+        qCWarning(lcProxy).noquote() << describe() << "upstream sent an invalid chunked body";
+        finish(CloseCause::UpstreamError);
+        return;
     }
-    if (m_responseBody.isDone() || (m_upstreamEof && m_responseBody.mode() == HttpBodyFramer::Mode::UntilClose)) {
+    if (m_relay.responseDone(m_upstreamEof)) {
         finishExchange();
         return;
     }
@@ -786,8 +631,7 @@ void Session::handleResponseHead()
         : status == 404                     ? NextUpstream::Http404
         : status == 429                     ? NextUpstream::Http429
                                             : 0u;
-    if (condition && m_selection.triesLeft > 1
-        && mayTryNext(condition)) {
+    if (condition && m_attempt.hasTriesLeft(1) && mayTryNext(condition)) {
         upstreamFailed(condition, status, QStringLiteral("answered %1").arg(status));
         return;
     }
@@ -796,37 +640,20 @@ void Session::handleResponseHead()
             upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("switched protocols without an Upgrade request"));
             return;
         }
-        m_group->confirm(m_selection);
+        m_attempt.confirm();
         m_upstreamHead.clear();
         startTunnel();
         return;
     }
 
-    const bool isHead = m_request.method == "HEAD";
-    using Mode = HttpBodyFramer::Mode;
-    bool chunked = false;
-    if (isHead || status == 204 || status == 304) {
-        m_responseBody.reset(Mode::None);
-    } else if (m_response.headers.hasToken("Transfer-Encoding", "chunked")) {
-        m_responseBody.reset(Mode::Chunked);
-        chunked = true;
-    } else if (m_response.headers.contains("Content-Length")) {
-        bool ok = false;
-        const qint64 len = m_response.headers.value("Content-Length").trimmed().toLongLong(&ok);
-        if (!ok || len < 0) {
-            upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("invalid Content-Length"));
-            return;
-        }
-        m_responseBody.reset(Mode::Length, len);
-    } else {
-        m_responseBody.reset(Mode::UntilClose);
+    if (!m_relay.beginResponse(m_request, m_response)) {
+        upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("invalid Content-Length"));
+        return;
     }
     // The server answered: it counts as working again (see UpstreamGroup::confirm).
-    m_group->confirm(m_selection);
+    m_attempt.confirm();
     m_upstreamHead.clear();
-    // An HTTP/1.0 client cannot read chunked: decode it and close at the end.
-    m_decodeChunked = chunked && !m_request.isHttp11();
-    if (m_responseBody.mode() == Mode::UntilClose || m_decodeChunked || !m_requestBody.isDone())
+    if (m_relay.endsConnection())
         m_keepAlive = false;
 
     if (inspecting()) {
@@ -835,10 +662,10 @@ void Session::handleResponseHead()
         if (m_upgradeRequested)
             reportHandshakeFindings(WsHandshakeCheck::check(m_forwardedRequest, m_response));
     }
-    HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, chunked && !m_decodeChunked);
+    HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, m_relay.relaysChunked());
     applyProxyRedirect(*m_location, out.headers); // Location/Refresh back to the client's view
     makeRedirectAbsolute(out.headers);
-    if (m_decodeChunked)
+    if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
     m_client->write(out.serialize());
     m_responseStarted = true;
@@ -849,20 +676,15 @@ void Session::finishExchange()
 {
     logExchange();
     ++m_requestsServed;
-    releaseUpstream(UpstreamGroup::Outcome::Ok);
+    m_attempt.release(UpstreamGroup::Outcome::Ok);
     m_upstreamHead.clear();
-    if (m_upstream) {
-        m_upstream->close();
-        m_upstream.reset();
-    }
     m_upstreamIn.clear();
     m_upstreamEof = false;
     if (!m_keepAlive || m_clientEof || m_draining) {
         beginClosing(CloseCause::Completed);
         return;
     }
-    m_state = State::ReadingHead;
-    m_stateSinceMs = m_worker->nowMs();
+    setState(State::ReadingHead);
     m_request = {};
     m_response = {};
     m_client->setReadEnabled(true);
@@ -878,46 +700,24 @@ void Session::startTunnel()
     HttpResponseHead out = rewriteResponseForClient(m_response, false, false);
     m_client->write(out.serialize());
     m_responseStarted = true;
-    m_state = State::Tunnel;
-    m_stateSinceMs = m_lastClientActivityMs = m_lastUpstreamActivityMs = m_worker->nowMs();
+    m_lastClientActivityMs = m_lastUpstreamActivityMs = m_clientWriteProgressMs = m_upstreamWriteProgressMs =
+        setState(State::Tunnel);
     m_clientWrittenMark = m_client->bytesWritten();
-    m_upstreamWrittenMark = m_upstream->bytesWritten();
-    m_clientWriteProgressMs = m_upstreamWriteProgressMs = m_stateSinceMs;
+    m_upstreamWrittenMark = upstream()->bytesWritten();
     qCDebug(lcProxy).noquote() << describe() << "tunnel established to" << m_upstreamName;
 
-    // The two directions. With ws_inspect off and no pings they only pass
-    // bytes on; otherwise they watch frames and place the proxy's own.
-    TunnelTap::Options options;
-    options.inspect = m_location->inspect;
-    options.previewCap = qsizetype(m_location->previewBytes);
-    m_toUpstream = std::make_unique<TunnelTap>(Direction::ClientToUpstream, options,
-                                               [this](const char *d, qsizetype n) { m_upstream->write(d, n); });
-    m_toClient = std::make_unique<TunnelTap>(Direction::UpstreamToClient, options,
-                                             [this](const char *d, qsizetype n) { m_client->write(d, n); });
-    Worker *worker = m_worker;
-    auto clock = [worker] { return worker->nowNs(); };
-    auto report = [this](InspectPayload p) { emitEvent(std::move(p)); };
-    m_toUpstream->setEventSink(&m_worker->events(), report, clock);
-    m_toClient->setEventSink(&m_worker->events(), report, clock);
-    const QByteArray extensions = m_response.headers.combinedValue("Sec-WebSocket-Extensions");
+    m_tunnel = std::make_unique<WebSocketTunnel>(m_client.get(), upstream(), *m_location, m_worker,
+                                                 [this](InspectPayload p) { emitEvent(std::move(p)); });
     // RFC 6455 4.1 / 4.2.2, RFC 7692: the upstream's answer checked against
-    // the request as it was forwarded; the negotiated deflate parameters
-    // drive the inflaters (display only: relayed bytes stay compressed).
+    // the request as it was forwarded.
     const WsHandshakeReport handshake = WsHandshakeCheck::check(m_forwardedRequest, m_response);
-    const bool deflate = handshake.deflate.status == WsDeflateNegotiation::Status::Accepted;
-    if (deflate) {
-        m_toUpstream->setPerMessageDeflate(handshake.deflate.params.client);
-        m_toClient->setPerMessageDeflate(handshake.deflate.params.server);
-    }
-    if (m_location->pingIntervalMs > 0)
-        m_nextPingMs = m_stateSinceMs + m_location->pingIntervalMs;
-
+    m_tunnel->start(handshake, m_stateSinceMs);
     if (inspecting()) {
         emitEvent(ResponseHeadEvent{m_response, true});
         TunnelEvent e;
         e.subprotocol = QString::fromUtf8(m_response.headers.value("Sec-WebSocket-Protocol"));
-        e.extensions = QString::fromUtf8(extensions);
-        e.perMessageDeflate = deflate;
+        e.extensions = QString::fromUtf8(m_response.headers.combinedValue("Sec-WebSocket-Extensions"));
+        e.perMessageDeflate = handshake.deflate.status == WsDeflateNegotiation::Status::Accepted;
         emitEvent(std::move(e));
     }
     reportHandshakeFindings(handshake);
@@ -925,151 +725,55 @@ void Session::startTunnel()
 
     // Frames that arrived together with the 101, and any the client sent early.
     if (!m_upstreamIn.isEmpty()) {
-        m_toClient->relay(m_upstreamIn.constData(), m_upstreamIn.size());
+        m_tunnel->fromUpstream(m_upstreamIn.constData(), m_upstreamIn.size());
         m_upstreamIn.clear();
         m_upstreamIn.squeeze();
     }
     if (!m_clientIn.isEmpty()) {
-        m_toUpstream->relay(m_clientIn.constData(), m_clientIn.size());
+        m_tunnel->fromClient(m_clientIn.constData(), m_clientIn.size());
         m_clientIn.clear();
     }
     m_clientIn.squeeze();
     if (m_clientEof)
-        handleTunnelEof(m_client.get());
-    if (m_upstreamEof)
-        handleTunnelEof(m_upstream.get());
-    updateBackpressure();
+        handleTunnelEof(true);
+    if (m_upstreamEof && m_state != State::Finished)
+        handleTunnelEof(false);
+    if (m_state != State::Finished)
+        updateBackpressure();
 }
 
-void Session::tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size)
+void Session::tunnelForward(bool fromClient, const char *data, qsizetype size)
 {
+    TcpStream *to = fromClient ? upstream() : m_client.get();
     const bool wasQueued = to->pendingBytes() > 0;
-    (from == m_client.get() ? m_toUpstream : m_toClient)->relay(data, size);
+    if (fromClient)
+        m_tunnel->fromClient(data, size);
+    else
+        m_tunnel->fromUpstream(data, size);
     // Nothing queued before or after: the read interests are still what the
     // last updateBackpressure() made them.
     if (wasQueued || to->pendingBytes() > 0)
         updateBackpressure();
 }
 
-void Session::handleTunnelEof(TcpStream *from)
+void Session::handleTunnelEof(bool fromClient)
 {
-    TcpStream *to = from == m_client.get() ? m_upstream.get() : m_client.get();
-    // Both sides are done and nothing waits: the close sends the FIN (and a
-    // TLS close_notify), so a shutdown() first would be one more syscall.
-    if (m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0 && m_upstream->pendingBytes() == 0) {
-        finish(m_firstClose);
-        return;
-    }
-    // Half-close: pass the FIN on once what came before it is delivered.
-    to->shutdownWrite();
-    if (m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0 && m_upstream->pendingBytes() == 0)
+    if (m_tunnel->passEof(fromClient, m_clientEof, m_upstreamEof))
         finish(m_firstClose);
 }
 
 bool Session::inject(Direction direction, WsOpcode opcode, const QByteArray &payload, QString *error)
 {
-    if (m_state != State::Tunnel || !m_toUpstream) {
+    if (m_state != State::Tunnel || !m_tunnel) {
         *error = QStringLiteral("connection %1 is not a WebSocket tunnel (any more)").arg(m_id);
         return false;
     }
-    const bool control = wsIsControlOpcode(opcode);
-    if (control && payload.size() > 125) {
-        *error = QStringLiteral("a control frame carries at most 125 bytes (RFC 6455 5.5)");
+    if (!m_tunnel->inject(direction, opcode, payload, error))
         return false;
-    }
-    TunnelTap *tap = direction == Direction::ClientToUpstream ? m_toUpstream.get() : m_toClient.get();
-    if (tap->closeSeen()) {
-        *error = QStringLiteral("a close frame already went that way");
-        return false;
-    }
-    // RFC 6455 5.1: frames toward the server are masked, toward the client not.
-    const std::optional<quint32> mask = direction == Direction::ClientToUpstream
-        ? std::optional<quint32>(wsRandomMaskKey()) : std::nullopt;
-    const QByteArray frame = wsBuildFrame(opcode, payload, true, mask);
-    std::optional<InspectPayload> event;
-    if (inspecting()) {
-        if (control) {
-            ControlFrameEvent e;
-            e.direction = direction;
-            e.opcode = opcode;
-            e.payload = payload;
-            e.injected = true;
-            event = std::move(e);
-        } else {
-            MessageEvent e;
-            e.direction = direction;
-            e.message.opcode = opcode;
-            e.message.preview = payload.left(qsizetype(m_location->previewBytes));
-            e.message.totalLength = quint64(payload.size());
-            e.message.frameCount = 1;
-            e.message.truncated = e.message.preview.size() < payload.size();
-            e.injected = true;
-            event = std::move(e);
-        }
-    }
-    if (!tap->inject(frame, control, std::move(event))) {
-        *error = QStringLiteral("the stream lost its framing; nothing can be injected");
-        return false;
-    }
     updateBackpressure();
     if (opcode == WsOpcode::Close && m_firstClose == CloseCause::None)
         m_firstClose = CloseCause::Injected;
     return true;
-}
-
-void Session::sendKeepalivePings(qint64 now)
-{
-    const LocationConfig *loc = m_location;
-    const qint64 timeoutMs = loc->pingTimeoutMs > 0 ? loc->pingTimeoutMs : loc->pingIntervalMs;
-    const qint64 nowNs = m_worker->nowNs();
-    // A ping toward the client is answered on the client->upstream direction, and back.
-    struct Peer
-    {
-        quint8 flag;
-        TunnelTap *out;
-        TunnelTap *answers;
-        const char *name;
-    };
-    const Peer peers[] = {
-        {LocationConfig::PingClient, m_toClient.get(), m_toUpstream.get(), "client"},
-        {LocationConfig::PingUpstream, m_toUpstream.get(), m_toClient.get(), "upstream"},
-    };
-    for (const Peer &p : peers) {
-        if (!(loc->pingPeers & p.flag))
-            continue;
-        const qint64 oldest = p.answers->oldestPingNs();
-        if (oldest >= 0 && (nowNs - oldest) / 1'000'000 > timeoutMs) {
-            m_closeDetail = QStringLiteral("the %1 did not answer a ping within %2 ms").arg(QLatin1String(p.name)).arg(timeoutMs);
-            qCInfo(lcProxy).noquote() << describe() << m_closeDetail;
-            // 1011 toward the client (we are its server), 1001 toward the upstream.
-            closeTunnelWithFrames(p.flag == LocationConfig::PingClient ? 1001 : 1011,
-                                  QStringLiteral("wsscope: %1 did not answer ping").arg(QLatin1String(p.name)),
-                                  CloseCause::PingTimeout);
-            return;
-        }
-    }
-    if (now < m_nextPingMs)
-        return;
-    m_nextPingMs = now + loc->pingIntervalMs;
-    for (const Peer &p : peers) {
-        if (!(loc->pingPeers & p.flag) || p.out->closeSeen())
-            continue;
-        const QByteArray token = "wsscope-ka-" + QByteArray::number(++m_pingSequence);
-        const std::optional<quint32> mask = p.flag == LocationConfig::PingUpstream
-            ? std::optional<quint32>(wsRandomMaskKey()) : std::nullopt;
-        std::optional<InspectPayload> event;
-        if (inspecting()) {
-            ControlFrameEvent e;
-            e.direction = p.flag == LocationConfig::PingUpstream ? Direction::ClientToUpstream : Direction::UpstreamToClient;
-            e.opcode = WsOpcode::Ping;
-            e.payload = token;
-            e.injected = true;
-            event = std::move(e);
-        }
-        if (p.out->inject(wsBuildFrame(WsOpcode::Ping, token, true, mask), true, std::move(event)))
-            p.answers->expectPong(token, nowNs);
-    }
-    updateBackpressure();
 }
 
 void Session::makeRedirectAbsolute(HttpHeaders &headers) const
@@ -1087,89 +791,48 @@ void Session::makeRedirectAbsolute(HttpHeaders &headers) const
     headers.set("Location", (m_clientTls ? "https://" : "http://") + host + port + location);
 }
 
-void Session::serveStaticFile(const StaticFileResult &file)
+void Session::serveStaticFile(const QByteArray &uri)
 {
     m_upstreamName = QStringLiteral("file");
-    if (file.status == 301) {
-        HttpResponseHead head;
-        head.status = 301;
-        const QByteArray body = "301 Moved Permanently\n";
-        head.headers.append("Server", "wsscope");
-        head.headers.append("Location", file.location);
-        makeRedirectAbsolute(head.headers);
-        head.headers.append("Content-Type", "text/plain");
-        head.headers.append("Content-Length", QByteArray::number(body.size()));
-        head.headers.append("Connection", m_keepAlive ? QByteArray("keep-alive") : QByteArray("close"));
-        m_client->write(head.serialize() + body);
-        m_responseStarted = true;
-        m_response = head;
-        m_responseBody.reset(HttpBodyFramer::Mode::None);
-        if (inspecting())
-            emitEvent(ResponseHeadEvent{head, false});
-        finishExchange();
+    StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive);
+    if (answer.status != 200 && answer.status != 301) {
+        respondError(answer.status, answer.message, CloseCause::BadRequest);
         return;
     }
-    if (file.status != 200) {
-        respondError(file.status, file.reason, CloseCause::BadRequest);
-        return;
-    }
-    auto f = std::make_unique<QFile>(file.path);
-    if (!f->open(QIODevice::ReadOnly)) {
-        respondError(403, "cannot open " + file.path.toUtf8() + ": " + f->errorString().toUtf8(), CloseCause::BadRequest);
-        return;
-    }
-    HttpResponseHead head;
-    head.status = 200;
-    head.headers.append("Server", "wsscope");
-    head.headers.append("Content-Type", file.contentType);
-    head.headers.append("Content-Length", QByteArray::number(file.size));
-    // RFC 9110 5.6.7: IMF-fixdate
-    head.headers.append("Last-Modified", QLocale::c()
-                                             .toString(file.lastModified.toUTC(), u"ddd, dd MMM yyyy hh:mm:ss 'GMT'")
-                                             .toLatin1());
-    head.headers.append("Connection", m_keepAlive ? QByteArray("keep-alive") : QByteArray("close"));
-    m_client->write(head.serialize());
+    if (answer.status == 301)
+        makeRedirectAbsolute(answer.head.headers);
+    m_client->write(answer.head.serialize() + answer.body);
     m_responseStarted = true;
-    m_response = head;
+    m_response = std::move(answer.head);
     if (inspecting())
-        emitEvent(ResponseHeadEvent{head, false});
-    if (m_request.method == "HEAD" || file.size == 0) {
-        m_responseBody.reset(HttpBodyFramer::Mode::None);
+        emitEvent(ResponseHeadEvent{m_response, false});
+    if (!m_static.isSending()) {
+        m_relay.responseBody().reset(HttpBodyFramer::Mode::None);
         finishExchange();
         return;
     }
-    m_responseBody.reset(HttpBodyFramer::Mode::Length, file.size);
-    m_staticFile = std::move(f);
-    m_state = State::Exchange;
-    m_stateSinceMs = m_worker->nowMs();
+    m_relay.responseBody().reset(HttpBodyFramer::Mode::Length, answer.fileBytes);
+    m_clientWriteProgressMs = setState(State::Exchange);
     m_clientWrittenMark = m_client->bytesWritten();
-    m_clientWriteProgressMs = m_stateSinceMs;
     pumpStaticFile();
 }
 
 void Session::pumpStaticFile()
 {
     // Fill the client's queue up to the per-direction cap; the rest follows
-    // as it drains (the same backpressure as a proxied body).
-    char *buf = m_worker->readBuffer();
-    while (m_staticFile && !m_responseBody.isDone()
-           && m_client->pendingBytes() < m_config->maxBufferedPerDirection && !m_client->failed()) {
-        const qint64 n = m_staticFile->read(buf, m_worker->readBufferSize());
-        if (n <= 0) {
-            qCWarning(lcProxy).noquote() << describe() << "reading" << m_staticFile->fileName() << "failed";
-            m_staticFile.reset();
-            finish(CloseCause::ClientError); // the length was promised: only a close can tell
-            return;
-        }
-        const qsizetype used = m_responseBody.consume(buf, qsizetype(n));
-        m_client->write(buf, used);
+    // as it drains.
+    const StaticResponder::Pump result = m_static.pump(*m_client, m_relay.responseBody(), m_worker->readBuffer(),
+                                                       m_worker->readBufferSize(), m_config->maxBufferedPerDirection);
+    if (result == StaticResponder::Pump::Failed) {
+        qCWarning(lcProxy).noquote() << describe() << "reading" << m_static.fileName() << "failed";
+        m_static.stop();
+        finish(CloseCause::ClientError); // the length was promised: only a close can tell
+        return;
     }
     if (checkStreamFailures())
         return;
-    if (m_staticFile && m_responseBody.isDone()) {
-        m_staticFile.reset();
+    if (result == StaticResponder::Pump::Done)
         finishExchange();
-    }
 }
 
 void Session::reportHandshakeFindings(const WsHandshakeReport &report)
@@ -1189,30 +852,20 @@ void Session::reportHandshakeFindings(const WsHandshakeReport &report)
     }
 }
 
-void Session::closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause)
-{
-    // The peer that still listens learns why; then both sockets close.
-    if (!m_toClient->closeSeen())
-        m_toClient->inject(wsBuildCloseFrame(code == 1001 ? quint16(1011) : code, reason), true);
-    if (!m_toUpstream->closeSeen())
-        m_toUpstream->inject(wsBuildCloseFrame(quint16(1001), reason, wsRandomMaskKey()), true);
-    finish(cause);
-}
-
 // ---------------------------------------------------------------- flow control
 
 void Session::updateBackpressure()
 {
     const qint64 cap = m_config->maxBufferedPerDirection;
-    if (m_upstream && m_state != State::Connecting) {
+    if (upstream() && m_state != State::Connecting) {
         // Client -> upstream direction.
-        const bool clientMayRead = !m_clientEof && m_upstream->pendingBytes() < cap && m_clientIn.size() < cap;
+        const bool clientMayRead = !m_clientEof && upstream()->pendingBytes() < cap && m_clientIn.size() < cap;
         if (m_client->isReadEnabled() != clientMayRead)
             m_client->setReadEnabled(clientMayRead);
         // Upstream -> client direction.
         const bool upstreamMayRead = !m_upstreamEof && m_client->pendingBytes() < cap;
-        if (m_upstream->isReadEnabled() != upstreamMayRead)
-            m_upstream->setReadEnabled(upstreamMayRead);
+        if (upstream()->isReadEnabled() != upstreamMayRead)
+            upstream()->setReadEnabled(upstreamMayRead);
     }
 }
 
@@ -1230,12 +883,11 @@ void Session::streamDrained(TcpStream *stream)
             finish(m_firstClose);
         return;
     }
-    if (m_staticFile && m_state == State::Exchange) {
+    if (m_static.isSending() && m_state == State::Exchange) {
         pumpStaticFile();
         return;
     }
-    if (m_state == State::Tunnel && m_clientEof && m_upstreamEof && m_client->pendingBytes() == 0
-        && m_upstream->pendingBytes() == 0) {
+    if (m_state == State::Tunnel && m_tunnel->isOver(m_clientEof, m_upstreamEof)) {
         finish(m_firstClose);
         return;
     }
@@ -1251,9 +903,9 @@ bool Session::checkStreamFailures()
         finish(CloseCause::ClientError);
         return true;
     }
-    if (m_upstream && m_upstream->failed() && m_state != State::Connecting) {
+    if (upstream() && upstream()->failed() && m_state != State::Connecting) {
         if (m_state == State::Exchange && !m_responseStarted) {
-            upstreamFailed(NextUpstream::Error, 502, m_upstream->errorString());
+            upstreamFailed(NextUpstream::Error, 502, upstream()->errorString());
         } else {
             finish(CloseCause::UpstreamError);
         }
@@ -1266,11 +918,7 @@ bool Session::checkStreamFailures()
 
 void Session::respondError(int status, const QByteArray &message, CloseCause cause)
 {
-    releaseUpstream(UpstreamGroup::Outcome::Ok);
-    if (m_upstream) {
-        m_upstream->close();
-        m_upstream.reset();
-    }
+    // The upstream (if any) is released by beginClosing() or finish().
     if (m_responseStarted) {
         finish(cause);
         return;
@@ -1296,15 +944,10 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
 
 void Session::beginClosing(CloseCause cause)
 {
-    releaseUpstream(UpstreamGroup::Outcome::Ok);
-    if (m_upstream) {
-        m_upstream->close();
-        m_upstream.reset();
-    }
+    m_attempt.release(UpstreamGroup::Outcome::Ok);
     if (m_firstClose == CloseCause::None || cause != CloseCause::Completed)
         m_firstClose = cause;
-    m_state = State::Closing;
-    m_stateSinceMs = m_worker->nowMs();
+    setState(State::Closing);
     m_clientIn.clear();
     // Lingering close (as nginx): send FIN after the response and read what
     // the client still sends, so a reset cannot destroy the response.
@@ -1336,72 +979,40 @@ void Session::finish(CloseCause cause)
     if (m_state == State::Finished)
         return;
     const State was = m_state;
-    m_state = State::Finished;
-    if ((was == State::Tunnel || was == State::Exchange || was == State::Connecting) && lcAccess().isInfoEnabled()) {
-        // One buffer, the text QDebug made: conn N addr:port "GET /x" 101 -> host:port tunnel N ms up N down N closed: CAUSE
-        QString line;
-        line.reserve(160);
-        appendRequestPrefix(line);
-        if (was == State::Tunnel) {
-            line.append(QLatin1StringView(" 101 -> "));
-            line.append(m_upstreamName);
-            line.append(QLatin1StringView(" tunnel "));
-            appendNumber(line, m_exchangeTimer.elapsed());
-            line.append(QLatin1StringView(" ms up "));
-            appendNumber(line, m_upstream->bytesWritten());
-            line.append(QLatin1StringView(" down "));
-            appendNumber(line, m_client->bytesWritten());
-            line.append(QLatin1StringView(" closed: "));
-        } else {
-            line.append(QLatin1StringView(" aborted: "));
-        }
-        line.append(QString::fromUtf8(closeCauseName(cause)));
-        emitLine(QtInfoMsg, lcAccess(), line);
-    }
+    setState(State::Finished);
+    if (was == State::Tunnel)
+        m_log.tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
+                     m_client->bytesWritten(), cause);
+    else if (was == State::Exchange || was == State::Connecting)
+        m_log.aborted(m_request, cause);
     if (inspecting() || (was == State::Tunnel && m_worker->events().isActive())) {
         ClosedEvent e;
         e.cause = cause;
         e.detail = m_closeDetail;
-        if (m_toUpstream) {
-            e.clientClose = m_toUpstream->closeInfo();
-            e.upstreamClose = m_toClient->closeInfo();
+        if (m_tunnel) {
+            e.clientClose = m_tunnel->clientClose();
+            e.upstreamClose = m_tunnel->upstreamClose();
         }
         e.bytesFromClient = m_client->bytesRead();
-        e.bytesFromUpstream = m_upstream ? m_upstream->bytesRead() : 0;
+        e.bytesFromUpstream = upstream() ? upstream()->bytesRead() : 0;
         e.durationMs = m_exchangeTimer.isValid() ? m_exchangeTimer.elapsed() : 0;
         emitEvent(std::move(e));
     }
     // The exchange or tunnel no longer counts in its server's connections.
-    releaseUpstream(UpstreamGroup::Outcome::Ok);
-    if (m_upstream)
-        m_upstream->close();
+    m_attempt.release(UpstreamGroup::Outcome::Ok);
     m_client->close();
     m_worker->sessionFinished(this);
 }
 
 void Session::logExchange()
 {
-    if (lcAccess().isInfoEnabled()) {
-        // conn N addr:port "GET /x" 200 -> host:port body N N ms
-        QString line;
-        line.reserve(160);
-        appendRequestPrefix(line);
-        line.append(u' ');
-        appendNumber(line, m_response.status);
-        line.append(QLatin1StringView(" -> "));
-        line.append(m_upstreamName);
-        line.append(QLatin1StringView(" body "));
-        appendNumber(line, m_responseBody.bodyBytes());
-        line.append(u' ');
-        appendNumber(line, m_exchangeTimer.elapsed());
-        line.append(QLatin1StringView(" ms"));
-        emitLine(QtInfoMsg, lcAccess(), line);
-    }
+    m_log.exchange(m_request, m_response.status, m_upstreamName, m_relay.responseBody().bodyBytes(),
+                   m_exchangeTimer.elapsed());
     if (inspecting()) {
         HttpExchangeEvent e;
         e.status = m_response.status;
-        e.requestBodyBytes = m_requestBody.bodyBytes();
-        e.responseBodyBytes = m_responseBody.bodyBytes();
+        e.requestBodyBytes = m_relay.requestBody().bodyBytes();
+        e.responseBodyBytes = m_relay.responseBody().bodyBytes();
         e.durationMs = m_exchangeTimer.elapsed();
         emitEvent(std::move(e));
     }
@@ -1440,19 +1051,22 @@ void Session::checkTimeouts(qint64 now)
             }
             return now - since > loc->sendTimeoutMs;
         };
-        if (stalled(m_upstream.get(), m_upstreamWrittenMark, m_upstreamWriteProgressMs)
+        if (stalled(upstream(), m_upstreamWrittenMark, m_upstreamWriteProgressMs)
             || stalled(m_client.get(), m_clientWrittenMark, m_clientWriteProgressMs)) {
             finish(CloseCause::SendTimeout);
             return;
         }
         if (m_state == State::Tunnel && loc->pingIntervalMs > 0) {
-            sendKeepalivePings(now);
-            if (m_state == State::Finished)
+            if (const std::optional<CloseCause> cause = m_tunnel->keepalive(now, &m_closeDetail)) {
+                qCInfo(lcProxy).noquote() << describe() << m_closeDetail;
+                finish(*cause);
                 return;
+            }
+            updateBackpressure();
         }
         // Read timeout: in the tunnel any traffic either way counts (nginx
         // re-arms its timer on every event); before the response, only upstream's.
-        if (m_staticFile)
+        if (m_static.isSending())
             return; // no upstream to wait for; the send timeout above applies
         const qint64 last = m_state == State::Tunnel ? qMax(m_lastClientActivityMs, m_lastUpstreamActivityMs)
                                                      : m_lastUpstreamActivityMs;

@@ -1,20 +1,21 @@
 #pragma once
 
+#include "accesslog.h"
 #include "closecause.h"
+#include "httprelay.h"
+#include "staticresponder.h"
 #include "config/proxyconfig.h"
-#include "http/bodyframer.h"
 #include "http/httpheadparser.h"
 #include "inspect/inspectevent.h"
 #include "net/tcpstream.h"
+#include "upstreamattempt.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
 
 #include <memory>
 
-class QFile;
-class TunnelTap;
-struct StaticFileResult;
+class WebSocketTunnel;
 class Worker;
 
 // One client connection, from its first byte to its close. Not a QObject:
@@ -58,6 +59,8 @@ private:
     void clientTlsDone();
     void upstreamReady();
     void emitConnectionOpened();
+    // The one place the state changes: its clock (timeouts) restarts. Returns that time.
+    qint64 setState(State state);
     // SNI: the context of the server block the client named (TlsSniSelect).
     static SSL_CTX *selectTlsContext(void *session, QByteArrayView serverName);
 
@@ -73,14 +76,13 @@ private:
     // allows it, else answer `status`.
     void upstreamFailed(quint32 condition, int status, const QString &reason);
     bool mayTryNext(quint32 condition) const;
-    // Hands the held server back to the balancer (counts, failures, bytes).
-    void releaseUpstream(UpstreamGroup::Outcome outcome, const QString &why = QString());
+    TcpStream *upstream() const { return m_attempt.stream(); }
     void forwardRequestBody();
     void handleResponseHead();
     void finishExchange();
     void startTunnel();
-    void tunnelForward(TcpStream *from, TcpStream *to, const char *data, qsizetype size);
-    void handleTunnelEof(TcpStream *from);
+    void tunnelForward(bool fromClient, const char *data, qsizetype size);
+    void handleTunnelEof(bool fromClient);
     void respondError(int status, const QByteArray &message, CloseCause cause);
     void beginClosing(CloseCause cause);
     void finish(CloseCause cause);
@@ -89,18 +91,11 @@ private:
     void logExchange();
     bool inspecting() const;
     void emitEvent(InspectPayload payload);
-    void sendKeepalivePings(qint64 now);
-    void closeTunnelWithFrames(quint16 code, const QString &reason, CloseCause cause);
-    void serveStaticFile(const StaticFileResult &file);
+    void serveStaticFile(const QByteArray &uri);
     void makeRedirectAbsolute(HttpHeaders &headers) const;
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
-    QString describe() const;
-    // "conn N addr:port " into `line` (describe() plus the space before the rest).
-    void appendDescribe(QString &line) const;
-    void appendRequestPrefix(QString &line) const;
-    // Emits an access-log line built in one buffer (same text QDebug made).
-    static void emitLine(QtMsgType type, const QLoggingCategory &category, const QString &line);
+    QString describe() const { return m_log.describe(); }
 
     Worker *m_worker;
     const quint64 m_id;
@@ -112,51 +107,37 @@ private:
     State m_state = State::ReadingHead;
 
     std::unique_ptr<TcpStream> m_client;
-    std::unique_ptr<TcpStream> m_upstream;
     QHostAddress m_clientAddress;
-    QByteArray m_clientAddressText; // m_clientAddress.toString(), made once
     quint16 m_clientPort = 0;
+    AccessLog m_log; // "conn N addr:port ..." lines
 
     HttpHeadParser m_requestParser{HttpHeadParser::Kind::Request};
     HttpHeadParser m_responseParser{HttpHeadParser::Kind::Response};
     HttpRequestHead m_request;
     HttpRequestHead m_forwardedRequest; // kept for upgrade requests: the handshake check reads it
     HttpResponseHead m_response;
-    HttpBodyFramer m_requestBody;
-    HttpBodyFramer m_responseBody;
+    HttpRelay m_relay; // the request and response bodies
     QByteArray m_clientIn;   // client bytes not yet processed (outside the tunnel)
     QByteArray m_upstreamIn; // upstream bytes not yet processed (outside the tunnel)
     QByteArray m_upstreamHead; // serialized head waiting for the connect
 
-    qsizetype m_upstreamIndex = -1;
-    std::shared_ptr<UpstreamGroup> m_group; // of the current exchange
-    UpstreamSelection m_selection;          // the balancer's per-request state
-    bool m_requestSent = false;             // the head went to the current upstream
-    int m_attempts = 0;
-    QStringList m_attemptErrors;
-    QString m_upstreamName;
+    UpstreamAttempt m_attempt{this}; // the upstream socket of the current exchange, and its retries
+    QString m_upstreamName;          // who answers: "host:port", or "file"
 
     bool m_clientTls = false;       // accepted on a TLS socket (and it negotiated)
     bool m_plainHttpOnTls = false;  // ... but the client spoke plain HTTP: answered with 400
     bool m_tlsClientOnPlain = false; // a TLS ClientHello arrived on a plain socket
-    QByteArray m_upstreamTlsName;   // proxy_ssl_name, evaluated for this request
     bool m_upgradeRequested = false;
     bool m_keepAlive = false;
     bool m_responseStarted = false; // something of a response went to the client
-    bool m_decodeChunked = false;
     bool m_clientEof = false;
     bool m_upstreamEof = false;
     bool m_draining = false;
-    bool m_expectContinue = false;
     int m_requestsServed = 0;
     CloseCause m_firstClose = CloseCause::None;
 
-    // The tunnel's two directions (null outside a tunnel).
-    std::unique_ptr<TunnelTap> m_toUpstream; // bytes client -> upstream
-    std::unique_ptr<TunnelTap> m_toClient;   // bytes upstream -> client
-    std::unique_ptr<QFile> m_staticFile; // a root/alias file being sent (Exchange state, no upstream)
-    qint64 m_nextPingMs = 0;
-    quint32 m_pingSequence = 0;
+    std::unique_ptr<WebSocketTunnel> m_tunnel; // after a 101 (null before)
+    StaticResponder m_static; // a root/alias file being sent (Exchange state, no upstream)
     QString m_closeDetail;
 
     QElapsedTimer m_exchangeTimer;

@@ -1,6 +1,7 @@
 #include "tunneltap.h"
 
 #include "inspect/eventbus.h"
+#include "websocket/framewriter.h"
 
 TunnelTap::TunnelTap(Direction direction, Options options, Output output)
     : m_direction(direction)
@@ -143,6 +144,48 @@ bool TunnelTap::inject(QByteArray frame, bool isControl, std::optional<InspectPa
     if (m_held.isEmpty() && m_candidateStart < 0 && m_parser.atFrameBoundary())
         flushInjections(!m_parser.inFragmentedMessage());
     return true;
+}
+
+bool TunnelTap::reporting() const
+{
+    return m_options.inspect && m_events && m_events->isActive() && m_report;
+}
+
+std::optional<quint32> TunnelTap::maskKey() const
+{
+    return m_direction == Direction::ClientToUpstream ? std::optional<quint32>(wsRandomMaskKey()) : std::nullopt;
+}
+
+bool TunnelTap::injectFrame(WsOpcode opcode, const QByteArray &payload)
+{
+    const bool control = wsIsControlOpcode(opcode);
+    std::optional<InspectPayload> event;
+    if (reporting()) {
+        if (control) {
+            ControlFrameEvent e;
+            e.direction = m_direction;
+            e.opcode = opcode;
+            e.payload = payload;
+            e.injected = true;
+            event = std::move(e);
+        } else {
+            MessageEvent e;
+            e.direction = m_direction;
+            e.message.opcode = opcode;
+            e.message.preview = payload.left(m_options.previewCap);
+            e.message.totalLength = quint64(payload.size());
+            e.message.frameCount = 1;
+            e.message.truncated = e.message.preview.size() < payload.size();
+            e.injected = true;
+            event = std::move(e);
+        }
+    }
+    return inject(wsBuildFrame(opcode, payload, true, maskKey()), control, std::move(event));
+}
+
+bool TunnelTap::injectClose(quint16 code, const QString &reason)
+{
+    return inject(wsBuildCloseFrame(code, reason, maskKey()), true);
 }
 
 void TunnelTap::expectPong(QByteArray payload, qint64 sentNs)

@@ -72,6 +72,12 @@ public:
     // for the next frame boundary; sent at once when the stream is between
     // frames. Returns false if the stream can no longer be framed.
     bool inject(QByteArray frame, bool isControl, std::optional<InspectPayload> event = std::nullopt);
+    // The proxy's own frame (the send panel, a keepalive ping): built and
+    // masked as this direction requires (RFC 6455 5.1: toward the server
+    // only), reported as injected while someone inspects, then inject()ed.
+    bool injectFrame(WsOpcode opcode, const QByteArray &payload);
+    // A close frame of the proxy's own (not reported: the close is).
+    bool injectClose(quint16 code, const QString &reason);
     qsizetype pendingInjections() const { return m_injections.size(); }
 
     // A ping the proxy sent the *other* way: its pong comes back through
@@ -117,6 +123,8 @@ private:
     void onViolation(const WsViolation &violation) override;
 
     void relayWatched(const char *data, qsizetype size);
+    bool reporting() const;
+    std::optional<quint32> maskKey() const;
     bool slowPath() const { return !m_injections.isEmpty() || !m_expectedPongs.isEmpty() || !m_held.isEmpty(); }
     void emitRange(qint64 from, qint64 to);
     void flushInjections(bool messageBoundary);

@@ -1,0 +1,73 @@
+#include "httprelay.h"
+
+#include "http/httpheaders.h"
+#include "net/tcpstream.h"
+
+void HttpRelay::beginRequest(const HttpRequestHead &request)
+{
+    using Mode = HttpBodyFramer::Mode;
+    if (request.headers.hasToken("Transfer-Encoding", "chunked"))
+        m_requestBody.reset(Mode::Chunked);
+    else if (request.headers.contains("Content-Length"))
+        m_requestBody.reset(Mode::Length, request.headers.value("Content-Length").toLongLong());
+    else
+        m_requestBody.reset(Mode::None);
+    m_expectContinue = !m_requestBody.isDone() && request.headers.hasToken("Expect", "100-continue");
+}
+
+bool HttpRelay::forwardRequestBody(QByteArray &in, TcpStream &upstream)
+{
+    const qsizetype n = m_requestBody.consume(in.constData(), in.size());
+    if (m_requestBody.hasError())
+        return false;
+    upstream.write(in.constData(), n);
+    in.remove(0, n);
+    return true;
+}
+
+bool HttpRelay::beginResponse(const HttpRequestHead &request, const HttpResponseHead &response)
+{
+    using Mode = HttpBodyFramer::Mode;
+    const int status = response.status;
+    m_chunked = false;
+    if (request.method == "HEAD" || status == 204 || status == 304) {
+        m_responseBody.reset(Mode::None);
+    } else if (response.headers.hasToken("Transfer-Encoding", "chunked")) {
+        m_responseBody.reset(Mode::Chunked);
+        m_chunked = true;
+    } else if (response.headers.contains("Content-Length")) {
+        bool ok = false;
+        const qint64 len = response.headers.value("Content-Length").trimmed().toLongLong(&ok);
+        if (!ok || len < 0)
+            return false;
+        m_responseBody.reset(Mode::Length, len);
+    } else {
+        m_responseBody.reset(Mode::UntilClose);
+    }
+    // An HTTP/1.0 client cannot read chunked: decode it and close at the end.
+    m_decodeChunked = m_chunked && !request.isHttp11();
+    return true;
+}
+
+bool HttpRelay::endsConnection() const
+{
+    return m_responseBody.mode() == HttpBodyFramer::Mode::UntilClose || m_decodeChunked || !m_requestBody.isDone();
+}
+
+bool HttpRelay::relayResponseBody(QByteArray &in, TcpStream &client)
+{
+    if (m_decodeChunked) {
+        QByteArray decoded;
+        const qsizetype n = m_responseBody.consume(in.constData(), in.size(), &decoded);
+        client.write(decoded);
+        in.remove(0, n);
+    } else {
+        const qsizetype n = m_responseBody.consume(in.constData(), in.size());
+        client.write(in.constData(), n);
+        in.remove(0, n);
+    }
+    if (m_responseBody.hasError())
+        return false;
+    in.clear();
+    return true;
+}

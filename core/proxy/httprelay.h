@@ -1,0 +1,58 @@
+#pragma once
+
+#include "http/bodyframer.h"
+
+#include <QByteArray>
+
+struct HttpRequestHead;
+struct HttpResponseHead;
+class TcpStream;
+
+// The two bodies of a proxied HTTP exchange (nginx's request body reader
+// and its proxy input filters): the request body from the client to the
+// upstream and the response body back, each framed as its head says
+// (RFC 9112 6: Content-Length, chunked, or until close). Streamed, never
+// buffered whole: what a framer has not taken stays in the caller's buffer.
+class HttpRelay final
+{
+public:
+    // The request body's framing, from the request head.
+    void beginRequest(const HttpRequestHead &request);
+    bool requestChunked() const { return m_requestBody.mode() == HttpBodyFramer::Mode::Chunked; }
+    // The client waits for "100 Continue" before it sends its body.
+    bool expectsContinue() const { return m_expectContinue; }
+    // Moves what of `in` belongs to the request body to `upstream`. False:
+    // the chunked body is invalid.
+    bool forwardRequestBody(QByteArray &in, TcpStream &upstream);
+
+    // The response body's framing (RFC 9112 6.3) for `request`. False: an
+    // invalid Content-Length.
+    bool beginResponse(const HttpRequestHead &request, const HttpResponseHead &response);
+    // Chunked from the upstream and passed on as chunked.
+    bool relaysChunked() const { return m_chunked && !m_decodeChunked; }
+    // Chunked from the upstream, decoded for an HTTP/1.0 client (which then
+    // learns the end from the close).
+    bool decodesChunked() const { return m_decodeChunked; }
+    // The connection cannot stay open after this response: it ends with the
+    // close, is decoded, or the request body was not all read.
+    bool endsConnection() const;
+    // Moves the response body from `in` to `client`; bytes after a complete
+    // response are dropped (not ours to relay). False: invalid chunked body.
+    bool relayResponseBody(QByteArray &in, TcpStream &client);
+    bool responseDone(bool upstreamEof) const
+    {
+        return m_responseBody.isDone() || (upstreamEof && m_responseBody.mode() == HttpBodyFramer::Mode::UntilClose);
+    }
+
+    const HttpBodyFramer &requestBody() const { return m_requestBody; }
+    // The static responder frames its file with it too.
+    HttpBodyFramer &responseBody() { return m_responseBody; }
+    const HttpBodyFramer &responseBody() const { return m_responseBody; }
+
+private:
+    HttpBodyFramer m_requestBody;
+    HttpBodyFramer m_responseBody;
+    bool m_expectContinue = false;
+    bool m_chunked = false;
+    bool m_decodeChunked = false;
+};

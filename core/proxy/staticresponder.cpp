@@ -1,0 +1,85 @@
+#include "staticresponder.h"
+
+#include "config/proxyconfig.h"
+#include "http/bodyframer.h"
+#include "http/staticfile.h"
+#include "net/tcpstream.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLocale>
+#include <QTimeZone>
+
+StaticResponder::StaticResponder() = default;
+StaticResponder::~StaticResponder() = default;
+
+StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, const QString &configFile,
+                                               const QByteArray &method, const QByteArray &uri, bool keepAlive)
+{
+    const QString baseDir = configFile.isEmpty() ? QDir::currentPath() : QFileInfo(configFile).absolutePath();
+    const StaticFileResult file = resolveStaticFile(location, baseDir, method, uri);
+    Answer answer;
+    answer.status = file.status;
+    const QByteArray connection = keepAlive ? QByteArray("keep-alive") : QByteArray("close");
+    if (file.status == 301) {
+        answer.body = "301 Moved Permanently\n";
+        answer.head.status = 301;
+        answer.head.headers.append("Server", "wsscope");
+        answer.head.headers.append("Location", file.location);
+        answer.head.headers.append("Content-Type", "text/plain");
+        answer.head.headers.append("Content-Length", QByteArray::number(answer.body.size()));
+        answer.head.headers.append("Connection", connection);
+        return answer;
+    }
+    if (file.status != 200) {
+        answer.message = file.reason;
+        return answer;
+    }
+    auto f = std::make_unique<QFile>(file.path);
+    if (!f->open(QIODevice::ReadOnly)) {
+        answer.status = 403;
+        answer.message = "cannot open " + file.path.toUtf8() + ": " + f->errorString().toUtf8();
+        return answer;
+    }
+    answer.head.status = 200;
+    answer.head.headers.append("Server", "wsscope");
+    answer.head.headers.append("Content-Type", file.contentType);
+    answer.head.headers.append("Content-Length", QByteArray::number(file.size));
+    // RFC 9110 5.6.7: IMF-fixdate
+    answer.head.headers.append(
+        "Last-Modified",
+        QLocale::c().toString(file.lastModified.toUTC(), u"ddd, dd MMM yyyy hh:mm:ss 'GMT'").toLatin1());
+    answer.head.headers.append("Connection", connection);
+    if (method != "HEAD" && file.size > 0) {
+        answer.fileBytes = file.size;
+        m_file = std::move(f);
+    }
+    return answer;
+}
+
+StaticResponder::Pump StaticResponder::pump(TcpStream &client, HttpBodyFramer &body, char *buffer,
+                                            qsizetype bufferSize, qint64 cap)
+{
+    while (m_file && !body.isDone() && client.pendingBytes() < cap && !client.failed()) {
+        const qint64 n = m_file->read(buffer, bufferSize);
+        if (n <= 0)
+            return Pump::Failed; // the file stays open for fileName() until stop()
+        client.write(buffer, body.consume(buffer, qsizetype(n)));
+    }
+    if (m_file && body.isDone()) {
+        m_file.reset();
+        return Pump::Done;
+    }
+    return m_file ? Pump::More : Pump::Done;
+}
+
+QString StaticResponder::fileName() const
+{
+    return m_file ? m_file->fileName() : QString();
+}
+
+void StaticResponder::stop()
+{
+    m_file.reset();
+}

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "http/httpheaders.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+
+class HttpBodyFramer;
+class QFile;
+class TcpStream;
+struct LocationConfig;
+
+// Files for a location without proxy_pass (root/alias/index, nginx's
+// static module): the response head, then the file in slices as the
+// client's queue drains (the same backpressure as a proxied body).
+class StaticResponder final
+{
+    Q_DISABLE_COPY_MOVE(StaticResponder)
+
+public:
+    StaticResponder();
+    ~StaticResponder();
+
+    struct Answer
+    {
+        int status = 0;           // 200, 301, or an error status to answer with `message`
+        QByteArray message;
+        HttpResponseHead head;    // 200 and 301 (a relative Location the caller makes absolute)
+        QByteArray body;          // 301: its short text
+        qint64 fileBytes = 0;     // 200: bytes pump() sends (0: nothing, e.g. HEAD)
+    };
+    // Resolves $uri under the location (relative roots from `configFile`'s
+    // directory) and opens the file.
+    Answer begin(const LocationConfig &location, const QString &configFile, const QByteArray &method,
+                 const QByteArray &uri, bool keepAlive);
+
+    bool isSending() const { return m_file != nullptr; }
+    enum class Pump { More, Done, Failed };
+    // Fills the client's queue up to `cap` bytes from the file, framed by
+    // `body` (which counts what went out). Failed: the file could not be
+    // read after its length was promised (only a close can tell).
+    Pump pump(TcpStream &client, HttpBodyFramer &body, char *buffer, qsizetype bufferSize, qint64 cap);
+    QString fileName() const;
+    void stop();
+
+private:
+    std::unique_ptr<QFile> m_file;
+};

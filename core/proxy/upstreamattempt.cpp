@@ -1,0 +1,117 @@
+#include "upstreamattempt.h"
+
+#include "config/proxyconfig.h"
+#include "inspect/inspectevent.h"
+#include "requestrouter.h"
+#include "tls/tlscontext.h"
+
+UpstreamSource upstreamSourceFor(const Route &route, const QHostAddress &clientAddress)
+{
+    const LocationConfig &loc = *route.location;
+    UpstreamSource source;
+    source.group = loc.proxyPass.group;
+    source.hashKey = source.group->hashKeyFor(route.context);
+    source.clientAddress = clientAddress;
+    source.tls = route.upstreamTls;
+    source.tlsContext = loc.upstreamTls;
+    source.tlsName = route.tlsName;
+    source.sendServerName = loc.proxySslServerName;
+    source.nextUpstream = loc.nextUpstream;
+    source.tries = loc.nextUpstreamTries;
+    source.triesTimeoutMs = loc.nextUpstreamTimeoutMs;
+    return source;
+}
+
+void UpstreamAttempt::begin(UpstreamSource source)
+{
+    release(UpstreamGroup::Outcome::Ok);
+    m_source = std::move(source);
+    m_selection = m_source.group->startSelection(m_source.clientAddress, m_source.hashKey, m_source.tries,
+                                                 UpstreamGroup::clockMs());
+    m_attempts = 0;
+    m_errors.clear();
+}
+
+UpstreamPick UpstreamAttempt::connectNext()
+{
+    UpstreamGroup &group = *m_source.group;
+    const UpstreamPick pick = group.pick(m_selection, UpstreamGroup::clockMs());
+    ++m_attempts;
+    if (pick.index < 0)
+        return pick;
+    const UpstreamServer &server = group.servers().at(pick.index);
+    m_serverName = group.displayName(pick.index);
+    m_requestSent = false;
+    m_stream = std::make_unique<TcpStream>(m_handler);
+    m_stream->connectTo(server.address, server.port);
+    return pick;
+}
+
+bool UpstreamAttempt::startTlsIfNeeded(bool *started, QString *error)
+{
+    *started = false;
+    if (!m_source.tls)
+        return true;
+    if (!m_source.tlsContext) {
+        *error = QStringLiteral("no TLS context for this location");
+        return false;
+    }
+    m_stream->startTls(newClientSsl(*m_source.tlsContext, m_source.sendServerName ? m_source.tlsName : QByteArray(),
+                                    m_source.tlsName),
+                       false);
+    if (m_stream->failed()) {
+        *error = m_stream->errorString();
+        return false;
+    }
+    *started = true;
+    return true;
+}
+
+bool UpstreamAttempt::mayTryNext(quint32 condition, const QByteArray &method, bool clientAllows) const
+{
+    // ngx_http_upstream_next / ngx_http_upstream_test_next. A request that
+    // already went out once counts as non-idempotent for POST, LOCK, PATCH.
+    quint32 ft = condition;
+    if (m_requestSent && (method == "POST" || method == "LOCK" || method == "PATCH"))
+        ft |= NextUpstream::NonIdempotent;
+    if ((m_source.nextUpstream & ft) != ft)
+        return false;
+    const qint64 timeout = m_source.triesTimeoutMs;
+    if (timeout > 0 && UpstreamGroup::clockMs() - m_selection.startMs >= timeout)
+        return false;
+    return clientAllows;
+}
+
+void UpstreamAttempt::fail(quint32 condition, const QString &reason)
+{
+    m_errors.append(m_serverName + QStringLiteral(": ") + reason);
+    const bool counts = condition != NextUpstream::Http403 && condition != NextUpstream::Http404;
+    release(counts ? UpstreamGroup::Outcome::Failed : UpstreamGroup::Outcome::Next, reason);
+}
+
+void UpstreamAttempt::release(UpstreamGroup::Outcome outcome, const QString &why)
+{
+    if (m_source.group && m_selection.current >= 0) {
+        if (m_stream)
+            m_source.group->addTraffic(m_selection.current, m_stream->bytesWritten(), m_stream->bytesRead());
+        m_source.group->release(m_selection, outcome, UpstreamGroup::clockMs(), why);
+    }
+    if (m_stream) {
+        m_stream->close();
+        m_stream.reset();
+    }
+}
+
+void UpstreamAttempt::describePick(const UpstreamPick &pick, RouteEvent *event) const
+{
+    const UpstreamGroup &group = *m_source.group;
+    event->upstreamGroup = QString::fromUtf8(group.name());
+    event->upstreamServer = pick.index >= 0 ? group.displayName(pick.index) : QString();
+    event->algorithm = group.balancing().algorithmName();
+    if (pick.fellBack)
+        event->algorithm += QStringLiteral(" (fell back to round-robin)");
+    event->key = m_selection.keyText;
+    event->attempt = m_attempts;
+    event->skipped = m_errors;
+    event->skipped += pick.skipped;
+}

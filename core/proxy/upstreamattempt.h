@@ -1,0 +1,106 @@
+#pragma once
+
+#include "net/tcpstream.h"
+#include "upstream/upstreamgroup.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+struct LocationConfig;
+struct Route;
+struct RouteEvent;
+class TlsClientContext;
+
+// Where an attempt's servers come from, and how to speak to them: nginx's
+// peer.get/free behind ngx_http_upstream_t. Today the balancer of
+// proxy_pass's group (upstreamSourceFor()); a forward proxy (issue 18) hands
+// in the request's own target as a group of one, and the attempt below,
+// its retries and its release stay what they are.
+struct UpstreamSource
+{
+    std::shared_ptr<UpstreamGroup> group;
+    QByteArray hashKey;          // the balancer's key (hash KEY evaluated; ip_hash: the client address)
+    QHostAddress clientAddress;  // for ip_hash
+    // TLS toward the server (proxy_pass https://, proxy_ssl_*).
+    bool tls = false;
+    std::shared_ptr<TlsClientContext> tlsContext;
+    QByteArray tlsName;          // proxy_ssl_name, evaluated
+    bool sendServerName = false; // proxy_ssl_server_name: SNI with that name
+    // proxy_next_upstream, _tries, _timeout (ngx_http_upstream_next).
+    quint32 nextUpstream = 0;
+    int tries = 0;
+    qint64 triesTimeoutMs = 0;
+};
+
+// The source of a proxy_pass route: the one place the location's upstream
+// group and TLS context are looked up.
+UpstreamSource upstreamSourceFor(const Route &route, const QHostAddress &clientAddress);
+
+// The connection to one upstream server and, when it fails, to the next
+// (nginx's ngx_http_upstream_connect / _next): picking, connecting, TLS,
+// the proxy_next_upstream test, and the one place a server is handed back
+// to its balancer and its socket closed. Driven by the session, whose
+// stream handler it passes on to the socket.
+class UpstreamAttempt final
+{
+    Q_DISABLE_COPY_MOVE(UpstreamAttempt)
+
+public:
+    explicit UpstreamAttempt(TcpStream::Handler *handler)
+        : m_handler(handler)
+    {
+    }
+    // A worker that stops without finishing its sessions still hands the
+    // servers back, so the live-connection figures stay right.
+    ~UpstreamAttempt() { release(UpstreamGroup::Outcome::Ok); }
+
+    // A new request: the balancer's per-request state (key, tries).
+    void begin(UpstreamSource source);
+    // Picks the next server and starts connecting (the pick is returned
+    // for the route event; index < 0: no live upstreams, nothing started).
+    // A connect that fails at once leaves stream()->failed() set.
+    UpstreamPick connectNext();
+    // The TCP connect finished well: over TLS the handshake starts now
+    // (proxy_connect_timeout covers it, as in nginx). False with *error.
+    bool startTlsIfNeeded(bool *started, QString *error);
+    void markRequestSent() { m_requestSent = true; }
+
+    // ngx_http_upstream_test_next: may a failure of `condition` move on to
+    // another server? `clientAllows`: nothing of the response reached the
+    // client, no body byte went out, and the client did not leave mid-request.
+    bool mayTryNext(quint32 condition, const QByteArray &method, bool clientAllows) const;
+    bool hasTriesLeft(int more = 0) const { return m_selection.triesLeft > more; }
+    // The current server failed with `condition` (a NextUpstream flag):
+    // remembered for the messages and released (403/404 do not count as a
+    // failure: NGX_PEER_NEXT).
+    void fail(quint32 condition, const QString &reason);
+    // The server answered: it counts as working again (UpstreamGroup::confirm).
+    void confirm() { m_source.group->confirm(m_selection); }
+    // The one release path: traffic figures, the server back to its
+    // balancer with `outcome`, the socket closed. Idempotent.
+    void release(UpstreamGroup::Outcome outcome, const QString &why = QString());
+
+    TcpStream *stream() const { return m_stream.get(); }
+    const QString &serverName() const { return m_serverName; }
+    const UpstreamGroup &group() const { return *m_source.group; }
+    bool tls() const { return m_source.tls; }
+    int attempts() const { return m_attempts; }
+    // "host:port: reason" of every failed server so far.
+    const QStringList &errors() const { return m_errors; }
+    // The balancer's part of a RouteEvent for `pick`.
+    void describePick(const UpstreamPick &pick, RouteEvent *event) const;
+
+private:
+    TcpStream::Handler *m_handler;
+    UpstreamSource m_source;
+    UpstreamSelection m_selection; // the balancer's per-request state
+    std::unique_ptr<TcpStream> m_stream;
+    QString m_serverName;
+    QStringList m_errors;
+    int m_attempts = 0;
+    bool m_requestSent = false; // the head went to the current server
+};
