@@ -4,6 +4,7 @@
 #include "ops/logging.h"
 #include "upstream/healthchecker.h"
 #include "worker.h"
+#include "workercount.h"
 
 #include <QThread>
 #include <QTimer>
@@ -154,8 +155,7 @@ bool ProxyServer::start(ConfigSnapshot config, QString *error)
     m_healthChecker = new UpstreamHealthChecker(this);
     m_healthChecker->setGroups(upstreamGroups(*m_config));
 
-    int n = m_config->workerThreads > 0 ? m_config->workerThreads : QThread::idealThreadCount();
-    n = qBound(1, n, 64);
+    const int n = WorkerCount::forConfig(m_config->workerThreads);
     for (int i = 0; i < n; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("wsscope-worker-%1").arg(i));
@@ -184,7 +184,7 @@ bool ProxyServer::reload(ConfigSnapshot config, QString *error)
     }
     if (!bindListeners(config, error))
         return false;
-    const int wanted = config->workerThreads > 0 ? qBound(1, config->workerThreads, 64) : QThread::idealThreadCount();
+    const int wanted = WorkerCount::forConfig(config->workerThreads);
     if (wanted != m_workers.size())
         qCInfo(lcProxy).noquote() << "worker_processes changed to" << wanted << "- it takes effect after a restart";
     // Upstream failure marks, live connection counts and totals carry over
