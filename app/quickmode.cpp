@@ -1,8 +1,11 @@
 #include "quickmode.h"
 
-#include "config/configcompiler.h"
+#include "tls/localcertificate.h"
 
+#include <QDir>
 #include <QUrl>
+
+#include <cstdio>
 
 bool parseListenAddress(const QString &text, ListenAddress *out, QString *error)
 {
@@ -45,23 +48,6 @@ bool parseListenAddress(const QString &text, ListenAddress *out, QString *error)
     return true;
 }
 
-qint64 parseDurationMs(const QString &text)
-{
-    static const struct { const char *suffix; qint64 factor; } units[] = {
-        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000},
-    };
-    for (const auto &u : units) {
-        if (text.endsWith(QLatin1String(u.suffix))) {
-            bool ok = false;
-            const qint64 v = text.chopped(qsizetype(qstrlen(u.suffix))).toLongLong(&ok);
-            return ok && v >= 0 ? v * u.factor : -1;
-        }
-    }
-    bool ok = false;
-    const qint64 v = text.toLongLong(&ok);
-    return ok && v >= 0 ? v * 1000 : -1;
-}
-
 namespace {
 
 // A word for the generated configuration, in double quotes (nginx's
@@ -80,6 +66,65 @@ QByteArray confWord(const QByteArray &word)
 QByteArray msWord(qint64 ms)
 {
     return QByteArray::number(ms) + "ms";
+}
+
+// The --upstream URLs as one group: its servers, the shared path and whether
+// it speaks TLS; false with *error (one line) for an unusable URL.
+struct QuickUpstreams
+{
+    QList<QByteArray> servers; // host:port as nginx writes them
+    QByteArray path;
+    bool tls = false;
+    QByteArray firstHost;
+};
+
+bool parseUpstreams(const QStringList &urls, QuickUpstreams *out, QString *error)
+{
+    QList<QByteArray> &servers = out->servers;
+    QByteArray &path = out->path;
+    QString groupScheme; // "ws" or "wss" for the whole group
+    QByteArray &firstHost = out->firstHost;
+    for (const QString &u : urls) {
+        const QUrl url(u, QUrl::StrictMode);
+        const QString scheme = url.scheme().toLower();
+        if (!url.isValid() || url.host().isEmpty()) {
+            *error = QStringLiteral("invalid upstream URL \"%1\" (expected ws://HOST:PORT[/path])").arg(u);
+            return false;
+        }
+        if (scheme != QLatin1String("ws") && scheme != QLatin1String("http") && scheme != QLatin1String("wss")
+            && scheme != QLatin1String("https")) {
+            *error = QStringLiteral("upstream \"%1\": scheme must be ws://, wss://, http:// or https://").arg(u);
+            return false;
+        }
+        const QString tlsScheme = (scheme == QLatin1String("wss") || scheme == QLatin1String("https"))
+            ? QStringLiteral("wss") : QStringLiteral("ws");
+        if (!groupScheme.isEmpty() && tlsScheme != groupScheme) {
+            *error = QStringLiteral("all --upstream URLs of one group must use TLS (wss://) or none (ws://)");
+            return false;
+        }
+        groupScheme = tlsScheme;
+        if (!url.query().isEmpty() || !url.fragment().isEmpty() || !url.userInfo().isEmpty()) {
+            *error = QStringLiteral("upstream \"%1\": only HOST:PORT and a path are allowed").arg(u);
+            return false;
+        }
+        QByteArray thisPath = url.path(QUrl::FullyEncoded).toUtf8();
+        // "ws://host:port/" means the host, not "replace every path with /".
+        if (thisPath == "/")
+            thisPath.clear();
+        if (!servers.isEmpty() && thisPath != path) {
+            *error = QStringLiteral("all --upstream URLs of one group must have the same path (\"%1\" vs \"%2\")")
+                         .arg(QString::fromUtf8(path), QString::fromUtf8(thisPath));
+            return false;
+        }
+        path = thisPath;
+        const QByteArray host = url.host().contains(QLatin1Char(':')) ? '[' + url.host().toUtf8() + ']'
+                                                                     : url.host().toUtf8();
+        servers.append(host + (url.port() > 0 ? ':' + QByteArray::number(url.port()) : QByteArray()));
+        if (firstHost.isEmpty())
+            firstHost = url.host().toUtf8();
+    }
+    out->tls = groupScheme == QLatin1String("wss");
+    return true;
 }
 
 } // namespace
@@ -102,50 +147,13 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
         return {};
     }
 
-    QList<QByteArray> servers; // host:port as nginx writes them
-    QByteArray path;
-    QString groupScheme;       // "ws" or "wss" for the whole group
-    QByteArray firstHost;
-    for (const QString &u : options.upstreams) {
-        const QUrl url(u, QUrl::StrictMode);
-        const QString scheme = url.scheme().toLower();
-        if (!url.isValid() || url.host().isEmpty()) {
-            *error = QStringLiteral("invalid upstream URL \"%1\" (expected ws://HOST:PORT[/path])").arg(u);
-            return {};
-        }
-        if (scheme != QLatin1String("ws") && scheme != QLatin1String("http") && scheme != QLatin1String("wss")
-            && scheme != QLatin1String("https")) {
-            *error = QStringLiteral("upstream \"%1\": scheme must be ws://, wss://, http:// or https://").arg(u);
-            return {};
-        }
-        const QString tlsScheme = (scheme == QLatin1String("wss") || scheme == QLatin1String("https"))
-            ? QStringLiteral("wss") : QStringLiteral("ws");
-        if (!groupScheme.isEmpty() && tlsScheme != groupScheme) {
-            *error = QStringLiteral("all --upstream URLs of one group must use TLS (wss://) or none (ws://)");
-            return {};
-        }
-        groupScheme = tlsScheme;
-        if (!url.query().isEmpty() || !url.fragment().isEmpty() || !url.userInfo().isEmpty()) {
-            *error = QStringLiteral("upstream \"%1\": only HOST:PORT and a path are allowed").arg(u);
-            return {};
-        }
-        QByteArray thisPath = url.path(QUrl::FullyEncoded).toUtf8();
-        // "ws://host:port/" means the host, not "replace every path with /".
-        if (thisPath == "/")
-            thisPath.clear();
-        if (!servers.isEmpty() && thisPath != path) {
-            *error = QStringLiteral("all --upstream URLs of one group must have the same path (\"%1\" vs \"%2\")")
-                         .arg(QString::fromUtf8(path), QString::fromUtf8(thisPath));
-            return {};
-        }
-        path = thisPath;
-        const QByteArray host = url.host().contains(QLatin1Char(':')) ? '[' + url.host().toUtf8() + ']'
-                                                                     : url.host().toUtf8();
-        servers.append(host + (url.port() > 0 ? ':' + QByteArray::number(url.port()) : QByteArray()));
-        if (firstHost.isEmpty())
-            firstHost = url.host().toUtf8();
-    }
-    const bool upstreamTls = groupScheme == QLatin1String("wss");
+    QuickUpstreams group;
+    if (!parseUpstreams(options.upstreams, &group, error))
+        return {};
+    const QList<QByteArray> &servers = group.servers;
+    const QByteArray &path = group.path;
+    const QByteArray &firstHost = group.firstHost;
+    const bool upstreamTls = group.tls;
     if (!options.upstreamCa.isEmpty() && !upstreamTls) {
         *error = QStringLiteral("--upstream-ca needs wss:// (or https://) upstreams");
         return {};
@@ -213,21 +221,30 @@ QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error)
     return t;
 }
 
-std::shared_ptr<ProxyConfig> buildQuickConfig(const QuickModeOptions &options, QString *error)
+bool useLocalCertificate(QuickModeOptions *quick)
 {
-    const QByteArray text = buildQuickConfigText(options, error);
-    if (text.isEmpty())
-        return nullptr;
-    const ConfigCompileResult result = ConfigCompiler::compileText(text, QStringLiteral("<quick mode>"));
-    if (!result.ok()) {
-        for (const ConfDiagnostic &d : result.diagnostics) {
-            if (d.isError()) {
-                // The generated text is ours: report the problem, not its position.
-                *error = d.message;
-                break;
-            }
-        }
-        return nullptr;
+    QStringList hosts{QStringLiteral("localhost"), QStringLiteral("127.0.0.1"), QStringLiteral("::1")};
+    for (const QString &l : std::as_const(quick->listen)) {
+        ListenAddress a;
+        QString ignored;
+        if (parseListenAddress(l, &a, &ignored) && !a.address.isNull() && a.address != QHostAddress::AnyIPv4
+            && a.address != QHostAddress::AnyIPv6 && !hosts.contains(a.address.toString()))
+            hosts << a.address.toString();
     }
-    return result.config;
+    LocalCertificate cert;
+    QString error;
+    if (!LocalCertificate::ensure(hosts, QString(), &cert, &error)) {
+        std::fprintf(stderr, "wsscope: --tls: %s\n", qPrintable(error));
+        return false;
+    }
+    if (cert.createdCa)
+        std::fprintf(stderr, "wsscope: created the local development CA %s; clients must trust it once "
+                             "(wsscope cert show; `wsscope cert init` prints how per system)\n",
+                     qPrintable(QDir::toNativeSeparators(cert.caFile)));
+    if (cert.issued)
+        std::fprintf(stderr, "wsscope: issued %s for %s\n", qPrintable(QDir::toNativeSeparators(cert.chainFile)),
+                     qPrintable(hosts.join(QStringLiteral(", "))));
+    quick->tlsCertificate = cert.chainFile;
+    quick->tlsKey = cert.keyFile;
+    return true;
 }

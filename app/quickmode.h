@@ -5,7 +5,6 @@
 #include <QString>
 #include <QStringList>
 
-#include <memory>
 
 // Quick mode is a configuration text generated from the flags and compiled
 // like any file (one code path):
@@ -34,12 +33,10 @@ struct QuickModeOptions
 // an address or URL is unusable.
 QByteArray buildQuickConfigText(const QuickModeOptions &options, QString *error);
 
-// That text compiled; nullptr with *error (one line) when an address or URL
-// is unusable or the compiler rejects it.
-std::shared_ptr<ProxyConfig> buildQuickConfig(const QuickModeOptions &options, QString *error);
+// --tls: a leaf from the local development CA for the names a laptop
+// client uses plus the listen addresses that are not wildcards, into
+// tlsCertificate/tlsKey. Prints what it created; false after printing why not.
+bool useLocalCertificate(QuickModeOptions *quick);
 
 // "HOST:PORT" / "[v6]:PORT" / "PORT" -> address; false with *error.
 bool parseListenAddress(const QString &text, ListenAddress *out, QString *error);
-
-// nginx-style duration: "60", "60s", "500ms", "2m", "1h" -> milliseconds, -1 if invalid.
-qint64 parseDurationMs(const QString &text);

@@ -1,5 +1,7 @@
 #include "subcommands.h"
 
+#include "application.h"
+#include "exitcode.h"
 #include "tls/certificateauthority.h"
 #include "tls/tlscheck.h"
 
@@ -24,8 +26,6 @@
 using namespace Qt::StringLiterals;
 
 namespace {
-
-enum ExitCode { ExitOk = 0, ExitRuntimeError = 1, ExitUsage = 2 };
 
 void out(const QString &text)
 {
@@ -425,9 +425,7 @@ bool Subcommands::isSubcommand(int argc, char **argv)
 int Subcommands::run(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
-    QCoreApplication::setApplicationName(u"wsscope"_s);
-    QCoreApplication::setOrganizationName(u"wsscope"_s);
-    QCoreApplication::setApplicationVersion(QStringLiteral(WSSCOPE_VERSION));
+    Application::setIdentity();
     const QStringList args = QCoreApplication::arguments();
     if (args.value(1) == u"cert"_s)
         return cert(args);

@@ -1,0 +1,247 @@
+#include "commandline.h"
+
+#include "config/confunits.h"
+#include "proxy/workercount.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <cstdio>
+#include <optional>
+
+using namespace Qt::StringLiterals;
+
+namespace CommandLine {
+
+namespace {
+
+const QString Time = u"TIME"_s;
+const QString File = u"FILE"_s;
+
+QList<OptionSpec> buildTable()
+{
+    using enum OptionId;
+    return {
+        // -h/--help is QCommandLineParser's own (addHelpOption); listed for NoWindow.
+        {Help, {u"h"_s, u"help"_s}, {}, {}, NoWindow},
+        // Not addVersionOption(): it would take -v, which is verbosity here.
+        {Version, {u"version"_s}, {}, u"Print the version and exit."_s, NoWindow},
+        {NoGui, {u"no-gui"_s}, {}, u"Run headless (no window; no display needed)."_s, NoWindow},
+        {Config, {u"c"_s, u"config"_s}, File,
+         u"Use the configuration FILE (nginx syntax). Without it and without quick-mode flags, the built-in "
+         u"configuration is used."_s},
+        {TestConfig, {u"t"_s, u"test-config"_s}, {},
+         u"Check the configuration (like nginx -t), print its diagnostics and the config doctor's findings, and exit "
+         u"(0 ok, 2 errors)."_s,
+         NoWindow},
+        {Listen, {u"listen"_s}, u"ADDR"_s, u"Listen on ADDR (HOST:PORT, [IPv6]:PORT). Port 0 picks a free port."_s,
+         QuickMode},
+        {Upstream, {u"upstream"_s}, u"URL"_s,
+         u"Proxy to URL (ws://HOST:PORT[/path]). Repeat for a round-robin group."_s, QuickMode},
+        {Workers, {u"workers"_s}, u"N"_s, u"Worker threads (default: one per core)."_s, QuickMode},
+        {ConnectTimeout, {u"connect-timeout"_s}, Time, u"proxy_connect_timeout (default 60s)."_s, QuickMode},
+        {ReadTimeout, {u"read-timeout"_s}, Time, u"proxy_read_timeout: idle tunnel limit (default 60s)."_s, QuickMode},
+        {SendTimeout, {u"send-timeout"_s}, Time, u"proxy_send_timeout (default 60s)."_s, QuickMode},
+        {DrainTimeout, {u"drain-timeout"_s}, Time,
+         u"On SIGTERM/SIGINT, how long open tunnels may finish (default 10s)."_s, QuickMode},
+        {Demo, {u"demo"_s}, {},
+         u"Start two echo upstreams and a synthetic client (listens on 127.0.0.1:8080 unless --listen)."_s, QuickMode},
+        {PingInterval, {u"ping-interval"_s}, Time,
+         u"ws_ping_interval: the proxy pings both peers this often, swallows their pongs, measures RTT and closes a "
+         u"dead peer (default off)."_s,
+         QuickMode},
+        {PingTimeout, {u"ping-timeout"_s}, Time, u"ws_ping_timeout: how long a pong may take (default: the interval)."_s,
+         QuickMode},
+        {NoInspect, {u"no-inspect"_s}, {}, u"ws_inspect off: tunnel bytes without watching frames."_s, QuickMode},
+        {Capture, {u"capture"_s}, File,
+         u"Record traffic: FILE.jsonl live (one event per line) and FILE.har (HAR 1.2 with WebSocket messages, "
+         u"Chrome-compatible) at exit or on SIGUSR1."_s},
+        {Verbose, {u"v"_s, u"verbose"_s}, {}, u"More log output on stderr (-v debug, -vv with Qt's own)."_s},
+        {Lang, {u"lang"_s}, u"LOCALE"_s, u"Window language (zh_CN, ja, en, ...; default: the system locale)."_s},
+        {Tls, {u"tls"_s}, {},
+         u"Serve wss:// with a certificate from the local development CA (created on first use; see wsscope cert)."_s,
+         QuickMode},
+        {TlsCert, {u"tls-cert"_s}, File, u"Serve wss:// with this certificate chain (PEM, leaf first)."_s, QuickMode},
+        {TlsKey, {u"tls-key"_s}, File, u"The key of --tls-cert (PEM)."_s, QuickMode},
+        {UpstreamCa, {u"upstream-ca"_s}, File,
+         u"Verify wss:// upstreams against this CA (PEM); default: no verification, as nginx."_s, QuickMode},
+    };
+}
+
+void addTable(QCommandLineParser *parser)
+{
+    parser->setApplicationDescription(
+        u"Upgrade-aware WebSocket reverse proxy with a live traffic inspector.\n\n"
+        u"Config file: wsscope --no-gui -c wsscope.conf   (nginx syntax; SIGHUP reloads it)\n"
+        u"Check it:    wsscope -t -c wsscope.conf\n"
+        u"Quick mode:  wsscope --no-gui --listen 127.0.0.1:8080 --upstream ws://127.0.0.1:9000\n"
+        u"Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)"_s);
+    for (const OptionSpec &spec : options()) {
+        if (spec.id == OptionId::Help)
+            parser->addHelpOption();
+        else
+            parser->addOption(QCommandLineOption(spec.names, spec.description, spec.valueName));
+    }
+}
+
+// nginx time units through the configuration's own parser, so
+// `--read-timeout 1m30s` means what `proxy_read_timeout 1m30s;` means.
+std::optional<qint64> duration(const OptionSpec &spec, const QString &value, QString *error)
+{
+    const std::optional<qint64> ms = ConfUnits::parseMsec(value.toUtf8());
+    if (!ms)
+        *error = u"%1: invalid duration \"%2\" (e.g. 60s, 500ms, 1m30s, 2h)"_s.arg(spec.spelling(), value);
+    return ms;
+}
+
+bool setDuration(const OptionSpec &spec, const QString &value, qint64 *out, QString *error)
+{
+    const std::optional<qint64> ms = duration(spec, value, error);
+    if (ms)
+        *out = *ms;
+    return ms.has_value();
+}
+
+// How a user spells an option name: "-c", "--listen".
+QString dashed(const QString &name)
+{
+    return (name.size() == 1 ? u"-"_s : u"--"_s) + name;
+}
+
+QString absolutePath(const QString &path)
+{
+    return QFileInfo(path).absoluteFilePath();
+}
+
+// One given option into *o; false with *error when its value is unusable.
+bool apply(const OptionSpec &spec, const QCommandLineParser &parser, Options *o, QString *error)
+{
+    const QString value = parser.value(spec.names.constFirst());
+    QuickModeOptions &q = o->quick;
+    switch (spec.id) {
+    case OptionId::Help:
+    case OptionId::Version:
+        return true; // handled before the others
+    case OptionId::NoGui: o->noGui = true; return true;
+    case OptionId::Config: o->configFile = value; return true;
+    case OptionId::TestConfig: o->action = Options::Action::TestConfig; return true;
+    case OptionId::Listen: q.listen = parser.values(spec.names.constFirst()); return true;
+    case OptionId::Upstream: q.upstreams = parser.values(spec.names.constFirst()); return true;
+    case OptionId::Workers: {
+        bool ok = false;
+        q.workers = value.toInt(&ok);
+        if (ok && q.workers >= 1 && q.workers <= WorkerCount::MaxWorkerThreads)
+            return true;
+        *error = u"%1 takes a number from 1 to %2"_s.arg(spec.spelling()).arg(WorkerCount::MaxWorkerThreads);
+        return false;
+    }
+    case OptionId::ConnectTimeout: return setDuration(spec, value, &q.connectTimeoutMs, error);
+    case OptionId::ReadTimeout: return setDuration(spec, value, &q.readTimeoutMs, error);
+    case OptionId::SendTimeout: return setDuration(spec, value, &q.sendTimeoutMs, error);
+    case OptionId::DrainTimeout: return setDuration(spec, value, &q.drainTimeoutMs, error);
+    case OptionId::PingInterval: return setDuration(spec, value, &q.pingIntervalMs, error);
+    case OptionId::PingTimeout: return setDuration(spec, value, &q.pingTimeoutMs, error);
+    case OptionId::Demo: o->demo = true; return true;
+    case OptionId::NoInspect: q.inspect = false; return true;
+    case OptionId::Capture: o->capture = value; return true;
+    case OptionId::Verbose: {
+        const QStringList given = parser.optionNames();
+        for (const QString &name : spec.names)
+            o->verbosity += int(given.count(name));
+        return true;
+    }
+    case OptionId::Lang: o->lang = value; return true;
+    case OptionId::Tls: o->localTls = true; return true;
+    case OptionId::TlsCert: q.tlsCertificate = absolutePath(value); return true;
+    case OptionId::TlsKey: q.tlsKey = absolutePath(value); return true;
+    case OptionId::UpstreamCa: q.upstreamCa = absolutePath(value); return true;
+    }
+    return true;
+}
+
+// Combinations the options refuse together.
+QString conflicts(const Options &o)
+{
+    if (o.localTls && !o.quick.tlsCertificate.isEmpty())
+        return u"--tls issues a local certificate; --tls-cert uses yours: pick one"_s;
+    if (!o.configFile.isEmpty() && o.quickMode())
+        return u"-c cannot be combined with quick-mode flags (here %1); set those in the file"_s.arg(
+            o.quickFlags.join(u", "_s));
+    return {};
+}
+
+} // namespace
+
+QString OptionSpec::spelling() const
+{
+    return dashed(names.constFirst());
+}
+
+const QList<OptionSpec> &options()
+{
+    static const QList<OptionSpec> table = buildTable();
+    return table;
+}
+
+ParseResult parse(const QStringList &arguments)
+{
+    ParseResult result;
+    QCommandLineParser parser;
+    addTable(&parser);
+    if (!parser.parse(arguments)) {
+        result.error = parser.errorText();
+        return result;
+    }
+    Options &o = result.options;
+    if (parser.isSet(u"help"_s) || parser.isSet(u"version"_s)) {
+        o.action = parser.isSet(u"help"_s) ? Options::Action::Help : Options::Action::Version;
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        result.error = u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().constFirst());
+        return result;
+    }
+    for (const OptionSpec &spec : options()) {
+        if (!parser.isSet(spec.names.constFirst()))
+            continue;
+        if (!apply(spec, parser, &o, &result.error))
+            return result;
+        if (spec.flags & QuickMode)
+            o.quickFlags << spec.spelling();
+    }
+    // --demo "listens on 127.0.0.1:8080 unless --listen".
+    if (o.demo && o.quick.listen.isEmpty())
+        o.quick.listen << u"127.0.0.1:8080"_s;
+    result.error = conflicts(o);
+    return result;
+}
+
+int reportUsageError(const QString &message)
+{
+    std::fprintf(stderr, "wsscope: %s\n", qPrintable(message));
+    std::fprintf(stderr, "Try 'wsscope --help' for more information.\n");
+    return ExitUsage;
+}
+
+QString helpText()
+{
+    QCommandLineParser parser;
+    addTable(&parser);
+    return parser.helpText();
+}
+
+bool wantsWindow(const QStringList &arguments)
+{
+    for (const OptionSpec &spec : options()) {
+        if (!(spec.flags & NoWindow))
+            continue;
+        for (const QString &name : spec.names) {
+            if (arguments.mid(1).contains(dashed(name)))
+                return false;
+        }
+    }
+    return true;
+}
+
+} // namespace CommandLine

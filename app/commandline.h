@@ -1,0 +1,81 @@
+#pragma once
+
+#include "exitcode.h"
+#include "quickmode.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+// What the command line asks for, parsed once into a value (qBittorrent's
+// cmdoptions): main() and the Controller read this, never the parser.
+struct Options
+{
+    enum class Action { Run, TestConfig, Help, Version };
+
+    Action action = Action::Run;
+    bool noGui = false;          // --no-gui
+    QString configFile;          // -c FILE
+    QStringList quickFlags;      // the quick-mode flags given ("--listen", ...), in table order
+    QuickModeOptions quick;      // their values
+    bool demo = false;           // --demo
+    bool localTls = false;       // --tls
+    QString capture;             // --capture FILE (empty: none)
+    QString lang;                // --lang LOCALE (empty: the system locale)
+    int verbosity = 0;           // -v count
+
+    bool quickMode() const { return !quickFlags.isEmpty(); }
+};
+
+namespace CommandLine {
+
+// One row per option: the parser, the help text, "is this a quick-mode
+// flag" and "does this rule out a window" all derive from it.
+enum class OptionId {
+    Help, Version, NoGui, Config, TestConfig, Listen, Upstream, Workers, ConnectTimeout, ReadTimeout, SendTimeout,
+    DrainTimeout, Demo, PingInterval, PingTimeout, NoInspect, Capture, Verbose, Lang, Tls, TlsCert, TlsKey,
+    UpstreamCa,
+};
+
+enum OptionFlag {
+    QuickMode = 0x1, // generates the quick-mode configuration; excludes -c
+    NoWindow = 0x2,  // the run never shows a window (decided before any application object exists)
+};
+
+struct OptionSpec
+{
+    OptionId id;
+    QStringList names;   // without dashes; the first is the one messages use
+    QString valueName;   // empty: a switch
+    QString description;
+    int flags = 0;
+
+    // "--listen", "-c": how a user spells the first name.
+    QString spelling() const;
+};
+
+const QList<OptionSpec> &options();
+
+struct ParseResult
+{
+    Options options;
+    QString error; // one line, names the option; empty when parsing succeeded
+
+    bool ok() const { return error.isEmpty(); }
+};
+
+// arguments[0] is the program, as in QCoreApplication::arguments(). Help and
+// version requests return at once (the rest is not checked, as before).
+ParseResult parse(const QStringList &arguments);
+
+// "wsscope: MESSAGE" and the --help hint on stderr; returns ExitUsage.
+int reportUsageError(const QString &message);
+
+// The --help text (QCommandLineParser's, for this table).
+QString helpText();
+
+// Read from argv before any application object exists: false when an option
+// of the NoWindow group (--no-gui, -t, --help, --version) is present.
+bool wantsWindow(const QStringList &arguments);
+
+} // namespace CommandLine

@@ -1,0 +1,126 @@
+#include "configsource.h"
+
+#include "commandline.h"
+#include "config/configdoctor.h"
+#include "exitcode.h"
+#include "quickmode.h"
+
+#include <QFile>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Compiler-style lines on stderr: "file:line:col: error: message".
+void printDiagnostics(const QList<ConfDiagnostic> &diagnostics)
+{
+    for (const ConfDiagnostic &d : diagnostics)
+        std::fprintf(stderr, "%s\n", qPrintable(d.toString()));
+}
+
+void printTestFailed(const ConfigSource &source)
+{
+    std::fprintf(stderr, "wsscope: configuration file %s test failed\n", qPrintable(source.name));
+}
+
+} // namespace
+
+std::optional<ConfigSource> ConfigSource::fromOptions(const Options &options, const QuickModeOptions &quick,
+                                                      int *exitCode)
+{
+    ConfigSource source;
+    if (!options.configFile.isEmpty()) {
+        source.kind = Kind::File;
+        source.path = options.configFile;
+        source.name = source.path;
+    } else if (options.quickMode()) {
+        QString error;
+        source.kind = Kind::QuickMode;
+        source.text = buildQuickConfigText(quick, &error);
+        source.name = u"<quick mode>"_s;
+        if (source.text.isEmpty()) {
+            *exitCode = CommandLine::reportUsageError(error);
+            return std::nullopt;
+        }
+    } else {
+        QFile builtIn(u":/wsscope/wsscope.conf"_s);
+        if (!builtIn.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "wsscope: the built-in configuration is missing\n");
+            *exitCode = ExitRuntimeError;
+            return std::nullopt;
+        }
+        source.kind = Kind::BuiltIn;
+        source.text = builtIn.readAll();
+        source.name = u"<built-in wsscope.conf>"_s;
+    }
+    return source;
+}
+
+ConfigCompileResult ConfigSource::compile() const
+{
+    return kind == Kind::File ? ConfigCompiler::compileFile(path) : ConfigCompiler::compileText(text, name);
+}
+
+QString ConfigSource::editorText() const
+{
+    if (kind == Kind::File) {
+        QFile file(path);
+        if (file.open(QIODevice::ReadOnly))
+            return QString::fromUtf8(file.readAll());
+    }
+    return QString::fromUtf8(text);
+}
+
+QList<ConfDiagnostic> ConfigCheck::doctorDiagnostics(const ProxyConfig &config)
+{
+    QList<ConfDiagnostic> out;
+    for (const DoctorFinding &f : ConfigDoctor::check(config))
+        out += f.toDiagnostics();
+    return out;
+}
+
+int ConfigCheck::test(const Options &options)
+{
+    int exitCode = ExitOk;
+    const std::optional<ConfigSource> source = ConfigSource::fromOptions(options, options.quick, &exitCode);
+    if (!source)
+        return exitCode;
+    // nginx -t: diagnostics, then the verdict.
+    const ConfigCompileResult compiled = source->compile();
+    printDiagnostics(compiled.diagnostics);
+    if (!compiled.ok()) {
+        printTestFailed(*source);
+        return ExitUsage;
+    }
+    printDiagnostics(doctorDiagnostics(*compiled.config));
+    std::fprintf(stderr, "wsscope: the configuration file %s syntax is ok\n", qPrintable(source->name));
+    std::fprintf(stderr, "wsscope: configuration file %s test is successful\n", qPrintable(source->name));
+    return ExitOk;
+}
+
+std::shared_ptr<ProxyConfig> ConfigCheck::compileToRun(const ConfigSource &source, int *exitCode)
+{
+    ConfigCompileResult compiled = source.compile();
+    if (!compiled.ok()) {
+        printDiagnostics(compiled.diagnostics);
+        if (source.kind == ConfigSource::Kind::QuickMode) {
+            for (const ConfDiagnostic &d : std::as_const(compiled.diagnostics)) {
+                if (d.isError()) {
+                    *exitCode = CommandLine::reportUsageError(d.message);
+                    return nullptr;
+                }
+            }
+        }
+        printTestFailed(source);
+        *exitCode = ExitUsage;
+        return nullptr;
+    }
+    if (source.kind != ConfigSource::Kind::QuickMode) {
+        // A file (or the built-in one): its warnings and the doctor's findings.
+        printDiagnostics(compiled.diagnostics);
+        printDiagnostics(doctorDiagnostics(*compiled.config));
+    }
+    return compiled.config;
+}
