@@ -54,18 +54,25 @@ void selectDemoConnection(MainWindow *w)
     }
 }
 
-// A JSON text frame, shown as the JSON tree.
-void selectJsonFrame(MainWindow *w)
+// A JSON text frame, shown as the JSON tree. False when the window has no
+// longer the widgets the tour looks for (their objectNames are its contract
+// with ui/), so the screenshot_tour test notices.
+bool selectJsonFrame(MainWindow *w)
 {
     auto *frames = w->findChild<QTableView *>(u"framesView"_s);
-    for (int row = 0; frames && row < frames->model()->rowCount(); ++row) {
+    auto *detail = w->findChild<QTabWidget *>(u"frameDetail"_s);
+    if (!frames || !detail) {
+        std::fprintf(stderr, "wsscope_screenshots: the window has no %s\n", frames ? "frameDetail" : "framesView");
+        return false;
+    }
+    for (int row = 0; row < frames->model()->rowCount(); ++row) {
         if (frames->model()->index(row, PreviewColumn).data().toString().startsWith(u'{')) {
             frames->selectRow(row);
-            if (auto *detail = w->findChild<QTabWidget *>(u"frameDetail"_s))
-                detail->setCurrentIndex(1); // the JSON tree
-            return;
+            detail->setCurrentIndex(1); // the JSON tree
+            break;
         }
     }
+    return true;
 }
 
 // Each picture shows one connection view and one dock; false if one could
@@ -74,8 +81,7 @@ bool takePictures(MainWindow *w, const TourOptions &tour)
 {
     QDir().mkpath(tour.outDir);
     selectDemoConnection(w);
-    selectJsonFrame(w);
-    bool ok = true;
+    bool ok = selectJsonFrame(w);
     for (const auto &[view, dock] : tour.pictures) {
         w->showView(view);
         w->showView(dock);
