@@ -44,6 +44,20 @@ QTreeWidgetItem *findItem(QTreeWidget *tree, const QString &text, int column = 0
     return items.isEmpty() ? nullptr : items.constFirst();
 }
 
+// The row of a model-backed tree whose first column shows `text` (any depth).
+QModelIndex findRow(QTreeView *tree, const QString &text)
+{
+    QAbstractItemModel *model = tree->model();
+    const QModelIndexList rows = model->match(model->index(0, 0), Qt::DisplayRole, text, 1,
+                                              Qt::MatchExactly | Qt::MatchRecursive);
+    return rows.isEmpty() ? QModelIndex() : rows.constFirst();
+}
+
+QString cell(const QModelIndex &row, int column)
+{
+    return row.siblingAtColumn(column).data().toString();
+}
+
 } // namespace
 
 class tst_MainWindow : public QObject
@@ -209,17 +223,17 @@ void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
     second.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/other").arg(m_port)));
     QTRY_COMPARE(second.state(), QAbstractSocket::ConnectedState);
     QTRY_COMPARE(model->rowCount(), 2);
-    auto *upstreams = w->findChild<QTreeWidget *>(QStringLiteral("upstreamsTree"));
+    auto *upstreams = w->findChild<QTreeView *>(QStringLiteral("upstreamsTree"));
     QVERIFY(upstreams);
     for (QWebSocketServer *echo : std::as_const(m_echo)) {
         const QString name = QStringLiteral("127.0.0.1:%1").arg(echo->serverPort());
-        QTRY_VERIFY(findItem(upstreams, name));
-        QTRY_COMPARE(findItem(upstreams, name)->text(3), QStringLiteral("1")); // total
-        QTRY_COMPARE(findItem(upstreams, name)->text(2), QStringLiteral("1")); // live
+        QTRY_VERIFY(findRow(upstreams, name).isValid());
+        QTRY_COMPARE(cell(findRow(upstreams, name), 3), QStringLiteral("1")); // total
+        QTRY_COMPARE(cell(findRow(upstreams, name), 2), QStringLiteral("1")); // live
     }
-    QTreeWidgetItem *group = findItem(upstreams, QStringLiteral("echo"));
-    QVERIFY(group);
-    QCOMPARE(group->text(3), QStringLiteral("2"));
+    const QModelIndex group = findRow(upstreams, QStringLiteral("echo"));
+    QVERIFY(group.isValid());
+    QCOMPARE(cell(group, 3), QStringLiteral("2"));
 
     // Closing is recorded with its cause; live counts go down.
     second.close();

@@ -29,6 +29,97 @@
     </message>
 </context>
 <context>
+    <name>ConfigView</name>
+    <message>
+        <source>Line</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>種類</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>メッセージ</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>適用</translation>
+    </message>
+    <message>
+        <source>Check the configuration and reload the proxy with it; on any error the running one stays</source>
+        <translation>設定を検査してプロキシを再読み込みします。エラーがあれば実行中の設定のままです</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>元に戻す</translation>
+    </message>
+    <message>
+        <source>Quick start…</source>
+        <translation>クイックスタート…</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注記</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>診断</translation>
+    </message>
+    <message>
+        <source>fix: %1</source>
+        <translation>修正：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s): Apply will keep the running configuration.</source>
+        <translation>
+            <numerusform>%n 件のエラー：適用しても実行中の設定のままです。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid, with %n warning(s) or doctor finding(s).</source>
+        <translation>
+            <numerusform>有効です。警告または診断結果が %n 件あります。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Valid.</source>
+        <translation>有効です。</translation>
+    </message>
+    <message>
+        <source>Applied: new connections use it; open tunnels keep their configuration.</source>
+        <translation>適用しました：新しい接続から使われます。確立済みのトンネルは元の設定のままです。</translation>
+    </message>
+    <message>
+        <source>Configuration applied; listening on %1</source>
+        <translation>設定を適用しました。待ち受け：%1</translation>
+    </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>適用されませんでした：%1</translation>
+    </message>
+    <message>
+        <source>Configuration not applied: %1</source>
+        <translation>設定は適用されませんでした：%1</translation>
+    </message>
+    <message>
+        <source>Not applied: the configuration has errors; the running one stays.</source>
+        <translation>適用されませんでした：設定にエラーがあります。実行中の設定のままです。</translation>
+    </message>
+    <message>
+        <source>Configuration not applied: it has errors</source>
+        <translation>設定は適用されませんでした：エラーがあります</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionsModel</name>
     <message>
         <source>%1 ms</source>
@@ -279,42 +370,7 @@
     </message>
 </context>
 <context>
-    <name>HistoryLimitsDialog</name>
-    <message>
-        <source>History limits</source>
-        <translation>履歴の上限</translation>
-    </message>
-    <message>
-        <source> MiB</source>
-        <translation> MiB</translation>
-    </message>
-    <message>
-        <source>The inspector keeps a bounded history so that its memory stays flat however long it runs. When a limit is reached the oldest entries go first: older frames of a connection (the frames view says how many were dropped), then the oldest closed connections. Open connections are removed only past the limit on all connections.</source>
-        <translation>インスペクターは上限のある履歴だけを保持するため、どれだけ長く動かしてもメモリは一定に保たれます。上限に達すると古いものから削除されます：まず接続の古いフレーム（フレーム表示に破棄した数が出ます）、次に最も古いクローズ済みの接続。オープン中の接続は、全接続の上限を超えたときだけ削除されます。</translation>
-    </message>
-    <message>
-        <source>Frames kept per connection:</source>
-        <translation>接続ごとに保持するフレーム数：</translation>
-    </message>
-    <message>
-        <source>Frames kept in total:</source>
-        <translation>保持するフレームの総数：</translation>
-    </message>
-    <message>
-        <source>Memory for frames, at most:</source>
-        <translation>フレーム用メモリの上限：</translation>
-    </message>
-    <message>
-        <source>Closed connections kept:</source>
-        <translation>保持するクローズ済み接続数：</translation>
-    </message>
-    <message>
-        <source>Connections kept in total:</source>
-        <translation>保持する接続の総数：</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
+    <name>FramesView</name>
     <message numerus="yes">
         <source>{%n key(s)}</source>
         <translation>
@@ -328,72 +384,129 @@
         </translation>
     </message>
     <message>
-        <source>info</source>
-        <translation>情報</translation>
+        <source>Search this connection&apos;s frames</source>
+        <translation>この接続のフレームを検索</translation>
     </message>
     <message>
-        <source>warning</source>
-        <translation>警告</translation>
+        <source>Regex</source>
+        <translation>正規表現</translation>
     </message>
     <message>
-        <source>error</source>
-        <translation>エラー</translation>
+        <source>Control frames</source>
+        <translation>制御フレーム</translation>
     </message>
     <message>
-        <source>wsscope inspector</source>
-        <translation>wsscope インスペクター</translation>
+        <source>Show ping, pong and close frames</source>
+        <translation>ping・pong・close フレームを表示</translation>
     </message>
     <message>
-        <source>Handshake</source>
-        <translation>ハンドシェイク</translation>
+        <source>Auto-scroll</source>
+        <translation>自動スクロール</translation>
     </message>
     <message>
-        <source>Frames</source>
-        <translation>フレーム</translation>
+        <source>Select a frame</source>
+        <translation>フレームを選択してください</translation>
     </message>
     <message>
-        <source>Ping timing</source>
-        <translation>Ping タイミング</translation>
+        <source>Key</source>
+        <translation>キー</translation>
     </message>
     <message>
-        <source>Upstreams</source>
-        <translation>上流</translation>
+        <source>Value</source>
+        <translation>値</translation>
     </message>
     <message>
-        <source>Configuration</source>
-        <translation>設定</translation>
+        <source>Text</source>
+        <translation>テキスト</translation>
     </message>
     <message>
-        <source>Log</source>
-        <translation>ログ</translation>
+        <source>JSON</source>
+        <translation>JSON</translation>
     </message>
     <message>
-        <source>Inspector started; listening on %1</source>
-        <translation>インスペクターを開始しました。待ち受け：%1</translation>
+        <source>Hex</source>
+        <translation>16 進</translation>
     </message>
     <message>
-        <source>Filter connections (client, path, upstream, state, close cause)</source>
-        <translation>接続を絞り込む（クライアント、パス、上流、状態、切断理由）</translation>
+        <source>Copy as:</source>
+        <translation>コピー形式：</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>一時停止</translation>
+        <source>%1 of %2 frames · limit %3 per connection</source>
+        <translation>%1 / %2 フレーム · 接続ごとの上限 %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln older frame(s) dropped (history limits)</source>
+        <translation>
+            <numerusform>古いフレーム %Ln 件を破棄しました（履歴の上限）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln frame(s) not captured while paused</source>
+        <translation>
+            <numerusform>一時停止中にフレーム %Ln 件を記録しませんでした</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Resume</source>
-        <translation>再開</translation>
+        <source>Invalid regular expression</source>
+        <translation>正規表現が不正です</translation>
     </message>
     <message>
-        <source>Clear</source>
-        <translation>クリア</translation>
+        <source>client → upstream</source>
+        <translation>クライアント → 上流</translation>
     </message>
+    <message>
+        <source>upstream → client</source>
+        <translation>上流 → クライアント</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n byte(s)</source>
+        <translation>
+            <numerusform>%n バイト</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>compressed (permessage-deflate), shown inflated</source>
+        <translation>圧縮あり（permessage-deflate）、展開して表示</translation>
+    </message>
+    <message>
+        <source>compressed (permessage-deflate)</source>
+        <translation>圧縮あり（permessage-deflate）</translation>
+    </message>
+    <message numerus="yes">
+        <source>preview: first %n byte(s)</source>
+        <translation>
+            <numerusform>プレビュー：先頭 %n バイト</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>injected by the inspector or the proxy</source>
+        <translation>インスペクターまたはプロキシが注入</translation>
+    </message>
+    <message>
+        <source>answered the proxy&apos;s ping; not relayed</source>
+        <translation>プロキシの ping への応答。中継しません</translation>
+    </message>
+    <message>
+        <source>round trip %1 ms</source>
+        <translation>往復 %1 ミリ秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>(binary: %n byte(s); see Hex)</source>
+        <translation>
+            <numerusform>（バイナリ：%n バイト。16 進を参照）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>HandshakeView</name>
     <message>
         <source>Select a connection to see its handshake.</source>
         <translation>接続を選ぶとハンドシェイクが表示されます。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Request&lt;/b&gt;: as the client sent it, and as it went upstream (&lt;span style=&apos;background:#d4f4d8&apos;&gt;added&lt;/span&gt;, &lt;span style=&apos;background:#fad4d4&apos;&gt;removed&lt;/span&gt;, &lt;span style=&apos;background:#fcefc0&apos;&gt;changed&lt;/span&gt;)</source>
-        <translation>&lt;b&gt;リクエスト&lt;/b&gt;：クライアントが送ったものと上流へ転送したもの（&lt;span style=&apos;background:#d4f4d8&apos;&gt;追加&lt;/span&gt;、&lt;span style=&apos;background:#fad4d4&apos;&gt;削除&lt;/span&gt;、&lt;span style=&apos;background:#fcefc0&apos;&gt;変更&lt;/span&gt;）</translation>
+        <source>&lt;b&gt;Request&lt;/b&gt;: as the client sent it, and as it went upstream (&lt;span style=&apos;background:%1&apos;&gt;added&lt;/span&gt;, &lt;span style=&apos;background:%2&apos;&gt;removed&lt;/span&gt;, &lt;span style=&apos;background:%3&apos;&gt;changed&lt;/span&gt;)</source>
+        <translation>&lt;b&gt;リクエスト&lt;/b&gt;：クライアントが送ったものと上流へ転送したもの（&lt;span style=&apos;background:%1&apos;&gt;追加&lt;/span&gt;、&lt;span style=&apos;background:%2&apos;&gt;削除&lt;/span&gt;、&lt;span style=&apos;background:%3&apos;&gt;変更&lt;/span&gt;）</translation>
     </message>
     <message>
         <source>Header</source>
@@ -436,220 +549,16 @@
         <translation>コード</translation>
     </message>
     <message>
-        <source>Search this connection&apos;s frames</source>
-        <translation>この接続のフレームを検索</translation>
+        <source>info</source>
+        <translation>情報</translation>
     </message>
     <message>
-        <source>Regex</source>
-        <translation>正規表現</translation>
+        <source>warning</source>
+        <translation>警告</translation>
     </message>
     <message>
-        <source>Control frames</source>
-        <translation>制御フレーム</translation>
-    </message>
-    <message>
-        <source>Show ping, pong and close frames</source>
-        <translation>ping・pong・close フレームを表示</translation>
-    </message>
-    <message>
-        <source>Auto-scroll</source>
-        <translation>自動スクロール</translation>
-    </message>
-    <message>
-        <source>Select a frame</source>
-        <translation>フレームを選択してください</translation>
-    </message>
-    <message>
-        <source>Key</source>
-        <translation>キー</translation>
-    </message>
-    <message>
-        <source>Text</source>
-        <translation>テキスト</translation>
-    </message>
-    <message>
-        <source>JSON</source>
-        <translation>JSON</translation>
-    </message>
-    <message>
-        <source>Hex</source>
-        <translation>16 進</translation>
-    </message>
-    <message>
-        <source>Copy as:</source>
-        <translation>コピー形式：</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;Send&lt;/b&gt;</source>
-        <translation>&lt;b&gt;送信&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>Binary (hex)</source>
-        <translation>バイナリ（16 進）</translation>
-    </message>
-    <message>
-        <source>Ping</source>
-        <translation>Ping</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>クローズ</translation>
-    </message>
-    <message>
-        <source>to the upstream</source>
-        <translation>上流へ</translation>
-    </message>
-    <message>
-        <source>to the client</source>
-        <translation>クライアントへ</translation>
-    </message>
-    <message>
-        <source>code </source>
-        <translation>コード </translation>
-    </message>
-    <message>
-        <source>Send</source>
-        <translation>送信</translation>
-    </message>
-    <message>
-        <source>Message text, hex bytes, ping payload or close reason</source>
-        <translation>メッセージ本文、16 進バイト列、ping のペイロード、またはクローズ理由</translation>
-    </message>
-    <message>
-        <source>Round trips of pings and their pongs on this connection: the client&apos;s or upstream&apos;s own pings (matched by payload) and the proxy&apos;s keepalive pings (ws_ping_interval, purple). Red crosses: pings that were never answered.</source>
-        <translation>この接続の ping と対応する pong の往復時間：クライアントや上流自身の ping（ペイロードで照合）と、プロキシのキープアライブ ping（ws_ping_interval、紫）。赤い×印：応答のなかった ping。</translation>
-    </message>
-    <message>
-        <source>Group / server</source>
-        <translation>グループ / サーバー</translation>
-    </message>
-    <message>
-        <source>Health</source>
-        <translation>状態</translation>
-    </message>
-    <message>
-        <source>Live</source>
-        <translation>接続中</translation>
-    </message>
-    <message>
-        <source>Total</source>
-        <translation>合計</translation>
-    </message>
-    <message>
-        <source>Share</source>
-        <translation>割合</translation>
-    </message>
-    <message>
-        <source>Failures</source>
-        <translation>失敗</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;Last decisions&lt;/b&gt;</source>
-        <translation>&lt;b&gt;直近の振り分け&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>時刻</translation>
-    </message>
-    <message>
-        <source>Connection</source>
-        <translation>接続</translation>
-    </message>
-    <message>
-        <source>Server</source>
-        <translation>サーバー</translation>
-    </message>
-    <message>
-        <source>Why</source>
-        <translation>理由</translation>
-    </message>
-    <message>
-        <source>Apply</source>
-        <translation>適用</translation>
-    </message>
-    <message>
-        <source>Check the configuration and reload the proxy with it; on any error the running one stays</source>
-        <translation>設定を検査してプロキシを再読み込みします。エラーがあれば実行中の設定のままです</translation>
-    </message>
-    <message>
-        <source>Revert</source>
-        <translation>元に戻す</translation>
-    </message>
-    <message>
-        <source>Quick start…</source>
-        <translation>クイックスタート…</translation>
-    </message>
-    <message>
-        <source>Line</source>
-        <translation>行</translation>
-    </message>
-    <message>
-        <source>Kind</source>
-        <translation>種類</translation>
-    </message>
-    <message>
-        <source>Message</source>
-        <translation>メッセージ</translation>
-    </message>
-    <message>
-        <source>&amp;File</source>
-        <translation>ファイル(&amp;F)</translation>
-    </message>
-    <message>
-        <source>Save &amp;selected connections as HAR…</source>
-        <translation>選択した接続を HAR で保存(&amp;S)…</translation>
-    </message>
-    <message>
-        <source>Save &amp;all connections as HAR…</source>
-        <translation>すべての接続を HAR で保存(&amp;A)…</translation>
-    </message>
-    <message>
-        <source>&amp;Quick start…</source>
-        <translation>クイックスタート(&amp;Q)…</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>終了(&amp;Q)</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>表示(&amp;V)</translation>
-    </message>
-    <message>
-        <source>F&amp;rame</source>
-        <translation>フレーム(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Copy as &amp;text</source>
-        <translation>テキストとしてコピー(&amp;T)</translation>
-    </message>
-    <message>
-        <source>Copy as &amp;JSON</source>
-        <translation>JSON としてコピー(&amp;J)</translation>
-    </message>
-    <message>
-        <source>Copy as &amp;hex</source>
-        <translation>16 進としてコピー(&amp;H)</translation>
-    </message>
-    <message>
-        <source>#%1 connection from %2 on %3</source>
-        <translation>#%1 %2 から %3 への接続</translation>
-    </message>
-    <message>
-        <source>#%1 routed to %2 (%3, location %4)</source>
-        <translation>#%1 %2 へ振り分け（%3、location %4）</translation>
-    </message>
-    <message>
-        <source>#%1 closed: %2 after %3 ms, %4 bytes up, %5 bytes down</source>
-        <translation>#%1 切断：%2（%3 ミリ秒後、上り %4 バイト、下り %5 バイト）</translation>
-    </message>
-    <message>
-        <source>#%1 protocol violation: %2</source>
-        <translation>#%1 プロトコル違反：%2</translation>
-    </message>
-    <message>
-        <source>#%1 handshake %2: %3</source>
-        <translation>#%1 ハンドシェイクの%2：%3</translation>
+        <source>error</source>
+        <translation>エラー</translation>
     </message>
     <message>
         <source>from %1 on %2</source>
@@ -739,113 +648,158 @@
         <source>&lt;b&gt;WeChat mini-program&lt;/b&gt;: appid &lt;tt&gt;%1&lt;/tt&gt;, version %2 (%3)</source>
         <translation>&lt;b&gt;WeChat ミニプログラム&lt;/b&gt;：appid &lt;tt&gt;%1&lt;/tt&gt;、バージョン %2（%3）</translation>
     </message>
+</context>
+<context>
+    <name>HistoryLimitsDialog</name>
     <message>
-        <source>Invalid regular expression</source>
-        <translation>正規表現が不正です</translation>
-    </message>
-    <message>
-        <source>client → upstream</source>
-        <translation>クライアント → 上流</translation>
-    </message>
-    <message>
-        <source>upstream → client</source>
-        <translation>上流 → クライアント</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n byte(s)</source>
-        <translation>
-            <numerusform>%n バイト</numerusform>
-        </translation>
+        <source>History limits</source>
+        <translation>履歴の上限</translation>
     </message>
     <message>
-        <source>compressed (permessage-deflate), shown inflated</source>
-        <translation>圧縮あり（permessage-deflate）、展開して表示</translation>
+        <source> MiB</source>
+        <translation> MiB</translation>
     </message>
     <message>
-        <source>compressed (permessage-deflate)</source>
-        <translation>圧縮あり（permessage-deflate）</translation>
-    </message>
-    <message numerus="yes">
-        <source>preview: first %n byte(s)</source>
-        <translation>
-            <numerusform>プレビュー：先頭 %n バイト</numerusform>
-        </translation>
+        <source>The inspector keeps a bounded history so that its memory stays flat however long it runs. When a limit is reached the oldest entries go first: older frames of a connection (the frames view says how many were dropped), then the oldest closed connections. Open connections are removed only past the limit on all connections.</source>
+        <translation>インスペクターは上限のある履歴だけを保持するため、どれだけ長く動かしてもメモリは一定に保たれます。上限に達すると古いものから削除されます：まず接続の古いフレーム（フレーム表示に破棄した数が出ます）、次に最も古いクローズ済みの接続。オープン中の接続は、全接続の上限を超えたときだけ削除されます。</translation>
     </message>
     <message>
-        <source>injected by the inspector or the proxy</source>
-        <translation>インスペクターまたはプロキシが注入</translation>
+        <source>Frames kept per connection:</source>
+        <translation>接続ごとに保持するフレーム数：</translation>
     </message>
     <message>
-        <source>answered the proxy&apos;s ping; not relayed</source>
-        <translation>プロキシの ping への応答。中継しません</translation>
+        <source>Frames kept in total:</source>
+        <translation>保持するフレームの総数：</translation>
     </message>
     <message>
-        <source>round trip %1 ms</source>
-        <translation>往復 %1 ミリ秒</translation>
+        <source>Memory for frames, at most:</source>
+        <translation>フレーム用メモリの上限：</translation>
     </message>
-    <message numerus="yes">
-        <source>(binary: %n byte(s); see Hex)</source>
-        <translation>
-            <numerusform>（バイナリ：%n バイト。16 進を参照）</numerusform>
-        </translation>
+    <message>
+        <source>Closed connections kept:</source>
+        <translation>保持するクローズ済み接続数：</translation>
+    </message>
+    <message>
+        <source>Connections kept in total:</source>
+        <translation>保持する接続の総数：</translation>
+    </message>
+</context>
+<context>
+    <name>LogView</name>
+    <message>
+        <source>#%1 connection from %2 on %3</source>
+        <translation>#%1 %2 から %3 への接続</translation>
+    </message>
+    <message>
+        <source>#%1 routed to %2 (%3, location %4)</source>
+        <translation>#%1 %2 へ振り分け（%3、location %4）</translation>
+    </message>
+    <message>
+        <source>#%1 closed: %2 after %3 ms, %4 bytes up, %5 bytes down</source>
+        <translation>#%1 切断：%2（%3 ミリ秒後、上り %4 バイト、下り %5 バイト）</translation>
+    </message>
+    <message>
+        <source>#%1 protocol violation: %2</source>
+        <translation>#%1 プロトコル違反：%2</translation>
+    </message>
+    <message>
+        <source>#%1 handshake %2: %3</source>
+        <translation>#%1 ハンドシェイクの%2：%3</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>wsscope inspector</source>
+        <translation>wsscope インスペクター</translation>
+    </message>
+    <message>
+        <source>Handshake</source>
+        <translation>ハンドシェイク</translation>
+    </message>
+    <message>
+        <source>Frames</source>
+        <translation>フレーム</translation>
+    </message>
+    <message>
+        <source>Ping timing</source>
+        <translation>Ping タイミング</translation>
+    </message>
+    <message>
+        <source>Upstreams</source>
+        <translation>上流</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>ログ</translation>
+    </message>
+    <message>
+        <source>Inspector started; listening on %1</source>
+        <translation>インスペクターを開始しました。待ち受け：%1</translation>
+    </message>
+    <message>
+        <source>Filter connections (client, path, upstream, state, close cause)</source>
+        <translation>接続を絞り込む（クライアント、パス、上流、状態、切断理由）</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>一時停止</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>再開</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>クリア</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Save &amp;selected connections as HAR…</source>
+        <translation>選択した接続を HAR で保存(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Save &amp;all connections as HAR…</source>
+        <translation>すべての接続を HAR で保存(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quick start…</source>
+        <translation>クイックスタート(&amp;Q)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <source>F&amp;rame</source>
+        <translation>フレーム(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;text</source>
+        <translation>テキストとしてコピー(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;JSON</source>
+        <translation>JSON としてコピー(&amp;J)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;hex</source>
+        <translation>16 進としてコピー(&amp;H)</translation>
     </message>
     <message>
         <source>Frame copied</source>
         <translation>フレームをコピーしました</translation>
-    </message>
-    <message>
-        <source>Select an open WebSocket connection first.</source>
-        <translation>先にオープン中の WebSocket 接続を選んでください。</translation>
-    </message>
-    <message>
-        <source>Binary payloads are hex bytes, e.g. &quot;01 02 ff&quot;.</source>
-        <translation>バイナリのペイロードは 16 進バイト列です（例：&quot;01 02 ff&quot;）。</translation>
-    </message>
-    <message>
-        <source>Control frames carry at most 125 bytes (RFC 6455 5.5).</source>
-        <translation>制御フレームは最大 125 バイトです（RFC 6455 5.5）。</translation>
-    </message>
-    <message numerus="yes">
-        <source>Sent %1 (%n byte(s)) %2</source>
-        <translation>
-            <numerusform>%1（%n バイト）を%2送信しました</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>#%1 injected %2 frame (%3 bytes) %4</source>
-        <translation>#%1 %2 フレーム（%3 バイト）を%4注入</translation>
-    </message>
-    <message>
-        <source>balancing: %1</source>
-        <translation>負荷分散：%1</translation>
-    </message>
-    <message>
-        <source>up</source>
-        <translation>稼働</translation>
-    </message>
-    <message>
-        <source>down</source>
-        <translation>停止</translation>
-    </message>
-    <message>
-        <source>failing</source>
-        <translation>障害</translation>
-    </message>
-    <message>
-        <source>backup</source>
-        <translation>予備</translation>
-    </message>
-    <message>
-        <source>key %1</source>
-        <translation>キー %1</translation>
-    </message>
-    <message>
-        <source>skipped %1</source>
-        <translation>%1 をスキップ</translation>
-    </message>
-    <message>
-        <source>client %1</source>
-        <translation>クライアント %1</translation>
     </message>
     <message>
         <source>Listening on %1</source>
@@ -862,58 +816,6 @@
     <message>
         <source>Dropped events: %1</source>
         <translation>破棄したイベント：%1</translation>
-    </message>
-    <message>
-        <source>note</source>
-        <translation>注記</translation>
-    </message>
-    <message>
-        <source>doctor</source>
-        <translation>診断</translation>
-    </message>
-    <message>
-        <source>fix: %1</source>
-        <translation>修正：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n error(s): Apply will keep the running configuration.</source>
-        <translation>
-            <numerusform>%n 件のエラー：適用しても実行中の設定のままです。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Valid, with %n warning(s) or doctor finding(s).</source>
-        <translation>
-            <numerusform>有効です。警告または診断結果が %n 件あります。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Valid.</source>
-        <translation>有効です。</translation>
-    </message>
-    <message>
-        <source>Applied: new connections use it; open tunnels keep their configuration.</source>
-        <translation>適用しました：新しい接続から使われます。確立済みのトンネルは元の設定のままです。</translation>
-    </message>
-    <message>
-        <source>Configuration applied; listening on %1</source>
-        <translation>設定を適用しました。待ち受け：%1</translation>
-    </message>
-    <message>
-        <source>Not applied: %1</source>
-        <translation>適用されませんでした：%1</translation>
-    </message>
-    <message>
-        <source>Configuration not applied: %1</source>
-        <translation>設定は適用されませんでした：%1</translation>
-    </message>
-    <message>
-        <source>Not applied: the configuration has errors; the running one stays.</source>
-        <translation>適用されませんでした：設定にエラーがあります。実行中の設定のままです。</translation>
-    </message>
-    <message>
-        <source>Configuration not applied: it has errors</source>
-        <translation>設定は適用されませんでした：エラーがあります</translation>
     </message>
     <message>
         <source>Save as HAR</source>
@@ -934,14 +836,6 @@
     <message>
         <source>Saved %1</source>
         <translation>%1 を保存しました</translation>
-    </message>
-    <message>
-        <source>failed (%1 s)</source>
-        <translation>失敗（%1 秒）</translation>
-    </message>
-    <message>
-        <source>unhealthy</source>
-        <translation>異常</translation>
     </message>
     <message>
         <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
@@ -976,22 +870,6 @@
         <translation>履歴の上限（表示 → 履歴の上限…）：クローズ済み接続 %1 件、接続全体 %2 件。接続ごとに %3 フレーム、全体で %4 フレームと %5 MiB。現在のフレーム：%6、約 %7 MiB。</translation>
     </message>
     <message>
-        <source>%1 of %2 frames · limit %3 per connection</source>
-        <translation>%1 / %2 フレーム · 接続ごとの上限 %3</translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln older frame(s) dropped (history limits)</source>
-        <translation>
-            <numerusform>古いフレーム %Ln 件を破棄しました（履歴の上限）</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln frame(s) not captured while paused</source>
-        <translation>
-            <numerusform>一時停止中にフレーム %Ln 件を記録しませんでした</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>Quick start: certificate for %1 written to %2</source>
         <translation>クイックスタート：%1 の証明書を %2 に書き出しました</translation>
     </message>
@@ -1021,6 +899,13 @@
     <message>
         <source>%1 ms</source>
         <translation>%1 ミリ秒</translation>
+    </message>
+</context>
+<context>
+    <name>PingView</name>
+    <message>
+        <source>Round trips of pings and their pongs on this connection: the client&apos;s or upstream&apos;s own pings (matched by payload) and the proxy&apos;s keepalive pings (ws_ping_interval, purple). Red crosses: pings that were never answered.</source>
+        <translation>この接続の ping と対応する pong の往復時間：クライアントや上流自身の ping（ペイロードで照合）と、プロキシのキープアライブ ping（ws_ping_interval、紫）。赤い×印：応答のなかった ping。</translation>
     </message>
 </context>
 <context>
@@ -1100,6 +985,168 @@
     <message>
         <source>The upstreams must all use TLS (wss://) or all not (ws://).</source>
         <translation>上流はすべて TLS（wss://）にするか、すべて TLS なし（ws://）にしてください。</translation>
+    </message>
+</context>
+<context>
+    <name>RouteDecisionsModel</name>
+    <message>
+        <source>key %1</source>
+        <translation>キー %1</translation>
+    </message>
+    <message>
+        <source>attempt %1</source>
+        <translation>%1 回目の試行</translation>
+    </message>
+    <message>
+        <source>skipped %1</source>
+        <translation>%1 をスキップ</translation>
+    </message>
+    <message>
+        <source>client %1</source>
+        <translation>クライアント %1</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>時刻</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>接続</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>サーバー</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>理由</translation>
+    </message>
+</context>
+<context>
+    <name>SendPanel</name>
+    <message>
+        <source>&lt;b&gt;Send&lt;/b&gt;</source>
+        <translation>&lt;b&gt;送信&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>テキスト</translation>
+    </message>
+    <message>
+        <source>Binary (hex)</source>
+        <translation>バイナリ（16 進）</translation>
+    </message>
+    <message>
+        <source>Ping</source>
+        <translation>Ping</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>クローズ</translation>
+    </message>
+    <message>
+        <source>to the upstream</source>
+        <translation>上流へ</translation>
+    </message>
+    <message>
+        <source>to the client</source>
+        <translation>クライアントへ</translation>
+    </message>
+    <message>
+        <source>code </source>
+        <translation>コード </translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>送信</translation>
+    </message>
+    <message>
+        <source>Message text, hex bytes, ping payload or close reason</source>
+        <translation>メッセージ本文、16 進バイト列、ping のペイロード、またはクローズ理由</translation>
+    </message>
+    <message>
+        <source>Select an open WebSocket connection first.</source>
+        <translation>先にオープン中の WebSocket 接続を選んでください。</translation>
+    </message>
+    <message>
+        <source>Binary payloads are hex bytes, e.g. &quot;01 02 ff&quot;.</source>
+        <translation>バイナリのペイロードは 16 進バイト列です（例：&quot;01 02 ff&quot;）。</translation>
+    </message>
+    <message>
+        <source>Control frames carry at most 125 bytes (RFC 6455 5.5).</source>
+        <translation>制御フレームは最大 125 バイトです（RFC 6455 5.5）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sent %1 (%n byte(s)) %2</source>
+        <translation>
+            <numerusform>%1（%n バイト）を%2送信しました</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>#%1 injected %2 frame (%3 bytes) %4</source>
+        <translation>#%1 %2 フレーム（%3 バイト）を%4注入</translation>
+    </message>
+</context>
+<context>
+    <name>UpstreamStatsModel</name>
+    <message>
+        <source>up</source>
+        <translation>稼働</translation>
+    </message>
+    <message>
+        <source>backup</source>
+        <translation>予備</translation>
+    </message>
+    <message>
+        <source>failed (%1 s)</source>
+        <translation>失敗（%1 秒）</translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>unhealthy</source>
+        <translation>異常</translation>
+    </message>
+    <message>
+        <source>failing</source>
+        <translation>障害</translation>
+    </message>
+    <message>
+        <source>balancing: %1</source>
+        <translation>負荷分散：%1</translation>
+    </message>
+    <message>
+        <source>Group / server</source>
+        <translation>グループ / サーバー</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>接続中</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合計</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>割合</translation>
+    </message>
+    <message>
+        <source>Failures</source>
+        <translation>失敗</translation>
+    </message>
+</context>
+<context>
+    <name>UpstreamsView</name>
+    <message>
+        <source>&lt;b&gt;Last decisions&lt;/b&gt;</source>
+        <translation>&lt;b&gt;直近の振り分け&lt;/b&gt;</translation>
     </message>
 </context>
 </TS>

@@ -29,6 +29,97 @@
     </message>
 </context>
 <context>
+    <name>ConfigView</name>
+    <message>
+        <source>Line</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation>应用</translation>
+    </message>
+    <message>
+        <source>Check the configuration and reload the proxy with it; on any error the running one stays</source>
+        <translation>检查配置并用它重新加载代理；出现任何错误时保留正在运行的配置</translation>
+    </message>
+    <message>
+        <source>Revert</source>
+        <translation>还原</translation>
+    </message>
+    <message>
+        <source>Quick start…</source>
+        <translation>快速开始…</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>fix: %1</source>
+        <translation>修复：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n error(s): Apply will keep the running configuration.</source>
+        <translation>
+            <numerusform>%n 个错误：应用时将保留正在运行的配置。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Valid, with %n warning(s) or doctor finding(s).</source>
+        <translation>
+            <numerusform>有效，但有 %n 个警告或诊断发现。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Valid.</source>
+        <translation>有效。</translation>
+    </message>
+    <message>
+        <source>Applied: new connections use it; open tunnels keep their configuration.</source>
+        <translation>已应用：新连接使用新配置；已打开的隧道保留原配置。</translation>
+    </message>
+    <message>
+        <source>Configuration applied; listening on %1</source>
+        <translation>配置已应用；监听 %1</translation>
+    </message>
+    <message>
+        <source>Not applied: %1</source>
+        <translation>未应用：%1</translation>
+    </message>
+    <message>
+        <source>Configuration not applied: %1</source>
+        <translation>配置未应用：%1</translation>
+    </message>
+    <message>
+        <source>Not applied: the configuration has errors; the running one stays.</source>
+        <translation>未应用：配置有错误；保留正在运行的配置。</translation>
+    </message>
+    <message>
+        <source>Configuration not applied: it has errors</source>
+        <translation>配置未应用：存在错误</translation>
+    </message>
+</context>
+<context>
     <name>ConnectionsModel</name>
     <message>
         <source>%1 ms</source>
@@ -279,42 +370,7 @@
     </message>
 </context>
 <context>
-    <name>HistoryLimitsDialog</name>
-    <message>
-        <source>History limits</source>
-        <translation>历史记录上限</translation>
-    </message>
-    <message>
-        <source> MiB</source>
-        <translation> MiB</translation>
-    </message>
-    <message>
-        <source>The inspector keeps a bounded history so that its memory stays flat however long it runs. When a limit is reached the oldest entries go first: older frames of a connection (the frames view says how many were dropped), then the oldest closed connections. Open connections are removed only past the limit on all connections.</source>
-        <translation>检查器只保留有上限的历史记录，因此无论运行多久内存都保持平稳。达到上限时最旧的条目先被移除：先是连接中较早的帧（帧视图会显示丢弃了多少），然后是最早关闭的连接。只有超过全部连接的上限时才会移除仍打开的连接。</translation>
-    </message>
-    <message>
-        <source>Frames kept per connection:</source>
-        <translation>每个连接保留的帧数：</translation>
-    </message>
-    <message>
-        <source>Frames kept in total:</source>
-        <translation>总共保留的帧数：</translation>
-    </message>
-    <message>
-        <source>Memory for frames, at most:</source>
-        <translation>帧占用内存上限：</translation>
-    </message>
-    <message>
-        <source>Closed connections kept:</source>
-        <translation>保留的已关闭连接数：</translation>
-    </message>
-    <message>
-        <source>Connections kept in total:</source>
-        <translation>总共保留的连接数：</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
+    <name>FramesView</name>
     <message numerus="yes">
         <source>{%n key(s)}</source>
         <translation>
@@ -328,72 +384,129 @@
         </translation>
     </message>
     <message>
-        <source>info</source>
-        <translation>信息</translation>
+        <source>Search this connection&apos;s frames</source>
+        <translation>搜索此连接的帧</translation>
     </message>
     <message>
-        <source>warning</source>
-        <translation>警告</translation>
+        <source>Regex</source>
+        <translation>正则</translation>
     </message>
     <message>
-        <source>error</source>
-        <translation>错误</translation>
+        <source>Control frames</source>
+        <translation>控制帧</translation>
     </message>
     <message>
-        <source>wsscope inspector</source>
-        <translation>wsscope 检查器</translation>
+        <source>Show ping, pong and close frames</source>
+        <translation>显示 ping、pong 和 close 帧</translation>
     </message>
     <message>
-        <source>Handshake</source>
-        <translation>握手</translation>
+        <source>Auto-scroll</source>
+        <translation>自动滚动</translation>
     </message>
     <message>
-        <source>Frames</source>
-        <translation>帧</translation>
+        <source>Select a frame</source>
+        <translation>选择一帧</translation>
     </message>
     <message>
-        <source>Ping timing</source>
-        <translation>Ping 时延</translation>
+        <source>Key</source>
+        <translation>键</translation>
     </message>
     <message>
-        <source>Upstreams</source>
-        <translation>上游</translation>
+        <source>Value</source>
+        <translation>值</translation>
     </message>
     <message>
-        <source>Configuration</source>
-        <translation>配置</translation>
+        <source>Text</source>
+        <translation>文本</translation>
     </message>
     <message>
-        <source>Log</source>
-        <translation>日志</translation>
+        <source>JSON</source>
+        <translation>JSON</translation>
     </message>
     <message>
-        <source>Inspector started; listening on %1</source>
-        <translation>检查器已启动；监听 %1</translation>
+        <source>Hex</source>
+        <translation>十六进制</translation>
     </message>
     <message>
-        <source>Filter connections (client, path, upstream, state, close cause)</source>
-        <translation>筛选连接（客户端、路径、上游、状态、关闭原因）</translation>
+        <source>Copy as:</source>
+        <translation>复制为：</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
+        <source>%1 of %2 frames · limit %3 per connection</source>
+        <translation>%1 / %2 帧 · 每个连接上限 %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln older frame(s) dropped (history limits)</source>
+        <translation>
+            <numerusform>已丢弃 %Ln 个较早的帧（历史记录上限）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln frame(s) not captured while paused</source>
+        <translation>
+            <numerusform>暂停期间有 %Ln 个帧未捕获</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Resume</source>
-        <translation>恢复</translation>
+        <source>Invalid regular expression</source>
+        <translation>无效的正则表达式</translation>
     </message>
     <message>
-        <source>Clear</source>
-        <translation>清除</translation>
+        <source>client → upstream</source>
+        <translation>客户端 → 上游</translation>
     </message>
+    <message>
+        <source>upstream → client</source>
+        <translation>上游 → 客户端</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n byte(s)</source>
+        <translation>
+            <numerusform>%n 字节</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>compressed (permessage-deflate), shown inflated</source>
+        <translation>已压缩（permessage-deflate），显示解压后内容</translation>
+    </message>
+    <message>
+        <source>compressed (permessage-deflate)</source>
+        <translation>已压缩（permessage-deflate）</translation>
+    </message>
+    <message numerus="yes">
+        <source>preview: first %n byte(s)</source>
+        <translation>
+            <numerusform>预览：前 %n 字节</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>injected by the inspector or the proxy</source>
+        <translation>由检查器或代理注入</translation>
+    </message>
+    <message>
+        <source>answered the proxy&apos;s ping; not relayed</source>
+        <translation>应答代理的 ping；未转发</translation>
+    </message>
+    <message>
+        <source>round trip %1 ms</source>
+        <translation>往返 %1 毫秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>(binary: %n byte(s); see Hex)</source>
+        <translation>
+            <numerusform>（二进制：%n 字节；见十六进制）</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>HandshakeView</name>
     <message>
         <source>Select a connection to see its handshake.</source>
         <translation>选择一个连接以查看其握手。</translation>
     </message>
     <message>
-        <source>&lt;b&gt;Request&lt;/b&gt;: as the client sent it, and as it went upstream (&lt;span style=&apos;background:#d4f4d8&apos;&gt;added&lt;/span&gt;, &lt;span style=&apos;background:#fad4d4&apos;&gt;removed&lt;/span&gt;, &lt;span style=&apos;background:#fcefc0&apos;&gt;changed&lt;/span&gt;)</source>
-        <translation>&lt;b&gt;请求&lt;/b&gt;：客户端发送的原样，以及转发到上游的样子（&lt;span style=&apos;background:#d4f4d8&apos;&gt;新增&lt;/span&gt;、&lt;span style=&apos;background:#fad4d4&apos;&gt;删除&lt;/span&gt;、&lt;span style=&apos;background:#fcefc0&apos;&gt;修改&lt;/span&gt;）</translation>
+        <source>&lt;b&gt;Request&lt;/b&gt;: as the client sent it, and as it went upstream (&lt;span style=&apos;background:%1&apos;&gt;added&lt;/span&gt;, &lt;span style=&apos;background:%2&apos;&gt;removed&lt;/span&gt;, &lt;span style=&apos;background:%3&apos;&gt;changed&lt;/span&gt;)</source>
+        <translation>&lt;b&gt;请求&lt;/b&gt;：客户端发送的原样，以及转发到上游的样子（&lt;span style=&apos;background:%1&apos;&gt;新增&lt;/span&gt;、&lt;span style=&apos;background:%2&apos;&gt;删除&lt;/span&gt;、&lt;span style=&apos;background:%3&apos;&gt;修改&lt;/span&gt;）</translation>
     </message>
     <message>
         <source>Header</source>
@@ -436,220 +549,16 @@
         <translation>代码</translation>
     </message>
     <message>
-        <source>Search this connection&apos;s frames</source>
-        <translation>搜索此连接的帧</translation>
+        <source>info</source>
+        <translation>信息</translation>
     </message>
     <message>
-        <source>Regex</source>
-        <translation>正则</translation>
+        <source>warning</source>
+        <translation>警告</translation>
     </message>
     <message>
-        <source>Control frames</source>
-        <translation>控制帧</translation>
-    </message>
-    <message>
-        <source>Show ping, pong and close frames</source>
-        <translation>显示 ping、pong 和 close 帧</translation>
-    </message>
-    <message>
-        <source>Auto-scroll</source>
-        <translation>自动滚动</translation>
-    </message>
-    <message>
-        <source>Select a frame</source>
-        <translation>选择一帧</translation>
-    </message>
-    <message>
-        <source>Key</source>
-        <translation>键</translation>
-    </message>
-    <message>
-        <source>Text</source>
-        <translation>文本</translation>
-    </message>
-    <message>
-        <source>JSON</source>
-        <translation>JSON</translation>
-    </message>
-    <message>
-        <source>Hex</source>
-        <translation>十六进制</translation>
-    </message>
-    <message>
-        <source>Copy as:</source>
-        <translation>复制为：</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;Send&lt;/b&gt;</source>
-        <translation>&lt;b&gt;发送&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>Binary (hex)</source>
-        <translation>二进制（十六进制）</translation>
-    </message>
-    <message>
-        <source>Ping</source>
-        <translation>Ping</translation>
-    </message>
-    <message>
-        <source>Close</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <source>to the upstream</source>
-        <translation>发往上游</translation>
-    </message>
-    <message>
-        <source>to the client</source>
-        <translation>发往客户端</translation>
-    </message>
-    <message>
-        <source>code </source>
-        <translation>代码 </translation>
-    </message>
-    <message>
-        <source>Send</source>
-        <translation>发送</translation>
-    </message>
-    <message>
-        <source>Message text, hex bytes, ping payload or close reason</source>
-        <translation>消息文本、十六进制字节、ping 负载或关闭原因</translation>
-    </message>
-    <message>
-        <source>Round trips of pings and their pongs on this connection: the client&apos;s or upstream&apos;s own pings (matched by payload) and the proxy&apos;s keepalive pings (ws_ping_interval, purple). Red crosses: pings that were never answered.</source>
-        <translation>此连接上 ping 与其 pong 的往返时间：客户端或上游自己的 ping（按负载匹配）以及代理的保活 ping（ws_ping_interval，紫色）。红色叉号：从未得到应答的 ping。</translation>
-    </message>
-    <message>
-        <source>Group / server</source>
-        <translation>组 / 服务器</translation>
-    </message>
-    <message>
-        <source>Health</source>
-        <translation>健康状态</translation>
-    </message>
-    <message>
-        <source>Live</source>
-        <translation>活动</translation>
-    </message>
-    <message>
-        <source>Total</source>
-        <translation>总计</translation>
-    </message>
-    <message>
-        <source>Share</source>
-        <translation>占比</translation>
-    </message>
-    <message>
-        <source>Failures</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;Last decisions&lt;/b&gt;</source>
-        <translation>&lt;b&gt;最近的决策&lt;/b&gt;</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>Connection</source>
-        <translation>连接</translation>
-    </message>
-    <message>
-        <source>Server</source>
-        <translation>服务器</translation>
-    </message>
-    <message>
-        <source>Why</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <source>Apply</source>
-        <translation>应用</translation>
-    </message>
-    <message>
-        <source>Check the configuration and reload the proxy with it; on any error the running one stays</source>
-        <translation>检查配置并用它重新加载代理；出现任何错误时保留正在运行的配置</translation>
-    </message>
-    <message>
-        <source>Revert</source>
-        <translation>还原</translation>
-    </message>
-    <message>
-        <source>Quick start…</source>
-        <translation>快速开始…</translation>
-    </message>
-    <message>
-        <source>Line</source>
-        <translation>行</translation>
-    </message>
-    <message>
-        <source>Kind</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <source>Message</source>
-        <translation>消息</translation>
-    </message>
-    <message>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <source>Save &amp;selected connections as HAR…</source>
-        <translation>将所选连接保存为 HAR(&amp;S)…</translation>
-    </message>
-    <message>
-        <source>Save &amp;all connections as HAR…</source>
-        <translation>将全部连接保存为 HAR(&amp;A)…</translation>
-    </message>
-    <message>
-        <source>&amp;Quick start…</source>
-        <translation>快速开始(&amp;Q)…</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
-    </message>
-    <message>
-        <source>F&amp;rame</source>
-        <translation>帧(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Copy as &amp;text</source>
-        <translation>复制为文本(&amp;T)</translation>
-    </message>
-    <message>
-        <source>Copy as &amp;JSON</source>
-        <translation>复制为 JSON(&amp;J)</translation>
-    </message>
-    <message>
-        <source>Copy as &amp;hex</source>
-        <translation>复制为十六进制(&amp;H)</translation>
-    </message>
-    <message>
-        <source>#%1 connection from %2 on %3</source>
-        <translation>#%1 来自 %2 的连接，监听 %3</translation>
-    </message>
-    <message>
-        <source>#%1 routed to %2 (%3, location %4)</source>
-        <translation>#%1 路由到 %2（%3，location %4）</translation>
-    </message>
-    <message>
-        <source>#%1 closed: %2 after %3 ms, %4 bytes up, %5 bytes down</source>
-        <translation>#%1 已关闭：%2，历时 %3 毫秒，上行 %4 字节，下行 %5 字节</translation>
-    </message>
-    <message>
-        <source>#%1 protocol violation: %2</source>
-        <translation>#%1 协议违规：%2</translation>
-    </message>
-    <message>
-        <source>#%1 handshake %2: %3</source>
-        <translation>#%1 握手%2：%3</translation>
+        <source>error</source>
+        <translation>错误</translation>
     </message>
     <message>
         <source>from %1 on %2</source>
@@ -739,113 +648,158 @@
         <source>&lt;b&gt;WeChat mini-program&lt;/b&gt;: appid &lt;tt&gt;%1&lt;/tt&gt;, version %2 (%3)</source>
         <translation>&lt;b&gt;微信小程序&lt;/b&gt;：appid &lt;tt&gt;%1&lt;/tt&gt;，版本 %2（%3）</translation>
     </message>
+</context>
+<context>
+    <name>HistoryLimitsDialog</name>
     <message>
-        <source>Invalid regular expression</source>
-        <translation>无效的正则表达式</translation>
-    </message>
-    <message>
-        <source>client → upstream</source>
-        <translation>客户端 → 上游</translation>
-    </message>
-    <message>
-        <source>upstream → client</source>
-        <translation>上游 → 客户端</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n byte(s)</source>
-        <translation>
-            <numerusform>%n 字节</numerusform>
-        </translation>
+        <source>History limits</source>
+        <translation>历史记录上限</translation>
     </message>
     <message>
-        <source>compressed (permessage-deflate), shown inflated</source>
-        <translation>已压缩（permessage-deflate），显示解压后内容</translation>
+        <source> MiB</source>
+        <translation> MiB</translation>
     </message>
     <message>
-        <source>compressed (permessage-deflate)</source>
-        <translation>已压缩（permessage-deflate）</translation>
-    </message>
-    <message numerus="yes">
-        <source>preview: first %n byte(s)</source>
-        <translation>
-            <numerusform>预览：前 %n 字节</numerusform>
-        </translation>
+        <source>The inspector keeps a bounded history so that its memory stays flat however long it runs. When a limit is reached the oldest entries go first: older frames of a connection (the frames view says how many were dropped), then the oldest closed connections. Open connections are removed only past the limit on all connections.</source>
+        <translation>检查器只保留有上限的历史记录，因此无论运行多久内存都保持平稳。达到上限时最旧的条目先被移除：先是连接中较早的帧（帧视图会显示丢弃了多少），然后是最早关闭的连接。只有超过全部连接的上限时才会移除仍打开的连接。</translation>
     </message>
     <message>
-        <source>injected by the inspector or the proxy</source>
-        <translation>由检查器或代理注入</translation>
+        <source>Frames kept per connection:</source>
+        <translation>每个连接保留的帧数：</translation>
     </message>
     <message>
-        <source>answered the proxy&apos;s ping; not relayed</source>
-        <translation>应答代理的 ping；未转发</translation>
+        <source>Frames kept in total:</source>
+        <translation>总共保留的帧数：</translation>
     </message>
     <message>
-        <source>round trip %1 ms</source>
-        <translation>往返 %1 毫秒</translation>
+        <source>Memory for frames, at most:</source>
+        <translation>帧占用内存上限：</translation>
     </message>
-    <message numerus="yes">
-        <source>(binary: %n byte(s); see Hex)</source>
-        <translation>
-            <numerusform>（二进制：%n 字节；见十六进制）</numerusform>
-        </translation>
+    <message>
+        <source>Closed connections kept:</source>
+        <translation>保留的已关闭连接数：</translation>
+    </message>
+    <message>
+        <source>Connections kept in total:</source>
+        <translation>总共保留的连接数：</translation>
+    </message>
+</context>
+<context>
+    <name>LogView</name>
+    <message>
+        <source>#%1 connection from %2 on %3</source>
+        <translation>#%1 来自 %2 的连接，监听 %3</translation>
+    </message>
+    <message>
+        <source>#%1 routed to %2 (%3, location %4)</source>
+        <translation>#%1 路由到 %2（%3，location %4）</translation>
+    </message>
+    <message>
+        <source>#%1 closed: %2 after %3 ms, %4 bytes up, %5 bytes down</source>
+        <translation>#%1 已关闭：%2，历时 %3 毫秒，上行 %4 字节，下行 %5 字节</translation>
+    </message>
+    <message>
+        <source>#%1 protocol violation: %2</source>
+        <translation>#%1 协议违规：%2</translation>
+    </message>
+    <message>
+        <source>#%1 handshake %2: %3</source>
+        <translation>#%1 握手%2：%3</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>wsscope inspector</source>
+        <translation>wsscope 检查器</translation>
+    </message>
+    <message>
+        <source>Handshake</source>
+        <translation>握手</translation>
+    </message>
+    <message>
+        <source>Frames</source>
+        <translation>帧</translation>
+    </message>
+    <message>
+        <source>Ping timing</source>
+        <translation>Ping 时延</translation>
+    </message>
+    <message>
+        <source>Upstreams</source>
+        <translation>上游</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>Inspector started; listening on %1</source>
+        <translation>检查器已启动；监听 %1</translation>
+    </message>
+    <message>
+        <source>Filter connections (client, path, upstream, state, close cause)</source>
+        <translation>筛选连接（客户端、路径、上游、状态、关闭原因）</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Save &amp;selected connections as HAR…</source>
+        <translation>将所选连接保存为 HAR(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Save &amp;all connections as HAR…</source>
+        <translation>将全部连接保存为 HAR(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quick start…</source>
+        <translation>快速开始(&amp;Q)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>F&amp;rame</source>
+        <translation>帧(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;text</source>
+        <translation>复制为文本(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;JSON</source>
+        <translation>复制为 JSON(&amp;J)</translation>
+    </message>
+    <message>
+        <source>Copy as &amp;hex</source>
+        <translation>复制为十六进制(&amp;H)</translation>
     </message>
     <message>
         <source>Frame copied</source>
         <translation>已复制帧</translation>
-    </message>
-    <message>
-        <source>Select an open WebSocket connection first.</source>
-        <translation>请先选择一个打开的 WebSocket 连接。</translation>
-    </message>
-    <message>
-        <source>Binary payloads are hex bytes, e.g. &quot;01 02 ff&quot;.</source>
-        <translation>二进制负载请填写十六进制字节，例如 &quot;01 02 ff&quot;。</translation>
-    </message>
-    <message>
-        <source>Control frames carry at most 125 bytes (RFC 6455 5.5).</source>
-        <translation>控制帧最多携带 125 字节（RFC 6455 5.5）。</translation>
-    </message>
-    <message numerus="yes">
-        <source>Sent %1 (%n byte(s)) %2</source>
-        <translation>
-            <numerusform>已发送 %1（%n 字节）%2</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>#%1 injected %2 frame (%3 bytes) %4</source>
-        <translation>#%1 注入 %2 帧（%3 字节）%4</translation>
-    </message>
-    <message>
-        <source>balancing: %1</source>
-        <translation>负载均衡：%1</translation>
-    </message>
-    <message>
-        <source>up</source>
-        <translation>正常</translation>
-    </message>
-    <message>
-        <source>down</source>
-        <translation>停用</translation>
-    </message>
-    <message>
-        <source>failing</source>
-        <translation>故障</translation>
-    </message>
-    <message>
-        <source>backup</source>
-        <translation>备用</translation>
-    </message>
-    <message>
-        <source>key %1</source>
-        <translation>键 %1</translation>
-    </message>
-    <message>
-        <source>skipped %1</source>
-        <translation>跳过 %1</translation>
-    </message>
-    <message>
-        <source>client %1</source>
-        <translation>客户端 %1</translation>
     </message>
     <message>
         <source>Listening on %1</source>
@@ -862,58 +816,6 @@
     <message>
         <source>Dropped events: %1</source>
         <translation>丢弃的事件：%1</translation>
-    </message>
-    <message>
-        <source>note</source>
-        <translation>注</translation>
-    </message>
-    <message>
-        <source>doctor</source>
-        <translation>诊断</translation>
-    </message>
-    <message>
-        <source>fix: %1</source>
-        <translation>修复：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n error(s): Apply will keep the running configuration.</source>
-        <translation>
-            <numerusform>%n 个错误：应用时将保留正在运行的配置。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Valid, with %n warning(s) or doctor finding(s).</source>
-        <translation>
-            <numerusform>有效，但有 %n 个警告或诊断发现。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Valid.</source>
-        <translation>有效。</translation>
-    </message>
-    <message>
-        <source>Applied: new connections use it; open tunnels keep their configuration.</source>
-        <translation>已应用：新连接使用新配置；已打开的隧道保留原配置。</translation>
-    </message>
-    <message>
-        <source>Configuration applied; listening on %1</source>
-        <translation>配置已应用；监听 %1</translation>
-    </message>
-    <message>
-        <source>Not applied: %1</source>
-        <translation>未应用：%1</translation>
-    </message>
-    <message>
-        <source>Configuration not applied: %1</source>
-        <translation>配置未应用：%1</translation>
-    </message>
-    <message>
-        <source>Not applied: the configuration has errors; the running one stays.</source>
-        <translation>未应用：配置有错误；保留正在运行的配置。</translation>
-    </message>
-    <message>
-        <source>Configuration not applied: it has errors</source>
-        <translation>配置未应用：存在错误</translation>
     </message>
     <message>
         <source>Save as HAR</source>
@@ -934,14 +836,6 @@
     <message>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
-    </message>
-    <message>
-        <source>failed (%1 s)</source>
-        <translation>失败（%1 秒）</translation>
-    </message>
-    <message>
-        <source>unhealthy</source>
-        <translation>不健康</translation>
     </message>
     <message>
         <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
@@ -976,22 +870,6 @@
         <translation>历史记录上限（视图 → 历史记录上限…）：已关闭连接 %1 个，连接总数 %2 个；每个连接 %3 帧，总共 %4 帧、%5 MiB。当前帧数：%6，约 %7 MiB。</translation>
     </message>
     <message>
-        <source>%1 of %2 frames · limit %3 per connection</source>
-        <translation>%1 / %2 帧 · 每个连接上限 %3</translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln older frame(s) dropped (history limits)</source>
-        <translation>
-            <numerusform>已丢弃 %Ln 个较早的帧（历史记录上限）</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln frame(s) not captured while paused</source>
-        <translation>
-            <numerusform>暂停期间有 %Ln 个帧未捕获</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>Quick start: certificate for %1 written to %2</source>
         <translation>快速开始：%1 的证书已写入 %2</translation>
     </message>
@@ -1021,6 +899,13 @@
     <message>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
+    </message>
+</context>
+<context>
+    <name>PingView</name>
+    <message>
+        <source>Round trips of pings and their pongs on this connection: the client&apos;s or upstream&apos;s own pings (matched by payload) and the proxy&apos;s keepalive pings (ws_ping_interval, purple). Red crosses: pings that were never answered.</source>
+        <translation>此连接上 ping 与其 pong 的往返时间：客户端或上游自己的 ping（按负载匹配）以及代理的保活 ping（ws_ping_interval，紫色）。红色叉号：从未得到应答的 ping。</translation>
     </message>
 </context>
 <context>
@@ -1100,6 +985,168 @@
     <message>
         <source>The upstreams must all use TLS (wss://) or all not (ws://).</source>
         <translation>上游必须全部使用 TLS（wss://）或全部不使用（ws://）。</translation>
+    </message>
+</context>
+<context>
+    <name>RouteDecisionsModel</name>
+    <message>
+        <source>key %1</source>
+        <translation>键 %1</translation>
+    </message>
+    <message>
+        <source>attempt %1</source>
+        <translation>第 %1 次尝试</translation>
+    </message>
+    <message>
+        <source>skipped %1</source>
+        <translation>跳过 %1</translation>
+    </message>
+    <message>
+        <source>client %1</source>
+        <translation>客户端 %1</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>SendPanel</name>
+    <message>
+        <source>&lt;b&gt;Send&lt;/b&gt;</source>
+        <translation>&lt;b&gt;发送&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>Binary (hex)</source>
+        <translation>二进制（十六进制）</translation>
+    </message>
+    <message>
+        <source>Ping</source>
+        <translation>Ping</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>to the upstream</source>
+        <translation>发往上游</translation>
+    </message>
+    <message>
+        <source>to the client</source>
+        <translation>发往客户端</translation>
+    </message>
+    <message>
+        <source>code </source>
+        <translation>代码 </translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Message text, hex bytes, ping payload or close reason</source>
+        <translation>消息文本、十六进制字节、ping 负载或关闭原因</translation>
+    </message>
+    <message>
+        <source>Select an open WebSocket connection first.</source>
+        <translation>请先选择一个打开的 WebSocket 连接。</translation>
+    </message>
+    <message>
+        <source>Binary payloads are hex bytes, e.g. &quot;01 02 ff&quot;.</source>
+        <translation>二进制负载请填写十六进制字节，例如 &quot;01 02 ff&quot;。</translation>
+    </message>
+    <message>
+        <source>Control frames carry at most 125 bytes (RFC 6455 5.5).</source>
+        <translation>控制帧最多携带 125 字节（RFC 6455 5.5）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sent %1 (%n byte(s)) %2</source>
+        <translation>
+            <numerusform>已发送 %1（%n 字节）%2</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>#%1 injected %2 frame (%3 bytes) %4</source>
+        <translation>#%1 注入 %2 帧（%3 字节）%4</translation>
+    </message>
+</context>
+<context>
+    <name>UpstreamStatsModel</name>
+    <message>
+        <source>up</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>backup</source>
+        <translation>备用</translation>
+    </message>
+    <message>
+        <source>failed (%1 s)</source>
+        <translation>失败（%1 秒）</translation>
+    </message>
+    <message>
+        <source>down</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>unhealthy</source>
+        <translation>不健康</translation>
+    </message>
+    <message>
+        <source>failing</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>balancing: %1</source>
+        <translation>负载均衡：%1</translation>
+    </message>
+    <message>
+        <source>Group / server</source>
+        <translation>组 / 服务器</translation>
+    </message>
+    <message>
+        <source>Health</source>
+        <translation>健康状态</translation>
+    </message>
+    <message>
+        <source>Live</source>
+        <translation>活动</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>总计</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <source>Failures</source>
+        <translation>失败</translation>
+    </message>
+</context>
+<context>
+    <name>UpstreamsView</name>
+    <message>
+        <source>&lt;b&gt;Last decisions&lt;/b&gt;</source>
+        <translation>&lt;b&gt;最近的决策&lt;/b&gt;</translation>
     </message>
 </context>
 </TS>

@@ -1,5 +1,7 @@
 #include "configeditor.h"
 
+#include "colours.h"
+
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QIcon>
@@ -75,10 +77,10 @@ constexpr int Padding = 4;
 QColor severityColour(ConfigEditor::Severity severity)
 {
     switch (severity) {
-    case ConfigEditor::Severity::Error: return {0xc0, 0x1c, 0x28};
-    case ConfigEditor::Severity::Warning: return {0xe0, 0x9b, 0x00};
-    case ConfigEditor::Severity::Doctor: return {0x8b, 0x1c, 0x9c};
-    case ConfigEditor::Severity::Note: return {0x1f, 0x5f, 0xbf};
+    case ConfigEditor::Severity::Error: return Colours::Error;
+    case ConfigEditor::Severity::Warning: return Colours::WarningIcon;
+    case ConfigEditor::Severity::Doctor: return Colours::Doctor;
+    case ConfigEditor::Severity::Note: return Colours::Note;
     }
     return Qt::gray;
 }

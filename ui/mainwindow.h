@@ -5,33 +5,32 @@
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QSet>
-#include <QStringList>
 
-class ConfigEditor;
+class ConfigView;
 class ConnectionsModel;
 class FramesFilterModel;
 class FramesModel;
-class PingChart;
-class QCheckBox;
-class QComboBox;
+class FramesView;
+class HandshakeView;
+class LogView;
+class PingView;
 class QLabel;
 class QLineEdit;
-class QPlainTextEdit;
-class QPushButton;
 class QSortFilterProxyModel;
-class QSpinBox;
 class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTimer;
 class QToolButton;
-class QTreeWidget;
+class UpstreamsView;
 struct ConnectionRecord;
-struct FrameRecord;
 
-// The inspector: connections, handshake diff, frames with detail and send
-// panel, ping timing, upstreams, configuration editor, log. It only knows
-// the InspectorSource interface, never the proxy itself.
+// The inspector: the composition of its panes. The connections list on top
+// and the selected connection's views below (HandshakeView, FramesView with
+// its SendPanel, PingView), the docks on the right (UpstreamsView,
+// ConfigView, LogView), menus and the status bar. It owns the models, feeds
+// the panes from them, and only knows the InspectorSource interface, never
+// the proxy itself.
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -65,12 +64,9 @@ protected:
 
 private:
     QWidget *createConnectionsPanel();
-    QWidget *createHandshakePane();
-    QWidget *createFramesPane();
-    QWidget *createSendPanel();
-    QWidget *createPingPane();
-    QWidget *createUpstreamsPane();
-    QWidget *createConfigPane();
+    QWidget *createConnectionsBar(QWidget *panel);
+    void createDocks();
+    void createStatusBar();
     void createActions();
     void restoreSettings();
     void saveSettings();
@@ -78,26 +74,15 @@ private:
     void handleEvents(const QList<InspectEvent> &batch);
     void handleFlushed(const QSet<quint64> &changed);
     void handleCurrentConnectionChanged();
-    void handleCurrentFrameChanged();
-    void handleFrameSearchChanged();
-    void handleSend();
-    void handleSendTypeChanged();
-    void handleConfigEdited();
-    void handleApplyConfig();
+    void handleClear();
     void handleQuickStart();
     void handleSaveHar(bool selectedOnly);
-    void handleConfigChanged();
-    void refreshHandshake(const ConnectionRecord *r);
-    void refreshPing(const ConnectionRecord *r);
-    void refreshUpstreams();
+    void showConnection(const ConnectionRecord *r);
     void refreshStatus();
+    void refreshUpstreams();
     void refreshCapLabels();
     void refreshCaptureStatus();
-    void autoScroll();
-    void runConfigCheck();
-    void showDiagnostics(const ConfigCheckResult &result);
     QList<quint64> selectedConnectionIds() const;
-    const FrameRecord *currentFrame() const;
 
     InspectorSource *m_source;
     ConnectionsModel *m_connections;
@@ -106,53 +91,18 @@ private:
     QSortFilterProxyModel *m_connectionsFilter;
 
     QSplitter *m_mainSplitter = nullptr;
-    QSplitter *m_framesSplitter = nullptr;
     QTabWidget *m_connectionTabs = nullptr;
     QTableView *m_connectionsView = nullptr;
     QLineEdit *m_connectionFilterEdit = nullptr;
     QToolButton *m_pauseButton = nullptr;
     QLabel *m_connectionsCap = nullptr;
 
-    QLabel *m_handshakeSummary = nullptr;
-    QTreeWidget *m_requestDiff = nullptr;
-    QTreeWidget *m_responseHeaders = nullptr;
-    QTreeWidget *m_findings = nullptr;
-    QLabel *m_wechat = nullptr;
-    QString m_handshakeSignature;
-
-    QTableView *m_framesView = nullptr;
-    QLineEdit *m_frameSearch = nullptr;
-    QCheckBox *m_frameRegex = nullptr;
-    QCheckBox *m_showControl = nullptr;
-    QCheckBox *m_autoScroll = nullptr;
-    QLabel *m_framesCap = nullptr;
-    QLabel *m_framesDropped = nullptr;
-    QLabel *m_frameInfo = nullptr;
-    QTabWidget *m_frameDetail = nullptr;
-    QPlainTextEdit *m_frameText = nullptr;
-    QTreeWidget *m_frameJson = nullptr;
-    QPlainTextEdit *m_frameHex = nullptr;
-
-    QComboBox *m_sendType = nullptr;
-    QComboBox *m_sendDirection = nullptr;
-    QPlainTextEdit *m_sendPayload = nullptr;
-    QSpinBox *m_sendCloseCode = nullptr;
-    QPushButton *m_sendButton = nullptr;
-    QLabel *m_sendStatus = nullptr;
-
-    PingChart *m_pingChart = nullptr;
-    qsizetype m_pingCount = -1;
-
-    QTreeWidget *m_upstreams = nullptr;
-    QTreeWidget *m_decisions = nullptr;
-
-    ConfigEditor *m_configEditor = nullptr;
-    QTreeWidget *m_configDiagnostics = nullptr;
-    QLabel *m_configStatus = nullptr;
-    QTimer *m_configCheckTimer = nullptr;
-
-    QPlainTextEdit *m_log = nullptr;
-    QStringList m_pendingLog;
+    HandshakeView *m_handshake = nullptr;
+    FramesView *m_framesView = nullptr;
+    PingView *m_ping = nullptr;
+    UpstreamsView *m_upstreams = nullptr;
+    ConfigView *m_config = nullptr;
+    LogView *m_log = nullptr;
 
     QLabel *m_statusListeners = nullptr;
     QLabel *m_statusConnections = nullptr;
@@ -160,7 +110,6 @@ private:
     QLabel *m_statusDropped = nullptr;
     QLabel *m_statusCapture = nullptr;
 
-    QTimer *m_autoScrollTimer = nullptr;
     QTimer *m_refreshTimer = nullptr;
     QElapsedTimer m_rateClock;
     qint64 m_rateMessages = 0;

@@ -1,5 +1,7 @@
 #include "pingchart.h"
 
+#include "colours.h"
+
 #include <QDateTime>
 #include <QPainter>
 #include <QPainterPath>
@@ -104,19 +106,19 @@ void PingChart::paintEvent(QPaintEvent *)
             line.lineTo(pt);
         }
     }
-    p.setPen(QPen(QColor(0x1f, 0x5f, 0xbf), 1.5));
+    p.setPen(QPen(Colours::Note, 1.5));
     p.drawPath(line);
     for (const PingSample &s : m_samples) {
         if (s.roundTripUs < 0) {
             // A timeout: a red cross on the time axis.
             const double xx = x(s.wallMs);
             const double yy = area.bottom() - 6;
-            p.setPen(QPen(QColor(0xc0, 0x1c, 0x28), 2));
+            p.setPen(QPen(Colours::Error, 2));
             p.drawLine(QPointF(xx - 5, yy - 5), QPointF(xx + 5, yy + 5));
             p.drawLine(QPointF(xx - 5, yy + 5), QPointF(xx + 5, yy - 5));
         } else {
             p.setPen(Qt::NoPen);
-            p.setBrush(s.proxy ? QColor(0x8b, 0x1c, 0x9c) : QColor(0x1f, 0x5f, 0xbf));
+            p.setBrush(s.proxy ? Colours::Doctor : Colours::Note);
             p.drawEllipse(QPointF(x(s.wallMs), y(s.roundTripUs)), 3, 3);
         }
     }

@@ -1,5 +1,7 @@
 #include "quickstartdialog.h"
 
+#include "colours.h"
+
 #include "tls/certificateauthority.h"
 #include "tls/localcertificate.h"
 
@@ -40,7 +42,7 @@ QuickStartDialog::QuickStartDialog(QWidget *parent)
     m_ping->setRange(0, 3600);
     m_ping->setSuffix(tr(" s"));
     m_ping->setSpecialValueText(tr("off"));
-    m_error->setStyleSheet(QStringLiteral("color: #c01c28"));
+    m_error->setStyleSheet(QStringLiteral("color: ") + Colours::css(Colours::Error));
     m_error->setWordWrap(true);
 
     auto *intro = new QLabel(tr("Point a WebSocket client at the listen address; wsscope forwards it to the upstream(s) "

@@ -1,0 +1,69 @@
+#pragma once
+
+#include "configeditor.h"
+
+#include <QList>
+#include <QTextEdit>
+#include <QWidget>
+
+class InspectorSource;
+class QLabel;
+class QTimer;
+class QTreeWidget;
+struct ConfDiagnostic;
+struct ConfLocation;
+struct ConfigCheckResult;
+struct DoctorFinding;
+
+// The configuration dock: the editor (ConfigEditor with nginx highlighting),
+// Apply / Revert / Quick start, and the compiler's diagnostics and the
+// doctor's findings, checked 400 ms after each edit and marked in the text
+// and its margin. Apply is a validated reload through the source.
+class ConfigView final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ConfigView)
+
+public:
+    explicit ConfigView(InspectorSource *source, QWidget *parent = nullptr);
+    ~ConfigView() override;
+
+    ConfigEditor *editor() const { return m_editor; }
+    // Replaces the edited text (a quick start's configuration).
+    void setText(const QString &text);
+    // Checks the edited text and reloads the proxy with it when it compiles.
+    void apply();
+
+signals:
+    // The proxy runs the edited configuration now.
+    void applied();
+    void quickStartRequested();
+    // A line for the window's log.
+    void messageLogged(const QString &line);
+
+private:
+    // What one check puts into the editor, gathered while listing.
+    struct Marks
+    {
+        QList<QTextEdit::ExtraSelection> selections;
+        QList<ConfigEditor::Marker> markers;
+        int errors = 0;
+        int warnings = 0;
+    };
+
+    QWidget *createButtons();
+    void runCheck();
+    void showDiagnostics(const ConfigCheckResult &result);
+    void addDiagnostic(const ConfDiagnostic &d, Marks *marks);
+    void addFinding(const DoctorFinding &f, Marks *marks);
+    int lineInEditor(const ConfLocation &location, const QList<ConfLocation> &includedFrom) const;
+    void markLine(Marks *marks, int line, const QColor &colour, const QString &tip) const;
+    void jumpToDiagnostic(int line, int column);
+    void selectDiagnosticOnLine(int line);
+
+    InspectorSource *m_source;
+    ConfigEditor *m_editor = nullptr;
+    QTreeWidget *m_diagnostics = nullptr;
+    QLabel *m_status = nullptr;
+    QTimer *m_checkTimer = nullptr;
+};

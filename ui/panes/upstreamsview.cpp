@@ -1,0 +1,51 @@
+#include "upstreamsview.h"
+
+#include "inspectorsource.h"
+#include "itemviews.h"
+#include "routedecisionsmodel.h"
+#include "upstreamstatsmodel.h"
+
+#include <QLabel>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+UpstreamsView::UpstreamsView(InspectorSource *source, ConnectionsModel *connections, QWidget *parent)
+    : QWidget(parent)
+    , m_source(source)
+    , m_connections(connections)
+    , m_stats(new UpstreamStatsModel(this))
+    , m_decisions(new RouteDecisionsModel(this))
+{
+    auto *layout = new QVBoxLayout(this);
+    m_statsView = makeTreeView(m_stats, QStringLiteral("upstreamsTree"), this);
+    m_statsView->setRootIsDecorated(true);
+    m_statsView->setColumnWidth(UpstreamStatsModel::ColName, 170);
+    for (int c = UpstreamStatsModel::ColHealth; c < UpstreamStatsModel::ColumnCount; ++c)
+        m_statsView->setColumnWidth(c, 60);
+    // A group shows its servers when it appears; collapsing it then sticks.
+    connect(m_stats, &UpstreamStatsModel::rowsInserted, m_statsView, [this](const QModelIndex &parent, int first, int last) {
+        if (parent.isValid())
+            return;
+        for (int row = first; row <= last; ++row)
+            m_statsView->expand(m_stats->index(row, 0));
+    });
+    layout->addWidget(m_statsView, 1);
+    layout->addWidget(new QLabel(tr("<b>Last decisions</b>"), this));
+    m_decisionsView = makeTreeView(m_decisions, QStringLiteral("decisionsList"), this);
+    m_decisionsView->setColumnWidth(RouteDecisionsModel::ColTime, 70);
+    m_decisionsView->setColumnWidth(RouteDecisionsModel::ColConnection, 60);
+    m_decisionsView->setColumnWidth(RouteDecisionsModel::ColServer, 110);
+    layout->addWidget(m_decisionsView, 1);
+}
+
+UpstreamsView::~UpstreamsView() = default;
+
+void UpstreamsView::refresh()
+{
+    QList<UpstreamStatsModel::Group> groups = UpstreamStatsModel::groups(
+        m_source->upstreamTargets(), m_connections->upstreamStats(), m_source->upstreamFigures());
+    for (UpstreamStatsModel::Group &group : groups)
+        group.method = m_source->balancingMethod(group.name);
+    m_stats->setGroups(groups);
+    m_decisions->setDecisions(m_connections->recentDecisions());
+}
