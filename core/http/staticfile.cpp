@@ -1,7 +1,5 @@
 #include "staticfile.h"
 
-#include "config/proxyconfig.h"
-
 #include <QDir>
 #include <QFileInfo>
 
@@ -23,7 +21,7 @@ QByteArray mimeTypeForFile(const QString &fileName)
     return "application/octet-stream";
 }
 
-StaticFileResult resolveStaticFile(const LocationConfig &location, const QString &baseDir, const QByteArray &method,
+StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString &baseDir, const QByteArray &method,
                                    const QByteArray &uri)
 {
     StaticFileResult r;

@@ -2,9 +2,18 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QList>
 #include <QString>
 
-struct LocationConfig;
+// A location's file-serving settings (root, alias, index), as the
+// configuration gives them.
+struct StaticFileRoot
+{
+    QByteArray prefix;       // the location's name, cut off the URI by `alias`
+    QByteArray root;
+    QByteArray alias;
+    QList<QByteArray> index;
+};
 
 // Where a request for a location with `root`/`alias` leads, by nginx's
 // rules: root + $uri, or the location prefix replaced by the alias; a
@@ -23,7 +32,7 @@ struct StaticFileResult
 
 // `baseDir` resolves a relative root/alias (the configuration file's
 // directory). `uri` is the normalized, decoded path ($uri).
-StaticFileResult resolveStaticFile(const LocationConfig &location, const QString &baseDir, const QByteArray &method,
+StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString &baseDir, const QByteArray &method,
                                    const QByteArray &uri);
 
 // Content-Type for a file name, from its extension (nginx's mime.types, the

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "http/httpheaders.h"
-#include "proxy/closecause.h"
+#include "inspect/closecause.h"
 #include "websocket/websocketframe.h"
 
 #include <QByteArray>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "closecause.h"
+#include "inspect/closecause.h"
 
 #include <QByteArray>
 #include <QHostAddress>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "accesslog.h"
-#include "closecause.h"
+#include "inspect/closecause.h"
 #include "httprelay.h"
 #include "staticresponder.h"
 #include "config/proxyconfig.h"

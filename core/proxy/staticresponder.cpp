@@ -18,7 +18,7 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
                                                const QByteArray &method, const QByteArray &uri, bool keepAlive)
 {
     const QString baseDir = configFile.isEmpty() ? QDir::currentPath() : QFileInfo(configFile).absolutePath();
-    const StaticFileResult file = resolveStaticFile(location, baseDir, method, uri);
+    const StaticFileResult file = resolveStaticFile({location.prefix, location.root, location.alias, location.index}, baseDir, method, uri);
     Answer answer;
     answer.status = file.status;
     const QByteArray connection = keepAlive ? QByteArray("keep-alive") : QByteArray("close");

@@ -21,4 +21,5 @@ enum class CloseCause {
     TlsError,          // the client's TLS handshake failed (see the close detail)
 };
 
+// The short name captures, logs and the window show ("client closed", "read timeout", ...).
 const char *closeCauseName(CloseCause cause);
