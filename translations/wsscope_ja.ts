@@ -295,6 +295,37 @@
     </message>
 </context>
 <context>
+    <name>ConnectionsView</name>
+    <message>
+        <source>Filter connections (client, path, upstream, state, close cause)</source>
+        <translation>接続を絞り込む（クライアント、パス、上流、状態、切断理由）</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>一時停止</translation>
+    </message>
+    <message>
+        <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
+        <translation>キャプチャを停止：一時停止中は新しい接続とフレームを記録しません（数だけ数えます）。表示済みの行は残ります</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>クリア</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>再開</translation>
+    </message>
+    <message>
+        <source>%1 shown · %2 closed kept of %3 · %4 removed</source>
+        <translation>表示 %1 · クローズ済み %2/%3 を保持 · 削除 %4</translation>
+    </message>
+    <message>
+        <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
+        <translation>履歴の上限（表示 → 履歴の上限…）：クローズ済み接続 %1 件、接続全体 %2 件。接続ごとに %3 フレーム、全体で %4 フレームと %5 MiB。現在のフレーム：%6、約 %7 MiB。</translation>
+    </message>
+</context>
+<context>
     <name>FramesModel</name>
     <message>
         <source>text</source>
@@ -742,22 +773,6 @@
         <translation>インスペクターを開始しました。待ち受け：%1</translation>
     </message>
     <message>
-        <source>Filter connections (client, path, upstream, state, close cause)</source>
-        <translation>接続を絞り込む（クライアント、パス、上流、状態、切断理由）</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation>一時停止</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>再開</translation>
-    </message>
-    <message>
-        <source>Clear</source>
-        <translation>クリア</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>ファイル(&amp;F)</translation>
     </message>
@@ -838,10 +853,6 @@
         <translation>%1 を保存しました</translation>
     </message>
     <message>
-        <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
-        <translation>キャプチャを停止：一時停止中は新しい接続とフレームを記録しません（数だけ数えます）。表示済みの行は残ります</translation>
-    </message>
-    <message>
         <source>&amp;History limits…</source>
         <translation>履歴の上限(&amp;H)…</translation>
     </message>
@@ -860,14 +871,6 @@
     <message>
         <source>Not captured during the pause: %1 connections, %2 frames</source>
         <translation>一時停止中に記録しなかったもの：接続 %1 件、フレーム %2 件</translation>
-    </message>
-    <message>
-        <source>%1 shown · %2 closed kept of %3 · %4 removed</source>
-        <translation>表示 %1 · クローズ済み %2/%3 を保持 · 削除 %4</translation>
-    </message>
-    <message>
-        <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
-        <translation>履歴の上限（表示 → 履歴の上限…）：クローズ済み接続 %1 件、接続全体 %2 件。接続ごとに %3 フレーム、全体で %4 フレームと %5 MiB。現在のフレーム：%6、約 %7 MiB。</translation>
     </message>
     <message>
         <source>Quick start: certificate for %1 written to %2</source>

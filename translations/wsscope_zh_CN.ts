@@ -295,6 +295,37 @@
     </message>
 </context>
 <context>
+    <name>ConnectionsView</name>
+    <message>
+        <source>Filter connections (client, path, upstream, state, close cause)</source>
+        <translation>筛选连接（客户端、路径、上游、状态、关闭原因）</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
+        <translation>停止捕获：暂停期间不记录新的连接和帧（只计数）；已显示的行保留</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>%1 shown · %2 closed kept of %3 · %4 removed</source>
+        <translation>显示 %1 · 已关闭保留 %2/%3 · 已移除 %4</translation>
+    </message>
+    <message>
+        <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
+        <translation>历史记录上限（视图 → 历史记录上限…）：已关闭连接 %1 个，连接总数 %2 个；每个连接 %3 帧，总共 %4 帧、%5 MiB。当前帧数：%6，约 %7 MiB。</translation>
+    </message>
+</context>
+<context>
     <name>FramesModel</name>
     <message>
         <source>text</source>
@@ -742,22 +773,6 @@
         <translation>检查器已启动；监听 %1</translation>
     </message>
     <message>
-        <source>Filter connections (client, path, upstream, state, close cause)</source>
-        <translation>筛选连接（客户端、路径、上游、状态、关闭原因）</translation>
-    </message>
-    <message>
-        <source>Pause</source>
-        <translation>暂停</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>恢复</translation>
-    </message>
-    <message>
-        <source>Clear</source>
-        <translation>清除</translation>
-    </message>
-    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -838,10 +853,6 @@
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <source>Stop capturing: while paused, new connections and frames are not recorded (only counted); the rows already shown stay</source>
-        <translation>停止捕获：暂停期间不记录新的连接和帧（只计数）；已显示的行保留</translation>
-    </message>
-    <message>
         <source>&amp;History limits…</source>
         <translation>历史记录上限(&amp;H)…</translation>
     </message>
@@ -860,14 +871,6 @@
     <message>
         <source>Not captured during the pause: %1 connections, %2 frames</source>
         <translation>暂停期间未捕获：%1 个连接，%2 个帧</translation>
-    </message>
-    <message>
-        <source>%1 shown · %2 closed kept of %3 · %4 removed</source>
-        <translation>显示 %1 · 已关闭保留 %2/%3 · 已移除 %4</translation>
-    </message>
-    <message>
-        <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
-        <translation>历史记录上限（视图 → 历史记录上限…）：已关闭连接 %1 个，连接总数 %2 个；每个连接 %3 帧，总共 %4 帧、%5 MiB。当前帧数：%6，约 %7 MiB。</translation>
     </message>
     <message>
         <source>Quick start: certificate for %1 written to %2</source>

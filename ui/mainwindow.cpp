@@ -6,9 +6,9 @@
 #include "historylimitsdialog.h"
 #include "inspect/capturewriter.h"
 #include "panes/configview.h"
+#include "panes/connectionsview.h"
 #include "panes/framesview.h"
 #include "panes/handshakeview.h"
-#include "panes/itemviews.h"
 #include "panes/logview.h"
 #include "panes/pingview.h"
 #include "panes/sendpanel.h"
@@ -19,22 +19,15 @@
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
-#include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSettings>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
 #include <QTimer>
-#include <QToolButton>
-#include <QVBoxLayout>
 
 namespace {
 
@@ -49,20 +42,17 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     , m_connections(new ConnectionsModel(this))
     , m_frames(new FramesModel(m_connections, this))
     , m_framesFilter(new FramesFilterModel(this))
-    , m_connectionsFilter(new QSortFilterProxyModel(this))
 {
     setWindowTitle(tr("wsscope inspector"));
     setObjectName(QStringLiteral("mainWindow"));
     setDockNestingEnabled(true);
     m_framesFilter->setSourceModel(m_frames);
-    m_connectionsFilter->setSourceModel(m_connections);
-    m_connectionsFilter->setFilterKeyColumn(-1);
-    m_connectionsFilter->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
     // Centre: connections on top, the selected connection's views below.
     m_mainSplitter = new QSplitter(Qt::Vertical, this);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
-    m_mainSplitter->addWidget(createConnectionsPanel());
+    m_connectionsView = new ConnectionsView(m_connections, m_mainSplitter);
+    m_mainSplitter->addWidget(m_connectionsView);
     m_connectionTabs = new QTabWidget(m_mainSplitter);
     m_connectionTabs->setObjectName(QStringLiteral("connectionTabs"));
     m_handshake = new HandshakeView(m_connections, m_connectionTabs);
@@ -85,6 +75,10 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
         refreshUpstreams();
     });
     connect(m_connections, &ConnectionsModel::flushed, this, &MainWindow::handleFlushed);
+    connect(m_connectionsView, &ConnectionsView::currentConnectionChanged, this,
+            &MainWindow::handleCurrentConnectionChanged);
+    connect(m_connectionsView, &ConnectionsView::pauseToggled, this, &MainWindow::setCapturePaused);
+    connect(m_connectionsView, &ConnectionsView::clearRequested, this, &MainWindow::handleClear);
     connect(m_framesView, &FramesView::frameCopied, this, [this] { statusBar()->showMessage(tr("Frame copied"), 2000); });
     connect(m_framesView->sendPanel(), &SendPanel::messageLogged, this, &MainWindow::appendLog);
     connect(m_config, &ConfigView::messageLogged, this, &MainWindow::appendLog);
@@ -156,57 +150,6 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_statusDropped);
 }
 
-QWidget *MainWindow::createConnectionsPanel()
-{
-    auto *panel = new QWidget(this);
-    auto *layout = new QVBoxLayout(panel);
-    layout->setContentsMargins(4, 4, 4, 0);
-    layout->addWidget(createConnectionsBar(panel));
-
-    m_connectionsView = makeTableView(m_connectionsFilter, QStringLiteral("connectionsView"),
-                                      QAbstractItemView::ExtendedSelection, panel);
-    m_connectionsView->setAlternatingRowColors(true);
-    const int widths[] = {48, 130, 140, 130, 80, 70, 70, 70, 80, 80, 80, 160};
-    for (int c = 0; c < ConnectionsModel::ColumnCount; ++c)
-        m_connectionsView->setColumnWidth(c, widths[c]);
-    connect(m_connectionsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            &MainWindow::handleCurrentConnectionChanged);
-    layout->addWidget(m_connectionsView);
-    return panel;
-}
-
-// Filter, Pause, Clear and the history-limits label above the connections.
-QWidget *MainWindow::createConnectionsBar(QWidget *panel)
-{
-    auto *barWidget = new QWidget(panel);
-    auto *bar = new QHBoxLayout(barWidget);
-    bar->setContentsMargins(0, 0, 0, 0);
-    m_connectionFilterEdit = new QLineEdit(barWidget);
-    m_connectionFilterEdit->setObjectName(QStringLiteral("connectionFilter"));
-    m_connectionFilterEdit->setPlaceholderText(tr("Filter connections (client, path, upstream, state, close cause)"));
-    m_connectionFilterEdit->setClearButtonEnabled(true);
-    connect(m_connectionFilterEdit, &QLineEdit::textChanged, m_connectionsFilter,
-            &QSortFilterProxyModel::setFilterFixedString);
-    m_pauseButton = new QToolButton(barWidget);
-    m_pauseButton->setObjectName(QStringLiteral("pauseButton"));
-    m_pauseButton->setText(tr("Pause"));
-    m_pauseButton->setCheckable(true);
-    m_pauseButton->setToolTip(tr("Stop capturing: while paused, new connections and frames are not recorded (only "
-                                 "counted); the rows already shown stay"));
-    connect(m_pauseButton, &QToolButton::toggled, this, &MainWindow::setCapturePaused);
-    auto *clear = new QToolButton(barWidget);
-    clear->setObjectName(QStringLiteral("clearButton"));
-    clear->setText(tr("Clear"));
-    connect(clear, &QToolButton::clicked, this, &MainWindow::handleClear);
-    m_connectionsCap = new QLabel(barWidget);
-    m_connectionsCap->setObjectName(QStringLiteral("connectionsCapLabel"));
-    bar->addWidget(m_connectionFilterEdit, 1);
-    bar->addWidget(m_pauseButton);
-    bar->addWidget(clear);
-    bar->addWidget(m_connectionsCap);
-    return barWidget;
-}
-
 void MainWindow::createActions()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -248,8 +191,7 @@ void MainWindow::restoreSettings()
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
-    m_connectionsView->horizontalHeader()->restoreState(
-        settings.value(QStringLiteral("connections/header")).toByteArray());
+    m_connectionsView->restoreSettings(settings);
     m_framesView->restoreSettings(settings);
     HistoryLimitsDialog::apply(HistoryLimitsDialog::load(settings), m_connections);
     refreshCapLabels();
@@ -261,7 +203,7 @@ void MainWindow::saveSettings()
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("window/mainSplitter"), m_mainSplitter->saveState());
-    settings.setValue(QStringLiteral("connections/header"), m_connectionsView->horizontalHeader()->saveState());
+    m_connectionsView->saveSettings(&settings);
     m_framesView->saveSettings(&settings);
 }
 
@@ -285,12 +227,8 @@ void MainWindow::editHistoryLimits()
 
 void MainWindow::setCapturePaused(bool paused)
 {
-    if (m_pauseButton->isChecked() != paused) {
-        m_pauseButton->setChecked(paused); // comes back here through toggled
-        return;
-    }
+    m_connectionsView->showPaused(paused);
     m_connections->setPaused(paused);
-    m_pauseButton->setText(paused ? tr("Resume") : tr("Pause"));
     appendLog(paused ? tr("Capture paused: new connections and frames are not recorded")
                      : tr("Capture resumed"));
     refreshCaptureStatus();
@@ -337,22 +275,11 @@ void MainWindow::appendLog(const QString &line)
 
 bool MainWindow::selectConnection(quint64 id)
 {
-    const int row = m_connections->rowOf(id);
-    if (row < 0)
-        return false;
-    const QModelIndex index = m_connectionsFilter->mapFromSource(m_connections->index(row, 0));
-    if (!index.isValid())
-        return false;
-    m_connectionsView->selectionModel()->setCurrentIndex(
-        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    m_connectionsView->scrollTo(index);
-    return true;
+    return m_connectionsView->selectConnection(id);
 }
 
-void MainWindow::handleCurrentConnectionChanged()
+void MainWindow::handleCurrentConnectionChanged(quint64 id)
 {
-    const QModelIndex current = m_connectionsView->selectionModel()->currentIndex();
-    const quint64 id = current.isValid() ? current.data(ConnectionsModel::ConnectionIdRole).toULongLong() : 0;
     if (id == m_selectedId)
         return;
     m_selectedId = id;
@@ -381,21 +308,7 @@ void MainWindow::handleClear()
 
 void MainWindow::refreshCapLabels()
 {
-    const QLocale locale;
-    m_connectionsCap->setText(tr("%1 shown · %2 closed kept of %3 · %4 removed")
-                                  .arg(locale.toString(m_connections->rowCount()),
-                                       locale.toString(m_connections->closedConnections()),
-                                       locale.toString(m_connections->maxClosedConnections()),
-                                       locale.toString(m_connections->removedConnections())));
-    m_connectionsCap->setToolTip(tr("History limits (View → History limits…): %1 closed connections, %2 in all; "
-                                    "%3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.")
-                                     .arg(locale.toString(m_connections->maxClosedConnections()),
-                                          locale.toString(m_connections->maxConnections()),
-                                          locale.toString(m_connections->maxFramesPerConnection()),
-                                          locale.toString(m_connections->maxFramesTotal()),
-                                          locale.toString(m_connections->maxFrameMemory() >> 20),
-                                          locale.toString(m_connections->framesStored()),
-                                          locale.toString(m_connections->frameMemory() >> 20)));
+    m_connectionsView->refreshCap();
     m_framesView->refreshCaps();
 }
 
@@ -451,14 +364,6 @@ void MainWindow::handleQuickStart()
     m_config->apply();
 }
 
-QList<quint64> MainWindow::selectedConnectionIds() const
-{
-    QList<quint64> ids;
-    for (const QModelIndex &index : m_connectionsView->selectionModel()->selectedRows())
-        ids << index.data(ConnectionsModel::ConnectionIdRole).toULongLong();
-    return ids;
-}
-
 bool MainWindow::saveHar(const QString &path, const QList<quint64> &ids, QString *error)
 {
     CaptureWriter writer(path);
@@ -476,7 +381,7 @@ bool MainWindow::saveHar(const QString &path, const QList<quint64> &ids, QString
 
 void MainWindow::handleSaveHar(bool selectedOnly)
 {
-    const QList<quint64> ids = selectedOnly ? selectedConnectionIds() : QList<quint64>();
+    const QList<quint64> ids = selectedOnly ? m_connectionsView->selectedConnectionIds() : QList<quint64>();
     if (selectedOnly && ids.isEmpty()) {
         QMessageBox::information(this, tr("Save as HAR"), tr("Select one or more connections first."));
         return;

@@ -8,6 +8,7 @@
 
 class ConfigView;
 class ConnectionsModel;
+class ConnectionsView;
 class FramesFilterModel;
 class FramesModel;
 class FramesView;
@@ -15,18 +16,14 @@ class HandshakeView;
 class LogView;
 class PingView;
 class QLabel;
-class QLineEdit;
-class QSortFilterProxyModel;
 class QSplitter;
 class QTabWidget;
-class QTableView;
 class QTimer;
-class QToolButton;
 class UpstreamsView;
 struct ConnectionRecord;
 
-// The inspector: the composition of its panes. The connections list on top
-// and the selected connection's views below (HandshakeView, FramesView with
+// The inspector: the composition of its panes. The connections list
+// (ConnectionsView) on top and the selected connection's views below (HandshakeView, FramesView with
 // its SendPanel, PingView), the docks on the right (UpstreamsView,
 // ConfigView, LogView), menus and the status bar. It owns the models, feeds
 // the panes from them, and only knows the InspectorSource interface, never
@@ -63,8 +60,6 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
-    QWidget *createConnectionsPanel();
-    QWidget *createConnectionsBar(QWidget *panel);
     void createDocks();
     void createStatusBar();
     void createActions();
@@ -73,7 +68,7 @@ private:
 
     void handleEvents(const QList<InspectEvent> &batch);
     void handleFlushed(const QSet<quint64> &changed);
-    void handleCurrentConnectionChanged();
+    void handleCurrentConnectionChanged(quint64 id);
     void handleClear();
     void handleQuickStart();
     void handleSaveHar(bool selectedOnly);
@@ -82,21 +77,15 @@ private:
     void refreshUpstreams();
     void refreshCapLabels();
     void refreshCaptureStatus();
-    QList<quint64> selectedConnectionIds() const;
 
     InspectorSource *m_source;
     ConnectionsModel *m_connections;
     FramesModel *m_frames;
     FramesFilterModel *m_framesFilter;
-    QSortFilterProxyModel *m_connectionsFilter;
 
     QSplitter *m_mainSplitter = nullptr;
     QTabWidget *m_connectionTabs = nullptr;
-    QTableView *m_connectionsView = nullptr;
-    QLineEdit *m_connectionFilterEdit = nullptr;
-    QToolButton *m_pauseButton = nullptr;
-    QLabel *m_connectionsCap = nullptr;
-
+    ConnectionsView *m_connectionsView = nullptr;
     HandshakeView *m_handshake = nullptr;
     FramesView *m_framesView = nullptr;
     PingView *m_ping = nullptr;
