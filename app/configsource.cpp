@@ -87,8 +87,10 @@ int ConfigCheck::test(const Options &options)
     const std::optional<ConfigSource> source = ConfigSource::fromOptions(options, options.quick, &exitCode);
     if (!source)
         return exitCode;
-    // nginx -t: diagnostics, then the verdict.
-    const ConfigCompileResult compiled = source->compile();
+    // nginx -t: diagnostics, then the verdict; like nginx -t, it builds what
+    // would run (keys loaded, groups built), where the editor only compiles.
+    ConfigCompileResult compiled = source->compile();
+    ProxyRuntime::build(&compiled);
     printDiagnostics(compiled.diagnostics);
     if (!compiled.ok()) {
         printTestFailed(*source);
@@ -100,9 +102,10 @@ int ConfigCheck::test(const Options &options)
     return ExitOk;
 }
 
-std::shared_ptr<ProxyConfig> ConfigCheck::compileToRun(const ConfigSource &source, int *exitCode)
+RuntimeSnapshot ConfigCheck::compileToRun(const ConfigSource &source, int *exitCode)
 {
     ConfigCompileResult compiled = source.compile();
+    RuntimeSnapshot runtime = ProxyRuntime::build(&compiled);
     if (!compiled.ok()) {
         printDiagnostics(compiled.diagnostics);
         if (source.kind == ConfigSource::Kind::QuickMode) {
@@ -122,5 +125,5 @@ std::shared_ptr<ProxyConfig> ConfigCheck::compileToRun(const ConfigSource &sourc
         printDiagnostics(compiled.diagnostics);
         printDiagnostics(doctorDiagnostics(*compiled.config));
     }
-    return compiled.config;
+    return runtime;
 }

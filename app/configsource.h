@@ -2,6 +2,7 @@
 
 #include "config/configcompiler.h"
 #include "config/proxyconfig.h"
+#include "proxy/proxyruntime.h"
 
 #include <QByteArray>
 #include <QString>
@@ -43,10 +44,11 @@ QList<ConfDiagnostic> doctorDiagnostics(const ProxyConfig &config);
 // verdict on stderr; ExitOk or ExitUsage.
 int test(const Options &options);
 
-// Compiles a source to run it and prints what the user should see: a file's
+// Compiles a source and builds its runtime (keys loaded, groups built), and
+// prints what the user should see: a file's
 // warnings and the doctor's findings, or the errors (a quick-mode error as a
 // usage message, since the generated text is ours). nullptr with *exitCode
 // on errors.
-std::shared_ptr<ProxyConfig> compileToRun(const ConfigSource &source, int *exitCode);
+RuntimeSnapshot compileToRun(const ConfigSource &source, int *exitCode);
 
 } // namespace ConfigCheck

@@ -58,7 +58,7 @@ int Controller::load()
     if (!source)
         return exitCode;
     m_source = std::move(*source);
-    m_config = ConfigCheck::compileToRun(m_source, &exitCode);
+    m_runtime = ConfigCheck::compileToRun(m_source, &exitCode);
     return exitCode;
 }
 
@@ -67,7 +67,7 @@ int Controller::start()
     if (!m_options.capture.isEmpty() && !openCapture())
         return ExitRuntimeError;
     QString error;
-    if (!m_server.start(m_config, &error)) {
+    if (!m_server.start(m_runtime, &error)) {
         if (!m_demo || m_options.quickFlags.contains(u"--listen"_s))
             return runtimeError(error);
         // The demo's default port is taken: any free port will do.
@@ -75,7 +75,7 @@ int Controller::start()
         if (const int rc = load(); rc != ExitOk)
             return rc;
         emit sourceChanged();
-        if (!m_server.start(m_config, &error))
+        if (!m_server.start(m_runtime, &error))
             return runtimeError(error);
     }
     if (m_demo)
@@ -141,7 +141,9 @@ void Controller::reload()
     }
     // Validate first: on any error the running configuration stays.
     qCInfo(lcProxy).noquote() << "SIGHUP: reloading" << m_source.path;
-    const ConfigCompileResult next = m_source.compile();
+    // Compiled, then built from the running runtime: its groups' state carries over.
+    ConfigCompileResult next = m_source.compile();
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&next, m_server.runtime().get());
     for (const ConfDiagnostic &d : next.diagnostics) {
         if (d.isError())
             qCWarning(lcProxy).noquote() << d.toString();
@@ -156,7 +158,7 @@ void Controller::reload()
     for (const ConfDiagnostic &d : ConfigCheck::doctorDiagnostics(*next.config))
         qCInfo(lcProxy).noquote() << d.toString();
     QString error;
-    if (!m_server.reload(next.config, &error))
+    if (!m_server.reload(runtime, &error))
         qCWarning(lcProxy).noquote() << "reload failed:" << error << "- keeping the running configuration";
 }
 

@@ -62,7 +62,7 @@ private:
     Options m_options;
     QuickModeOptions m_quick; // the options' values plus the demo's upstreams and the local certificate
     ConfigSource m_source;
-    std::shared_ptr<ProxyConfig> m_config;
+    RuntimeSnapshot m_runtime;
     ProxyServer m_server;
     std::unique_ptr<CaptureWriter> m_capture;
     std::unique_ptr<Demo> m_demo; // destroyed first: its client talks through m_server

@@ -574,7 +574,7 @@ void tst_Balancers::configRules()
     if (!message.isEmpty())
         QVERIFY2(all.join(u'\n').contains(message), qPrintable(all.join(u'\n')));
     if (loads && upstream.contains("health_check")) {
-        const UpstreamHealthCheck &hc = r.config->upstreams.constFirst()->balancing().healthCheck;
+        const UpstreamHealthCheck &hc = r.config->upstreams.constFirst()->balancing.healthCheck;
         QVERIFY(hc.enabled);
         QCOMPARE(hc.intervalMs, 2000);
         QCOMPARE(hc.uri, QByteArray("/health"));
@@ -583,7 +583,7 @@ void tst_Balancers::configRules()
         QCOMPARE(hc.type, UpstreamHealthCheck::Type::WebSocket);
     }
     if (loads && upstream.startsWith("random two"))
-        QVERIFY(r.config->upstreams.constFirst()->balancing().randomTwo);
+        QVERIFY(r.config->upstreams.constFirst()->balancing.randomTwo);
 }
 
 QTEST_GUILESS_MAIN(tst_Balancers)

@@ -1,4 +1,6 @@
 #include "config/configcompiler.h"
+#include "proxy/proxyruntime.h"
+#include "upstream/upstreamgroup.h"
 #include "http/headerrewrite.h"
 #include "http/mapvariable.h"
 
@@ -105,6 +107,7 @@ private slots:
     void diagnostics_data();
     void diagnostics();
     void upstreamBlock();
+    void compileLoadsNoKeys();
     void valuesAndUnits();
     void crlfNeverReachesAHeader();
     void seeds_data();
@@ -478,27 +481,62 @@ void tst_ConfigCompiler::upstreamBlock()
     QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
     QCOMPARE(r.config->upstreams.size(), 3);
     const auto &app = r.config->upstreams.at(0);
-    QCOMPARE(app->balancing().method, UpstreamBalancing::Method::Hash);
-    QCOMPARE(app->balancing().hashKey, QByteArray("$remote_addr"));
-    QVERIFY(app->balancing().consistent);
-    QCOMPARE(app->balancing().keepalive, 16);
-    QCOMPARE(app->servers().size(), 3);
-    const UpstreamServer &s1 = app->servers().at(0);
+    QCOMPARE(app->balancing.method, UpstreamBalancing::Method::Hash);
+    QCOMPARE(app->balancing.hashKey, QByteArray("$remote_addr"));
+    QVERIFY(app->balancing.consistent);
+    QCOMPARE(app->balancing.keepalive, 16);
+    QCOMPARE(app->servers.size(), 3);
+    const UpstreamServer &s1 = app->servers.at(0);
     QCOMPARE(s1.weight, 3);
     QCOMPARE(s1.maxFails, 2);
     QCOMPARE(s1.failTimeoutMs, 30'000);
     QCOMPARE(s1.maxConns, 100);
-    QVERIFY(app->servers().at(1).backup);
-    QVERIFY(app->servers().at(2).down);
-    QCOMPARE(r.config->upstreams.at(1)->balancing().method, UpstreamBalancing::Method::IpHash);
-    QCOMPARE(r.config->upstreams.at(2)->balancing().method, UpstreamBalancing::Method::LeastConn);
+    QVERIFY(app->servers.at(1).backup);
+    QVERIFY(app->servers.at(2).down);
+    QCOMPARE(r.config->upstreams.at(1)->balancing.method, UpstreamBalancing::Method::IpHash);
+    QCOMPARE(r.config->upstreams.at(2)->balancing.method, UpstreamBalancing::Method::LeastConn);
     // Upstream names are case-insensitive; $proxy_host is the name as written in proxy_pass.
     const LocationConfig &loc = r.config->servers.constFirst().locations.constFirst();
-    QCOMPARE(loc.proxyPass.group, app);
+    QCOMPARE(loc.proxyPass.upstream, app);
     QCOMPARE(loc.proxyPass.proxyHost, QByteArray("APP"));
     // The round-robin skips down servers and uses backups only when needed.
+    QList<ConfDiagnostic> built;
+    const RuntimeSnapshot runtime = ProxyRuntime::build(r.config, nullptr, &built);
+    QVERIFY(runtime && built.isEmpty());
+    const std::shared_ptr<UpstreamGroup> group = runtime->group(loc.proxyPass);
+    QVERIFY(group);
     for (int i = 0; i < 4; ++i)
-        QCOMPARE(app->pick(), 0);
+        QCOMPARE(group->pick(), 0);
+}
+
+// The editor's live check compiles only: a certificate that cannot be read
+// is found when the runtime is built (`wsscope -t`, start, reload), at the
+// directive naming it; the compile itself opens no file and builds no group.
+void tst_ConfigCompiler::compileLoadsNoKeys()
+{
+    const QByteArray conf = "http {\n"
+                            "  server {\n"
+                            "    listen 127.0.0.1:0 ssl;\n"
+                            "    ssl_certificate /nonexistent/wsscope-test/cert.pem;\n"
+                            "    ssl_certificate_key /nonexistent/wsscope-test/key.pem;\n"
+                            "    location / { proxy_pass http://127.0.0.1:9; }\n"
+                            "  }\n"
+                            "}\n";
+    ConfigCompileResult r = ConfigCompiler::compileText(conf, QStringLiteral("t.conf"));
+    QVERIFY2(r.ok() && r.diagnostics.isEmpty(), qPrintable(show(r.diagnostics).join(u'\n')));
+    const ServerTlsSettings &tls = r.config->servers.constFirst().tls;
+    QVERIFY(tls.enabled);
+    QCOMPARE(tls.certificates.constFirst().path, QStringLiteral("/nonexistent/wsscope-test/cert.pem"));
+    QCOMPARE(tls.keys.constFirst().at.line, 5);
+    QCOMPARE(r.config->implicitUpstreams.size(), 1);
+
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&r);
+    QVERIFY(!runtime);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.errorCount(), 1);
+    const ConfDiagnostic &e = r.diagnostics.constLast();
+    QVERIFY2(e.message.contains(QStringLiteral("/nonexistent/wsscope-test/")), qPrintable(e.toString()));
+    QCOMPARE(e.location.line, 4); // ssl_certificate: the file the message names
 }
 
 void tst_ConfigCompiler::valuesAndUnits()
@@ -546,7 +584,7 @@ void tst_ConfigCompiler::valuesAndUnits()
     HttpRequestHead req = request("/r?x", {{"Host", "a.test"}});
     RequestContext ctx;
     ctx.request = &req;
-    const QByteArray response = returnResponse(ret.returnAction, ctx);
+    const QByteArray response = returnResponse(ret.returnAction.code, ret.returnAction.text, ctx);
     QVERIFY2(response.startsWith("HTTP/1.1 301 "), response.constData());
     QVERIFY2(response.contains("\r\nLocation: https://a.test/r?x\r\n"), response.constData());
     QCOMPARE(s.locations.at(2).alias, QByteArray("/data/"));

@@ -92,14 +92,15 @@ bool tst_Failover::startInProcess(ProxyServer &server, const QByteArray &upstrea
                             "      proxy_set_header Upgrade $http_upgrade;\n"
                             "      proxy_set_header Connection $connection_upgrade;\n"
                             "      proxy_read_timeout 1h;\n    }\n  }\n}\n";
-    const ConfigCompileResult r = ConfigCompiler::compileText(conf, QStringLiteral("failover.conf"));
+    ConfigCompileResult r = ConfigCompiler::compileText(conf, QStringLiteral("failover.conf"));
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&r);
     if (!r.ok()) {
         for (const ConfDiagnostic &d : r.diagnostics)
             qWarning("%s", qPrintable(d.toString()));
         return false;
     }
     QString error;
-    if (!server.start(r.config, &error)) {
+    if (!server.start(runtime, &error)) {
         qWarning("%s", qPrintable(error));
         return false;
     }

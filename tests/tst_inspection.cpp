@@ -65,7 +65,8 @@ bool tst_Inspection::startProxy(Proxy &p, const QString &upstreamUrl, const QByt
                             "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
                             + extra +
                             "    }\n  }\n}\n";
-    const ConfigCompileResult r = ConfigCompiler::compileText(conf, QStringLiteral("test.conf"));
+    ConfigCompileResult r = ConfigCompiler::compileText(conf, QStringLiteral("test.conf"));
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&r);
     if (!r.ok()) {
         for (const ConfDiagnostic &d : r.diagnostics)
             qWarning("%s", qPrintable(d.toString()));
@@ -73,7 +74,7 @@ bool tst_Inspection::startProxy(Proxy &p, const QString &upstreamUrl, const QByt
     }
     p.server.events().subscribe(&p.server, [&p](const QList<InspectEvent> &batch) { p.events += batch; });
     QString error;
-    if (!p.server.start(r.config, &error)) {
+    if (!p.server.start(runtime, &error)) {
         qWarning("%s", qPrintable(error));
         return false;
     }

@@ -126,12 +126,13 @@ void tst_MainWindow::initTestCase()
                        "}\n")
                        .arg(m_echo.at(0)->serverPort())
                        .arg(m_echo.at(1)->serverPort());
-    const ConfigCompileResult compiled = ConfigCompiler::compileText(m_configText.toUtf8(), QStringLiteral("test.conf"));
+    ConfigCompileResult compiled = ConfigCompiler::compileText(m_configText.toUtf8(), QStringLiteral("test.conf"));
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&compiled);
     QVERIFY2(compiled.ok(), compiled.diagnostics.isEmpty() ? "" : qPrintable(compiled.diagnostics.constFirst().toString()));
     m_server = std::make_unique<ProxyServer>();
     m_source = std::make_unique<LocalInspectorSource>(m_server.get(), m_configText, QStringLiteral("test.conf"));
     QString error;
-    QVERIFY2(m_server->start(compiled.config, &error), qPrintable(error));
+    QVERIFY2(m_server->start(runtime, &error), qPrintable(error));
     m_port = m_server->boundAddresses().constFirst().port;
     m_window = std::make_unique<MainWindow>(m_source.get());
     m_window->show();
@@ -449,9 +450,11 @@ void tst_MainWindow::quickStartWritesAConfigThatCompiles()
     QVERIFY2(tls.ok(), tls.diagnostics.isEmpty() ? "" : qPrintable(tls.diagnostics.constFirst().toString()));
     const LocationConfig &loc = tls.config->servers.constFirst().locations.front();
     QCOMPARE(loc.proxyPass.scheme, QByteArray("https"));
-    QVERIFY(loc.upstreamTls);
+    QList<ConfDiagnostic> built;
+    const RuntimeSnapshot runtime = ProxyRuntime::build(tls.config, nullptr, &built);
+    QVERIFY(runtime && runtime->upstreamTls(loc));
     QVERIFY(loc.proxySslServerName);
-    QCOMPARE(loc.proxyPass.group->servers().constFirst().port, quint16(443));
+    QCOMPARE(loc.proxyPass.upstream->servers.constFirst().port, quint16(443));
     QVERIFY(secure.contains(QStringLiteral("proxy_ssl_name localhost;")));
 }
 

@@ -418,7 +418,8 @@ bool tst_Tls::startProxy(Proxy &proxy, const QByteArray &body, int workers)
                             "http {\n"
                             "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
                             + body + "}\n";
-    const ConfigCompileResult r = ConfigCompiler::compileText(conf, u"tls.conf"_s);
+    ConfigCompileResult r = ConfigCompiler::compileText(conf, u"tls.conf"_s);
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&r);
     proxy.diagnostics = r.diagnostics;
     if (!r.ok()) {
         for (const ConfDiagnostic &d : r.diagnostics)
@@ -428,7 +429,7 @@ bool tst_Tls::startProxy(Proxy &proxy, const QByteArray &body, int workers)
     }
     proxy.server.events().subscribe(&proxy.server, [&proxy](const QList<InspectEvent> &batch) { proxy.events += batch; });
     QString error;
-    if (!proxy.server.start(r.config, &error)) {
+    if (!proxy.server.start(runtime, &error)) {
         qWarning("%s", qPrintable(error));
         return false;
     }
@@ -593,7 +594,9 @@ void tst_Tls::certificateProblemsAreDiagnosed()
     conf = expand(QString::fromUtf8(conf)).toUtf8();
     needle = expand(needle);
 
-    const ConfigCompileResult r = ConfigCompiler::compileText(conf, u"tls.conf"_s);
+    // What `wsscope -t` does: compile, then build the runtime (keys loaded).
+    ConfigCompileResult r = ConfigCompiler::compileText(conf, u"tls.conf"_s);
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&r);
     QStringList shown;
     for (const ConfDiagnostic &d : r.diagnostics)
         shown << d.toString();
@@ -603,7 +606,7 @@ void tst_Tls::certificateProblemsAreDiagnosed()
     if (loads) {
         // Every TLS socket got its context at load time.
         for (int g = 0; g < r.config->listenGroups.size(); ++g)
-            QVERIFY(!r.config->listenGroups.at(g).address.ssl || r.config->tlsContext(g));
+            QVERIFY(!r.config->listenGroups.at(g).address.ssl || runtime->tlsContext(g));
     }
     if (severity < 0) {
         QVERIFY2(r.errorCount() == 0 && r.warningCount() == 0, context.constData());
@@ -626,7 +629,8 @@ void tst_Tls::certificateProblemsAreDiagnosed()
         // "ssl on" makes the listen a TLS one, as it did in nginx.
         QCOMPARE(r.config->listenGroups.size(), 1);
         QVERIFY(r.config->listenGroups.constFirst().address.ssl);
-        QVERIFY(r.config->servers.constFirst().tls);
+        QVERIFY(r.config->servers.constFirst().tls.enabled);
+        QVERIFY(runtime->serverTls(&r.config->servers.constFirst()));
     }
 }
 
@@ -680,31 +684,34 @@ void tst_Tls::proxySslDirectivesCompileWithNginxDefaults()
     for (const ConfDiagnostic &d : r.diagnostics)
         shown << d.toString();
     QVERIFY2(r.ok() && r.errorCount() == 0, qPrintable(shown.join(u'\n')));
+    QList<ConfDiagnostic> built;
+    const RuntimeSnapshot runtime = ProxyRuntime::build(r.config, nullptr, &built);
+    QVERIFY(runtime && built.isEmpty());
     const QList<LocationConfig> &locs = r.config->servers.constFirst().locations;
     QCOMPARE(locs.size(), 3);
 
     const LocationConfig &def = locs.at(0);
     QCOMPARE(def.proxyPass.scheme, QByteArray("https"));
-    QVERIFY(def.upstreamTls);
+    QVERIFY(runtime->upstreamTls(def));
     QCOMPARE(def.upstreamTlsOptions.verify, false);
     QCOMPARE(def.upstreamTlsOptions.verifyDepth, 1);
     QCOMPARE(def.proxySslServerName, false);
     QVERIFY(!def.proxySslName.has_value());
-    QCOMPARE(def.upstreamTlsOptions.protocols, quint8(TlsProtocols::TLSv1_2 | TlsProtocols::TLSv1_3));
+    QCOMPARE(def.upstreamTlsOptions.protocols, quint8(ConfTlsProtocols::TLSv1_2 | ConfTlsProtocols::TLSv1_3));
 
     const LocationConfig &set = locs.at(1);
-    QVERIFY(set.upstreamTls);
+    QVERIFY(runtime->upstreamTls(set));
     QCOMPARE(set.upstreamTlsOptions.verify, true);
     QCOMPARE(set.upstreamTlsOptions.trustedCertificateFile, path(u"ca.pem"_s));
     QCOMPARE(set.upstreamTlsOptions.verifyDepth, 2);
     QCOMPARE(set.proxySslServerName, true);
     QVERIFY(set.proxySslName.has_value());
-    QCOMPARE(set.upstreamTlsOptions.protocols, quint8(TlsProtocols::TLSv1_3));
+    QCOMPARE(set.upstreamTlsOptions.protocols, quint8(ConfTlsProtocols::TLSv1_3));
     QCOMPARE(set.upstreamTlsOptions.ciphers, QByteArray("HIGH"));
-    QCOMPARE(set.upstreamTlsOptions.clientCertificate.certificateFile, path(u"a.pem"_s));
-    QCOMPARE(set.upstreamTlsOptions.clientCertificate.keyFile, path(u"a-key.pem"_s));
+    QCOMPARE(set.upstreamTlsOptions.certificateFile, path(u"a.pem"_s));
+    QCOMPARE(set.upstreamTlsOptions.keyFile, path(u"a-key.pem"_s));
 
-    QVERIFY(!locs.at(2).upstreamTls); // http:// needs no TLS context
+    QVERIFY(!runtime->upstreamTls(locs.at(2))); // http:// needs no TLS context
 }
 
 // ------------------------------------------------------------------ 2.-3. wss clients

@@ -2,6 +2,7 @@
 
 #include "config/configcompiler.h"
 #include "proxy/proxyserver.h"
+#include "upstream/upstreamgroup.h"
 
 #include <QHostAddress>
 #include <QSet>
@@ -20,24 +21,6 @@ ConfigCompileOptions checkOptions()
         return {QHostAddress(QHostAddress::LocalHost)};
     };
     return options;
-}
-
-void collectGroups(const LocationConfig &location, QList<std::shared_ptr<UpstreamGroup>> *out)
-{
-    if (location.proxyPass.group && !out->contains(location.proxyPass.group))
-        out->append(location.proxyPass.group);
-    for (const LocationConfig &nested : location.nested)
-        collectGroups(nested, out);
-}
-
-QList<std::shared_ptr<UpstreamGroup>> allGroups(const ProxyConfig &config)
-{
-    QList<std::shared_ptr<UpstreamGroup>> groups = config.upstreams;
-    for (const ServerConfig &server : config.servers) {
-        for (const LocationConfig &location : server.locations)
-            collectGroups(location, &groups);
-    }
-    return groups;
 }
 
 ConfigCheckResult checkCompiled(const ConfigCompileResult &compiled)
@@ -80,19 +63,12 @@ QStringList LocalInspectorSource::listeners() const
 
 QString LocalInspectorSource::balancingMethod(const QString &group) const
 {
-    const ConfigSnapshot config = m_server->config();
-    if (!config)
+    const RuntimeSnapshot runtime = m_server->runtime();
+    if (!runtime)
         return {};
-    for (const auto &g : allGroups(*config)) {
-        if (QString::fromUtf8(g->name()) != group)
-            continue;
-        switch (g->balancing().method) {
-        case UpstreamBalancing::Method::RoundRobin: return QStringLiteral("round-robin");
-        case UpstreamBalancing::Method::IpHash: return QStringLiteral("ip_hash");
-        case UpstreamBalancing::Method::LeastConn: return QStringLiteral("least_conn");
-        case UpstreamBalancing::Method::Hash: return QStringLiteral("hash");
-        case UpstreamBalancing::Method::Random: return QStringLiteral("random");
-        }
+    for (const auto &g : runtime->groups()) {
+        if (QString::fromUtf8(g->name()) == group)
+            return g->balancing().algorithmName();
     }
     return {};
 }
@@ -105,10 +81,10 @@ QList<UpstreamFigures> LocalInspectorSource::upstreamFigures() const
 QList<UpstreamTarget> LocalInspectorSource::upstreamTargets() const
 {
     QList<UpstreamTarget> out;
-    const ConfigSnapshot config = m_server->config();
-    if (!config)
+    const RuntimeSnapshot runtime = m_server->runtime();
+    if (!runtime)
         return out;
-    for (const auto &group : allGroups(*config)) {
+    for (const auto &group : runtime->groups()) {
         for (const UpstreamServer &s : group->servers()) {
             UpstreamTarget t;
             t.group = QString::fromUtf8(group->name());
@@ -124,17 +100,21 @@ QList<UpstreamTarget> LocalInspectorSource::upstreamTargets() const
 
 ConfigCheckResult LocalInspectorSource::checkConfig(const QString &text) const
 {
+    // Compile only: no key is loaded and no group built per keystroke.
     return checkCompiled(ConfigCompiler::compileText(text.toUtf8(), m_configName, checkOptions()));
 }
 
 ConfigCheckResult LocalInspectorSource::applyConfig(const QString &text)
 {
-    const ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), m_configName);
+    // Apply is `wsscope -t` and a reload: compile, then build the runtime
+    // (keys loaded, groups taking the running ones' state over).
+    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), m_configName);
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&compiled, m_server->runtime().get());
     ConfigCheckResult result = checkCompiled(compiled);
     if (!result.ok)
         return result;
     QString error;
-    if (!m_server->reload(compiled.config, &error)) {
+    if (!m_server->reload(runtime, &error)) {
         result.ok = false;
         result.applyError = error;
         return result;

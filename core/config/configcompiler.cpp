@@ -105,6 +105,7 @@ public:
     {
         compileMain();
         finishListens();
+
         ConfigCompileResult result;
         result.diagnostics = m_file.diagnostics;
         result.diagnostics += m_diagnostics;
@@ -339,9 +340,6 @@ private:
                                 nullptr, &m_config->servers[implicitServer].locations);
             }
         }
-        // Keep the upstream list in definition order.
-        for (const auto &u : std::as_const(m_upstreamOrder))
-            m_config->upstreams.append(u);
     }
 
     // Directives valid at http, server and location level (and merged down).
@@ -576,7 +574,7 @@ private:
     bool applyProxySsl(const ConfDirective &d, LocationConfig &v)
     {
         const QByteArray &n = d.name;
-        TlsClientOptions &o = v.upstreamTlsOptions;
+        UpstreamTlsSettings &o = v.upstreamTlsOptions;
         const auto onOff = [&](bool *out) {
             if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
                 return;
@@ -609,9 +607,9 @@ private:
             if (n == "proxy_ssl_trusted_certificate")
                 o.trustedCertificateFile = path;
             else if (n == "proxy_ssl_certificate")
-                o.clientCertificate.certificateFile = path;
+                o.certificateFile = path;
             else if (n == "proxy_ssl_certificate_key")
-                o.clientCertificate.keyFile = path;
+                o.keyFile = path;
             else
                 o.passwordFiles = QStringList{path};
         } else if (n == "proxy_ssl_verify_depth") {
@@ -632,7 +630,7 @@ private:
         } else if (n == "proxy_ssl_protocols") {
             if (!checkArgs(d, 1, 6) || !checkNoBlock(d))
                 return true;
-            if (const auto p = protocolsArg(d))
+            if (const auto p = protocolsArg(d.name, d.location, d.args))
                 o.protocols = *p;
         } else if (n == "proxy_ssl_ciphers") {
             if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
@@ -644,27 +642,36 @@ private:
         return true;
     }
 
-    std::optional<quint8> protocolsArg(const ConfDirective &d)
+    // ssl_protocols / proxy_ssl_protocols words; `args` carry their places
+    // (a stored ssl_* directive has only its own: `at`, for every word).
+    template<typename Args>
+    std::optional<quint8> protocolsArg(const QByteArray &name, const ConfLocation &at, const Args &args)
     {
         quint8 bits = 0;
-        for (const ConfArg &a : d.args) {
-            const quint8 bit = TlsProtocols::fromWord(a.text);
-            if (a.text == "SSLv2" || a.text == "SSLv3") {
-                warning(a.location, u"%1 is insecure and not supported; ignored"_s.arg(text(a.text)));
+        for (const auto &a : args) {
+            const QByteArray &word = argWord(a);
+            const ConfLocation &wordAt = argPlace(a, at);
+            const quint8 bit = ConfTlsProtocols::fromWord(word);
+            if (word == "SSLv2" || word == "SSLv3") {
+                warning(wordAt, u"%1 is insecure and not supported; ignored"_s.arg(text(word)));
                 continue;
             }
             if (!bit) {
-                error(a.location, u"invalid value \"%1\" in \"%2\" directive"_s.arg(text(a.text), text(d.name)));
+                error(wordAt, u"invalid value \"%1\" in \"%2\" directive"_s.arg(text(word), text(name)));
                 return std::nullopt;
             }
             bits |= bit;
         }
         if (!bits) {
-            error(d.location, u"\"%1\" enables no protocol wsscope supports (TLSv1.2, TLSv1.3)"_s.arg(text(d.name)));
+            error(at, u"\"%1\" enables no protocol wsscope supports (TLSv1.2, TLSv1.3)"_s.arg(text(name)));
             return std::nullopt;
         }
         return bits;
     }
+    static const QByteArray &argWord(const ConfArg &a) { return a.text; }
+    static const QByteArray &argWord(const QByteArray &a) { return a; }
+    static const ConfLocation &argPlace(const ConfArg &a, const ConfLocation &) { return a.location; }
+    static const ConfLocation &argPlace(const QByteArray &, const ConfLocation &at) { return at; }
 
     // A file name in the configuration: relative ones are relative to the
     // configuration file's directory (the current one for generated text).
@@ -965,12 +972,20 @@ private:
             error(d.location, u"no servers in upstream \"%1\" (all are \"backup\")"_s.arg(text(name)));
             return;
         }
-        auto group = std::make_shared<UpstreamGroup>(name, servers);
-        group->setBalancing(balancing);
-        group->setExplicit(true);
-        m_upstreams.insert(name.toLower(), group);
-        m_upstreamOrder.append(group);
+        auto upstream = std::make_shared<UpstreamConfig>();
+        upstream->name = name;
+        upstream->servers = servers;
+        upstream->balancing = balancing;
+        upstream->isExplicit = true;
+        upstream->id = nextUpstreamId();
+        upstream->at = d.location;
+        m_upstreams.insert(name.toLower(), upstream);
+        m_config->upstreams.append(upstream);
     }
+
+    // Explicit upstreams are all compiled before the first proxy_pass, so
+    // ids follow ProxyConfig::allUpstreams().
+    int nextUpstreamId() const { return int(m_config->upstreams.size() + m_config->implicitUpstreams.size()); }
 
     bool upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out, bool backupAllowed)
     {
@@ -1469,9 +1484,6 @@ private:
         loc.proxySslServerName = v.proxySslServerName;
         loc.proxySslName = v.proxySslName;
         loc.proxySslAt = v.proxySslAt;
-        if (loc.proxyPass.isSet() && loc.proxyPass.scheme == "https")
-            loc.upstreamTls = upstreamTlsContext(loc.upstreamTlsOptions, loc.proxySslAt.isValid() ? loc.proxySslAt
-                                                                                                    : loc.proxyPass.at);
         loc.headers = withProxyDefaults(scope.userHeaders);
         loc.headerShadows = scope.shadows;
 
@@ -1480,23 +1492,6 @@ private:
                 compileLocation(c, scope, server, &loc, &loc.nested);
         }
         out->push_back(std::move(loc));
-    }
-
-    // One client context per distinct set of proxy_ssl_* options.
-    std::shared_ptr<TlsClientContext> upstreamTlsContext(const TlsClientOptions &options, const ConfLocation &at)
-    {
-        for (const auto &known : std::as_const(m_clientContexts)) {
-            if (known->options() == options)
-                return known;
-        }
-        QString why;
-        auto ctx = TlsClientContext::create(options, &why);
-        if (!ctx) {
-            error(at, why);
-            return nullptr;
-        }
-        m_clientContexts.append(ctx);
-        return ctx;
     }
 
     // nginx: a level with any proxy_set_header inherits none from above.
@@ -1587,12 +1582,12 @@ private:
             pp.hasUri = true;
             pp.uri = rest.mid(slash);
         }
-        if (const auto group = m_upstreams.value(host.toLower())) {
+        if (const auto upstream = m_upstreams.value(host.toLower())) {
             if (port >= 0) {
                 error(arg.location, u"upstream \"%1\" may not have port %2"_s.arg(text(host)).arg(port));
                 return;
             }
-            pp.group = group;
+            pp.upstream = upstream;
             pp.proxyHost = host;
         } else {
             const QList<QHostAddress> addresses = resolveHost(host, arg.location, u"upstream"_s);
@@ -1612,11 +1607,17 @@ private:
             // nginx shares one implicit upstream per host:port (ngx_http_upstream_add),
             // so its failure marks and figures are shared too.
             const QByteArray key = host.toLower() + ':' + QByteArray::number(p);
-            if (const auto known = m_implicitGroups.value(key)) {
-                pp.group = known;
+            if (const auto known = m_implicitUpstreams.value(key)) {
+                pp.upstream = known;
             } else {
-                pp.group = std::make_shared<UpstreamGroup>(pp.proxyHost, servers);
-                m_implicitGroups.insert(key, pp.group);
+                auto upstream = std::make_shared<UpstreamConfig>();
+                upstream->name = pp.proxyHost;
+                upstream->servers = servers;
+                upstream->id = nextUpstreamId();
+                upstream->at = c.location;
+                m_implicitUpstreams.insert(key, upstream);
+                m_config->implicitUpstreams.append(upstream);
+                pp.upstream = upstream;
             }
         }
         loc->proxyPass = pp;
@@ -1664,7 +1665,7 @@ private:
                     g->defaultServer = e.server;
             }
         }
-        loadServerTls();
+        describeServerTls();
         // nginx: a name used by two servers on one address: the first keeps it.
         for (const ListenGroup &g : std::as_const(groups)) {
             QSet<QByteArray> seen;
@@ -1680,9 +1681,9 @@ private:
         }
     }
 
-    // Certificates and keys of the servers on TLS sockets, loaded now so
-    // that `wsscope -t` and a reload refuse what the listener could not use.
-    void loadServerTls()
+    // The ssl_* settings of the servers on TLS sockets, checked now so that
+    // the editor's live check sees them; the runtime loads the files.
+    void describeServerTls()
     {
         QList<bool> needed(m_config->servers.size(), false);
         for (const ListenEntry &e : std::as_const(m_listenEntries)) {
@@ -1713,43 +1714,21 @@ private:
                     break;
                 }
             }
-            TlsServerOptions options;
-            ConfLocation certAt;
-            QList<QPair<QString, ConfLocation>> places; // what a message names -> where it was written
-            if (!serverTlsOptions(server.ssl, &options, &certAt, &places))
+            ServerTlsSettings settings;
+            if (!serverTlsSettings(server.ssl, &settings))
                 continue;
-            // A problem is reported at the directive whose file (or
-            // setting) it names; keys before certificates, since a mismatch
-            // names both and the key is what was paired wrongly.
-            const auto placeOf = [&](const QString &message) {
-                for (const auto &p : std::as_const(places)) {
-                    if (message.contains(QDir::toNativeSeparators(p.first)))
-                        return p.second;
-                }
-                return certAt;
-            };
-            if (options.keyPairs.isEmpty()) {
+            if (settings.certificates.isEmpty()) {
                 error(listenAt, u"no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive of this "
                                 u"server (for local development: wsscope cert issue NAME... prints the lines to add)"_s);
                 continue;
             }
-            QString why;
-            QStringList warnings;
-            server.tls = TlsServerContext::create(options, &why, &warnings);
-            if (!server.tls)
-                error(placeOf(why), why);
-            for (const QString &w : std::as_const(warnings))
-                warning(placeOf(w), w);
+            settings.enabled = true;
+            server.tls = settings;
         }
     }
 
-    bool serverTlsOptions(const QList<StoredDirective> &ssl, TlsServerOptions *o, ConfLocation *certAt,
-                          QList<QPair<QString, ConfLocation>> *places)
+    bool serverTlsSettings(const QList<StoredDirective> &ssl, ServerTlsSettings *o)
     {
-        QList<QPair<QString, ConfLocation>> certPlaces;
-        QStringList certificates;
-        QStringList keys;
-        ConfLocation keyAt;
         bool ok = true;
         const auto bad = [&](const StoredDirective &d, const QString &why) {
             error(d.at, why);
@@ -1776,34 +1755,19 @@ private:
                     bad(d, u"\"%1\" takes a PEM file name (data: and engine: are not supported)"_s.arg(text(n)));
                     continue;
                 }
-                const QString path = resolvePath(d.args.at(0));
-                (n == "ssl_certificate" ? certPlaces : *places).append({path, d.at});
-                if (n == "ssl_certificate") {
-                    certificates << path;
-                    if (!certAt->isValid())
-                        *certAt = d.at;
-                } else if (n == "ssl_certificate_key") {
-                    keys << path;
-                    if (!keyAt.isValid())
-                        keyAt = d.at;
-                } else {
-                    o->passwordFiles << path;
-                }
+                const TlsFileSetting file{resolvePath(d.args.at(0)), d.at};
+                if (n == "ssl_certificate")
+                    o->certificates << file;
+                else if (n == "ssl_certificate_key")
+                    o->keys << file;
+                else
+                    o->passwordFiles << file;
             } else if (n == "ssl_protocols") {
-                ConfDirective fake;
-                fake.name = n;
-                fake.location = d.at;
-                for (const QByteArray &a : d.args) {
-                    ConfArg arg;
-                    arg.text = a;
-                    arg.location = d.at;
-                    fake.args.append(arg);
-                }
-                if (const auto p = protocolsArg(fake))
+                if (const auto p = protocolsArg(n, d.at, d.args))
                     o->protocols = *p;
                 else
                     ok = false;
-                certPlaces.append({QStringLiteral("TLSv1"), d.at}); // the old-protocols warning
+                o->protocolsAt = d.at;
             } else if (n == "ssl_ciphers") {
                 if (d.args.size() != 1)
                     bad(d, u"invalid number of arguments in \"ssl_ciphers\" directive"_s);
@@ -1834,15 +1798,13 @@ private:
                               u"directives are ignored silently)"_s.arg(text(n)));
             }
         }
-        if (certificates.size() != keys.size()) {
-            error(certificates.size() > keys.size() ? *certAt : keyAt,
+        if (o->certificates.size() != o->keys.size()) {
+            const bool moreCerts = o->certificates.size() > o->keys.size();
+            error(moreCerts ? o->certificates.constFirst().at : o->keys.constFirst().at,
                   u"%1 \"ssl_certificate\" but %2 \"ssl_certificate_key\" directives: each certificate needs its "
-                  u"key, in the same order"_s.arg(certificates.size()).arg(keys.size()));
+                  u"key, in the same order"_s.arg(o->certificates.size()).arg(o->keys.size()));
             return false;
         }
-        for (qsizetype i = 0; i < certificates.size(); ++i)
-            o->keyPairs.append(TlsKeyPair{certificates.at(i), keys.at(i)});
-        *places += certPlaces;
         return ok;
     }
 
@@ -1855,10 +1817,8 @@ private:
     QSet<QByteArray> m_ignoredWarned;
     QHash<QByteArray, std::shared_ptr<MapVariable>> m_maps;
     QHash<const ConfDirective *, std::shared_ptr<MapVariable>> m_mapDirectives;
-    QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_upstreams; // by lower-cased name
-    QList<std::shared_ptr<UpstreamGroup>> m_upstreamOrder;
-    QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_implicitGroups; // proxy_pass host:port
-    QList<std::shared_ptr<TlsClientContext>> m_clientContexts;
+    QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_upstreams; // by lower-cased name
+    QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_implicitUpstreams; // proxy_pass host:port
     QList<Scope> m_serverScopes;
     QList<ListenEntry> m_listenEntries;
 };

@@ -166,10 +166,10 @@ private:
                     text(loc.proxyPass.proxyHost), host ? QString() : u", nginx's default"_s),
                 u"add \"proxy_set_header Host $host;\""_s);
         }
-        const auto &group = loc.proxyPass.group;
-        if (group && group->isExplicit() && !group->balancing().isSticky()) {
+        const auto &group = loc.proxyPass.upstream;
+        if (group && group->isExplicit && !group->balancing.isSticky()) {
             QSet<QByteArray> primaries;
-            for (const UpstreamServer &s : group->servers()) {
+            for (const UpstreamServer &s : group->servers) {
                 if (!s.backup && !s.down)
                     primaries.insert(s.name);
             }
@@ -177,9 +177,9 @@ private:
                 add(u"sticky"_s, loc.proxyPass.at,
                     u"upstream \"%1\" spreads WebSocket connections over %2 servers without stickiness: reconnects "
                     u"and polling fallbacks (Socket.IO, SockJS, SignalR) land on other servers and lose their "
-                    u"session state"_s.arg(text(group->name())).arg(primaries.size()),
+                    u"session state"_s.arg(text(group->name)).arg(primaries.size()),
                     u"add \"ip_hash;\" (or \"hash $remote_addr consistent;\") to upstream \"%1\""_s.arg(
-                        text(group->name())));
+                        text(group->name)));
             }
         }
     }

@@ -151,241 +151,55 @@ const ServerConfig *ProxyConfig::defaultServer(int group) const
     return si >= 0 ? &servers.at(si) : nullptr;
 }
 
-const TlsServerContext *ProxyConfig::tlsContext(int group) const
+int ProxyConfig::tlsServer(int group) const
 {
     if (group < 0 || group >= listenGroups.size() || !listenGroups.at(group).address.ssl)
-        return nullptr;
-    if (const ServerConfig *s = defaultServer(group); s && s->tls)
-        return s->tls.get();
+        return -1;
+    if (const ServerConfig *s = defaultServer(group); s && s->tls.enabled)
+        return int(s - servers.constData());
     // The compiler refuses a TLS socket whose default server has no
     // certificate; any server's will do otherwise.
     for (int si : listenGroups.at(group).servers) {
-        if (servers.at(si).tls)
-            return servers.at(si).tls.get();
+        if (servers.at(si).tls.enabled)
+            return si;
     }
-    return nullptr;
-}
-
-// ---------------------------------------------------------------- URIs
-
-namespace {
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
     return -1;
 }
 
-// ngx_escape_uri(NGX_ESCAPE_URI): " ", "#", "%", "?", controls and non-ASCII.
-QByteArray escapeUri(QByteArrayView in)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    QByteArray out;
-    out.reserve(in.size());
-    for (char ch : in) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7f || c == '#' || c == '%' || c == '?') {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 0xf];
-        } else {
-            out += ch;
-        }
-    }
-    return out;
-}
-
-} // namespace
-
-bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
-{
-    if (quoted)
-        *quoted = false;
-    QByteArray decoded;
-    decoded.reserve(rawPath.size());
-    for (qsizetype i = 0; i < rawPath.size(); ++i) {
-        const char c = rawPath[i];
-        if (c != '%') {
-            decoded += c;
-            continue;
-        }
-        if (quoted)
-            *quoted = true;
-        if (i + 2 >= rawPath.size())
-            return false;
-        const int hi = hexValue(rawPath[i + 1]);
-        const int lo = hexValue(rawPath[i + 2]);
-        if (hi < 0 || lo < 0)
-            return false;
-        decoded += char(hi * 16 + lo);
-        i += 2;
-    }
-    if (decoded.contains('\0'))
-        return false;
-    if (!decoded.startsWith('/')) {
-        // "*" (OPTIONS) or an absolute-form target: nothing to normalize.
-        *out = decoded;
-        return true;
-    }
-    // Segments: merge "//", drop ".", pop on "..".
-    QList<QByteArrayView> segments;
-    const QByteArrayView d(decoded);
-    qsizetype start = 1;
-    bool trailingSlash = false;
-    while (start <= d.size()) {
-        qsizetype end = d.indexOf('/', start);
-        if (end < 0)
-            end = d.size();
-        const QByteArrayView seg = d.sliced(start, end - start);
-        const bool last = end == d.size();
-        if (seg.isEmpty() || seg == ".") {
-            trailingSlash = last;
-        } else if (seg == "..") {
-            if (segments.isEmpty())
-                return false;
-            segments.removeLast();
-            trailingSlash = last;
-        } else {
-            segments.append(seg);
-            trailingSlash = false;
-        }
-        if (!last)
-            trailingSlash = true;
-        start = end + 1;
-    }
-    QByteArray result = "/";
-    for (qsizetype i = 0; i < segments.size(); ++i) {
-        if (i > 0)
-            result += '/';
-        result += segments.at(i);
-    }
-    if (trailingSlash && !segments.isEmpty())
-        result += '/';
-    *out = result;
-    return true;
-}
-
-QByteArray requestHostForRouting(const HttpRequestHead &request)
-{
-    return normalizedHostName(request.headers.value("Host"));
-}
+// ---------------------------------------------------------------- proxying
 
 QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &clientTarget)
 {
     if (!location.proxyPass.hasUri)
         return clientTarget;
-    const qsizetype q = clientTarget.indexOf('?');
-    const QByteArrayView rawPath = q < 0 ? QByteArrayView(clientTarget) : QByteArrayView(clientTarget).first(q);
-    QByteArray uri;
-    bool quoted = false;
-    if (!normalizeUriPath(rawPath, &uri, &quoted))
-        return clientTarget; // the session answers such a target with 400 before this
     // The location's name is cut by its length, whatever the URI holds
     // there (an exact location's name is the whole URI).
-    const qsizetype cut = location.isRegex() || location.match == LocationConfig::Match::Named
-        ? 0
-        : qMin(location.prefix.size(), uri.size());
-    const QByteArrayView rest = QByteArrayView(uri).sliced(cut);
-    QByteArray target = location.proxyPass.uri;
-    target += quoted ? escapeUri(rest) : rest.toByteArray();
-    if (q >= 0 && q + 1 < clientTarget.size()) {
-        target += '?';
-        target += QByteArrayView(clientTarget).sliced(q + 1);
-    }
-    return target;
+    const qsizetype cut = location.isRegex() || location.match == LocationConfig::Match::Named ? 0
+                                                                                                : location.prefix.size();
+    return rewriteProxyTarget(clientTarget, cut, location.proxyPass.uri);
 }
 
-QByteArray returnResponse(const ReturnAction &action, const RequestContext &context)
+QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &location)
 {
-    // nginx's 444 closes without a response.
-    if (action.code == 444)
-        return QByteArray();
-    HttpResponseHead head;
-    head.status = action.code;
-    head.headers.append("Server", "wsscope");
-    QByteArray body;
-    if (action.isRedirect()) {
-        const QByteArray location = action.text.expand(context);
-        if (!location.isEmpty())
-            head.headers.append("Location", location);
-        body = QByteArray::number(action.code) + ' ' + httpReasonPhrase(action.code) + '\n';
-        head.headers.append("Content-Type", "text/plain");
-    } else {
-        body = action.text.expandBody(context);
-        head.headers.append("Content-Type", "text/plain");
+    switch (location.redirect) {
+    case LocationConfig::Redirect::Off:
+        return {};
+    case LocationConfig::Redirect::Explicit:
+        return location.redirectRules;
+    case LocationConfig::Redirect::Default:
+        break;
     }
-    head.headers.append("Content-Length", QByteArray::number(body.size()));
-    head.headers.append("Connection", "close");
-    const bool isHead = context.request && context.request->method == "HEAD";
-    return head.serialize() + (isHead ? QByteArray() : body);
-}
-
-QList<HeaderRule> defaultProxyHeaders()
-{
-    auto rule = [](const char *name, const char *value) {
-        return HeaderRule{QByteArray(name), *ValueTemplate::compile(value, nullptr)};
-    };
-    return {
-        rule("Host", "$http_host"),
-        rule("Upgrade", "$http_upgrade"),
-        rule("Connection", "$connection_upgrade"),
-        rule("X-Real-IP", "$remote_addr"),
-        rule("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
-        rule("X-Forwarded-Proto", "$scheme"),
-    };
+    if (!location.proxyPass.isSet() || location.isRegex() || location.match == LocationConfig::Match::Named)
+        return {};
+    const QByteArray url = location.proxyPass.scheme + "://" + location.proxyPass.proxyHost;
+    if (location.proxyPass.hasUri)
+        return {{url + location.proxyPass.uri, location.prefix}};
+    return {{url + '/', QByteArray("/")}};
 }
 
 void applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers)
 {
-    QList<QPair<QByteArray, QByteArray>> rules;
-    switch (location.redirect) {
-    case LocationConfig::Redirect::Off:
+    if (location.redirect == LocationConfig::Redirect::Off)
         return;
-    case LocationConfig::Redirect::Explicit:
-        rules = location.redirectRules;
-        break;
-    case LocationConfig::Redirect::Default: {
-        if (!location.proxyPass.isSet() || location.isRegex() || location.match == LocationConfig::Match::Named)
-            return;
-        const QByteArray url = location.proxyPass.scheme + "://" + location.proxyPass.proxyHost;
-        if (location.proxyPass.hasUri)
-            rules.append({url + location.proxyPass.uri, location.prefix});
-        else
-            rules.append({url + '/', QByteArray("/")});
-        break;
-    }
-    }
-    QList<HttpHeader> fields = headers.fields();
-    bool changed = false;
-    for (HttpHeader &h : fields) {
-        const bool refresh = headerNameEquals(h.name, "Refresh");
-        if (!refresh && !headerNameEquals(h.name, "Location"))
-            continue;
-        // Refresh: "5; url=http://..." — only the URL part is rewritten.
-        qsizetype start = 0;
-        if (refresh) {
-            const qsizetype u = h.value.toLower().indexOf("url=");
-            if (u < 0)
-                continue;
-            start = u + 4;
-        }
-        for (const auto &rule : std::as_const(rules)) {
-            if (!rule.first.isEmpty() && QByteArrayView(h.value).sliced(start).startsWith(rule.first)) {
-                h.value = h.value.left(start) + rule.second + h.value.mid(start + rule.first.size());
-                changed = true;
-                break; // the first matching rule wins
-            }
-        }
-    }
-    if (changed) {
-        HttpHeaders rewritten;
-        for (const HttpHeader &h : std::as_const(fields))
-            rewritten.append(h.name, h.value);
-        headers = std::move(rewritten);
-    }
+    rewriteRedirectHeaders(proxyRedirectRules(location), headers);
 }

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "config/confdiagnostic.h"
+#include "config/tlssettings.h"
+#include "config/upstreamconfig.h"
 #include "http/headerrewrite.h"
-#include "tls/tlscontext.h"
-#include "upstream/upstreamgroup.h"
+#include "http/returnresponse.h"
+#include "http/urirewrite.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -13,10 +15,12 @@
 #include <memory>
 #include <vector>
 
-// The compiled, read-only configuration snapshot (see ConfigCompiler).
-// Sessions hold a shared_ptr to the snapshot they started with; a reload
-// swaps the pointer for new connections only. Every value keeps the place
-// in the configuration it came from, for the config doctor and the GUI.
+// The compiled, read-only configuration snapshot (see ConfigCompiler): a
+// description only. What runs from it (upstream groups with their state,
+// OpenSSL contexts) is built by ProxyRuntime in core/proxy; sessions hold
+// the runtime they started with, and a reload swaps it for new connections
+// only. Every value keeps the place in the configuration it came from, for
+// the config doctor and the GUI.
 
 struct ListenAddress
 {
@@ -49,19 +53,19 @@ struct ReturnAction
     ConfLocation at;
 
     bool isSet() const { return code != 0; }
-    bool isRedirect() const { return code == 301 || code == 302 || code == 303 || code == 307 || code == 308; }
+    bool isRedirect() const { return isRedirectStatus(code); }
 };
 
 struct ProxyPass
 {
     QByteArray scheme = "http";          // "http" or "https" (TLS toward the upstream)
-    std::shared_ptr<UpstreamGroup> group;
+    std::shared_ptr<const UpstreamConfig> upstream; // the block, or the implicit one of host:port
     QByteArray proxyHost;               // $proxy_host: the upstream name, or host[:port] as written
     bool hasUri = false;                // proxy_pass with a URI part
     QByteArray uri;                     // that URI part ("/", "/api/")
     ConfLocation at;                    // invalid when the location has no proxy_pass
 
-    bool isSet() const { return group != nullptr; }
+    bool isSet() const { return upstream != nullptr; }
 };
 
 // A proxy_set_header as written, with its origin (for the doctor and the GUI).
@@ -153,11 +157,10 @@ struct LocationConfig
     QList<StoredDirective> logs;        // access_log / error_log in effect here
 
     // proxy_ssl_*: TLS toward an https:// upstream (inherited like proxy_*).
-    TlsClientOptions upstreamTlsOptions;
+    UpstreamTlsSettings upstreamTlsOptions;
     bool proxySslServerName = false;    // proxy_ssl_server_name: nginx's default is off (no SNI)
     std::optional<ValueTemplate> proxySslName; // proxy_ssl_name; unset: the host of $proxy_host
     ConfLocation proxySslAt;            // the first proxy_ssl_* directive in effect
-    std::shared_ptr<TlsClientContext> upstreamTls; // built when proxy_pass is https://
 
     // wsscope's own directives (not nginx's), inherited like proxy_* ones.
     enum PingPeer : quint8 { PingClient = 0x1, PingUpstream = 0x2 };
@@ -181,7 +184,7 @@ struct ServerConfig
     QList<LocationConfig> locations;
     ReturnAction returnAction;    // a `return` at server level runs before location matching
     QList<StoredDirective> ssl;   // ssl_* directives in effect (own, else inherited per name)
-    std::shared_ptr<TlsServerContext> tls; // loaded when the server listens with TLS
+    ServerTlsSettings tls;        // what they say, when the server answers on a TLS socket
     QList<StoredDirective> logs;
     ConfLocation at;              // of the `server` directive (invalid for an implicit one)
 
@@ -214,7 +217,8 @@ struct ProxyConfig
     int workerConnections = 0;    // events { worker_connections }: client connections per worker, 0 = no cap
     QList<ServerConfig> servers;
     QList<ListenGroup> listenGroups;
-    QList<std::shared_ptr<UpstreamGroup>> upstreams; // the `upstream` blocks
+    QList<std::shared_ptr<const UpstreamConfig>> upstreams;         // the `upstream` blocks
+    QList<std::shared_ptr<const UpstreamConfig>> implicitUpstreams; // one per proxy_pass host:port
     qint64 clientHeaderTimeoutMs = 60'000;
     qint64 keepaliveTimeoutMs = 75'000;
     qint64 drainTimeoutMs = 10'000; // worker_shutdown_timeout
@@ -227,40 +231,26 @@ struct ProxyConfig
     // server for an out-of-range group.
     const ServerConfig *selectServer(int group, QByteArrayView host) const;
     const ServerConfig *defaultServer(int group) const;
-    // The TLS context for a connection accepted on `group` (the default
-    // server's; SNI may switch it); nullptr for a plain socket.
-    const TlsServerContext *tlsContext(int group) const;
+    // The server whose TLS context answers a connection accepted on `group`
+    // (the default server's; SNI may switch it); -1 for a plain socket.
+    int tlsServer(int group) const;
+    // Every upstream, explicit ones first, each at the place of its `id`.
+    QList<std::shared_ptr<const UpstreamConfig>> allUpstreams() const { return upstreams + implicitUpstreams; }
 };
 
 using ConfigSnapshot = std::shared_ptr<const ProxyConfig>;
 
-// nginx's URI normalization for location matching ($uri): percent-decoding,
-// merging of "//", and resolution of "." and ".." segments. False for a
-// path nginx answers with 400 (bad escape, ".." above the root, NUL).
-// `quoted` is set when the raw path held a "%" escape.
-bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr);
-
-// The lower-cased host of a request for server selection: the Host header
-// without port and trailing dot (empty when absent).
-QByteArray requestHostForRouting(const HttpRequestHead &request);
-
 // The upstream request-target for a client target under proxy_pass rules
 // (ngx_http_proxy_create_request): without a URI part the target is passed
 // unchanged; with one, the location's name is cut off the normalized URI
-// and the URI part put in its place (the rest re-escaped when the client
-// had used escapes), then "?" and the arguments.
+// and the URI part put in its place (see rewriteProxyTarget).
 QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &clientTarget);
 
-// The whole HTTP response for a `return` action (status line, headers and
-// body; Connection: close).
-QByteArray returnResponse(const ReturnAction &action, const RequestContext &context);
+// The proxy_redirect rules in effect: the explicit pairs, none for `off`;
+// `default` is the proxy_pass URL -> the location prefix (or "URL/" -> "/"
+// without a URI part) and nothing for regex and named locations.
+QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &location);
 
-// The headers the built-in defaults describe (kept for callers that build
-// a location by hand; the compiler produces them from configuration text).
-QList<HeaderRule> defaultProxyHeaders();
-
-// proxy_redirect on a response from upstream: Location and Refresh values
-// that start with a rule's prefix get it replaced (nginx). `default` is the
-// proxy_pass URL -> the location prefix (or "URL/" -> "/" without a URI
-// part); it does nothing for regex locations.
+// proxy_redirect on a response from upstream (nginx): Location and Refresh
+// values rewritten by the rules above.
 void applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers);

@@ -3,6 +3,7 @@
 #include "net/epolleventdispatcher.h"
 #include "ops/logging.h"
 #include "upstream/healthchecker.h"
+#include "upstream/upstreamgroup.h"
 #include "worker.h"
 #include "workercount.h"
 
@@ -144,16 +145,17 @@ bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
     return true;
 }
 
-bool ProxyServer::start(ConfigSnapshot config, QString *error)
+bool ProxyServer::start(RuntimeSnapshot runtime, QString *error)
 {
-    if (!bindListeners(config, error))
+    if (!bindListeners(runtime->config(), error))
         return false;
     {
         std::lock_guard<std::mutex> lock(m_configMutex);
-        m_config = std::move(config);
+        m_runtime = std::move(runtime);
+        m_config = m_runtime->config();
     }
     m_healthChecker = new UpstreamHealthChecker(this);
-    m_healthChecker->setGroups(upstreamGroups(*m_config));
+    m_healthChecker->setGroups(m_runtime->groups());
 
     const int n = WorkerCount::forConfig(m_config->workerThreads);
     for (int i = 0; i < n; ++i) {
@@ -175,8 +177,9 @@ bool ProxyServer::start(ConfigSnapshot config, QString *error)
     return true;
 }
 
-bool ProxyServer::reload(ConfigSnapshot config, QString *error)
+bool ProxyServer::reload(RuntimeSnapshot runtime, QString *error)
 {
+    const ConfigSnapshot &config = runtime->config();
     if (m_stopping) {
         if (error)
             *error = QStringLiteral("shutting down");
@@ -187,24 +190,15 @@ bool ProxyServer::reload(ConfigSnapshot config, QString *error)
     const int wanted = WorkerCount::forConfig(config->workerThreads);
     if (wanted != m_workers.size())
         qCInfo(lcProxy).noquote() << "worker_processes changed to" << wanted << "- it takes effect after a restart";
-    // Upstream failure marks, live connection counts and totals carry over
-    // to the same servers in the new groups (nginx would start afresh).
-    const QList<std::shared_ptr<UpstreamGroup>> previous = upstreamGroups(*m_config);
-    for (const auto &group : upstreamGroups(*config)) {
-        for (const auto &old : previous) {
-            if (old->name() == group->name()) {
-                group->inheritState(*old);
-                break;
-            }
-        }
-    }
     // New connections take the new snapshot; every session keeps its own.
+    // (The groups took the running ones' state over when `runtime` was built.)
     {
         std::lock_guard<std::mutex> lock(m_configMutex);
-        m_config = std::move(config);
+        m_runtime = std::move(runtime);
+        m_config = m_runtime->config();
     }
     if (m_healthChecker)
-        m_healthChecker->setGroups(upstreamGroups(*m_config));
+        m_healthChecker->setGroups(m_runtime->groups());
     qCInfo(lcProxy).noquote() << "configuration reloaded; open connections keep their configuration";
     emit configReloaded();
     return true;
@@ -261,7 +255,7 @@ void ProxyServer::handleIncoming(qintptr descriptor, Listener *listener)
             return;
         }
     }
-    w->adoptConnection(descriptor, m_config, group, listener->serverPort());
+    w->adoptConnection(descriptor, m_runtime, group, listener->serverPort());
 }
 
 void ProxyServer::shutdown(qint64 drainTimeoutMs)
@@ -321,38 +315,26 @@ void ProxyServer::inject(quint64 connectionId, Direction direction, WsOpcode opc
         w->inject(connectionId, direction, opcode, payload);
 }
 
-QList<std::shared_ptr<UpstreamGroup>> ProxyServer::upstreamGroups(const ProxyConfig &config)
+ConfigSnapshot ProxyServer::config() const
 {
-    QList<std::shared_ptr<UpstreamGroup>> out = config.upstreams;
-    auto add = [&out](const std::shared_ptr<UpstreamGroup> &g) {
-        if (g && !out.contains(g))
-            out.append(g);
-    };
-    // Locations nest; walk them all for the proxy_pass host:port groups.
-    std::function<void(const LocationConfig &)> visit = [&](const LocationConfig &loc) {
-        add(loc.proxyPass.group);
-        for (const LocationConfig &inner : loc.nested)
-            visit(inner);
-    };
-    for (const ServerConfig &s : config.servers) {
-        for (const LocationConfig &loc : s.locations)
-            visit(loc);
-    }
-    return out;
+    std::lock_guard<std::mutex> lock(m_configMutex);
+    return m_config;
+}
+
+RuntimeSnapshot ProxyServer::runtime() const
+{
+    std::lock_guard<std::mutex> lock(m_configMutex);
+    return m_runtime;
 }
 
 QList<UpstreamFigures> ProxyServer::upstreamFigures() const
 {
-    ConfigSnapshot config;
-    {
-        std::lock_guard<std::mutex> lock(m_configMutex);
-        config = m_config;
-    }
+    const RuntimeSnapshot current = runtime();
     QList<UpstreamFigures> out;
-    if (!config)
+    if (!current)
         return out;
     const qint64 now = UpstreamGroup::clockMs();
-    for (const auto &group : upstreamGroups(*config))
+    for (const auto &group : current->groups())
         out.append(group->figures(now));
     return out;
 }

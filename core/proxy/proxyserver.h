@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/proxyconfig.h"
+#include "proxy/proxyruntime.h"
 #include "inspect/eventbus.h"
 #include "upstream/upstreamfigures.h"
 
@@ -30,14 +31,15 @@ public:
 
     // Binds every listener and starts the workers. On failure nothing is
     // left listening and `error` says which address and why.
-    bool start(ConfigSnapshot config, QString *error);
-    // Switches to a new configuration: listeners for new addresses are
-    // bound, those no longer configured closed, and new connections get the
-    // new snapshot. Established connections keep the snapshot they started
+    bool start(RuntimeSnapshot runtime, QString *error);
+    // Switches to a new configuration (a runtime built with the running one
+    // as `previous`, see ProxyRuntime::build): listeners for new addresses
+    // are bound, those no longer configured closed, and new connections get
+    // the new snapshot. Established connections keep the snapshot they started
     // with and are never dropped. On failure (an address cannot be bound)
     // nothing changes and `error` says why. worker_processes changes need a
     // restart (logged).
-    bool reload(ConfigSnapshot config, QString *error);
+    bool reload(RuntimeSnapshot runtime, QString *error);
     // The bound addresses (ports resolved when 0 was asked for).
     QList<ListenAddress> boundAddresses() const;
     int workerCount() const { return int(m_workers.size()); }
@@ -46,13 +48,13 @@ public:
     // Sends a text/binary/ping/pong/close frame into live connection `id`,
     // toward the upstream (ClientToUpstream) or the client.
     void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload);
-    ConfigSnapshot config() const { return m_config; }
+    ConfigSnapshot config() const;
+    // The running configuration's runtime; safe to call from any thread.
+    RuntimeSnapshot runtime() const;
     // Per-upstream figures of the running configuration (every group: the
     // `upstream` blocks and the proxy_pass host:port ones), copied under
     // each group's lock; safe to call from any thread.
     QList<UpstreamFigures> upstreamFigures() const;
-    // Every upstream group of a configuration, each once.
-    static QList<std::shared_ptr<UpstreamGroup>> upstreamGroups(const ProxyConfig &config);
 
     // Stops accepting, lets tunnels finish for up to drainTimeoutMs, then
     // closes what is left and emits stopped().
@@ -70,7 +72,8 @@ private:
     void handleWorkerDrained(int index);
     void stopWorkers();
 
-    ConfigSnapshot m_config;
+    RuntimeSnapshot m_runtime;
+    ConfigSnapshot m_config; // m_runtime's, for the main thread's own use
     QList<Listener *> m_listeners;
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
@@ -78,7 +81,7 @@ private:
     QList<bool> m_workerDrained;
     QTimer *m_drainTimer = nullptr;
     UpstreamHealthChecker *m_healthChecker = nullptr;
-    mutable std::mutex m_configMutex; // m_config for upstreamFigures() from other threads
+    mutable std::mutex m_configMutex; // m_runtime for runtime() and upstreamFigures() from other threads
     int m_nextWorker = 0;
     bool m_stopping = false;
     qint64 m_lastLimitLogMs = -1'000'000;

@@ -24,11 +24,12 @@ QByteArray errorBody(int status, const QByteArray &message)
 
 } // namespace
 
-Session::Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot config, int serverIndex,
+Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
                  quint16 listenPort)
     : m_worker(worker)
     , m_id(id)
-    , m_config(std::move(config))
+    , m_runtime(std::move(runtime))
+    , m_config(m_runtime->config())
     , m_server(m_config->defaultServer(serverIndex)) // serverIndex: the listen group (ProxyConfig::listenGroups)
     , m_listenGroup(serverIndex)
     , m_listenPort(listenPort)
@@ -47,7 +48,7 @@ void Session::start()
     m_log.setConnection(m_id, m_clientAddress, m_clientPort);
     m_lastClientActivityMs = setState(State::ReadingHead);
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
-    if (const TlsServerContext *tls = m_config->tlsContext(m_listenGroup)) {
+    if (const TlsServerContext *tls = m_runtime->tlsContext(m_listenGroup)) {
         // The handshake runs on this worker's loop like any read; the
         // connection counts as opened once it is done.
         m_client->startTls(newServerSsl(*tls, &Session::selectTlsContext, this), true);
@@ -66,7 +67,7 @@ void Session::emitConnectionOpened()
     e.clientAddress = m_clientAddress;
     e.clientPort = m_clientPort;
     e.listener = QStringLiteral("%1").arg(m_listenPort);
-    e.tls = m_config->tlsContext(m_listenGroup) != nullptr;
+    e.tls = m_runtime->tlsContext(m_listenGroup) != nullptr;
     if (m_client->tlsHandle()) {
         const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
         e.tlsServerName = info.serverName;
@@ -90,7 +91,8 @@ SSL_CTX *Session::selectTlsContext(void *session, QByteArrayView serverName)
     if (host.endsWith('.'))
         host.chop(1);
     const ServerConfig *server = self->m_config->selectServer(self->m_listenGroup, host);
-    return server && server->tls ? server->tls->handle() : nullptr;
+    const TlsServerContext *tls = self->m_runtime->serverTls(server);
+    return tls ? tls->handle() : nullptr;
 }
 
 void Session::streamTlsDone(TcpStream *stream)
@@ -380,7 +382,7 @@ void Session::startExchange()
         return;
     case Route::Kind::Return: {
         const ReturnAction &ret = *route.returnAction;
-        m_client->write(returnResponse(ret, ctx));
+        m_client->write(returnResponse(ret.code, ret.text, ctx));
         m_responseStarted = true;
         m_keepAlive = false;
         m_response.status = ret.code;
@@ -412,7 +414,7 @@ void Session::startExchange()
     }
     // The balancer's per-request state: the key (ip_hash: the client's
     // address, hash: KEY evaluated now) and proxy_next_upstream_tries.
-    m_attempt.begin(upstreamSourceFor(route, m_clientAddress));
+    m_attempt.begin(upstreamSourceFor(*m_runtime, route, m_clientAddress));
     connectNextUpstream();
 }
 

@@ -5,6 +5,8 @@
 #include "httprelay.h"
 #include "staticresponder.h"
 #include "config/proxyconfig.h"
+#include "proxyruntime.h"
+#include "tls/tlscontext.h"
 #include "http/httpheadparser.h"
 #include "inspect/inspectevent.h"
 #include "net/tcpstream.h"
@@ -31,7 +33,7 @@ class Session final : public TcpStream::Handler
 public:
     enum class State { ReadingHead, Connecting, Exchange, Tunnel, Closing, Finished };
 
-    Session(Worker *worker, quint64 id, qintptr descriptor, ConfigSnapshot config, int serverIndex,
+    Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
             quint16 listenPort);
     ~Session();
 
@@ -99,6 +101,7 @@ private:
 
     Worker *m_worker;
     const quint64 m_id;
+    RuntimeSnapshot m_runtime; // groups and TLS contexts of the configuration below
     ConfigSnapshot m_config;
     const ServerConfig *m_server;  // chosen by Host in startExchange()
     const int m_listenGroup;       // which listening address accepted us

@@ -2,18 +2,19 @@
 
 #include "config/proxyconfig.h"
 #include "inspect/inspectevent.h"
+#include "proxyruntime.h"
 #include "requestrouter.h"
 #include "tls/tlscontext.h"
 
-UpstreamSource upstreamSourceFor(const Route &route, const QHostAddress &clientAddress)
+UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const QHostAddress &clientAddress)
 {
     const LocationConfig &loc = *route.location;
     UpstreamSource source;
-    source.group = loc.proxyPass.group;
+    source.group = runtime.group(loc.proxyPass);
     source.hashKey = source.group->hashKeyFor(route.context);
     source.clientAddress = clientAddress;
     source.tls = route.upstreamTls;
-    source.tlsContext = loc.upstreamTls;
+    source.tlsContext = runtime.upstreamTls(loc);
     source.tlsName = route.tlsName;
     source.sendServerName = loc.proxySslServerName;
     source.nextUpstream = loc.nextUpstream;

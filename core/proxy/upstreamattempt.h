@@ -14,6 +14,7 @@ struct LocationConfig;
 struct Route;
 struct RouteEvent;
 class TlsClientContext;
+class ProxyRuntime;
 
 // Where an attempt's servers come from, and how to speak to them: nginx's
 // peer.get/free behind ngx_http_upstream_t. Today the balancer of
@@ -37,8 +38,8 @@ struct UpstreamSource
 };
 
 // The source of a proxy_pass route: the one place the location's upstream
-// group and TLS context are looked up.
-UpstreamSource upstreamSourceFor(const Route &route, const QHostAddress &clientAddress);
+// group and TLS context are looked up (in the session's runtime).
+UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const QHostAddress &clientAddress);
 
 // The connection to one upstream server and, when it fails, to the next
 // (nginx's ngx_http_upstream_connect / _next): picking, connecting, TLS,

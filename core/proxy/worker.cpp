@@ -33,19 +33,19 @@ Worker::~Worker()
     m_events.flush(); // the last events (closes) still reach subscribers
 }
 
-void Worker::adoptConnection(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort)
+void Worker::adoptConnection(qintptr descriptor, RuntimeSnapshot runtime, int serverIndex, quint16 listenPort)
 {
     const bool queued = QMetaObject::invokeMethod(
         this,
-        [this, descriptor, config = std::move(config), serverIndex, listenPort]() mutable {
-            handleAdopt(descriptor, std::move(config), serverIndex, listenPort);
+        [this, descriptor, runtime = std::move(runtime), serverIndex, listenPort]() mutable {
+            handleAdopt(descriptor, std::move(runtime), serverIndex, listenPort);
         },
         Qt::QueuedConnection);
     if (!queued)
         ::close(int(descriptor));
 }
 
-void Worker::handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort)
+void Worker::handleAdopt(qintptr descriptor, RuntimeSnapshot runtime, int serverIndex, quint16 listenPort)
 {
     if (!m_tick) {
         // The pass clock, when this thread runs the epoll dispatcher.
@@ -62,7 +62,7 @@ void Worker::handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIn
         return;
     }
     const quint64 id = s_nextId.fetch_add(1, std::memory_order_relaxed);
-    auto session = std::make_unique<Session>(this, id, descriptor, std::move(config), serverIndex, listenPort);
+    auto session = std::make_unique<Session>(this, id, descriptor, std::move(runtime), serverIndex, listenPort);
     Session *raw = session.get();
     m_sessions.emplace(raw, std::move(session));
     m_byId.emplace(id, raw);

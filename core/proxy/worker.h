@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/proxyconfig.h"
+#include "proxy/proxyruntime.h"
 #include "inspect/eventbus.h"
 
 #include <QElapsedTimer>
@@ -42,7 +43,7 @@ public:
     int sessionCount() const { return m_sessionCount.load(std::memory_order_relaxed); }
 
     // Thread-safe entry points (they queue into the worker's thread).
-    void adoptConnection(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort);
+    void adoptConnection(qintptr descriptor, RuntimeSnapshot runtime, int serverIndex, quint16 listenPort);
     void beginDrain();
     void closeAll();
     // Sends a frame into connection `id` if this worker owns it (the result,
@@ -58,7 +59,7 @@ signals:
 private:
     static constexpr qsizetype kReadBufferSize = 64 * 1024;
 
-    void handleAdopt(qintptr descriptor, ConfigSnapshot config, int serverIndex, quint16 listenPort);
+    void handleAdopt(qintptr descriptor, RuntimeSnapshot runtime, int serverIndex, quint16 listenPort);
     void handleTick();
     void reapFinished();
     void checkDrained();

@@ -17,13 +17,10 @@ typedef struct ssl_st SSL;
 // a bad key before the listener does) and shared read-only by every
 // connection of that snapshot; OpenSSL contexts are thread-safe for that.
 
-// The TLS protocol versions, as the ssl_protocols / proxy_ssl_protocols
-// words name them.
+// The TLS protocol versions (the ssl_protocols words parse to these bits:
+// ConfTlsProtocols in core/config).
 namespace TlsProtocols {
 enum : quint8 { TLSv1 = 0x1, TLSv1_1 = 0x2, TLSv1_2 = 0x4, TLSv1_3 = 0x8 };
-// Parses "TLSv1.2" etc.; 0 for an unknown word (SSLv2/SSLv3 are known but
-// unsupported: 0 too).
-quint8 fromWord(QByteArrayView word);
 }
 
 // One certificate and its key (nginx allows several, e.g. RSA + ECDSA).

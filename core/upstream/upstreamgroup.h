@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/upstreamconfig.h"
 #include "http/variables.h"
 #include "upstream/consistenthash.h"
 #include "upstream/peerstate.h"
@@ -13,55 +14,6 @@
 #include <memory>
 #include <optional>
 #include <vector>
-
-// One `server` line of an upstream block (or the single target of a
-// proxy_pass URL), already resolved to addresses at load time as nginx does.
-struct UpstreamServer
-{
-    QByteArray name; // as written: "127.0.0.1:9000", "backend.local:8010"
-    QHostAddress address;
-    quint16 port = 0;
-    int weight = 1;
-    int maxFails = 1;                 // nginx's defaults
-    qint64 failTimeoutMs = 10'000;
-    bool backup = false;
-    bool down = false;
-    int maxConns = 0; // 0: no limit
-};
-
-// `health_check` inside an upstream block: wsscope's own active check (nginx
-// has none in its open-source version; NGINX Plus puts its health_check in a
-// location). Off unless configured. Results feed the same "unavailable"
-// test as passive failures.
-struct UpstreamHealthCheck
-{
-    enum class Type : quint8 { Http, WebSocket };
-    bool enabled = false;
-    qint64 intervalMs = 5'000;
-    qint64 timeoutMs = 5'000;
-    QByteArray uri = "/";
-    int fails = 1;  // consecutive failed probes before a server is taken out
-    int passes = 1; // consecutive good probes before it is back
-    Type type = Type::Http;
-};
-
-// The balancing method of an upstream block (the method directives).
-struct UpstreamBalancing
-{
-    enum class Method : quint8 { RoundRobin, IpHash, LeastConn, Hash, Random };
-    Method method = Method::RoundRobin;
-    QByteArray hashKey;      // `hash KEY`, the template source
-    std::optional<ValueTemplate> hashKeyTemplate; // compiled `hash KEY`
-    bool consistent = false; // `hash KEY consistent`
-    bool randomTwo = false;  // `random two [least_conn]`
-    int keepalive = 0;       // `keepalive N` (idle upstream connections kept per worker)
-    UpstreamHealthCheck healthCheck;
-
-    // Whether a client keeps reaching the same server (ip_hash, hash).
-    bool isSticky() const { return method == Method::IpHash || method == Method::Hash; }
-    // "round-robin", "ip_hash", "hash consistent", "random two least_conn", ...
-    QString algorithmName() const;
-};
 
 // One request's way through a group: nginx's per-request peer data (which
 // servers were tried, how many tries are left, the hash state). Owned by the
@@ -159,8 +111,6 @@ private:
     friend class PeerPicker;
 
     qsizetype pickLocked(UpstreamSelection &selection, qint64 nowMs, UpstreamPick *out);
-    qsizetype pickRoundRobinLocked(UpstreamSelection &selection, qint64 nowMs, QStringList *skipped);
-    qsizetype pickLeastConnLocked(UpstreamSelection &selection, qint64 nowMs, QStringList *skipped);
     void buildTiers();
     void buildRing();
 

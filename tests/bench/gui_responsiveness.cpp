@@ -163,7 +163,8 @@ int main(int argc, char **argv)
                                         "      proxy_set_header Connection $connection_upgrade;\n"
                                         "      proxy_read_timeout 1h; } } }\n")
                              .arg(parser.value(workersOpt), m.captured(1), m.captured(2));
-    const ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), QStringLiteral("bench.conf"));
+    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), QStringLiteral("bench.conf"));
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&compiled);
     if (!compiled.ok()) {
         std::fprintf(stderr, "config: %s\n", qPrintable(compiled.diagnostics.constFirst().toString()));
         return 1;
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
     ProxyServer server;
     LocalInspectorSource source(&server, text, QStringLiteral("bench.conf"));
     QString error;
-    if (!server.start(compiled.config, &error)) {
+    if (!server.start(runtime, &error)) {
         std::fprintf(stderr, "proxy: %s\n", qPrintable(error));
         return 1;
     }

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "http/variables.h"
+
+#include <QByteArray>
+
+// The statuses whose `return` text is a Location URL (ngx_http_send_response).
+constexpr bool isRedirectStatus(int code)
+{
+    return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+}
+
+// The whole HTTP response of nginx's `return code [text|URL]` (status line,
+// headers and body; Connection: close). Empty for 444: close without one.
+QByteArray returnResponse(int code, const ValueTemplate &text, const RequestContext &context);

@@ -1,0 +1,158 @@
+#include "urirewrite.h"
+
+namespace {
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// ngx_escape_uri(NGX_ESCAPE_URI): " ", "#", "%", "?", controls and non-ASCII.
+QByteArray escapeUri(QByteArrayView in)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    QByteArray out;
+    out.reserve(in.size());
+    for (char ch : in) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7f || c == '#' || c == '%' || c == '?') {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
+{
+    if (quoted)
+        *quoted = false;
+    QByteArray decoded;
+    decoded.reserve(rawPath.size());
+    for (qsizetype i = 0; i < rawPath.size(); ++i) {
+        const char c = rawPath[i];
+        if (c != '%') {
+            decoded += c;
+            continue;
+        }
+        if (quoted)
+            *quoted = true;
+        if (i + 2 >= rawPath.size())
+            return false;
+        const int hi = hexValue(rawPath[i + 1]);
+        const int lo = hexValue(rawPath[i + 2]);
+        if (hi < 0 || lo < 0)
+            return false;
+        decoded += char(hi * 16 + lo);
+        i += 2;
+    }
+    if (decoded.contains('\0'))
+        return false;
+    if (!decoded.startsWith('/')) {
+        // "*" (OPTIONS) or an absolute-form target: nothing to normalize.
+        *out = decoded;
+        return true;
+    }
+    // Segments: merge "//", drop ".", pop on "..".
+    QList<QByteArrayView> segments;
+    const QByteArrayView d(decoded);
+    qsizetype start = 1;
+    bool trailingSlash = false;
+    while (start <= d.size()) {
+        qsizetype end = d.indexOf('/', start);
+        if (end < 0)
+            end = d.size();
+        const QByteArrayView seg = d.sliced(start, end - start);
+        const bool last = end == d.size();
+        if (seg.isEmpty() || seg == ".") {
+            trailingSlash = last;
+        } else if (seg == "..") {
+            if (segments.isEmpty())
+                return false;
+            segments.removeLast();
+            trailingSlash = last;
+        } else {
+            segments.append(seg);
+            trailingSlash = false;
+        }
+        if (!last)
+            trailingSlash = true;
+        start = end + 1;
+    }
+    QByteArray result = "/";
+    for (qsizetype i = 0; i < segments.size(); ++i) {
+        if (i > 0)
+            result += '/';
+        result += segments.at(i);
+    }
+    if (trailingSlash && !segments.isEmpty())
+        result += '/';
+    *out = result;
+    return true;
+}
+
+QByteArray requestHostForRouting(const HttpRequestHead &request)
+{
+    return normalizedHostName(request.headers.value("Host"));
+}
+
+QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri)
+{
+    const qsizetype q = clientTarget.indexOf('?');
+    const QByteArrayView rawPath = q < 0 ? QByteArrayView(clientTarget) : QByteArrayView(clientTarget).first(q);
+    QByteArray normalized;
+    bool quoted = false;
+    if (!normalizeUriPath(rawPath, &normalized, &quoted))
+        return clientTarget; // the session answers such a target with 400 before this
+    const QByteArrayView rest = QByteArrayView(normalized).sliced(qMin(cut, normalized.size()));
+    QByteArray target = uri;
+    target += quoted ? escapeUri(rest) : rest.toByteArray();
+    if (q >= 0 && q + 1 < clientTarget.size()) {
+        target += '?';
+        target += QByteArrayView(clientTarget).sliced(q + 1);
+    }
+    return target;
+}
+
+void rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers)
+{
+    QList<HttpHeader> fields = headers.fields();
+    bool changed = false;
+    for (HttpHeader &h : fields) {
+        const bool refresh = headerNameEquals(h.name, "Refresh");
+        if (!refresh && !headerNameEquals(h.name, "Location"))
+            continue;
+        // Refresh: "5; url=http://..." — only the URL part is rewritten.
+        qsizetype start = 0;
+        if (refresh) {
+            const qsizetype u = h.value.toLower().indexOf("url=");
+            if (u < 0)
+                continue;
+            start = u + 4;
+        }
+        for (const auto &rule : std::as_const(rules)) {
+            if (!rule.first.isEmpty() && QByteArrayView(h.value).sliced(start).startsWith(rule.first)) {
+                h.value = h.value.left(start) + rule.second + h.value.mid(start + rule.first.size());
+                changed = true;
+                break; // the first matching rule wins
+            }
+        }
+    }
+    if (changed) {
+        HttpHeaders rewritten;
+        for (const HttpHeader &h : std::as_const(fields))
+            rewritten.append(h.name, h.value);
+        headers = std::move(rewritten);
+    }
+}

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "http/httpheaders.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+// Request-target and redirect rewriting of a reverse proxy (nginx's
+// ngx_http_parse_complex_uri, ngx_http_proxy_create_request and
+// ngx_http_proxy_rewrite_redirect), with no configuration in sight: the
+// config layer decides the parameters, these apply them.
+
+// nginx's URI normalization for location matching ($uri): percent-decoding,
+// merging of "//", and resolution of "." and ".." segments. False for a
+// path nginx answers with 400 (bad escape, ".." above the root, NUL).
+// `quoted` is set when the raw path held a "%" escape.
+bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr);
+
+// The lower-cased host of a request for server selection: the Host header
+// without port and trailing dot (empty when absent).
+QByteArray requestHostForRouting(const HttpRequestHead &request);
+
+// proxy_pass with a URI part (ngx_http_proxy_create_request): the first
+// `cut` bytes of the normalized client URI (the location's name) are
+// replaced by `uri`, the rest re-escaped when the client had used escapes,
+// then "?" and the arguments.
+QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri);
+
+// proxy_redirect on a response from upstream: Location and Refresh values
+// that start with a rule's prefix get it replaced; the first matching rule
+// wins.
+void rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers);
