@@ -24,6 +24,18 @@ inline const QColor Doctor(0x8b, 0x1c, 0x9c);   // config doctor findings, the p
 inline const QColor DoctorMark(0xec, 0xdc, 0xf4);
 inline const QColor Note(0x1f, 0x5f, 0xbf);     // notes, the ping line
 inline const QColor WarningIcon(0xe0, 0x9b, 0x00); // the editor margin's warning triangle (brighter than text)
+inline const QColor WarningIconMark(0x30, 0x20, 0x00); // the "!" on it
+
+// The config editor's syntax colours (NginxHighlighter): the same palette.
+namespace Syntax {
+inline const QColor Directive = Note;
+inline const QColor Block = Doctor;
+inline const QColor Variable = Warning;
+inline const QColor Number(0x0b, 0x7a, 0x75);
+inline const QColor String = Healthy;
+inline const QColor Punctuation(0x60, 0x60, 0x60);
+inline const QColor Comment(0x80, 0x80, 0x80);
+} // namespace Syntax
 
 // For style sheets and rich text: "#c01c28".
 inline QString css(const QColor &colour)

@@ -114,7 +114,7 @@ void paintSeverity(QPainter *p, const QRectF &box, ConfigEditor::Severity severi
         p->setPen(Qt::NoPen);
         p->setBrush(colour);
         p->drawPath(triangle);
-        QPen dark(QColor(0x30, 0x20, 0x00), std::max<qreal>(1.5, s / 8), Qt::SolidLine, Qt::RoundCap);
+        QPen dark(Colours::WarningIconMark, std::max<qreal>(1.5, s / 8), Qt::SolidLine, Qt::RoundCap);
         p->setPen(dark);
         p->drawLine(QPointF(c.x(), r.top() + s * 0.35), QPointF(c.x(), r.top() + s * 0.65));
         p->drawPoint(QPointF(c.x(), r.top() + s * 0.8));

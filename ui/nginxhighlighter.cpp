@@ -1,26 +1,27 @@
 #include "nginxhighlighter.h"
 
-#include <QColor>
+#include "colours.h"
+
 #include <QFont>
 
 NginxHighlighter::NginxHighlighter(QTextDocument *document)
     : QSyntaxHighlighter(document)
 {
     QTextCharFormat directive;
-    directive.setForeground(QColor(0x1f, 0x5f, 0xbf));
+    directive.setForeground(Colours::Syntax::Directive);
     QTextCharFormat block;
-    block.setForeground(QColor(0x8b, 0x1c, 0x9c));
+    block.setForeground(Colours::Syntax::Block);
     block.setFontWeight(QFont::Bold);
     QTextCharFormat variable;
-    variable.setForeground(QColor(0xa0, 0x5a, 0x00));
+    variable.setForeground(Colours::Syntax::Variable);
     QTextCharFormat number;
-    number.setForeground(QColor(0x0b, 0x7a, 0x75));
+    number.setForeground(Colours::Syntax::Number);
     QTextCharFormat string;
-    string.setForeground(QColor(0x1a, 0x7f, 0x37));
+    string.setForeground(Colours::Syntax::String);
     QTextCharFormat punctuation;
-    punctuation.setForeground(QColor(0x60, 0x60, 0x60));
+    punctuation.setForeground(Colours::Syntax::Punctuation);
     punctuation.setFontWeight(QFont::Bold);
-    m_comment.setForeground(QColor(0x80, 0x80, 0x80));
+    m_comment.setForeground(Colours::Syntax::Comment);
     m_comment.setFontItalic(true);
 
     // The first word of a statement is its directive.
