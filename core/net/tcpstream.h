@@ -129,3 +129,26 @@ private:
     bool m_shutdownRequested = false;
     bool m_shutdownDone = false;
 };
+
+// send_timeout's measure (nginx: the time between two successive write
+// operations, not the whole transfer): a stream with queued bytes whose
+// written count has not moved for longer than the timeout has stalled.
+struct WriteProgress
+{
+    qint64 mark = 0;    // bytesWritten() when last seen moving
+    qint64 sinceMs = 0;
+
+    void restart(const TcpStream &stream, qint64 nowMs)
+    {
+        mark = stream.bytesWritten();
+        sinceMs = nowMs;
+    }
+    bool stalled(const TcpStream &stream, qint64 nowMs, qint64 timeoutMs)
+    {
+        if (stream.bytesWritten() != mark || stream.pendingBytes() == 0) {
+            restart(stream, nowMs);
+            return false;
+        }
+        return nowMs - sinceMs > timeoutMs;
+    }
+};

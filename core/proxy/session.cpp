@@ -1,28 +1,11 @@
 #include "session.h"
 
-#include "accesslog.h"
-#include "requestrouter.h"
-#include "upstreamattempt.h"
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
-#include "websockettunnel.h"
-#include "websocket/framewriter.h"
+#include "requestrouter.h"
 #include "websocket/handshakecheck.h"
+#include "websockettunnel.h"
 #include "worker.h"
-
-
-#include <cerrno>
-
-namespace {
-
-constexpr qint64 kLingerMs = 5'000;
-
-QByteArray errorBody(int status, const QByteArray &message)
-{
-    return QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\nwsscope: " + message + '\n';
-}
-
-} // namespace
 
 Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
                  quint16 listenPort)
@@ -33,7 +16,7 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot
     , m_server(m_config->defaultServer(serverIndex)) // serverIndex: the listen group (ProxyConfig::listenGroups)
     , m_listenGroup(serverIndex)
     , m_listenPort(listenPort)
-    , m_client(std::make_unique<TcpStream>(this, descriptor))
+    , m_client(this, descriptor)
 {
 }
 
@@ -44,10 +27,9 @@ Session::~Session()
 
 void Session::start()
 {
-    m_clientAddress = m_client->peerAddress(&m_clientPort);
-    m_log.setConnection(m_id, m_clientAddress, m_clientPort);
+    m_client.accepted(m_id);
     m_lastClientActivityMs = setState(State::ReadingHead);
-    qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_clientAddress.toString() << m_clientPort;
+    qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_client.address().toString() << m_client.port();
     if (const TlsServerContext *tls = m_runtime->tlsContext(m_listenGroup)) {
         // The handshake runs on this worker's loop like any read; the
         // connection counts as opened once it is done.
@@ -63,25 +45,7 @@ void Session::emitConnectionOpened()
 {
     if (!inspecting())
         return;
-    ConnectionOpenedEvent e;
-    e.clientAddress = m_clientAddress;
-    e.clientPort = m_clientPort;
-    e.listener = QStringLiteral("%1").arg(m_listenPort);
-    e.tls = m_runtime->tlsContext(m_listenGroup) != nullptr;
-    if (m_client->tlsHandle()) {
-        const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
-        e.tlsServerName = info.serverName;
-        if (!m_client->failed()) {
-            e.tlsProtocol = info.protocol;
-            e.tlsCipher = info.cipher;
-            e.tlsAlpn = info.alpn;
-        }
-    }
-    if (m_plainHttpOnTls)
-        e.tlsError = QStringLiteral("the client sent plain HTTP to this TLS port");
-    else if (!m_client->tlsError().isEmpty())
-        e.tlsError = m_client->tlsError();
-    emitEvent(std::move(e));
+    emitEvent(m_client.openedEvent(m_listenPort, m_runtime->tlsContext(m_listenGroup) != nullptr));
 }
 
 SSL_CTX *Session::selectTlsContext(void *session, QByteArrayView serverName)
@@ -99,7 +63,7 @@ void Session::streamTlsDone(TcpStream *stream)
 {
     if (m_state == State::Finished)
         return;
-    if (stream == m_client.get()) {
+    if (stream == m_client.stream()) {
         clientTlsDone();
         return;
     }
@@ -117,29 +81,20 @@ void Session::streamTlsDone(TcpStream *stream)
 
 void Session::clientTlsDone()
 {
-    if (m_client->tlsPlainHttp()) {
+    const ClientConnection::TlsOutcome outcome = m_client.tlsDone();
+    if (outcome == ClientConnection::TlsOutcome::PlainHttp) {
         // Read the request, then answer 400 as nginx does.
-        m_plainHttpOnTls = true;
         emitConnectionOpened();
         readClient();
         return;
     }
-    if (m_client->failed()) {
+    if (outcome == ClientConnection::TlsOutcome::Failed) {
         m_closeDetail = QStringLiteral("TLS handshake failed: %1").arg(m_client->tlsError());
-        qCInfo(lcAccess).noquote() << describe() << m_closeDetail;
         emitConnectionOpened();
         finish(CloseCause::TlsError);
         return;
     }
-    m_clientTls = true;
     setState(State::ReadingHead); // client_header_timeout starts after the handshake
-    if (lcProxy().isDebugEnabled()) {
-        const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
-        qCDebug(lcProxy).noquote() << describe() << "TLS" << info.protocol << info.cipher << "SNI"
-                                   << (info.serverName.isEmpty() ? QStringLiteral("-") : info.serverName) << "ALPN"
-                                   << (info.alpn.isEmpty() ? QStringLiteral("-") : info.alpn)
-                                   << (info.resumed ? "resumed" : "");
-    }
     emitConnectionOpened();
 }
 
@@ -166,7 +121,7 @@ void Session::streamReadable(TcpStream *stream)
 {
     if (m_state == State::Finished)
         return;
-    if (stream == m_client.get())
+    if (stream == m_client.stream())
         readClient();
     else
         readUpstream();
@@ -194,8 +149,7 @@ void Session::readClient()
         }
         m_lastClientActivityMs = m_worker->nowMs();
         if (n == 0) {
-            m_clientEof = true;
-            m_client->setReadEnabled(false);
+            m_client.setEof();
             if (m_firstClose == CloseCause::None)
                 m_firstClose = CloseCause::ClientClosed;
             switch (m_state) {
@@ -203,7 +157,7 @@ void Session::readClient()
                 handleTunnelEof(true);
                 return;
             case State::Closing:
-                if (m_client->pendingBytes() == 0)
+                if (m_client.lingerDone())
                     finish(m_firstClose);
                 return;
             case State::ReadingHead:
@@ -224,17 +178,16 @@ void Session::readClient()
             }
             return;
         }
-        if (m_client->bytesRead() == n && n > 0 && buf[0] == 0x16 && !m_client->isTls() && !m_plainHttpOnTls)
-            m_tlsClientOnPlain = true; // a TLS handshake record where a request line belongs
+        m_client.noteRead(buf, n);
         if (m_state == State::Tunnel) {
             tunnelForward(true, buf, n);
         } else if (m_state == State::Closing) {
             // Lingering close: discard what the client still sends.
         } else {
-            m_clientIn.append(buf, n);
+            m_client.in().append(buf, n);
             if (m_state != State::Connecting)
                 processClient();
-            else if (m_clientIn.size() >= m_config->maxBufferedPerDirection)
+            else if (m_client.in().size() >= m_config->maxBufferedPerDirection)
                 m_client->setReadEnabled(false); // upstreamReady() turns it back on
         }
         if (n < cap)
@@ -269,8 +222,7 @@ void Session::readUpstream()
         }
         m_lastUpstreamActivityMs = m_worker->nowMs();
         if (n == 0) {
-            m_upstreamEof = true;
-            upstream()->setReadEnabled(false);
+            m_attempt.setEof();
             if (m_firstClose == CloseCause::None)
                 m_firstClose = CloseCause::UpstreamClosed;
             if (m_state == State::Tunnel) {
@@ -283,7 +235,7 @@ void Session::readUpstream()
         if (m_state == State::Tunnel) {
             tunnelForward(false, buf, n);
         } else {
-            m_upstreamIn.append(buf, n);
+            m_attempt.in().append(buf, n);
             processUpstream();
         }
         if (n < cap)
@@ -299,44 +251,41 @@ void Session::processClient()
 {
     for (;;) {
         switch (m_state) {
-        case State::ReadingHead: {
-            if (m_clientIn.isEmpty())
+        case State::ReadingHead:
+            switch (m_client.readHead()) {
+            case ClientConnection::Head::NeedMore:
                 return;
-            const qsizetype used = m_requestParser.feed(m_clientIn.constData(), m_clientIn.size());
-            m_clientIn.remove(0, used);
-            if (m_tlsClientOnPlain) {
-                // A ClientHello never completes a request head: no HTTP
-                // answer (noise to a TLS client), a log line with the fix.
+            case ClientConnection::Head::TlsOnPlain:
+                // No HTTP answer (noise to a TLS client), a log line with the fix.
                 m_closeDetail = QStringLiteral("a TLS client (ClientHello) connected to a plain-HTTP listener on port "
                                                "%1: add \"ssl\" to its listen directive, or use ws:// / http://")
                                     .arg(m_listenPort);
                 qCWarning(lcAccess).noquote() << describe() << m_closeDetail;
                 finish(CloseCause::BadRequest);
                 return;
-            }
-            if (m_requestParser.state() == HttpHeadParser::State::NeedMore)
-                return;
-            if (m_plainHttpOnTls) {
+            case ClientConnection::Head::PlainHttpOnTls:
                 // nginx: 497 internally, answered as 400 with this text.
                 qCInfo(lcAccess).noquote() << describe() << "client sent plain HTTP request to HTTPS port";
                 respondError(400, "The plain HTTP request was sent to HTTPS port", CloseCause::BadRequest);
                 return;
-            }
-            if (m_requestParser.state() == HttpHeadParser::State::Error) {
-                qCInfo(lcAccess).noquote() << describe() << "bad request:" << m_requestParser.errorMessage();
-                respondError(m_requestParser.errorStatus(), m_requestParser.errorMessage(), CloseCause::BadRequest);
+            case ClientConnection::Head::Invalid: {
+                const HttpHeadParser &parser = m_client.parser();
+                qCInfo(lcAccess).noquote() << describe() << "bad request:" << parser.errorMessage();
+                respondError(parser.errorStatus(), parser.errorMessage(), CloseCause::BadRequest);
                 return;
             }
-            startExchange();
-            continue;
-        }
+            case ClientConnection::Head::Complete:
+                startExchange();
+                continue;
+            }
+            return;
         case State::Connecting:
-            return; // body bytes wait in m_clientIn until the connect completes
+            return; // body bytes wait in m_client.in() until the connect completes
         case State::Exchange:
             forwardRequestBody();
             return;
         case State::Closing:
-            m_clientIn.clear();
+            m_client.in().clear();
             return;
         case State::Tunnel:   // readClient() hands tunnel bytes to the taps
         case State::Finished:
@@ -347,31 +296,16 @@ void Session::processClient()
 
 void Session::startExchange()
 {
-    m_request = m_requestParser.takeRequest();
-    m_requestParser.reset();
+    m_request = m_client.takeRequest();
     m_exchangeTimer.start();
     m_responseStarted = false;
     m_upgradeRequested = m_request.headers.contains("Upgrade");
-    m_keepAlive = m_request.isHttp11() ? !m_request.headers.hasToken("Connection", "close")
-                                       : m_request.headers.hasToken("Connection", "keep-alive");
-    if (m_draining || m_clientEof)
-        m_keepAlive = false;
+    m_keepAlive = m_client.wantsKeepAlive(m_request);
 
     m_relay.beginRequest(m_request);
 
-    RequestContext connection;
+    RequestContext connection = m_client.requestContext(m_listenPort);
     connection.request = &m_request;
-    connection.remoteAddress = m_clientAddress;
-    connection.remoteAddressText = m_log.addressText();
-    connection.remotePort = m_clientPort;
-    connection.scheme = m_clientTls ? "https" : "http";
-    if (m_clientTls) {
-        const TlsSessionInfo info = tlsSessionInfo(m_client->tlsHandle());
-        connection.sslProtocol = info.protocol.toLatin1();
-        connection.sslCipher = info.cipher.toLatin1();
-        connection.sslServerName = info.serverName.toUtf8();
-    }
-    connection.serverPort = m_listenPort;
     const Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
     const RequestContext &ctx = route.context;
     m_server = route.server;
@@ -414,15 +348,13 @@ void Session::startExchange()
     }
     // The balancer's per-request state: the key (ip_hash: the client's
     // address, hash: KEY evaluated now) and proxy_next_upstream_tries.
-    m_attempt.begin(upstreamSourceFor(*m_runtime, route, m_clientAddress));
+    m_attempt.begin(upstreamSourceFor(*m_runtime, route, m_client.address()));
     connectNextUpstream();
 }
 
 void Session::connectNextUpstream()
 {
-    // A retry starts from a clean upstream side.
-    m_upstreamIn.clear();
-    m_upstreamEof = false;
+    // A retry starts from a clean upstream side (UpstreamAttempt::connectNext).
     if (m_firstClose == CloseCause::UpstreamClosed)
         m_firstClose = CloseCause::None;
     const UpstreamPick pick = m_attempt.connectNext();
@@ -435,20 +367,14 @@ void Session::connectNextUpstream()
     }
     if (pick.index < 0) {
         // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once.
-        const QByteArray group = m_attempt.group().name();
-        QByteArray why;
-        if (!m_attempt.errors().isEmpty())
-            why += "; tried " + m_attempt.errors().join(QStringLiteral("; ")).toUtf8();
-        if (!pick.skipped.isEmpty())
-            why += "; skipped " + pick.skipped.join(QStringLiteral(", ")).toUtf8();
-        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << group;
-        respondError(502, "no live upstreams in " + group + why, CloseCause::UpstreamFailure);
+        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << m_attempt.group().name();
+        respondError(502, m_attempt.noLiveMessage(pick), CloseCause::UpstreamFailure);
         return;
     }
     m_upstreamName = m_attempt.serverName();
     setState(State::Connecting);
     // Client reads stay on while we connect (pausing and resuming cost two
-    // epoll_ctl per connection): body bytes wait in m_clientIn, and reading
+    // epoll_ctl per connection): body bytes wait in the client buffer, and reading
     // pauses only if they reach the per-direction cap (readClient()).
     qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
     if (upstream()->failed())
@@ -467,7 +393,7 @@ bool Session::mayTryNext(quint32 condition) const
     // to send again (nginx's proxy_request_buffering off rule). A client
     // that left before its request was complete is not worth a retry.
     const HttpBodyFramer &body = m_relay.requestBody();
-    const bool clientAllows = !m_responseStarted && body.bodyBytes() == 0 && !(m_clientEof && !body.isDone());
+    const bool clientAllows = !m_responseStarted && body.bodyBytes() == 0 && !(m_client.eof() && !body.isDone());
     return m_attempt.mayTryNext(condition, m_request.method, clientAllows);
 }
 
@@ -480,21 +406,8 @@ void Session::upstreamFailed(quint32 condition, int status, const QString &reaso
         connectNextUpstream();
         return;
     }
-    const QByteArray why = m_attempt.errors().join(QStringLiteral("; ")).toUtf8();
-    QByteArray message;
     CloseCause cause = CloseCause::UpstreamFailure;
-    if (condition == NextUpstream::Timeout && connecting) {
-        message = "upstream timed out while connecting (" + why + ")";
-    } else if (condition == NextUpstream::Timeout) {
-        message = "upstream " + m_upstreamName.toUtf8() + " timed out (" + why + ")";
-        cause = CloseCause::ReadTimeout;
-    } else if (connecting) {
-        message = "could not connect to upstream (" + why + ")";
-    } else if (condition == NextUpstream::InvalidHeader) {
-        message = "upstream sent an invalid response (" + why + ")";
-    } else {
-        message = "upstream failed (" + why + ")";
-    }
+    const QByteArray message = m_attempt.failureMessage(condition, connecting, &cause);
     respondError(status, message, cause);
 }
 
@@ -517,22 +430,21 @@ void Session::streamConnected(TcpStream *stream)
 
 void Session::upstreamReady()
 {
-    m_lastUpstreamActivityMs = m_upstreamWriteProgressMs = setState(State::Exchange);
-    m_upstreamWrittenMark = 0;
-    m_responseParser.reset();
+    m_lastUpstreamActivityMs = setState(State::Exchange);
+    m_upstreamWrites.restart(*upstream(), m_lastUpstreamActivityMs);
     // The head stays until a response arrives: a retry sends it again.
     upstream()->write(m_upstreamHead);
     m_attempt.markRequestSent();
-    m_client->setReadEnabled(!m_clientEof);
+    m_client->setReadEnabled(!m_client.eof());
     forwardRequestBody();
     checkStreamFailures();
 }
 
 void Session::forwardRequestBody()
 {
-    if (m_state != State::Exchange || m_clientIn.isEmpty() || m_relay.requestBody().isDone())
+    if (m_state != State::Exchange || m_client.in().isEmpty() || m_relay.requestBody().isDone())
         return updateBackpressure();
-    if (!m_relay.forwardRequestBody(m_clientIn, *upstream())) {
+    if (!m_relay.forwardRequestBody(m_client.in(), *upstream())) {
         if (!m_responseStarted)
             respondError(400, "invalid chunked request body", CloseCause::BadRequest);
         else
@@ -548,42 +460,34 @@ void Session::processUpstream()
 {
     if (m_state != State::Exchange)
         return;
-    if (m_responseParser.state() != HttpHeadParser::State::Complete) {
-        while (!m_upstreamIn.isEmpty()) {
-            const qsizetype used = m_responseParser.feed(m_upstreamIn.constData(), m_upstreamIn.size());
-            m_upstreamIn.remove(0, used);
-            if (m_responseParser.state() == HttpHeadParser::State::Error) {
-                upstreamFailed(NextUpstream::InvalidHeader, 502,
-                               QStringLiteral("invalid response: ") + QString::fromUtf8(m_responseParser.errorMessage()));
-                return;
-            }
-            if (m_responseParser.state() == HttpHeadParser::State::NeedMore)
-                break;
-            const int status = m_responseParser.response().status;
-            if (status >= 100 && status < 200 && status != 101) {
-                // Interim responses (100, 103) are not relayed: the proxy
-                // answered 100-continue itself.
-                m_responseParser.reset();
-                continue;
-            }
+    if (!m_attempt.hasResponseHead()) {
+        switch (m_attempt.readResponseHead()) {
+        case UpstreamAttempt::ResponseHead::Complete:
             handleResponseHead();
             return;
+        case UpstreamAttempt::ResponseHead::Invalid:
+            upstreamFailed(NextUpstream::InvalidHeader, 502,
+                           QStringLiteral("invalid response: ") + QString::fromUtf8(m_attempt.responseError()));
+            return;
+        case UpstreamAttempt::ResponseHead::NeedMore:
+            if (m_attempt.eof())
+                upstreamFailed(NextUpstream::Error, 502,
+                               QStringLiteral("closed the connection before sending a response"));
+            return;
         }
-        if (m_upstreamEof)
-            upstreamFailed(NextUpstream::Error, 502, QStringLiteral("closed the connection before sending a response"));
         return;
     }
     // Response body.
-    if (!m_upstreamIn.isEmpty() && !m_relay.relayResponseBody(m_upstreamIn, *m_client)) {
+    if (!m_attempt.in().isEmpty() && !m_relay.relayResponseBody(m_attempt.in(), *m_client.stream())) {
         qCWarning(lcProxy).noquote() << describe() << "upstream sent an invalid chunked body";
         finish(CloseCause::UpstreamError);
         return;
     }
-    if (m_relay.responseDone(m_upstreamEof)) {
+    if (m_relay.responseDone(m_attempt.eof())) {
         finishExchange();
         return;
     }
-    if (m_upstreamEof) {
+    if (m_attempt.eof()) {
         // Truncated body: the client can only learn it from the close.
         qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName
                                       << "closed the connection in the middle of the response body";
@@ -596,19 +500,12 @@ void Session::processUpstream()
 
 void Session::handleResponseHead()
 {
-    m_response = m_responseParser.takeResponse();
+    m_response = m_attempt.takeResponse();
     const int status = m_response.status;
     // proxy_next_upstream http_5xx/403/404/429: another server, when one
     // may still be tried (ngx_http_upstream_test_next wants tries > 1);
     // otherwise this response goes to the client.
-    const quint32 condition = status == 500 ? NextUpstream::Http500
-        : status == 502                     ? NextUpstream::Http502
-        : status == 503                     ? NextUpstream::Http503
-        : status == 504                     ? NextUpstream::Http504
-        : status == 403                     ? NextUpstream::Http403
-        : status == 404                     ? NextUpstream::Http404
-        : status == 429                     ? NextUpstream::Http429
-                                            : 0u;
+    const quint32 condition = UpstreamAttempt::conditionForStatus(status);
     if (condition && m_attempt.hasTriesLeft(1) && mayTryNext(condition)) {
         upstreamFailed(condition, status, QStringLiteral("answered %1").arg(status));
         return;
@@ -642,7 +539,7 @@ void Session::handleResponseHead()
     }
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, m_relay.relaysChunked());
     applyProxyRedirect(*m_location, out.headers); // Location/Refresh back to the client's view
-    makeRedirectAbsolute(out.headers);
+    m_client.makeRedirectAbsolute(out.headers, m_request, m_server->serverName, m_listenPort);
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
     m_client->write(out.serialize());
@@ -653,21 +550,17 @@ void Session::handleResponseHead()
 void Session::finishExchange()
 {
     logExchange();
-    ++m_requestsServed;
+    m_client.requestServed();
     m_attempt.release(UpstreamGroup::Outcome::Ok);
     m_upstreamHead.clear();
-    m_upstreamIn.clear();
-    m_upstreamEof = false;
-    if (!m_keepAlive || m_clientEof || m_draining) {
+    if (!m_keepAlive || m_client.eof() || m_client.draining()) {
         beginClosing(CloseCause::Completed);
         return;
     }
     setState(State::ReadingHead);
     m_request = {};
     m_response = {};
-    m_client->setReadEnabled(true);
-    if (m_clientIn.isEmpty())
-        m_clientIn.squeeze();
+    m_client.awaitNextRequest();
     processClient(); // a pipelined request may be waiting
 }
 
@@ -678,13 +571,12 @@ void Session::startTunnel()
     HttpResponseHead out = rewriteResponseForClient(m_response, false, false);
     m_client->write(out.serialize());
     m_responseStarted = true;
-    m_lastClientActivityMs = m_lastUpstreamActivityMs = m_clientWriteProgressMs = m_upstreamWriteProgressMs =
-        setState(State::Tunnel);
-    m_clientWrittenMark = m_client->bytesWritten();
-    m_upstreamWrittenMark = upstream()->bytesWritten();
+    m_lastClientActivityMs = m_lastUpstreamActivityMs = setState(State::Tunnel);
+    m_clientWrites.restart(*m_client.stream(), m_stateSinceMs);
+    m_upstreamWrites.restart(*upstream(), m_stateSinceMs);
     qCDebug(lcProxy).noquote() << describe() << "tunnel established to" << m_upstreamName;
 
-    m_tunnel = std::make_unique<WebSocketTunnel>(m_client.get(), upstream(), *m_location, m_worker,
+    m_tunnel = std::make_unique<WebSocketTunnel>(m_client.stream(), upstream(), *m_location, m_worker,
                                                  [this](InspectPayload p) { emitEvent(std::move(p)); });
     // RFC 6455 4.1 / 4.2.2, RFC 7692: the upstream's answer checked against
     // the request as it was forwarded.
@@ -702,19 +594,20 @@ void Session::startTunnel()
     m_forwardedRequest = {};
 
     // Frames that arrived together with the 101, and any the client sent early.
-    if (!m_upstreamIn.isEmpty()) {
-        m_tunnel->fromUpstream(m_upstreamIn.constData(), m_upstreamIn.size());
-        m_upstreamIn.clear();
-        m_upstreamIn.squeeze();
+    if (QByteArray &fromUpstream = m_attempt.in(); !fromUpstream.isEmpty()) {
+        m_tunnel->fromUpstream(fromUpstream.constData(), fromUpstream.size());
+        fromUpstream.clear();
+        fromUpstream.squeeze();
     }
-    if (!m_clientIn.isEmpty()) {
-        m_tunnel->fromClient(m_clientIn.constData(), m_clientIn.size());
-        m_clientIn.clear();
+    QByteArray &early = m_client.in();
+    if (!early.isEmpty()) {
+        m_tunnel->fromClient(early.constData(), early.size());
+        early.clear();
     }
-    m_clientIn.squeeze();
-    if (m_clientEof)
+    early.squeeze();
+    if (m_client.eof())
         handleTunnelEof(true);
-    if (m_upstreamEof && m_state != State::Finished)
+    if (m_attempt.eof() && m_state != State::Finished)
         handleTunnelEof(false);
     if (m_state != State::Finished)
         updateBackpressure();
@@ -722,7 +615,7 @@ void Session::startTunnel()
 
 void Session::tunnelForward(bool fromClient, const char *data, qsizetype size)
 {
-    TcpStream *to = fromClient ? upstream() : m_client.get();
+    TcpStream *to = fromClient ? upstream() : m_client.stream();
     const bool wasQueued = to->pendingBytes() > 0;
     if (fromClient)
         m_tunnel->fromClient(data, size);
@@ -736,7 +629,7 @@ void Session::tunnelForward(bool fromClient, const char *data, qsizetype size)
 
 void Session::handleTunnelEof(bool fromClient)
 {
-    if (m_tunnel->passEof(fromClient, m_clientEof, m_upstreamEof))
+    if (m_tunnel->passEof(fromClient, m_client.eof(), m_attempt.eof()))
         finish(m_firstClose);
 }
 
@@ -754,21 +647,6 @@ bool Session::inject(Direction direction, WsOpcode opcode, const QByteArray &pay
     return true;
 }
 
-void Session::makeRedirectAbsolute(HttpHeaders &headers) const
-{
-    // nginx's absolute_redirect/port_in_redirect (both on by default): a
-    // relative Location becomes scheme://host[:port]/..., host from the request.
-    const QByteArray location = headers.value("Location");
-    if (!location.startsWith('/'))
-        return;
-    QByteArray host = normalizedHostName(m_request.headers.value("Host"));
-    if (host.isEmpty())
-        host = m_server->serverName;
-    const quint16 defaultPort = m_clientTls ? 443 : 80;
-    const QByteArray port = m_listenPort == defaultPort ? QByteArray() : ':' + QByteArray::number(m_listenPort);
-    headers.set("Location", (m_clientTls ? "https://" : "http://") + host + port + location);
-}
-
 void Session::serveStaticFile(const QByteArray &uri)
 {
     m_upstreamName = QStringLiteral("file");
@@ -778,7 +656,7 @@ void Session::serveStaticFile(const QByteArray &uri)
         return;
     }
     if (answer.status == 301)
-        makeRedirectAbsolute(answer.head.headers);
+        m_client.makeRedirectAbsolute(answer.head.headers, m_request, m_server->serverName, m_listenPort);
     m_client->write(answer.head.serialize() + answer.body);
     m_responseStarted = true;
     m_response = std::move(answer.head);
@@ -790,8 +668,7 @@ void Session::serveStaticFile(const QByteArray &uri)
         return;
     }
     m_relay.responseBody().reset(HttpBodyFramer::Mode::Length, answer.fileBytes);
-    m_clientWriteProgressMs = setState(State::Exchange);
-    m_clientWrittenMark = m_client->bytesWritten();
+    m_clientWrites.restart(*m_client.stream(), setState(State::Exchange));
     pumpStaticFile();
 }
 
@@ -799,7 +676,7 @@ void Session::pumpStaticFile()
 {
     // Fill the client's queue up to the per-direction cap; the rest follows
     // as it drains.
-    const StaticResponder::Pump result = m_static.pump(*m_client, m_relay.responseBody(), m_worker->readBuffer(),
+    const StaticResponder::Pump result = m_static.pump(*m_client.stream(), m_relay.responseBody(), m_worker->readBuffer(),
                                                        m_worker->readBufferSize(), m_config->maxBufferedPerDirection);
     if (result == StaticResponder::Pump::Failed) {
         qCWarning(lcProxy).noquote() << describe() << "reading" << m_static.fileName() << "failed";
@@ -837,11 +714,11 @@ void Session::updateBackpressure()
     const qint64 cap = m_config->maxBufferedPerDirection;
     if (upstream() && m_state != State::Connecting) {
         // Client -> upstream direction.
-        const bool clientMayRead = !m_clientEof && upstream()->pendingBytes() < cap && m_clientIn.size() < cap;
+        const bool clientMayRead = !m_client.eof() && upstream()->pendingBytes() < cap && m_client.in().size() < cap;
         if (m_client->isReadEnabled() != clientMayRead)
             m_client->setReadEnabled(clientMayRead);
         // Upstream -> client direction.
-        const bool upstreamMayRead = !m_upstreamEof && m_client->pendingBytes() < cap;
+        const bool upstreamMayRead = !m_attempt.eof() && m_client->pendingBytes() < cap;
         if (upstream()->isReadEnabled() != upstreamMayRead)
             upstream()->setReadEnabled(upstreamMayRead);
     }
@@ -857,7 +734,7 @@ void Session::streamDrained(TcpStream *stream)
     if (m_state == State::Closing) {
         // The response is out; a client that already left ends it now,
         // otherwise the lingering read decides.
-        if (m_clientEof && m_client->pendingBytes() == 0)
+        if (m_client.lingerDone())
             finish(m_firstClose);
         return;
     }
@@ -865,7 +742,7 @@ void Session::streamDrained(TcpStream *stream)
         pumpStaticFile();
         return;
     }
-    if (m_state == State::Tunnel && m_tunnel->isOver(m_clientEof, m_upstreamEof)) {
+    if (m_state == State::Tunnel && m_tunnel->isOver(m_client.eof(), m_attempt.eof())) {
         finish(m_firstClose);
         return;
     }
@@ -901,13 +778,8 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
         finish(cause);
         return;
     }
-    const QByteArray body = errorBody(status, message);
-    HttpResponseHead head;
-    head.status = status;
-    head.headers.append("Server", "wsscope");
-    head.headers.append("Content-Type", "text/plain; charset=utf-8");
-    head.headers.append("Content-Length", QByteArray::number(body.size()));
-    head.headers.append("Connection", "close");
+    QByteArray body;
+    const HttpResponseHead head = StaticResponder::errorResponse(status, message, &body);
     m_client->write(head.serialize() + body);
     m_responseStarted = true;
     m_response = head;
@@ -926,23 +798,15 @@ void Session::beginClosing(CloseCause cause)
     if (m_firstClose == CloseCause::None || cause != CloseCause::Completed)
         m_firstClose = cause;
     setState(State::Closing);
-    m_clientIn.clear();
-    // Lingering close (as nginx): send FIN after the response and read what
-    // the client still sends, so a reset cannot destroy the response.
-    m_client->shutdownWrite();
-    if (m_clientEof) {
-        if (m_client->pendingBytes() == 0)
-            finish(m_firstClose);
-        return;
-    }
-    m_client->setReadEnabled(true);
+    if (m_client.beginLingeringClose())
+        finish(m_firstClose);
 }
 
 void Session::beginDrain()
 {
-    m_draining = true;
+    m_client.drain();
     m_keepAlive = false;
-    if (m_state == State::ReadingHead && m_clientIn.isEmpty() && m_requestParser.bufferedSize() == 0)
+    if (m_state == State::ReadingHead && m_client.isIdle())
         finish(CloseCause::Drain);
 }
 
@@ -959,10 +823,10 @@ void Session::finish(CloseCause cause)
     const State was = m_state;
     setState(State::Finished);
     if (was == State::Tunnel)
-        m_log.tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
+        m_client.log().tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
                      m_client->bytesWritten(), cause);
     else if (was == State::Exchange || was == State::Connecting)
-        m_log.aborted(m_request, cause);
+        m_client.log().aborted(m_request, cause);
     if (inspecting() || (was == State::Tunnel && m_worker->events().isActive())) {
         ClosedEvent e;
         e.cause = cause;
@@ -984,7 +848,7 @@ void Session::finish(CloseCause cause)
 
 void Session::logExchange()
 {
-    m_log.exchange(m_request, m_response.status, m_upstreamName, m_relay.responseBody().bodyBytes(),
+    m_client.log().exchange(m_request, m_response.status, m_upstreamName, m_relay.responseBody().bodyBytes(),
                    m_exchangeTimer.elapsed());
     if (inspecting()) {
         HttpExchangeEvent e;
@@ -1003,14 +867,8 @@ void Session::checkTimeouts(qint64 now)
     const LocationConfig *loc = m_location;
     switch (m_state) {
     case State::ReadingHead:
-        if (m_requestsServed > 0 && m_clientIn.isEmpty() && m_requestParser.bufferedSize() == 0) {
-            if (now - m_stateSinceMs > m_config->keepaliveTimeoutMs)
-                finish(CloseCause::KeepaliveTimeout);
-        } else if (now - m_stateSinceMs > m_config->clientHeaderTimeoutMs) {
-            // nginx closes without a response (408 only in its log).
-            qCInfo(lcAccess).noquote() << describe() << "client header timeout";
-            finish(CloseCause::HeaderTimeout);
-        }
+        if (const std::optional<CloseCause> cause = m_client.headTimeout(now - m_stateSinceMs, *m_config))
+            finish(*cause);
         return;
     case State::Connecting:
         if (now - m_stateSinceMs > loc->connectTimeoutMs)
@@ -1018,19 +876,9 @@ void Session::checkTimeouts(qint64 now)
         return;
     case State::Exchange:
     case State::Tunnel: {
-        // Send timeout: a peer with queued bytes that made no progress.
-        auto stalled = [&](TcpStream *s, qint64 &mark, qint64 &since) {
-            if (!s)
-                return false;
-            if (s->bytesWritten() != mark || s->pendingBytes() == 0) {
-                mark = s->bytesWritten();
-                since = now;
-                return false;
-            }
-            return now - since > loc->sendTimeoutMs;
-        };
-        if (stalled(upstream(), m_upstreamWrittenMark, m_upstreamWriteProgressMs)
-            || stalled(m_client.get(), m_clientWrittenMark, m_clientWriteProgressMs)) {
+        // send_timeout: a peer with queued bytes that made no progress.
+        if ((upstream() && m_upstreamWrites.stalled(*upstream(), now, loc->sendTimeoutMs))
+            || m_clientWrites.stalled(*m_client.stream(), now, loc->sendTimeoutMs)) {
             finish(CloseCause::SendTimeout);
             return;
         }
@@ -1057,7 +905,7 @@ void Session::checkTimeouts(qint64 now)
         return;
     }
     case State::Closing:
-        if (now - m_stateSinceMs > kLingerMs)
+        if (now - m_stateSinceMs > ClientConnection::LingerMs)
             finish(m_firstClose);
         return;
     case State::Finished:

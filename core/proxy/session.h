@@ -1,6 +1,6 @@
 #pragma once
 
-#include "accesslog.h"
+#include "clientconnection.h"
 #include "inspect/closecause.h"
 #include "httprelay.h"
 #include "staticresponder.h"
@@ -94,10 +94,9 @@ private:
     bool inspecting() const;
     void emitEvent(InspectPayload payload);
     void serveStaticFile(const QByteArray &uri);
-    void makeRedirectAbsolute(HttpHeaders &headers) const;
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
-    QString describe() const { return m_log.describe(); }
+    QString describe() const { return m_client.log().describe(); }
 
     Worker *m_worker;
     const quint64 m_id;
@@ -109,34 +108,20 @@ private:
     quint16 m_listenPort;
     State m_state = State::ReadingHead;
 
-    std::unique_ptr<TcpStream> m_client;
-    QHostAddress m_clientAddress;
-    quint16 m_clientPort = 0;
-    AccessLog m_log; // "conn N addr:port ..." lines
+    ClientConnection m_client; // the client socket, its heads, keep-alive and lingering close
 
-    HttpHeadParser m_requestParser{HttpHeadParser::Kind::Request};
-    HttpHeadParser m_responseParser{HttpHeadParser::Kind::Response};
     HttpRequestHead m_request;
     HttpRequestHead m_forwardedRequest; // kept for upgrade requests: the handshake check reads it
     HttpResponseHead m_response;
     HttpRelay m_relay; // the request and response bodies
-    QByteArray m_clientIn;   // client bytes not yet processed (outside the tunnel)
-    QByteArray m_upstreamIn; // upstream bytes not yet processed (outside the tunnel)
     QByteArray m_upstreamHead; // serialized head waiting for the connect
 
     UpstreamAttempt m_attempt{this}; // the upstream socket of the current exchange, and its retries
     QString m_upstreamName;          // who answers: "host:port", or "file"
 
-    bool m_clientTls = false;       // accepted on a TLS socket (and it negotiated)
-    bool m_plainHttpOnTls = false;  // ... but the client spoke plain HTTP: answered with 400
-    bool m_tlsClientOnPlain = false; // a TLS ClientHello arrived on a plain socket
     bool m_upgradeRequested = false;
     bool m_keepAlive = false;
     bool m_responseStarted = false; // something of a response went to the client
-    bool m_clientEof = false;
-    bool m_upstreamEof = false;
-    bool m_draining = false;
-    int m_requestsServed = 0;
     CloseCause m_firstClose = CloseCause::None;
 
     std::unique_ptr<WebSocketTunnel> m_tunnel; // after a 101 (null before)
@@ -147,8 +132,6 @@ private:
     qint64 m_stateSinceMs = 0;
     qint64 m_lastClientActivityMs = 0;
     qint64 m_lastUpstreamActivityMs = 0;
-    qint64 m_clientWrittenMark = 0;
-    qint64 m_clientWriteProgressMs = 0;
-    qint64 m_upstreamWrittenMark = 0;
-    qint64 m_upstreamWriteProgressMs = 0;
+    WriteProgress m_clientWrites;
+    WriteProgress m_upstreamWrites;
 };

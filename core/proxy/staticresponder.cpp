@@ -58,6 +58,18 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
     return answer;
 }
 
+HttpResponseHead StaticResponder::errorResponse(int status, const QByteArray &message, QByteArray *body)
+{
+    *body = QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\nwsscope: " + message + '\n';
+    HttpResponseHead head;
+    head.status = status;
+    head.headers.append("Server", "wsscope");
+    head.headers.append("Content-Type", "text/plain; charset=utf-8");
+    head.headers.append("Content-Length", QByteArray::number(body->size()));
+    head.headers.append("Connection", "close");
+    return head;
+}
+
 StaticResponder::Pump StaticResponder::pump(TcpStream &client, HttpBodyFramer &body, char *buffer,
                                             qsizetype bufferSize, qint64 cap)
 {

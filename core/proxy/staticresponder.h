@@ -12,9 +12,10 @@ class QFile;
 class TcpStream;
 struct LocationConfig;
 
-// Files for a location without proxy_pass (root/alias/index, nginx's
-// static module): the response head, then the file in slices as the
-// client's queue drains (the same backpressure as a proxied body).
+// The responses the proxy makes itself: files for a location without
+// proxy_pass (root/alias/index, nginx's static module: the head, then the
+// file in slices as the client's queue drains, the same backpressure as a
+// proxied body), and its error answers.
 class StaticResponder final
 {
     Q_DISABLE_COPY_MOVE(StaticResponder)
@@ -35,6 +36,10 @@ public:
     // directory) and opens the file.
     Answer begin(const LocationConfig &location, const QString &configFile, const QByteArray &method,
                  const QByteArray &uri, bool keepAlive);
+
+    // The proxy's own error answer (nginx's special responses): a short
+    // text/plain body saying what went wrong, then the connection closes.
+    static HttpResponseHead errorResponse(int status, const QByteArray &message, QByteArray *body);
 
     bool isSending() const { return m_file != nullptr; }
     enum class Pump { More, Done, Failed };

@@ -38,11 +38,14 @@ UpstreamPick UpstreamAttempt::connectNext()
     UpstreamGroup &group = *m_source.group;
     const UpstreamPick pick = group.pick(m_selection, UpstreamGroup::clockMs());
     ++m_attempts;
+    m_in.clear();
+    m_eof = false;
     if (pick.index < 0)
         return pick;
     const UpstreamServer &server = group.servers().at(pick.index);
     m_serverName = group.displayName(pick.index);
     m_requestSent = false;
+    m_parser.reset();
     m_stream = std::make_unique<TcpStream>(m_handler);
     m_stream->connectTo(server.address, server.port);
     return pick;
@@ -101,6 +104,67 @@ void UpstreamAttempt::release(UpstreamGroup::Outcome outcome, const QString &why
         m_stream->close();
         m_stream.reset();
     }
+    m_in.clear();
+    m_eof = false;
+}
+
+UpstreamAttempt::ResponseHead UpstreamAttempt::readResponseHead()
+{
+    while (!m_in.isEmpty()) {
+        const qsizetype used = m_parser.feed(m_in.constData(), m_in.size());
+        m_in.remove(0, used);
+        if (m_parser.state() == HttpHeadParser::State::Error)
+            return ResponseHead::Invalid;
+        if (m_parser.state() == HttpHeadParser::State::NeedMore)
+            return ResponseHead::NeedMore;
+        const int status = m_parser.response().status;
+        if (status >= 100 && status < 200 && status != 101) {
+            m_parser.reset();
+            continue;
+        }
+        return ResponseHead::Complete;
+    }
+    return ResponseHead::NeedMore;
+}
+
+quint32 UpstreamAttempt::conditionForStatus(int status)
+{
+    switch (status) {
+    case 500: return NextUpstream::Http500;
+    case 502: return NextUpstream::Http502;
+    case 503: return NextUpstream::Http503;
+    case 504: return NextUpstream::Http504;
+    case 403: return NextUpstream::Http403;
+    case 404: return NextUpstream::Http404;
+    case 429: return NextUpstream::Http429;
+    default: return 0;
+    }
+}
+
+QByteArray UpstreamAttempt::failureMessage(quint32 condition, bool connecting, CloseCause *cause) const
+{
+    const QByteArray why = m_errors.join(QStringLiteral("; ")).toUtf8();
+    if (condition == NextUpstream::Timeout && connecting)
+        return "upstream timed out while connecting (" + why + ")";
+    if (condition == NextUpstream::Timeout) {
+        *cause = CloseCause::ReadTimeout;
+        return "upstream " + m_serverName.toUtf8() + " timed out (" + why + ")";
+    }
+    if (connecting)
+        return "could not connect to upstream (" + why + ")";
+    if (condition == NextUpstream::InvalidHeader)
+        return "upstream sent an invalid response (" + why + ")";
+    return "upstream failed (" + why + ")";
+}
+
+QByteArray UpstreamAttempt::noLiveMessage(const UpstreamPick &pick) const
+{
+    QByteArray message = "no live upstreams in " + m_source.group->name();
+    if (!m_errors.isEmpty())
+        message += "; tried " + m_errors.join(QStringLiteral("; ")).toUtf8();
+    if (!pick.skipped.isEmpty())
+        message += "; skipped " + pick.skipped.join(QStringLiteral(", ")).toUtf8();
+    return message;
 }
 
 void UpstreamAttempt::describePick(const UpstreamPick &pick, RouteEvent *event) const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "inspect/closecause.h"
+#include "http/httpheadparser.h"
 #include "net/tcpstream.h"
 #include "upstream/upstreamgroup.h"
 
@@ -82,16 +84,43 @@ public:
     // The server answered: it counts as working again (UpstreamGroup::confirm).
     void confirm() { m_source.group->confirm(m_selection); }
     // The one release path: traffic figures, the server back to its
-    // balancer with `outcome`, the socket closed. Idempotent.
+    // balancer with `outcome`, the socket closed and what it left unread
+    // dropped. Idempotent.
     void release(UpstreamGroup::Outcome outcome, const QString &why = QString());
 
     TcpStream *stream() const { return m_stream.get(); }
+    // Bytes read outside the tunnel wait here until the session takes them.
+    QByteArray &in() { return m_in; }
+    // The server sent FIN.
+    void setEof()
+    {
+        m_eof = true;
+        m_stream->setReadEnabled(false);
+    }
+    bool eof() const { return m_eof; }
+
+    // nginx's process_header: feeds the buffered bytes to the response
+    // parser; interim responses (100, 103) are dropped (the proxy answered
+    // 100-continue itself), a 101 is a final answer.
+    enum class ResponseHead : quint8 { NeedMore, Complete, Invalid };
+    ResponseHead readResponseHead();
+    bool hasResponseHead() const { return m_parser.state() == HttpHeadParser::State::Complete; }
+    QByteArray responseError() const { return m_parser.errorMessage(); }
+    HttpResponseHead takeResponse() { return m_parser.takeResponse(); }
     const QString &serverName() const { return m_serverName; }
     const UpstreamGroup &group() const { return *m_source.group; }
     bool tls() const { return m_source.tls; }
     int attempts() const { return m_attempts; }
     // "host:port: reason" of every failed server so far.
     const QStringList &errors() const { return m_errors; }
+    // The NextUpstream condition a response status stands for (0: none).
+    static quint32 conditionForStatus(int status);
+    // The error body's text once no server is left: what failed (the
+    // condition of the last failure, while connecting or not), with every
+    // server's reason; *cause is set for a read timeout.
+    QByteArray failureMessage(quint32 condition, bool connecting, CloseCause *cause) const;
+    // "no live upstreams in G; tried ...; skipped ..." (nginx's NGX_HTTP_UPSTREAM_FT_NOLIVE).
+    QByteArray noLiveMessage(const UpstreamPick &pick) const;
     // The balancer's part of a RouteEvent for `pick`.
     void describePick(const UpstreamPick &pick, RouteEvent *event) const;
 
@@ -100,6 +129,9 @@ private:
     UpstreamSource m_source;
     UpstreamSelection m_selection; // the balancer's per-request state
     std::unique_ptr<TcpStream> m_stream;
+    HttpHeadParser m_parser{HttpHeadParser::Kind::Response};
+    QByteArray m_in;
+    bool m_eof = false;
     QString m_serverName;
     QStringList m_errors;
     int m_attempts = 0;

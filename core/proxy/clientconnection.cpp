@@ -1,0 +1,161 @@
+#include "clientconnection.h"
+
+#include "config/proxyconfig.h"
+#include "inspect/inspectevent.h"
+#include "ops/logging.h"
+#include "tls/tlscontext.h"
+
+ClientConnection::ClientConnection(TcpStream::Handler *handler, qintptr descriptor)
+    : m_stream(std::make_unique<TcpStream>(handler, descriptor))
+{
+}
+
+void ClientConnection::accepted(quint64 id)
+{
+    m_address = m_stream->peerAddress(&m_port);
+    m_log.setConnection(id, m_address, m_port);
+}
+
+ClientConnection::TlsOutcome ClientConnection::tlsDone()
+{
+    if (m_stream->tlsPlainHttp()) {
+        m_plainHttpOnTls = true;
+        return TlsOutcome::PlainHttp;
+    }
+    if (m_stream->failed()) {
+        qCInfo(lcAccess).noquote() << m_log.describe() << "TLS handshake failed:" << m_stream->tlsError();
+        return TlsOutcome::Failed;
+    }
+    m_tls = true;
+    if (lcProxy().isDebugEnabled()) {
+        const TlsSessionInfo info = tlsSessionInfo(m_stream->tlsHandle());
+        qCDebug(lcProxy).noquote() << m_log.describe() << "TLS" << info.protocol << info.cipher << "SNI"
+                                   << (info.serverName.isEmpty() ? QStringLiteral("-") : info.serverName) << "ALPN"
+                                   << (info.alpn.isEmpty() ? QStringLiteral("-") : info.alpn)
+                                   << (info.resumed ? "resumed" : "");
+    }
+    return TlsOutcome::Negotiated;
+}
+
+ConnectionOpenedEvent ClientConnection::openedEvent(quint16 listenPort, bool tlsListener) const
+{
+    ConnectionOpenedEvent e;
+    e.clientAddress = m_address;
+    e.clientPort = m_port;
+    e.listener = QStringLiteral("%1").arg(listenPort);
+    e.tls = tlsListener;
+    if (m_stream->tlsHandle()) {
+        const TlsSessionInfo info = tlsSessionInfo(m_stream->tlsHandle());
+        e.tlsServerName = info.serverName;
+        if (!m_stream->failed()) {
+            e.tlsProtocol = info.protocol;
+            e.tlsCipher = info.cipher;
+            e.tlsAlpn = info.alpn;
+        }
+    }
+    if (m_plainHttpOnTls)
+        e.tlsError = QStringLiteral("the client sent plain HTTP to this TLS port");
+    else if (!m_stream->tlsError().isEmpty())
+        e.tlsError = m_stream->tlsError();
+    return e;
+}
+
+RequestContext ClientConnection::requestContext(quint16 serverPort) const
+{
+    RequestContext context;
+    context.remoteAddress = m_address;
+    context.remoteAddressText = m_log.addressText();
+    context.remotePort = m_port;
+    context.scheme = m_tls ? "https" : "http";
+    if (m_tls) {
+        const TlsSessionInfo info = tlsSessionInfo(m_stream->tlsHandle());
+        context.sslProtocol = info.protocol.toLatin1();
+        context.sslCipher = info.cipher.toLatin1();
+        context.sslServerName = info.serverName.toUtf8();
+    }
+    context.serverPort = serverPort;
+    return context;
+}
+
+ClientConnection::Head ClientConnection::readHead()
+{
+    if (m_in.isEmpty())
+        return Head::NeedMore;
+    const qsizetype used = m_parser.feed(m_in.constData(), m_in.size());
+    m_in.remove(0, used);
+    // A ClientHello never completes a request head.
+    if (m_tlsOnPlain)
+        return Head::TlsOnPlain;
+    if (m_parser.state() == HttpHeadParser::State::NeedMore)
+        return Head::NeedMore;
+    if (m_plainHttpOnTls)
+        return Head::PlainHttpOnTls;
+    if (m_parser.state() == HttpHeadParser::State::Error)
+        return Head::Invalid;
+    return Head::Complete;
+}
+
+HttpRequestHead ClientConnection::takeRequest()
+{
+    HttpRequestHead request = m_parser.takeRequest();
+    m_parser.reset();
+    return request;
+}
+
+bool ClientConnection::wantsKeepAlive(const HttpRequestHead &request) const
+{
+    if (m_draining || m_eof)
+        return false;
+    return request.isHttp11() ? !request.headers.hasToken("Connection", "close")
+                              : request.headers.hasToken("Connection", "keep-alive");
+}
+
+void ClientConnection::awaitNextRequest()
+{
+    m_stream->setReadEnabled(true);
+    if (m_in.isEmpty())
+        m_in.squeeze();
+}
+
+void ClientConnection::setEof()
+{
+    m_eof = true;
+    m_stream->setReadEnabled(false);
+}
+
+bool ClientConnection::beginLingeringClose()
+{
+    m_in.clear();
+    m_stream->shutdownWrite();
+    if (m_eof)
+        return m_stream->pendingBytes() == 0;
+    m_stream->setReadEnabled(true);
+    return false;
+}
+
+void ClientConnection::makeRedirectAbsolute(HttpHeaders &headers, const HttpRequestHead &request,
+                                            const QByteArray &serverName, quint16 listenPort) const
+{
+    const QByteArray location = headers.value("Location");
+    if (!location.startsWith('/'))
+        return;
+    QByteArray host = normalizedHostName(request.headers.value("Host"));
+    if (host.isEmpty())
+        host = serverName;
+    const quint16 defaultPort = m_tls ? 443 : 80;
+    const QByteArray port = listenPort == defaultPort ? QByteArray() : ':' + QByteArray::number(listenPort);
+    headers.set("Location", (m_tls ? "https://" : "http://") + host + port + location);
+}
+
+std::optional<CloseCause> ClientConnection::headTimeout(qint64 idleMs, const ProxyConfig &config) const
+{
+    if (m_requestsServed > 0 && isIdle()) {
+        if (idleMs > config.keepaliveTimeoutMs)
+            return CloseCause::KeepaliveTimeout;
+    } else if (idleMs > config.clientHeaderTimeoutMs) {
+        // nginx closes without a response (408 only in its log).
+        qCInfo(lcAccess).noquote() << m_log.describe() << "client header timeout";
+        return CloseCause::HeaderTimeout;
+    }
+    return std::nullopt;
+}

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "accesslog.h"
+#include "inspect/closecause.h"
+#include "http/httpheadparser.h"
+#include "http/variables.h"
+#include "net/tcpstream.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+
+#include <memory>
+#include <optional>
+
+struct ConnectionOpenedEvent;
+struct ProxyConfig;
+
+// The client side of a session, what nginx keeps in ngx_http_connection_t
+// and ngx_http_request.c: the socket (with its TLS termination), the
+// request heads read from it, keep-alive between requests, the lingering
+// close after the last response and the client's idle timeouts. The
+// session drives it; `->` reaches the socket itself.
+class ClientConnection final
+{
+    Q_DISABLE_COPY_MOVE(ClientConnection)
+
+public:
+    ClientConnection(TcpStream::Handler *handler, qintptr descriptor);
+
+    TcpStream *stream() const { return m_stream.get(); }
+    TcpStream *operator->() const { return m_stream.get(); }
+
+    // Reads the peer's address (one getpeername) and names the connection
+    // in the log lines.
+    void accepted(quint64 id);
+    const QHostAddress &address() const { return m_address; }
+    quint16 port() const { return m_port; }
+    const AccessLog &log() const { return m_log; }
+
+    // TLS termination ended (TcpStream::Handler::streamTlsDone); a failure
+    // is logged.
+    enum class TlsOutcome : quint8 { Negotiated, PlainHttp, Failed };
+    TlsOutcome tlsDone();
+    bool isTls() const { return m_tls; } // a TLS session was negotiated
+    bool plainHttpOnTls() const { return m_plainHttpOnTls; }
+    ConnectionOpenedEvent openedEvent(quint16 listenPort, bool tlsListener) const;
+    // The connection's variables: $remote_addr, $remote_port, $scheme, $https,
+    // $ssl_*, $server_port.
+    RequestContext requestContext(quint16 serverPort) const;
+
+    // Bytes read outside the tunnel wait here until the session takes them.
+    QByteArray &in() { return m_in; }
+    // Called with every read: the first bytes may be a TLS ClientHello on a
+    // plain listener.
+    void noteRead(const char *data, qsizetype size)
+    {
+        if (m_stream->bytesRead() == size && size > 0 && data[0] == 0x16 && !m_stream->isTls() && !m_plainHttpOnTls)
+            m_tlsOnPlain = true;
+    }
+
+    // Feeds the buffered bytes to the head parser.
+    enum class Head : quint8 { NeedMore, Complete, TlsOnPlain, PlainHttpOnTls, Invalid };
+    Head readHead();
+    const HttpHeadParser &parser() const { return m_parser; }
+    HttpRequestHead takeRequest();
+    // Nothing of a next request has arrived (a keep-alive or drain may close).
+    bool isIdle() const { return m_in.isEmpty() && m_parser.bufferedSize() == 0; }
+
+    // Keep-alive (RFC 9112 9.3): HTTP/1.1 unless "Connection: close",
+    // HTTP/1.0 only with "keep-alive"; never once the client sent FIN or
+    // the proxy drains.
+    bool wantsKeepAlive(const HttpRequestHead &request) const;
+    void requestServed() { ++m_requestsServed; }
+    // Back to reading heads after a kept-alive exchange.
+    void awaitNextRequest();
+
+    // The client sent FIN.
+    void setEof();
+    bool eof() const { return m_eof; }
+    void drain() { m_draining = true; }
+    bool draining() const { return m_draining; }
+
+    // Lingering close (nginx's ngx_http_set_lingering_close): FIN after the
+    // response, then read and discard what the client still sends, so a
+    // reset cannot destroy the response. True when the client is gone
+    // already and everything went out: close now.
+    bool beginLingeringClose();
+    bool lingerDone() const { return m_eof && m_stream->pendingBytes() == 0; }
+    static constexpr qint64 LingerMs = 5'000;
+
+    // nginx's absolute_redirect/port_in_redirect (both on by default): a
+    // relative Location becomes scheme://host[:port]/..., the host from the
+    // request (else `serverName`), the scheme and port as the client connected.
+    void makeRedirectAbsolute(HttpHeaders &headers, const HttpRequestHead &request, const QByteArray &serverName,
+                              quint16 listenPort) const;
+
+    // client_header_timeout / keepalive_timeout for a connection that has
+    // been reading a head for `idleMs`.
+    std::optional<CloseCause> headTimeout(qint64 idleMs, const ProxyConfig &config) const;
+
+private:
+    std::unique_ptr<TcpStream> m_stream;
+    QHostAddress m_address;
+    quint16 m_port = 0;
+    AccessLog m_log;
+    HttpHeadParser m_parser{HttpHeadParser::Kind::Request};
+    QByteArray m_in;
+    int m_requestsServed = 0;
+    bool m_tls = false;            // accepted on a TLS socket (and it negotiated)
+    bool m_plainHttpOnTls = false; // ... but the client spoke plain HTTP: answered with 400
+    bool m_tlsOnPlain = false;     // a TLS ClientHello arrived on a plain socket
+    bool m_eof = false;
+    bool m_draining = false;
+};
