@@ -44,11 +44,11 @@ QTreeWidgetItem *findItem(QTreeWidget *tree, const QString &text, int column = 0
     return items.isEmpty() ? nullptr : items.constFirst();
 }
 
-// The row of a model-backed tree whose first column shows `text` (any depth).
-QModelIndex findRow(QTreeView *tree, const QString &text)
+// The row of a model-backed tree whose `column` shows `text` (any depth).
+QModelIndex findRow(QTreeView *tree, const QString &text, int column = 0)
 {
     QAbstractItemModel *model = tree->model();
-    const QModelIndexList rows = model->match(model->index(0, 0), Qt::DisplayRole, text, 1,
+    const QModelIndexList rows = model->match(model->index(0, column), Qt::DisplayRole, text, 1,
                                               Qt::MatchExactly | Qt::MatchRecursive);
     return rows.isEmpty() ? QModelIndex() : rows.constFirst();
 }
@@ -258,17 +258,17 @@ void tst_MainWindow::configEditorDiagnosticsAndApply()
 {
     MainWindow *w = m_window.get();
     auto *editor = w->findChild<QPlainTextEdit *>(QStringLiteral("configEditor"));
-    auto *diagnostics = w->findChild<QTreeWidget *>(QStringLiteral("configDiagnostics"));
+    auto *diagnostics = w->findChild<QTreeView *>(QStringLiteral("configDiagnostics"));
     QVERIFY(editor && diagnostics);
     editor->setPlainText(QStringLiteral("server { listen 127.0.0.1:0; location / { proxy_pas http://x; } }\n"));
-    QTRY_VERIFY(findItem(diagnostics, QStringLiteral("error"), 1));
+    QTRY_VERIFY(findRow(diagnostics, QStringLiteral("error"), 1).isValid());
     const QString before = m_source->configText();
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
     QCOMPARE(m_source->configText(), before); // errors: the running configuration stays
     // Two servers without stickiness: the doctor says so, no errors.
     editor->setPlainText(m_configText);
-    QTRY_VERIFY(!findItem(diagnostics, QStringLiteral("error"), 1));
-    QTRY_VERIFY(findItem(diagnostics, QStringLiteral("doctor"), 1));
+    QTRY_VERIFY(!findRow(diagnostics, QStringLiteral("error"), 1).isValid());
+    QTRY_VERIFY(findRow(diagnostics, QStringLiteral("doctor"), 1).isValid());
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
     QCOMPARE(m_source->configText(), m_configText);
 }
@@ -329,9 +329,9 @@ void tst_MainWindow::configEditorMarginShowsDiagnostics()
     QCOMPARE(activated.size(), 1);
     QCOMPARE(editor->textCursor().blockNumber(), 2);
     QCOMPARE(editor->textCursor().positionInBlock(), error.column - 1);
-    auto *diagnostics = w->findChild<QTreeWidget *>(QStringLiteral("configDiagnostics"));
-    QVERIFY(diagnostics->currentItem());
-    QCOMPARE(diagnostics->currentItem()->data(0, Qt::UserRole).toInt(), 3);
+    auto *diagnostics = w->findChild<QTreeView *>(QStringLiteral("configDiagnostics"));
+    QVERIFY(diagnostics->currentIndex().isValid());
+    QCOMPARE(diagnostics->currentIndex().siblingAtColumn(0).data(Qt::UserRole).toInt(), 3);
 
     // The test's own configuration has no error but a doctor finding (two
     // servers without stickiness): it gets its own (purple) icon.

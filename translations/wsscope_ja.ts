@@ -31,18 +31,6 @@
 <context>
     <name>ConfigView</name>
     <message>
-        <source>Line</source>
-        <translation>行</translation>
-    </message>
-    <message>
-        <source>Kind</source>
-        <translation>種類</translation>
-    </message>
-    <message>
-        <source>Message</source>
-        <translation>メッセージ</translation>
-    </message>
-    <message>
         <source>Apply</source>
         <translation>適用</translation>
     </message>
@@ -57,22 +45,6 @@
     <message>
         <source>Quick start…</source>
         <translation>クイックスタート…</translation>
-    </message>
-    <message>
-        <source>error</source>
-        <translation>エラー</translation>
-    </message>
-    <message>
-        <source>warning</source>
-        <translation>警告</translation>
-    </message>
-    <message>
-        <source>note</source>
-        <translation>注記</translation>
-    </message>
-    <message>
-        <source>doctor</source>
-        <translation>診断</translation>
     </message>
     <message>
         <source>fix: %1</source>
@@ -323,6 +295,41 @@
     <message>
         <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
         <translation>履歴の上限（表示 → 履歴の上限…）：クローズ済み接続 %1 件、接続全体 %2 件。接続ごとに %3 フレーム、全体で %4 フレームと %5 MiB。現在のフレーム：%6、約 %7 MiB。</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsModel</name>
+    <message>
+        <source>fix: %1</source>
+        <translation>修正：%1</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注記</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>診断</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>種類</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>メッセージ</translation>
     </message>
 </context>
 <context>

@@ -31,18 +31,6 @@
 <context>
     <name>ConfigView</name>
     <message>
-        <source>Line</source>
-        <translation>行</translation>
-    </message>
-    <message>
-        <source>Kind</source>
-        <translation>类型</translation>
-    </message>
-    <message>
-        <source>Message</source>
-        <translation>消息</translation>
-    </message>
-    <message>
         <source>Apply</source>
         <translation>应用</translation>
     </message>
@@ -57,22 +45,6 @@
     <message>
         <source>Quick start…</source>
         <translation>快速开始…</translation>
-    </message>
-    <message>
-        <source>error</source>
-        <translation>错误</translation>
-    </message>
-    <message>
-        <source>warning</source>
-        <translation>警告</translation>
-    </message>
-    <message>
-        <source>note</source>
-        <translation>注</translation>
-    </message>
-    <message>
-        <source>doctor</source>
-        <translation>诊断</translation>
     </message>
     <message>
         <source>fix: %1</source>
@@ -323,6 +295,41 @@
     <message>
         <source>History limits (View → History limits…): %1 closed connections, %2 in all; %3 frames per connection, %4 frames and %5 MiB in all. Frames now: %6, about %7 MiB.</source>
         <translation>历史记录上限（视图 → 历史记录上限…）：已关闭连接 %1 个，连接总数 %2 个；每个连接 %3 帧，总共 %4 帧、%5 MiB。当前帧数：%6，约 %7 MiB。</translation>
+    </message>
+</context>
+<context>
+    <name>DiagnosticsModel</name>
+    <message>
+        <source>fix: %1</source>
+        <translation>修复：%1</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation>注</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,7 @@
 #include "configview.h"
 
 #include "colours.h"
+#include "diagnosticsmodel.h"
 #include "inspectorsource.h"
 #include "nginxhighlighter.h"
 #include "itemviews.h"
@@ -11,24 +12,8 @@
 #include <QPushButton>
 #include <QTextBlock>
 #include <QTimer>
-#include <QTreeWidget>
+#include <QTreeView>
 #include <QVBoxLayout>
-
-namespace {
-
-constexpr int LineRole = Qt::UserRole;
-constexpr int ColumnRole = Qt::UserRole + 1;
-
-QTreeWidgetItem *addLocatedItem(QTreeWidget *tree, const ConfLocation &location)
-{
-    auto *item = new QTreeWidgetItem(tree);
-    item->setText(0, location.isValid() ? QStringLiteral("%1:%2").arg(location.line).arg(location.column) : QString());
-    item->setData(0, LineRole, location.line);
-    item->setData(0, ColumnRole, location.column);
-    return item;
-}
-
-} // namespace
 
 ConfigView::ConfigView(InspectorSource *source, QWidget *parent)
     : QWidget(parent)
@@ -42,10 +27,11 @@ ConfigView::ConfigView(InspectorSource *source, QWidget *parent)
     new NginxHighlighter(m_editor->document());
     layout->addWidget(m_editor, 3);
     layout->addWidget(createButtons());
-    m_diagnostics = makeTreeWidget({tr("Line"), tr("Kind"), tr("Message")}, QStringLiteral("configDiagnostics"), this);
+    m_diagnosticsModel = new DiagnosticsModel(this);
+    m_diagnostics = makeTreeView(m_diagnosticsModel, QStringLiteral("configDiagnostics"), this);
     m_diagnostics->setRootIsDecorated(true);
-    m_diagnostics->setColumnWidth(0, 70);
-    m_diagnostics->setColumnWidth(1, 70);
+    m_diagnostics->setColumnWidth(DiagnosticsModel::ColLine, 70);
+    m_diagnostics->setColumnWidth(DiagnosticsModel::ColKind, 70);
     layout->addWidget(m_diagnostics, 1);
 
     m_checkTimer = new QTimer(this);
@@ -53,8 +39,8 @@ ConfigView::ConfigView(InspectorSource *source, QWidget *parent)
     m_checkTimer->setInterval(400);
     connect(m_checkTimer, &QTimer::timeout, this, &ConfigView::runCheck);
     connect(m_editor, &QPlainTextEdit::textChanged, m_checkTimer, qOverload<>(&QTimer::start));
-    connect(m_diagnostics, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
-        jumpToDiagnostic(item->data(0, LineRole).toInt(), item->data(0, ColumnRole).toInt());
+    connect(m_diagnostics, &QTreeView::activated, this, [this](const QModelIndex &index) {
+        jumpToDiagnostic(index.data(DiagnosticsModel::LineRole).toInt(), index.data(DiagnosticsModel::ColumnRole).toInt());
     });
     // A click on a margin icon also selects the line's entry in the list.
     connect(m_editor, &ConfigEditor::markerActivated, this, &ConfigView::selectDiagnosticOnLine);
@@ -107,11 +93,11 @@ void ConfigView::jumpToDiagnostic(int line, int column)
 
 void ConfigView::selectDiagnosticOnLine(int line)
 {
-    for (int i = 0; i < m_diagnostics->topLevelItemCount(); ++i) {
-        QTreeWidgetItem *item = m_diagnostics->topLevelItem(i);
-        if (item->data(0, LineRole).toInt() == line) {
-            m_diagnostics->setCurrentItem(item);
-            m_diagnostics->scrollToItem(item);
+    for (int row = 0; row < m_diagnosticsModel->rowCount(); ++row) {
+        const QModelIndex index = m_diagnosticsModel->index(row, 0);
+        if (index.data(DiagnosticsModel::LineRole).toInt() == line) {
+            m_diagnostics->setCurrentIndex(index);
+            m_diagnostics->scrollTo(index);
             break;
         }
     }
@@ -145,52 +131,33 @@ void ConfigView::markLine(Marks *marks, int line, const QColor &colour, const QS
     marks->selections << sel;
 }
 
-void ConfigView::addDiagnostic(const ConfDiagnostic &d, Marks *marks)
+void ConfigView::markDiagnostic(const ConfDiagnostic &d, Marks *marks) const
 {
-    QTreeWidgetItem *item = addLocatedItem(m_diagnostics, d.location);
-    QString kind;
     QColor colour;
     ConfigEditor::Severity severity = ConfigEditor::Severity::Note;
     switch (d.severity) {
     case ConfDiagnostic::Severity::Error:
-        kind = tr("error");
         colour = Colours::Removed;
         severity = ConfigEditor::Severity::Error;
         ++marks->errors;
         break;
     case ConfDiagnostic::Severity::Warning:
-        kind = tr("warning");
         colour = Colours::Changed;
         severity = ConfigEditor::Severity::Warning;
         ++marks->warnings;
         break;
     case ConfDiagnostic::Severity::Note:
-        kind = tr("note");
         break;
     }
-    item->setText(1, kind);
-    item->setText(2, d.message);
-    item->setToolTip(2, d.toString());
-    item->setIcon(1, ConfigEditor::severityIcon(severity));
     const int line = lineInEditor(d.location, d.includedFrom);
     if (line > 0)
         marks->markers << ConfigEditor::Marker{line, line == d.location.line ? d.location.column : 0, severity, d.message};
-    if (colour.isValid()) {
-        item->setForeground(1, colour.darker(250));
+    if (colour.isValid())
         markLine(marks, line, colour, d.message);
-    }
 }
 
-void ConfigView::addFinding(const DoctorFinding &f, Marks *marks)
+void ConfigView::markFinding(const DoctorFinding &f, Marks *marks) const
 {
-    QTreeWidgetItem *item = addLocatedItem(m_diagnostics, f.location);
-    item->setText(1, tr("doctor"));
-    item->setForeground(1, Colours::Doctor);
-    item->setText(2, QStringLiteral("%1 [%2]").arg(f.message, f.rule));
-    auto *fix = new QTreeWidgetItem(item);
-    fix->setText(2, tr("fix: %1").arg(f.fix));
-    item->setExpanded(true);
-    item->setIcon(1, ConfigEditor::severityIcon(ConfigEditor::Severity::Doctor));
     const int line = lineInEditor(f.location, {});
     if (line > 0)
         marks->markers << ConfigEditor::Marker{line, f.location.column, ConfigEditor::Severity::Doctor,
@@ -201,12 +168,13 @@ void ConfigView::addFinding(const DoctorFinding &f, Marks *marks)
 
 void ConfigView::showDiagnostics(const ConfigCheckResult &result)
 {
-    m_diagnostics->clear();
+    m_diagnosticsModel->setResult(result);
+    m_diagnostics->expandAll(); // the doctor's fixes
     Marks marks;
     for (const ConfDiagnostic &d : result.diagnostics)
-        addDiagnostic(d, &marks);
+        markDiagnostic(d, &marks);
     for (const DoctorFinding &f : result.findings)
-        addFinding(f, &marks);
+        markFinding(f, &marks);
     m_editor->setExtraSelections(marks.selections);
     m_editor->setMarkers(marks.markers);
     if (marks.errors)

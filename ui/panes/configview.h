@@ -6,10 +6,11 @@
 #include <QTextEdit>
 #include <QWidget>
 
+class DiagnosticsModel;
 class InspectorSource;
 class QLabel;
 class QTimer;
-class QTreeWidget;
+class QTreeView;
 struct ConfDiagnostic;
 struct ConfLocation;
 struct ConfigCheckResult;
@@ -18,7 +19,8 @@ struct DoctorFinding;
 // The configuration dock: the editor (ConfigEditor with nginx highlighting),
 // Apply / Revert / Quick start, and the compiler's diagnostics and the
 // doctor's findings, checked 400 ms after each edit and marked in the text
-// and its margin. Apply is a validated reload through the source.
+// and its margin (the list is a DiagnosticsModel). Apply is a validated
+// reload through the source.
 class ConfigView final : public QWidget
 {
     Q_OBJECT
@@ -54,8 +56,8 @@ private:
     QWidget *createButtons();
     void runCheck();
     void showDiagnostics(const ConfigCheckResult &result);
-    void addDiagnostic(const ConfDiagnostic &d, Marks *marks);
-    void addFinding(const DoctorFinding &f, Marks *marks);
+    void markDiagnostic(const ConfDiagnostic &d, Marks *marks) const;
+    void markFinding(const DoctorFinding &f, Marks *marks) const;
     int lineInEditor(const ConfLocation &location, const QList<ConfLocation> &includedFrom) const;
     void markLine(Marks *marks, int line, const QColor &colour, const QString &tip) const;
     void jumpToDiagnostic(int line, int column);
@@ -63,7 +65,8 @@ private:
 
     InspectorSource *m_source;
     ConfigEditor *m_editor = nullptr;
-    QTreeWidget *m_diagnostics = nullptr;
+    DiagnosticsModel *m_diagnosticsModel = nullptr;
+    QTreeView *m_diagnostics = nullptr;
     QLabel *m_status = nullptr;
     QTimer *m_checkTimer = nullptr;
 };
