@@ -3,6 +3,7 @@
 #include "config/proxyconfig.h"
 #include "inspect/inspectevent.h"
 #include "ops/logging.h"
+#include "proxyruntime.h"
 #include "tls/tlscontext.h"
 
 ClientConnection::ClientConnection(TcpStream::Handler *handler, qintptr descriptor)
@@ -14,6 +15,28 @@ void ClientConnection::accepted(quint64 id)
 {
     m_address = m_stream->peerAddress(&m_port);
     m_log.setConnection(id, m_address, m_port);
+}
+
+bool ClientConnection::startTls(const ProxyRuntime *runtime, int listenGroup)
+{
+    const TlsServerContext *tls = runtime->tlsContext(listenGroup);
+    if (!tls)
+        return false;
+    m_runtime = runtime;
+    m_listenGroup = listenGroup;
+    m_stream->startTls(newServerSsl(*tls, &ClientConnection::selectTlsContext, this), true);
+    return true;
+}
+
+SSL_CTX *ClientConnection::selectTlsContext(void *connection, QByteArrayView serverName)
+{
+    const auto *self = static_cast<const ClientConnection *>(connection);
+    QByteArray host = serverName.toByteArray();
+    if (host.endsWith('.'))
+        host.chop(1);
+    const ServerConfig *server = self->m_runtime->config()->selectServer(self->m_listenGroup, host);
+    const TlsServerContext *tls = self->m_runtime->serverTls(server);
+    return tls ? tls->handle() : nullptr;
 }
 
 ClientConnection::TlsOutcome ClientConnection::tlsDone()

@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 
+class ProxyRuntime;
+typedef struct ssl_ctx_st SSL_CTX;
 struct ConnectionOpenedEvent;
 struct ProxyConfig;
 
@@ -37,6 +39,12 @@ public:
     quint16 port() const { return m_port; }
     const AccessLog &log() const { return m_log; }
 
+    // TLS termination on a listener with `ssl` (false: a plain listener).
+    // The handshake runs on the worker's loop like any read and ends in
+    // tlsDone(); SNI then picks the named server block's context (nginx's
+    // ngx_http_ssl_servername). A handshake that fails at once leaves
+    // failed() set.
+    bool startTls(const ProxyRuntime *runtime, int listenGroup);
     // TLS termination ended (TcpStream::Handler::streamTlsDone); a failure
     // is logged.
     enum class TlsOutcome : quint8 { Negotiated, PlainHttp, Failed };
@@ -99,7 +107,12 @@ public:
     std::optional<CloseCause> headTimeout(qint64 idleMs, const ProxyConfig &config) const;
 
 private:
+    // TlsSniSelect: the context of the server block the client named.
+    static SSL_CTX *selectTlsContext(void *connection, QByteArrayView serverName);
+
     std::unique_ptr<TcpStream> m_stream;
+    const ProxyRuntime *m_runtime = nullptr; // for SNI
+    int m_listenGroup = 0;
     QHostAddress m_address;
     quint16 m_port = 0;
     AccessLog m_log;

@@ -30,10 +30,8 @@ void Session::start()
     m_client.accepted(m_id);
     m_lastClientActivityMs = setState(State::ReadingHead);
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_client.address().toString() << m_client.port();
-    if (const TlsServerContext *tls = m_runtime->tlsContext(m_listenGroup)) {
-        // The handshake runs on this worker's loop like any read; the
-        // connection counts as opened once it is done.
-        m_client->startTls(newServerSsl(*tls, &Session::selectTlsContext, this), true);
+    // On a TLS listener the connection counts as opened once the handshake is done.
+    if (m_client.startTls(m_runtime.get(), m_listenGroup)) {
         if (m_client->failed())
             finish(CloseCause::TlsError);
         return;
@@ -46,17 +44,6 @@ void Session::emitConnectionOpened()
     if (!inspecting())
         return;
     emitEvent(m_client.openedEvent(m_listenPort, m_runtime->tlsContext(m_listenGroup) != nullptr));
-}
-
-SSL_CTX *Session::selectTlsContext(void *session, QByteArrayView serverName)
-{
-    const auto *self = static_cast<const Session *>(session);
-    QByteArray host = serverName.toByteArray();
-    if (host.endsWith('.'))
-        host.chop(1);
-    const ServerConfig *server = self->m_config->selectServer(self->m_listenGroup, host);
-    const TlsServerContext *tls = self->m_runtime->serverTls(server);
-    return tls ? tls->handle() : nullptr;
 }
 
 void Session::streamTlsDone(TcpStream *stream)
@@ -692,16 +679,10 @@ void Session::pumpStaticFile()
 
 void Session::reportHandshakeFindings(const WsHandshakeReport &report)
 {
-    for (const WsHandshakeFinding &f : report.findings) {
-        FindingEvent e;
-        e.severity = f.severity == WsHandshakeFinding::Severity::Error     ? FindingEvent::Severity::Error
-                   : f.severity == WsHandshakeFinding::Severity::Warning ? FindingEvent::Severity::Warning
-                                                                         : FindingEvent::Severity::Info;
-        e.code = f.code;
-        e.text = f.text;
+    for (FindingEvent &e : handshakeFindingEvents(report)) {
         // Problems reach the log even when nobody inspects.
         if (e.severity != FindingEvent::Severity::Info)
-            qCInfo(lcProxy).noquote() << describe() << "handshake:" << f.text;
+            qCInfo(lcProxy).noquote() << describe() << "handshake:" << e.text;
         if (inspecting())
             emitEvent(std::move(e));
     }

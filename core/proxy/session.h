@@ -63,8 +63,6 @@ private:
     void emitConnectionOpened();
     // The one place the state changes: its clock (timeouts) restarts. Returns that time.
     qint64 setState(State state);
-    // SNI: the context of the server block the client named (TlsSniSelect).
-    static SSL_CTX *selectTlsContext(void *session, QByteArrayView serverName);
 
     void readClient();
     void readUpstream();

@@ -18,6 +18,22 @@ TunnelTap::Options tapOptions(const LocationConfig &location)
 
 } // namespace
 
+QList<FindingEvent> handshakeFindingEvents(const WsHandshakeReport &report)
+{
+    QList<FindingEvent> events;
+    events.reserve(report.findings.size());
+    for (const WsHandshakeFinding &f : report.findings) {
+        FindingEvent e;
+        e.severity = f.severity == WsHandshakeFinding::Severity::Error     ? FindingEvent::Severity::Error
+                   : f.severity == WsHandshakeFinding::Severity::Warning ? FindingEvent::Severity::Warning
+                                                                         : FindingEvent::Severity::Info;
+        e.code = f.code;
+        e.text = f.text;
+        events.append(std::move(e));
+    }
+    return events;
+}
+
 WebSocketTunnel::WebSocketTunnel(TcpStream *client, TcpStream *upstream, const LocationConfig &location,
                                  Worker *worker, std::function<void(InspectPayload)> report)
     : m_client(client)

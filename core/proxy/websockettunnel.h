@@ -5,6 +5,7 @@
 #include "tunneltap.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -13,6 +14,10 @@ struct LocationConfig;
 struct HttpResponseHead;
 struct WsHandshakeReport;
 class Worker;
+
+// The handshake check's findings (RFC 6455 4.1/4.2.2, RFC 7692) as
+// events, for a 101 and for an upgrade the upstream refused alike.
+QList<FindingEvent> handshakeFindingEvents(const WsHandshakeReport &report);
 
 // A WebSocket connection after its 101 (nginx's ngx_http_upstream_upgrade):
 // bytes both ways through one TunnelTap per direction, the proxy's own
