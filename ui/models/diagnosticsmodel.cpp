@@ -144,12 +144,8 @@ QVariant DiagnosticsModel::entryData(const Entry &e, int column, int role) const
 
 QVariant DiagnosticsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    static const char *const titles[ColumnCount] = {QT_TR_NOOP("Line"), QT_TR_NOOP("Kind"), QT_TR_NOOP("Message")};
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
         return {};
-    switch (section) {
-    case ColLine: return tr("Line");
-    case ColKind: return tr("Kind");
-    case ColMessage: return tr("Message");
-    }
-    return {};
+    return tr(titles[section]);
 }

@@ -93,13 +93,8 @@ QVariant RouteDecisionsModel::data(const QModelIndex &index, int role) const
 
 QVariant RouteDecisionsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    static const char *const titles[ColumnCount] = {QT_TR_NOOP("Time"), QT_TR_NOOP("Connection"), QT_TR_NOOP("Server"), QT_TR_NOOP("Why")};
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
         return {};
-    switch (section) {
-    case ColTime: return tr("Time");
-    case ColConnection: return tr("Connection");
-    case ColServer: return tr("Server");
-    case ColWhy: return tr("Why");
-    }
-    return {};
+    return tr(titles[section]);
 }

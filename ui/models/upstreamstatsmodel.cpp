@@ -299,15 +299,8 @@ QVariant UpstreamStatsModel::serverData(const Server &server, int column, int ro
 
 QVariant UpstreamStatsModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    static const char *const titles[ColumnCount] = {QT_TR_NOOP("Group / server"), QT_TR_NOOP("Health"), QT_TR_NOOP("Live"), QT_TR_NOOP("Total"), QT_TR_NOOP("Share"), QT_TR_NOOP("Failures")};
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0 || section >= ColumnCount)
         return {};
-    switch (section) {
-    case ColName: return tr("Group / server");
-    case ColHealth: return tr("Health");
-    case ColLive: return tr("Live");
-    case ColTotal: return tr("Total");
-    case ColShare: return tr("Share");
-    case ColFailures: return tr("Failures");
-    }
-    return {};
+    return tr(titles[section]);
 }
