@@ -38,44 +38,66 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
     case Mode::Chunked:
         break;
     }
+    return consumeChunked(data, size, decoded);
+}
 
+// The chunk-size line ended: the chunk's data follows, or, for the last
+// chunk (size 0), the trailer section.
+void HttpBodyFramer::endSizeLine()
+{
+    m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
+    m_trailerLineEmpty = true;
+}
+
+void HttpBodyFramer::nextChunk()
+{
+    m_chunk = ChunkState::Size;
+    m_hasSizeDigit = false;
+}
+
+// One byte of a chunk-size line (RFC 9112 7.1); false when it breaks the rules.
+bool HttpBodyFramer::consumeSizeByte(char c)
+{
+    int digit = -1;
+    if (c >= '0' && c <= '9')
+        digit = c - '0';
+    else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+        digit = (c | 0x20) - 'a' + 10;
+    if (digit >= 0) {
+        // Bound the value, not the digit count: leading zeros are valid
+        // (RFC 9112 7.1 chunk-size = 1*HEXDIG; nginx checks the same way).
+        if (m_remaining > std::numeric_limits<qint64>::max() / 16)
+            return false;
+        m_hasSizeDigit = true;
+        m_remaining = m_remaining * 16 + digit;
+    } else if (m_hasSizeDigit && (c == ';' || c == ' ' || c == '\t')) {
+        m_chunk = ChunkState::SizeExt;
+    } else if (m_hasSizeDigit && c == '\r') {
+        m_chunk = ChunkState::SizeLF;
+    } else if (m_hasSizeDigit && c == '\n') {
+        endSizeLine();
+    } else {
+        return false;
+    }
+    return true;
+}
+
+qsizetype HttpBodyFramer::consumeChunked(const char *data, qsizetype size, QByteArray *decoded)
+{
     qsizetype i = 0;
     while (i < size && !m_done) {
         const char c = data[i];
         switch (m_chunk) {
-        case ChunkState::Size: {
-            int digit = -1;
-            if (c >= '0' && c <= '9')
-                digit = c - '0';
-            else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-                digit = (c | 0x20) - 'a' + 10;
-            if (digit >= 0) {
-                // Bound the value, not the digit count: leading zeros are valid
-                // (RFC 9112 7.1 chunk-size = 1*HEXDIG; nginx checks the same way).
-                if (m_remaining > std::numeric_limits<qint64>::max() / 16) {
-                    m_error = true;
-                    return i;
-                }
-                m_hasSizeDigit = true;
-                m_remaining = m_remaining * 16 + digit;
-            } else if (m_hasSizeDigit && (c == ';' || c == ' ' || c == '\t')) {
-                m_chunk = ChunkState::SizeExt;
-            } else if (m_hasSizeDigit && c == '\r') {
-                m_chunk = ChunkState::SizeLF;
-            } else if (m_hasSizeDigit && c == '\n') {
-                m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
-                m_trailerLineEmpty = true;
-            } else {
+        case ChunkState::Size:
+            if (!consumeSizeByte(c)) {
                 m_error = true;
                 return i;
             }
             ++i;
             break;
-        }
         case ChunkState::SizeExt:
             if (c == '\n') {
-                m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
-                m_trailerLineEmpty = true;
+                endSizeLine();
             } else if (c == '\r') {
                 // RFC 9112 2.2: a bare CR is invalid; it must end the line (as nginx).
                 m_chunk = ChunkState::SizeLF;
@@ -87,8 +109,7 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
                 m_error = true;
                 return i;
             }
-            m_chunk = m_remaining ? ChunkState::Data : ChunkState::Trailer;
-            m_trailerLineEmpty = true;
+            endSizeLine();
             ++i;
             break;
         case ChunkState::Data: {
@@ -106,8 +127,7 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
             if (c == '\r') {
                 m_chunk = ChunkState::DataLF;
             } else if (c == '\n') {
-                m_chunk = ChunkState::Size;
-                m_hasSizeDigit = false;
+                nextChunk();
             } else {
                 m_error = true;
                 return i;
@@ -119,8 +139,7 @@ qsizetype HttpBodyFramer::consume(const char *data, qsizetype size, QByteArray *
                 m_error = true;
                 return i;
             }
-            m_chunk = ChunkState::Size;
-            m_hasSizeDigit = false;
+            nextChunk();
             ++i;
             break;
         case ChunkState::Trailer:

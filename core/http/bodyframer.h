@@ -29,6 +29,11 @@ public:
 private:
     enum class ChunkState { Size, SizeExt, SizeLF, Data, DataCR, DataLF, Trailer, TrailerLF, Done };
 
+    qsizetype consumeChunked(const char *data, qsizetype size, QByteArray *decoded);
+    bool consumeSizeByte(char c);
+    void endSizeLine();
+    void nextChunk();
+
     Mode m_mode = Mode::None;
     qint64 m_remaining = 0;
     qint64 m_bodyBytes = 0;

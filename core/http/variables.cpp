@@ -208,78 +208,99 @@ QByteArray ValueTemplate::expandBody(const RequestContext &context) const
     return out;
 }
 
+namespace {
+
+// $cookie_NAME: the first cookie of that name (case-sensitive) in any Cookie field, as nginx.
+QByteArray cookieValue(const HttpRequestHead *req, QByteArrayView name)
+{
+    if (!req)
+        return {};
+    for (const HttpHeader &h : req->headers) {
+        if (!headerNameEquals(h.name, "Cookie"))
+            continue;
+        for (const QByteArray &piece : h.value.split(';')) {
+            const QByteArrayView part = QByteArrayView(piece).trimmed();
+            const qsizetype eq = part.indexOf('=');
+            if (eq > 0 && part.first(eq).trimmed() == name)
+                return part.sliced(eq + 1).trimmed().toByteArray();
+        }
+    }
+    return {};
+}
+
+// $arg_NAME: the first argument of that name (case-insensitive), not decoded, as nginx.
+QByteArray argValue(const HttpRequestHead *req, QByteArrayView name)
+{
+    if (!req)
+        return {};
+    const qsizetype q = req->target.indexOf('?');
+    if (q < 0)
+        return {};
+    for (const QByteArray &piece : req->target.mid(q + 1).split('&')) {
+        const QByteArrayView part(piece);
+        const qsizetype eq = part.indexOf('=');
+        const QByteArrayView key = eq < 0 ? part : part.first(eq);
+        if (headerNameEquals(key, name))
+            return eq < 0 ? QByteArray("") : part.sliced(eq + 1).toByteArray();
+    }
+    return {};
+}
+
+// $http_NAME. nginx 1.22: $http_x_forwarded_for joins repeated fields with
+// ", ", $http_cookie with "; " (RFC 6265 5.4); any other $http_NAME is the
+// first field's value.
+QByteArray httpHeaderValue(const HttpRequestHead *req, QByteArrayView name)
+{
+    if (!req)
+        return {};
+    if (headerNameEquals(name, "Cookie")) {
+        QByteArray out;
+        for (const HttpHeader &h : req->headers) {
+            if (!headerNameEquals(h.name, "Cookie"))
+                continue;
+            if (!out.isEmpty())
+                out += "; ";
+            out += h.value;
+        }
+        return out;
+    }
+    if (headerNameEquals(name, "X-Forwarded-For"))
+        return req->headers.combinedValue(name);
+    return req->headers.value(name);
+}
+
+// $host: Host without port, lower-cased; else the server name (nginx).
+QByteArray hostValue(const RequestContext &context)
+{
+    const HttpRequestHead *req = context.request;
+    QByteArray host = req ? req->headers.value("Host") : QByteArray();
+    // RFC 9112 3.2.2: with an absolute-form target, its authority
+    // replaces Host (nginx takes $host from the request line first).
+    if (const QByteArray fromTarget = req ? authorityOf(req->target) : QByteArray(); !fromTarget.isEmpty())
+        host = fromTarget;
+    if (host.isEmpty())
+        return context.serverName;
+    return normalizedHostName(host);
+}
+
+} // namespace
+
 QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView headerName,
                             const RequestContext &context)
 {
     using V = ValueTemplate::Variable;
     const HttpRequestHead *req = context.request;
     switch (variable) {
-    case V::Cookie: {
-        // nginx: the first cookie of that name (case-sensitive) in any Cookie field.
-        if (!req)
-            return {};
-        for (const HttpHeader &h : req->headers) {
-            if (!headerNameEquals(h.name, "Cookie"))
-                continue;
-            for (const QByteArray &piece : h.value.split(';')) {
-                const QByteArrayView part = QByteArrayView(piece).trimmed();
-                const qsizetype eq = part.indexOf('=');
-                if (eq > 0 && part.first(eq).trimmed() == headerName)
-                    return part.sliced(eq + 1).trimmed().toByteArray();
-            }
-        }
-        return {};
-    }
-    case V::Arg: {
-        // nginx: the first argument of that name (case-insensitive), not decoded.
-        if (!req)
-            return {};
-        const qsizetype q = req->target.indexOf('?');
-        if (q < 0)
-            return {};
-        for (const QByteArray &piece : req->target.mid(q + 1).split('&')) {
-            const QByteArrayView part(piece);
-            const qsizetype eq = part.indexOf('=');
-            const QByteArrayView key = eq < 0 ? part : part.first(eq);
-            if (headerNameEquals(key, headerName))
-                return eq < 0 ? QByteArray("") : part.sliced(eq + 1).toByteArray();
-        }
-        return {};
-    }
-    case V::HttpHeader: {
-        // nginx 1.22: $http_x_forwarded_for joins repeated fields with ", ",
-        // $http_cookie with "; " (RFC 6265 5.4); any other $http_NAME is the
-        // first field's value.
-        if (!req)
-            return {};
-        if (headerNameEquals(headerName, "Cookie")) {
-            QByteArray out;
-            for (const HttpHeader &h : req->headers) {
-                if (!headerNameEquals(h.name, "Cookie"))
-                    continue;
-                if (!out.isEmpty())
-                    out += "; ";
-                out += h.value;
-            }
-            return out;
-        }
-        if (headerNameEquals(headerName, "X-Forwarded-For"))
-            return req->headers.combinedValue(headerName);
-        return req->headers.value(headerName);
-    }
+    case V::Cookie:
+        return cookieValue(req, headerName);
+    case V::Arg:
+        return argValue(req, headerName);
+    case V::HttpHeader:
+        return httpHeaderValue(req, headerName);
     case V::HttpHost:
         return req ? req->headers.value("Host") : QByteArray();
-    case V::Host: {
-        // nginx: Host without port, lower-cased; else the server name.
-        QByteArray host = req ? req->headers.value("Host") : QByteArray();
-        // RFC 9112 3.2.2: with an absolute-form target, its authority
-        // replaces Host (nginx takes $host from the request line first).
-        if (const QByteArray fromTarget = req ? authorityOf(req->target) : QByteArray(); !fromTarget.isEmpty())
-            host = fromTarget;
-        if (host.isEmpty())
-            return context.serverName;
-        return normalizedHostName(host);
-    }
+    case V::Host:
+        return hostValue(context);
     case V::ProxyHost:
         return context.proxyHost;
     case V::RemoteAddr:

@@ -144,163 +144,135 @@ bool TlsCheckReport::hasErrors() const
     return false;
 }
 
-void TlsChainAnalysis::analyze(const QList<QByteArray> &servedDer, const TlsCheckOptions &options,
-                               const QDateTime &now, TlsCheckReport *report)
+namespace {
+
+using ServedChain = std::vector<X509Ptr>;
+
+// Full verification as a client would do it (purpose: TLS server).
+void verifyAsClient(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted, const QDateTime &now,
+                    TlsCheckReport *report)
 {
-    ERR_clear_error();
-    const QString name = options.effectiveServerName();
-    report->serverName = name;
-    std::vector<X509Ptr> served;
-    for (const QByteArray &der : servedDer) {
-        const auto *p = reinterpret_cast<const unsigned char *>(der.constData());
-        X509Ptr x(d2i_X509(nullptr, &p, long(der.size())));
-        if (!x) {
-            report->add(Severity::Error, u"bad-certificate"_s, u"the server sent a certificate that cannot be parsed"_s,
-                        u"serve PEM certificates that `openssl x509 -noout -text` can read"_s);
-            return;
+    StoreCtxPtr ctx(X509_STORE_CTX_new());
+    if (ctx && X509_STORE_CTX_init(ctx.get(), store, leaf, untrusted) == 1) {
+        X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
+        X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), time_t(now.toSecsSinceEpoch()));
+        report->trusted = X509_verify_cert(ctx.get()) == 1;
+        if (!report->trusted) {
+            const int err = X509_STORE_CTX_get_error(ctx.get());
+            report->verifyError = u"%1 (at depth %2)"_s.arg(QString::fromLatin1(X509_verify_cert_error_string(err)))
+                                      .arg(X509_STORE_CTX_get_error_depth(ctx.get()));
         }
-        report->chain.append(describe(x.get()));
-        served.push_back(std::move(x));
     }
-    if (served.empty()) {
-        report->add(Severity::Error, u"no-certificate"_s, u"the server sent no certificate"_s,
-                    u"configure ssl_certificate / ssl_certificate_key on the server"_s);
-        return;
-    }
+    ERR_clear_error();
+}
+
+// Completeness: walk up from the leaf through what was served. The chain is
+// complete when it ends in a certificate whose issuer is a trusted root (or
+// in a served root). Browsers may patch a gap by AIA fetching or a cache;
+// WeChat, Android apps, Qt and python do not.
+void checkCompleteness(X509_STORE *store, const ServedChain &served, TlsCheckReport *report)
+{
     X509 *leaf = served.front().get();
-    const TlsCertificateInfo &leafInfo = report->chain.front();
-
-    // Trust store: the system roots plus the given file.
-    StorePtr store(X509_STORE_new());
-    if (options.systemRoots)
-        X509_STORE_set_default_paths(store.get());
-    if (!options.caFile.isEmpty() && X509_STORE_load_file(store.get(), options.caFile.toLocal8Bit().constData()) != 1) {
-        report->add(Severity::Error, u"cafile"_s,
-                    u"cannot load trusted certificates from %1 (%2)"_s.arg(options.caFile, takeErrors()),
-                    u"pass a PEM file with --cafile, e.g. ~/.local/share/wsscope/wsscope/ca/wsscope-ca.pem"_s);
-    }
-    ERR_clear_error();
-    CertStack untrusted;
-    for (size_t i = 1; i < served.size(); ++i)
-        sk_X509_push(untrusted.stack, served[i].get());
-
-    // Full verification as a client would do it (purpose: TLS server).
-    {
-        StoreCtxPtr ctx(X509_STORE_CTX_new());
-        if (ctx && X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.stack) == 1) {
-            X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
-            X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), time_t(now.toSecsSinceEpoch()));
-            report->trusted = X509_verify_cert(ctx.get()) == 1;
-            if (!report->trusted) {
-                const int err = X509_STORE_CTX_get_error(ctx.get());
-                report->verifyError = u"%1 (at depth %2)"_s.arg(QString::fromLatin1(X509_verify_cert_error_string(err)))
-                                          .arg(X509_STORE_CTX_get_error_depth(ctx.get()));
-            }
-        }
-        ERR_clear_error();
-    }
-
-    // Completeness: walk up from the leaf through what was served. The
-    // chain is complete when it ends in a certificate whose issuer is a
-    // trusted root (or in a served root). Browsers may patch a gap by AIA
-    // fetching or a cache; WeChat, Android apps, Qt and python do not.
-    {
-        StoreCtxPtr ctx(X509_STORE_CTX_new());
-        X509_STORE_CTX_init(ctx.get(), store.get(), leaf, nullptr);
-        X509 *current = leaf;
-        int depth = 0;
-        QString missingIssuer;
-        bool complete = false;
-        std::vector<X509 *> visited{leaf};
-        for (;;) {
-            if (X509_check_issued(current, current) == X509_V_OK) {
-                complete = true; // a root was served (harmless, noted below)
-                break;
-            }
-            X509 *next = nullptr;
-            for (const X509Ptr &candidate : served) {
-                if (candidate.get() != current && X509_check_issued(candidate.get(), current) == X509_V_OK
-                    && std::find(visited.begin(), visited.end(), candidate.get()) == visited.end()) {
-                    next = candidate.get();
-                    break;
-                }
-            }
-            if (next) {
-                current = next;
-                visited.push_back(next);
-                ++depth;
-                continue;
-            }
-            X509 *issuer = nullptr;
-            if (ctx && X509_STORE_CTX_get1_issuer(&issuer, ctx.get(), current) == 1) {
-                X509_free(issuer);
-                complete = true;
-            } else {
-                missingIssuer = nameToString(X509_get_issuer_name(current));
-            }
+    StoreCtxPtr ctx(X509_STORE_CTX_new());
+    X509_STORE_CTX_init(ctx.get(), store, leaf, nullptr);
+    X509 *current = leaf;
+    int depth = 0;
+    QString missingIssuer;
+    bool complete = false;
+    std::vector<X509 *> visited{leaf};
+    for (;;) {
+        if (X509_check_issued(current, current) == X509_V_OK) {
+            complete = true; // a root was served (harmless, noted below)
             break;
         }
-        ERR_clear_error();
-        report->chainComplete = complete;
-        // The wsscope local CA is never an intermediate: when it is the
-        // missing issuer, the client simply does not trust it yet.
-        const bool localCa = missingIssuer.contains(u"wsscope local CA"_s);
-        if (!complete && depth == 0 && !localCa) {
-            report->add(Severity::Error, u"chain-incomplete"_s,
-                        u"incomplete chain: the server sends only the leaf; its issuer \"%1\" is neither served nor a trusted "
-                          u"root (an intermediate is missing, or a private CA is not trusted here)"_s
-                            .arg(missingIssuer),
-                        u"serve the full chain: ssl_certificate must hold the leaf followed by the intermediate(s) "
-                        u"(cat leaf.pem intermediate.pem > fullchain.pem; certbot's fullchain.pem, not cert.pem)"_s);
-        } else if (!complete) {
-            report->add(Severity::Error, u"untrusted-root"_s,
-                        u"the chain's issuer \"%1\" is not a trusted root here"_s.arg(missingIssuer),
-                        localCa ? u"trust the wsscope CA on the client (wsscope cert init prints how); for this check: "
-                                  u"--cafile <dir>/wsscope-ca.pem (see wsscope cert show)"_s
-                                : u"use a certificate from a public CA, or trust your CA on the client "
-                                  u"(--cafile FILE for this check)"_s);
-        } else if (!report->trusted) {
-            report->add(Severity::Error, u"untrusted"_s, u"the chain does not verify: "_s + report->verifyError,
-                        u"fix the certificate named in the error (see the chain below)"_s);
-        }
-        if (served.size() > 1 && X509_check_issued(served.back().get(), served.back().get()) == X509_V_OK) {
-            report->add(Severity::Info, u"root-served"_s,
-                        u"the chain includes its self-signed root (clients ignore it; it only costs bytes)"_s);
-        }
-        // Served order: each certificate should be followed by its issuer.
-        for (size_t i = 0; i + 1 < served.size(); ++i) {
-            if (X509_check_issued(served[i + 1].get(), served[i].get()) != X509_V_OK) {
-                report->add(Severity::Warning, u"chain-order"_s,
-                            u"certificate %1 of the served chain is not followed by its issuer"_s.arg(i),
-                            u"order ssl_certificate as leaf, then intermediate(s), and drop unrelated certificates"_s);
+        X509 *next = nullptr;
+        for (const X509Ptr &candidate : served) {
+            if (candidate.get() != current && X509_check_issued(candidate.get(), current) == X509_V_OK
+                && std::find(visited.begin(), visited.end(), candidate.get()) == visited.end()) {
+                next = candidate.get();
                 break;
             }
         }
+        if (next) {
+            current = next;
+            visited.push_back(next);
+            ++depth;
+            continue;
+        }
+        X509 *issuer = nullptr;
+        if (ctx && X509_STORE_CTX_get1_issuer(&issuer, ctx.get(), current) == 1) {
+            X509_free(issuer);
+            complete = true;
+        } else {
+            missingIssuer = nameToString(X509_get_issuer_name(current));
+        }
+        break;
     }
-
-    // Name: RFC 6125 matching on subjectAltName (CN is ignored by Chrome
-    // and by iOS 13+ when SAN is present, and SAN is required there).
-    {
-        QHostAddress ip;
-        const QByteArray n = name.toUtf8();
-        int rc;
-        if (ip.setAddress(name))
-            rc = X509_check_ip_asc(leaf, n.constData(), 0);
-        else
-            rc = X509_check_host(leaf, n.constData(), size_t(n.size()), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
-        report->nameMatches = rc == 1;
-        if (leafInfo.altNames.isEmpty()) {
-            report->add(Severity::Error, u"no-san"_s,
-                        u"the certificate has no subjectAltName (iOS and Chrome ignore the CN)"_s,
-                        u"reissue it with the host names in subjectAltName (wsscope cert issue %1)"_s.arg(name));
-        } else if (!report->nameMatches) {
-            report->add(Severity::Error, u"name-mismatch"_s,
-                        u"the certificate is not valid for \"%1\"; it names %2"_s.arg(name, leafInfo.altNames.join(u", "_s)),
-                        u"serve a certificate that lists %1 (or check server_name / SNI: --servername)"_s.arg(name));
+    ERR_clear_error();
+    report->chainComplete = complete;
+    // The wsscope local CA is never an intermediate: when it is the
+    // missing issuer, the client simply does not trust it yet.
+    const bool localCa = missingIssuer.contains(u"wsscope local CA"_s);
+    if (!complete && depth == 0 && !localCa) {
+        report->add(Severity::Error, u"chain-incomplete"_s,
+                    u"incomplete chain: the server sends only the leaf; its issuer \"%1\" is neither served nor a trusted "
+                      u"root (an intermediate is missing, or a private CA is not trusted here)"_s
+                        .arg(missingIssuer),
+                    u"serve the full chain: ssl_certificate must hold the leaf followed by the intermediate(s) "
+                    u"(cat leaf.pem intermediate.pem > fullchain.pem; certbot's fullchain.pem, not cert.pem)"_s);
+    } else if (!complete) {
+        report->add(Severity::Error, u"untrusted-root"_s,
+                    u"the chain's issuer \"%1\" is not a trusted root here"_s.arg(missingIssuer),
+                    localCa ? u"trust the wsscope CA on the client (wsscope cert init prints how); for this check: "
+                              u"--cafile <dir>/wsscope-ca.pem (see wsscope cert show)"_s
+                            : u"use a certificate from a public CA, or trust your CA on the client "
+                              u"(--cafile FILE for this check)"_s);
+    } else if (!report->trusted) {
+        report->add(Severity::Error, u"untrusted"_s, u"the chain does not verify: "_s + report->verifyError,
+                    u"fix the certificate named in the error (see the chain below)"_s);
+    }
+    if (served.size() > 1 && X509_check_issued(served.back().get(), served.back().get()) == X509_V_OK) {
+        report->add(Severity::Info, u"root-served"_s,
+                    u"the chain includes its self-signed root (clients ignore it; it only costs bytes)"_s);
+    }
+    // Served order: each certificate should be followed by its issuer.
+    for (size_t i = 0; i + 1 < served.size(); ++i) {
+        if (X509_check_issued(served[i + 1].get(), served[i].get()) != X509_V_OK) {
+            report->add(Severity::Warning, u"chain-order"_s,
+                        u"certificate %1 of the served chain is not followed by its issuer"_s.arg(i),
+                        u"order ssl_certificate as leaf, then intermediate(s), and drop unrelated certificates"_s);
+            break;
         }
     }
+}
 
-    // Validity.
+// Name: RFC 6125 matching on subjectAltName (CN is ignored by Chrome and by
+// iOS 13+ when SAN is present, and SAN is required there).
+void checkName(X509 *leaf, const QString &name, TlsCheckReport *report)
+{
+    const TlsCertificateInfo &leafInfo = report->chain.front();
+    QHostAddress ip;
+    const QByteArray n = name.toUtf8();
+    int rc;
+    if (ip.setAddress(name))
+        rc = X509_check_ip_asc(leaf, n.constData(), 0);
+    else
+        rc = X509_check_host(leaf, n.constData(), size_t(n.size()), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
+    report->nameMatches = rc == 1;
+    if (leafInfo.altNames.isEmpty()) {
+        report->add(Severity::Error, u"no-san"_s,
+                    u"the certificate has no subjectAltName (iOS and Chrome ignore the CN)"_s,
+                    u"reissue it with the host names in subjectAltName (wsscope cert issue %1)"_s.arg(name));
+    } else if (!report->nameMatches) {
+        report->add(Severity::Error, u"name-mismatch"_s,
+                    u"the certificate is not valid for \"%1\"; it names %2"_s.arg(name, leafInfo.altNames.join(u", "_s)),
+                    u"serve a certificate that lists %1 (or check server_name / SNI: --servername)"_s.arg(name));
+    }
+}
+
+void checkValidity(const ServedChain &served, const QDateTime &now, TlsCheckReport *report)
+{
+    const TlsCertificateInfo &leafInfo = report->chain.front();
     const qint64 secsLeft = now.secsTo(leafInfo.notAfter);
     report->daysLeft = secsLeft >= 0 ? secsLeft / 86400 : -((-secsLeft + 86399) / 86400);
     if (leafInfo.notBefore > now) {
@@ -334,9 +306,13 @@ void TlsChainAnalysis::analyze(const QList<QByteArray> &servedDer, const TlsChec
                         leafInfo.notBefore.daysTo(leafInfo.notAfter)),
                     u"reissue it with a validity of at most 397 days"_s);
     }
+}
 
-    // Keys and signatures of everything served except a root (whose
-    // signature nobody checks).
+// Keys and signatures of everything served except a root (whose signature
+// nobody checks), and the extended key usage Apple requires.
+void checkKeysAndUsage(const ServedChain &served, TlsCheckReport *report)
+{
+    X509 *leaf = served.front().get();
     for (size_t i = 0; i < served.size(); ++i) {
         const TlsCertificateInfo &info = report->chain.at(qsizetype(i));
         const QString which = i == 0 ? u"the certificate"_s : u"served certificate %1 (\"%2\")"_s.arg(i).arg(info.subject);
@@ -362,6 +338,55 @@ void TlsChainAnalysis::analyze(const QList<QByteArray> &servedDer, const TlsChec
                     u"the certificate's extendedKeyUsage does not allow TLS servers"_s,
                     u"reissue it with extendedKeyUsage = serverAuth"_s);
     }
+}
+
+} // namespace
+
+void TlsChainAnalysis::analyze(const QList<QByteArray> &servedDer, const TlsCheckOptions &options,
+                               const QDateTime &now, TlsCheckReport *report)
+{
+    ERR_clear_error();
+    const QString name = options.effectiveServerName();
+    report->serverName = name;
+    ServedChain served;
+    for (const QByteArray &der : servedDer) {
+        const auto *p = reinterpret_cast<const unsigned char *>(der.constData());
+        X509Ptr x(d2i_X509(nullptr, &p, long(der.size())));
+        if (!x) {
+            report->add(Severity::Error, u"bad-certificate"_s, u"the server sent a certificate that cannot be parsed"_s,
+                        u"serve PEM certificates that `openssl x509 -noout -text` can read"_s);
+            return;
+        }
+        report->chain.append(describe(x.get()));
+        served.push_back(std::move(x));
+    }
+    if (served.empty()) {
+        report->add(Severity::Error, u"no-certificate"_s, u"the server sent no certificate"_s,
+                    u"configure ssl_certificate / ssl_certificate_key on the server"_s);
+        return;
+    }
+    X509 *leaf = served.front().get();
+
+    // Trust store: the system roots plus the given file.
+    StorePtr store(X509_STORE_new());
+    if (options.systemRoots)
+        X509_STORE_set_default_paths(store.get());
+    if (!options.caFile.isEmpty() && X509_STORE_load_file(store.get(), options.caFile.toLocal8Bit().constData()) != 1) {
+        report->add(Severity::Error, u"cafile"_s,
+                    u"cannot load trusted certificates from %1 (%2)"_s.arg(options.caFile, takeErrors()),
+                    u"pass a PEM file with --cafile, e.g. ~/.local/share/wsscope/wsscope/ca/wsscope-ca.pem"_s);
+    }
+    ERR_clear_error();
+    CertStack untrusted;
+    for (size_t i = 1; i < served.size(); ++i)
+        sk_X509_push(untrusted.stack, served[i].get());
+
+    verifyAsClient(store.get(), leaf, untrusted.stack, now, report);
+    checkCompleteness(store.get(), served, report);
+    checkName(leaf, name, report);
+    checkValidity(served, now, report);
+    checkKeysAndUsage(served, report);
+
     ERR_clear_error();
 }
 

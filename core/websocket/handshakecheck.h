@@ -72,4 +72,20 @@ public:
     // Recognises a WeChat mini-program client from its request headers.
     static std::optional<WeChatMiniProgram> weChatMiniProgram(const HttpHeaders &request);
     static std::optional<WeChatMiniProgram> weChatMiniProgramFromReferer(QByteArrayView referer);
+
+private:
+    // The request's key and version, read once for the checks that follow.
+    struct RequestKeys
+    {
+        QByteArray key;
+        qsizetype keyCount = 0;
+        QByteArray version;
+    };
+    // check()'s parts, in the order their findings appear.
+    static RequestKeys checkRequest(const HttpHeaders &request, WsHandshakeReport &report);
+    static bool checkStatus(int status, const RequestKeys &keys, const HttpHeaders &response, WsHandshakeReport &report);
+    static void checkResponse(const RequestKeys &keys, const HttpHeaders &response, WsHandshakeReport &report);
+    static void checkSubprotocol(const HttpHeaders &request, const HttpHeaders &response, bool weChat,
+                                 WsHandshakeReport &report);
+    static void checkExtensions(const HttpHeaders &request, const HttpHeaders &response, WsHandshakeReport &report);
 };
