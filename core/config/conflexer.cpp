@@ -98,11 +98,9 @@ QByteArray ConfLexer::unescape(QByteArrayView raw)
     return out;
 }
 
-ConfStatement ConfLexer::next()
+// The scan of one statement keeps nginx's ngx_conf_read_token locals.
+struct ConfLexer::Scan
 {
-    using End = ConfStatement::End;
-    using Severity = ConfDiagnostic::Severity;
-
     ConfStatement st;
     bool needSpace = false; // just closed a quoted word
     bool lastSpace = true;  // between words
@@ -110,181 +108,224 @@ ConfStatement ConfLexer::next()
     bool variable = false;  // the previous character was "$"
     bool escaped = false;   // the previous character was a backslash
     ConfQuote quote = ConfQuote::None;
-
     // `start` mirrors nginx's token start: the text of a word begins there,
     // and nginx fails when it would span a whole read buffer.
-    qsizetype start = m_pos;
-    int startLine = m_line;
-    int startColumn = m_column;
+    qsizetype start = 0;
+    int startLine = 0;
+    int startColumn = 0;
     ConfLocation wordLocation;
+};
 
-    auto finish = [&](End end, int line, int column, qsizetype offset) {
-        st.end = end;
-        st.endLocation = makeLocation(line, column, offset);
-        return st;
-    };
+// One character of the text, where it stands.
+struct ConfLexer::Char
+{
+    char ch;
+    qsizetype offset;
+    int line;
+    int column;
+};
+
+ConfStatement ConfLexer::next()
+{
+    Scan s;
+    s.start = m_pos;
+    s.startLine = m_line;
+    s.startColumn = m_column;
 
     for (;;) {
         if (m_pos >= m_text.size()) {
-            st.end = End::EndOfFile;
-            st.endLocation = location();
-            if (!st.words.isEmpty() || !lastSpace) {
-                report(Severity::Error, st.endLocation, u"unexpected end of file, expecting \";\" or \"}\""_s);
-                if (quote != ConfQuote::None)
-                    report(Severity::Note, wordLocation, u"the quoted string that starts here is not closed"_s);
-                st.endReported = true;
-            }
-            return st;
+            endOfFile(s);
+            return s.st;
         }
-
-        if (m_pos - start >= NgxConfBuffer) {
-            const ConfLocation where = makeLocation(startLine, startColumn, start);
-            if (quote != ConfQuote::None) {
-                report(Severity::Error, where,
-                       u"too long parameter, probably missing terminating \"%1\" character"_s.arg(
-                           QChar(quote == ConfQuote::Double ? u'"' : u'\'')));
-            } else {
-                report(Severity::Error, where,
-                       u"too long parameter \"%1...\" started"_s.arg(
-                           QString::fromUtf8(m_text.sliced(start, 10))));
-            }
-            st.end = End::Fatal;
-            st.endLocation = where;
-            st.endReported = true;
-            m_pos = m_text.size();
-            return st;
+        if (m_pos - s.start >= NgxConfBuffer) {
+            tooLong(s);
+            return s.st;
         }
-
-        const char ch = m_text.at(m_pos);
-        const qsizetype chOffset = m_pos;
-        const int chLine = m_line;
-        const int chColumn = m_column;
+        const Char c{m_text.at(m_pos), m_pos, m_line, m_column};
         advance();
 
-        if (comment) {
-            if (ch != '\n')
+        if (s.comment) {
+            if (c.ch != '\n')
                 continue;
-            comment = false;
+            s.comment = false;
         }
-
-        if (escaped) {
-            escaped = false;
+        if (s.escaped) {
+            s.escaped = false;
             continue;
         }
-
-        if (needSpace) {
-            if (isSpace(ch)) {
-                lastSpace = true;
-                needSpace = false;
+        if (s.needSpace) {
+            const Step step = afterQuote(s, c);
+            if (step == Step::Done)
+                return s.st;
+            if (step == Step::Continue)
                 continue;
-            }
-            if (ch == ';')
-                return finish(End::Semicolon, chLine, chColumn, chOffset);
-            if (ch == '{')
-                return finish(End::BlockStart, chLine, chColumn, chOffset);
-            // "}" is reported below, as any "}" after words is.
-            if (ch != ')' && ch != '}') {
-                report(Severity::Error, makeLocation(chLine, chColumn, chOffset),
-                       u"unexpected \"%1\""_s.arg(characterAt(chOffset)));
-            }
-            // nginx goes on after ")" (as in `if ($a = "b")`), and so do we
-            // after any other character: it starts the next word.
-            lastSpace = true;
-            needSpace = false;
         }
+        const Step step = s.lastSpace ? wordStart(s, c) : inWord(s, c);
+        if (step == Step::Done)
+            return s.st;
+    }
+}
 
-        if (lastSpace) {
-            start = chOffset;
-            startLine = chLine;
-            startColumn = chColumn;
+void ConfLexer::finish(Scan &s, ConfStatement::End end, const Char &c) const
+{
+    s.st.end = end;
+    s.st.endLocation = makeLocation(c.line, c.column, c.offset);
+}
 
-            if (isSpace(ch))
-                continue;
+void ConfLexer::endOfFile(Scan &s)
+{
+    s.st.end = ConfStatement::End::EndOfFile;
+    s.st.endLocation = location();
+    if (!s.st.words.isEmpty() || !s.lastSpace) {
+        report(ConfDiagnostic::Severity::Error, s.st.endLocation, u"unexpected end of file, expecting \";\" or \"}\""_s);
+        if (s.quote != ConfQuote::None)
+            report(ConfDiagnostic::Severity::Note, s.wordLocation, u"the quoted string that starts here is not closed"_s);
+        s.st.endReported = true;
+    }
+}
 
-            switch (ch) {
-            case ';':
-            case '{':
-                if (st.words.isEmpty()) {
-                    report(Severity::Error, makeLocation(chLine, chColumn, chOffset),
-                           u"unexpected \"%1\""_s.arg(QLatin1Char(ch)));
-                    st.endReported = true;
-                }
-                return finish(ch == ';' ? End::Semicolon : End::BlockStart, chLine, chColumn, chOffset);
+void ConfLexer::tooLong(Scan &s)
+{
+    const ConfLocation where = makeLocation(s.startLine, s.startColumn, s.start);
+    if (s.quote != ConfQuote::None) {
+        report(ConfDiagnostic::Severity::Error, where,
+               u"too long parameter, probably missing terminating \"%1\" character"_s.arg(
+                   QChar(s.quote == ConfQuote::Double ? u'"' : u'\'')));
+    } else {
+        report(ConfDiagnostic::Severity::Error, where,
+               u"too long parameter \"%1...\" started"_s.arg(QString::fromUtf8(m_text.sliced(s.start, 10))));
+    }
+    s.st.end = ConfStatement::End::Fatal;
+    s.st.endLocation = where;
+    s.st.endReported = true;
+    m_pos = m_text.size();
+}
 
-            case '}':
-                if (!st.words.isEmpty()) {
-                    report(Severity::Error, makeLocation(chLine, chColumn, chOffset), u"unexpected \"}\""_s);
-                    st.endReported = true;
-                }
-                return finish(End::BlockEnd, chLine, chColumn, chOffset);
+// Right after a closing quote: a space, ";" or "{" must follow.
+ConfLexer::Step ConfLexer::afterQuote(Scan &s, const Char &c)
+{
+    using End = ConfStatement::End;
+    if (isSpace(c.ch)) {
+        s.lastSpace = true;
+        s.needSpace = false;
+        return Step::Continue;
+    }
+    if (c.ch == ';' || c.ch == '{') {
+        finish(s, c.ch == ';' ? End::Semicolon : End::BlockStart, c);
+        return Step::Done;
+    }
+    // "}" is reported below, as any "}" after words is.
+    if (c.ch != ')' && c.ch != '}') {
+        report(ConfDiagnostic::Severity::Error, makeLocation(c.line, c.column, c.offset),
+               u"unexpected \"%1\""_s.arg(characterAt(c.offset)));
+    }
+    // nginx goes on after ")" (as in `if ($a = "b")`), and so do we after
+    // any other character: it starts the next word.
+    s.lastSpace = true;
+    s.needSpace = false;
+    return Step::Proceed;
+}
 
-            case '#':
-                comment = true;
-                continue;
+// Between words: a statement end, a comment, or the first character of a word.
+ConfLexer::Step ConfLexer::wordStart(Scan &s, const Char &c)
+{
+    using End = ConfStatement::End;
+    s.start = c.offset;
+    s.startLine = c.line;
+    s.startColumn = c.column;
 
-            case '"':
-            case '\'':
-                ++start;
-                ++startColumn;
-                quote = ch == '"' ? ConfQuote::Double : ConfQuote::Single;
-                break;
+    if (isSpace(c.ch))
+        return Step::Continue;
 
-            case '\\':
-                escaped = true;
-                quote = ConfQuote::None;
-                break;
-
-            case '$':
-                variable = true;
-                quote = ConfQuote::None;
-                break;
-
-            default:
-                quote = ConfQuote::None;
-                break;
-            }
-            lastSpace = false;
-            wordLocation = makeLocation(chLine, chColumn, chOffset);
-            continue;
+    switch (c.ch) {
+    case ';':
+    case '{':
+        if (s.st.words.isEmpty()) {
+            report(ConfDiagnostic::Severity::Error, makeLocation(c.line, c.column, c.offset),
+                   u"unexpected \"%1\""_s.arg(QLatin1Char(c.ch)));
+            s.st.endReported = true;
         }
+        finish(s, c.ch == ';' ? End::Semicolon : End::BlockStart, c);
+        return Step::Done;
 
-        // Inside a word.
-        if (ch == '{' && variable)
-            continue; // "${name}"
-        variable = false;
-
-        if (ch == '\\') {
-            escaped = true;
-            continue;
+    case '}':
+        if (!s.st.words.isEmpty()) {
+            report(ConfDiagnostic::Severity::Error, makeLocation(c.line, c.column, c.offset), u"unexpected \"}\""_s);
+            s.st.endReported = true;
         }
-        if (ch == '$') {
-            variable = true;
-            continue;
-        }
+        finish(s, End::BlockEnd, c);
+        return Step::Done;
 
-        bool found = false;
-        if (quote == ConfQuote::Double) {
-            if (ch == '"') {
-                needSpace = true;
-                found = true;
-            }
-        } else if (quote == ConfQuote::Single) {
-            if (ch == '\'') {
-                needSpace = true;
-                found = true;
-            }
-        } else if (isSpace(ch) || ch == ';' || ch == '{') {
-            lastSpace = true;
+    case '#':
+        s.comment = true;
+        return Step::Continue;
+
+    case '"':
+    case '\'':
+        ++s.start;
+        ++s.startColumn;
+        s.quote = c.ch == '"' ? ConfQuote::Double : ConfQuote::Single;
+        break;
+
+    case '\\':
+        s.escaped = true;
+        s.quote = ConfQuote::None;
+        break;
+
+    case '$':
+        s.variable = true;
+        s.quote = ConfQuote::None;
+        break;
+
+    default:
+        s.quote = ConfQuote::None;
+        break;
+    }
+    s.lastSpace = false;
+    s.wordLocation = makeLocation(c.line, c.column, c.offset);
+    return Step::Continue;
+}
+
+// Inside a word: its end (a closing quote, or a space, ";" or "{" outside quotes).
+ConfLexer::Step ConfLexer::inWord(Scan &s, const Char &c)
+{
+    using End = ConfStatement::End;
+    if (c.ch == '{' && s.variable)
+        return Step::Continue; // "${name}"
+    s.variable = false;
+
+    if (c.ch == '\\') {
+        s.escaped = true;
+        return Step::Continue;
+    }
+    if (c.ch == '$') {
+        s.variable = true;
+        return Step::Continue;
+    }
+
+    bool found = false;
+    if (s.quote == ConfQuote::Double) {
+        if (c.ch == '"') {
+            s.needSpace = true;
             found = true;
         }
-
-        if (found) {
-            st.words.append(ConfArg{unescape(m_text.sliced(start, chOffset - start)), quote, wordLocation});
-            quote = ConfQuote::None;
-            if (ch == ';')
-                return finish(End::Semicolon, chLine, chColumn, chOffset);
-            if (ch == '{')
-                return finish(End::BlockStart, chLine, chColumn, chOffset);
+    } else if (s.quote == ConfQuote::Single) {
+        if (c.ch == '\'') {
+            s.needSpace = true;
+            found = true;
         }
+    } else if (isSpace(c.ch) || c.ch == ';' || c.ch == '{') {
+        s.lastSpace = true;
+        found = true;
     }
+    if (!found)
+        return Step::Continue;
+
+    s.st.words.append(ConfArg{unescape(m_text.sliced(s.start, c.offset - s.start)), s.quote, s.wordLocation});
+    s.quote = ConfQuote::None;
+    if (c.ch == ';' || c.ch == '{') {
+        finish(s, c.ch == ';' ? End::Semicolon : End::BlockStart, c);
+        return Step::Done;
+    }
+    return Step::Continue;
 }

@@ -55,6 +55,19 @@ public:
     static constexpr qsizetype NgxConfBuffer = 4096;
 
 private:
+    struct Scan;
+    struct Char;
+    // What the scan does after a character: read the next one, go on to the
+    // word rules with this one (only after a closing quote), or return the
+    // statement.
+    enum class Step : quint8 { Continue, Proceed, Done };
+    void finish(Scan &s, ConfStatement::End end, const Char &c) const;
+    void endOfFile(Scan &s);
+    void tooLong(Scan &s);
+    Step afterQuote(Scan &s, const Char &c);
+    Step wordStart(Scan &s, const Char &c);
+    Step inWord(Scan &s, const Char &c);
+
     ConfLocation makeLocation(int line, int column, qsizetype offset) const;
     void advance();
     void report(ConfDiagnostic::Severity severity, const ConfLocation &where, const QString &message);
