@@ -450,173 +450,228 @@ std::optional<CloseCause> closeCauseFromName(const QString &s)
     return std::nullopt;
 }
 
-std::optional<InspectPayload> readPayload(Reader &r, const QString &kind, const QJsonObject &o)
+InspectPayload readConnectionOpened(Reader &r, const QJsonObject &o, const QString &)
 {
     const QString top;
-    if (kind == QLatin1String("connection-opened")) {
-        ConnectionOpenedEvent e;
-        const QString address = r.string(o, QLatin1String("clientAddress"), top);
-        if (!address.isEmpty() && !e.clientAddress.setAddress(address))
-            r.fail(QStringLiteral("clientAddress"), QStringLiteral("not an IP address: \"%1\"").arg(address));
-        e.clientPort = quint16(r.integer(o, QLatin1String("clientPort"), top, 0, 0, 65535));
-        e.listener = r.string(o, QLatin1String("listener"), top);
-        e.tls = r.boolean(o, QLatin1String("tls"), top);
-        e.tlsProtocol = r.string(o, QLatin1String("tlsProtocol"), top);
-        e.tlsServerName = r.string(o, QLatin1String("tlsServerName"), top);
-        if (o.contains(QLatin1String("tlsCipher")))
-            e.tlsCipher = r.string(o, QLatin1String("tlsCipher"), top);
-        if (o.contains(QLatin1String("tlsAlpn")))
-            e.tlsAlpn = r.string(o, QLatin1String("tlsAlpn"), top);
-        if (o.contains(QLatin1String("tlsError")))
-            e.tlsError = r.string(o, QLatin1String("tlsError"), top);
-        return e;
+    ConnectionOpenedEvent e;
+    const QString address = r.string(o, QLatin1String("clientAddress"), top);
+    if (!address.isEmpty() && !e.clientAddress.setAddress(address))
+        r.fail(QStringLiteral("clientAddress"), QStringLiteral("not an IP address: \"%1\"").arg(address));
+    e.clientPort = quint16(r.integer(o, QLatin1String("clientPort"), top, 0, 0, 65535));
+    e.listener = r.string(o, QLatin1String("listener"), top);
+    e.tls = r.boolean(o, QLatin1String("tls"), top);
+    e.tlsProtocol = r.string(o, QLatin1String("tlsProtocol"), top);
+    e.tlsServerName = r.string(o, QLatin1String("tlsServerName"), top);
+    if (o.contains(QLatin1String("tlsCipher")))
+        e.tlsCipher = r.string(o, QLatin1String("tlsCipher"), top);
+    if (o.contains(QLatin1String("tlsAlpn")))
+        e.tlsAlpn = r.string(o, QLatin1String("tlsAlpn"), top);
+    if (o.contains(QLatin1String("tlsError")))
+        e.tlsError = r.string(o, QLatin1String("tlsError"), top);
+    return e;
+}
+
+InspectPayload readRequestHead(Reader &r, const QJsonObject &o, const QString &kind)
+{
+    const QString top;
+    RequestHeadEvent e;
+    e.forwarded = kind == QLatin1String("request-forwarded");
+    const QString path = QStringLiteral("head");
+    const QJsonObject head = r.object(o, QLatin1String("head"), top);
+    e.head.method = r.bytes(head, QLatin1String("method"), path);
+    e.head.target = r.bytes(head, QLatin1String("target"), path);
+    e.head.versionMinor = r.httpVersionMinor(head, path);
+    e.head.headers = r.headers(head, path);
+    return e;
+}
+
+InspectPayload readRoute(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    RouteEvent e;
+    e.serverName = r.string(o, QLatin1String("serverName"), top);
+    e.location = r.string(o, QLatin1String("location"), top);
+    e.upstreamGroup = r.string(o, QLatin1String("upstreamGroup"), top);
+    e.upstreamServer = r.string(o, QLatin1String("upstreamServer"), top);
+    e.algorithm = r.string(o, QLatin1String("algorithm"), top);
+    e.key = r.string(o, QLatin1String("key"), top);
+    const QJsonArray skipped = r.array(o, QLatin1String("skipped"), top);
+    for (qsizetype i = 0; i < skipped.size(); ++i) {
+        if (!skipped.at(i).isString())
+            r.fail(QStringLiteral("skipped[%1]").arg(i), QStringLiteral("expected a string"));
+        e.skipped.append(skipped.at(i).toString());
     }
-    if (kind == QLatin1String("request-received") || kind == QLatin1String("request-forwarded")) {
-        RequestHeadEvent e;
-        e.forwarded = kind == QLatin1String("request-forwarded");
-        const QString path = QStringLiteral("head");
-        const QJsonObject head = r.object(o, QLatin1String("head"), top);
-        e.head.method = r.bytes(head, QLatin1String("method"), path);
-        e.head.target = r.bytes(head, QLatin1String("target"), path);
-        e.head.versionMinor = r.httpVersionMinor(head, path);
-        e.head.headers = r.headers(head, path);
-        return e;
-    }
-    if (kind == QLatin1String("route")) {
-        RouteEvent e;
-        e.serverName = r.string(o, QLatin1String("serverName"), top);
-        e.location = r.string(o, QLatin1String("location"), top);
-        e.upstreamGroup = r.string(o, QLatin1String("upstreamGroup"), top);
-        e.upstreamServer = r.string(o, QLatin1String("upstreamServer"), top);
-        e.algorithm = r.string(o, QLatin1String("algorithm"), top);
-        e.key = r.string(o, QLatin1String("key"), top);
-        const QJsonArray skipped = r.array(o, QLatin1String("skipped"), top);
-        for (qsizetype i = 0; i < skipped.size(); ++i) {
-            if (!skipped.at(i).isString())
-                r.fail(QStringLiteral("skipped[%1]").arg(i), QStringLiteral("expected a string"));
-            e.skipped.append(skipped.at(i).toString());
+    e.attempt = int(r.integer(o, QLatin1String("attempt"), top, 1, 0, std::numeric_limits<int>::max()));
+    return e;
+}
+
+InspectPayload readResponse(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    ResponseHeadEvent e;
+    const QString path = QStringLiteral("head");
+    const QJsonObject head = r.object(o, QLatin1String("head"), top);
+    e.head.versionMinor = r.httpVersionMinor(head, path);
+    e.head.status = int(r.integer(head, QLatin1String("status"), path, 0, 0, 999));
+    e.head.reason = r.bytes(head, QLatin1String("reason"), path);
+    e.head.headers = r.headers(head, path);
+    e.fromUpstream = r.boolean(o, QLatin1String("fromUpstream"), top, true);
+    return e;
+}
+
+InspectPayload readTunnel(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    TunnelEvent e;
+    e.subprotocol = r.string(o, QLatin1String("subprotocol"), top);
+    e.extensions = r.string(o, QLatin1String("extensions"), top);
+    e.perMessageDeflate = r.boolean(o, QLatin1String("perMessageDeflate"), top);
+    return e;
+}
+
+InspectPayload readFrame(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    FrameEvent e;
+    e.direction = r.direction(o, top);
+    e.injected = r.boolean(o, QLatin1String("injected"), top);
+    const QString path = QStringLiteral("frame");
+    const QJsonObject f = r.object(o, QLatin1String("frame"), top);
+    e.frame.offset = r.integer(f, QLatin1String("offset"), path);
+    e.frame.payloadLength = quint64(r.integer(f, QLatin1String("payloadLength"), path, 0, 0));
+    e.frame.maskKey = quint32(r.integer(f, QLatin1String("maskKey"), path, 0, 0, 0xFFFFFFFFLL));
+    e.frame.headerLength = quint8(r.integer(f, QLatin1String("headerLength"), path, 0, 0, 255));
+    e.frame.opcode = r.opcode(f, path, WsOpcode::Continuation);
+    e.frame.fin = r.boolean(f, QLatin1String("fin"), path);
+    e.frame.rsv1 = r.boolean(f, QLatin1String("rsv1"), path);
+    e.frame.rsv2 = r.boolean(f, QLatin1String("rsv2"), path);
+    e.frame.rsv3 = r.boolean(f, QLatin1String("rsv3"), path);
+    e.frame.masked = r.boolean(f, QLatin1String("masked"), path);
+    return e;
+}
+
+InspectPayload readMessage(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    MessageEvent e;
+    e.direction = r.direction(o, top);
+    e.inflated = r.boolean(o, QLatin1String("inflated"), top);
+    e.injected = r.boolean(o, QLatin1String("injected"), top);
+    const QString path = QStringLiteral("message");
+    const QJsonObject m = r.object(o, QLatin1String("message"), top);
+    e.message.preview = r.bytes(m, QLatin1String("preview"), path);
+    e.message.offset = r.integer(m, QLatin1String("offset"), path);
+    e.message.totalLength = quint64(r.integer(m, QLatin1String("totalLength"), path, 0, 0));
+    e.message.frameCount = r.integer(m, QLatin1String("frameCount"), path);
+    e.message.opcode = r.opcode(m, path, WsOpcode::Text);
+    e.message.utf8 = utf8FromName(r, r.string(m, QLatin1String("utf8"), path, QStringLiteral("not-text")),
+                                  path + QLatin1String(".utf8"));
+    e.message.truncated = r.boolean(m, QLatin1String("truncated"), path);
+    e.message.compressed = r.boolean(m, QLatin1String("compressed"), path);
+    return e;
+}
+
+InspectPayload readControl(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    ControlFrameEvent e;
+    e.direction = r.direction(o, top);
+    e.opcode = r.opcode(o, top, WsOpcode::Ping);
+    e.payload = r.bytes(o, QLatin1String("payload"), top);
+    e.close = r.close(o, QLatin1String("close"), top);
+    e.injected = r.boolean(o, QLatin1String("injected"), top);
+    e.swallowed = r.boolean(o, QLatin1String("swallowed"), top);
+    e.roundTripUs = r.integer(o, QLatin1String("roundTripUs"), top, -1);
+    return e;
+}
+
+InspectPayload readViolation(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    ViolationEvent e;
+    e.direction = r.direction(o, top);
+    const QString path = QStringLiteral("violation");
+    const QJsonObject v = r.object(o, QLatin1String("violation"), top);
+    const QString kindName = r.string(v, QLatin1String("kind"), path);
+    if (const auto k = violationKindFromName(kindName))
+        e.violation.kind = *k;
+    else if (v.contains(QLatin1String("kind")))
+        r.fail(path + QLatin1String(".kind"), QStringLiteral("unknown violation \"%1\"").arg(kindName));
+    e.violation.text = r.string(v, QLatin1String("text"), path);
+    e.violation.offset = r.integer(v, QLatin1String("offset"), path);
+    e.violation.fatal = r.boolean(v, QLatin1String("fatal"), path);
+    return e;
+}
+
+InspectPayload readFinding(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    FindingEvent e;
+    const QString s = r.string(o, QLatin1String("severity"), top, QStringLiteral("info"));
+    bool known = false;
+    for (auto sev : {FindingEvent::Severity::Info, FindingEvent::Severity::Warning, FindingEvent::Severity::Error}) {
+        if (s == severityName(sev)) {
+            e.severity = sev;
+            known = true;
         }
-        e.attempt = int(r.integer(o, QLatin1String("attempt"), top, 1, 0, std::numeric_limits<int>::max()));
-        return e;
     }
-    if (kind == QLatin1String("response")) {
-        ResponseHeadEvent e;
-        const QString path = QStringLiteral("head");
-        const QJsonObject head = r.object(o, QLatin1String("head"), top);
-        e.head.versionMinor = r.httpVersionMinor(head, path);
-        e.head.status = int(r.integer(head, QLatin1String("status"), path, 0, 0, 999));
-        e.head.reason = r.bytes(head, QLatin1String("reason"), path);
-        e.head.headers = r.headers(head, path);
-        e.fromUpstream = r.boolean(o, QLatin1String("fromUpstream"), top, true);
-        return e;
-    }
-    if (kind == QLatin1String("tunnel-established")) {
-        TunnelEvent e;
-        e.subprotocol = r.string(o, QLatin1String("subprotocol"), top);
-        e.extensions = r.string(o, QLatin1String("extensions"), top);
-        e.perMessageDeflate = r.boolean(o, QLatin1String("perMessageDeflate"), top);
-        return e;
-    }
-    if (kind == QLatin1String("frame")) {
-        FrameEvent e;
-        e.direction = r.direction(o, top);
-        e.injected = r.boolean(o, QLatin1String("injected"), top);
-        const QString path = QStringLiteral("frame");
-        const QJsonObject f = r.object(o, QLatin1String("frame"), top);
-        e.frame.offset = r.integer(f, QLatin1String("offset"), path);
-        e.frame.payloadLength = quint64(r.integer(f, QLatin1String("payloadLength"), path, 0, 0));
-        e.frame.maskKey = quint32(r.integer(f, QLatin1String("maskKey"), path, 0, 0, 0xFFFFFFFFLL));
-        e.frame.headerLength = quint8(r.integer(f, QLatin1String("headerLength"), path, 0, 0, 255));
-        e.frame.opcode = r.opcode(f, path, WsOpcode::Continuation);
-        e.frame.fin = r.boolean(f, QLatin1String("fin"), path);
-        e.frame.rsv1 = r.boolean(f, QLatin1String("rsv1"), path);
-        e.frame.rsv2 = r.boolean(f, QLatin1String("rsv2"), path);
-        e.frame.rsv3 = r.boolean(f, QLatin1String("rsv3"), path);
-        e.frame.masked = r.boolean(f, QLatin1String("masked"), path);
-        return e;
-    }
-    if (kind == QLatin1String("message")) {
-        MessageEvent e;
-        e.direction = r.direction(o, top);
-        e.inflated = r.boolean(o, QLatin1String("inflated"), top);
-        e.injected = r.boolean(o, QLatin1String("injected"), top);
-        const QString path = QStringLiteral("message");
-        const QJsonObject m = r.object(o, QLatin1String("message"), top);
-        e.message.preview = r.bytes(m, QLatin1String("preview"), path);
-        e.message.offset = r.integer(m, QLatin1String("offset"), path);
-        e.message.totalLength = quint64(r.integer(m, QLatin1String("totalLength"), path, 0, 0));
-        e.message.frameCount = r.integer(m, QLatin1String("frameCount"), path);
-        e.message.opcode = r.opcode(m, path, WsOpcode::Text);
-        e.message.utf8 = utf8FromName(r, r.string(m, QLatin1String("utf8"), path, QStringLiteral("not-text")),
-                                      path + QLatin1String(".utf8"));
-        e.message.truncated = r.boolean(m, QLatin1String("truncated"), path);
-        e.message.compressed = r.boolean(m, QLatin1String("compressed"), path);
-        return e;
-    }
-    if (kind == QLatin1String("control")) {
-        ControlFrameEvent e;
-        e.direction = r.direction(o, top);
-        e.opcode = r.opcode(o, top, WsOpcode::Ping);
-        e.payload = r.bytes(o, QLatin1String("payload"), top);
-        e.close = r.close(o, QLatin1String("close"), top);
-        e.injected = r.boolean(o, QLatin1String("injected"), top);
-        e.swallowed = r.boolean(o, QLatin1String("swallowed"), top);
-        e.roundTripUs = r.integer(o, QLatin1String("roundTripUs"), top, -1);
-        return e;
-    }
-    if (kind == QLatin1String("violation")) {
-        ViolationEvent e;
-        e.direction = r.direction(o, top);
-        const QString path = QStringLiteral("violation");
-        const QJsonObject v = r.object(o, QLatin1String("violation"), top);
-        const QString kindName = r.string(v, QLatin1String("kind"), path);
-        if (const auto k = violationKindFromName(kindName))
-            e.violation.kind = *k;
-        else if (v.contains(QLatin1String("kind")))
-            r.fail(path + QLatin1String(".kind"), QStringLiteral("unknown violation \"%1\"").arg(kindName));
-        e.violation.text = r.string(v, QLatin1String("text"), path);
-        e.violation.offset = r.integer(v, QLatin1String("offset"), path);
-        e.violation.fatal = r.boolean(v, QLatin1String("fatal"), path);
-        return e;
-    }
-    if (kind == QLatin1String("finding")) {
-        FindingEvent e;
-        const QString s = r.string(o, QLatin1String("severity"), top, QStringLiteral("info"));
-        bool known = false;
-        for (auto sev : {FindingEvent::Severity::Info, FindingEvent::Severity::Warning, FindingEvent::Severity::Error}) {
-            if (s == severityName(sev)) {
-                e.severity = sev;
-                known = true;
-            }
-        }
-        if (!known)
-            r.fail(QStringLiteral("severity"), QStringLiteral("unknown severity \"%1\"").arg(s));
-        e.code = r.string(o, QLatin1String("code"), top);
-        e.text = r.string(o, QLatin1String("text"), top);
-        return e;
-    }
-    if (kind == QLatin1String("closed")) {
-        ClosedEvent e;
-        const QString cause = r.string(o, QLatin1String("cause"), top, QStringLiteral("none"));
-        if (const auto c = closeCauseFromName(cause))
-            e.cause = *c;
-        else
-            r.fail(QStringLiteral("cause"), QStringLiteral("unknown close cause \"%1\"").arg(cause));
-        e.detail = r.string(o, QLatin1String("detail"), top);
-        e.clientClose = r.close(o, QLatin1String("clientClose"), top);
-        e.upstreamClose = r.close(o, QLatin1String("upstreamClose"), top);
-        e.bytesFromClient = r.integer(o, QLatin1String("bytesFromClient"), top);
-        e.bytesFromUpstream = r.integer(o, QLatin1String("bytesFromUpstream"), top);
-        e.durationMs = r.integer(o, QLatin1String("durationMs"), top);
-        return e;
-    }
-    if (kind == QLatin1String("http-exchange")) {
-        HttpExchangeEvent e;
-        e.status = int(r.integer(o, QLatin1String("status"), top, 0, 0, 999));
-        e.requestBodyBytes = r.integer(o, QLatin1String("requestBodyBytes"), top);
-        e.responseBodyBytes = r.integer(o, QLatin1String("responseBodyBytes"), top);
-        e.durationMs = r.integer(o, QLatin1String("durationMs"), top);
-        return e;
+    if (!known)
+        r.fail(QStringLiteral("severity"), QStringLiteral("unknown severity \"%1\"").arg(s));
+    e.code = r.string(o, QLatin1String("code"), top);
+    e.text = r.string(o, QLatin1String("text"), top);
+    return e;
+}
+
+InspectPayload readClosed(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    ClosedEvent e;
+    const QString cause = r.string(o, QLatin1String("cause"), top, QStringLiteral("none"));
+    if (const auto c = closeCauseFromName(cause))
+        e.cause = *c;
+    else
+        r.fail(QStringLiteral("cause"), QStringLiteral("unknown close cause \"%1\"").arg(cause));
+    e.detail = r.string(o, QLatin1String("detail"), top);
+    e.clientClose = r.close(o, QLatin1String("clientClose"), top);
+    e.upstreamClose = r.close(o, QLatin1String("upstreamClose"), top);
+    e.bytesFromClient = r.integer(o, QLatin1String("bytesFromClient"), top);
+    e.bytesFromUpstream = r.integer(o, QLatin1String("bytesFromUpstream"), top);
+    e.durationMs = r.integer(o, QLatin1String("durationMs"), top);
+    return e;
+}
+
+InspectPayload readHttpExchange(Reader &r, const QJsonObject &o, const QString &)
+{
+    const QString top;
+    HttpExchangeEvent e;
+    e.status = int(r.integer(o, QLatin1String("status"), top, 0, 0, 999));
+    e.requestBodyBytes = r.integer(o, QLatin1String("requestBodyBytes"), top);
+    e.responseBodyBytes = r.integer(o, QLatin1String("responseBodyBytes"), top);
+    e.durationMs = r.integer(o, QLatin1String("durationMs"), top);
+    return e;
+}
+
+std::optional<InspectPayload> readPayload(Reader &r, const QString &kind, const QJsonObject &o)
+{
+    using ReadFn = InspectPayload (*)(Reader &, const QJsonObject &, const QString &);
+    static const struct { const char *kind; ReadFn read; } readers[] = {
+        {"connection-opened", readConnectionOpened},
+        {"request-received", readRequestHead},
+        {"request-forwarded", readRequestHead},
+        {"route", readRoute},
+        {"response", readResponse},
+        {"tunnel-established", readTunnel},
+        {"frame", readFrame},
+        {"message", readMessage},
+        {"control", readControl},
+        {"violation", readViolation},
+        {"finding", readFinding},
+        {"closed", readClosed},
+        {"http-exchange", readHttpExchange},
+    };
+    for (const auto &entry : readers) {
+        if (kind == QLatin1String(entry.kind))
+            return entry.read(r, o, kind);
     }
     r.fail(QStringLiteral("kind"), QStringLiteral("unknown event kind \"%1\"").arg(kind));
     return std::nullopt;
