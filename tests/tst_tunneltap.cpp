@@ -1,5 +1,7 @@
+#include "inspect/eventbus.h"
 #include "proxy/tunneltap.h"
 #include "websocket/framewriter.h"
+#include "websocket/wsmask.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -20,6 +22,9 @@ private slots:
     void foreignPongPassesThrough();
     void desynchronisedStreamDropsInjectionsButRelays();
     void longTunnelKeepsNoPerFrameState();
+    void injectFrameMasksTowardServerOnly_data();
+    void injectFrameMasksTowardServerOnly();
+    void injectCloseMasksTowardServerOnly();
 
 private:
     static QByteArray clientFrame(WsOpcode op, QByteArrayView payload, bool fin = true)
@@ -37,6 +42,30 @@ struct Collector
         return [this](const char *d, qsizetype n) { out.append(d, n); };
     }
 };
+
+// The payload of one unfragmented frame as it would be delivered (unmasked),
+// and whether it was masked.
+QByteArray framePayload(const QByteArray &frame, bool *masked)
+{
+    const auto b1 = quint8(frame.at(1));
+    *masked = b1 & 0x80;
+    qsizetype len = b1 & 0x7f;
+    qsizetype pos = 2;
+    if (len == 126) {
+        len = (quint8(frame.at(2)) << 8) | quint8(frame.at(3));
+        pos = 4;
+    }
+    quint32 key = 0;
+    if (*masked) {
+        for (int i = 0; i < 4; ++i)
+            key = (key << 8) | quint8(frame.at(pos + i));
+        pos += 4;
+    }
+    QByteArray payload = frame.mid(pos, len);
+    if (*masked)
+        wsUnmask(payload.data(), payload.size(), key);
+    return payload;
+}
 
 void relaySplit(TunnelTap &tap, const QByteArray &bytes, QList<qsizetype> cuts)
 {
@@ -166,6 +195,87 @@ void tst_TunnelTap::desynchronisedStreamDropsInjectionsButRelays()
     QVERIFY(!tap.inject(clientFrame(WsOpcode::Ping, "y"), true));
     tap.relay("more", 4);
     QVERIFY(c.out.endsWith("more"));
+}
+
+void tst_TunnelTap::injectFrameMasksTowardServerOnly_data()
+{
+    QTest::addColumn<int>("direction");
+    QTest::addColumn<int>("opcode");
+    QTest::addColumn<QByteArray>("payload");
+    QTest::addColumn<bool>("inspected");
+
+    const auto up = int(Direction::ClientToUpstream);
+    const auto down = int(Direction::UpstreamToClient);
+    // RFC 6455 5.1: a client masks every frame it sends, a server none.
+    QTest::newRow("text toward the upstream: masked") << up << int(WsOpcode::Text) << QByteArray("hello world") << true;
+    QTest::newRow("text toward the client: unmasked") << down << int(WsOpcode::Text) << QByteArray("hello world") << true;
+    QTest::newRow("ping toward the upstream: masked") << up << int(WsOpcode::Ping) << QByteArray("ka-1") << true;
+    QTest::newRow("ping toward the client: unmasked") << down << int(WsOpcode::Ping) << QByteArray("ka-1") << true;
+    QTest::newRow("binary over the preview cap") << up << int(WsOpcode::Binary) << QByteArray(300, 'b') << true;
+    QTest::newRow("ws_inspect off: no event") << up << int(WsOpcode::Text) << QByteArray("quiet") << false;
+}
+
+void tst_TunnelTap::injectFrameMasksTowardServerOnly()
+{
+    QFETCH(int, direction);
+    QFETCH(int, opcode);
+    QFETCH(QByteArray, payload);
+    QFETCH(bool, inspected);
+    const auto dir = Direction(direction);
+    const auto op = WsOpcode(opcode);
+
+    EventBus bus;
+    bus.subscribe(this, [](const QList<InspectEvent> &) {});
+    EventBatcher events(&bus, 0);
+    QList<InspectPayload> reported;
+    Collector c;
+    TunnelTap::Options options;
+    options.inspect = inspected;
+    options.previewCap = 100;
+    TunnelTap tap(dir, options, c.output());
+    tap.setEventSink(&events, [&](InspectPayload p) { reported.append(std::move(p)); }, [] { return qint64(0); });
+
+    QVERIFY(tap.injectFrame(op, payload));
+    QCOMPARE(quint8(c.out.at(0)), quint8(0x80 | opcode)); // FIN, one frame
+    bool masked = false;
+    QCOMPARE(framePayload(c.out, &masked), payload);
+    QCOMPARE(masked, dir == Direction::ClientToUpstream);
+
+    if (!inspected) {
+        QVERIFY(reported.isEmpty());
+        return;
+    }
+    QCOMPARE(reported.size(), 1);
+    if (wsIsControlOpcode(op)) {
+        const auto *e = std::get_if<ControlFrameEvent>(&reported.constFirst());
+        QVERIFY(e);
+        QCOMPARE(e->direction, dir);
+        QCOMPARE(e->opcode, op);
+        QCOMPARE(e->payload, payload);
+        QVERIFY(e->injected);
+    } else {
+        const auto *e = std::get_if<MessageEvent>(&reported.constFirst());
+        QVERIFY(e);
+        QCOMPARE(e->direction, dir);
+        QCOMPARE(e->message.opcode, op);
+        QCOMPARE(e->message.preview, payload.left(100));
+        QCOMPARE(e->message.totalLength, quint64(payload.size()));
+        QCOMPARE(e->message.truncated, payload.size() > 100);
+        QVERIFY(e->injected);
+    }
+}
+
+void tst_TunnelTap::injectCloseMasksTowardServerOnly()
+{
+    for (const Direction dir : {Direction::ClientToUpstream, Direction::UpstreamToClient}) {
+        Collector c;
+        TunnelTap tap(dir, {}, c.output());
+        QVERIFY(tap.injectClose(1001, QStringLiteral("going away")));
+        QCOMPARE(quint8(c.out.at(0)), quint8(0x88));
+        bool masked = false;
+        QCOMPARE(framePayload(c.out, &masked), wsClosePayload(1001, u"going away"));
+        QCOMPARE(masked, dir == Direction::ClientToUpstream);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_TunnelTap)

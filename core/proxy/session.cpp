@@ -3,6 +3,7 @@
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
 #include "requestrouter.h"
+#include "tls/tlscontext.h"
 #include "websocket/handshakecheck.h"
 #include "websockettunnel.h"
 #include "worker.h"

@@ -1,15 +1,14 @@
 #pragma once
 
 #include "clientconnection.h"
-#include "inspect/closecause.h"
-#include "httprelay.h"
-#include "staticresponder.h"
 #include "config/proxyconfig.h"
-#include "proxyruntime.h"
-#include "tls/tlscontext.h"
-#include "http/httpheadparser.h"
+#include "http/httpheaders.h"
+#include "httprelay.h"
+#include "inspect/closecause.h"
 #include "inspect/inspectevent.h"
 #include "net/tcpstream.h"
+#include "proxyruntime.h"
+#include "staticresponder.h"
 #include "upstreamattempt.h"
 
 #include <QByteArray>
@@ -26,6 +25,13 @@ class Worker;
 //   ReadingHead ─▶ Connecting ─▶ Exchange ─┬─ 101 ─▶ Tunnel
 //        ▲                                 └─ other: relay the response
 //        └──────── keep-alive ◀────────────────┘
+//
+// The session keeps the state (one setState()) and passes each phase to
+// the part that does it, as nginx's request, upstream and proxy modules
+// share the work: ClientConnection reads heads and keeps the client side,
+// routeRequest() decides (return, static, proxy), UpstreamAttempt connects
+// and retries, HttpRelay moves the bodies, StaticResponder answers itself,
+// WebSocketTunnel carries the upgraded connection, AccessLog writes lines.
 class Session final : public TcpStream::Handler
 {
     Q_DISABLE_COPY_MOVE(Session)
