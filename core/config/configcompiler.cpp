@@ -63,7 +63,7 @@ bool isToken(QByteArrayView s)
 // proxy_set_header is all-or-nothing per level).
 struct Scope
 {
-    LocationConfig values;           // the inheritable fields only
+    LocationSettings values;         // what the level merges down
     QList<HeaderRule> userHeaders;   // proxy_set_header rules in effect (own or inherited)
     ConfLocation headersAt;          // first proxy_set_header of the level that set them
     bool headersSetHere = false;
@@ -345,7 +345,7 @@ private:
     // Directives valid at http, server and location level (and merged down).
     bool applyCommon(const ConfDirective &d, Ctx ctx, Scope &scope)
     {
-        LocationConfig &v = scope.values;
+        LocationSettings &v = scope.values;
         const QByteArray &n = d.name;
         if (n == "proxy_set_header") {
             if (!checkArgs(d, 2, 2) || !checkNoBlock(d))
@@ -571,7 +571,7 @@ private:
     }
 
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.
-    bool applyProxySsl(const ConfDirective &d, LocationConfig &v)
+    bool applyProxySsl(const ConfDirective &d, LocationSettings &v)
     {
         const QByteArray &n = d.name;
         UpstreamTlsSettings &o = v.upstreamTlsOptions;
@@ -1456,34 +1456,9 @@ private:
             }
         }
         recordShadow(scope, inherited);
-        // Merge: inherited values, then this level's own.
-        LocationConfig &v = scope.values;
-        loc.headerOrigins = v.headerOrigins;
-        loc.proxyHttpVersionMinor = v.proxyHttpVersionMinor;
-        loc.proxyHttpVersionAt = v.proxyHttpVersionAt;
-        loc.connectTimeoutMs = v.connectTimeoutMs;
-        loc.readTimeoutMs = v.readTimeoutMs;
-        loc.sendTimeoutMs = v.sendTimeoutMs;
-        loc.readTimeoutAt = v.readTimeoutAt;
-        loc.redirect = v.redirect;
-        loc.redirectRules = v.redirectRules;
-        loc.nextUpstream = v.nextUpstream;
-        loc.nextUpstreamTries = v.nextUpstreamTries;
-        loc.nextUpstreamTimeoutMs = v.nextUpstreamTimeoutMs;
-        loc.root = v.root;
-        loc.alias = v.alias;
-        loc.index = v.index;
-        loc.logs = v.logs;
-        loc.inspect = v.inspect;
-        loc.previewBytes = v.previewBytes;
-        loc.pingIntervalMs = v.pingIntervalMs;
-        loc.pingPeers = v.pingPeers;
-        loc.pingTimeoutMs = v.pingTimeoutMs;
-        loc.pingAt = v.pingAt;
-        loc.upstreamTlsOptions = v.upstreamTlsOptions;
-        loc.proxySslServerName = v.proxySslServerName;
-        loc.proxySslName = v.proxySslName;
-        loc.proxySslAt = v.proxySslAt;
+        // nginx's merge: the inherited values, overwritten by this level's
+        // own, are the location's settings (one assignment: every setting).
+        static_cast<LocationSettings &>(loc) = scope.values;
         loc.headers = withProxyDefaults(scope.userHeaders);
         loc.headerShadows = scope.shadows;
 

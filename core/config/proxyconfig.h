@@ -74,6 +74,8 @@ struct HeaderOrigin
     QByteArray name;
     QByteArray value; // the template source
     ConfLocation at;
+
+    bool operator==(const HeaderOrigin &o) const = default;
 };
 
 // A level whose own proxy_set_header list hid headers set further out
@@ -91,6 +93,8 @@ struct StoredDirective
     QByteArray name;
     QList<QByteArray> args;
     ConfLocation at;
+
+    bool operator==(const StoredDirective &o) const = default;
 };
 
 // proxy_next_upstream conditions (ngx_http_upstream_next_t). nginx's default
@@ -112,7 +116,51 @@ enum : quint32 {
 };
 }
 
-struct LocationConfig
+// What a level (http, server, location) hands to the levels inside it:
+// every setting nginx merges down (ngx_http_proxy_merge_loc_conf and
+// ngx_http_core_merge_loc_conf), in one struct so that the merge is one
+// assignment (ConfigCompiler) and no setting can be left out of it. A
+// location is its settings plus what is its own (LocationConfig).
+struct LocationSettings
+{
+    QList<HeaderOrigin> headerOrigins; // proxy_set_header as written (all-or-nothing per level)
+    int proxyHttpVersionMinor = 0;     // proxy_http_version: nginx's default is 1.0
+    ConfLocation proxyHttpVersionAt;
+    qint64 connectTimeoutMs = 60'000;
+    qint64 readTimeoutMs = 60'000;
+    qint64 sendTimeoutMs = 60'000;
+    ConfLocation readTimeoutAt;
+    // proxy_redirect: default / off / explicit pairs (stored).
+    enum class Redirect : quint8 { Default, Off, Explicit };
+    Redirect redirect = Redirect::Default;
+    QList<QPair<QByteArray, QByteArray>> redirectRules;
+    quint32 nextUpstream = NextUpstream::Error | NextUpstream::Timeout;
+    int nextUpstreamTries = 0;          // 0: unlimited
+    qint64 nextUpstreamTimeoutMs = 0;   // 0: unlimited
+    QByteArray root = "html";           // nginx's default root; relative to the config file's directory
+    QByteArray alias;
+    QList<QByteArray> index{"index.html"};
+    QList<StoredDirective> logs;        // access_log / error_log in effect here
+
+    // proxy_ssl_*: TLS toward an https:// upstream (inherited like proxy_*).
+    UpstreamTlsSettings upstreamTlsOptions;
+    bool proxySslServerName = false;    // proxy_ssl_server_name: nginx's default is off (no SNI)
+    std::optional<ValueTemplate> proxySslName; // proxy_ssl_name; unset: the host of $proxy_host
+    ConfLocation proxySslAt;            // the first proxy_ssl_* directive in effect
+
+    // wsscope's own directives (not nginx's), inherited like proxy_* ones.
+    enum PingPeer : quint8 { PingClient = 0x1, PingUpstream = 0x2 };
+    bool inspect = true;                // ws_inspect on|off: frames observed and reported
+    qint64 previewBytes = 64 * 1024;    // ws_preview_size: payload kept per message for display
+    qint64 pingIntervalMs = 0;          // ws_ping_interval TIME [client|upstream|both]; 0 = off
+    quint8 pingPeers = PingClient | PingUpstream;
+    qint64 pingTimeoutMs = 0;           // ws_ping_timeout TIME; 0 = same as the interval
+    ConfLocation pingAt;
+
+    bool operator==(const LocationSettings &o) const = default;
+};
+
+struct LocationConfig : LocationSettings
 {
     // How the location's pattern matches, in nginx's terms.
     enum class Match : quint8 {
@@ -135,41 +183,8 @@ struct LocationConfig
     // implicit defaults it did not override (Host $proxy_host, Connection
     // close, and the emptied TE, Keep-Alive, Expect, Upgrade).
     QList<HeaderRule> headers;
-    QList<HeaderOrigin> headerOrigins; // the proxy_set_header part of `headers`, as written
     QList<HeaderShadow> headerShadows; // outer headers dropped on the way to this location
-    int proxyHttpVersionMinor = 0;     // proxy_http_version: nginx's default is 1.0
-    ConfLocation proxyHttpVersionAt;
-    qint64 connectTimeoutMs = 60'000;
-    qint64 readTimeoutMs = 60'000;
-    qint64 sendTimeoutMs = 60'000;
-    ConfLocation readTimeoutAt;
-    // proxy_redirect: default / off / explicit pairs (stored).
-    enum class Redirect : quint8 { Default, Off, Explicit };
-    Redirect redirect = Redirect::Default;
-    QList<QPair<QByteArray, QByteArray>> redirectRules;
-    quint32 nextUpstream = NextUpstream::Error | NextUpstream::Timeout;
-    int nextUpstreamTries = 0;          // 0: unlimited
-    qint64 nextUpstreamTimeoutMs = 0;   // 0: unlimited
     ReturnAction returnAction;
-    QByteArray root = "html";           // nginx's default root; relative to the config file's directory
-    QByteArray alias;
-    QList<QByteArray> index{"index.html"};
-    QList<StoredDirective> logs;        // access_log / error_log in effect here
-
-    // proxy_ssl_*: TLS toward an https:// upstream (inherited like proxy_*).
-    UpstreamTlsSettings upstreamTlsOptions;
-    bool proxySslServerName = false;    // proxy_ssl_server_name: nginx's default is off (no SNI)
-    std::optional<ValueTemplate> proxySslName; // proxy_ssl_name; unset: the host of $proxy_host
-    ConfLocation proxySslAt;            // the first proxy_ssl_* directive in effect
-
-    // wsscope's own directives (not nginx's), inherited like proxy_* ones.
-    enum PingPeer : quint8 { PingClient = 0x1, PingUpstream = 0x2 };
-    bool inspect = true;                // ws_inspect on|off: frames observed and reported
-    qint64 previewBytes = 64 * 1024;    // ws_preview_size: payload kept per message for display
-    qint64 pingIntervalMs = 0;          // ws_ping_interval TIME [client|upstream|both]; 0 = off
-    quint8 pingPeers = PingClient | PingUpstream;
-    qint64 pingTimeoutMs = 0;           // ws_ping_timeout TIME; 0 = same as the interval
-    ConfLocation pingAt;
 
     std::vector<LocationConfig> nested; // locations inside this one
 

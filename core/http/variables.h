@@ -80,6 +80,8 @@ public:
     bool isConstant() const;
     bool usesVariable(Variable variable) const;
     const QByteArray &source() const { return m_source; }
+    // The same template text (what a configuration compares).
+    bool operator==(const ValueTemplate &o) const { return m_source == o.m_source; }
 
     static std::optional<Variable> lookupVariable(QByteArrayView name);
 
