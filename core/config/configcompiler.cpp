@@ -72,6 +72,56 @@ struct Scope
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
 };
 
+class Compiler;
+
+// One entry per directive, as nginx's ngx_command_t: where it is accepted
+// (a mask of ConfContext bits), how many arguments it takes, whether it has
+// a block, and what sets it: a handler, or a generic slot bound to a field of
+// the settings a level merges down. "Is this supported", "which level",
+// the unknown/ignored diagnostics and the listing all come from the table.
+struct Command
+{
+    QByteArrayView name;
+    quint8 contexts = 0;
+    qint16 minArgs = 0;   // -1: checked where the directive is used
+    qint16 maxArgs = 0;
+    bool block = false;
+    bool inherited = false;        // a LocationSettings value, merged into inner levels
+    bool elsewhereIgnored = false; // outside its contexts: nginx's ignored/unknown rule, not "not allowed here"
+    void (Compiler::*handler)(const ConfDirective &, Ctx, Scope &) = nullptr;
+    qint64 LocationSettings::*msec = nullptr;
+    bool LocationSettings::*flag = nullptr;
+    int LocationSettings::*number = nullptr;
+    ConfLocation LocationSettings::*at = nullptr; // where the value was set, when the settings keep it
+};
+
+const std::vector<Command> &commands();
+
+constexpr quint8 contextBit(Ctx ctx)
+{
+    return quint8(1u << int(ctx));
+}
+
+// The entry for `name` in `ctx`; nullptr when the directive is not valid there.
+const Command *findCommand(QByteArrayView name, Ctx ctx)
+{
+    for (const Command &c : commands()) {
+        if (c.name == name && (c.contexts & contextBit(ctx)))
+            return &c;
+    }
+    return nullptr;
+}
+
+// The first entry for `name` in any context.
+const Command *findCommand(QByteArrayView name)
+{
+    for (const Command &c : commands()) {
+        if (c.name == name)
+            return &c;
+    }
+    return nullptr;
+}
+
 struct ListenEntry
 {
     int server;
@@ -80,6 +130,8 @@ struct ListenEntry
 
 class Compiler
 {
+    friend const std::vector<Command> &commands();
+
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options)
         : m_file(file)
@@ -162,31 +214,25 @@ private:
     // A directive nobody handled in this context.
     void unhandled(const ConfDirective &d)
     {
-        static const QSet<QByteArray> supported = {
-            "worker_processes", "events", "http", "worker_connections", "worker_shutdown_timeout", "map",
-            "upstream", "server", "listen", "server_name", "location", "proxy_pass", "proxy_http_version",
-            "proxy_set_header", "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout",
-            "proxy_redirect", "proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout",
-            "return", "root", "alias", "index", "access_log", "error_log", "ip_hash", "least_conn", "hash",
-            "random", "keepalive", "keepalive_timeout", "client_header_timeout", "ws_inspect", "ws_preview_size",
-            "ws_ping_interval", "ws_ping_timeout", "proxy_ssl_verify", "proxy_ssl_trusted_certificate",
-            "proxy_ssl_verify_depth", "proxy_ssl_server_name", "proxy_ssl_name", "proxy_ssl_protocols",
-            "proxy_ssl_ciphers", "proxy_ssl_certificate", "proxy_ssl_certificate_key", "proxy_ssl_password_file",
-            "proxy_ssl_session_reuse",
-        };
-        if (supported.contains(d.name)) {
+        const Command *c = findCommand(d.name);
+        if (c && !c->elsewhereIgnored)
             error(d.location, u"\"%1\" directive is not allowed here"_s.arg(text(d.name)));
-        } else if (isKnownNginxDirective(d.name)) {
-            // Once per name: a pasted nginx.conf repeats fastcgi_param & co.
-            if (m_ignoredWarned.contains(d.name))
-                return;
-            m_ignoredWarned.insert(d.name);
-            warning(d.location, u"ignoring nginx directive \"%1\": wsscope does not support it%2 (further "
-                                u"\"%1\" directives are ignored silently)"_s.arg(
-                                    text(d.name), d.hasBlock ? u" nor anything in its block"_s : QString()));
-        } else {
+        else if (isKnownNginxDirective(d.name))
+            ignored(d.name, d.location, d.hasBlock);
+        else
             error(d.location, u"unknown directive \"%1\""_s.arg(text(d.name)));
-        }
+    }
+
+    // An nginx directive wsscope does not support: a warning, once per name
+    // (a pasted nginx.conf repeats fastcgi_param & co).
+    void ignored(const QByteArray &name, const ConfLocation &at, bool hasBlock)
+    {
+        if (m_ignoredWarned.contains(name))
+            return;
+        m_ignoredWarned.insert(name);
+        warning(at, u"ignoring nginx directive \"%1\": wsscope does not support it%2 (further "
+                    u"\"%1\" directives are ignored silently)"_s.arg(
+                        text(name), hasBlock ? u" nor anything in its block"_s : QString()));
     }
 
     // ------------------------------------------------------------ main
@@ -199,23 +245,13 @@ private:
         const ConfDirective *firstLoose = nullptr;
         int httpBlocks = 0;
         bool haveEvents = false;
-        static const QSet<QByteArray> httpLevel = {
-            "map", "upstream", "server", "location", "proxy_set_header", "proxy_http_version",
-            "proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout", "proxy_redirect",
-            "proxy_next_upstream", "proxy_next_upstream_tries", "proxy_next_upstream_timeout", "root", "index",
-            "access_log", "keepalive_timeout", "client_header_timeout", "ws_inspect", "ws_preview_size",
-            "ws_ping_interval", "ws_ping_timeout", "proxy_ssl_verify", "proxy_ssl_trusted_certificate",
-            "proxy_ssl_verify_depth", "proxy_ssl_server_name", "proxy_ssl_name", "proxy_ssl_protocols",
-            "proxy_ssl_ciphers", "proxy_ssl_certificate", "proxy_ssl_certificate_key", "proxy_ssl_password_file",
-            "proxy_ssl_session_reuse",
-        };
         for (const ConfDirective &d : m_file.directives) {
             if (d.name == "http") {
                 if (++httpBlocks > 1) {
                     error(d.location, u"\"http\" directive is duplicate"_s);
                     continue;
                 }
-                if (!checkArgs(d, 0, 0) || !checkBlock(d))
+                if (!checkArgs(d, Ctx::Main))
                     continue;
                 for (const ConfDirective &c : d.children)
                     httpBody.append(&c);
@@ -225,10 +261,10 @@ private:
                     continue;
                 }
                 haveEvents = true;
-                if (checkArgs(d, 0, 0) && checkBlock(d))
+                if (checkArgs(d, Ctx::Main))
                     compileEvents(d);
             } else if (d.name == "worker_processes") {
-                if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                if (!checkArgs(d, Ctx::Main))
                     continue;
                 if (d.argText(0) == "auto") {
                     m_config->workerThreads = 0;
@@ -244,14 +280,14 @@ private:
                         m_config->workerThreads = n;
                 }
             } else if (d.name == "worker_shutdown_timeout") {
-                if (checkArgs(d, 1, 1) && checkNoBlock(d)) {
+                if (checkArgs(d, Ctx::Main)) {
                     if (const auto ms = timeArg(d))
                         m_config->drainTimeoutMs = *ms;
                 }
             } else if (d.name == "error_log") {
-                if (checkArgs(d, 1, 2) && checkNoBlock(d))
+                if (checkArgs(d, Ctx::Main))
                     m_config->logs.append(stored(d));
-            } else if (httpLevel.contains(d.name)) {
+            } else if (findCommand(d.name, Ctx::Http)) {
                 if (!firstLoose)
                     firstLoose = &d;
                 httpBody.append(&d);
@@ -273,7 +309,7 @@ private:
     {
         for (const ConfDirective &d : events.children) {
             if (d.name == "worker_connections") {
-                if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
+                if (!checkArgs(d, Ctx::Events))
                     continue;
                 bool ok = false;
                 const int n = d.argText(0).toInt(&ok);
@@ -323,7 +359,7 @@ private:
         int implicitServer = -1;
         for (const ConfDirective *d : body) {
             if (d->name == "server") {
-                if (checkArgs(*d, 0, 0) && checkBlock(*d))
+                if (checkArgs(*d, Ctx::Http))
                     compileServer(*d, http);
             } else if (d->name == "location") {
                 // A pasted location: give it a server of its own (one for all).
@@ -342,304 +378,276 @@ private:
         }
     }
 
-    // Directives valid at http, server and location level (and merged down).
+    // ------------------------------------------------------------ the directive table
+
+    // The directives valid at http, server and location level: the table's
+    // entries that carry a handler or a slot (the others are read by the
+    // block's own compile function). False when `d` is none of them here.
     bool applyCommon(const ConfDirective &d, Ctx ctx, Scope &scope)
     {
+        const Command *c = findCommand(d.name, ctx);
+        if (!c || (!c->handler && !c->msec && !c->flag && !c->number))
+            return false;
+        if (!checkArgs(d, *c))
+            return true;
         LocationSettings &v = scope.values;
-        const QByteArray &n = d.name;
-        if (n == "proxy_set_header") {
-            if (!checkArgs(d, 2, 2) || !checkNoBlock(d))
-                return true;
-            if (!scope.headersSetHere) {
-                scope.headersSetHere = true;
-                scope.userHeaders.clear();
-                v.headerOrigins.clear();
-                scope.headersAt = d.location;
-            }
-            const QByteArray name = d.argText(0);
-            const QByteArray value = d.argText(1);
-            if (!isToken(name)) {
-                error(d.args.at(0).location, u"invalid header name \"%1\" in \"proxy_set_header\" directive"_s.arg(text(name)));
-                return true;
-            }
-            if (hasLineBreakOrNul(value)) {
-                error(d.args.at(1).location,
-                      u"a header value may not contain CR, LF or NUL (in \"proxy_set_header\" directive)"_s);
-                return true;
-            }
-            if (auto t = compileTemplate(value, d.args.at(1).location)) {
-                scope.userHeaders.append(HeaderRule{name, std::move(*t)});
-                v.headerOrigins.append(HeaderOrigin{name, value, d.location});
-            }
-            return true;
+        if (c->handler)
+            (this->*c->handler)(d, ctx, scope);
+        else if (c->msec)
+            setMsec(d, v.*c->msec);
+        else if (c->flag)
+            setFlag(d, v.*c->flag);
+        else
+            setNumber(d, v.*c->number);
+        if (c->at)
+            v.*c->at = d.location;
+        return true;
+    }
+
+    // Arguments and block as the table says (ngx_conf_handler's checks).
+    bool checkArgs(const ConfDirective &d, const Command &c)
+    {
+        if (c.minArgs < 0)
+            return true; // checked where the directive is used
+        if (!checkArgs(d, c.minArgs, c.maxArgs))
+            return false;
+        return c.block ? checkBlock(d) : checkNoBlock(d);
+    }
+    bool checkArgs(const ConfDirective &d, Ctx ctx)
+    {
+        const Command *c = findCommand(d.name, ctx);
+        Q_ASSERT(c);
+        return checkArgs(d, *c);
+    }
+
+    // The generic slots (ngx_conf_set_msec_slot, _flag_slot, _num_slot).
+    void setMsec(const ConfDirective &d, qint64 &out)
+    {
+        if (const auto ms = timeArg(d))
+            out = *ms;
+    }
+    void setFlag(const ConfDirective &d, bool &out)
+    {
+        if (const auto on = flagArg(d.argText(0)))
+            out = *on;
+        else
+            error(d.args.at(0).location, u"invalid value \"%1\" in \"%2\" directive, it must be \"on\" or \"off\""_s.arg(
+                                             text(d.argText(0)), text(d.name)));
+    }
+    void setNumber(const ConfDirective &d, int &out)
+    {
+        bool ok = false;
+        const int n = d.argText(0).toInt(&ok);
+        if (!ok || n < 0)
+            error(d.args.at(0).location, u"invalid value \"%1\" in \"%2\" directive"_s.arg(text(d.argText(0)), text(d.name)));
+        else
+            out = n;
+    }
+    // on|off, the one parser of flags (nginx's ngx_conf_set_flag_slot).
+    static std::optional<bool> flagArg(QByteArrayView word) { return ConfUnits::parseFlag(word); }
+
+    void handleProxySetHeader(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        LocationSettings &v = scope.values;
+        if (!scope.headersSetHere) {
+            scope.headersSetHere = true;
+            scope.userHeaders.clear();
+            v.headerOrigins.clear();
+            scope.headersAt = d.location;
         }
-        // wsscope extensions: inspection and keepalive pings.
-        if (n == "ws_inspect") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            if (const auto on = ConfUnits::parseFlag(d.argText(0)))
-                v.inspect = *on;
-            else
-                error(d.args.at(0).location, u"invalid value \"%1\" in \"ws_inspect\" directive, it must be \"on\" or \"off\""_s.arg(
-                                                 text(d.argText(0))));
-            return true;
+        const QByteArray name = d.argText(0);
+        const QByteArray value = d.argText(1);
+        if (!isToken(name)) {
+            error(d.args.at(0).location, u"invalid header name \"%1\" in \"proxy_set_header\" directive"_s.arg(text(name)));
+            return;
         }
-        if (n == "ws_preview_size") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            const auto bytes = ConfUnits::parseSize(d.argText(0));
-            if (!bytes || *bytes > 64 * 1024 * 1024)
-                error(d.args.at(0).location, u"\"ws_preview_size\" directive invalid value (0 to 64m)"_s);
-            else
-                v.previewBytes = *bytes;
-            return true;
+        if (hasLineBreakOrNul(value)) {
+            error(d.args.at(1).location,
+                  u"a header value may not contain CR, LF or NUL (in \"proxy_set_header\" directive)"_s);
+            return;
         }
-        if (n == "ws_ping_interval") {
-            if (!checkArgs(d, 1, 2) || !checkNoBlock(d))
-                return true;
-            const auto ms = timeArg(d);
-            if (!ms)
-                return true;
-            quint8 peers = LocationConfig::PingClient | LocationConfig::PingUpstream;
-            if (d.args.size() == 2) {
-                const QByteArray who = d.argText(1);
-                if (who == "client")
-                    peers = LocationConfig::PingClient;
-                else if (who == "upstream")
-                    peers = LocationConfig::PingUpstream;
-                else if (who != "both") {
-                    error(d.args.at(1).location, u"invalid value \"%1\" in \"ws_ping_interval\" directive, it must be \"client\", \"upstream\" or \"both\""_s.arg(
-                                                     text(who)));
-                    return true;
-                }
+        if (auto t = compileTemplate(value, d.args.at(1).location)) {
+            scope.userHeaders.append(HeaderRule{name, std::move(*t)});
+            v.headerOrigins.append(HeaderOrigin{name, value, d.location});
+        }
+    }
+
+    void handlePreviewSize(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        const auto bytes = ConfUnits::parseSize(d.argText(0));
+        if (!bytes || *bytes > 64 * 1024 * 1024)
+            error(d.args.at(0).location, u"\"ws_preview_size\" directive invalid value (0 to 64m)"_s);
+        else
+            scope.values.previewBytes = *bytes;
+    }
+
+    void handlePingInterval(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        LocationSettings &v = scope.values;
+        const auto ms = timeArg(d);
+        if (!ms)
+            return;
+        quint8 peers = LocationSettings::PingClient | LocationSettings::PingUpstream;
+        if (d.args.size() == 2) {
+            const QByteArray who = d.argText(1);
+            if (who == "client")
+                peers = LocationSettings::PingClient;
+            else if (who == "upstream")
+                peers = LocationSettings::PingUpstream;
+            else if (who != "both") {
+                error(d.args.at(1).location, u"invalid value \"%1\" in \"ws_ping_interval\" directive, it must be \"client\", \"upstream\" or \"both\""_s.arg(
+                                                 text(who)));
+                return;
             }
-            if (*ms > 0 && *ms < 100) {
-                error(d.args.at(0).location, u"\"ws_ping_interval\" must be at least 100ms (or 0 to turn pings off)"_s);
-                return true;
+        }
+        if (*ms > 0 && *ms < 100) {
+            error(d.args.at(0).location, u"\"ws_ping_interval\" must be at least 100ms (or 0 to turn pings off)"_s);
+            return;
+        }
+        v.pingIntervalMs = *ms;
+        v.pingPeers = peers;
+        v.pingAt = d.location;
+    }
+
+    void handleProxyHttpVersion(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        LocationSettings &v = scope.values;
+        if (d.argText(0) == "1.0")
+            v.proxyHttpVersionMinor = 0;
+        else if (d.argText(0) == "1.1")
+            v.proxyHttpVersionMinor = 1;
+        else {
+            error(d.args.at(0).location, u"invalid value \"%1\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\""_s.arg(
+                                             text(d.argText(0))));
+            return;
+        }
+        v.proxyHttpVersionAt = d.location;
+    }
+
+    void handleNextUpstream(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        static const QHash<QByteArray, quint32> flags = {
+            {"error", NextUpstream::Error},          {"timeout", NextUpstream::Timeout},
+            {"invalid_header", NextUpstream::InvalidHeader}, {"http_500", NextUpstream::Http500},
+            {"http_502", NextUpstream::Http502},     {"http_503", NextUpstream::Http503},
+            {"http_504", NextUpstream::Http504},     {"http_403", NextUpstream::Http403},
+            {"http_404", NextUpstream::Http404},     {"http_429", NextUpstream::Http429},
+            {"non_idempotent", NextUpstream::NonIdempotent}, {"off", NextUpstream::Off},
+        };
+        quint32 mask = 0;
+        for (const ConfArg &a : d.args) {
+            const auto it = flags.constFind(a.text);
+            if (it == flags.constEnd()) {
+                error(a.location, u"invalid value \"%1\" in \"proxy_next_upstream\" directive"_s.arg(text(a.text)));
+                return;
             }
-            v.pingIntervalMs = *ms;
-            v.pingPeers = peers;
-            v.pingAt = d.location;
-            return true;
+            mask |= *it;
         }
-        if (n == "ws_ping_timeout") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            if (const auto ms = timeArg(d))
-                v.pingTimeoutMs = *ms;
-            return true;
+        if ((mask & NextUpstream::Off) && mask != NextUpstream::Off) {
+            error(d.location, u"\"off\" cannot be combined with other values in \"proxy_next_upstream\""_s);
+            return;
         }
-        if (n == "proxy_http_version") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            if (d.argText(0) == "1.0")
-                v.proxyHttpVersionMinor = 0;
-            else if (d.argText(0) == "1.1")
-                v.proxyHttpVersionMinor = 1;
-            else {
-                error(d.args.at(0).location, u"invalid value \"%1\" in \"proxy_http_version\" directive, it must be \"1.0\" or \"1.1\""_s.arg(
-                                                 text(d.argText(0))));
-                return true;
-            }
-            v.proxyHttpVersionAt = d.location;
-            return true;
+        scope.values.nextUpstream = mask;
+    }
+
+    void handleProxyRedirect(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        LocationSettings &v = scope.values;
+        if (d.argCount() == 2) {
+            v.redirect = LocationSettings::Redirect::Explicit;
+            v.redirectRules.append({d.argText(0), d.argText(1)});
+        } else if (d.argText(0) == "default") {
+            v.redirect = LocationSettings::Redirect::Default;
+        } else if (d.argText(0) == "off") {
+            v.redirect = LocationSettings::Redirect::Off;
+            v.redirectRules.clear();
+        } else {
+            error(d.args.at(0).location, u"invalid parameter \"%1\" in \"proxy_redirect\" directive"_s.arg(
+                                             text(d.argText(0))));
         }
-        if (n == "proxy_connect_timeout" || n == "proxy_read_timeout" || n == "proxy_send_timeout"
-            || n == "proxy_next_upstream_timeout") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            if (const auto ms = timeArg(d)) {
-                if (n == "proxy_connect_timeout")
-                    v.connectTimeoutMs = *ms;
-                else if (n == "proxy_read_timeout") {
-                    v.readTimeoutMs = *ms;
-                    v.readTimeoutAt = d.location;
-                } else if (n == "proxy_send_timeout")
-                    v.sendTimeoutMs = *ms;
-                else
-                    v.nextUpstreamTimeoutMs = *ms;
-            }
-            return true;
+    }
+
+    void handleRoot(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        scope.values.root = d.argText(0);
+        scope.values.alias.clear();
+    }
+    void handleAlias(const ConfDirective &d, Ctx, Scope &scope) { scope.values.alias = d.argText(0); }
+    void handleIndex(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        scope.values.index.clear();
+        for (const ConfArg &a : d.args)
+            scope.values.index.append(a.text);
+    }
+
+    void handleLog(const ConfDirective &d, Ctx, Scope &scope)
+    {
+        if (!scope.logsSetHere) {
+            // nginx: a level that sets a log replaces the inherited ones.
+            scope.logsSetHere = true;
+            scope.values.logs.clear();
         }
-        if (n == "proxy_next_upstream_tries") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            bool ok = false;
-            const int tries = d.argText(0).toInt(&ok);
-            if (!ok || tries < 0)
-                error(d.args.at(0).location, u"invalid value \"%1\" in \"proxy_next_upstream_tries\" directive"_s.arg(
-                                                 text(d.argText(0))));
-            else
-                v.nextUpstreamTries = tries;
-            return true;
+        scope.values.logs.append(stored(d));
+    }
+
+    void handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &)
+    {
+        const auto ms = timeArg(d);
+        if (!ms)
+            return;
+        if (ctx != Ctx::Http) {
+            warning(d.location, u"\"%1\" is applied from the http level only; this one is ignored"_s.arg(text(d.name)));
+            return;
         }
-        if (n == "proxy_next_upstream") {
-            if (!checkArgs(d, 1, 12) || !checkNoBlock(d))
-                return true;
-            static const QHash<QByteArray, quint32> flags = {
-                {"error", NextUpstream::Error},          {"timeout", NextUpstream::Timeout},
-                {"invalid_header", NextUpstream::InvalidHeader}, {"http_500", NextUpstream::Http500},
-                {"http_502", NextUpstream::Http502},     {"http_503", NextUpstream::Http503},
-                {"http_504", NextUpstream::Http504},     {"http_403", NextUpstream::Http403},
-                {"http_404", NextUpstream::Http404},     {"http_429", NextUpstream::Http429},
-                {"non_idempotent", NextUpstream::NonIdempotent}, {"off", NextUpstream::Off},
-            };
-            quint32 mask = 0;
-            for (const ConfArg &a : d.args) {
-                const auto it = flags.constFind(a.text);
-                if (it == flags.constEnd()) {
-                    error(a.location, u"invalid value \"%1\" in \"proxy_next_upstream\" directive"_s.arg(text(a.text)));
-                    return true;
-                }
-                mask |= *it;
-            }
-            if ((mask & NextUpstream::Off) && mask != NextUpstream::Off) {
-                error(d.location, u"\"off\" cannot be combined with other values in \"proxy_next_upstream\""_s);
-                return true;
-            }
-            v.nextUpstream = mask;
-            return true;
-        }
-        if (n == "proxy_redirect") {
-            if (!checkArgs(d, 1, 2) || !checkNoBlock(d))
-                return true;
-            if (d.argCount() == 1) {
-                if (d.argText(0) == "default") {
-                    v.redirect = LocationConfig::Redirect::Default;
-                } else if (d.argText(0) == "off") {
-                    v.redirect = LocationConfig::Redirect::Off;
-                    v.redirectRules.clear();
-                } else {
-                    error(d.args.at(0).location, u"invalid parameter \"%1\" in \"proxy_redirect\" directive"_s.arg(
-                                                     text(d.argText(0))));
-                }
-            } else {
-                v.redirect = LocationConfig::Redirect::Explicit;
-                v.redirectRules.append({d.argText(0), d.argText(1)});
-            }
-            return true;
-        }
-        if (n == "root" || (n == "alias" && ctx == Ctx::Location)) {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            if (n == "root") {
-                v.root = d.argText(0);
-                v.alias.clear();
-            } else {
-                v.alias = d.argText(0);
-            }
-            return true;
-        }
-        if (n == "index") {
-            if (!checkArgs(d, 1, 64) || !checkNoBlock(d))
-                return true;
-            v.index.clear();
-            for (const ConfArg &a : d.args)
-                v.index.append(a.text);
-            return true;
-        }
-        if (n == "access_log" || n == "error_log") {
-            if (!checkArgs(d, 1, 8) || !checkNoBlock(d))
-                return true;
-            if (!scope.logsSetHere) {
-                // nginx: a level that sets a log replaces the inherited ones.
-                scope.logsSetHere = true;
-                v.logs.clear();
-            }
-            v.logs.append(stored(d));
-            return true;
-        }
-        if (n.startsWith("proxy_ssl_") && applyProxySsl(d, v))
-            return true;
-        if (n == "keepalive_timeout" || n == "client_header_timeout") {
-            if (!checkArgs(d, 1, n == "keepalive_timeout" ? 2 : 1) || !checkNoBlock(d))
-                return true;
-            const auto ms = timeArg(d);
-            if (!ms)
-                return true;
-            if (ctx != Ctx::Http) {
-                warning(d.location, u"\"%1\" is applied from the http level only; this one is ignored"_s.arg(text(n)));
-                return true;
-            }
-            if (n == "keepalive_timeout")
-                m_config->keepaliveTimeoutMs = *ms;
-            else
-                m_config->clientHeaderTimeoutMs = *ms;
-            return true;
-        }
-        return false;
+        (d.name == "keepalive_timeout" ? m_config->keepaliveTimeoutMs : m_config->clientHeaderTimeoutMs) = *ms;
     }
 
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.
-    bool applyProxySsl(const ConfDirective &d, LocationSettings &v)
+    void handleProxySsl(const ConfDirective &d, Ctx, Scope &scope)
     {
+        LocationSettings &v = scope.values;
         const QByteArray &n = d.name;
         UpstreamTlsSettings &o = v.upstreamTlsOptions;
-        const auto onOff = [&](bool *out) {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return;
-            if (d.argText(0) == "on")
-                *out = true;
-            else if (d.argText(0) == "off")
-                *out = false;
-            else
-                error(d.args.at(0).location, u"invalid value \"%1\" in \"%2\" directive, it must be \"on\" or \"off\""_s.arg(
-                                                 text(d.argText(0)), text(n)));
-        };
         if (!v.proxySslAt.isValid())
             v.proxySslAt = d.location;
         if (n == "proxy_ssl_verify") {
-            onOff(&o.verify);
+            setFlag(d, o.verify);
         } else if (n == "proxy_ssl_server_name") {
-            onOff(&v.proxySslServerName);
+            setFlag(d, v.proxySslServerName);
         } else if (n == "proxy_ssl_session_reuse") {
             bool ignored = true;
-            onOff(&ignored); // sessions are not cached toward upstreams yet; each connection does a full handshake
-        } else if (n == "proxy_ssl_trusted_certificate" || n == "proxy_ssl_certificate"
-                   || n == "proxy_ssl_certificate_key" || n == "proxy_ssl_password_file") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            if (d.argText(0).contains('$')) {
-                error(d.args.at(0).location, u"variables in \"%1\" are not supported"_s.arg(text(n)));
-                return true;
-            }
-            const QString path = resolvePath(d.argText(0));
-            if (n == "proxy_ssl_trusted_certificate")
-                o.trustedCertificateFile = path;
-            else if (n == "proxy_ssl_certificate")
-                o.certificateFile = path;
-            else if (n == "proxy_ssl_certificate_key")
-                o.keyFile = path;
-            else
-                o.passwordFiles = QStringList{path};
+            setFlag(d, ignored); // sessions are not cached toward upstreams yet; each connection does a full handshake
         } else if (n == "proxy_ssl_verify_depth") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
-            bool ok = false;
-            const int depth = d.argText(0).toInt(&ok);
-            if (!ok || depth < 0)
-                error(d.args.at(0).location, u"invalid value \"%1\" in \"proxy_ssl_verify_depth\" directive"_s.arg(
-                                                 text(d.argText(0))));
-            else
-                o.verifyDepth = depth;
+            setNumber(d, o.verifyDepth);
         } else if (n == "proxy_ssl_name") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
             if (auto t = compileTemplate(d.argText(0), d.args.at(0).location))
                 v.proxySslName = std::move(*t);
         } else if (n == "proxy_ssl_protocols") {
-            if (!checkArgs(d, 1, 6) || !checkNoBlock(d))
-                return true;
             if (const auto p = protocolsArg(d.name, d.location, d.args))
                 o.protocols = *p;
         } else if (n == "proxy_ssl_ciphers") {
-            if (!checkArgs(d, 1, 1) || !checkNoBlock(d))
-                return true;
             o.ciphers = d.argText(0);
         } else {
-            return false;
+            proxySslFile(d, o);
         }
-        return true;
+    }
+
+    void proxySslFile(const ConfDirective &d, UpstreamTlsSettings &o)
+    {
+        const QByteArray &n = d.name;
+        if (d.argText(0).contains('$')) {
+            error(d.args.at(0).location, u"variables in \"%1\" are not supported"_s.arg(text(n)));
+            return;
+        }
+        const QString path = resolvePath(d.argText(0));
+        if (n == "proxy_ssl_trusted_certificate")
+            o.trustedCertificateFile = path;
+        else if (n == "proxy_ssl_certificate")
+            o.certificateFile = path;
+        else if (n == "proxy_ssl_certificate_key")
+            o.keyFile = path;
+        else
+            o.passwordFiles = QStringList{path};
     }
 
     // ssl_protocols / proxy_ssl_protocols words; `args` carry their places
@@ -726,7 +734,7 @@ private:
 
     void declareMap(const ConfDirective &d)
     {
-        if (!checkArgs(d, 2, 2) || !checkBlock(d))
+        if (!checkArgs(d, Ctx::Http))
             return;
         const ConfArg &var = d.args.at(1);
         if (!var.text.startsWith('$') || var.text.size() < 2) {
@@ -878,7 +886,7 @@ private:
 
     void compileUpstream(const ConfDirective &d)
     {
-        if (!checkArgs(d, 1, 1) || !checkBlock(d))
+        if (!checkArgs(d, Ctx::Http))
             return;
         const QByteArray name = d.argText(0);
         if (m_upstreams.contains(name.toLower())) {
@@ -903,7 +911,7 @@ private:
         };
         for (const ConfDirective &c : d.children) {
             if (c.name == "server") {
-                if (checkArgs(c, 1, 16) && checkNoBlock(c)) {
+                if (checkArgs(c, Ctx::Upstream)) {
                     const qsizetype before = servers.size();
                     if (!upstreamServer(c, &servers, backupAllowed))
                         continue;
@@ -911,11 +919,11 @@ private:
                         backupBeforeMethod = &c;
                 }
             } else if (c.name == "ip_hash" || c.name == "least_conn") {
-                if (checkArgs(c, 0, 0) && checkNoBlock(c))
+                if (checkArgs(c, Ctx::Upstream))
                     setMethod(c, c.name == "ip_hash" ? UpstreamBalancing::Method::IpHash
                                                      : UpstreamBalancing::Method::LeastConn);
             } else if (c.name == "random") {
-                if (!checkArgs(c, 0, 2) || !checkNoBlock(c))
+                if (!checkArgs(c, Ctx::Upstream))
                     continue;
                 if (c.argCount() >= 1 && c.argText(0) != "two") {
                     error(c.args.at(0).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(0))));
@@ -928,7 +936,7 @@ private:
                 setMethod(c, UpstreamBalancing::Method::Random);
                 balancing.randomTwo = c.argCount() >= 1;
             } else if (c.name == "hash") {
-                if (!checkArgs(c, 1, 2) || !checkNoBlock(c))
+                if (!checkArgs(c, Ctx::Upstream))
                     continue;
                 if (c.argCount() == 2 && c.argText(1) != "consistent") {
                     error(c.args.at(1).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(1))));
@@ -942,7 +950,7 @@ private:
                 balancing.hashKeyTemplate = std::move(key);
                 balancing.consistent = c.argCount() == 2;
             } else if (c.name == "keepalive") {
-                if (!checkArgs(c, 1, 1) || !checkNoBlock(c))
+                if (!checkArgs(c, Ctx::Upstream))
                     continue;
                 bool ok = false;
                 const int k = c.argText(0).toInt(&ok);
@@ -951,7 +959,7 @@ private:
                 else
                     balancing.keepalive = k;
             } else if (c.name == "health_check") {
-                if (checkArgs(c, 0, 7) && checkNoBlock(c))
+                if (checkArgs(c, Ctx::Upstream))
                     compileHealthCheck(c, &balancing.healthCheck);
             } else {
                 unhandled(c);
@@ -1133,10 +1141,10 @@ private:
             if (c.name == "location")
                 continue;
             if (c.name == "listen") {
-                if (checkArgs(c, 1, 16) && checkNoBlock(c))
+                if (checkArgs(c, Ctx::Server))
                     listen(c, index, &server);
             } else if (c.name == "server_name") {
-                if (checkArgs(c, 1, 256) && checkNoBlock(c)) {
+                if (checkArgs(c, Ctx::Server)) {
                     haveNames = true;
                     serverNames(c, &server);
                 }
@@ -1151,7 +1159,7 @@ private:
                 scope.ssl.append(stored(c));
             } else if (c.name == "ssl") {
                 // nginx < 1.25.1: "ssl on" made every listen of the server TLS.
-                if (checkArgs(c, 1, 1) && checkNoBlock(c)) {
+                if (checkArgs(c, Ctx::Server)) {
                     sslOn = c.argText(0) == "on";
                     warning(c.location, u"the \"ssl\" directive is deprecated (removed in nginx 1.25.1); use the "
                                         u"\"ssl\" parameter of the \"listen\" directive"_s);
@@ -1302,7 +1310,7 @@ private:
 
     void compileReturn(const ConfDirective &c, ReturnAction *out)
     {
-        if (!checkArgs(c, 1, 2) || !checkNoBlock(c))
+        if (!checkArgs(c, Ctx::Location))
             return;
         const QByteArray first = c.argText(0);
         bool ok = false;
@@ -1442,7 +1450,7 @@ private:
             if (c.name == "location")
                 continue;
             if (c.name == "proxy_pass") {
-                if (checkArgs(c, 1, 1) && checkNoBlock(c)) {
+                if (checkArgs(c, Ctx::Location)) {
                     if (loc.proxyPass.at.isValid())
                         error(c.location, u"\"proxy_pass\" directive is duplicate"_s);
                     else
@@ -1767,10 +1775,8 @@ private:
                        || n == "ssl_early_data" || n == "ssl_alpn") {
                 // Accepted: OpenSSL's per-context session cache, its buffer
                 // sizes and ECDHE key exchange stand in for them.
-            } else if (!m_ignoredWarned.contains(n)) {
-                m_ignoredWarned.insert(n);
-                warning(d.at, u"ignoring nginx directive \"%1\": wsscope does not support it (further \"%1\" "
-                              u"directives are ignored silently)"_s.arg(text(n)));
+            } else {
+                ignored(n, d.at, false);
             }
         }
         if (o->certificates.size() != o->keys.size()) {
@@ -1797,6 +1803,107 @@ private:
     QList<Scope> m_serverScopes;
     QList<ListenEntry> m_listenEntries;
 };
+
+// nginx's contexts for the table below.
+constexpr quint8 Main = contextBit(Ctx::Main), Events = contextBit(Ctx::Events), Http = contextBit(Ctx::Http),
+                 Server = contextBit(Ctx::Server), Location = contextBit(Ctx::Location),
+                 Upstream = contextBit(Ctx::Upstream), Levels = Http | Server | Location;
+
+const std::vector<Command> &commands()
+{
+    using C = Compiler;
+    using S = LocationSettings;
+    static const std::vector<Command> table = {
+        // main and events (compileMain, compileEvents)
+        {.name = "worker_processes", .contexts = Main, .minArgs = 1, .maxArgs = 1},
+        {.name = "worker_shutdown_timeout", .contexts = Main, .minArgs = 1, .maxArgs = 1},
+        {.name = "error_log", .contexts = Main, .minArgs = 1, .maxArgs = 2},
+        {.name = "events", .contexts = Main, .block = true},
+        {.name = "http", .contexts = Main, .block = true},
+        {.name = "worker_connections", .contexts = Events, .minArgs = 1, .maxArgs = 1},
+        // http blocks (compileHttp, compileServer, compileLocation)
+        {.name = "map", .contexts = Http, .minArgs = 2, .maxArgs = 2, .block = true},
+        {.name = "upstream", .contexts = Http, .minArgs = 1, .maxArgs = 1, .block = true},
+        {.name = "server", .contexts = Http, .block = true},
+        {.name = "location", .contexts = Levels, .minArgs = -1, .maxArgs = 2, .block = true},
+        {.name = "listen", .contexts = Server, .minArgs = 1, .maxArgs = 16},
+        {.name = "server_name", .contexts = Server, .minArgs = 1, .maxArgs = 256},
+        {.name = "ssl", .contexts = Server, .minArgs = 1, .maxArgs = 1, .elsewhereIgnored = true},
+        {.name = "return", .contexts = Server | Location, .minArgs = 1, .maxArgs = 2},
+        {.name = "proxy_pass", .contexts = Location, .minArgs = 1, .maxArgs = 1},
+        // merged down from http to server to location
+        {.name = "proxy_set_header", .contexts = Levels, .minArgs = 2, .maxArgs = 2, .inherited = true,
+         .handler = &C::handleProxySetHeader},
+        {.name = "proxy_http_version", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxyHttpVersion},
+        {.name = "proxy_connect_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::connectTimeoutMs},
+        {.name = "proxy_read_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::readTimeoutMs, .at = &S::readTimeoutAt},
+        {.name = "proxy_send_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::sendTimeoutMs},
+        {.name = "proxy_redirect", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .inherited = true,
+         .handler = &C::handleProxyRedirect},
+        {.name = "proxy_next_upstream", .contexts = Levels, .minArgs = 1, .maxArgs = 12, .inherited = true,
+         .handler = &C::handleNextUpstream},
+        {.name = "proxy_next_upstream_tries", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .number = &S::nextUpstreamTries},
+        {.name = "proxy_next_upstream_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::nextUpstreamTimeoutMs},
+        {.name = "root", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true, .handler = &C::handleRoot},
+        {.name = "alias", .contexts = Location, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleAlias},
+        {.name = "index", .contexts = Levels, .minArgs = 1, .maxArgs = 64, .inherited = true,
+         .handler = &C::handleIndex},
+        {.name = "access_log", .contexts = Levels, .minArgs = 1, .maxArgs = 8, .inherited = true,
+         .handler = &C::handleLog},
+        {.name = "error_log", .contexts = Levels, .minArgs = 1, .maxArgs = 8, .inherited = true,
+         .handler = &C::handleLog},
+        {.name = "proxy_ssl_verify", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_trusted_certificate", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_verify_depth", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_server_name", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_name", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_protocols", .contexts = Levels, .minArgs = 1, .maxArgs = 6, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_ciphers", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_certificate", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_certificate_key", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_password_file", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleProxySsl},
+        {.name = "proxy_ssl_session_reuse", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
+         .handler = &C::handleProxySsl},
+        // http-wide, warned about below it
+        {.name = "keepalive_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .handler = &C::handleHttpTimeout},
+        {.name = "client_header_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
+         .handler = &C::handleHttpTimeout},
+        // wsscope's own (not nginx's)
+        {.name = "ws_inspect", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true, .flag = &S::inspect},
+        {.name = "ws_preview_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handlePreviewSize},
+        {.name = "ws_ping_interval", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .inherited = true,
+         .handler = &C::handlePingInterval},
+        {.name = "ws_ping_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::pingTimeoutMs},
+        // upstream blocks (compileUpstream)
+        {.name = "server", .contexts = Upstream, .minArgs = 1, .maxArgs = 16},
+        {.name = "ip_hash", .contexts = Upstream},
+        {.name = "least_conn", .contexts = Upstream},
+        {.name = "random", .contexts = Upstream, .minArgs = 0, .maxArgs = 2},
+        {.name = "hash", .contexts = Upstream, .minArgs = 1, .maxArgs = 2},
+        {.name = "keepalive", .contexts = Upstream, .minArgs = 1, .maxArgs = 1},
+        {.name = "health_check", .contexts = Upstream, .minArgs = 0, .maxArgs = 7, .elsewhereIgnored = true},
+    };
+    return table;
+}
 
 } // namespace
 
