@@ -68,6 +68,8 @@ struct Scope
     ConfLocation headersAt;          // first proxy_set_header of the level that set them
     bool headersSetHere = false;
     bool logsSetHere = false;
+    bool redirectsSetHere = false;
+    bool proxySslSetHere = false;
     QList<StoredDirective> ssl;
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
 };
@@ -554,6 +556,11 @@ private:
     {
         LocationSettings &v = scope.values;
         if (d.argCount() == 2) {
+            // nginx (ngx_http_proxy_merge_loc_conf): a level's own rules
+            // replace the inherited ones; they add up within the level.
+            if (!scope.redirectsSetHere)
+                v.redirectRules.clear();
+            scope.redirectsSetHere = true;
             v.redirect = LocationSettings::Redirect::Explicit;
             v.redirectRules.append({d.argText(0), d.argText(1)});
         } else if (d.argText(0) == "default") {
@@ -608,8 +615,11 @@ private:
         LocationSettings &v = scope.values;
         const QByteArray &n = d.name;
         UpstreamTlsSettings &o = v.upstreamTlsOptions;
-        if (!v.proxySslAt.isValid())
+        // Where a TLS context problem is reported: the first proxy_ssl_* of
+        // the innermost level that has one (the level whose settings made it).
+        if (!scope.proxySslSetHere)
             v.proxySslAt = d.location;
+        scope.proxySslSetHere = true;
         if (n == "proxy_ssl_verify") {
             setFlag(d, o.verify);
         } else if (n == "proxy_ssl_server_name") {
@@ -1131,6 +1141,8 @@ private:
         Scope scope = http;
         scope.headersSetHere = false;
         scope.logsSetHere = false;
+        scope.redirectsSetHere = false;
+        scope.proxySslSetHere = false;
         ServerConfig server;
         server.at = d.location;
         bool haveNames = false;
@@ -1160,7 +1172,7 @@ private:
             } else if (c.name == "ssl") {
                 // nginx < 1.25.1: "ssl on" made every listen of the server TLS.
                 if (checkArgs(c, Ctx::Server)) {
-                    sslOn = c.argText(0) == "on";
+                    sslOn = flagArg(c.argText(0)).value_or(false);
                     warning(c.location, u"the \"ssl\" directive is deprecated (removed in nginx 1.25.1); use the "
                                         u"\"ssl\" parameter of the \"listen\" directive"_s);
                 }
@@ -1445,6 +1457,8 @@ private:
         Scope scope = parentScope;
         scope.headersSetHere = false;
         scope.logsSetHere = false;
+        scope.redirectsSetHere = false;
+        scope.proxySslSetHere = false;
         const QList<HeaderOrigin> inherited = scope.values.headerOrigins;
         for (const ConfDirective &c : d.children) {
             if (c.name == "location")
@@ -1718,10 +1732,11 @@ private:
             ok = false;
         };
         const auto onOff = [&](const StoredDirective &d, bool *out) {
-            if (d.args.size() != 1 || (d.args.at(0) != "on" && d.args.at(0) != "off"))
+            const auto on = d.args.size() == 1 ? flagArg(d.args.at(0)) : std::nullopt;
+            if (!on)
                 bad(d, u"invalid value in \"%1\" directive, it must be \"on\" or \"off\""_s.arg(text(d.name)));
             else
-                *out = d.args.at(0) == "on";
+                *out = *on;
         };
         for (const StoredDirective &d : ssl) {
             const QByteArray &n = d.name;
@@ -1808,6 +1823,10 @@ private:
 constexpr quint8 Main = contextBit(Ctx::Main), Events = contextBit(Ctx::Events), Http = contextBit(Ctx::Http),
                  Server = contextBit(Ctx::Server), Location = contextBit(Ctx::Location),
                  Upstream = contextBit(Ctx::Upstream), Levels = Http | Server | Location;
+static_assert(Main == ConfContext::Main && Events == ConfContext::Events && Http == ConfContext::Http
+                  && Server == ConfContext::Server && Location == ConfContext::Location
+                  && Upstream == ConfContext::Upstream,
+              "the public context bits are the table's");
 
 const std::vector<Command> &commands()
 {
@@ -1906,6 +1925,38 @@ const std::vector<Command> &commands()
 }
 
 } // namespace
+
+QList<DirectiveInfo> ConfigCompiler::directives()
+{
+    QList<DirectiveInfo> out;
+    for (const Command &c : commands())
+        out.append(DirectiveInfo{c.name.toByteArray(), c.contexts, c.minArgs, c.maxArgs, c.block, c.inherited,
+                                 c.elsewhereIgnored});
+    return out;
+}
+
+QString ConfigCompiler::directiveListing()
+{
+    static const struct { quint8 bit; const char *name; } contexts[] = {
+        {ConfContext::Main, "main"}, {ConfContext::Events, "events"}, {ConfContext::Http, "http"},
+        {ConfContext::Server, "server"}, {ConfContext::Location, "location"}, {ConfContext::Upstream, "upstream"},
+    };
+    QString out;
+    for (const DirectiveInfo &d : directives()) {
+        QStringList where;
+        for (const auto &c : contexts) {
+            if (d.contexts & c.bit)
+                where << QLatin1String(c.name);
+        }
+        const QString args = d.minArgs < 0 ? u"1..%1"_s.arg(d.maxArgs)
+            : d.minArgs == d.maxArgs       ? QString::number(d.minArgs)
+                                           : u"%1..%2"_s.arg(d.minArgs).arg(d.maxArgs);
+        out += u"%1 (%2) args %3%4%5\n"_s.arg(text(d.name), where.join(u' '), args,
+                                            d.block ? u" {block}"_s : QString(),
+                                            d.inherited ? u" inherited"_s : QString());
+    }
+    return out;
+}
 
 ConfigCompileResult ConfigCompiler::compile(const ConfFile &file, const ConfigCompileOptions &options)
 {

@@ -33,6 +33,24 @@ struct ConfigCompileResult
     qsizetype warningCount() const;
 };
 
+// nginx's contexts, as bits of DirectiveInfo::contexts.
+namespace ConfContext {
+enum : quint8 { Main = 0x1, Events = 0x2, Http = 0x4, Server = 0x8, Location = 0x10, Upstream = 0x20 };
+}
+
+// One entry of the compiler's directive table (nginx's ngx_command_t), as
+// seen from outside: where the directive is accepted and what it takes.
+struct DirectiveInfo
+{
+    QByteArray name;
+    quint8 contexts = 0;           // ConfContext bits
+    int minArgs = 0;               // -1: checked by the directive itself
+    int maxArgs = 0;
+    bool block = false;
+    bool inherited = false;        // its value is merged from outer levels into inner ones
+    bool elsewhereIgnored = false; // outside its contexts: an ignored nginx directive, not "not allowed here"
+};
+
 // Gives a parsed configuration its meaning: ConfFile -> ProxyConfig, with
 // nginx's contexts, inheritance and defaults, every mistake reported with
 // file:line:column.
@@ -54,4 +72,8 @@ public:
     static ConfigCompileResult compileFile(const QString &path, const ConfigCompileOptions &options = {});
     static ConfigCompileResult compileText(QByteArrayView text, const QString &fileName,
                                            const ConfigCompileOptions &options = {});
+    // The directive table, and one line per entry ("proxy_read_timeout (http
+    // server location) args 1 inherited"), in table order.
+    static QList<DirectiveInfo> directives();
+    static QString directiveListing();
 };

@@ -146,7 +146,7 @@ struct LocationSettings
     UpstreamTlsSettings upstreamTlsOptions;
     bool proxySslServerName = false;    // proxy_ssl_server_name: nginx's default is off (no SNI)
     std::optional<ValueTemplate> proxySslName; // proxy_ssl_name; unset: the host of $proxy_host
-    ConfLocation proxySslAt;            // the first proxy_ssl_* directive in effect
+    ConfLocation proxySslAt;            // the first proxy_ssl_* of the innermost level that has one
 
     // wsscope's own directives (not nginx's), inherited like proxy_* ones.
     enum PingPeer : quint8 { PingClient = 0x1, PingUpstream = 0x2 };
