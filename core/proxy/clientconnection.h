@@ -50,7 +50,6 @@ public:
     enum class TlsOutcome : quint8 { Negotiated, PlainHttp, Failed };
     TlsOutcome tlsDone();
     bool isTls() const { return m_tls; } // a TLS session was negotiated
-    bool plainHttpOnTls() const { return m_plainHttpOnTls; }
     ConnectionOpenedEvent openedEvent(quint16 listenPort, bool tlsListener) const;
     // The connection's variables: $remote_addr, $remote_port, $scheme, $https,
     // $ssl_*, $server_port.

@@ -47,7 +47,6 @@ public:
     const HttpBodyFramer &requestBody() const { return m_requestBody; }
     // The static responder frames its file with it too.
     HttpBodyFramer &responseBody() { return m_responseBody; }
-    const HttpBodyFramer &responseBody() const { return m_responseBody; }
 
 private:
     HttpBodyFramer m_requestBody;

@@ -31,8 +31,6 @@ struct Route
     QByteArray upstreamTarget; // Proxy: the request-target sent upstream
     bool upstreamTls = false;  // Proxy: proxy_pass https://
     QByteArray tlsName;        // Proxy over TLS: proxy_ssl_name, evaluated
-
-    bool is(Kind k) const { return kind == k; }
 };
 
 // Routes `request` (its `request` member points at the parsed head; the

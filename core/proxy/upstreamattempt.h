@@ -109,8 +109,6 @@ public:
     HttpResponseHead takeResponse() { return m_parser.takeResponse(); }
     const QString &serverName() const { return m_serverName; }
     const UpstreamGroup &group() const { return *m_source.group; }
-    bool tls() const { return m_source.tls; }
-    int attempts() const { return m_attempts; }
     // "host:port: reason" of every failed server so far.
     const QStringList &errors() const { return m_errors; }
     // The NextUpstream condition a response status stands for (0: none).
