@@ -4,7 +4,7 @@
 #include "connectionsmodel.h"
 #include "framesmodel.h"
 #include "historylimitsdialog.h"
-#include "inspect/capturewriter.h"
+#include "inspect/harexport.h"
 #include "panes/configview.h"
 #include "panes/connectionsview.h"
 #include "panes/framesview.h"
@@ -366,17 +366,7 @@ void MainWindow::handleQuickStart()
 
 bool MainWindow::saveHar(const QString &path, const QList<quint64> &ids, QString *error)
 {
-    CaptureWriter writer(path);
-    if (ids.isEmpty()) {
-        for (int row = 0; row < m_connections->rowCount(); ++row)
-            writer.consume(m_connections->recordAt(row)->toEvents());
-    } else {
-        for (quint64 id : ids) {
-            if (const ConnectionRecord *r = m_connections->record(id))
-                writer.consume(r->toEvents());
-        }
-    }
-    return writer.writeHar(error);
+    return HarExport::write(path, m_connections->harDocument(ids), error);
 }
 
 void MainWindow::handleSaveHar(bool selectedOnly)

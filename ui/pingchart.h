@@ -1,6 +1,6 @@
 #pragma once
 
-#include "connectionrecord.h"
+#include "inspect/connectionrecord.h"
 
 #include <QList>
 #include <QWidget>

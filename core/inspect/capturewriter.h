@@ -1,26 +1,24 @@
 #pragma once
 
+#include "inspect/connectionstore.h"
 #include "inspect/inspectevent.h"
 
 #include <QFile>
-#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
-
-#include <deque>
-#include <map>
 
 // What a capture may hold in memory for the HAR. The JSONL stream is written
 // as events arrive and holds nothing back; the HAR needs every kept entry and
 // message until it is written, so both are capped. When a cap is hit the
 // oldest messages (or the oldest finished entries) go first, and every drop
-// is counted and reported in the HAR's `comment`.
+// is counted and reported in the HAR's `comment`. They map onto the
+// ConnectionStore's limits (see limitsFor() in capturewriter.cpp).
 struct CaptureLimits
 {
     int maxMessagesPerConnection = 10'000;     // per WebSocket entry
     qint64 maxMessagesTotal = 200'000;         // over all entries
-    qint64 maxMessageBytesTotal = 256ll << 20; // sum of kept message data
+    qint64 maxMessageBytesTotal = 256ll << 20; // memory of the kept messages (data and their records)
     int maxBytesPerMessage = 64 << 10;         // data kept per message (the preview cap also applies)
     int maxEntries = 50'000;                   // HTTP exchanges + WebSocket connections
     bool includeControlFrames = true;          // ping/pong/close as opcodes 9/10/8 (Chrome shows them)
@@ -34,6 +32,8 @@ struct CaptureLimits
 //    (`_resourceType: "websocket"`, `_webSocketMessages`), one entry per HTTP
 //    exchange and per WebSocket connection, written by writeHar() through a
 //    QSaveFile: the file on disk is the previous complete HAR or the new one.
+//    The events are reduced by a ConnectionStore and the HAR is built by
+//    HarExport, exactly as the window's "Save as HAR" does.
 // A FILE ending in ".har" or ".jsonl" has that suffix dropped first.
 //
 // Plain class, not thread-safe: feed it from one thread (the bus's consumer).
@@ -71,74 +71,19 @@ public:
     QString jsonlPath() const { return m_base + QLatin1String(".jsonl"); }
     QString harPath() const { return m_base + QLatin1String(".har"); }
     const CaptureLimits &limits() const { return m_limits; }
-    Stats stats() const { return m_stats; }
+    Stats stats() const;
+    const ConnectionStore &store() const { return m_store; }
     QString lastError() const { return m_lastError; }
 
 private:
-    struct Message
-    {
-        double timeSec = 0;  // seconds since the epoch
-        QByteArray data;
-        quint8 opcode = 1;
-        bool send = true;    // client to upstream
-    };
-
-    struct Exchange
-    {
-        quint64 connectionId = 0;
-        qint64 startNs = 0;
-        double startWallMs = 0;
-        qint64 forwardedNs = -1;
-        qint64 responseNs = -1;
-        qint64 endNs = -1;
-        HttpRequestHead request;
-        std::optional<HttpRequestHead> forwarded;
-        std::optional<HttpResponseHead> response;
-        bool responseFromUpstream = true;
-        bool haveRequest = false;
-        bool tunnel = false;
-        bool finished = false;
-        bool tls = false;
-        QString listener;
-        std::optional<RouteEvent> route;
-        qint64 requestBodyBytes = -1;
-        qint64 responseBodyBytes = -1;
-        QString subprotocol;
-        QString extensions;
-        QString error;            // why there is no response
-        QStringList notes;        // findings, violations, close details
-        std::deque<Message> messages;
-        qint64 droppedMessages = 0;
-        qint64 messageBytes = 0;
-    };
-
-    struct Connection
-    {
-        qint64 anchorNs = 0;
-        qint64 anchorWallMs = 0;
-        qint64 lastNs = 0;
-        std::optional<ConnectionOpenedEvent> opened;
-        std::optional<RouteEvent> route;
-        quint64 current = 0;      // key of the connection's current exchange, 0: none
-    };
-
     void writeJsonl(const QList<InspectEvent> &batch);
-    void apply(const InspectEvent &event);
-    Connection &connectionFor(const InspectEvent &event);
-    Exchange &currentExchange(Connection &connection, const InspectEvent &event);
-    Exchange &startExchange(Connection &connection, const InspectEvent &event);
-    void addMessage(Exchange &exchange, Message message);
-    void enforceTotals();
-    void enforceEntryCap();
-    QJsonObject entryToJson(const Exchange &exchange) const;
-    double wallMsAt(const Connection &connection, qint64 monotonicNs) const;
 
     QString m_base;
     CaptureLimits m_limits;
     QFile m_jsonl;
-    Stats m_stats;
+    qint64 m_events = 0;
+    qint64 m_jsonlLines = 0;
+    qint64 m_jsonlFailedBatches = 0;
     QString m_lastError;
-    quint64 m_nextKey = 1;
-    std::map<quint64, Exchange> m_exchanges;  // by arrival: the oldest first
-    QHash<quint64, Connection> m_connections; // open connections only
+    ConnectionStore m_store; // the same reducer as the window's
 };

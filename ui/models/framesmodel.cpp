@@ -11,12 +11,14 @@
 
 FramesModel::FramesModel(ConnectionsModel *connections, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_connections(connections)
+    , m_store(connections->store())
 {
+    // Rows follow the store: its trims and removals as they happen, its new
+    // frames at the connections model's flush.
+    connect(m_store, &ConnectionStore::framesAboutToBeTrimmed, this, &FramesModel::handleAboutToTrim);
+    connect(m_store, &ConnectionStore::framesTrimmed, this, &FramesModel::handleTrimmed);
+    connect(m_store, &ConnectionStore::connectionAboutToBeRemoved, this, &FramesModel::handleAboutToRemove);
     connect(connections, &ConnectionsModel::flushed, this, &FramesModel::handleFlushed);
-    connect(connections, &ConnectionsModel::framesAboutToBeTrimmed, this, &FramesModel::handleAboutToTrim);
-    connect(connections, &ConnectionsModel::framesTrimmed, this, &FramesModel::handleTrimmed);
-    connect(connections, &ConnectionsModel::connectionAboutToBeRemoved, this, &FramesModel::handleAboutToRemove);
     connect(connections, &QAbstractItemModel::modelAboutToBeReset, this, [this] { setConnection(0); });
 }
 
@@ -34,7 +36,7 @@ void FramesModel::setConnection(quint64 id)
 {
     beginResetModel();
     m_id = id;
-    m_record = id ? m_connections->record(id) : nullptr;
+    m_record = id ? m_store->record(id) : nullptr;
     if (!m_record)
         m_id = 0;
     m_firstSeq = m_record ? m_record->frameBaseSeq : 0;

@@ -1,16 +1,17 @@
 #pragma once
 
-#include "connectionrecord.h"
+#include "inspect/connectionrecord.h"
 
 #include <QAbstractTableModel>
 #include <QRegularExpression>
 #include <QSet>
 #include <QSortFilterProxyModel>
 
+class ConnectionStore;
 class ConnectionsModel;
 
-// The frames of one connection, read from the ConnectionsModel's bounded
-// per-connection history. New frames become rows at the model's flush (one
+// The frames of one connection, read from the ConnectionStore behind a
+// ConnectionsModel (its bounded per-connection history). New frames become rows at the model's flush (one
 // beginInsertRows per flush); trimmed frames leave in one beginRemoveRows.
 class FramesModel final : public QAbstractTableModel
 {
@@ -45,7 +46,7 @@ private:
     void handleTrimmed(quint64 id, int count);
     void handleAboutToRemove(quint64 id);
 
-    ConnectionsModel *m_connections;
+    const ConnectionStore *m_store;
     quint64 m_id = 0;
     const ConnectionRecord *m_record = nullptr;
     quint64 m_firstSeq = 0; // seq of row 0

@@ -1,6 +1,6 @@
 #include "pingview.h"
 
-#include "connectionrecord.h"
+#include "inspect/connectionrecord.h"
 #include "pingchart.h"
 
 #include <QLabel>

@@ -17,8 +17,8 @@ struct FrameRecord
 {
     qint64 monotonicNs = 0;
     qint64 wallMs = 0;
-    // The preview (capped by ws_preview_size). In a ConnectionsModel it points
-    // into the model's frame arena (QByteArray::fromRawData): valid while the
+    // The preview (capped by ws_preview_size). In a ConnectionStore it points
+    // into the store's frame arena (QByteArray::fromRawData): valid while the
     // frame is kept; copy the bytes to keep them longer.
     QByteArray payload;
     quint64 length = 0;          // the whole payload's length
@@ -42,22 +42,54 @@ struct PingSample
     bool proxy = false;          // the proxy's own keepalive ping
 };
 
-// Everything the window knows about one connection, built from its events.
+// One request/response exchange on a connection: each keep-alive request
+// starts one, and the WebSocket upgrade is the last. Times are the monotonic
+// clock of the events (see InspectEvent); -1 where it did not happen (yet).
+// The heads are implicitly shared with the connection's summary fields.
+struct ExchangeRecord
+{
+    quint64 seq = 0;              // store-wide arrival order
+    qint64 startNs = 0;           // the request head arrived (or the first event of an exchange without one)
+    qint64 forwardedNs = -1;      // the head went upstream
+    qint64 responseNs = -1;       // the response head came
+    qint64 endNs = -1;            // the exchange ended (HttpExchangeEvent, or the connection closed)
+    std::optional<HttpRequestHead> received;
+    std::optional<HttpRequestHead> forwarded;
+    std::optional<RouteEvent> route;
+    std::optional<ResponseHeadEvent> response;
+    std::optional<TunnelEvent> tunnel;
+    std::optional<HttpExchangeEvent> result;
+    QList<FindingEvent> findings;
+    QList<ViolationEvent> violations;
+    quint64 firstFrameSeq = 0;    // frames from this sequence number on belong to this exchange
+    bool finished = false;
+    bool endedByClose = false;    // still running when the connection closed (its ClosedEvent says why)
+};
+
+// Everything known about one connection, built from its events by a
+// ConnectionStore. The summary fields (received ... exchange) hold what the
+// latest exchange carried, as the connection list shows it; `exchanges`
+// keeps each exchange with its own heads and times (for HAR).
 struct ConnectionRecord
 {
     enum class State : quint8 { Connecting, Routed, Open, Http, Closed, Failed };
 
-    // `frameMemory`: where the frames are allocated (the model's arena).
+    // `frameMemory`: where the frames are allocated (the store's arena).
     explicit ConnectionRecord(std::pmr::memory_resource *frameMemory = std::pmr::get_default_resource())
         : frames(frameMemory)
     {
     }
 
     quint64 id = 0;
-    qsizetype row = 0;           // position in the model's history (its row once shown)
+    qsizetype row = 0;           // position in the store (the model's row once shown)
     qint64 openedWallMs = 0;
     qint64 openedNs = 0;
     qint64 lastWallMs = 0;
+    qint64 lastNs = 0;           // latest event of the connection
+    // The first event's two clocks: wall times of later events are this
+    // anchor plus monotonic offsets (sub-millisecond, never running backwards).
+    qint64 anchorNs = 0;
+    qint64 anchorWallMs = 0;
     std::optional<ConnectionOpenedEvent> opened;
     std::optional<HttpRequestHead> received;
     std::optional<HttpRequestHead> forwarded;
@@ -69,6 +101,8 @@ struct ConnectionRecord
     std::optional<ClosedEvent> closed;
     qint64 closedWallMs = 0;
     std::optional<HttpExchangeEvent> exchange;
+    std::deque<ExchangeRecord> exchanges; // oldest first; the oldest finished go under the exchange cap
+    quint64 exchangesDropped = 0;
 
     qint64 framesUp = 0;         // client -> upstream (messages and control frames)
     qint64 framesDown = 0;
@@ -93,6 +127,14 @@ struct ConnectionRecord
     QString clientText() const;
     QString pathText() const;
     QString upstreamText() const;
-    // The events a capture would have seen, rebuilt from what is kept (for HAR export).
-    QList<InspectEvent> toEvents() const;
+    // Wall-clock milliseconds (fractional) at a monotonic time of this connection.
+    double wallMsAt(qint64 monotonicNs) const
+    {
+        return double(anchorWallMs) + double(monotonicNs - anchorNs) / 1e6;
+    }
+    // One past the last frame sequence number that belongs to exchanges[i].
+    quint64 exchangeFrameEnd(size_t i) const
+    {
+        return i + 1 < exchanges.size() ? exchanges[i + 1].firstFrameSeq : frameEndSeq();
+    }
 };
