@@ -16,12 +16,13 @@ class QTimer;
 // the events, keeps the frames and applies the history caps and pause; this
 // model is the table view over it.
 //
-// Live data the way shared/STYLE.md ("Live data into views") asks:
-// addEvents() applies the events to the store in time slices, which only
-// updates records and appends new ones to the pending tail; one flush per
-// ~100 ms (scheduled by the first change) applies the store's caps, inserts
-// the whole tail with one beginInsertRows and emits one dataChanged over the
-// changed rows. Strings are built in data().
+// Live data the way Wireshark's PacketListModel takes packets (never one
+// beginInsertRows per frame): addEvents() applies the events to the store in
+// time slices, which only updates records and appends new ones to the
+// pending tail; one flush per ~100 ms (scheduled by the first change)
+// applies the store's caps, inserts the whole tail with one beginInsertRows
+// and emits one dataChanged over the changed rows (coalesced per tick, as
+// qBittorrent's TransferListModel does). Strings are built in data().
 //
 // FramesModel shows a connection's frames from the same store and follows
 // its trim and removal signals.
