@@ -1,0 +1,299 @@
+#include "config/compiler.h"
+
+namespace ConfigCompilerImpl {
+
+// "host[:port]" with IPv6 in brackets; port is -1 when absent. Port 0
+// ("any free port") only where `allowZero` (listen).
+bool Compiler::splitHostPort(QByteArrayView s, QByteArray *host, int *port, bool allowZero)
+{
+    *port = -1;
+    QByteArrayView h = s;
+    QByteArrayView p;
+    if (s.startsWith('[')) {
+        const qsizetype close = s.indexOf(']');
+        if (close < 0)
+            return false;
+        h = s.sliced(0, close + 1);
+        QByteArrayView rest = s.sliced(close + 1);
+        if (!rest.isEmpty()) {
+            if (!rest.startsWith(':'))
+                return false;
+            p = rest.sliced(1);
+            if (p.isEmpty())
+                return false;
+        }
+    } else {
+        const qsizetype colon = s.lastIndexOf(':');
+        if (colon >= 0) {
+            if (s.indexOf(':') != colon)
+                return false; // an IPv6 address needs brackets
+            h = s.first(colon);
+            p = s.sliced(colon + 1);
+            if (p.isEmpty())
+                return false;
+        }
+    }
+    if (h.isEmpty())
+        return false;
+    if (!p.isEmpty()) {
+        bool ok = false;
+        const int v = p.toInt(&ok);
+        if (!ok || v < (allowZero ? 0 : 1) || v > 65535)
+            return false;
+        *port = v;
+    }
+    *host = h.toByteArray();
+    return true;
+}
+
+QList<QHostAddress> Compiler::resolveHost(const QByteArray &host, const ConfLocation &at, const QString &what)
+{
+    QByteArray bare = host;
+    if (bare.startsWith('[') && bare.endsWith(']'))
+        bare = bare.mid(1, bare.size() - 2);
+    QHostAddress literal;
+    if (literal.setAddress(QString::fromLatin1(bare)))
+        return {literal};
+    QString why;
+    const QList<QHostAddress> addresses = m_options.resolve(QString::fromUtf8(bare), &why);
+    if (addresses.isEmpty())
+        error(at, u"host not found in %1 \"%2\"%3"_s.arg(what, text(host),
+                                                           why.isEmpty() ? QString() : u" ("_s + why + u')'));
+    return addresses;
+}
+
+void Compiler::compileUpstream(const ConfDirective &d)
+{
+    if (!checkArgs(d, Ctx::Http))
+        return;
+    const QByteArray name = d.argText(0);
+    if (m_upstreams.contains(name.toLower())) {
+        error(d.args.at(0).location, u"duplicate upstream \"%1\""_s.arg(text(name)));
+        return;
+    }
+    QList<UpstreamServer> servers;
+    UpstreamBalancing balancing;
+    bool methodSet = false;
+    // nginx: ip_hash, hash and random do not support `backup`. A backup
+    // server after the method is an error ("balancing method does not
+    // support parameter"); one before it is accepted by nginx, and only
+    // reached by the method's round-robin fallback.
+    bool backupAllowed = true;
+    const ConfDirective *backupBeforeMethod = nullptr;
+    auto setMethod = [&](const ConfDirective &c, UpstreamBalancing::Method m) {
+        if (methodSet)
+            warning(c.location, u"load balancing method redefined"_s);
+        methodSet = true;
+        balancing.method = m;
+        backupAllowed = m == UpstreamBalancing::Method::RoundRobin || m == UpstreamBalancing::Method::LeastConn;
+    };
+    for (const ConfDirective &c : d.children) {
+        if (c.name == "server") {
+            if (checkArgs(c, Ctx::Upstream)) {
+                const qsizetype before = servers.size();
+                if (!upstreamServer(c, &servers, backupAllowed))
+                    continue;
+                if (servers.size() > before && servers.constLast().backup && !backupBeforeMethod)
+                    backupBeforeMethod = &c;
+            }
+        } else if (c.name == "ip_hash" || c.name == "least_conn") {
+            if (checkArgs(c, Ctx::Upstream))
+                setMethod(c, c.name == "ip_hash" ? UpstreamBalancing::Method::IpHash
+                                                 : UpstreamBalancing::Method::LeastConn);
+        } else if (c.name == "random") {
+            if (!checkArgs(c, Ctx::Upstream))
+                continue;
+            if (c.argCount() >= 1 && c.argText(0) != "two") {
+                error(c.args.at(0).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(0))));
+                continue;
+            }
+            if (c.argCount() == 2 && c.argText(1) != "least_conn") {
+                error(c.args.at(1).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(1))));
+                continue;
+            }
+            setMethod(c, UpstreamBalancing::Method::Random);
+            balancing.randomTwo = c.argCount() >= 1;
+        } else if (c.name == "hash") {
+            if (!checkArgs(c, Ctx::Upstream))
+                continue;
+            if (c.argCount() == 2 && c.argText(1) != "consistent") {
+                error(c.args.at(1).location, u"invalid parameter \"%1\""_s.arg(text(c.argText(1))));
+                continue;
+            }
+            auto key = compileTemplate(c.argText(0), c.args.at(0).location);
+            if (!key)
+                continue;
+            setMethod(c, UpstreamBalancing::Method::Hash);
+            balancing.hashKey = c.argText(0);
+            balancing.hashKeyTemplate = std::move(key);
+            balancing.consistent = c.argCount() == 2;
+        } else if (c.name == "keepalive") {
+            if (!checkArgs(c, Ctx::Upstream))
+                continue;
+            bool ok = false;
+            const int k = c.argText(0).toInt(&ok);
+            if (!ok || k < 1)
+                error(c.args.at(0).location, u"invalid value \"%1\" in \"keepalive\" directive"_s.arg(text(c.argText(0))));
+            else
+                balancing.keepalive = k;
+        } else if (c.name == "health_check") {
+            if (checkArgs(c, Ctx::Upstream))
+                compileHealthCheck(c, &balancing.healthCheck);
+        } else {
+            unhandled(c);
+        }
+    }
+    if (backupBeforeMethod && !backupAllowed) {
+        warning(backupBeforeMethod->location,
+                u"\"%1\" does not use backup servers except in its round-robin fallback (nginx accepts "
+                u"\"backup\" only before the method directive, and rejects it after)"_s.arg(
+                    balancing.algorithmName()));
+    }
+    if (servers.isEmpty()) {
+        error(d.location, u"no servers are inside upstream \"%1\""_s.arg(text(name)));
+        return;
+    }
+    if (std::all_of(servers.cbegin(), servers.cend(), [](const UpstreamServer &s) { return s.backup; })) {
+        // ngx_http_upstream_init_round_robin
+        error(d.location, u"no servers in upstream \"%1\" (all are \"backup\")"_s.arg(text(name)));
+        return;
+    }
+    auto upstream = std::make_shared<UpstreamConfig>();
+    upstream->name = name;
+    upstream->servers = servers;
+    upstream->balancing = balancing;
+    upstream->isExplicit = true;
+    upstream->id = nextUpstreamId();
+    upstream->at = d.location;
+    m_upstreams.insert(name.toLower(), upstream);
+    m_config->upstreams.append(upstream);
+}
+
+bool Compiler::upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out, bool backupAllowed)
+{
+    QByteArray address = c.argText(0);
+    if (address.startsWith("unix:")) {
+        error(c.args.at(0).location, u"unix domain socket upstreams are not supported yet"_s);
+        return false;
+    }
+    for (const char *scheme : {"http://", "https://", "ws://", "wss://"}) {
+        if (address.startsWith(scheme)) {
+            // nginx -t fails here ("invalid host in upstream"); the
+            // intent is clear, so load it and say what to fix.
+            warning(c.args.at(0).location,
+                    u"nginx rejects a scheme in an upstream server (\"invalid host in upstream\"); "
+                    u"wsscope ignores \"%1\": write \"%2\""_s.arg(QString::fromLatin1(scheme),
+                                                                  text(address.mid(qstrlen(scheme)))));
+            address = address.mid(qstrlen(scheme));
+            break;
+        }
+    }
+    if (address.endsWith('/'))
+        address.chop(1);
+    QByteArray host;
+    int port = 0;
+    if (!splitHostPort(address, &host, &port)) {
+        error(c.args.at(0).location, u"invalid host in upstream \"%1\""_s.arg(text(c.argText(0))));
+        return false;
+    }
+    UpstreamServer server;
+    server.name = port >= 0 ? host + ':' + QByteArray::number(port) : host;
+    server.port = quint16(port >= 0 ? port : 80);
+    for (qsizetype i = 1; i < c.argCount(); ++i) {
+        const ConfArg &a = c.args.at(i);
+        const qsizetype eq = a.text.indexOf('=');
+        const QByteArray key = eq < 0 ? a.text : a.text.left(eq);
+        const QByteArray val = eq < 0 ? QByteArray() : a.text.mid(eq + 1);
+        bool ok = eq >= 0;
+        if (key == "weight" && ok) {
+            server.weight = val.toInt(&ok);
+            ok = ok && server.weight > 0;
+        } else if (key == "max_fails" && ok) {
+            server.maxFails = val.toInt(&ok);
+            ok = ok && server.maxFails >= 0;
+        } else if (key == "max_conns" && ok) {
+            server.maxConns = val.toInt(&ok);
+            ok = ok && server.maxConns >= 0;
+        } else if (key == "fail_timeout" && ok) {
+            const auto s = ConfUnits::parseSec(val);
+            ok = s.has_value();
+            if (ok)
+                server.failTimeoutMs = *s * 1000;
+        } else if (a.text == "backup") {
+            if (!backupAllowed) {
+                error(a.location, u"balancing method does not support parameter \"backup\""_s);
+                return false;
+            }
+            server.backup = true;
+            ok = true;
+        } else if (a.text == "down") {
+            server.down = true;
+            ok = true;
+        } else if (key == "resolve" || key == "service" || key == "slow_start" || key == "route"
+                   || key == "drain") {
+            warning(a.location, u"ignoring upstream server parameter \"%1\" (not supported by wsscope)"_s.arg(
+                                    text(a.text)));
+            ok = true;
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            error(a.location, u"invalid parameter \"%1\""_s.arg(text(a.text)));
+            return false;
+        }
+    }
+    const QList<QHostAddress> addresses = resolveHost(host, c.args.at(0).location, u"upstream"_s);
+    // A name with several addresses is several servers (as nginx does).
+    for (const QHostAddress &addr : addresses) {
+        UpstreamServer s = server;
+        s.address = addr;
+        out->append(s);
+    }
+    return !addresses.isEmpty();
+}
+
+// health_check [interval=TIME] [uri=URI] [fails=N] [passes=N]
+// [type=http|websocket] [timeout=TIME]: wsscope's active check.
+void Compiler::compileHealthCheck(const ConfDirective &c, UpstreamHealthCheck *hc)
+{
+    hc->enabled = true;
+    bool timeoutSet = false;
+    for (const ConfArg &a : c.args) {
+        const qsizetype eq = a.text.indexOf('=');
+        const QByteArray key = eq < 0 ? a.text : a.text.left(eq);
+        const QByteArray val = eq < 0 ? QByteArray() : a.text.mid(eq + 1);
+        bool ok = eq > 0 && !val.isEmpty();
+        if (ok && (key == "interval" || key == "timeout")) {
+            const auto ms = ConfUnits::parseMsec(val);
+            ok = ms.has_value() && *ms >= 100;
+            if (ok && key == "interval")
+                hc->intervalMs = *ms;
+            else if (ok) {
+                hc->timeoutMs = *ms;
+                timeoutSet = true;
+            }
+        } else if (ok && key == "uri") {
+            ok = val.startsWith('/') && !val.contains(' ');
+            hc->uri = val;
+        } else if (ok && (key == "fails" || key == "passes")) {
+            const int n = val.toInt(&ok);
+            ok = ok && n >= 1;
+            (key == "fails" ? hc->fails : hc->passes) = n;
+        } else if (ok && key == "type") {
+            ok = val == "http" || val == "websocket";
+            hc->type = val == "websocket" ? UpstreamHealthCheck::Type::WebSocket : UpstreamHealthCheck::Type::Http;
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            error(a.location, u"invalid parameter \"%1\" in \"health_check\" (wsscope takes interval=TIME "
+                              u"uri=/PATH fails=N passes=N type=http|websocket timeout=TIME)"_s.arg(text(a.text)));
+            hc->enabled = false;
+            return;
+        }
+    }
+    if (!timeoutSet)
+        hc->timeoutMs = qMin<qint64>(hc->intervalMs, 5'000);
+}
+
+} // namespace ConfigCompilerImpl
