@@ -14,7 +14,8 @@ UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route
     source.hashKey = source.group->hashKeyFor(route.context);
     source.clientAddress = clientAddress;
     source.tls = route.upstreamTls;
-    source.tlsContext = runtime.upstreamTls(loc);
+    if (source.tls)
+        source.tlsContext = runtime.upstreamTls(loc); // a hash look-up: https:// only
     source.tlsName = route.tlsName;
     source.sendServerName = loc.proxySslServerName;
     source.nextUpstream = loc.nextUpstream;
