@@ -1,6 +1,7 @@
 #include "subcommands.h"
 
 #include "application.h"
+#include "config/configcompiler.h"
 #include "exitcode.h"
 #include "tls/certificateauthority.h"
 #include "tls/tlscheck.h"
@@ -415,11 +416,30 @@ int tlsCheck(const QStringList &args)
     return report.hasErrors() ? ExitRuntimeError : ExitOk;
 }
 
+// `wsscope directives`: every directive wsscope acts on, from the compiler's
+// directive table (contexts, argument counts, block, inherited). Any other
+// nginx directive in a file is refused or ignored with a warning by -t.
+int directives(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Lists the configuration directives wsscope acts on: name, contexts, argument count, "
+        "whether it opens a block and whether nested levels inherit it."_s);
+    if (const int rc = parseArguments(parser, args, "directives"); rc >= 0)
+        return rc;
+    if (!parser.positionalArguments().isEmpty())
+        return usage(u"directives takes no arguments"_s, "directives");
+    std::fputs(qPrintable(ConfigCompiler::directiveListing()), stdout);
+    return ExitOk;
+}
+
 } // namespace
 
 bool Subcommands::isSubcommand(int argc, char **argv)
 {
-    return argc >= 2 && (std::strcmp(argv[1], "cert") == 0 || std::strcmp(argv[1], "tls-check") == 0);
+    return argc >= 2
+        && (std::strcmp(argv[1], "cert") == 0 || std::strcmp(argv[1], "tls-check") == 0
+            || std::strcmp(argv[1], "directives") == 0);
 }
 
 int Subcommands::run(int argc, char **argv)
@@ -429,6 +449,11 @@ int Subcommands::run(int argc, char **argv)
     const QStringList args = QCoreApplication::arguments();
     if (args.value(1) == u"cert"_s)
         return cert(args);
+    if (args.value(1) == u"directives"_s) {
+        QStringList rest = args.mid(2);
+        rest.prepend(u"wsscope directives"_s);
+        return directives(rest);
+    }
     QStringList rest = args.mid(2);
     rest.prepend(u"wsscope tls-check"_s);
     return tlsCheck(rest);

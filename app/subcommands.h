@@ -3,6 +3,7 @@
 // Command-line tools that run to completion instead of proxying:
 //   wsscope cert init|issue|show   local development CA and certificates
 //   wsscope tls-check HOST:PORT    what a WeChat/iOS client would say about a TLS server
+//   wsscope directives             the configuration directives wsscope acts on (the directive table)
 // main() dispatches here before any application object exists.
 
 namespace Subcommands {

@@ -1,7 +1,9 @@
 #include "config/configcompiler.h"
 #include "config/nginxdirectives.h"
+#include "testsupport.h"
 
 #include <QHostAddress>
+#include <QProcess>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -22,6 +24,7 @@ private slots:
     void argumentCounts_data();
     void argumentCounts();
     void listing();
+    void subcommandPrintsTheListing();
     void inheritance_data();
     void inheritance();
 };
@@ -291,6 +294,23 @@ void tst_DirectiveTable::listing()
     }
     QVERIFY(lines.contains(u"proxy_read_timeout (http server location) args 1 inherited"_s));
     QVERIFY(lines.contains(u"server (upstream) args 1..16"_s));
+}
+
+// `wsscope directives` prints the table's listing, nothing else, and exits 0;
+// an argument is a usage error (exit 2).
+void tst_DirectiveTable::subcommandPrintsTheListing()
+{
+    QProcess p;
+    p.start(TestSupport::wsscopeBinary(), {u"directives"_s});
+    QVERIFY(p.waitForFinished(20'000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 0);
+    QCOMPARE(QString::fromUtf8(p.readAllStandardOutput()), ConfigCompiler::directiveListing());
+
+    p.start(TestSupport::wsscopeBinary(), {u"directives"_s, u"extra"_s});
+    QVERIFY(p.waitForFinished(20'000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(p.readAllStandardError().contains("directives takes no arguments"));
 }
 
 // One row per inherited entry of the table: a value set at the outermost
