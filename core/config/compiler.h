@@ -63,7 +63,8 @@ struct Scope
     bool logsSetHere = false;
     bool redirectsSetHere = false;
     bool proxySslSetHere = false;
-    QList<StoredDirective> ssl;
+    QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
+    QSet<QByteArray> sslSetHere;     // ssl_* names this level set (each replaces the inherited one)
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
 
     // The scope a level inside this one starts from: every value, none
@@ -72,6 +73,7 @@ struct Scope
     {
         Scope s = *this;
         s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = false;
+        s.sslSetHere.clear();
         return s;
     }
 };
@@ -193,6 +195,7 @@ private:
     // compilerssl.cpp
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.
     void handleProxySsl(const ConfDirective &d, Ctx, Scope &scope);
+    void handleServerSsl(const ConfDirective &d, Ctx, Scope &scope);
     void proxySslFile(const ConfDirective &d, UpstreamTlsSettings &o);
 
     // ssl_protocols / proxy_ssl_protocols words; `args` carry their places

@@ -11,7 +11,6 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
     server.at = d.location;
     bool haveNames = false;
     bool sslOn = false;
-    QSet<QByteArray> sslSetHere; // ssl_* names this level set (each replaces the inherited one)
     const QList<HeaderOrigin> inherited = scope.values.headerOrigins;
     for (const ConfDirective &c : d.children) {
         if (c.name == "location")
@@ -28,11 +27,7 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
             compileReturn(c, &server.returnAction);
         } else if (applyCommon(c, Ctx::Server, scope)) {
         } else if (c.name.startsWith("ssl_") && isKnownNginxDirective(c.name)) {
-            if (!sslSetHere.contains(c.name)) {
-                sslSetHere.insert(c.name);
-                scope.ssl.removeIf([&](const StoredDirective &x) { return x.name == c.name; });
-            }
-            scope.ssl.append(stored(c));
+            handleServerSsl(c, Ctx::Server, scope);
         } else if (c.name == "ssl") {
             // nginx < 1.25.1: "ssl on" made every listen of the server TLS.
             if (checkArgs(c, Ctx::Server)) {

@@ -3,6 +3,19 @@
 namespace ConfigCompilerImpl {
 
 // proxy_ssl_*: how TLS toward an https:// upstream is set up.
+// ssl_* of the TLS termination, kept as written for serverTlsSettings(): a
+// level's first ssl_NAME replaces the one it inherited (nginx merges each
+// ssl_* of a server on its own). The ssl_* names nginx knows but the table
+// does not list take the same way and are warned about there.
+void Compiler::handleServerSsl(const ConfDirective &d, Ctx, Scope &scope)
+{
+    if (!scope.sslSetHere.contains(d.name)) {
+        scope.sslSetHere.insert(d.name);
+        scope.ssl.removeIf([&](const StoredDirective &x) { return x.name == d.name; });
+    }
+    scope.ssl.append(stored(d));
+}
+
 void Compiler::handleProxySsl(const ConfDirective &d, Ctx, Scope &scope)
 {
     LocationSettings &v = scope.values;

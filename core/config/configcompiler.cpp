@@ -246,7 +246,7 @@ void Compiler::compileHttp(const QList<const ConfDirective *> &body)
         if (applyCommon(*d, Ctx::Http, http))
             continue;
         if (d->name.startsWith("ssl_") && isKnownNginxDirective(d->name)) {
-            http.ssl.append(stored(*d));
+            handleServerSsl(*d, Ctx::Http, http);
             continue;
         }
         unhandled(*d);
