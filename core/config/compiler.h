@@ -102,6 +102,9 @@ struct Command
 };
 
 const std::vector<Command> &commands();
+// The two halves of the table (directivetable.cpp), in listing order.
+std::vector<Command> proxyCommands();
+std::vector<Command> tlsAndUpstreamCommands();
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -137,6 +140,8 @@ struct ListenEntry
 class Compiler
 {
     friend const std::vector<Command> &commands();
+    friend std::vector<Command> proxyCommands();
+    friend std::vector<Command> tlsAndUpstreamCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);

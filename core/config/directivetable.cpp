@@ -61,11 +61,13 @@ static_assert(Main == ConfContext::Main && Events == ConfContext::Events && Http
                   && Upstream == ConfContext::Upstream,
               "the public context bits are the table's");
 
-const std::vector<Command> &commands()
+// The blocks, the main/events directives and the proxy_* ones merged down
+// from http to server to location.
+std::vector<Command> proxyCommands()
 {
     using C = Compiler;
     using S = LocationSettings;
-    static const std::vector<Command> table = {
+    return {
         // main and events (compileMain, compileEvents)
         {.name = "worker_processes", .contexts = Main, .minArgs = 1, .maxArgs = 1},
         {.name = "worker_shutdown_timeout", .contexts = Main, .minArgs = 1, .maxArgs = 1},
@@ -133,6 +135,16 @@ const std::vector<Command> &commands()
          .handler = &C::handleProxySsl},
         {.name = "proxy_ssl_session_reuse", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
          .handler = &C::handleProxySsl},
+    };
+}
+
+// TLS termination, the http-wide timeouts, wsscope's own ws_* directives and
+// the upstream block's.
+std::vector<Command> tlsAndUpstreamCommands()
+{
+    using C = Compiler;
+    using S = LocationSettings;
+    return {
         // TLS termination (ngx_http_ssl_module), kept per name for the
         // server's TLS settings (serverTlsSettings): a server's own replaces
         // the http level's
@@ -182,6 +194,17 @@ const std::vector<Command> &commands()
         {.name = "keepalive", .contexts = Upstream, .minArgs = 1, .maxArgs = 1},
         {.name = "health_check", .contexts = Upstream, .minArgs = 0, .maxArgs = 7, .elsewhereIgnored = true},
     };
+}
+
+// The whole table, in listing order.
+const std::vector<Command> &commands()
+{
+    static const std::vector<Command> table = [] {
+        std::vector<Command> all = proxyCommands();
+        const std::vector<Command> rest = tlsAndUpstreamCommands();
+        all.insert(all.end(), rest.begin(), rest.end());
+        return all;
+    }();
     return table;
 }
 
