@@ -262,14 +262,19 @@ void tst_MainWindow::configEditorDiagnosticsAndApply()
     QVERIFY(editor && diagnostics);
     editor->setPlainText(QStringLiteral("server { listen 127.0.0.1:0; location / { proxy_pas http://x; } }\n"));
     QTRY_VERIFY(findRow(diagnostics, QStringLiteral("error"), 1).isValid());
+    auto *status = w->findChild<QLabel *>(QStringLiteral("configStatus"));
+    QVERIFY(status);
     const QString before = m_source->configText();
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
+    // The answer comes from the source later (asynchronously).
+    QTRY_VERIFY2(status->text().startsWith(QStringLiteral("Not applied")), qPrintable(status->text()));
     QCOMPARE(m_source->configText(), before); // errors: the running configuration stays
     // Two servers without stickiness: the doctor says so, no errors.
     editor->setPlainText(m_configText);
     QTRY_VERIFY(!findRow(diagnostics, QStringLiteral("error"), 1).isValid());
     QTRY_VERIFY(findRow(diagnostics, QStringLiteral("doctor"), 1).isValid());
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
+    QTRY_VERIFY2(status->text().startsWith(QStringLiteral("Applied")), qPrintable(status->text()));
     QCOMPARE(m_source->configText(), m_configText);
 }
 

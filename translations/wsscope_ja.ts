@@ -90,6 +90,14 @@
         <source>Configuration not applied: it has errors</source>
         <translation>設定は適用されませんでした：エラーがあります</translation>
     </message>
+    <message>
+        <source>This inspection channel is read-only (inspect_readonly on): it refuses reloads</source>
+        <translation>この検査チャネルは読み取り専用です（inspect_readonly on）：リロードは拒否されます</translation>
+    </message>
+    <message>
+        <source>Applying…</source>
+        <translation>適用中…</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionsModel</name>
@@ -723,6 +731,13 @@
     </message>
 </context>
 <context>
+    <name>LocalInspectorSource</name>
+    <message>
+        <source>local</source>
+        <translation>ローカル</translation>
+    </message>
+</context>
+<context>
     <name>LogView</name>
     <message>
         <source>#%1 connection from %2 on %3</source>
@@ -1095,6 +1110,18 @@
     <message>
         <source>#%1 injected %2 frame (%3 bytes) %4</source>
         <translation>#%1 %2 フレーム（%3 バイト）を%4注入</translation>
+    </message>
+    <message>
+        <source>#%1: not sent: %2</source>
+        <translation>#%1：送信されませんでした：%2</translation>
+    </message>
+    <message>
+        <source>#%1 injection refused: %2</source>
+        <translation>#%1 注入が拒否されました：%2</translation>
+    </message>
+    <message>
+        <source>This inspection channel is read-only (inspect_readonly on): it refuses injection</source>
+        <translation>この検査チャネルは読み取り専用です（inspect_readonly on）：注入は拒否されます</translation>
     </message>
 </context>
 <context>

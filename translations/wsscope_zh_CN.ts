@@ -90,6 +90,14 @@
         <source>Configuration not applied: it has errors</source>
         <translation>配置未应用：存在错误</translation>
     </message>
+    <message>
+        <source>This inspection channel is read-only (inspect_readonly on): it refuses reloads</source>
+        <translation>此检查通道为只读（inspect_readonly on）：拒绝重新加载</translation>
+    </message>
+    <message>
+        <source>Applying…</source>
+        <translation>正在应用…</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionsModel</name>
@@ -723,6 +731,13 @@
     </message>
 </context>
 <context>
+    <name>LocalInspectorSource</name>
+    <message>
+        <source>local</source>
+        <translation>本机</translation>
+    </message>
+</context>
+<context>
     <name>LogView</name>
     <message>
         <source>#%1 connection from %2 on %3</source>
@@ -1095,6 +1110,18 @@
     <message>
         <source>#%1 injected %2 frame (%3 bytes) %4</source>
         <translation>#%1 注入 %2 帧（%3 字节）%4</translation>
+    </message>
+    <message>
+        <source>#%1: not sent: %2</source>
+        <translation>#%1：未发送：%2</translation>
+    </message>
+    <message>
+        <source>#%1 injection refused: %2</source>
+        <translation>#%1 注入被拒绝：%2</translation>
+    </message>
+    <message>
+        <source>This inspection channel is read-only (inspect_readonly on): it refuses injection</source>
+        <translation>此检查通道为只读（inspect_readonly on）：拒绝注入</translation>
     </message>
 </context>
 <context>

@@ -5,7 +5,7 @@
 #include "upstream/upstreamgroup.h"
 
 #include <QHostAddress>
-#include <QSet>
+#include <QTimer>
 
 namespace {
 
@@ -38,14 +38,15 @@ ConfigCheckResult checkCompiled(const ConfigCompileResult &compiled)
 LocalInspectorSource::LocalInspectorSource(ProxyServer *server, QString configText, QString configName, QObject *parent)
     : InspectorSource(parent)
     , m_server(server)
-    , m_configText(std::move(configText))
-    , m_configName(std::move(configName))
 {
+    setIdentity(tr("local"), true, true);
+    setConfigText(configText, configName);
     // A 256 MiB budget: when the window cannot keep up, the bus drops and
     // counts batches instead of growing without limit.
     m_subscription = m_server->events().subscribe(
         this, [this](const QList<InspectEvent> &batch) { emit eventsReceived(batch); }, qint64(256) << 20);
-    connect(m_server, &ProxyServer::configReloaded, this, &InspectorSource::configChanged);
+    connect(m_server, &ProxyServer::configReloaded, this, &LocalInspectorSource::readRuntime);
+    readRuntime();
 }
 
 LocalInspectorSource::~LocalInspectorSource()
@@ -53,62 +54,59 @@ LocalInspectorSource::~LocalInspectorSource()
     m_server->events().unsubscribe(m_subscription);
 }
 
-QStringList LocalInspectorSource::listeners() const
+void LocalInspectorSource::readRuntime()
 {
-    QStringList out;
+    QStringList listeners;
     for (const ListenAddress &a : m_server->boundAddresses())
-        out << a.toString();
-    return out;
-}
-
-QString LocalInspectorSource::balancingMethod(const QString &group) const
-{
-    const RuntimeSnapshot runtime = m_server->runtime();
-    if (!runtime)
-        return {};
-    for (const auto &g : runtime->groups()) {
-        if (QString::fromUtf8(g->name()) == group)
-            return g->balancing().algorithmName();
-    }
-    return {};
-}
-
-QList<UpstreamFigures> LocalInspectorSource::upstreamFigures() const
-{
-    return m_server->upstreamFigures();
-}
-
-QList<UpstreamTarget> LocalInspectorSource::upstreamTargets() const
-{
-    QList<UpstreamTarget> out;
-    const RuntimeSnapshot runtime = m_server->runtime();
-    if (!runtime)
-        return out;
-    for (const auto &group : runtime->groups()) {
-        for (const UpstreamServer &s : group->servers()) {
-            UpstreamTarget t;
-            t.group = QString::fromUtf8(group->name());
-            t.server = QString::fromUtf8(s.name);
-            t.down = s.down;
-            t.backup = s.backup;
-            t.weight = s.weight;
-            out << t;
+        listeners << a.toString();
+    QList<UpstreamTarget> targets;
+    QHash<QString, QString> methods;
+    if (const RuntimeSnapshot runtime = m_server->runtime()) {
+        for (const auto &group : runtime->groups()) {
+            const QString name = QString::fromUtf8(group->name());
+            methods.insert(name, group->balancing().algorithmName());
+            for (const UpstreamServer &s : group->servers())
+                targets << UpstreamTarget{name, QString::fromUtf8(s.name), s.down, s.backup, s.weight};
         }
     }
-    return out;
+    setListeners(listeners);
+    if (targets != upstreamTargets() || methods != methodsByGroup())
+        setConfig(configText(), configName(), targets, methods);
 }
 
-ConfigCheckResult LocalInspectorSource::checkConfig(const QString &text) const
+quint64 LocalInspectorSource::droppedEvents() const
 {
-    // Compile only: no key is loaded and no group built per keystroke.
-    return checkCompiled(ConfigCompiler::compileText(text.toUtf8(), m_configName, checkOptions()));
+    return m_server->events().droppedCount(m_subscription);
 }
 
-ConfigCheckResult LocalInspectorSource::applyConfig(const QString &text)
+void LocalInspectorSource::refresh()
+{
+    readRuntime(); // the listeners of a server started after we were made
+    setFigures(m_server->upstreamFigures(), droppedEvents());
+}
+
+quint64 LocalInspectorSource::checkConfig(const QString &text)
+{
+    const quint64 request = nextRequest();
+    QTimer::singleShot(0, this, [this, request, text] {
+        // Compile only: no key is loaded and no group built per keystroke.
+        emit configChecked(request, checkCompiled(ConfigCompiler::compileText(text.toUtf8(), configName(), checkOptions())));
+    });
+    return request;
+}
+
+quint64 LocalInspectorSource::applyConfig(const QString &text)
+{
+    const quint64 request = nextRequest();
+    QTimer::singleShot(0, this, [this, request, text] { emit configApplied(request, apply(text)); });
+    return request;
+}
+
+ConfigCheckResult LocalInspectorSource::apply(const QString &text)
 {
     // Apply is `wsscope -t` and a reload: compile, then build the runtime
     // (keys loaded, groups taking the running ones' state over).
-    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), m_configName);
+    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), configName());
     const RuntimeSnapshot runtime = ProxyRuntime::build(&compiled, m_server->runtime().get());
     ConfigCheckResult result = checkCompiled(compiled);
     if (!result.ok)
@@ -119,22 +117,11 @@ ConfigCheckResult LocalInspectorSource::applyConfig(const QString &text)
         result.applyError = error;
         return result;
     }
-    m_configText = text;
+    setConfigText(text, configName());
     return result;
 }
 
 void LocalInspectorSource::inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload)
 {
     m_server->inject(connectionId, direction, opcode, payload);
-}
-
-quint64 LocalInspectorSource::droppedEvents() const
-{
-    return m_server->events().droppedCount(m_subscription);
-}
-
-void LocalInspectorSource::setConfigText(const QString &text, const QString &name)
-{
-    m_configText = text;
-    m_configName = name;
 }

@@ -7,6 +7,11 @@ class ProxyServer;
 // InspectorSource over a ProxyServer in this process. Construct it before
 // the server accepts its first connection: it subscribes to the event bus at
 // once, and batches wait in the bus until the event loop delivers them.
+//
+// The proxy is at hand, so refresh() reads it at once; the answers to the
+// configuration commands still come from the event loop, as a remote
+// source's do, so the panes meet one order of events whichever source feeds
+// them.
 class LocalInspectorSource final : public InspectorSource
 {
     Q_OBJECT
@@ -16,24 +21,21 @@ public:
     LocalInspectorSource(ProxyServer *server, QString configText, QString configName, QObject *parent = nullptr);
     ~LocalInspectorSource() override;
 
-    QStringList listeners() const override;
-    QString configText() const override { return m_configText; }
-    QString configName() const override { return m_configName; }
-    QString balancingMethod(const QString &group) const override;
-    QList<UpstreamTarget> upstreamTargets() const override;
-    QList<UpstreamFigures> upstreamFigures() const override;
-    ConfigCheckResult checkConfig(const QString &text) const override;
-    ConfigCheckResult applyConfig(const QString &text) override;
-    void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload) override;
     quint64 droppedEvents() const override;
+    void refresh() override;
+    quint64 checkConfig(const QString &text) override;
+    quint64 applyConfig(const QString &text) override;
+    void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload) override;
 
     // Replaces the text shown in the editor without reloading (the text the
     // running configuration was compiled from, once it is known).
-    void setConfigText(const QString &text, const QString &name);
+    using InspectorSource::setConfigText;
 
 private:
+    // Listeners, targets and methods from the running configuration.
+    void readRuntime();
+    ConfigCheckResult apply(const QString &text);
+
     ProxyServer *m_server;
-    QString m_configText;
-    QString m_configName;
     int m_subscription = 0;
 };

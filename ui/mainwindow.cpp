@@ -74,6 +74,10 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
         refreshStatus();
         refreshUpstreams();
     });
+    connect(m_source, &InspectorSource::upstreamsChanged, this, [this] {
+        refreshStatus();
+        refreshUpstreams();
+    });
     connect(m_connections, &ConnectionsModel::flushed, this, &MainWindow::handleFlushed);
     connect(m_connectionsView, &ConnectionsView::currentConnectionChanged, this,
             &MainWindow::handleCurrentConnectionChanged);
@@ -83,21 +87,22 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     connect(m_framesView->sendPanel(), &SendPanel::messageLogged, this, &MainWindow::appendLog);
     connect(m_config, &ConfigView::messageLogged, this, &MainWindow::appendLog);
     connect(m_config, &ConfigView::quickStartRequested, this, &MainWindow::handleQuickStart);
-    connect(m_config, &ConfigView::applied, this, [this] {
-        refreshUpstreams();
-        refreshStatus();
-    });
+    connect(m_config, &ConfigView::applied, m_source, &InspectorSource::refresh);
 
+    // Once a second: the message rate, and fresh figures asked of the source
+    // (they come back as upstreamsChanged).
     m_refreshTimer = new QTimer(this);
     m_refreshTimer->setInterval(1000);
     connect(m_refreshTimer, &QTimer::timeout, this, [this] {
-        refreshStatus();
-        refreshUpstreams();
+        refreshRate();
         refreshCaptureStatus(); // connections from a pause keep being skipped after it
+        m_source->refresh();
     });
     m_refreshTimer->start();
     m_rateClock.start();
 
+    m_source->refresh();
+    refreshRate();
     refreshStatus();
     refreshUpstreams();
     refreshCapLabels();
@@ -322,18 +327,22 @@ void MainWindow::refreshUpstreams()
     m_upstreams->refresh();
 }
 
-void MainWindow::refreshStatus()
+void MainWindow::refreshRate()
 {
     const double seconds = double(m_rateClock.restart()) / 1000.0;
     const qint64 messages = m_connections->messagesSeen();
     if (seconds > 0)
         m_messagesPerSecond = double(messages - m_rateMessages) / seconds;
     m_rateMessages = messages;
+    m_statusRate->setText(tr("%1 msg/s").arg(QLocale().toString(m_messagesPerSecond, 'f', 0)));
+}
+
+void MainWindow::refreshStatus()
+{
     m_statusListeners->setText(tr("Listening on %1").arg(m_source->listeners().join(QStringLiteral(", "))));
     m_statusConnections->setText(tr("Connections: %1 live, %2 total")
                                      .arg(QLocale().toString(m_connections->liveConnections()),
                                           QLocale().toString(m_connections->totalConnections())));
-    m_statusRate->setText(tr("%1 msg/s").arg(QLocale().toString(m_messagesPerSecond, 'f', 0)));
     // Dropped by the source (its budget for us was full) or by the model
     // (too far behind to catch up).
     const quint64 dropped = m_source->droppedEvents() + quint64(m_connections->eventsDropped());

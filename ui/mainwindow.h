@@ -74,6 +74,7 @@ private:
     void handleSaveHar(bool selectedOnly);
     void showConnection(const ConnectionRecord *r);
     void refreshStatus();
+    void refreshRate();
     void refreshUpstreams();
     void refreshCapLabels();
     void refreshCaptureStatus();

@@ -45,7 +45,17 @@ ConfigView::ConfigView(InspectorSource *source, QWidget *parent)
     // A click on a margin icon also selects the line's entry in the list.
     connect(m_editor, &ConfigEditor::markerActivated, this, &ConfigView::selectDiagnosticOnLine);
 
-    m_editor->setPlainText(m_source->configText());
+    connect(m_source, &InspectorSource::configChecked, this, [this](quint64 request, const ConfigCheckResult &result) {
+        if (request == m_checkRequest)
+            showDiagnostics(result);
+    });
+    connect(m_source, &InspectorSource::configApplied, this, &ConfigView::handleApplied);
+    connect(m_source, &InspectorSource::configChanged, this, &ConfigView::handleSourceText);
+    connect(m_source, &InspectorSource::linkChanged, this, &ConfigView::refreshApplyButton);
+
+    m_shownSourceText = m_source->configText();
+    m_editor->setPlainText(m_shownSourceText);
+    refreshApplyButton();
     runCheck();
 }
 
@@ -58,7 +68,7 @@ QWidget *ConfigView::createButtons()
     layout->setContentsMargins(0, 0, 0, 0);
     auto *apply = new QPushButton(tr("Apply"), bar);
     apply->setObjectName(QStringLiteral("applyConfig"));
-    apply->setToolTip(tr("Check the configuration and reload the proxy with it; on any error the running one stays"));
+    m_apply = apply;
     auto *revert = new QPushButton(tr("Revert"), bar);
     revert->setObjectName(QStringLiteral("revertConfig"));
     auto *quick = new QPushButton(tr("Quick start…"), bar);
@@ -71,7 +81,10 @@ QWidget *ConfigView::createButtons()
     layout->addWidget(quick);
     layout->addWidget(m_status, 1);
     connect(apply, &QPushButton::clicked, this, &ConfigView::apply);
-    connect(revert, &QPushButton::clicked, this, [this] { m_editor->setPlainText(m_source->configText()); });
+    connect(revert, &QPushButton::clicked, this, [this] {
+        m_shownSourceText = m_source->configText();
+        m_editor->setPlainText(m_shownSourceText);
+    });
     connect(quick, &QPushButton::clicked, this, &ConfigView::quickStartRequested);
     return bar;
 }
@@ -105,7 +118,28 @@ void ConfigView::selectDiagnosticOnLine(int line)
 
 void ConfigView::runCheck()
 {
-    showDiagnostics(m_source->checkConfig(m_editor->toPlainText()));
+    // Only the answer to the latest check is shown; older ones are stale.
+    m_checkRequest = m_source->checkConfig(m_editor->toPlainText());
+}
+
+// The source's text changed (a remote instance's arrived, a reload): the
+// editor follows unless the user has edited what it showed.
+void ConfigView::handleSourceText()
+{
+    const QString text = m_source->configText();
+    if (text == m_shownSourceText)
+        return;
+    if (m_editor->toPlainText() == m_shownSourceText)
+        m_editor->setPlainText(text);
+    m_shownSourceText = text;
+}
+
+void ConfigView::refreshApplyButton()
+{
+    const bool allowed = m_source->canApply();
+    m_apply->setEnabled(allowed && m_applyRequest == 0);
+    m_apply->setToolTip(allowed ? tr("Check the configuration and reload the proxy with it; on any error the running one stays")
+                                : tr("This inspection channel is read-only (inspect_readonly on): it refuses reloads"));
 }
 
 // Where a message belongs in the edited text: its own line, or for one in an
@@ -187,9 +221,22 @@ void ConfigView::showDiagnostics(const ConfigCheckResult &result)
 
 void ConfigView::apply()
 {
-    const ConfigCheckResult result = m_source->applyConfig(m_editor->toPlainText());
+    if (!m_source->canApply() || m_applyRequest != 0)
+        return;
+    m_applyRequest = m_source->applyConfig(m_editor->toPlainText());
+    m_status->setText(tr("Applying…"));
+    refreshApplyButton();
+}
+
+void ConfigView::handleApplied(quint64 request, const ConfigCheckResult &result)
+{
+    if (request != m_applyRequest)
+        return;
+    m_applyRequest = 0;
+    refreshApplyButton();
     showDiagnostics(result);
     if (result.ok) {
+        m_shownSourceText = m_editor->toPlainText();
         m_status->setText(tr("Applied: new connections use it; open tunnels keep their configuration."));
         emit messageLogged(tr("Configuration applied; listening on %1").arg(m_source->listeners().join(QStringLiteral(", "))));
         emit applied();

@@ -9,6 +9,7 @@
 class DiagnosticsModel;
 class InspectorSource;
 class QLabel;
+class QPushButton;
 class QTimer;
 class QTreeView;
 struct ConfDiagnostic;
@@ -33,8 +34,11 @@ public:
     ConfigEditor *editor() const { return m_editor; }
     // Replaces the edited text (a quick start's configuration).
     void setText(const QString &text);
-    // Checks the edited text and reloads the proxy with it when it compiles.
+    // Checks the edited text and reloads the proxy with it when it compiles
+    // (asynchronously: applied() or a "not applied" line follow).
     void apply();
+    // An Apply is waiting for the source's answer.
+    bool isApplying() const { return m_applyRequest != 0; }
 
 signals:
     // The proxy runs the edited configuration now.
@@ -55,6 +59,9 @@ private:
 
     QWidget *createButtons();
     void runCheck();
+    void handleApplied(quint64 request, const ConfigCheckResult &result);
+    void handleSourceText();
+    void refreshApplyButton();
     void showDiagnostics(const ConfigCheckResult &result);
     void markDiagnostic(const ConfDiagnostic &d, Marks *marks) const;
     void markFinding(const DoctorFinding &f, Marks *marks) const;
@@ -68,5 +75,9 @@ private:
     DiagnosticsModel *m_diagnosticsModel = nullptr;
     QTreeView *m_diagnostics = nullptr;
     QLabel *m_status = nullptr;
+    QPushButton *m_apply = nullptr;
     QTimer *m_checkTimer = nullptr;
+    QString m_shownSourceText; // the source's text as last put into the editor
+    quint64 m_checkRequest = 0;
+    quint64 m_applyRequest = 0; // an Apply waiting for its answer
 };

@@ -58,6 +58,19 @@ SendPanel::SendPanel(InspectorSource *source, ConnectionsModel *connections, QWi
     layout->addWidget(m_status);
     connect(m_send, &QPushButton::clicked, this, &SendPanel::handleSend);
     connect(m_type, &QComboBox::currentIndexChanged, this, &SendPanel::handleTypeChanged);
+    connect(m_source, &InspectorSource::linkChanged, this, &SendPanel::refreshAllowed);
+    connect(m_source, &InspectorSource::injectRefused, this, [this](quint64 id, const QString &reason) {
+        m_status->setText(tr("#%1: not sent: %2").arg(id).arg(reason));
+        emit messageLogged(tr("#%1 injection refused: %2").arg(id).arg(reason));
+    });
+    refreshAllowed();
+}
+
+void SendPanel::refreshAllowed()
+{
+    const bool allowed = m_source->canInject();
+    m_send->setEnabled(allowed);
+    m_send->setToolTip(allowed ? QString() : tr("This inspection channel is read-only (inspect_readonly on): it refuses injection"));
 }
 
 SendPanel::~SendPanel() = default;

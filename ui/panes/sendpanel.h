@@ -32,6 +32,7 @@ signals:
 private:
     void handleSend();
     void handleTypeChanged();
+    void refreshAllowed();
 
     InspectorSource *m_source;
     ConnectionsModel *m_connections;
