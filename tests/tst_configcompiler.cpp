@@ -378,7 +378,9 @@ void tst_ConfigCompiler::serverSelection()
     const ServerConfig *s = r.config->selectServer(0, requestHostForRouting(req));
     QVERIFY(s);
     RequestContext ctx;
-    QCOMPARE(QString::fromUtf8(s->returnAction.text.expand(ctx)), expected);
+    QCOMPARE(s->rewrite.size(), size_t(1));
+    QCOMPARE(s->rewrite.front().kind, RewriteOp::Kind::Return);
+    QCOMPARE(QString::fromUtf8(s->rewrite.front().ret.text.expand(ctx)), expected);
 }
 
 void tst_ConfigCompiler::diagnostics_data()
@@ -579,12 +581,13 @@ void tst_ConfigCompiler::valuesAndUnits()
     QCOMPARE(p.proxyPass.proxyHost, QByteArray("127.0.0.1:7000"));
     QVERIFY(p.proxyPass.hasUri);
     QCOMPARE(p.proxyPass.uri, QByteArray("/q/"));
-    const LocationConfig &ret = s.locations.at(1);
-    QCOMPARE(ret.returnAction.code, 301);
+    QCOMPARE(s.locations.at(1).rewrite.size(), size_t(1));
+    const ReturnAction &ret = s.locations.at(1).rewrite.front().ret;
+    QCOMPARE(ret.code, 301);
     HttpRequestHead req = request("/r?x", {{"Host", "a.test"}});
     RequestContext ctx;
     ctx.request = &req;
-    const QByteArray response = returnResponse(ret.returnAction.code, ret.returnAction.text, ctx);
+    const QByteArray response = returnResponse(ret.code, ret.text, ctx);
     QVERIFY2(response.startsWith("HTTP/1.1 301 "), response.constData());
     QVERIFY2(response.contains("\r\nLocation: https://a.test/r?x\r\n"), response.constData());
     QCOMPARE(s.locations.at(2).alias, QByteArray("/data/"));

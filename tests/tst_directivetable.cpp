@@ -72,6 +72,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"keepalive_timeout", "7s"}, {"client_header_timeout", "7s"}, {"ws_inspect", "off"}, {"ws_preview_size", "1k"}, {"ws_ping_interval", "7s client"},
         {"ws_ping_timeout", "7s"}, {"ip_hash", ""}, {"least_conn", ""}, {"random", "two"},
         {"hash", "$remote_addr"}, {"keepalive", "4"}, {"health_check", "interval=1s"},
+        {"rewrite", "^/a/(.*) /b/$1 last"}, {"set", "$x 1"}, {"break", ""}, {"if", "($arg_a) { }"},
+        {"rewrite_log", "on"}, {"uninitialized_variable_warn", "off"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -92,7 +94,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"proxy_ssl_ciphers", "MEDIUM"}, {"proxy_ssl_certificate", "/tmp/d.pem"},
         {"proxy_ssl_certificate_key", "/tmp/l.pem"}, {"proxy_ssl_password_file", "/tmp/q.txt"},
         {"ws_inspect", "on"}, {"ws_preview_size", "2k"}, {"ws_ping_interval", "9s upstream"},
-        {"ws_ping_timeout", "9s"},
+        {"ws_ping_timeout", "9s"}, {"rewrite_log", "off"}, {"uninitialized_variable_warn", "on"},
     };
     return samples.value(d.name, "<no sample>");
 }

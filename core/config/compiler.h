@@ -25,7 +25,7 @@ namespace ConfigCompilerImpl {
 
 using namespace Qt::StringLiterals;
 
-enum class Ctx : quint8 { Main, Events, Http, Server, Location, Upstream };
+enum class Ctx : quint8 { Main, Events, Http, Server, Location, Upstream, ServerIf, LocationIf };
 
 inline QString text(QByteArrayView s)
 {
@@ -246,6 +246,27 @@ private:
     void serverNames(const ConfDirective &c, ServerConfig *server);
     void compileReturn(const ConfDirective &c, ReturnAction *out);
 
+    // compilerrewrite.cpp: the rewrite module (return, rewrite, set, break,
+    // if) and the user variables (`set`, named captures)
+    void declareUserVariables(const QList<const ConfDirective *> &body);
+    void declareUserVariablesIn(const ConfDirective &d);
+    void declareNamedCaptures(const QByteArray &pattern);
+    int userVariable(QByteArrayView name) const { return m_userVariables.value(name.toByteArray(), -1); }
+    QList<QPair<int, int>> namedCaptures(const QRegularExpression &re) const;
+    static bool isRewriteStatement(QByteArrayView name);
+    // A rewrite-module statement of a level (`if` included: its block is
+    // compiled later by compileIfBlocks, once the level's settings are known).
+    void rewriteStatement(const ConfDirective &c, Ctx ctx, RewriteScript &script);
+    void compileRewrite(const ConfDirective &c, RewriteScript &script);
+    void compileSet(const ConfDirective &c, RewriteScript &script);
+    bool compileCondition(const ConfDirective &c, RewriteCondition *out);
+    bool compileRegex(const QByteArray &pattern, bool caseless, const ConfLocation &at, CaptureRegex *out);
+    void compileServerIf(const ConfDirective &c, RewriteOp &op);
+    // The implicit locations of a location's `if` blocks: its settings,
+    // then each block's own directives.
+    void compileIfBlocks(const ConfDirective &d, const Scope &scope, LocationConfig &loc);
+    void compileIfBlock(const ConfDirective &c, const Scope &scope, LocationConfig &loc, RewriteOp &op);
+
     // compilerlocation.cpp: location and proxy_pass
     bool locationPattern(const ConfDirective &d, const LocationConfig *parent, LocationConfig *loc);
     template<typename Container>
@@ -279,6 +300,7 @@ private:
     QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_upstreams; // by lower-cased name
     QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_implicitUpstreams; // proxy_pass host:port
     QList<Scope> m_serverScopes;
+    QHash<QByteArray, int> m_userVariables; // `set` variables and named captures -> index
     QList<ListenEntry> m_listenEntries;
 };
 

@@ -176,6 +176,7 @@ bool Compiler::locationPattern(const ConfDirective &d, const LocationConfig *par
             return false;
         }
         loc->regex.optimize();
+        loc->regexNames = namedCaptures(loc->regex);
     }
     if (parent) {
         if (parent->match == M::Exact) {
@@ -236,8 +237,8 @@ void Compiler::compileLocation(const ConfDirective &d, const Scope &parentScope,
                 else
                     proxyPass(c, &loc);
             }
-        } else if (c.name == "return") {
-            compileReturn(c, &loc.returnAction);
+        } else if (isRewriteStatement(c.name)) {
+            rewriteStatement(c, Ctx::Location, loc.rewrite);
         } else if (applyCommon(c, Ctx::Location, scope)) {
         } else {
             unhandled(c);
@@ -249,6 +250,8 @@ void Compiler::compileLocation(const ConfDirective &d, const Scope &parentScope,
     static_cast<LocationSettings &>(loc) = scope.values;
     loc.headers = withProxyDefaults(scope.userHeaders);
     loc.headerShadows = scope.shadows;
+    loc.proxyHandler = loc.proxyPass.isSet();
+    compileIfBlocks(d, scope, loc);
 
     for (const ConfDirective &c : d.children) {
         if (c.name == "location")
@@ -336,7 +339,7 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
     pp.scheme = scheme;
     pp.at = c.location;
     if (slash >= 0) {
-        if (loc->isRegex() || loc->match == LocationConfig::Match::Named) {
+        if (loc->isRegex() || loc->isNamed() || loc->isIfBlock) {
             error(arg.location, u"\"proxy_pass\" cannot have URI part in location given by regular expression, "
                                 u"or inside named location, or inside \"if\" statement, or inside "
                                 u"\"limit_except\" block"_s);

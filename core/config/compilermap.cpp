@@ -5,9 +5,10 @@ namespace ConfigCompilerImpl {
 std::optional<ValueTemplate> Compiler::compileTemplate(QByteArrayView value, const ConfLocation &at)
 {
     QString why;
-    std::optional<ValueTemplate> t = ValueTemplate::compile(value, &why, [this](QByteArrayView name) {
-        return std::shared_ptr<const MapVariable>(m_maps.value(name.toByteArray()));
-    });
+    std::optional<ValueTemplate> t = ValueTemplate::compile(
+        value, &why,
+        [this](QByteArrayView name) { return std::shared_ptr<const MapVariable>(m_maps.value(name.toByteArray())); },
+        [this](QByteArrayView name) { return userVariable(name); });
     if (!t) {
         error(at, why);
         return std::nullopt;

@@ -23,8 +23,8 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
                 haveNames = true;
                 serverNames(c, &server);
             }
-        } else if (c.name == "return") {
-            compileReturn(c, &server.returnAction);
+        } else if (isRewriteStatement(c.name)) {
+            rewriteStatement(c, Ctx::Server, server.rewrite);
         } else if (applyCommon(c, Ctx::Server, scope)) {
         } else if (c.name.startsWith("ssl_") && isKnownNginxDirective(c.name)) {
             handleServerSsl(c, Ctx::Server, scope);
@@ -46,6 +46,8 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
         server.serverName = server.names.constFirst().text;
     server.ssl = scope.ssl;
     server.logs = scope.values.logs;
+    server.rewriteLog = scope.values.rewriteLog;
+    server.uninitializedVariableWarn = scope.values.uninitializedVariableWarn;
     if (sslOn) {
         for (ListenAddress &l : server.listens)
             l.ssl = true;

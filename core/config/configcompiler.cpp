@@ -224,8 +224,9 @@ void Compiler::compileEvents(const ConfDirective &events)
 
 void Compiler::compileHttp(const QList<const ConfDirective *> &body)
 {
-    // Maps and upstreams may be used before (or after) they are
-    // defined, as in nginx: collect them first.
+    // Maps, upstreams and user variables may be used before (or after)
+    // they are defined, as in nginx: collect them first.
+    declareUserVariables(body);
     for (const ConfDirective *d : body) {
         if (d->name == "map")
             declareMap(*d);

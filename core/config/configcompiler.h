@@ -35,7 +35,11 @@ struct ConfigCompileResult
 
 // nginx's contexts, as bits of DirectiveInfo::contexts.
 namespace ConfContext {
-enum : quint8 { Main = 0x1, Events = 0x2, Http = 0x4, Server = 0x8, Location = 0x10, Upstream = 0x20 };
+enum : quint8 {
+    Main = 0x1, Events = 0x2, Http = 0x4, Server = 0x8, Location = 0x10, Upstream = 0x20,
+    ServerIf = 0x40,   // inside `if` at server level (nginx's NGX_HTTP_SIF_CONF)
+    LocationIf = 0x80, // inside `if` in a location (NGX_HTTP_LIF_CONF)
+};
 }
 
 // One entry of the compiler's directive table (nginx's ngx_command_t), as

@@ -55,10 +55,12 @@ void Compiler::setNumber(const ConfDirective &d, int &out)
 // nginx's contexts for the table below.
 constexpr quint8 Main = contextBit(Ctx::Main), Events = contextBit(Ctx::Events), Http = contextBit(Ctx::Http),
                  Server = contextBit(Ctx::Server), Location = contextBit(Ctx::Location),
-                 Upstream = contextBit(Ctx::Upstream), Levels = Http | Server | Location;
+                 Upstream = contextBit(Ctx::Upstream), ServerIf = contextBit(Ctx::ServerIf),
+                 LocationIf = contextBit(Ctx::LocationIf), Levels = Http | Server | Location;
 static_assert(Main == ConfContext::Main && Events == ConfContext::Events && Http == ConfContext::Http
                   && Server == ConfContext::Server && Location == ConfContext::Location
-                  && Upstream == ConfContext::Upstream,
+                  && Upstream == ConfContext::Upstream && ServerIf == ConfContext::ServerIf
+                  && LocationIf == ConfContext::LocationIf,
               "the public context bits are the table's");
 
 // The blocks, the main/events directives and the proxy_* ones merged down
@@ -83,8 +85,17 @@ std::vector<Command> proxyCommands()
         {.name = "listen", .contexts = Server, .minArgs = 1, .maxArgs = 16},
         {.name = "server_name", .contexts = Server, .minArgs = 1, .maxArgs = 256},
         {.name = "ssl", .contexts = Server, .minArgs = 1, .maxArgs = 1, .elsewhereIgnored = true},
-        {.name = "return", .contexts = Server | Location, .minArgs = 1, .maxArgs = 2},
-        {.name = "proxy_pass", .contexts = Location, .minArgs = 1, .maxArgs = 1},
+        {.name = "proxy_pass", .contexts = Location | LocationIf, .minArgs = 1, .maxArgs = 1},
+        // the rewrite module (compilerrewrite.cpp): a level's statements, in order
+        {.name = "return", .contexts = Server | ServerIf | Location | LocationIf, .minArgs = 1, .maxArgs = 2},
+        {.name = "rewrite", .contexts = Server | ServerIf | Location | LocationIf, .minArgs = 2, .maxArgs = 3},
+        {.name = "set", .contexts = Server | ServerIf | Location | LocationIf, .minArgs = 2, .maxArgs = 2},
+        {.name = "break", .contexts = Server | ServerIf | Location | LocationIf},
+        {.name = "if", .contexts = Server | Location, .minArgs = 1, .maxArgs = 16, .block = true},
+        {.name = "rewrite_log", .contexts = Levels | ServerIf | LocationIf, .minArgs = 1, .maxArgs = 1,
+         .inherited = true, .flag = &S::rewriteLog},
+        {.name = "uninitialized_variable_warn", .contexts = Levels | ServerIf | LocationIf, .minArgs = 1,
+         .maxArgs = 1, .inherited = true, .flag = &S::uninitializedVariableWarn},
         // merged down from http to server to location
         {.name = "proxy_set_header", .contexts = Levels, .minArgs = 2, .maxArgs = 2, .inherited = true,
          .handler = &C::handleProxySetHeader},
@@ -104,12 +115,13 @@ std::vector<Command> proxyCommands()
          .number = &S::nextUpstreamTries},
         {.name = "proxy_next_upstream_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .msec = &S::nextUpstreamTimeoutMs},
-        {.name = "root", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true, .handler = &C::handleRoot},
+        {.name = "root", .contexts = Levels | LocationIf, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleRoot},
         {.name = "alias", .contexts = Location, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleAlias},
         {.name = "index", .contexts = Levels, .minArgs = 1, .maxArgs = 64, .inherited = true,
          .handler = &C::handleIndex},
-        {.name = "access_log", .contexts = Levels, .minArgs = 1, .maxArgs = 8, .inherited = true,
+        {.name = "access_log", .contexts = Levels | LocationIf, .minArgs = 1, .maxArgs = 8, .inherited = true,
          .handler = &C::handleLog},
         {.name = "error_log", .contexts = Levels, .minArgs = 1, .maxArgs = 8, .inherited = true,
          .handler = &C::handleLog},
@@ -227,6 +239,7 @@ QString ConfigCompiler::directiveListing()
     static const struct { quint8 bit; const char *name; } contexts[] = {
         {ConfContext::Main, "main"}, {ConfContext::Events, "events"}, {ConfContext::Http, "http"},
         {ConfContext::Server, "server"}, {ConfContext::Location, "location"}, {ConfContext::Upstream, "upstream"},
+        {ConfContext::ServerIf, "if-in-server"}, {ConfContext::LocationIf, "if-in-location"},
     };
     QString out;
     for (const DirectiveInfo &d : directives()) {

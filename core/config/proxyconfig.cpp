@@ -79,6 +79,15 @@ const LocationConfig *ServerConfig::matchLocation(QByteArrayView path) const
     return found;
 }
 
+const LocationConfig *ServerConfig::namedLocation(QByteArrayView name) const
+{
+    for (const LocationConfig &loc : locations) {
+        if (loc.isNamed() && loc.prefix == name)
+            return &loc;
+    }
+    return nullptr;
+}
+
 // ---------------------------------------------------------------- server names
 
 int ListenGroup::selectServer(const QList<ServerConfig> &all, QByteArrayView host) const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/confdiagnostic.h"
+#include "config/rewritescript.h"
 #include "config/tlssettings.h"
 #include "config/upstreamconfig.h"
 #include "http/headerrewrite.h"
@@ -43,17 +44,6 @@ struct ServerName
     QByteArray text;          // lower-cased; for wildcards without the "*" ("*.a.com" -> ".a.com", "a.*" -> "a.")
     QRegularExpression regex; // for Kind::Regex
     ConfLocation at;
-};
-
-// `return code [text]` / `return code URL` / `return URL`.
-struct ReturnAction
-{
-    int code = 0; // 0: no return configured
-    ValueTemplate text; // body text, or the Location URL for 301/302/303/307/308
-    ConfLocation at;
-
-    bool isSet() const { return code != 0; }
-    bool isRedirect() const { return isRedirectStatus(code); }
 };
 
 struct ProxyPass
@@ -157,6 +147,10 @@ struct LocationSettings
     qint64 pingTimeoutMs = 0;           // ws_ping_timeout TIME; 0 = same as the interval
     ConfLocation pingAt;
 
+    // The rewrite module's flags (its statements are a level's own: RewriteScript).
+    bool rewriteLog = false;                // rewrite_log: each rewrite's match and result, at notice level
+    bool uninitializedVariableWarn = true;  // uninitialized_variable_warn: a `set` variable read before any set
+
     bool operator==(const LocationSettings &o) const = default;
 };
 
@@ -184,11 +178,24 @@ struct LocationConfig : LocationSettings
     // close, and the emptied TE, Keep-Alive, Expect, Upgrade).
     QList<HeaderRule> headers;
     QList<HeaderShadow> headerShadows; // outer headers dropped on the way to this location
-    ReturnAction returnAction;
+    // The rewrite module's statements (return, rewrite, set, break, if), in
+    // order; a level's own, never inherited by nested locations.
+    RewriteScript rewrite;
+    QList<QPair<int, int>> regexNames; // a regex location's named captures (group -> user variable)
+    // The implicit locations of its `if` blocks (nginx's noname locations):
+    // the location's settings, then the block's own. An `if` block has the
+    // prefix and match of its location (proxy_pass cuts that prefix).
+    std::vector<LocationConfig> ifBlocks;
+    bool isIfBlock = false;
+    // Whether this level itself says how content is made (nginx's
+    // clcf->handler: its own proxy_pass). An `if` block inherits the
+    // location's proxy_pass without being one.
+    bool proxyHandler = false;
 
     std::vector<LocationConfig> nested; // locations inside this one
 
     bool isRegex() const { return match == Match::Regex || match == Match::RegexCaseless; }
+    bool isNamed() const { return match == Match::Named; }
 };
 
 struct ServerConfig
@@ -197,7 +204,12 @@ struct ServerConfig
     QByteArray serverName;        // the first name ($server_name)
     QList<ServerName> names;
     QList<LocationConfig> locations;
-    ReturnAction returnAction;    // a `return` at server level runs before location matching
+    // The server level's rewrite statements: they run before a location is
+    // looked up (NGX_HTTP_SERVER_REWRITE_PHASE), and again after an
+    // internal redirect.
+    RewriteScript rewrite;
+    bool rewriteLog = false;                // the server level's rewrite_log (for `rewrite`)
+    bool uninitializedVariableWarn = true;
     QList<StoredDirective> ssl;   // ssl_* directives in effect (own, else inherited per name)
     ServerTlsSettings tls;        // what they say, when the server answers on a TLS socket
     QList<StoredDirective> logs;
@@ -210,6 +222,8 @@ struct ServerConfig
     // first match wins. `path` is the normalized URI ($uri). nullptr when
     // nothing matches.
     const LocationConfig *matchLocation(QByteArrayView path) const;
+    // `location @name` (ngx_http_named_location); nullptr when there is none.
+    const LocationConfig *namedLocation(QByteArrayView name) const;
 };
 
 // The servers sharing one listening socket address:port. Several server
@@ -240,6 +254,7 @@ struct ProxyConfig
     qint64 maxBufferedPerDirection = 1024 * 1024;
     QString sourceFile;             // the file it was compiled from (empty for generated text)
     QList<StoredDirective> logs;    // main/http level error_log / access_log
+    QList<QByteArray> userVariables; // `set` variables and named captures, by index (RequestContext::userValues)
 
     // Where a listener that accepted on `group` should route a request
     // for `host` (see ListenGroup::selectServer). Falls back to the first

@@ -10,6 +10,12 @@ constexpr bool isRedirectStatus(int code)
     return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
+struct HttpResponseHead;
+
+// The head of nginx's `return code text` (Location for a redirect status,
+// else `text` as the body, which *body receives; Connection: close).
+HttpResponseHead returnResponseHead(int code, const QByteArray &text, QByteArray *body);
+
 // The whole HTTP response of nginx's `return code [text|URL]` (status line,
 // headers and body; Connection: close). Empty for 444: close without one.
 QByteArray returnResponse(int code, const ValueTemplate &text, const RequestContext &context);

@@ -13,15 +13,19 @@ int hexValue(char c)
     return -1;
 }
 
-// ngx_escape_uri(NGX_ESCAPE_URI): " ", "#", "%", "?", controls and non-ASCII.
-QByteArray escapeUri(QByteArrayView in)
+} // namespace
+
+namespace {
+
+// ngx_escape_uri(): controls, space, non-ASCII and the characters in `also`.
+QByteArray escapeWith(QByteArrayView in, QByteArrayView also)
 {
     static const char hex[] = "0123456789ABCDEF";
     QByteArray out;
     out.reserve(in.size());
     for (char ch : in) {
         const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7f || c == '#' || c == '%' || c == '?') {
+        if (c <= 0x20 || c >= 0x7f || also.contains(ch)) {
             out += '%';
             out += hex[c >> 4];
             out += hex[c & 0xf];
@@ -33,6 +37,18 @@ QByteArray escapeUri(QByteArrayView in)
 }
 
 } // namespace
+
+// NGX_ESCAPE_URI: " ", "#", "%", "?", controls and non-ASCII.
+QByteArray escapeUri(QByteArrayView in)
+{
+    return escapeWith(in, "#%?");
+}
+
+// NGX_ESCAPE_ARGS: " ", "#", "%", "&", "+", ";", "?", controls and non-ASCII.
+QByteArray escapeArgs(QByteArrayView in)
+{
+    return escapeWith(in, "#%&+;?");
+}
 
 bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
 {

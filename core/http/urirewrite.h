@@ -17,6 +17,12 @@
 // `quoted` is set when the raw path held a "%" escape.
 bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr);
 
+// ngx_escape_uri(NGX_ESCAPE_URI): what a rewritten $uri needs to be sent
+// as a request-target (" ", "#", "%", "?", controls and non-ASCII).
+QByteArray escapeUri(QByteArrayView in);
+// ngx_escape_uri(NGX_ESCAPE_ARGS): for text placed in the arguments.
+QByteArray escapeArgs(QByteArrayView in);
+
 // The lower-cased host of a request for server selection: the Host header
 // without port and trailing dot (empty when absent).
 QByteArray requestHostForRouting(const HttpRequestHead &request);

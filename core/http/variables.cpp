@@ -1,6 +1,7 @@
 #include "variables.h"
 
 #include "mapvariable.h"
+#include "urirewrite.h"
 
 #include <QUrl>
 
@@ -77,6 +78,23 @@ QByteArray sanitized(QByteArray value)
     return value;
 }
 
+// The name part of a prefixed variable: $http_x_real_ip names the header
+// X-Real-IP, $cookie_NAME the cookie as written, $arg_NAME the argument.
+QByteArray builtinArgument(ValueTemplate::Variable v, QByteArrayView name)
+{
+    using V = ValueTemplate::Variable;
+    QByteArray out;
+    if (v == V::HttpHeader) {
+        out = name.sliced(5).toByteArray();
+        out.replace('_', '-');
+    } else if (v == V::Cookie) {
+        out = name.sliced(7).toByteArray();
+    } else if (v == V::Arg) {
+        out = name.sliced(4).toByteArray();
+    }
+    return out;
+}
+
 } // namespace
 
 std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayView name)
@@ -101,6 +119,12 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
 
 std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString *error, const MapLookup &maps)
 {
+    return compile(text, error, maps, UserLookup());
+}
+
+std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString *error, const MapLookup &maps,
+                                                    const UserLookup &users)
+{
     ValueTemplate t;
     t.m_source = text.toByteArray();
     QByteArray literalText;
@@ -113,6 +137,16 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
         qsizetype start = i + 1;
         qsizetype end;
         qsizetype next;
+        if (start < text.size() && text[start] >= '1' && text[start] <= '9') {
+            // ngx_http_script_compile: "$1".."$9" is one digit, a capture.
+            if (!literalText.isEmpty()) {
+                t.m_segments.append(Segment{literalText, std::nullopt});
+                literalText.clear();
+            }
+            t.m_segments.append(Segment{QByteArray(), Variable::Capture, nullptr, text[start] - '0'});
+            i = start + 1;
+            continue;
+        }
         if (start < text.size() && text[start] == '{') {
             end = text.indexOf('}', start);
             if (end < 0) {
@@ -135,7 +169,21 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
             return std::nullopt;
         }
         std::shared_ptr<const MapVariable> map = maps ? maps(name) : nullptr;
-        const std::optional<Variable> v = map ? std::optional<Variable>(Variable::Map) : lookupVariable(name);
+        const int user = map || !users ? -1 : users(name);
+        std::optional<Variable> v = map ? std::optional<Variable>(Variable::Map) : lookupVariable(name);
+        if (user >= 0) {
+            // The built-in of that name answers until the request sets it.
+            const std::optional<Variable> fallback = v;
+            v = Variable::User;
+            if (!literalText.isEmpty()) {
+                t.m_segments.append(Segment{literalText, std::nullopt});
+                literalText.clear();
+            }
+            t.m_segments.append(Segment{builtinArgument(fallback ? *fallback : Variable::User, name),
+                                        v, nullptr, user, fallback});
+            i = next;
+            continue;
+        }
         if (!v) {
             if (error)
                 *error = QStringLiteral("unknown \"%1\" variable").arg(QString::fromUtf8(name));
@@ -145,17 +193,7 @@ std::optional<ValueTemplate> ValueTemplate::compile(QByteArrayView text, QString
             t.m_segments.append(Segment{literalText, std::nullopt});
             literalText.clear();
         }
-        QByteArray headerName;
-        if (*v == Variable::HttpHeader) {
-            // nginx: $http_x_real_ip names the header X-Real-IP
-            headerName = name.sliced(5).toByteArray();
-            headerName.replace('_', '-');
-        } else if (*v == Variable::Cookie) {
-            headerName = name.sliced(7).toByteArray(); // the cookie name, as written
-        } else if (*v == Variable::Arg) {
-            headerName = name.sliced(4).toByteArray(); // the argument name
-        }
-        t.m_segments.append(Segment{headerName, v, std::move(map)});
+        t.m_segments.append(Segment{builtinArgument(*v, name), v, std::move(map)});
         i = next;
     }
     if (!literalText.isEmpty())
@@ -201,11 +239,52 @@ QByteArray ValueTemplate::expand(const RequestContext &context) const
 
 QByteArray ValueTemplate::expandBody(const RequestContext &context) const
 {
+    return expandRewrite(context, false);
+}
+
+QByteArray ValueTemplate::expandRewrite(const RequestContext &context, bool escapeCaptures) const
+{
     QByteArray out;
-    for (const Segment &s : m_segments)
-        out += s.map ? s.map->evaluate(context)
-                     : s.variable ? evaluateVariable(*s.variable, s.text, context) : s.text;
+    for (const Segment &s : m_segments) {
+        if (s.map) {
+            out += s.map->evaluate(context);
+        } else if (!s.variable) {
+            out += s.text;
+        } else if (*s.variable == Variable::Capture) {
+            const QByteArray value = context.captures.value(s.index);
+            out += escapeCaptures ? escapeArgs(value) : value;
+        } else if (*s.variable == Variable::User) {
+            const QByteArray value = context.userValues.value(s.index);
+            if (!value.isNull() || !s.fallback)
+                out += value;
+            else
+                out += evaluateVariable(*s.fallback, s.text, context);
+        } else {
+            out += evaluateVariable(*s.variable, s.text, context);
+        }
+    }
     return out;
+}
+
+QList<int> ValueTemplate::userVariables() const
+{
+    QList<int> out;
+    for (const Segment &s : m_segments) {
+        if (s.variable == Variable::User)
+            out.append(s.index);
+    }
+    return out;
+}
+
+QByteArray currentArgs(const RequestContext &context)
+{
+    if (context.argsChanged)
+        return context.args;
+    const HttpRequestHead *req = context.request;
+    if (!req)
+        return {};
+    const qsizetype q = req->target.indexOf('?');
+    return q < 0 ? QByteArray() : req->target.mid(q + 1);
 }
 
 namespace {
@@ -229,14 +308,12 @@ QByteArray cookieValue(const HttpRequestHead *req, QByteArrayView name)
 }
 
 // $arg_NAME: the first argument of that name (case-insensitive), not decoded, as nginx.
-QByteArray argValue(const HttpRequestHead *req, QByteArrayView name)
+QByteArray argValue(const RequestContext &context, QByteArrayView name)
 {
-    if (!req)
+    const QByteArray args = currentArgs(context);
+    if (args.isEmpty())
         return {};
-    const qsizetype q = req->target.indexOf('?');
-    if (q < 0)
-        return {};
-    for (const QByteArray &piece : req->target.mid(q + 1).split('&')) {
+    for (const QByteArray &piece : args.split('&')) {
         const QByteArrayView part(piece);
         const qsizetype eq = part.indexOf('=');
         const QByteArrayView key = eq < 0 ? part : part.first(eq);
@@ -294,7 +371,7 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::Cookie:
         return cookieValue(req, headerName);
     case V::Arg:
-        return argValue(req, headerName);
+        return argValue(context, headerName);
     case V::HttpHeader:
         return httpHeaderValue(req, headerName);
     case V::HttpHost:
@@ -323,13 +400,12 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         if (!context.uri.isNull())
             return context.uri;
         return req ? QUrl::fromPercentEncoding(pathOf(req->target).toByteArray()).toUtf8() : QByteArray();
-    case V::Args: {
-        if (!req)
-            return {};
-        const qsizetype q = req->target.indexOf('?');
-        return q < 0 ? QByteArray() : req->target.mid(q + 1);
-    }
+    case V::Args:
+        return currentArgs(context);
     case V::IsArgs:
+        // nginx: "?" when r->args is not empty.
+        if (context.argsChanged)
+            return context.args.isEmpty() ? QByteArray() : QByteArray("?");
         return req && req->target.contains('?') ? QByteArray("?") : QByteArray();
     case V::RequestMethod:
         return req ? req->method : QByteArray();
@@ -352,6 +428,9 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return req && !req->headers.value("Upgrade").isEmpty() ? QByteArray("upgrade") : QByteArray("close");
     case V::Map:
         return {}; // evaluated through its MapVariable (ValueTemplate::expand)
+    case V::Capture:
+    case V::User:
+        return {}; // evaluated by ValueTemplate::expandRewrite (they need the segment's index)
     }
     return {};
 }

@@ -25,6 +25,13 @@ struct RequestContext
     QByteArray serverName;
     QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
     QByteArray uri;       // the normalized, decoded path ($uri); null: derived from the target
+    QByteArray args;      // $args once a rewrite or redirect changed them; null: from the target
+    bool argsChanged = false;
+    // The rewrite module's state: $1..$9 of the last regex that matched
+    // (location, rewrite, if), and the values of `set` variables and named
+    // captures by index (null: not set in this request).
+    QList<QByteArray> captures;
+    QList<QByteArray> userValues;
     // TLS connections ($https, $ssl_protocol, $ssl_cipher, $ssl_server_name).
     QByteArray sslProtocol;
     QByteArray sslCipher;
@@ -61,6 +68,8 @@ public:
         SslServerName,
         ConnectionUpgrade, // built-in equivalent of the seeds' map
         Map,               // a `map` block's variable (config compiler)
+        Capture,           // $1..$9: the last regex match's groups
+        User,              // a `set` variable or a named capture (by index)
     };
     // Resolves a name to a `map` variable (nullptr: not a map); consulted
     // before the built-in names, so a map may define $connection_upgrade.
@@ -70,6 +79,12 @@ public:
     // nullopt with *error set for an unknown variable or bad syntax.
     static std::optional<ValueTemplate> compile(QByteArrayView text, QString *error);
     static std::optional<ValueTemplate> compile(QByteArrayView text, QString *error, const MapLookup &maps);
+    // Resolves a name to a user variable's index (`set`, named captures;
+    // -1: none); consulted after the maps, before the built-in names (a
+    // `set $http_x` wins over the header once set in the request).
+    using UserLookup = std::function<int(QByteArrayView name)>;
+    static std::optional<ValueTemplate> compile(QByteArrayView text, QString *error, const MapLookup &maps,
+                                                const UserLookup &users);
     static ValueTemplate literal(QByteArray text);
 
     // Never contains CR, LF or NUL: a variable cannot inject a header line.
@@ -77,6 +92,12 @@ public:
     // For a response body (`return 200 "text\n"`): the same text with its
     // CR/LF kept.
     QByteArray expandBody(const RequestContext &context) const;
+    // For a rewrite's replacement: the captures escaped as arguments
+    // (ngx_http_script_copy_capture_code, when the request's URI had
+    // escapes or "+" and the text is arguments or a redirect).
+    QByteArray expandRewrite(const RequestContext &context, bool escapeCaptures) const;
+    // The user variables it reads (uninitialized_variable_warn).
+    QList<int> userVariables() const;
     bool isConstant() const;
     bool usesVariable(Variable variable) const;
     const QByteArray &source() const { return m_source; }
@@ -88,9 +109,11 @@ public:
 private:
     struct Segment
     {
-        QByteArray text; // literal text, or the header name for HttpHeader
+        QByteArray text; // literal text, or the header name for HttpHeader (and a User's fallback)
         std::optional<Variable> variable;
         std::shared_ptr<const MapVariable> map; // for Variable::Map
+        int index = 0;                     // Capture: the group; User: the variable
+        std::optional<Variable> fallback;  // User: the built-in variable of that name, until set
     };
     QList<Segment> m_segments;
     QByteArray m_source;
@@ -98,3 +121,6 @@ private:
 
 QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView headerName,
                             const RequestContext &context);
+
+// $args as the request has them now (after rewrites).
+QByteArray currentArgs(const RequestContext &context);

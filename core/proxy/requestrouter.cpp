@@ -10,6 +10,152 @@ Route failed(Route route, int status, QByteArray message)
     return route;
 }
 
+// nginx's error for the eleventh URI change (ngx_http_core_post_rewrite_phase,
+// ngx_http_internal_redirect, ngx_http_named_location).
+Route cycle(Route route, const QByteArray &what)
+{
+    const QByteArray message = "rewrite or internal redirection cycle " + what;
+    route.notes.append(RouteNote{RouteNote::Level::Error, message});
+    return failed(std::move(route), 500, message);
+}
+
+enum class Start : quint8 { ServerRewrite, FindLocation, LocationRewrite };
+
+// A script's `return` or redirect ends the phases.
+Route scriptAnswer(Route route, const ScriptOutcome &o)
+{
+    if (o.kind == ScriptOutcome::Kind::Error) {
+        route.notes.append(RouteNote{RouteNote::Level::Error, o.message});
+        return failed(std::move(route), 500, o.message);
+    }
+    route.kind = Route::Kind::Return;
+    if (o.kind == ScriptOutcome::Kind::Redirect) {
+        route.returnCode = o.status;
+        route.redirectLocation = o.location;
+        return route;
+    }
+    const ReturnAction &ret = *o.ret;
+    route.returnAction = &ret;
+    route.returnCode = ret.code;
+    if (ret.isRedirect())
+        route.redirectLocation = ret.text.expand(route.context);
+    else if (!ret.text.source().isEmpty())
+        route.returnText = ret.text.expandBody(route.context) + QByteArray(""); // non-null: a text was given
+    return route;
+}
+
+// The request-target toward the upstream (ngx_http_proxy_create_request):
+// the client's own while the URI is the request line's; else $uri (the
+// location's name replaced by proxy_pass's URI part unless a `break` made
+// the location invalid), escaped, and the current arguments.
+QByteArray upstreamTarget(const Route &route, const LocationConfig &loc)
+{
+    const RequestContext &ctx = route.context;
+    const HttpRequestHead &head = *ctx.request;
+    const ProxyPass &pp = loc.proxyPass;
+    if (!route.internal && (!pp.hasUri || !ctx.argsChanged))
+        return upstreamTargetFor(loc, head.target);
+    const bool cutLocation = route.validLocation && pp.hasUri;
+    const qsizetype name = loc.isRegex() || loc.isNamed() ? 0 : loc.prefix.size();
+    const qsizetype cut = cutLocation ? std::min(name, ctx.uri.size()) : 0;
+    QByteArray target = cutLocation ? pp.uri : QByteArray();
+    const QByteArrayView rest = QByteArrayView(ctx.uri).sliced(cut);
+    target += route.quotedUri || route.internal ? escapeUri(rest) : rest.toByteArray();
+    const QByteArray args = currentArgs(ctx);
+    if (!args.isEmpty())
+        target += '?' + args;
+    return target;
+}
+
+// The content phase: proxy_pass when a level on the way set it (nginx's
+// r->content_handler), else the static module.
+Route content(Route route, bool proxyHandler)
+{
+    const LocationConfig *loc = route.location;
+    const HttpRequestHead &head = *route.context.request;
+    if (!proxyHandler) {
+        route.kind = Route::Kind::Static; // root/alias/index serve files, as nginx does
+        return route;
+    }
+    if (!loc->proxyPass.isSet()) {
+        // An `if` without proxy_pass after one with it (ngx_http_upstream_init_request).
+        route.notes.append(RouteNote{RouteNote::Level::Error, "no upstream configuration"});
+        return failed(std::move(route), 500, "no upstream configuration");
+    }
+    // proxy_http_version (nginx's default is 1.0: no upgrade, no chunked body).
+    if (loc->proxyHttpVersionMinor == 0 && head.headers.hasToken("Transfer-Encoding", "chunked"))
+        return failed(std::move(route), 411,
+                      "a chunked request body needs \"proxy_http_version 1.1\" in location " + loc->prefix);
+    route.kind = Route::Kind::Proxy;
+    route.context.proxyHost = loc->proxyPass.proxyHost;
+    route.upstreamTarget = upstreamTarget(route, *loc);
+    route.upstreamTls = loc->proxyPass.scheme == "https";
+    if (route.upstreamTls) {
+        // proxy_ssl_name: by default the host of $proxy_host.
+        route.tlsName = loc->proxySslName ? loc->proxySslName->expand(route.context)
+                                          : tlsNameFromProxyHost(route.context.proxyHost);
+    }
+    return route;
+}
+
+// ngx_http_core_find_config_phase: the location for $uri, and the
+// captures of a regex location that has some.
+const LocationConfig *findLocation(const ServerConfig &server, RequestContext &ctx)
+{
+    const LocationConfig *loc = server.matchLocation(ctx.uri);
+    if (loc && loc->isRegex() && loc->regex.captureCount() > 0)
+        CaptureRegex{loc->regex, loc->regexNames}.matchInto(ctx.uri, ctx);
+    return loc;
+}
+
+// The phase loop from `start` to the content handler.
+Route runPhases(const ProxyConfig &config, Route route, Start start)
+{
+    const ServerConfig &server = *route.server;
+    RewriteState st;
+    st.context = &route.context;
+    st.internal = route.internal;
+    st.quotedUri = route.quotedUri;
+    st.variableNames = &config.userVariables;
+    st.notes = &route.notes;
+    if (start == Start::ServerRewrite && !server.rewrite.empty()) {
+        st.log = server.rewriteLog;
+        st.warnUninitialized = server.uninitializedVariableWarn;
+        const ScriptOutcome o = runRewriteScript(server.rewrite, nullptr, st);
+        route.internal = st.internal;
+        if (o.kind != ScriptOutcome::Kind::Declined)
+            return scriptAnswer(std::move(route), o);
+    }
+    for (;;) {
+        if (start != Start::LocationRewrite) {
+            st.uriChanged = false;
+            route.location = findLocation(server, route.context);
+            if (!route.location)
+                return failed(std::move(route), 404, "no location matches " + route.context.uri);
+        }
+        start = Start::FindLocation;
+        const LocationConfig *loc = route.location;
+        st.conf = loc;
+        st.proxyHandler = loc->proxyHandler;
+        if (!loc->rewrite.empty()) {
+            st.log = loc->rewriteLog;
+            st.warnUninitialized = loc->uninitializedVariableWarn;
+            const ScriptOutcome o = runRewriteScript(loc->rewrite, loc, st);
+            route.location = st.conf;
+            route.internal = st.internal;
+            route.validLocation = st.validLocation;
+            if (o.kind != ScriptOutcome::Kind::Declined)
+                return scriptAnswer(std::move(route), o);
+        }
+        if (!st.uriChanged)
+            break;
+        // ngx_http_core_post_rewrite_phase: the location is looked up again.
+        if (--route.uriChanges == 0)
+            return cycle(std::move(route), "while processing \"" + route.context.uri + '"');
+    }
+    return content(std::move(route), st.proxyHandler);
+}
+
 } // namespace
 
 QByteArray tlsNameFromProxyHost(const QByteArray &proxyHost)
@@ -33,46 +179,46 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
     // location by the normalized URI.
     route.server = config.selectServer(listenGroup, requestHostForRouting(head));
     QByteArray path;
-    if (!route.server || !normalizeUriPath(rawPath, &path)) {
+    bool quoted = false;
+    if (!route.server || !normalizeUriPath(rawPath, &path, &quoted)) {
         route.context = std::move(request);
         return failed(std::move(route), 400, "invalid request target");
     }
-    const ServerConfig &server = *route.server;
-    request.serverName = server.serverName;
+    request.serverName = route.server->serverName;
     request.uri = path;
     route.context = std::move(request);
-    // A server-level `return` runs before any location is looked up
-    // (nginx's rewrite phase of the server block).
-    if (server.returnAction.isSet()) {
-        route.kind = Route::Kind::Return;
-        route.returnAction = &server.returnAction;
-        return route;
+    route.quotedUri = quoted || rawPath.contains('+');
+    return runPhases(config, std::move(route), Start::ServerRewrite);
+}
+
+Route redirectRoute(const ProxyConfig &config, Route from, QByteArrayView target)
+{
+    Route route;
+    route.server = from.server;
+    route.context = std::move(from.context);
+    route.quotedUri = from.quotedUri;
+    route.uriChanges = from.uriChanges - 1;
+    route.notes = std::move(from.notes);
+    route.internal = true;
+    if (!route.server)
+        return failed(std::move(route), 500, "no server for an internal redirect");
+    if (target.startsWith('@')) {
+        if (route.uriChanges <= 0)
+            return cycle(std::move(route), "while redirect to named location \"" + target.toByteArray() + '"');
+        route.location = route.server->namedLocation(target);
+        if (!route.location) {
+            const QByteArray message = "could not find named location \"" + target.toByteArray() + '"';
+            route.notes.append(RouteNote{RouteNote::Level::Error, message});
+            return failed(std::move(route), 500, message);
+        }
+        return runPhases(config, std::move(route), Start::LocationRewrite);
     }
-    route.location = server.matchLocation(path);
-    const LocationConfig *loc = route.location;
-    if (!loc)
-        return failed(std::move(route), 404, "no location matches " + path);
-    if (loc->returnAction.isSet()) {
-        route.kind = Route::Kind::Return;
-        route.returnAction = &loc->returnAction;
-        return route;
-    }
-    if (!loc->proxyPass.isSet()) {
-        route.kind = Route::Kind::Static; // root/alias/index serve files, as nginx does
-        return route;
-    }
-    // proxy_http_version (nginx's default is 1.0: no upgrade, no chunked body).
-    if (loc->proxyHttpVersionMinor == 0 && head.headers.hasToken("Transfer-Encoding", "chunked"))
-        return failed(std::move(route), 411,
-                      "a chunked request body needs \"proxy_http_version 1.1\" in location " + loc->prefix);
-    route.kind = Route::Kind::Proxy;
-    route.context.proxyHost = loc->proxyPass.proxyHost;
-    route.upstreamTarget = upstreamTargetFor(*loc, head.target);
-    route.upstreamTls = loc->proxyPass.scheme == "https";
-    if (route.upstreamTls) {
-        // proxy_ssl_name: by default the host of $proxy_host.
-        route.tlsName = loc->proxySslName ? loc->proxySslName->expand(route.context)
-                                          : tlsNameFromProxyHost(route.context.proxyHost);
-    }
-    return route;
+    const qsizetype q = target.indexOf('?');
+    const QByteArray uri = (q < 0 ? target : target.first(q)).toByteArray();
+    if (route.uriChanges <= 0)
+        return cycle(std::move(route), "while internally redirecting to \"" + uri + '"');
+    route.context.uri = uri;
+    route.context.args = q < 0 ? QByteArray("") : target.sliced(q + 1).toByteArray();
+    route.context.argsChanged = true;
+    return runPhases(config, std::move(route), Start::ServerRewrite);
 }

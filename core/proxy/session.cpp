@@ -295,6 +295,7 @@ void Session::startExchange()
     RequestContext connection = m_client.requestContext(m_listenPort);
     connection.request = &m_request;
     const Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
+    logRouteNotes(route);
     const RequestContext &ctx = route.context;
     m_server = route.server;
     m_location = route.location;
@@ -302,17 +303,9 @@ void Session::startExchange()
     case Route::Kind::Error:
         respondError(route.errorStatus, route.errorMessage, CloseCause::BadRequest);
         return;
-    case Route::Kind::Return: {
-        const ReturnAction &ret = *route.returnAction;
-        m_client->write(returnResponse(ret.code, ret.text, ctx));
-        m_responseStarted = true;
-        m_keepAlive = false;
-        m_response.status = ret.code;
-        qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << ret.code
-                                   << "return";
-        beginClosing(CloseCause::Completed);
+    case Route::Kind::Return:
+        respondReturn(route);
         return;
-    }
     case Route::Kind::Static:
         serveStaticFile(ctx.uri);
         return;
@@ -752,27 +745,6 @@ bool Session::checkStreamFailures()
 }
 
 // ---------------------------------------------------------------- endings
-
-void Session::respondError(int status, const QByteArray &message, CloseCause cause)
-{
-    // The upstream (if any) is released by beginClosing() or finish().
-    if (m_responseStarted) {
-        finish(cause);
-        return;
-    }
-    QByteArray body;
-    const HttpResponseHead head = StaticResponder::errorResponse(status, message, &body);
-    m_client->write(head.serialize() + body);
-    m_responseStarted = true;
-    m_response = head;
-    if (inspecting())
-        emitEvent(ResponseHeadEvent{head, false});
-    m_keepAlive = false;
-    if (status >= 500)
-        qCWarning(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << status
-                                       << message;
-    beginClosing(cause);
-}
 
 void Session::beginClosing(CloseCause cause)
 {

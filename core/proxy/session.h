@@ -17,6 +17,7 @@
 #include <memory>
 
 class WebSocketTunnel;
+struct Route;
 class Worker;
 
 // One client connection, from its first byte to its close. Not a QObject:
@@ -90,6 +91,8 @@ private:
     void tunnelForward(bool fromClient, const char *data, qsizetype size);
     void handleTunnelEof(bool fromClient);
     void respondError(int status, const QByteArray &message, CloseCause cause);
+    void respondReturn(const Route &route);
+    void logRouteNotes(const Route &route) const;
     void beginClosing(CloseCause cause);
     void finish(CloseCause cause);
     bool checkStreamFailures();
