@@ -70,6 +70,7 @@ void Application::setIdentity()
 int Application::run(const Options &options, bool gui, const std::function<void(MainWindow *)> &onWindow)
 {
     Controller controller(options);
+    controller.setWindowShown(gui);
     if (const int rc = controller.prepare(); rc != ExitOk)
         return rc;
     // The window's view of the proxy: subscribed before start() so it sees
@@ -85,7 +86,7 @@ int Application::run(const Options &options, bool gui, const std::function<void(
     if (const int rc = controller.start(); rc != ExitOk)
         return rc;
 
-    SignalWatcher signalWatcher({SIGTERM, SIGINT, SIGHUP, SIGUSR1});
+    SignalWatcher signalWatcher(Controller::watchedSignals());
     controller.watch(&signalWatcher);
 
     std::unique_ptr<MainWindow> window;

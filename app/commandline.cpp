@@ -25,15 +25,36 @@ QList<OptionSpec> buildTable()
     return {
         // -h/--help is QCommandLineParser's own (addHelpOption); listed for NoWindow.
         {Help, {u"h"_s, u"help"_s}, {}, {}, NoWindow},
-        // Not addVersionOption(): it would take -v, which is verbosity here.
+        // Not addVersionOption(): it would take -v, which is nginx's here.
         {Version, {u"version"_s}, {}, u"Print the version and exit."_s, NoWindow},
+        // nginx's command line (nginx -h); none of its letters means anything else here
+        {NginxVersion, {u"v"_s}, {}, u"nginx -v: print the nginx version wsscope stands in for and exit."_s,
+         NoWindow},
+        {NginxBuild, {u"V"_s}, {}, u"nginx -V: as -v, plus OpenSSL and the configure arguments of the nginx modules "
+                                   u"wsscope implements (the others are --without-...)."_s,
+         NoWindow},
         {NoGui, {u"no-gui"_s}, {}, u"Run headless (no window; no display needed)."_s, NoWindow},
         {Config, {u"c"_s, u"config"_s}, File,
          u"Use the configuration FILE (nginx syntax). Without it and without quick-mode flags, the built-in "
-         u"configuration is used."_s},
+         u"configuration is used. Relative to -p when given."_s},
+        {Prefix, {u"p"_s}, u"PREFIX"_s,
+         u"nginx -p: the prefix; -c, -e and relative paths in the configuration are relative to it."_s, NoWindow},
+        {ErrorLog, {u"e"_s}, u"FILE"_s,
+         u"nginx -e: the error log (FILE or stderr) until the configuration's main-level error_log takes over, and "
+         u"when it has none."_s,
+         NoWindow},
+        {Globals, {u"g"_s}, u"DIRECTIVES"_s,
+         u"nginx -g: main-level directives appended to the configuration (e.g. 'daemon off; pid /run/w.pid;')."_s,
+         NoWindow},
         {TestConfig, {u"t"_s, u"test-config"_s}, {},
          u"Check the configuration (like nginx -t), print its diagnostics and the config doctor's findings, and exit "
          u"(0 ok, 2 errors)."_s,
+         NoWindow},
+        {TestDump, {u"T"_s}, {}, u"nginx -T: as -t, then every configuration file read on stdout."_s, NoWindow},
+        {Quiet, {u"q"_s}, {}, u"nginx -q: -t prints only errors and warnings."_s, NoWindow},
+        {Signal, {u"s"_s}, u"SIGNAL"_s,
+         u"nginx -s: send reload (SIGHUP), reopen (SIGUSR1), quit (SIGQUIT) or stop (SIGTERM) to the wsscope whose "
+         u"pid file the configuration's pid directive names."_s,
          NoWindow},
         {Listen, {u"listen"_s}, u"ADDR"_s, u"Listen on ADDR (HOST:PORT, [IPv6]:PORT). Port 0 picks a free port."_s,
          QuickMode},
@@ -57,7 +78,8 @@ QList<OptionSpec> buildTable()
         {Capture, {u"capture"_s}, File,
          u"Record traffic: FILE.jsonl live (one event per line) and FILE.har (HAR 1.2 with WebSocket messages, "
          u"Chrome-compatible) at exit or on SIGUSR1."_s},
-        {Verbose, {u"v"_s, u"verbose"_s}, {}, u"More log output on stderr (-v debug, -vv with Qt's own)."_s},
+        {Verbose, {u"verbose"_s}, {},
+         u"More log output (once: wsscope's debug lines; twice: Qt's own too). -v is nginx's version flag."_s},
         {Lang, {u"lang"_s}, u"LOCALE"_s, u"Window language (zh_CN, ja, en, ...; default: the system locale)."_s},
         {Tls, {u"tls"_s}, {},
          u"Serve wss:// with a certificate from the local development CA (created on first use; see wsscope cert)."_s,
@@ -114,6 +136,26 @@ QString absolutePath(const QString &path)
     return QFileInfo(path).absoluteFilePath();
 }
 
+// nginx resolves -c and -e against the prefix (ngx_process_options).
+QString underPrefix(const QString &prefix, const QString &path)
+{
+    if (prefix.isEmpty() || QFileInfo(path).isAbsolute())
+        return path;
+    return prefix + path;
+}
+
+bool setSignal(const OptionSpec &spec, const QString &value, Options *o, QString *error)
+{
+    static const QStringList signalNames = {u"reload"_s, u"reopen"_s, u"quit"_s, u"stop"_s};
+    if (!signalNames.contains(value)) {
+        *error = u"%1: invalid option \"%2\" (reload, reopen, quit or stop)"_s.arg(spec.spelling(), value);
+        return false;
+    }
+    o->signal = value;
+    o->action = Options::Action::Signal;
+    return true;
+}
+
 // One given option into *o; false with *error when its value is unusable.
 bool apply(const OptionSpec &spec, const QCommandLineParser &parser, Options *o, QString *error)
 {
@@ -122,10 +164,25 @@ bool apply(const OptionSpec &spec, const QCommandLineParser &parser, Options *o,
     switch (spec.id) {
     case OptionId::Help:
     case OptionId::Version:
+    case OptionId::NginxVersion:
+    case OptionId::NginxBuild:
         return true; // handled before the others
     case OptionId::NoGui: o->noGui = true; return true;
     case OptionId::Config: o->configFile = value; return true;
+    case OptionId::Prefix: {
+        QString prefix = absolutePath(value);
+        o->prefix = prefix.endsWith(u'/') ? prefix : prefix + u'/';
+        return true;
+    }
+    case OptionId::ErrorLog: o->errorLog = value; return true;
+    case OptionId::Globals: o->globals = value; return true;
     case OptionId::TestConfig: o->action = Options::Action::TestConfig; return true;
+    case OptionId::TestDump:
+        o->action = Options::Action::TestConfig;
+        o->dump = true;
+        return true;
+    case OptionId::Quiet: o->quiet = true; return true;
+    case OptionId::Signal: return setSignal(spec, value, o, error);
     case OptionId::Listen: q.listen = parser.values(spec.names.constFirst()); return true;
     case OptionId::Upstream: q.upstreams = parser.values(spec.names.constFirst()); return true;
     case OptionId::Workers: {
@@ -198,6 +255,10 @@ ParseResult parse(const QStringList &arguments)
         o.action = parser.isSet(u"help"_s) ? Options::Action::Help : Options::Action::Version;
         return result;
     }
+    if (parser.isSet(u"v"_s) || parser.isSet(u"V"_s)) {
+        o.action = parser.isSet(u"V"_s) ? Options::Action::NginxBuild : Options::Action::NginxVersion;
+        return result;
+    }
     if (!parser.positionalArguments().isEmpty()) {
         result.error = u"unexpected argument \"%1\""_s.arg(parser.positionalArguments().constFirst());
         return result;
@@ -210,6 +271,10 @@ ParseResult parse(const QStringList &arguments)
         if (spec.flags & QuickMode)
             o.quickFlags << spec.spelling();
     }
+    if (!o.configFile.isEmpty())
+        o.configFile = underPrefix(o.prefix, o.configFile);
+    if (!o.errorLog.isEmpty() && o.errorLog != u"stderr"_s)
+        o.errorLog = absolutePath(underPrefix(o.prefix, o.errorLog));
     // --demo "listens on 127.0.0.1:8080 unless --listen".
     if (o.demo && o.quick.listen.isEmpty())
         o.quick.listen << u"127.0.0.1:8080"_s;
@@ -237,8 +302,11 @@ bool wantsWindow(const QStringList &arguments)
         if (!(spec.flags & NoWindow))
             continue;
         for (const QString &name : spec.names) {
-            if (arguments.mid(1).contains(dashed(name)))
-                return false;
+            for (const QString &argument : arguments.mid(1)) {
+                // -pDIR, -tq: a single letter may carry its value or more letters.
+                if (argument == dashed(name) || (name.size() == 1 && argument.startsWith(dashed(name))))
+                    return false;
+            }
         }
     }
     return true;

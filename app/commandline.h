@@ -11,18 +11,25 @@
 // cmdoptions): main() and the Controller read this, never the parser.
 struct Options
 {
-    enum class Action { Run, TestConfig, Help, Version };
+    // NginxVersion, NginxBuild: nginx's -v and -V; Signal: nginx's -s.
+    enum class Action { Run, TestConfig, Help, Version, NginxVersion, NginxBuild, Signal };
 
     Action action = Action::Run;
     bool noGui = false;          // --no-gui
-    QString configFile;          // -c FILE
+    QString configFile;          // -c FILE (relative to -p when given)
+    QString prefix;              // -p PREFIX (absolute, with a trailing slash; empty: none)
+    QString errorLog;            // -e FILE|stderr (a file absolute; empty: none)
+    QString globals;             // -g 'directives;': appended at the main level
+    bool dump = false;           // -T: -t, then the files on stdout
+    bool quiet = false;          // -q: -t prints errors and warnings only
+    QString signal;              // -s reload|reopen|quit|stop
     QStringList quickFlags;      // the quick-mode flags given ("--listen", ...), in table order
     QuickModeOptions quick;      // their values
     bool demo = false;           // --demo
     bool localTls = false;       // --tls
     QString capture;             // --capture FILE (empty: none)
     QString lang;                // --lang LOCALE (empty: the system locale)
-    int verbosity = 0;           // -v count
+    int verbosity = 0;           // --verbose count
 
     bool quickMode() const { return !quickFlags.isEmpty(); }
 };
@@ -32,7 +39,8 @@ namespace CommandLine {
 // One row per option: the parser, the help text, "is this a quick-mode
 // flag" and "does this rule out a window" all derive from it.
 enum class OptionId {
-    Help, Version, NoGui, Config, TestConfig, Listen, Upstream, Workers, ConnectTimeout, ReadTimeout, SendTimeout,
+    Help, Version, NginxVersion, NginxBuild, NoGui, Config, Prefix, ErrorLog, Globals, TestConfig, TestDump, Quiet,
+    Signal, Listen, Upstream, Workers, ConnectTimeout, ReadTimeout, SendTimeout,
     DrainTimeout, Demo, PingInterval, PingTimeout, NoInspect, Capture, Verbose, Lang, Tls, TlsCert, TlsKey,
     UpstreamCa,
 };
@@ -75,7 +83,8 @@ int reportUsageError(const QString &message);
 QString helpText();
 
 // Read from argv before any application object exists: false when an option
-// of the NoWindow group (--no-gui, -t, --help, --version) is present.
+// of the NoWindow group (--no-gui, -t, --help, --version and nginx's own
+// flags but -c: an nginx-style start never opens a window) is present.
 bool wantsWindow(const QStringList &arguments);
 
 } // namespace CommandLine

@@ -2,6 +2,7 @@
 
 #include "commandline.h"
 #include "config/configdoctor.h"
+#include "config/confparser.h"
 #include "exitcode.h"
 #include "quickmode.h"
 
@@ -18,6 +19,24 @@ void printDiagnostics(const QList<ConfDiagnostic> &diagnostics)
 {
     for (const ConfDiagnostic &d : diagnostics)
         std::fprintf(stderr, "%s\n", qPrintable(d.toString()));
+}
+
+// nginx -T (ngx_conf_dump): each file read, after a header line.
+int dumpFiles(const Options &options, const ConfigCompileResult &compiled)
+{
+    if (!options.dump)
+        return ExitOk;
+    for (const QString &path : compiled.files) {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            continue;
+        std::fprintf(stdout, "# configuration file %s:\n", qPrintable(path));
+        const QByteArray content = file.readAll();
+        std::fwrite(content.constData(), 1, size_t(content.size()), stdout);
+        std::fputs("\n", stdout);
+    }
+    std::fflush(stdout);
+    return ExitOk;
 }
 
 void printTestFailed(const ConfigSource &source)
@@ -55,12 +74,23 @@ std::optional<ConfigSource> ConfigSource::fromOptions(const Options &options, co
         source.text = builtIn.readAll();
         source.name = u"<built-in wsscope.conf>"_s;
     }
+    source.prefix = options.prefix;
+    source.globals = options.globals.toUtf8();
     return source;
 }
 
 ConfigCompileResult ConfigSource::compile() const
 {
-    return kind == Kind::File ? ConfigCompiler::compileFile(path) : ConfigCompiler::compileText(text, name);
+    ConfFile file = kind == Kind::File ? ConfParser::parseFile(path) : ConfParser::parseText(text, name);
+    if (!globals.isEmpty()) {
+        // nginx -g: parsed as the main context's ("... in command line").
+        ConfFile line = ConfParser::parseText(globals, u"command line"_s);
+        file.directives += line.directives;
+        file.diagnostics += line.diagnostics;
+    }
+    ConfigCompileOptions options;
+    options.prefix = prefix;
+    return ConfigCompiler::compile(file, options);
 }
 
 QString ConfigSource::editorText() const
@@ -96,10 +126,12 @@ int ConfigCheck::test(const Options &options)
         printTestFailed(*source);
         return ExitUsage;
     }
+    if (options.quiet) // nginx -q: errors and warnings only
+        return dumpFiles(options, compiled);
     printDiagnostics(doctorDiagnostics(*compiled.config));
     std::fprintf(stderr, "wsscope: the configuration file %s syntax is ok\n", qPrintable(source->name));
     std::fprintf(stderr, "wsscope: configuration file %s test is successful\n", qPrintable(source->name));
-    return ExitOk;
+    return dumpFiles(options, compiled);
 }
 
 RuntimeSnapshot ConfigCheck::compileToRun(const ConfigSource &source, int *exitCode)

@@ -23,6 +23,8 @@ struct ConfigSource
     QString path;    // Kind::File
     QByteArray text; // Kind::QuickMode, Kind::BuiltIn
     QString name;    // for messages: the path, "<quick mode>", "<built-in wsscope.conf>"
+    QString prefix;  // -p: relative paths of the configuration are relative to it
+    QByteArray globals; // -g: main-level directives appended, named "command line" in messages
 
     // The source the options ask for, with `quick` as the quick-mode values
     // (the Controller adds the demo's upstreams and the local certificate).

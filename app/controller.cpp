@@ -5,6 +5,7 @@
 #include "inspect/capturewriter.h"
 #include "ops/logging.h"
 #include "ops/signalwatcher.h"
+#include "processcontrol.h"
 
 #include <QCoreApplication>
 #include <QUrl>
@@ -64,6 +65,55 @@ int Controller::load()
 
 int Controller::start()
 {
+    QString error;
+    const ProcessSettings &process = m_runtime->config()->process;
+    if (!applyErrorLogs(*m_runtime->config(), &error))
+        return runtimeError(error);
+    int statusFd = -1;
+    if (process.daemon && m_windowShown) {
+        qCWarning(lcProxy).noquote() << process.daemonAt.toString() << "daemon on: not detaching while a window is "
+                                                                       "shown (run with --no-gui)";
+    } else if (process.daemon) {
+        // Before any thread exists: fork() keeps only the calling one.
+        statusFd = ProcessControl::detach(&error);
+        if (statusFd < 0)
+            return runtimeError(error);
+    }
+    int rc = startServing();
+    if (rc == ExitOk)
+        rc = afterBinding();
+    ProcessControl::reportStarted(statusFd, rc);
+    return rc;
+}
+
+// The main-level error_log directives, else -e, else stderr (nginx: the
+// configuration's log replaces the startup one).
+bool Controller::applyErrorLogs(const ProxyConfig &config, QString *error)
+{
+    QList<Logging::Sink> sinks = config.process.errorLogs;
+    if (sinks.isEmpty() && !m_options.errorLog.isEmpty() && m_options.errorLog != u"stderr"_s)
+        sinks.append(Logging::Sink{m_options.errorLog, Logging::Level::Error});
+    return Logging::setSinks(sinks, error);
+}
+
+// The pid file once every listener is bound, then the privileges dropped
+// (ngx_create_pidfile, then the worker's ngx_set_user as root).
+int Controller::afterBinding()
+{
+    const ProcessSettings &process = m_runtime->config()->process;
+    QString error;
+    if (!process.pidFile.isEmpty()) {
+        if (!ProcessControl::writePidFile(process.pidFile, &error))
+            return runtimeError(error);
+        m_pidFile = process.pidFile;
+    }
+    if (!ProcessControl::dropPrivileges(process.user, process.group, &error))
+        return runtimeError(error);
+    return ExitOk;
+}
+
+int Controller::startServing()
+{
     if (!m_options.capture.isEmpty() && !openCapture())
         return ExitRuntimeError;
     QString error;
@@ -99,6 +149,8 @@ bool Controller::openCapture()
 
 void Controller::finish()
 {
+    if (!m_pidFile.isEmpty())
+        ProcessControl::removePidFile(m_pidFile);
     if (!m_capture)
         return;
     // The workers' last batches (closing events) are queued to us.
@@ -115,6 +167,11 @@ void Controller::watch(SignalWatcher *watcher)
     connect(watcher, &SignalWatcher::signalReceived, this, &Controller::handleSignal);
 }
 
+QList<int> Controller::watchedSignals()
+{
+    return {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH};
+}
+
 void Controller::handleSignal(int signalNumber)
 {
     switch (signalNumber) {
@@ -122,15 +179,32 @@ void Controller::handleSignal(int signalNumber)
         reload();
         return;
     case SIGUSR1:
+        reopenLogs();
         writeHar();
+        return;
+    case SIGUSR2:
+    case SIGWINCH:
+        // nginx: USR2 starts a new binary, WINCH stops the old workers. One
+        // wsscope process reloads in place instead (SIGHUP).
+        qCInfo(lcProxy).noquote() << (signalNumber == SIGUSR2 ? "SIGUSR2" : "SIGWINCH")
+                                  << "received: not applicable to wsscope (no binary upgrade); ignored";
         return;
     default:
         if (!m_server.isStopping())
-            qCInfo(lcProxy).noquote() << (signalNumber == SIGTERM ? "SIGTERM" : "SIGINT")
+            qCInfo(lcProxy).noquote() << (signalNumber == SIGTERM ? "SIGTERM"
+                                          : signalNumber == SIGQUIT ? "SIGQUIT"
+                                                                    : "SIGINT")
                                       << "received: graceful shutdown";
         shutdown();
         return;
     }
+}
+
+void Controller::reopenLogs()
+{
+    QString error;
+    if (!Logging::reopen(&error))
+        qCWarning(lcProxy).noquote() << "SIGUSR1:" << error;
 }
 
 void Controller::reload()
@@ -158,16 +232,19 @@ void Controller::reload()
     for (const ConfDiagnostic &d : ConfigCheck::doctorDiagnostics(*next.config))
         qCInfo(lcProxy).noquote() << d.toString();
     QString error;
-    if (!m_server.reload(runtime, &error))
+    if (!m_server.reload(runtime, &error)) {
         qCWarning(lcProxy).noquote() << "reload failed:" << error << "- keeping the running configuration";
+        return;
+    }
+    m_runtime = runtime;
+    if (!applyErrorLogs(*runtime->config(), &error))
+        qCWarning(lcProxy).noquote() << "reload:" << error << "- keeping the previous error log";
 }
 
 void Controller::writeHar()
 {
-    if (!m_capture) {
-        qCInfo(lcProxy) << "SIGUSR1: no --capture in effect";
-        return;
-    }
+    if (!m_capture)
+        return; // SIGUSR1 without --capture: the logs were reopened, nothing more
     QString error;
     if (m_capture->writeHar(&error))
         qCInfo(lcProxy).noquote() << "SIGUSR1: wrote" << m_capture->harPath();

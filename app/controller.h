@@ -15,7 +15,9 @@ class SignalWatcher;
 // One run of the proxy (qBittorrent's Application): builds the configuration
 // the options ask for, starts the server with --capture and --demo around
 // it, and carries out what the Unix signals ask: SIGHUP reload(), SIGUSR1
-// writeHar(), SIGTERM/SIGINT shutdown(). main() and the window only wire it up.
+// reopenLogs() and writeHar(), SIGTERM/SIGINT/SIGQUIT shutdown(). Around the
+// server it does what nginx's master does: the error log files, daemon mode,
+// the pid file and dropping privileges. main() and the window only wire it up.
 class Controller final : public QObject
 {
     Q_OBJECT
@@ -29,15 +31,22 @@ public:
     // asked, then builds and compiles the configuration, printing its
     // diagnostics. ExitOk, or the code to exit with (the reason printed).
     int prepare();
-    // Opens --capture, starts the proxy and the demo's client. The demo falls
-    // back to a free port when 127.0.0.1:8080 is taken (sourceChanged()).
-    // Subscribe to server()->events() before this to see the first connection.
+    // Opens the error logs and --capture, detaches (`daemon on`, unless a
+    // window is shown), starts the proxy and the demo's client, then writes
+    // the pid file and drops to `user`. The demo falls back to a free port
+    // when 127.0.0.1:8080 is taken (sourceChanged()). Subscribe to
+    // server()->events() before this to see the first connection.
     int start();
     // After the event loop: the final HAR of --capture, with the workers' last
-    // batches.
+    // batches; the pid file removed.
     void finish();
-    // SIGHUP, SIGUSR1, SIGTERM and SIGINT from the watcher drive the slots.
+    // SIGHUP, SIGUSR1, SIGTERM, SIGINT, SIGQUIT (and the not applicable
+    // SIGUSR2, SIGWINCH) from the watcher drive the slots.
     void watch(SignalWatcher *watcher);
+    // The signals watch() expects.
+    static QList<int> watchedSignals();
+    // A window is shown: `daemon on` is not carried out.
+    void setWindowShown(bool shown) { m_windowShown = shown; }
 
     ProxyServer *server() { return &m_server; }
     const ConfigSource &source() const { return m_source; }
@@ -47,6 +56,8 @@ public slots:
     void reload();
     // --capture: FILE.har now, the process goes on.
     void writeHar();
+    // nginx's SIGUSR1: the error log files opened again (after logrotate).
+    void reopenLogs();
     // The first call drains open tunnels (drain timeout), the next exits at once.
     void shutdown();
 
@@ -56,6 +67,9 @@ signals:
 
 private:
     int load();
+    int startServing();
+    int afterBinding();
+    bool applyErrorLogs(const ProxyConfig &config, QString *error);
     bool openCapture();
     void handleSignal(int signalNumber);
 
@@ -66,4 +80,6 @@ private:
     ProxyServer m_server;
     std::unique_ptr<CaptureWriter> m_capture;
     std::unique_ptr<Demo> m_demo; // destroyed first: its client talks through m_server
+    QString m_pidFile;            // written by this process (removed at exit)
+    bool m_windowShown = false;
 };

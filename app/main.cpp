@@ -7,10 +7,41 @@
 #include "commandline.h"
 #include "configsource.h"
 #include "exitcode.h"
+#include "config/nginxmodules.h"
 #include "ops/logging.h"
+#include "processcontrol.h"
 #include "subcommands.h"
 
+#include <openssl/crypto.h>
+
 #include <cstdio>
+
+namespace {
+
+// nginx -v / -V (ngx_show_version_info), on stderr as nginx writes them.
+void printNginxVersion(bool build)
+{
+    std::fprintf(stderr, "nginx version: nginx/1.22.1 (wsscope %s)\n", WSSCOPE_VERSION);
+    if (!build)
+        return;
+    std::fprintf(stderr, "built with %s\n", OpenSSL_version(OPENSSL_VERSION));
+    std::fprintf(stderr, "TLS SNI support enabled\n");
+    std::fprintf(stderr, "configure arguments: %s\n", NginxModules::configureArguments().constData());
+}
+
+// nginx -e: the startup log, before the configuration names its own.
+bool installStartupLog(const Options &options)
+{
+    if (options.errorLog.isEmpty() || options.errorLog == QLatin1String("stderr"))
+        return true;
+    QString error;
+    if (Logging::setSinks({Logging::Sink{options.errorLog, Logging::Level::Error}}, &error))
+        return true;
+    std::fprintf(stderr, "wsscope: -e: %s\n", qPrintable(error));
+    return false;
+}
+
+} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -33,6 +64,12 @@ int main(int argc, char *argv[])
     case Options::Action::Version:
         std::printf("wsscope %s (Qt %s)\n", WSSCOPE_VERSION, qVersion());
         return ExitOk;
+    case Options::Action::NginxVersion:
+    case Options::Action::NginxBuild:
+        printNginxVersion(options.action == Options::Action::NginxBuild);
+        return ExitOk;
+    case Options::Action::Signal:
+        return ProcessControl::signalRunning(options);
     case Options::Action::TestConfig:
         Logging::install(options.verbosity);
         return ConfigCheck::test(options);
@@ -40,5 +77,7 @@ int main(int argc, char *argv[])
         break;
     }
     Logging::install(options.verbosity);
+    if (!installStartupLog(options))
+        return ExitRuntimeError;
     return Application::run(options, gui);
 }

@@ -25,6 +25,12 @@ QString field(const Options &o, const QString &name)
         {u"action"_s, QString::number(int(o.action))},
         {u"noGui"_s, flag(o.noGui)},
         {u"configFile"_s, o.configFile},
+        {u"prefix"_s, o.prefix},
+        {u"errorLog"_s, o.errorLog},
+        {u"globals"_s, o.globals},
+        {u"dump"_s, flag(o.dump)},
+        {u"quiet"_s, flag(o.quiet)},
+        {u"signal"_s, o.signal},
         {u"listen"_s, q.listen.join(u' ')},
         {u"upstreams"_s, q.upstreams.join(u' ')},
         {u"workers"_s, QString::number(q.workers)},
@@ -58,7 +64,9 @@ QString sampleValue(const OptionSpec &spec)
 {
     const QHash<QString, QString> samples{{u"ADDR"_s, u"127.0.0.1:0"_s}, {u"URL"_s, u"ws://127.0.0.1:1"_s},
                                           {u"N"_s, u"2"_s},          {u"TIME"_s, u"1s"_s},
-                                          {u"FILE"_s, u"f"_s},          {u"LOCALE"_s, u"ja"_s}};
+                                          {u"FILE"_s, u"f"_s},          {u"LOCALE"_s, u"ja"_s},
+                                          {u"PREFIX"_s, u"/tmp/"_s},    {u"DIRECTIVES"_s, u"daemon off;"_s},
+                                          {u"SIGNAL"_s, u"reload"_s}};
     Q_ASSERT(spec.valueName.isEmpty() || samples.contains(spec.valueName));
     return samples.value(spec.valueName);
 }
@@ -87,6 +95,7 @@ private slots:
     void wantsWindow_data();
     void wantsWindow();
     void helpListsEveryOption();
+    void nginxLettersAreNginxs();
     void exitCodes();
 };
 
@@ -126,10 +135,32 @@ void tst_CommandLine::parsesEachOption_data()
     QTest::newRow("--demo with --listen") << QStringList{u"--demo"_s, u"--listen"_s, u"127.0.0.1:0"_s} << u"listen"_s
                                           << u"127.0.0.1:0"_s;
     QTest::newRow("--capture") << QStringList{u"--capture"_s, u"/tmp/cap"_s} << u"capture"_s << u"/tmp/cap"_s;
-    QTest::newRow("-v") << QStringList{u"-v"_s} << u"verbosity"_s << u"1"_s;
-    QTest::newRow("-vv") << QStringList{u"-vv"_s} << u"verbosity"_s << u"2"_s;
-    QTest::newRow("--verbose -v") << QStringList{u"--verbose"_s, u"-v"_s} << u"verbosity"_s << u"2"_s;
-    QTest::newRow("no -v") << QStringList{} << u"verbosity"_s << u"0"_s;
+    QTest::newRow("--verbose") << QStringList{u"--verbose"_s} << u"verbosity"_s << u"1"_s;
+    QTest::newRow("--verbose twice") << QStringList{u"--verbose"_s, u"--verbose"_s} << u"verbosity"_s << u"2"_s;
+    QTest::newRow("no --verbose") << QStringList{} << u"verbosity"_s << u"0"_s;
+    // nginx's command line (nginx -h)
+    QTest::newRow("-p gets a slash") << QStringList{u"-p"_s, u"/srv/w"_s} << u"prefix"_s << u"/srv/w/"_s;
+    QTest::newRow("-p kept") << QStringList{u"-p"_s, u"/srv/w/"_s} << u"prefix"_s << u"/srv/w/"_s;
+    QTest::newRow("-p made absolute") << QStringList{u"-p"_s, u"w"_s} << u"prefix"_s << cwd + u"/w/"_s;
+    QTest::newRow("-c under -p") << QStringList{u"-p"_s, u"/srv/w/"_s, u"-c"_s, u"nginx.conf"_s} << u"configFile"_s
+                                 << u"/srv/w/nginx.conf"_s;
+    QTest::newRow("-c absolute with -p") << QStringList{u"-c"_s, u"/etc/n.conf"_s, u"-p"_s, u"/srv/w"_s}
+                                         << u"configFile"_s << u"/etc/n.conf"_s;
+    QTest::newRow("-e under -p") << QStringList{u"-p"_s, u"/srv/w/"_s, u"-e"_s, u"error.log"_s} << u"errorLog"_s
+                                 << u"/srv/w/error.log"_s;
+    QTest::newRow("-e without -p") << QStringList{u"-e"_s, u"e.log"_s} << u"errorLog"_s << cwd + u"/e.log"_s;
+    QTest::newRow("-e stderr") << QStringList{u"-p"_s, u"/srv/"_s, u"-e"_s, u"stderr"_s} << u"errorLog"_s
+                               << u"stderr"_s;
+    QTest::newRow("-g") << QStringList{u"-g"_s, u"daemon off; pid /run/w.pid;"_s} << u"globals"_s
+                        << u"daemon off; pid /run/w.pid;"_s;
+    QTest::newRow("-T is -t") << QStringList{u"-T"_s} << u"action"_s << action(Options::Action::TestConfig);
+    QTest::newRow("-T dumps") << QStringList{u"-T"_s} << u"dump"_s << u"true"_s;
+    QTest::newRow("-t does not dump") << QStringList{u"-t"_s} << u"dump"_s << u"false"_s;
+    QTest::newRow("-q") << QStringList{u"-t"_s, u"-q"_s} << u"quiet"_s << u"true"_s;
+    QTest::newRow("-tq compacted") << QStringList{u"-tq"_s} << u"quiet"_s << u"true"_s;
+    QTest::newRow("-s reload") << QStringList{u"-s"_s, u"reload"_s} << u"signal"_s << u"reload"_s;
+    QTest::newRow("-s is an action") << QStringList{u"-s"_s, u"quit"_s} << u"action"_s
+                                     << action(Options::Action::Signal);
     QTest::newRow("--lang") << QStringList{u"--lang"_s, u"zh_CN"_s} << u"lang"_s << u"zh_CN"_s;
     QTest::newRow("--tls") << QStringList{u"--tls"_s} << u"localTls"_s << u"true"_s;
     QTest::newRow("--tls-cert made absolute") << QStringList{u"--tls-cert"_s, u"c.pem"_s} << u"tlsCertificate"_s
@@ -223,6 +254,8 @@ void tst_CommandLine::refusesBadCommandLines_data()
     QTest::newRow("unknown short option") << QStringList{u"-x"_s} << u"Unknown option 'x'."_s;
     QTest::newRow("missing value") << QStringList{u"--listen"_s} << u"Missing value after '--listen'."_s;
     QTest::newRow("missing file") << QStringList{u"-c"_s} << u"Missing value after '-c'."_s;
+    QTest::newRow("-s with an unknown signal") << QStringList{u"-s"_s, u"restart"_s}
+                                               << u"-s: invalid option \"restart\" (reload, reopen, quit or stop)"_s;
     QTest::newRow("value for a switch") << QStringList{u"--demo=yes"_s}
                                         << u"Unexpected value after '--demo'."_s;
     QTest::newRow("positional") << QStringList{u"serve"_s} << u"unexpected argument \"serve\""_s;
@@ -259,6 +292,9 @@ void tst_CommandLine::helpAndVersionReturnAtOnce_data()
                                              << int(Options::Action::Help);
     QTest::newRow("--version") << QStringList{u"--version"_s} << int(Options::Action::Version);
     QTest::newRow("--version with -t") << QStringList{u"-t"_s, u"--version"_s} << int(Options::Action::Version);
+    QTest::newRow("-v is nginx's") << QStringList{u"-v"_s} << int(Options::Action::NginxVersion);
+    QTest::newRow("-V") << QStringList{u"-V"_s} << int(Options::Action::NginxBuild);
+    QTest::newRow("-V with -t") << QStringList{u"-t"_s, u"-V"_s} << int(Options::Action::NginxBuild);
 }
 
 void tst_CommandLine::helpAndVersionReturnAtOnce()
@@ -277,7 +313,8 @@ void tst_CommandLine::quickModeFlagsFromTheTable_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<bool>("quick");
     for (const OptionSpec &spec : CommandLine::options()) {
-        if (spec.id == CommandLine::OptionId::Help || spec.id == CommandLine::OptionId::Version)
+        using enum CommandLine::OptionId;
+        if (spec.id == Help || spec.id == Version || spec.id == NginxVersion || spec.id == NginxBuild)
             continue; // they end parsing
         QStringList args{spec.spelling()};
         if (!spec.valueName.isEmpty())
@@ -325,6 +362,16 @@ void tst_CommandLine::wantsWindow_data()
     QTest::newRow("-h") << QStringList{u"-h"_s} << false;
     QTest::newRow("--help") << QStringList{u"--help"_s} << false;
     QTest::newRow("--version") << QStringList{u"--version"_s} << false;
+    // An nginx-style start (nginx-tests, a service unit) never opens a window.
+    QTest::newRow("-p") << QStringList{u"-p"_s, u"/srv/"_s, u"-c"_s, u"a.conf"_s} << false;
+    QTest::newRow("-pDIR") << QStringList{u"-p/srv/"_s, u"-c"_s, u"a.conf"_s} << false;
+    QTest::newRow("-e") << QStringList{u"-c"_s, u"a.conf"_s, u"-e"_s, u"stderr"_s} << false;
+    QTest::newRow("-g") << QStringList{u"-c"_s, u"a.conf"_s, u"-g"_s, u"daemon on;"_s} << false;
+    QTest::newRow("-s") << QStringList{u"-s"_s, u"reload"_s} << false;
+    QTest::newRow("-T") << QStringList{u"-T"_s} << false;
+    QTest::newRow("-q") << QStringList{u"-q"_s} << false;
+    QTest::newRow("-v") << QStringList{u"-v"_s} << false;
+    QTest::newRow("-V") << QStringList{u"-V"_s} << false;
 }
 
 void tst_CommandLine::wantsWindow()
@@ -344,6 +391,29 @@ void tst_CommandLine::helpListsEveryOption()
     }
     QVERIFY(help.contains(u"-c, --config <FILE>"_s));
     QVERIFY(help.contains(u"Quick mode:"_s));
+}
+
+// nginx -h's letters mean what they mean in nginx, and no name is taken twice.
+void tst_CommandLine::nginxLettersAreNginxs()
+{
+    using enum CommandLine::OptionId;
+    const QHash<QString, CommandLine::OptionId> nginx{
+        {u"h"_s, Help},     {u"v"_s, NginxVersion}, {u"V"_s, NginxBuild}, {u"t"_s, TestConfig}, {u"T"_s, TestDump},
+        {u"q"_s, Quiet},    {u"s"_s, Signal},       {u"p"_s, Prefix},     {u"e"_s, ErrorLog},    {u"c"_s, Config},
+        {u"g"_s, Globals}};
+    QSet<QString> seen;
+    for (const OptionSpec &spec : CommandLine::options()) {
+        for (const QString &name : spec.names) {
+            QVERIFY2(!seen.contains(name), qPrintable(name));
+            seen.insert(name);
+            if (name.size() == 1) {
+                QVERIFY2(nginx.contains(name), qPrintable(u"-%1 is not an nginx flag"_s.arg(name)));
+                QCOMPARE(int(spec.id), int(nginx.value(name)));
+            }
+        }
+    }
+    for (auto it = nginx.cbegin(); it != nginx.cend(); ++it)
+        QVERIFY2(seen.contains(it.key()), qPrintable(it.key()));
 }
 
 // README "Exit codes": 0 ok, 1 runtime error, 2 usage error.

@@ -53,6 +53,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
 {
     static const QHash<QByteArray, QByteArray> samples = {
         {"worker_processes", "1"}, {"worker_shutdown_timeout", "1s"}, {"error_log", "stderr"},
+        {"pid", "/tmp/w.pid"}, {"daemon", "off"}, {"master_process", "off"}, {"user", "root"},
         {"events", "{ }"}, {"http", "{ }"}, {"worker_connections", "10"}, {"map", "$a $b { }"},
         {"upstream", "u2 { server 127.0.0.1:1; }"}, {"location", "/x/ { }"}, {"listen", "127.0.0.1:0"},
         {"server_name", "a.test"}, {"ssl", "off"}, {"return", "204"}, {"proxy_pass", "http://127.0.0.1:9"},

@@ -107,9 +107,14 @@ void tst_NginxDifferential::initTestCase()
 
     QFile wsConf(m_dir.filePath(QStringLiteral("wsscope.conf")));
     QVERIFY(wsConf.open(QIODevice::WriteOnly));
-    wsConf.write(configText(0, m_backend.port(), m_dir.path()));
+    // wsscope carries out pid and error_log too: files of its own, and its
+    // "listening on" line on stderr as well (-g adds a second error_log).
+    wsConf.write(configText(0, m_backend.port(), m_dir.path())
+                     .replace("/nginx.pid", "/wsscope.pid")
+                     .replace("/error.log", "/wsscope-error.log"));
     wsConf.close();
-    QVERIFY(m_wsscope.start(wsscopeBinary(), {QStringLiteral("--no-gui"), QStringLiteral("-c"), wsConf.fileName()}));
+    QVERIFY(m_wsscope.start(wsscopeBinary(), {QStringLiteral("--no-gui"), QStringLiteral("-c"), wsConf.fileName(),
+                                              QStringLiteral("-g"), QStringLiteral("error_log stderr info;")}));
 }
 
 void tst_NginxDifferential::cleanupTestCase()

@@ -164,6 +164,13 @@ private:
     // (a pasted nginx.conf repeats fastcgi_param & co).
     void ignored(const QByteArray &name, const ConfLocation &at, bool hasBlock);
     void compileMain();
+    // compilerprocess.cpp: pid, daemon, master_process, user, error_log,
+    // worker_processes, worker_shutdown_timeout (the main context's
+    // ngx_core_module). False when `d` is none of them.
+    bool compileProcessDirective(const ConfDirective &d);
+    void compileErrorLog(const ConfDirective &d);
+    void compileUser(const ConfDirective &d);
+    void compileWorkerProcesses(const ConfDirective &d);
     void compileEvents(const ConfDirective &events);
     void compileHttp(const QList<const ConfDirective *> &body);
 
@@ -214,7 +221,8 @@ private:
 
     // configcompiler.cpp: argument helpers
     // A file name in the configuration: relative ones are relative to the
-    // configuration file's directory (the current one for generated text).
+    // prefix (-p), else to the configuration file's directory (the current
+    // one for generated text).
     QString resolvePath(const QByteArray &name) const;
     std::optional<qint64> timeArg(const ConfDirective &d);
     static StoredDirective stored(const ConfDirective &d);
@@ -295,6 +303,7 @@ private:
     bool m_hasErrors = false;
     bool m_warnedBuiltinMap = false;
     QSet<QByteArray> m_ignoredWarned;
+    QSet<QByteArray> m_processSet; // main-level directives seen once (nginx's "is duplicate")
     QHash<QByteArray, std::shared_ptr<MapVariable>> m_maps;
     QHash<const ConfDirective *, std::shared_ptr<MapVariable>> m_mapDirectives;
     QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_upstreams; // by lower-cased name

@@ -161,30 +161,8 @@ void Compiler::compileMain()
             haveEvents = true;
             if (checkArgs(d, Ctx::Main))
                 compileEvents(d);
-        } else if (d.name == "worker_processes") {
-            if (!checkArgs(d, Ctx::Main))
-                continue;
-            if (d.argText(0) == "auto") {
-                m_config->workerThreads = 0;
-            } else {
-                bool ok = false;
-                const int n = d.argText(0).toInt(&ok);
-                if (!ok || n < 1)
-                    error(d.args.at(0).location, u"invalid value \"%1\" in \"worker_processes\" directive"_s.arg(
-                                                     text(d.argText(0))));
-                else if (n > 64)
-                    error(d.args.at(0).location, u"\"worker_processes\" %1 is more than wsscope's 64 worker threads"_s.arg(n));
-                else
-                    m_config->workerThreads = n;
-            }
-        } else if (d.name == "worker_shutdown_timeout") {
-            if (checkArgs(d, Ctx::Main)) {
-                if (const auto ms = timeArg(d))
-                    m_config->drainTimeoutMs = *ms;
-            }
-        } else if (d.name == "error_log") {
-            if (checkArgs(d, Ctx::Main))
-                m_config->logs.append(stored(d));
+        } else if (compileProcessDirective(d)) {
+            continue;
         } else if (findCommand(d.name, Ctx::Http)) {
             if (!firstLoose)
                 firstLoose = &d;
@@ -299,8 +277,10 @@ QString Compiler::resolvePath(const QByteArray &name) const
     const QString path = QString::fromUtf8(name);
     if (QDir::isAbsolutePath(path))
         return path;
-    const QString base = m_file.fileName.isEmpty() ? QDir::currentPath()
-                                                   : QFileInfo(m_file.fileName).absolutePath();
+    // nginx's -p: paths are relative to the prefix (ngx_conf_full_name).
+    const QString base = !m_options.prefix.isEmpty() ? m_options.prefix
+        : m_file.fileName.isEmpty()                  ? QDir::currentPath()
+                                                     : QFileInfo(m_file.fileName).absolutePath();
     return QDir(base).filePath(path);
 }
 

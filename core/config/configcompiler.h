@@ -20,6 +20,9 @@ struct ConfigCompileOptions
     // The port of a server without `listen`: nginx uses 80 when started as
     // root and 8000 otherwise; 0 picks by the same rule.
     quint16 defaultListenPort = 0;
+    // nginx's -p PREFIX: relative paths of the configuration (pid,
+    // error_log, root, ...) are relative to it; empty: to the file's directory.
+    QString prefix;
 };
 
 struct ConfigCompileResult

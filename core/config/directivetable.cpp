@@ -70,10 +70,14 @@ std::vector<Command> proxyCommands()
     using C = Compiler;
     using S = LocationSettings;
     return {
-        // main and events (compileMain, compileEvents)
+        // main and events (compileMain, compileProcessDirective, compileEvents)
         {.name = "worker_processes", .contexts = Main, .minArgs = 1, .maxArgs = 1},
         {.name = "worker_shutdown_timeout", .contexts = Main, .minArgs = 1, .maxArgs = 1},
         {.name = "error_log", .contexts = Main, .minArgs = 1, .maxArgs = 2},
+        {.name = "pid", .contexts = Main, .minArgs = 1, .maxArgs = 1},
+        {.name = "daemon", .contexts = Main, .minArgs = 1, .maxArgs = 1},
+        {.name = "master_process", .contexts = Main, .minArgs = 1, .maxArgs = 1},
+        {.name = "user", .contexts = Main, .minArgs = 1, .maxArgs = 2},
         {.name = "events", .contexts = Main, .block = true},
         {.name = "http", .contexts = Main, .block = true},
         {.name = "worker_connections", .contexts = Events, .minArgs = 1, .maxArgs = 1},

@@ -7,6 +7,7 @@
 #include "http/headerrewrite.h"
 #include "http/returnresponse.h"
 #include "http/urirewrite.h"
+#include "ops/logging.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -240,8 +241,21 @@ struct ListenGroup
     int selectServer(const QList<ServerConfig> &all, QByteArrayView host) const;
 };
 
+// The main context's process directives (ngx_core_module): what the
+// application does around the proxy, not the proxy itself.
+struct ProcessSettings
+{
+    QString pidFile;                // pid: written once every listener is bound; empty: none
+    bool daemon = false;            // daemon on|off; wsscope's default is off (nginx's is on)
+    ConfLocation daemonAt;
+    QByteArray user;                // user NAME [GROUP]: dropped to after binding, when root
+    QByteArray group;               // empty: the group named like the user, as nginx
+    QList<Logging::Sink> errorLogs; // main-level error_log, in order (empty: -e, else stderr)
+};
+
 struct ProxyConfig
 {
+    ProcessSettings process;
     int workerThreads = 0;        // worker_processes: 0 = one per core ("auto")
     int workerConnections = 0;    // events { worker_connections }: client connections per worker, 0 = no cap
     QList<ServerConfig> servers;

@@ -1,13 +1,21 @@
 #include "logging.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QStringEncoder>
 #include <QVarLengthArray>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcProxy, "wsscope.proxy")
 Q_LOGGING_CATEGORY(lcAccess, "wsscope.access")
@@ -59,6 +67,70 @@ void appendTimestamp(LineBuffer &line)
     line.append(ms3, 4);
 }
 
+// The sinks in effect. Lines are written by every thread while the main
+// thread may change the set (reload) or reopen files (SIGUSR1), so a table
+// is immutable once published and swapped by one atomic store; reopen
+// dup2()s a new descriptor onto the old number, which is atomic for a
+// concurrent write(). Replaced tables are kept (a reload's worth of bytes)
+// because a thread may still be reading one.
+struct ActiveSink
+{
+    int fd = STDERR_FILENO;
+    Logging::Level level = Logging::Level::Debug;
+    QString path; // empty: stderr
+};
+
+struct SinkTable
+{
+    std::vector<ActiveSink> sinks;
+};
+
+std::mutex g_tablesMutex; // only for changes (setSinks, reopen), never per line
+std::vector<std::unique_ptr<SinkTable>> g_tables;
+std::atomic<const SinkTable *> g_current{nullptr};
+
+const SinkTable *stderrTable()
+{
+    static const SinkTable table{{ActiveSink{}}};
+    return &table;
+}
+
+const SinkTable *currentTable()
+{
+    const SinkTable *t = g_current.load(std::memory_order_acquire);
+    return t ? t : stderrTable();
+}
+
+Logging::Level levelOf(QtMsgType type)
+{
+    switch (type) {
+    case QtDebugMsg: return Logging::Level::Debug;
+    case QtInfoMsg: return Logging::Level::Info;
+    case QtWarningMsg: return Logging::Level::Warn;
+    case QtCriticalMsg: return Logging::Level::Error;
+    case QtFatalMsg: return Logging::Level::Emerg;
+    }
+    return Logging::Level::Info;
+}
+
+int openLogFile(const QString &path, QString *error)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        *error = QStringLiteral("cannot open the log file %1: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+    return fd;
+}
+
+void writeLine(const LineBuffer &line, Logging::Level level)
+{
+    for (const ActiveSink &sink : currentTable()->sinks) {
+        if (level < sink.level)
+            continue;
+        // One write per line, so lines from several threads never interleave.
+        [[maybe_unused]] const ssize_t n = ::write(sink.fd, line.constData(), size_t(line.size()));
+    }
+}
+
 void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
     const char *level = "info";
@@ -87,9 +159,7 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
     char *end = utf8.appendToBuffer(line.data() + head, message);
     *end++ = '\n';
     line.resize(end - line.constData());
-    // One write per line, so lines from several threads never interleave.
-    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
-    std::fflush(stderr);
+    writeLine(line, levelOf(type));
 }
 
 } // namespace
@@ -105,6 +175,88 @@ void install(int verbosity)
         rules += "qt.*.debug=true\n";
     QLoggingCategory::setFilterRules(QString::fromUtf8(rules));
     qInstallMessageHandler(handler);
+}
+
+} // namespace Logging
+
+namespace Logging {
+
+std::optional<Level> parseLevel(QByteArrayView word)
+{
+    static const char *const names[] = {"debug", "info", "notice", "warn", "error", "crit", "alert", "emerg"};
+    for (size_t i = 0; i < std::size(names); ++i) {
+        if (word == names[i])
+            return Level(i);
+    }
+    return std::nullopt;
+}
+
+bool setSinks(const QList<Sink> &sinks, QString *error)
+{
+    std::lock_guard<std::mutex> lock(g_tablesMutex);
+    const SinkTable *old = currentTable();
+    auto next = std::make_unique<SinkTable>();
+    std::vector<int> opened;
+    for (const Sink &s : sinks) {
+        ActiveSink a{STDERR_FILENO, s.level, s.path};
+        if (!s.path.isEmpty()) {
+            // A file already open keeps its descriptor (a reload of the same file).
+            const auto same = std::find_if(old->sinks.cbegin(), old->sinks.cend(),
+                                           [&](const ActiveSink &o) { return o.path == s.path; });
+            a.fd = same != old->sinks.cend() ? same->fd : openLogFile(s.path, error);
+            if (a.fd < 0) {
+                for (int fd : opened)
+                    ::close(fd);
+                return false;
+            }
+            if (same == old->sinks.cend())
+                opened.push_back(a.fd);
+        }
+        next->sinks.push_back(a);
+    }
+    if (next->sinks.empty())
+        next->sinks.push_back(ActiveSink{});
+    g_current.store(next.get(), std::memory_order_release);
+    // Files no longer used: /dev/null over them, not close(), as another
+    // thread may be writing to that number right now and it must not be reused.
+    for (const ActiveSink &o : old->sinks) {
+        const bool kept = std::any_of(next->sinks.cbegin(), next->sinks.cend(),
+                                      [&](const ActiveSink &n) { return n.fd == o.fd; });
+        if (!kept && !o.path.isEmpty()) {
+            const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+            if (null >= 0) {
+                ::dup2(null, o.fd);
+                ::close(null);
+            }
+        }
+    }
+    g_tables.push_back(std::move(next));
+    return true;
+}
+
+bool reopen(QString *error)
+{
+    std::lock_guard<std::mutex> lock(g_tablesMutex);
+    bool ok = true;
+    for (const ActiveSink &s : currentTable()->sinks) {
+        if (s.path.isEmpty())
+            continue;
+        const int fd = openLogFile(s.path, error);
+        if (fd < 0) {
+            ok = false;
+            continue;
+        }
+        ::dup2(fd, s.fd); // atomic for a concurrent write(); it clears FD_CLOEXEC on s.fd, so set again
+        ::fcntl(s.fd, F_SETFD, FD_CLOEXEC);
+        ::close(fd);
+    }
+    return ok;
+}
+
+bool usesStderr()
+{
+    const SinkTable *t = currentTable();
+    return std::any_of(t->sinks.cbegin(), t->sinks.cend(), [](const ActiveSink &s) { return s.path.isEmpty(); });
 }
 
 } // namespace Logging

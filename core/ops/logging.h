@@ -1,6 +1,11 @@
 #pragma once
 
+#include <QByteArrayView>
+#include <QList>
 #include <QLoggingCategory>
+#include <QString>
+
+#include <optional>
 
 Q_DECLARE_LOGGING_CATEGORY(lcProxy)  // wsscope.proxy: listeners, workers, upstream connects
 Q_DECLARE_LOGGING_CATEGORY(lcAccess) // wsscope.access: one line per exchange or tunnel
@@ -8,8 +13,38 @@ Q_DECLARE_LOGGING_CATEGORY(lcConfig) // wsscope.config
 
 namespace Logging {
 
-// Installs the stderr handler. verbosity: 0 = info (startup lines and the
-// access log), 1 (-v) = wsscope debug, 2 (-vv) = Qt's own debug too.
+// nginx's error_log levels, least severe first (ngx_log.c's err_levels).
+enum class Level : quint8 { Debug, Info, Notice, Warn, Error, Crit, Alert, Emerg };
+
+// "debug" ... "emerg"; nullopt for any other word.
+std::optional<Level> parseLevel(QByteArrayView word);
+
+// Where log lines go (nginx's error_log FILE|stderr LEVEL): lines below
+// `level` are dropped.
+struct Sink
+{
+    QString path; // empty: stderr
+    Level level = Level::Error;
+};
+
+// Installs the handler, writing to stderr. verbosity: 0 = info (startup
+// lines and the access log), 1 (--verbose) = wsscope debug, 2 = Qt's own
+// debug too.
 void install(int verbosity);
+
+// Sends every later line to `sinks` (files opened for appending, created
+// 0644) instead of the current ones; an empty list means stderr, every level.
+// False with *error (naming the file) when a file cannot be opened; the
+// current sinks then stay.
+bool setSinks(const QList<Sink> &sinks, QString *error);
+
+// nginx's SIGUSR1: the log files opened again by name (after logrotate
+// moved them). Lines being written meanwhile go to the old or the new file,
+// never nowhere. False with *error when one cannot be opened (it keeps its
+// old descriptor).
+bool reopen(QString *error);
+
+// True when some sink writes to stderr (a daemon then keeps its stderr).
+bool usesStderr();
 
 } // namespace Logging
