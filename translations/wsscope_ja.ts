@@ -273,6 +273,10 @@
         <source>TLS handshake failed</source>
         <translation>TLS ハンドシェイク失敗</translation>
     </message>
+    <message>
+        <source>Instance</source>
+        <translation>インスタンス</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionsView</name>
@@ -731,6 +735,61 @@
     </message>
 </context>
 <context>
+    <name>LinkBanner</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1: link back after a gap of %2 (from %3); what happened meanwhile comes from the instance&apos;s history</source>
+        <translation>%1：%2 の途切れ（%3 から）の後にリンクが復旧しました。その間の出来事はインスタンスの履歴から取得します</translation>
+    </message>
+    <message>
+        <source>%1: link lost (%2); reconnecting</source>
+        <translation>%1：リンクが切れました（%2）。再接続しています</translation>
+    </message>
+    <message>
+        <source>(unnamed)</source>
+        <translation>（名前なし）</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>接続済み</translation>
+    </message>
+    <message>
+        <source> · last gap %1 at %2</source>
+        <translation> · 前回の途切れ %1（%2）</translation>
+    </message>
+    <message>
+        <source> · read-only</source>
+        <translation> · 読み取り専用</translation>
+    </message>
+    <message>
+        <source>connecting…</source>
+        <translation>接続中…</translation>
+    </message>
+    <message>
+        <source>link lost %1 ago, reconnecting: %2</source>
+        <translation>リンクが %1 前に切れました。再接続中：%2</translation>
+    </message>
+    <message>
+        <source>not connected: %1</source>
+        <translation>未接続：%1</translation>
+    </message>
+    <message>
+        <source>in this process</source>
+        <translation>このプロセス内</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style=&apos;color:%3&apos;&gt;%4&lt;/span&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style='color:%3'&gt;%4&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>Attached to: %1</source>
+        <translation>接続先：%1</translation>
+    </message>
+</context>
+<context>
     <name>LocalInspectorSource</name>
     <message>
         <source>local</source>
@@ -897,6 +956,13 @@
     <message>
         <source>Quick start: certificate for %1 written to %2</source>
         <translation>クイックスタート：%1 の証明書を %2 に書き出しました</translation>
+    </message>
+</context>
+<context>
+    <name>MergedInspectorSource</name>
+    <message>
+        <source>no such instance</source>
+        <translation>そのインスタンスはありません</translation>
     </message>
 </context>
 <context>

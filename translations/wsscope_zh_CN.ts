@@ -273,6 +273,10 @@
         <source>TLS handshake failed</source>
         <translation>TLS 握手失败</translation>
     </message>
+    <message>
+        <source>Instance</source>
+        <translation>实例</translation>
+    </message>
 </context>
 <context>
     <name>ConnectionsView</name>
@@ -731,6 +735,61 @@
     </message>
 </context>
 <context>
+    <name>LinkBanner</name>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1: link back after a gap of %2 (from %3); what happened meanwhile comes from the instance&apos;s history</source>
+        <translation>%1：链路在中断 %2 后恢复（自 %3 起）；中断期间发生的事情从该实例的历史记录获取</translation>
+    </message>
+    <message>
+        <source>%1: link lost (%2); reconnecting</source>
+        <translation>%1：链路中断（%2）；正在重新连接</translation>
+    </message>
+    <message>
+        <source>(unnamed)</source>
+        <translation>（未命名）</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source> · last gap %1 at %2</source>
+        <translation> · 上次中断 %1，于 %2</translation>
+    </message>
+    <message>
+        <source> · read-only</source>
+        <translation> · 只读</translation>
+    </message>
+    <message>
+        <source>connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>link lost %1 ago, reconnecting: %2</source>
+        <translation>链路已中断 %1，正在重新连接：%2</translation>
+    </message>
+    <message>
+        <source>not connected: %1</source>
+        <translation>未连接：%1</translation>
+    </message>
+    <message>
+        <source>in this process</source>
+        <translation>在本进程中</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style=&apos;color:%3&apos;&gt;%4&lt;/span&gt;</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style='color:%3'&gt;%4&lt;/span&gt;</translation>
+    </message>
+    <message>
+        <source>Attached to: %1</source>
+        <translation>已连接到：%1</translation>
+    </message>
+</context>
+<context>
     <name>LocalInspectorSource</name>
     <message>
         <source>local</source>
@@ -897,6 +956,13 @@
     <message>
         <source>Quick start: certificate for %1 written to %2</source>
         <translation>快速开始：%1 的证书已写入 %2</translation>
+    </message>
+</context>
+<context>
+    <name>MergedInspectorSource</name>
+    <message>
+        <source>no such instance</source>
+        <translation>没有这个实例</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 #include "config/confdiagnostic.h"
 #include "config/configdoctor.h"
 #include "inspect/inspectevent.h"
+#include "instanceids.h"
 #include "upstream/upstreamfigures.h"
 
 #include <QHash>
@@ -72,6 +73,11 @@ public:
     // Whether Apply and the send panel may be used (a read-only channel refuses both).
     bool canApply() const { return m_canApply; }
     bool canInject() const { return m_canInject; }
+    // Where the source is ("wss://server:9901"); empty for a local one.
+    virtual QString address() const { return {}; }
+    // The instances a merged source shows (instance i + 1 is members()[i]);
+    // empty for a source of one proxy.
+    virtual QList<InspectorSource *> members() const { return {}; }
 
     // --- Commands: each answers with a signal, later ---
     // Asks for fresh upstream figures and counters (upstreamsChanged).
@@ -98,6 +104,8 @@ signals:
     void injectRefused(quint64 connectionId, const QString &reason);
     // Link state, its detail, the instance name or the permissions changed.
     void linkChanged();
+    // A merged source gained an instance.
+    void membersChanged();
 
 protected:
     quint64 nextRequest() { return ++m_lastRequest; }

@@ -30,6 +30,8 @@ public:
     // Replaces the text shown in the editor without reloading (the text the
     // running configuration was compiled from, once it is known).
     using InspectorSource::setConfigText;
+    // The name the window shows for this proxy ("local" until set).
+    void setInstanceName(const QString &name) { setIdentity(name, canApply(), canInject()); }
 
 private:
     // Listeners, targets and methods from the running configuration.

@@ -9,6 +9,7 @@
 #include "panes/connectionsview.h"
 #include "panes/framesview.h"
 #include "panes/handshakeview.h"
+#include "panes/linkbanner.h"
 #include "panes/logview.h"
 #include "panes/pingview.h"
 #include "panes/sendpanel.h"
@@ -28,6 +29,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QVBoxLayout>
 
 namespace {
 
@@ -42,6 +44,7 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     , m_connections(new ConnectionsModel(this))
     , m_frames(new FramesModel(m_connections, this))
     , m_framesFilter(new FramesFilterModel(this))
+    , m_attached(source->link() != InspectorSource::Link::Local)
 {
     setWindowTitle(tr("wsscope inspector"));
     setObjectName(QStringLiteral("mainWindow"));
@@ -64,7 +67,17 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     m_mainSplitter->addWidget(m_connectionTabs);
     m_mainSplitter->setStretchFactor(0, 2);
     m_mainSplitter->setStretchFactor(1, 3);
-    setCentralWidget(m_mainSplitter);
+    // An attached window says above everything what it is attached to.
+    auto *centre = new QWidget(this);
+    auto *centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->setSpacing(0);
+    m_banner = new LinkBanner(m_source, centre);
+    centreLayout->addWidget(m_banner);
+    centreLayout->addWidget(m_mainSplitter, 1);
+    setCentralWidget(centre);
+    m_log = new LogView(this);
+    m_log->setConnections(m_connections);
     createDocks();
     createStatusBar();
     createActions();
@@ -85,9 +98,8 @@ MainWindow::MainWindow(InspectorSource *source, QWidget *parent)
     connect(m_connectionsView, &ConnectionsView::clearRequested, this, &MainWindow::handleClear);
     connect(m_framesView, &FramesView::frameCopied, this, [this] { statusBar()->showMessage(tr("Frame copied"), 2000); });
     connect(m_framesView->sendPanel(), &SendPanel::messageLogged, this, &MainWindow::appendLog);
-    connect(m_config, &ConfigView::messageLogged, this, &MainWindow::appendLog);
-    connect(m_config, &ConfigView::quickStartRequested, this, &MainWindow::handleQuickStart);
-    connect(m_config, &ConfigView::applied, m_source, &InspectorSource::refresh);
+    connect(m_banner, &LinkBanner::messageLogged, this, &MainWindow::appendLog);
+    connect(m_source, &InspectorSource::membersChanged, this, &MainWindow::handleMembersChanged);
 
     // Once a second: the message rate, and fresh figures asked of the source
     // (they come back as upstreamsChanged).
@@ -122,11 +134,24 @@ void MainWindow::createDocks()
         addDockWidget(Qt::RightDockWidgetArea, dock);
         return dock;
     };
-    m_upstreams = new UpstreamsView(m_source, m_connections, this);
-    m_config = new ConfigView(m_source, this);
-    m_log = new LogView(this);
-    QDockWidget *upstreams = addDock(tr("Upstreams"), QStringLiteral("upstreamsDock"), m_upstreams);
-    QDockWidget *config = addDock(tr("Configuration"), QStringLiteral("configDock"), m_config);
+    QWidget *upstreamsContent = nullptr;
+    QWidget *configContent = nullptr;
+    if (m_attached) {
+        // One upstreams and one configuration view per instance, as tabs.
+        m_upstreamTabs = new QTabWidget(this);
+        m_upstreamTabs->setObjectName(QStringLiteral("upstreamsTabs"));
+        m_configTabs = new QTabWidget(this);
+        m_configTabs->setObjectName(QStringLiteral("configTabs"));
+        upstreamsContent = m_upstreamTabs;
+        configContent = m_configTabs;
+        handleMembersChanged();
+    } else {
+        addInstanceViews(m_source, 0);
+        upstreamsContent = m_upstreamViews.constFirst();
+        configContent = m_configViews.constFirst();
+    }
+    QDockWidget *upstreams = addDock(tr("Upstreams"), QStringLiteral("upstreamsDock"), upstreamsContent);
+    QDockWidget *config = addDock(tr("Configuration"), QStringLiteral("configDock"), configContent);
     QDockWidget *log = addDock(tr("Log"), QStringLiteral("logDock"), m_log);
     tabifyDockWidget(upstreams, config);
     tabifyDockWidget(config, log);
@@ -135,6 +160,52 @@ void MainWindow::createDocks()
 }
 
 // Listeners, connections, message rate, dropped events, and what a pause skipped.
+// The upstreams and configuration views of one instance (0: the window's
+// only source).
+void MainWindow::addInstanceViews(InspectorSource *instance, int number)
+{
+    auto *upstreams = new UpstreamsView(instance, m_connections, number, this);
+    auto *config = new ConfigView(instance, this);
+    m_upstreamViews << upstreams;
+    m_configViews << config;
+    connect(config, &ConfigView::messageLogged, this, [this, instance](const QString &line) {
+        appendLog(m_attached ? instance->instanceName() + QStringLiteral(": ") + line : line);
+    });
+    connect(config, &ConfigView::quickStartRequested, this, &MainWindow::handleQuickStart);
+    connect(config, &ConfigView::applied, instance, &InspectorSource::refresh);
+    if (!m_upstreamTabs)
+        return;
+    m_upstreamTabs->addTab(upstreams, QString());
+    m_configTabs->addTab(config, QString());
+    connect(instance, &InspectorSource::linkChanged, this, &MainWindow::refreshInstanceNames);
+    refreshInstanceNames();
+}
+
+void MainWindow::handleMembersChanged()
+{
+    const QList<InspectorSource *> members = m_source->members();
+    for (qsizetype i = m_upstreamViews.size(); i < members.size(); ++i)
+        addInstanceViews(members.at(i), int(i) + 1);
+}
+
+// Tab titles and the connections' Instance column follow the names the
+// instances give in their hello.
+void MainWindow::refreshInstanceNames()
+{
+    QStringList names;
+    const QList<InspectorSource *> members = m_source->members();
+    for (qsizetype i = 0; i < members.size(); ++i) {
+        const InspectorSource *m = members.at(i);
+        const QString name = m->instanceName().isEmpty() ? m->address() : m->instanceName();
+        names << name;
+        if (i < m_upstreamTabs->count()) {
+            m_upstreamTabs->setTabText(int(i), name);
+            m_configTabs->setTabText(int(i), name);
+        }
+    }
+    m_connections->setInstanceNames(names);
+}
+
 void MainWindow::createStatusBar()
 {
     auto label = [this](const QString &name) {
@@ -197,6 +268,7 @@ void MainWindow::restoreSettings()
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_mainSplitter->restoreState(settings.value(QStringLiteral("window/mainSplitter")).toByteArray());
     m_connectionsView->restoreSettings(settings);
+    m_connectionsView->setInstanceColumnVisible(m_attached);
     m_framesView->restoreSettings(settings);
     HistoryLimitsDialog::apply(HistoryLimitsDialog::load(settings), m_connections);
     refreshCapLabels();
@@ -324,7 +396,8 @@ void MainWindow::copyFrame(const QString &format)
 
 void MainWindow::refreshUpstreams()
 {
-    m_upstreams->refresh();
+    for (UpstreamsView *view : std::as_const(m_upstreamViews))
+        view->refresh();
 }
 
 void MainWindow::refreshRate()
@@ -368,9 +441,12 @@ void MainWindow::handleQuickStart()
         return;
     if (const auto &files = dialog.tlsFiles())
         appendLog(tr("Quick start: certificate for %1 written to %2").arg(files->hosts.join(QStringLiteral(", ")), files->certificate));
-    m_config->setText(text);
+    ConfigView *config = m_configViews.constFirst();
+    if (m_configTabs)
+        m_configTabs->setCurrentWidget(config);
+    config->setText(text);
     showView(QStringLiteral("config"));
-    m_config->apply();
+    config->apply();
 }
 
 bool MainWindow::saveHar(const QString &path, const QList<quint64> &ids, QString *error)

@@ -13,6 +13,7 @@ class FramesFilterModel;
 class FramesModel;
 class FramesView;
 class HandshakeView;
+class LinkBanner;
 class LogView;
 class PingView;
 class QLabel;
@@ -63,6 +64,9 @@ private:
     void createDocks();
     void createStatusBar();
     void createActions();
+    void addInstanceViews(InspectorSource *instance, int number);
+    void handleMembersChanged();
+    void refreshInstanceNames();
     void restoreSettings();
     void saveSettings();
 
@@ -83,6 +87,7 @@ private:
     ConnectionsModel *m_connections;
     FramesModel *m_frames;
     FramesFilterModel *m_framesFilter;
+    const bool m_attached; // to remote instances (the source is not a local proxy)
 
     QSplitter *m_mainSplitter = nullptr;
     QTabWidget *m_connectionTabs = nullptr;
@@ -90,8 +95,12 @@ private:
     HandshakeView *m_handshake = nullptr;
     FramesView *m_framesView = nullptr;
     PingView *m_ping = nullptr;
-    UpstreamsView *m_upstreams = nullptr;
-    ConfigView *m_config = nullptr;
+    // One per instance (one for a local proxy); as tabs in an attached window.
+    QList<UpstreamsView *> m_upstreamViews;
+    QList<ConfigView *> m_configViews;
+    QTabWidget *m_upstreamTabs = nullptr;
+    QTabWidget *m_configTabs = nullptr;
+    LinkBanner *m_banner = nullptr;
     LogView *m_log = nullptr;
 
     QLabel *m_statusListeners = nullptr;

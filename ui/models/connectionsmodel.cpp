@@ -1,6 +1,7 @@
 #include "connectionsmodel.h"
 
 #include "inspect/harexport.h"
+#include "instanceids.h"
 
 #include <QBrush>
 #include <QColor>
@@ -147,7 +148,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (column) {
-        case ColId: return QString::number(r.id);
+        case ColId: return QString::number(InstanceIds::local(r.id));
         case ColClient: return r.clientText();
         case ColPath: return r.pathText();
         case ColUpstream: return r.upstreamText();
@@ -168,6 +169,7 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         case ColRtt:
             return r.lastRttUs < 0 ? QString() : tr("%1 ms").arg(double(r.lastRttUs) / 1000.0, 0, 'f', 2);
         case ColClose: return closeText(r);
+        case ColInstance: return instanceName(r.id);
         }
         return {};
     case Qt::ToolTipRole:
@@ -232,8 +234,28 @@ QVariant ConnectionsModel::headerData(int section, Qt::Orientation orientation, 
     case ColBytesDown: return tr("Bytes ↓");
     case ColRtt: return tr("Ping RTT");
     case ColClose: return tr("Close");
+    case ColInstance: return tr("Instance");
     }
     return {};
+}
+
+void ConnectionsModel::setInstanceNames(const QStringList &names)
+{
+    m_instanceNames = names;
+    if (rowCount() > 0)
+        emit dataChanged(index(0, ColInstance), index(rowCount() - 1, ColInstance), {Qt::DisplayRole});
+}
+
+QString ConnectionsModel::instanceName(quint64 id) const
+{
+    return m_instanceNames.value(InstanceIds::instance(id) - 1);
+}
+
+QString ConnectionsModel::connectionLabel(quint64 id) const
+{
+    const QString local = QString::number(InstanceIds::local(id));
+    const QString instance = instanceName(id);
+    return instance.isEmpty() ? local : local + QLatin1Char('@') + instance;
 }
 
 void ConnectionsModel::addEvents(const QList<InspectEvent> &batch)

@@ -45,6 +45,7 @@ public:
         ColBytesDown,
         ColRtt,
         ColClose,
+        ColInstance, // which instance of a merged view (hidden otherwise)
         ColumnCount
     };
     enum Role { ConnectionIdRole = Qt::UserRole + 1, HasErrorRole, SortRole };
@@ -121,6 +122,13 @@ public:
     QList<UpstreamStats> upstreamStats() const { return m_store->upstreamStats(); }
     const std::deque<RouteDecision> &recentDecisions() const { return m_store->recentDecisions(); }
 
+    // The instances of a merged view, by InstanceIds number (1: the first).
+    void setInstanceNames(const QStringList &names);
+    QString instanceName(quint64 id) const;
+    // "17", or "17@prod-1" in a merged view (the id the instance's own log
+    // uses, and where): what follows "#" in the window's texts.
+    QString connectionLabel(quint64 id) const;
+
     QString closeText(const ConnectionRecord &r) const;
     QString stateText(ConnectionRecord::State state) const;
     static QString causeText(CloseCause cause);
@@ -136,6 +144,7 @@ signals:
     void flushed(const QSet<quint64> &changed);
 
 private:
+    QStringList m_instanceNames;
     void ingest(bool budgeted);
     void show();
     void scheduleFlush();

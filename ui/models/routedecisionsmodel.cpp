@@ -1,5 +1,7 @@
 #include "routedecisionsmodel.h"
 
+#include "instanceids.h"
+
 #include <QDateTime>
 
 namespace {
@@ -84,7 +86,7 @@ QVariant RouteDecisionsModel::data(const QModelIndex &index, int role) const
     const RouteDecision &d = m_rows.at(index.row());
     switch (index.column()) {
     case ColTime: return QDateTime::fromMSecsSinceEpoch(d.wallMs).toString(QStringLiteral("HH:mm:ss"));
-    case ColConnection: return QStringLiteral("#%1").arg(d.connectionId);
+    case ColConnection: return QStringLiteral("#%1").arg(InstanceIds::local(d.connectionId));
     case ColServer: return d.route.upstreamServer;
     case ColWhy: return whyText(d);
     }

@@ -29,13 +29,19 @@ ConnectionsView::ConnectionsView(ConnectionsModel *connections, QWidget *parent)
     layout->addWidget(createBar());
     m_view = makeTableView(m_filter, QStringLiteral("connectionsView"), QAbstractItemView::ExtendedSelection, this);
     m_view->setAlternatingRowColors(true);
-    const int widths[] = {48, 130, 140, 130, 80, 70, 70, 70, 80, 80, 80, 160};
+    const int widths[] = {48, 130, 140, 130, 80, 70, 70, 70, 80, 80, 80, 160, 110};
     for (int c = 0; c < ConnectionsModel::ColumnCount; ++c)
         m_view->setColumnWidth(c, widths[c]);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &current) {
         emit currentConnectionChanged(current.isValid() ? current.data(ConnectionsModel::ConnectionIdRole).toULongLong() : 0);
     });
+    m_view->setColumnHidden(ConnectionsModel::ColInstance, true);
     layout->addWidget(m_view);
+}
+
+void ConnectionsView::setInstanceColumnVisible(bool visible)
+{
+    m_view->setColumnHidden(ConnectionsModel::ColInstance, !visible);
 }
 
 ConnectionsView::~ConnectionsView() = default;

@@ -33,6 +33,8 @@ public:
     void refreshCap();
     void saveSettings(QSettings *settings) const;
     void restoreSettings(const QSettings &settings);
+    // The Instance column: shown in an attached window, hidden for a local proxy.
+    void setInstanceColumnVisible(bool visible);
 
 signals:
     void currentConnectionChanged(quint64 id); // 0: none

@@ -6,6 +6,8 @@
 #include <QPlainTextEdit>
 #include <QStringList>
 
+class ConnectionsModel;
+
 // The log dock: time-stamped lines, one per connection milestone (opened,
 // routed, closed, protocol violations, handshake warnings) and per action
 // of the window, never one per frame. Lines from events are collected by
@@ -23,11 +25,16 @@ public:
     explicit LogView(QWidget *parent = nullptr);
     ~LogView() override;
 
+    // Names connections as the model does ("17@prod-1" in a merged view).
+    void setConnections(const ConnectionsModel *connections) { m_connections = connections; }
     void addEvents(const QList<InspectEvent> &batch);
     void flush();
     // One line now, stamped with the time.
     void appendLine(const QString &line);
 
 private:
+    QString label(quint64 id) const;
+
+    const ConnectionsModel *m_connections = nullptr;
     QStringList m_pending;
 };

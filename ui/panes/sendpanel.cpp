@@ -60,8 +60,8 @@ SendPanel::SendPanel(InspectorSource *source, ConnectionsModel *connections, QWi
     connect(m_type, &QComboBox::currentIndexChanged, this, &SendPanel::handleTypeChanged);
     connect(m_source, &InspectorSource::linkChanged, this, &SendPanel::refreshAllowed);
     connect(m_source, &InspectorSource::injectRefused, this, [this](quint64 id, const QString &reason) {
-        m_status->setText(tr("#%1: not sent: %2").arg(id).arg(reason));
-        emit messageLogged(tr("#%1 injection refused: %2").arg(id).arg(reason));
+        m_status->setText(tr("#%1: not sent: %2").arg(m_connections->connectionLabel(id), reason));
+        emit messageLogged(tr("#%1 injection refused: %2").arg(m_connections->connectionLabel(id), reason));
     });
     refreshAllowed();
 }
@@ -122,7 +122,7 @@ void SendPanel::handleSend()
     const QString where = direction == Direction::ClientToUpstream ? tr("to the upstream") : tr("to the client");
     m_status->setText(tr("Sent %1 (%n byte(s)) %2", nullptr, int(payload.size())).arg(FramesModel::opcodeText(op), where));
     emit messageLogged(tr("#%1 injected %2 frame (%3 bytes) %4")
-                           .arg(m_connectionId)
+                           .arg(m_connections->connectionLabel(m_connectionId))
                            .arg(FramesModel::opcodeText(op))
                            .arg(payload.size())
                            .arg(where));

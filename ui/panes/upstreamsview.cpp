@@ -1,5 +1,6 @@
 #include "upstreamsview.h"
 
+#include "connectionsmodel.h"
 #include "inspectorsource.h"
 #include "itemviews.h"
 #include "routedecisionsmodel.h"
@@ -9,10 +10,11 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
-UpstreamsView::UpstreamsView(InspectorSource *source, ConnectionsModel *connections, QWidget *parent)
+UpstreamsView::UpstreamsView(InspectorSource *source, ConnectionsModel *connections, int instance, QWidget *parent)
     : QWidget(parent)
     , m_source(source)
     , m_connections(connections)
+    , m_instance(instance)
     , m_stats(new UpstreamStatsModel(this))
     , m_decisions(new RouteDecisionsModel(this))
 {
@@ -40,12 +42,37 @@ UpstreamsView::UpstreamsView(InspectorSource *source, ConnectionsModel *connecti
 
 UpstreamsView::~UpstreamsView() = default;
 
+namespace {
+
+// An instance's counts as its balancer keeps them.
+QList<UpstreamStats> statsFromFigures(const QList<UpstreamFigures> &figures)
+{
+    QList<UpstreamStats> out;
+    for (const UpstreamFigures &g : figures) {
+        for (const UpstreamServerFigures &f : g.servers)
+            out << UpstreamStats{g.group, f.name, f.liveConnections, qint64(f.totalConnections), qint64(f.failures)};
+    }
+    return out;
+}
+
+} // namespace
+
 void UpstreamsView::refresh()
 {
-    QList<UpstreamStatsModel::Group> groups = UpstreamStatsModel::groups(
-        m_source->upstreamTargets(), m_connections->upstreamStats(), m_source->upstreamFigures());
+    const QList<UpstreamFigures> figures = m_source->upstreamFigures();
+    const QList<UpstreamStats> stats = m_instance > 0 ? statsFromFigures(figures) : m_connections->upstreamStats();
+    QList<UpstreamStatsModel::Group> groups = UpstreamStatsModel::groups(m_source->upstreamTargets(), stats, figures);
     for (UpstreamStatsModel::Group &group : groups)
         group.method = m_source->balancingMethod(group.name);
     m_stats->setGroups(groups);
-    m_decisions->setDecisions(m_connections->recentDecisions());
+    if (m_instance == 0) {
+        m_decisions->setDecisions(m_connections->recentDecisions());
+        return;
+    }
+    std::deque<RouteDecision> mine;
+    for (const RouteDecision &d : m_connections->recentDecisions()) {
+        if (InstanceIds::instance(d.connectionId) == m_instance)
+            mine.push_back(d);
+    }
+    m_decisions->setDecisions(mine);
 }

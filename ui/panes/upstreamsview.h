@@ -13,13 +13,18 @@ class UpstreamStatsModel;
 // (RouteDecisionsModel). refresh() feeds both models from the source (the
 // configuration, the balancer's figures) and the connections model (what the
 // events say); the window calls it once a second and after a reload.
+//
+// In a merged window each instance has its own view (`instance` > 0, its
+// InstanceIds number): the counts are the instance's balancer's own (the
+// events of the merged list mix instances whose groups share names), and
+// the decisions are those of its connections.
 class UpstreamsView final : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(UpstreamsView)
 
 public:
-    UpstreamsView(InspectorSource *source, ConnectionsModel *connections, QWidget *parent = nullptr);
+    UpstreamsView(InspectorSource *source, ConnectionsModel *connections, int instance = 0, QWidget *parent = nullptr);
     ~UpstreamsView() override;
 
     void refresh();
@@ -29,6 +34,7 @@ public:
 private:
     InspectorSource *m_source;
     ConnectionsModel *m_connections;
+    int m_instance;
     UpstreamStatsModel *m_stats;
     RouteDecisionsModel *m_decisions;
     QTreeView *m_statsView = nullptr;
