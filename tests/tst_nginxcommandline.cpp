@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -95,6 +96,8 @@ private slots:
     void notApplicableSignalsAreIgnored();
     void userDropsPrivileges();
     void unknownUserIsAnError();
+    void reloadClosesOldTunnelsAfterShutdownTimeout_data();
+    void reloadClosesOldTunnelsAfterShutdownTimeout();
 
 private:
     // nginx.conf in the prefix: pid and error_log relative to it, one server
@@ -352,6 +355,48 @@ void tst_NginxCommandLine::unknownUserIsAnError()
     const Run r = runWsscope({u"-t"_s, u"-c"_s, m_dir->filePath(u"nginx.conf"_s)});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("nginx.conf:1:6: error: getpwnam(\"no-such-user-here\") failed"), r.err.constData());
+}
+
+void tst_NginxCommandLine::reloadClosesOldTunnelsAfterShutdownTimeout_data()
+{
+    QTest::addColumn<QByteArray>("mainLevel");
+    QTest::addColumn<bool>("closed");
+    // nginx: after a reload the old workers close what is left after
+    // worker_shutdown_timeout; without it, tunnels run on until they end.
+    QTest::newRow("worker_shutdown_timeout 100ms") << QByteArray("worker_shutdown_timeout 100ms;\n") << true;
+    QTest::newRow("without it") << QByteArray() << false;
+}
+
+void tst_NginxCommandLine::reloadClosesOldTunnelsAfterShutdownTimeout()
+{
+    QFETCH(QByteArray, mainLevel);
+    QFETCH(bool, closed);
+    PeerProcess echo;
+    QVERIFY(echo.startPython(u"ws_echo_server.py"_s));
+    const quint16 port = unusedPort();
+    const QByteArray proxying = "proxy_pass http://127.0.0.1:" + QByteArray::number(echo.port())
+        + "; proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade;";
+    const QByteArray conf = config(port, QByteArray("pid nginx.pid;\n" + mainLevel)).replace("return 200 \"ok\\n\";", proxying);
+    QVERIFY(writeFile(m_dir->filePath(u"nginx.conf"_s), conf));
+    PeerProcess proxy;
+    QVERIFY(proxy.launch(wsscopeBinary(), {u"-p"_s, m_dir->path(), u"-c"_s, u"nginx.conf"_s}));
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(m_dir->filePath(u"nginx.pid"_s)), 10000);
+
+    QTcpSocket tunnel;
+    tunnel.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(tunnel.waitForConnected(3000));
+    tunnel.write("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    const HttpResult upgraded = readHttpResponse(tunnel, 5000, true);
+    QCOMPARE(upgraded.status, 101);
+
+    ::kill(pid_t(proxy.pid()), SIGHUP);
+    // Closed soon after the timeout, or still open well after it.
+    const bool gone = QTest::qWaitFor([&] { return !tunnel.waitForReadyRead(50) && tunnel.state() != QTcpSocket::ConnectedState; },
+                                      3000);
+    QCOMPARE(gone, closed);
+    tunnel.abort();
+    QCOMPARE(proxy.terminate(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_NginxCommandLine)

@@ -43,6 +43,7 @@ bool Compiler::compileProcessDirective(const ConfDirective &d)
         compileWorkerProcesses(d);
     } else if (const auto ms = timeArg(d)) {
         m_config->drainTimeoutMs = *ms; // worker_shutdown_timeout
+        p.shutdownTimeoutSet = true;
     }
     return true;
 }

@@ -251,6 +251,10 @@ struct ProcessSettings
     QByteArray user;                // user NAME [GROUP]: dropped to after binding, when root
     QByteArray group;               // empty: the group named like the user, as nginx
     QList<Logging::Sink> errorLogs; // main-level error_log, in order (empty: -e, else stderr)
+    // worker_shutdown_timeout given: after a reload, connections still on the
+    // previous configuration are closed once it has passed, as nginx's old
+    // workers close theirs; without it they run on until they end.
+    bool shutdownTimeoutSet = false;
 };
 
 struct ProxyConfig

@@ -192,6 +192,14 @@ bool ProxyServer::reload(RuntimeSnapshot runtime, QString *error)
         qCInfo(lcProxy).noquote() << "worker_processes changed to" << wanted << "- it takes effect after a restart";
     // New connections take the new snapshot; every session keeps its own.
     // (The groups took the running ones' state over when `runtime` was built.)
+    const std::weak_ptr<const ProxyRuntime> previous = m_runtime;
+    if (config->process.shutdownTimeoutSet) {
+        // nginx: the old workers close what is left after worker_shutdown_timeout.
+        QTimer::singleShot(qMin<qint64>(config->drainTimeoutMs, 24 * 3600 * 1000), this, [this, previous] {
+            for (Worker *w : std::as_const(m_workers))
+                w->closeSessionsOf(previous);
+        });
+    }
     {
         std::lock_guard<std::mutex> lock(m_configMutex);
         m_runtime = std::move(runtime);
@@ -199,7 +207,8 @@ bool ProxyServer::reload(RuntimeSnapshot runtime, QString *error)
     }
     if (m_healthChecker)
         m_healthChecker->setGroups(m_runtime->groups());
-    qCInfo(lcProxy).noquote() << "configuration reloaded; open connections keep their configuration";
+    qCInfo(lcProxy).noquote() << "configuration reloaded; open connections keep their configuration"
+                              << (m_config->process.shutdownTimeoutSet ? "until worker_shutdown_timeout" : "");
     emit configReloaded();
     return true;
 }

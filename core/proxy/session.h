@@ -55,6 +55,8 @@ public:
     // tunnels run on until the worker's drain deadline.
     void beginDrain();
     void forceClose(CloseCause cause);
+    // The configuration the session started with (a reload does not change it).
+    const ProxyRuntime *runtime() const { return m_runtime.get(); }
 
     // Sends a frame into the live tunnel, toward the client or the upstream
     // (masked toward the upstream, RFC 6455 5.1), at the next frame boundary.

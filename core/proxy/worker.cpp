@@ -140,6 +140,25 @@ void Worker::closeAll()
         Qt::QueuedConnection);
 }
 
+void Worker::closeSessionsOf(std::weak_ptr<const ProxyRuntime> runtime)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, runtime = std::move(runtime)] {
+            const RuntimeSnapshot old = runtime.lock();
+            if (!old)
+                return;
+            std::vector<Session *> stale;
+            for (auto &entry : m_sessions) {
+                if (entry.first->runtime() == old.get() && !entry.first->isFinished())
+                    stale.push_back(entry.first);
+            }
+            for (Session *s : stale)
+                s->forceClose(CloseCause::Drain);
+        },
+        Qt::QueuedConnection);
+}
+
 void Worker::checkDrained()
 {
     bool allDone = true;

@@ -46,6 +46,9 @@ public:
     void adoptConnection(qintptr descriptor, RuntimeSnapshot runtime, int serverIndex, quint16 listenPort);
     void beginDrain();
     void closeAll();
+    // Closes the sessions still on `runtime` (a configuration a reload
+    // replaced); nothing when no session holds it any more.
+    void closeSessionsOf(std::weak_ptr<const ProxyRuntime> runtime);
     // Sends a frame into connection `id` if this worker owns it (the result,
     // when it is an error, is logged and reported as a finding event).
     void inject(quint64 id, Direction direction, WsOpcode opcode, QByteArray payload);
