@@ -547,7 +547,7 @@ void tst_ConfigCompiler::valuesAndUnits()
         "worker_processes 3;\nworker_shutdown_timeout 15s;\nevents { worker_connections 1024; }\n"
         "http {\n keepalive_timeout 30s;\n proxy_read_timeout 1h;\n"
         " server { listen [::1]:0; listen 127.0.0.1:0 default_server; server_name A.Test;\n"
-        "  access_log /var/log/x.log;\n  ssl_certificate /etc/x.pem;\n"
+        "  access_log /var/log/x.log;\n  ssl_certificate /etc/x.pem;\n  ssl_certificate_key /etc/x.key;\n"
         "  location /p { proxy_pass http://127.0.0.1:7000/q/; proxy_connect_timeout 1m30s; proxy_send_timeout 500ms;\n"
         "    proxy_http_version 1.1; proxy_redirect off; proxy_next_upstream error timeout http_502;\n"
         "    proxy_next_upstream_tries 2; root /srv; index a.html b.html; }\n"
@@ -565,7 +565,7 @@ void tst_ConfigCompiler::valuesAndUnits()
     QCOMPARE(s.listens.at(0).address, QHostAddress(QHostAddress::LocalHostIPv6));
     QVERIFY(s.listens.at(1).defaultServer);
     QCOMPARE(s.serverName, QByteArray("a.test"));
-    QCOMPARE(s.ssl.size(), 1);
+    QCOMPARE(s.ssl.size(), 2); // a certificate is checked with its key on any server, as nginx does
     QCOMPARE(s.logs.size(), 1);
     QCOMPARE(c.listenGroups.size(), 2);
     const LocationConfig &p = s.locations.at(0);

@@ -96,6 +96,7 @@ private slots:
     void notApplicableSignalsAreIgnored();
     void userDropsPrivileges();
     void unknownUserIsAnError();
+    void certificatesOfPlainServersAreLoaded();
     void reloadClosesOldTunnelsAfterShutdownTimeout_data();
     void reloadClosesOldTunnelsAfterShutdownTimeout();
 
@@ -355,6 +356,19 @@ void tst_NginxCommandLine::unknownUserIsAnError()
     const Run r = runWsscope({u"-t"_s, u"-c"_s, m_dir->filePath(u"nginx.conf"_s)});
     QCOMPARE(r.exitCode, 2);
     QVERIFY2(r.err.contains("nginx.conf:1:6: error: getpwnam(\"no-such-user-here\") failed"), r.err.constData());
+}
+
+// nginx loads the certificates of every server that has them, TLS socket or
+// not, so -t refuses a missing one there too (and a password pipe is read).
+void tst_NginxCommandLine::certificatesOfPlainServersAreLoaded()
+{
+    const QByteArray missing = m_dir->filePath(u"missing.crt"_s).toUtf8();
+    QVERIFY(writeFile(m_dir->filePath(u"nginx.conf"_s),
+                      config(unusedPort(), "").replace("location / {", QByteArray("ssl_certificate " + missing
+                                                                           + ";\n    ssl_certificate_key k.pem;\n    location / {"))));
+    const Run r = runWsscope({u"-t"_s, u"-c"_s, m_dir->filePath(u"nginx.conf"_s)});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(QByteArray("error: cannot read certificate \"" + missing + "\"")), r.err.constData());
 }
 
 void tst_NginxCommandLine::reloadClosesOldTunnelsAfterShutdownTimeout_data()

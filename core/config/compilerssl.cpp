@@ -93,7 +93,7 @@ std::optional<quint8> Compiler::protocolsArg(const QByteArray &name, const ConfL
     return bits;
 }
 
-// The ssl_* settings of the servers on TLS sockets, checked now so that
+// The ssl_* settings of the servers on TLS sockets or with certificates, checked now so that
 // the editor's live check sees them; the runtime loads the files.
 void Compiler::describeServerTls()
 {
@@ -101,6 +101,15 @@ void Compiler::describeServerTls()
     for (const ListenEntry &e : std::as_const(m_listenEntries)) {
         if (e.address.ssl)
             needed[e.server] = true;
+    }
+    // nginx loads the certificates of every server that has them, TLS socket
+    // or not (ngx_http_ssl_merge_srv_conf): -t checks them, and a password
+    // file that is a pipe is read once, as nginx reads it.
+    for (int si = 0; si < m_config->servers.size(); ++si) {
+        for (const StoredDirective &x : std::as_const(m_config->servers[si].ssl)) {
+            if (x.name == "ssl_certificate")
+                needed[si] = true;
+        }
     }
     for (const ListenGroup &g : std::as_const(m_config->listenGroups)) {
         if (!g.address.ssl)
