@@ -233,7 +233,7 @@ QByteArray httpReasonPhrase(int status)
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
+    case 405: return "Not Allowed"; // nginx's wording (ngx_http_status_lines)
     case 408: return "Request Timeout";
     case 410: return "Gone";
     case 411: return "Length Required";
