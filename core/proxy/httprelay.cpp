@@ -12,7 +12,11 @@ void HttpRelay::beginRequest(const HttpRequestHead &request)
         m_requestBody.reset(Mode::Length, request.headers.value("Content-Length").toLongLong());
     else
         m_requestBody.reset(Mode::None);
-    m_expectContinue = !m_requestBody.isDone() && request.headers.hasToken("Expect", "100-continue");
+    // ngx_http_test_expect: an HTTP/1.1 request whose Expect is exactly
+    // "100-continue" (any case) gets the interim answer, whatever its body's
+    // length; other expectations are let through, as nginx does.
+    m_expectContinue = request.isHttp11() && request.headers.count("Expect") == 1
+        && headerNameEquals(QByteArrayView(request.headers.value("Expect")).trimmed(), "100-continue");
 }
 
 bool HttpRelay::forwardRequestBody(QByteArray &in, TcpStream &upstream)
