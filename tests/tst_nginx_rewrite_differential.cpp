@@ -84,6 +84,11 @@ QByteArray tst_NginxRewriteDifferential::configText(quint16 listenPort, quint16 
            "    location = /text { return 404 \"not here\\n\"; }\n"
            "    location = /temp { return 307 /elsewhere; }\n"
            "  }\n"
+           "  server {\n"
+           "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
+           "    server_name ~^(?<sub>[a-z]+)\\.apps\\.test$;\n"
+           "    location / { return 200 \"sub=$sub one=$1 uri=$uri\\n\"; }\n"
+           "  }\n"
            "}\n";
 }
 
@@ -175,6 +180,7 @@ void tst_NginxRewriteDifferential::answersAlike_data()
     QTest::newRow("return 410") << QByteArray("/gone") << h;
     QTest::newRow("return 404 with text") << QByteArray("/text") << h;
     QTest::newRow("return 307 relative") << QByteArray("/temp") << h;
+    QTest::newRow("server_name regex captures") << QByteArray("/x") << QByteArray("shop.apps.test");
 }
 
 void tst_NginxRewriteDifferential::answersAlike()

@@ -27,6 +27,8 @@ private slots:
     void ifBlockSettings();
     void compileErrors_data();
     void compileErrors();
+    void serverNameCaptures_data();
+    void serverNameCaptures();
 };
 
 namespace {
@@ -203,6 +205,8 @@ void tst_RewritePhases::phases_data()
     QTest::newRow("set elsewhere: the header's value stays")
         << QByteArray("location /t { set $http_x_a mine; } location / { return 200 \"[$http_x_a]\"; }")
         << QByteArray("/") << QByteArray("return 200 []");
+    QTest::newRow("$arg_: the argument with an empty name") << QByteArray("location / { return 200 \"[$arg_]\"; }")
+                                                            << QByteArray("/?a=1&=e") << QByteArray("return 200 [e]");
     QTest::newRow("a variable set later in the file") << QByteArray("location / { return 200 \"[$later]\"; } location /z { set $later 1; }")
                                                       << QByteArray("/") << QByteArray("return 200 []");
 }
@@ -405,6 +409,31 @@ void tst_RewritePhases::compileErrors()
         all << d.toString();
     QVERIFY2(std::any_of(all.cbegin(), all.cend(), [&](const QString &s) { return s.startsWith(error); }),
              qPrintable(all.join(u'\n')));
+}
+
+void tst_RewritePhases::serverNameCaptures_data()
+{
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("the regex chose the server: its captures") << QByteArray("Shop.Apps.test")
+                                                              << QByteArray("return 200 sub=shop 1=shop");
+    QTest::newRow("an exact name chose it: none") << QByteArray("apps.test") << QByteArray("return 200 sub= 1=");
+}
+
+void tst_RewritePhases::serverNameCaptures()
+{
+    QFETCH(QByteArray, host);
+    QFETCH(QByteArray, expected);
+    const ConfigCompileResult r = ConfigCompiler::compileText(
+        "http { server { listen 127.0.0.1:8000; server_name apps.test ~^(?<sub>[a-z]+)\\.apps\\.test$;\n"
+        "location / { return 200 \"sub=$sub 1=$1\"; } } }",
+        u"t.conf"_s, testOptions());
+    QVERIFY(r.ok());
+    HttpRequestHead head;
+    head.method = "GET";
+    head.target = "/";
+    head.headers.append("Host", host);
+    QCOMPARE(outcome(routeRequest(*r.config, 0, connectionFor(head))), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_RewritePhases)

@@ -41,6 +41,11 @@ void Compiler::declareUserVariablesIn(const ConfDirective &d)
         declareNamedCaptures(pattern);
     } else if (d.name == "location" && d.argCount() >= 1) {
         declareNamedCaptures(d.argText(d.argCount() - 1));
+    } else if (d.name == "server_name") {
+        for (const ConfArg &a : d.args) {
+            if (a.text.startsWith('~'))
+                declareNamedCaptures(a.text.mid(1));
+        }
     }
     for (const ConfDirective &c : d.children)
         declareUserVariablesIn(c);

@@ -47,6 +47,9 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
     server.ssl = scope.ssl;
     server.logs = scope.values.logs;
     server.rewriteLog = scope.values.rewriteLog;
+    server.hasRegexCaptures = std::any_of(server.names.cbegin(), server.names.cend(), [](const ServerName &n) {
+        return n.kind == ServerName::Kind::Regex && n.regex.captureCount() > 0;
+    });
     server.uninitializedVariableWarn = scope.values.uninitializedVariableWarn;
     if (sslOn) {
         for (ListenAddress &l : server.listens)
@@ -152,7 +155,7 @@ void Compiler::serverNames(const ConfDirective &c, ServerConfig *server)
                                       .arg(re.patternErrorOffset()));
                 continue;
             }
-            server->names.append(ServerName{ServerName::Kind::Regex, pattern, re, a.location});
+            server->names.append(ServerName{ServerName::Kind::Regex, pattern, re, a.location, namedCaptures(re)});
             if (server->serverName.isEmpty() && server->names.size() == 1)
                 server->serverName = pattern; // nginx: $server_name is the first name as written
             continue;

@@ -88,6 +88,32 @@ const LocationConfig *ServerConfig::namedLocation(QByteArrayView name) const
     return nullptr;
 }
 
+const ServerName *ServerConfig::regexNameFor(QByteArrayView host) const
+{
+    const ServerName *regex = nullptr;
+    for (const ServerName &n : names) {
+        switch (n.kind) {
+        case ServerName::Kind::Exact:
+            if (host == QByteArrayView(n.text))
+                return nullptr;
+            break;
+        case ServerName::Kind::LeadingWildcard:
+            if (host.size() > n.text.size() && host.endsWith(n.text))
+                return nullptr;
+            break;
+        case ServerName::Kind::TrailingWildcard:
+            if (host.size() > n.text.size() && host.startsWith(n.text))
+                return nullptr;
+            break;
+        case ServerName::Kind::Regex:
+            if (!regex && n.regex.captureCount() > 0 && n.regex.match(QString::fromLatin1(host)).hasMatch())
+                regex = &n;
+            break;
+        }
+    }
+    return regex;
+}
+
 // ---------------------------------------------------------------- server names
 
 int ListenGroup::selectServer(const QList<ServerConfig> &all, QByteArrayView host) const

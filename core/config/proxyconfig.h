@@ -45,6 +45,7 @@ struct ServerName
     QByteArray text;          // lower-cased; for wildcards without the "*" ("*.a.com" -> ".a.com", "a.*" -> "a.")
     QRegularExpression regex; // for Kind::Regex
     ConfLocation at;
+    QList<QPair<int, int>> named; // a regex's named captures (group -> user variable)
 };
 
 struct ProxyPass
@@ -209,6 +210,7 @@ struct ServerConfig
     // looked up (NGX_HTTP_SERVER_REWRITE_PHASE), and again after an
     // internal redirect.
     RewriteScript rewrite;
+    bool hasRegexCaptures = false;          // a regex server_name with groups (routing sets its captures)
     bool rewriteLog = false;                // the server level's rewrite_log (for `rewrite`)
     bool uninitializedVariableWarn = true;
     QList<StoredDirective> ssl;   // ssl_* directives in effect (own, else inherited per name)
@@ -225,6 +227,10 @@ struct ServerConfig
     const LocationConfig *matchLocation(QByteArrayView path) const;
     // `location @name` (ngx_http_named_location); nullptr when there is none.
     const LocationConfig *namedLocation(QByteArrayView name) const;
+    // The regex name that chose this server for `host`, when no exact or
+    // wildcard name of it matches (its captures become $1..$9 and named
+    // variables, as nginx's ngx_http_find_virtual_server); nullptr otherwise.
+    const ServerName *regexNameFor(QByteArrayView host) const;
 };
 
 // The servers sharing one listening socket address:port. Several server

@@ -105,7 +105,7 @@ std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayV
     }
     if (name.startsWith("cookie_") && name.size() > 7)
         return Variable::Cookie;
-    if (name.startsWith("arg_") && name.size() > 4)
+    if (name.startsWith("arg_")) // "$arg_" too: the argument with an empty name
         return Variable::Arg;
     if (name.startsWith("http_") && name.size() > 5)
         return Variable::HttpHeader;

@@ -192,6 +192,11 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
     if (head.method == "TRACE" || head.method == "CONNECT")
         return failed(std::move(route), 405, "client sent " + head.method + " method");
     route.quotedUri = quoted || rawPath.contains('+');
+    if (route.server->hasRegexCaptures) {
+        const QByteArray host = requestHostForRouting(head);
+        if (const ServerName *n = route.server->regexNameFor(host))
+            CaptureRegex{n->regex, n->named}.matchInto(host, route.context);
+    }
     return runPhases(config, std::move(route), Start::ServerRewrite);
 }
 
