@@ -1,4 +1,5 @@
 #include "config/configcompiler.h"
+#include "proxy/proxyruntime.h"
 #include "proxy/requestrouter.h"
 
 #include <QTemporaryDir>
@@ -29,6 +30,7 @@ private slots:
     void compileErrors();
     void serverNameCaptures_data();
     void serverNameCaptures();
+    void ifBlockGetsTheUpstreamTlsContext();
 };
 
 namespace {
@@ -434,6 +436,24 @@ void tst_RewritePhases::serverNameCaptures()
     head.target = "/";
     head.headers.append("Host", host);
     QCOMPARE(outcome(routeRequest(*r.config, 0, connectionFor(head))), expected);
+}
+
+void tst_RewritePhases::ifBlockGetsTheUpstreamTlsContext()
+{
+    // An `if` block that inherits proxy_pass https:// is where the session
+    // looks up the TLS client context (ProxyRuntime::upstreamTls).
+    ConfigCompileResult r = compileServer("location /s { proxy_pass https://127.0.0.1:9/o; if ($arg_if) { } }");
+    QVERIFY(r.ok());
+    const RuntimeSnapshot runtime = ProxyRuntime::build(&r);
+    QVERIFY(runtime);
+    HttpRequestHead head;
+    head.method = "GET";
+    head.target = "/s?if=1";
+    head.headers.append("Host", "example.com");
+    const Route route = routeRequest(*r.config, 0, connectionFor(head));
+    QCOMPARE(outcome(route), QByteArray("proxy /o?if=1"));
+    QVERIFY(route.location && route.location->isIfBlock);
+    QVERIFY(runtime->upstreamTls(*route.location));
 }
 
 QTEST_GUILESS_MAIN(tst_RewritePhases)

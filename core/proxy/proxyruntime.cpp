@@ -73,12 +73,15 @@ ConfLocation placeOf(const ServerTlsSettings &s, const QString &message)
     return s.certificates.isEmpty() ? ConfLocation() : s.certificates.constFirst().at;
 }
 
-// Locations in the order the compiler wrote them, nested ones after their parent.
+// Locations in the order the compiler wrote them, each followed by the
+// implicit locations of its `if` blocks, then its nested ones.
 template<typename Container, typename Visit>
 void forEachLocation(const Container &level, const Visit &visit)
 {
     for (const LocationConfig &loc : level) {
         visit(loc);
+        for (const LocationConfig &block : loc.ifBlocks)
+            visit(block);
         forEachLocation(loc.nested, visit);
     }
 }
