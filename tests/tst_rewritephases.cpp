@@ -31,6 +31,8 @@ private slots:
     void serverNameCaptures_data();
     void serverNameCaptures();
     void ifBlockGetsTheUpstreamTlsContext();
+    void uninitializedVariableWarning_data();
+    void uninitializedVariableWarning();
 };
 
 namespace {
@@ -454,6 +456,35 @@ void tst_RewritePhases::ifBlockGetsTheUpstreamTlsContext()
     QCOMPARE(outcome(route), QByteArray("proxy /o?if=1"));
     QVERIFY(route.location && route.location->isIfBlock);
     QVERIFY(runtime->upstreamTls(*route.location));
+}
+
+void tst_RewritePhases::uninitializedVariableWarning_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("warnings");
+    QTest::newRow("read before any set") << QByteArray("location / { return 200 $v; } location /z { set $v 1; }") << 1;
+    QTest::newRow("set first") << QByteArray("location / { set $v 1; return 200 $v; }") << 0;
+    QTest::newRow("uninitialized_variable_warn off")
+        << QByteArray("uninitialized_variable_warn off; location / { return 200 $v; } location /z { set $v 1; }") << 0;
+    QTest::newRow("a prefixed one falls back to the header")
+        << QByteArray("location / { return 200 $http_x; } location /z { set $http_x 1; }") << 0;
+}
+
+void tst_RewritePhases::uninitializedVariableWarning()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(int, warnings);
+    const auto config = oneServer(body);
+    QVERIFY(config);
+    HttpRequestHead head;
+    head.method = "GET";
+    head.target = "/";
+    head.headers.append("Host", "example.com");
+    const Route r = routeRequest(*config, 0, connectionFor(head));
+    const auto count = std::count_if(r.notes.cbegin(), r.notes.cend(), [](const RouteNote &n) {
+        return n.level == RouteNote::Level::Warning && n.text.startsWith("using uninitialized \"");
+    });
+    QCOMPARE(int(count), warnings);
 }
 
 QTEST_GUILESS_MAIN(tst_RewritePhases)

@@ -192,6 +192,7 @@ ScriptOutcome runRewriteScript(const RewriteScript &script, const LocationConfig
     for (const RewriteOp &op : script) {
         switch (op.kind) {
         case RewriteOp::Kind::Return:
+            warnUninitialized(op.ret.text, state); // the router expands the text
             outcome.kind = ScriptOutcome::Kind::Return;
             outcome.ret = &op.ret;
             outcome.stopped = true;

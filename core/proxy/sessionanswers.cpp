@@ -11,10 +11,19 @@ void Session::logRouteNotes(const Route &route) const
 {
     for (const RouteNote &n : route.notes) {
         const QByteArray line = n.text + ", request: \"" + m_request.method + ' ' + m_request.target + '"';
-        if (n.level == RouteNote::Level::Notice)
+        // nginx's levels: rewrite_log at notice (Qt has none: info), the
+        // uninitialized variable at warn, cycles at error.
+        switch (n.level) {
+        case RouteNote::Level::Notice:
             qCInfo(lcProxy).noquote() << describe() << line;
-        else
+            break;
+        case RouteNote::Level::Warning:
             qCWarning(lcProxy).noquote() << describe() << line;
+            break;
+        case RouteNote::Level::Error:
+            qCCritical(lcProxy).noquote() << describe() << line;
+            break;
+        }
     }
 }
 
