@@ -46,6 +46,7 @@ QByteArray tst_NginxRewriteDifferential::configText(quint16 listenPort, quint16 
            "  access_log off;\n"
            "  client_body_temp_path " + d + "/body;\n"
            "  proxy_temp_path " + d + "/proxy;\n"
+           "  map $uri $mapped { ~^/m/(?:x-)?(\\w+)$ \"got-$1\"; default none; }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
            "    server_name example.test www.example.test;\n"
@@ -83,6 +84,7 @@ QByteArray tst_NginxRewriteDifferential::configText(quint16 listenPort, quint16 
            "    location = /gone { return 410; }\n"
            "    location = /text { return 404 \"not here\\n\"; }\n"
            "    location = /temp { return 307 /elsewhere; }\n"
+           "    location ~ ^/m/(.*)$ { return 200 \"$mapped [$1]\\n\"; }\n"
            "  }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
@@ -180,6 +182,8 @@ void tst_NginxRewriteDifferential::answersAlike_data()
     QTest::newRow("return 410") << QByteArray("/gone") << h;
     QTest::newRow("return 404 with text") << QByteArray("/text") << h;
     QTest::newRow("return 307 relative") << QByteArray("/temp") << h;
+    QTest::newRow("map regex captures in the value") << QByteArray("/m/x-abc") << h;
+    QTest::newRow("map default") << QByteArray("/m/a-b") << h;
     QTest::newRow("server_name regex captures") << QByteArray("/x") << QByteArray("shop.apps.test");
 }
 

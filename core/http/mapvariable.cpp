@@ -90,10 +90,18 @@ QByteArray MapVariable::lookup(QByteArrayView sourceValue, const RequestContext 
     if (!hit && !m_regexes.isEmpty()) {
         const QString text = QString::fromUtf8(v);
         for (const auto &e : m_regexes) {
-            if (e.first.match(text).hasMatch()) {
-                hit = &e.second;
-                break;
+            const QRegularExpressionMatch m = e.first.match(text);
+            if (!m.hasMatch())
+                continue;
+            hit = &e.second;
+            // ngx_http_regex_exec: the match's groups are the request's
+            // $1..$9 from now on ("$1" in the value among them).
+            if (e.first.captureCount() > 0) {
+                context.captures.clear();
+                for (int i = 0; i <= m.lastCapturedIndex(); ++i)
+                    context.captures.append(m.captured(i).toUtf8());
             }
+            break;
         }
     }
     if (!hit)

@@ -30,7 +30,9 @@ struct RequestContext
     // The rewrite module's state: $1..$9 of the last regex that matched
     // (location, rewrite, if), and the values of `set` variables and named
     // captures by index (null: not set in this request).
-    QList<QByteArray> captures;
+    // A map's regex sets the captures while the map is evaluated, as
+    // nginx's r->captures (hence mutable: reading $mapped changes $1).
+    mutable QList<QByteArray> captures;
     QList<QByteArray> userValues;
     // TLS connections ($https, $ssl_protocol, $ssl_cipher, $ssl_server_name).
     QByteArray sslProtocol;
