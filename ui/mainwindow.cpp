@@ -1,9 +1,11 @@
 #include "mainwindow.h"
 
+#include "attachdialog.h"
 #include "colours.h"
 #include "connectionsmodel.h"
 #include "framesmodel.h"
 #include "historylimitsdialog.h"
+#include "mergedinspectorsource.h"
 #include "inspect/harexport.h"
 #include "panes/configview.h"
 #include "panes/connectionsview.h"
@@ -15,6 +17,7 @@
 #include "panes/sendpanel.h"
 #include "panes/upstreamsview.h"
 #include "quickstartdialog.h"
+#include "remoteinspectorsource.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -236,6 +239,11 @@ void MainWindow::createActions()
     saveAll->setObjectName(QStringLiteral("actionSaveAllHar"));
     connect(saveAll, &QAction::triggered, this, [this] { handleSaveHar(false); });
     file->addSeparator();
+    QAction *attach = file->addAction(tr("A&ttach to server…"));
+    attach->setObjectName(QStringLiteral("actionAttach"));
+    attach->setToolTip(tr("Watch a headless wsscope's inspect_listen channel (several at once in one attached window)"));
+    connect(attach, &QAction::triggered, this, &MainWindow::handleAttach);
+    file->addSeparator();
     QAction *quick = file->addAction(tr("&Quick start…"));
     connect(quick, &QAction::triggered, this, &MainWindow::handleQuickStart);
     file->addSeparator();
@@ -259,6 +267,35 @@ void MainWindow::createActions()
     connect(copyJson, &QAction::triggered, this, [this] { copyFrame(QStringLiteral("json")); });
     QAction *copyHex = frame->addAction(tr("Copy as &hex"));
     connect(copyHex, &QAction::triggered, this, [this] { copyFrame(QStringLiteral("hex")); });
+}
+
+void MainWindow::handleAttach()
+{
+    QSettings settings;
+    AttachDialog dialog(AttachDialog::load(settings), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    AttachDialog::remember(dialog.target(), &settings);
+    attachTo(dialog.target());
+}
+
+MainWindow *MainWindow::attachTo(const AttachTarget &target)
+{
+    // An attached window takes one more instance; a local proxy's window
+    // stays as it is and a new window shows the server.
+    if (auto *merged = qobject_cast<MergedInspectorSource *>(m_source); merged && m_attached) {
+        merged->addMember(new RemoteInspectorSource(target));
+        appendLog(tr("Attaching to %1").arg(target.url.toString()));
+        return this;
+    }
+    auto *source = new MergedInspectorSource;
+    source->addMember(new RemoteInspectorSource(target));
+    auto *window = new MainWindow(source);
+    source->setParent(window);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->appendLog(tr("Attaching to %1").arg(target.url.toString()));
+    window->show();
+    return window;
 }
 
 void MainWindow::restoreSettings()

@@ -21,6 +21,7 @@ class QSplitter;
 class QTabWidget;
 class QTimer;
 class UpstreamsView;
+struct AttachTarget;
 struct ConnectionRecord;
 
 // The inspector: the composition of its panes. The connections list
@@ -56,6 +57,9 @@ public:
     void setCapturePaused(bool paused);
     // Opens the history limits dialog (View menu).
     void editHistoryLimits();
+    // Attaches to a daemon's inspection channel: another instance of this
+    // window when it is attached already, else a new window (returned).
+    MainWindow *attachTo(const AttachTarget &target);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -75,6 +79,7 @@ private:
     void handleCurrentConnectionChanged(quint64 id);
     void handleClear();
     void handleQuickStart();
+    void handleAttach();
     void handleSaveHar(bool selectedOnly);
     void showConnection(const ConnectionRecord *r);
     void refreshStatus();

@@ -1,0 +1,315 @@
+#include "remoteinspectorsource.h"
+
+#include "inspect/eventjson.h"
+#include "tls/certificateauthority.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QTimer>
+#include <QWebSocket>
+
+namespace {
+
+constexpr int ProtocolVersion = 1;
+
+ConfLocation locationFrom(const QJsonObject &o)
+{
+    ConfLocation l;
+    l.file = o.value(QLatin1String("file")).toString();
+    l.line = o.value(QLatin1String("line")).toInt();
+    l.column = o.value(QLatin1String("column")).toInt();
+    return l;
+}
+
+// The compiler's diagnostics and the doctor's findings as the daemon sends them.
+ConfigCheckResult checkResultFrom(const QJsonObject &answer)
+{
+    ConfigCheckResult result;
+    result.ok = answer.value(QLatin1String("ok")).toBool();
+    result.applyError = answer.value(QLatin1String("error")).toString();
+    for (const QJsonValue &v : answer.value(QLatin1String("diagnostics")).toArray()) {
+        const QJsonObject o = v.toObject();
+        ConfDiagnostic d;
+        const QString severity = o.value(QLatin1String("severity")).toString();
+        d.severity = severity == QLatin1String("warning") ? ConfDiagnostic::Severity::Warning
+                     : severity == QLatin1String("note")  ? ConfDiagnostic::Severity::Note
+                                                          : ConfDiagnostic::Severity::Error;
+        d.location = locationFrom(o);
+        d.message = o.value(QLatin1String("message")).toString();
+        result.diagnostics << d;
+    }
+    for (const QJsonValue &v : answer.value(QLatin1String("findings")).toArray()) {
+        const QJsonObject o = v.toObject();
+        result.findings << DoctorFinding{o.value(QLatin1String("rule")).toString(), locationFrom(o),
+                                         o.value(QLatin1String("message")).toString(),
+                                         o.value(QLatin1String("fix")).toString()};
+    }
+    return result;
+}
+
+UpstreamServerFigures::Health healthFrom(const QString &name)
+{
+    using H = UpstreamServerFigures::Health;
+    for (H h : {H::Up, H::Backup, H::Failed, H::Down, H::Unhealthy}) {
+        if (name == QLatin1String(upstreamHealthName(h)))
+            return h;
+    }
+    return H::Up;
+}
+
+QList<UpstreamFigures> figuresFrom(const QJsonArray &groups)
+{
+    QList<UpstreamFigures> out;
+    for (const QJsonValue &gv : groups) {
+        const QJsonObject g = gv.toObject();
+        UpstreamFigures figures;
+        figures.group = g.value(QLatin1String("group")).toString();
+        figures.algorithm = g.value(QLatin1String("algorithm")).toString();
+        figures.decisions = quint64(g.value(QLatin1String("decisions")).toDouble());
+        for (const QJsonValue &sv : g.value(QLatin1String("servers")).toArray()) {
+            const QJsonObject s = sv.toObject();
+            UpstreamServerFigures f;
+            f.name = s.value(QLatin1String("name")).toString();
+            f.backup = s.value(QLatin1String("backup")).toBool();
+            f.weight = s.value(QLatin1String("weight")).toInt(1);
+            f.health = healthFrom(s.value(QLatin1String("health")).toString());
+            f.failedForMs = qint64(s.value(QLatin1String("failedForMs")).toDouble());
+            f.liveConnections = s.value(QLatin1String("liveConnections")).toInt();
+            f.totalConnections = quint64(s.value(QLatin1String("totalConnections")).toDouble());
+            f.failures = quint64(s.value(QLatin1String("failures")).toDouble());
+            f.lastFailure = s.value(QLatin1String("lastFailure")).toString();
+            f.healthDetail = s.value(QLatin1String("healthDetail")).toString();
+            figures.servers << f;
+        }
+        out << figures;
+    }
+    return out;
+}
+
+// wss:// to a daemon whose certificate the local CA issued works without
+// a question: that CA joins the system's.
+QSslConfiguration sslConfiguration()
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    const QString ca = QDir(CertificateAuthority::defaultDirectory()).filePath(QLatin1String(CertificateAuthority::CertificateFile));
+    QList<QSslCertificate> cas = ssl.caCertificates();
+    cas << QSslCertificate::fromPath(ca);
+    ssl.setCaCertificates(cas);
+    return ssl;
+}
+
+} // namespace
+
+RemoteInspectorSource::RemoteInspectorSource(AttachTarget target, QObject *parent)
+    : InspectorSource(parent)
+    , m_target(std::move(target))
+    , m_socket(new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this))
+    , m_retry(new QTimer(this))
+{
+    setIdentity(QString(), false, false); // until the hello says
+    setLink(Link::Connecting);
+    m_retry->setSingleShot(true);
+    connect(m_retry, &QTimer::timeout, this, &RemoteInspectorSource::open);
+    connect(m_socket, &QWebSocket::connected, this, &RemoteInspectorSource::handleConnected);
+    connect(m_socket, &QWebSocket::disconnected, this, &RemoteInspectorSource::handleDisconnected);
+    connect(m_socket, &QWebSocket::textMessageReceived, this, &RemoteInspectorSource::handleMessage);
+    m_socket->setSslConfiguration(sslConfiguration());
+    QTimer::singleShot(0, this, &RemoteInspectorSource::open);
+}
+
+RemoteInspectorSource::~RemoteInspectorSource()
+{
+    m_socket->disconnect(this);
+    m_socket->abort();
+}
+
+void RemoteInspectorSource::open()
+{
+    QNetworkRequest request(m_target.url);
+    if (!m_target.tokenFile.isEmpty()) {
+        QFile file(m_target.tokenFile);
+        if (!file.open(QIODevice::ReadOnly)) {
+            scheduleRetry(tr("cannot read the token file %1: %2").arg(m_target.tokenFile, file.errorString()));
+            return;
+        }
+        // Sent in the handshake: the daemon refuses before any event.
+        request.setRawHeader("Authorization", "Bearer " + file.readAll().trimmed());
+    }
+    m_socket->open(request);
+}
+
+void RemoteInspectorSource::handleConnected()
+{
+    send({{QStringLiteral("type"), QStringLiteral("hello")}, {QStringLiteral("version"), ProtocolVersion}});
+}
+
+void RemoteInspectorSource::handleDisconnected()
+{
+    QString why = m_socket->errorString();
+    if (m_socket->closeCode() != QWebSocketProtocol::CloseCodeNormal && !m_socket->closeReason().isEmpty())
+        why = m_socket->closeReason();
+    // Unanswered commands will not be answered: say so instead of waiting.
+    const QHash<quint64, Pending> pending = std::exchange(m_pending, {});
+    for (auto it = pending.cbegin(); it != pending.cend(); ++it) {
+        ConfigCheckResult lost;
+        lost.applyError = tr("the link to the instance was lost");
+        emit it.value() == Pending::Apply ? configApplied(it.key(), lost) : configChecked(it.key(), lost);
+    }
+    scheduleRetry(why);
+}
+
+void RemoteInspectorSource::scheduleRetry(const QString &why)
+{
+    setLink(Link::Lost, why);
+    m_retry->start(m_retryMs);
+    m_retryMs = std::min(m_retryMs * 2, MaxRetryMs);
+}
+
+quint64 RemoteInspectorSource::send(QJsonObject command)
+{
+    const quint64 request = nextRequest();
+    command.insert(QStringLiteral("id"), double(request));
+    m_socket->sendTextMessage(QString::fromUtf8(QJsonDocument(command).toJson(QJsonDocument::Compact)));
+    return request;
+}
+
+void RemoteInspectorSource::handleMessage(const QString &text)
+{
+    const QJsonObject message = QJsonDocument::fromJson(text.toUtf8()).object();
+    const QString type = message.value(QLatin1String("type")).toString();
+    if (type == QLatin1String("hello"))
+        handleHello(message);
+    else if (type == QLatin1String("events"))
+        handleEvents(message.value(QLatin1String("events")).toArray());
+    else if (type == QLatin1String("event"))
+        handleEvents(QJsonArray{message.value(QLatin1String("event"))});
+    else
+        handleAnswer(message);
+}
+
+void RemoteInspectorSource::handleHello(const QJsonObject &hello)
+{
+    const QString run = hello.value(QLatin1String("run")).toString();
+    if (!m_runId.isEmpty() && run != m_runId) {
+        // The daemon restarted: its new connection 1 is not our old one.
+        m_idOffset = m_maxId;
+        m_lastEventNs = 0;
+    }
+    m_runId = run;
+    m_retryMs = FirstRetryMs;
+    const bool readOnly = hello.value(QLatin1String("readonly")).toBool();
+    setIdentity(hello.value(QLatin1String("instance")).toString(), !readOnly, !readOnly);
+    QStringList listeners;
+    for (const QJsonValue &v : hello.value(QLatin1String("listeners")).toArray())
+        listeners << v.toString();
+    setListeners(listeners);
+    setLink(Link::Up);
+    send({{QStringLiteral("type"), QStringLiteral("history")}});
+    send({{QStringLiteral("type"), QStringLiteral("config")}});
+    refresh();
+}
+
+void RemoteInspectorSource::handleEvents(const QJsonArray &events)
+{
+    QList<InspectEvent> batch;
+    batch.reserve(events.size());
+    for (const QJsonValue &v : events) {
+        std::optional<InspectEvent> e = fromJson(v.toObject());
+        if (!e || e->monotonicNs <= m_lastEventNs)
+            continue; // malformed, or already seen before a reconnect
+        m_lastEventNs = e->monotonicNs;
+        e->connectionId += m_idOffset;
+        m_maxId = std::max(m_maxId, e->connectionId);
+        batch << *e;
+    }
+    if (!batch.isEmpty())
+        emit eventsReceived(batch);
+}
+
+void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
+{
+    const QString type = answer.value(QLatin1String("type")).toString();
+    const quint64 request = quint64(answer.value(QLatin1String("id")).toDouble());
+    if (type == QLatin1String("config")) {
+        QList<UpstreamTarget> targets;
+        for (const QJsonValue &v : answer.value(QLatin1String("targets")).toArray()) {
+            const QJsonObject t = v.toObject();
+            targets << UpstreamTarget{t.value(QLatin1String("group")).toString(), t.value(QLatin1String("server")).toString(),
+                                      t.value(QLatin1String("down")).toBool(), t.value(QLatin1String("backup")).toBool(),
+                                      t.value(QLatin1String("weight")).toInt(1)};
+        }
+        QHash<QString, QString> methods;
+        const QJsonObject m = answer.value(QLatin1String("methods")).toObject();
+        for (auto it = m.begin(); it != m.end(); ++it)
+            methods.insert(it.key(), it.value().toString());
+        setConfig(answer.value(QLatin1String("text")).toString(), answer.value(QLatin1String("name")).toString(), targets,
+                  methods);
+    } else if (type == QLatin1String("figures")) {
+        m_dropped = quint64(answer.value(QLatin1String("dropped")).toDouble());
+        setFigures(figuresFrom(answer.value(QLatin1String("upstreams")).toArray()), m_dropped);
+    } else if (type == QLatin1String("check") || type == QLatin1String("reload")) {
+        const auto pending = m_pending.find(request);
+        if (pending == m_pending.end())
+            return;
+        const Pending kind = pending.value();
+        m_pending.erase(pending);
+        const ConfigCheckResult result = checkResultFrom(answer);
+        if (kind == Pending::Apply) {
+            emit configApplied(request, result);
+            if (result.ok)
+                send({{QStringLiteral("type"), QStringLiteral("config")}});
+        } else {
+            emit configChecked(request, result);
+        }
+    } else if (type == QLatin1String("inject") && !answer.value(QLatin1String("ok")).toBool(true)) {
+        emit injectRefused(quint64(answer.value(QLatin1String("connection")).toDouble()) + m_idOffset,
+                           answer.value(QLatin1String("error")).toString());
+    }
+}
+
+void RemoteInspectorSource::refresh()
+{
+    if (link() == Link::Up)
+        send({{QStringLiteral("type"), QStringLiteral("figures")}});
+}
+
+quint64 RemoteInspectorSource::checkConfig(const QString &text)
+{
+    if (link() != Link::Up)
+        return 0;
+    const quint64 request = send({{QStringLiteral("type"), QStringLiteral("check")}, {QStringLiteral("text"), text}});
+    m_pending.insert(request, Pending::Check);
+    return request;
+}
+
+quint64 RemoteInspectorSource::applyConfig(const QString &text)
+{
+    const quint64 request = nextRequest();
+    if (link() != Link::Up) {
+        ConfigCheckResult result;
+        result.applyError = tr("not connected to the instance");
+        QTimer::singleShot(0, this, [this, request, result] { emit configApplied(request, result); });
+        return request;
+    }
+    const quint64 sent = send({{QStringLiteral("type"), QStringLiteral("reload")}, {QStringLiteral("text"), text}});
+    m_pending.insert(sent, Pending::Apply);
+    return sent;
+}
+
+void RemoteInspectorSource::inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload)
+{
+    if (link() != Link::Up || connectionId <= m_idOffset) {
+        emit injectRefused(connectionId, tr("the connection belongs to an earlier run of the instance or the link is down"));
+        return;
+    }
+    send({{QStringLiteral("type"), QStringLiteral("inject")},
+          {QStringLiteral("connection"), double(connectionId - m_idOffset)},
+          {QStringLiteral("direction"), direction == Direction::ClientToUpstream ? QStringLiteral("send") : QStringLiteral("receive")},
+          {QStringLiteral("opcode"), QString(wsOpcodeName(opcode))},
+          {QStringLiteral("payload"), QString::fromLatin1(payload.toBase64())}});
+}
