@@ -2,11 +2,14 @@
 
 #include "commandline.h"
 #include "controller.h"
+#include "inspectchannel.h"
 #include "localinspectorsource.h"
 #include "mainwindow.h"
 #include "ops/signalwatcher.h"
 
 #include <QApplication>
+#include <QFile>
+#include <QSysInfo>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
@@ -83,8 +86,38 @@ int Application::run(const Options &options, bool gui, const std::function<void(
             inspector->setConfigText(controller.source().editorText(), controller.source().name);
         });
     }
+    // The inspection channel's own view of the proxy, subscribed before
+    // start() too, so its history begins with the first connection.
+    std::unique_ptr<LocalInspectorSource> channelSource;
+    std::unique_ptr<InspectChannel> channel;
+    if (!options.inspectListen.isEmpty()) {
+        InspectChannel::Settings settings;
+        settings.instanceName = options.inspectName.isEmpty() ? QSysInfo::machineHostName() : options.inspectName;
+        settings.readOnly = options.inspectReadOnly;
+        if (!options.inspectTokenFile.isEmpty()) {
+            QFile file(options.inspectTokenFile);
+            if (!file.open(QIODevice::ReadOnly) || (settings.token = file.readAll().trimmed()).isEmpty()) {
+                std::fprintf(stderr, "wsscope: --inspect-token-file %s: cannot read a token from it\n",
+                             qPrintable(options.inspectTokenFile));
+                return ExitUsage;
+            }
+        }
+        channelSource = std::make_unique<LocalInspectorSource>(controller.server(), controller.source().editorText(),
+                                                               controller.source().name);
+        QObject::connect(&controller, &Controller::sourceChanged, channelSource.get(), [&controller, &channelSource] {
+            channelSource->setConfigText(controller.source().editorText(), controller.source().name);
+        });
+        channel = std::make_unique<InspectChannel>(channelSource.get(), settings);
+    }
     if (const int rc = controller.start(); rc != ExitOk)
         return rc;
+    if (channel) {
+        QString error;
+        if (!channel->listen(options.inspectListen, &error)) {
+            std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
+            return ExitRuntimeError;
+        }
+    }
 
     SignalWatcher signalWatcher(Controller::watchedSignals());
     controller.watch(&signalWatcher);

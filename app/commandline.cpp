@@ -88,6 +88,13 @@ QList<OptionSpec> buildTable()
         {TlsKey, {u"tls-key"_s}, File, u"The key of --tls-cert (PEM)."_s, QuickMode},
         {UpstreamCa, {u"upstream-ca"_s}, File,
          u"Verify wss:// upstreams against this CA (PEM); default: no verification, as nginx."_s, QuickMode},
+        {InspectListen, {u"inspect-listen"_s}, u"HOST:PORT"_s,
+         u"Open the inspection channel there (a WebSocket): File → Attach to server… and wsscope attach watch and "
+         u"drive this instance. Keep it on loopback and reach it through ssh -L."_s},
+        {InspectTokenFile, {u"inspect-token-file"_s}, File,
+         u"The channel refuses a client whose Authorization: Bearer token is not this file's content."_s},
+        {InspectName, {u"inspect-name"_s}, u"NAME"_s, u"The instance name attached windows show (default: the host name)."_s},
+        {InspectReadOnly, {u"inspect-readonly"_s}, {}, u"The channel refuses injection and reloads."_s},
     };
 }
 
@@ -213,6 +220,10 @@ bool apply(const OptionSpec &spec, const QCommandLineParser &parser, Options *o,
     case OptionId::TlsCert: q.tlsCertificate = absolutePath(value); return true;
     case OptionId::TlsKey: q.tlsKey = absolutePath(value); return true;
     case OptionId::UpstreamCa: q.upstreamCa = absolutePath(value); return true;
+    case OptionId::InspectListen: o->inspectListen = value; return true;
+    case OptionId::InspectTokenFile: o->inspectTokenFile = absolutePath(value); return true;
+    case OptionId::InspectName: o->inspectName = value; return true;
+    case OptionId::InspectReadOnly: o->inspectReadOnly = true; return true;
     }
     return true;
 }

@@ -28,6 +28,10 @@ struct Options
     bool demo = false;           // --demo
     bool localTls = false;       // --tls
     QString capture;             // --capture FILE (empty: none)
+    QString inspectListen;       // --inspect-listen HOST:PORT: the inspection channel (empty: none)
+    QString inspectTokenFile;    // --inspect-token-file FILE (absolute; empty: no token asked)
+    QString inspectName;         // --inspect-name NAME (empty: the host name)
+    bool inspectReadOnly = false; // --inspect-readonly
     QString lang;                // --lang LOCALE (empty: the system locale)
     int verbosity = 0;           // --verbose count
 
@@ -42,7 +46,7 @@ enum class OptionId {
     Help, Version, NginxVersion, NginxBuild, NoGui, Config, Prefix, ErrorLog, Globals, TestConfig, TestDump, Quiet,
     Signal, Listen, Upstream, Workers, ConnectTimeout, ReadTimeout, SendTimeout,
     DrainTimeout, Demo, PingInterval, PingTimeout, NoInspect, Capture, Verbose, Lang, Tls, TlsCert, TlsKey,
-    UpstreamCa,
+    UpstreamCa, InspectListen, InspectTokenFile, InspectName, InspectReadOnly,
 };
 
 enum OptionFlag {

@@ -11,8 +11,12 @@
 #include "mergedinspectorsource.h"
 #include "panes/linkbanner.h"
 #include "proxy/proxyserver.h"
+#include "remoteinspectorsource.h"
+#include "testsupport.h"
 
 #include <QComboBox>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -20,13 +24,14 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
+#include <QSignalSpy>
 #include <QTreeView>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
 namespace {
 
-QString configFor(quint16 echoPort)
+QString configFor(quint16 echoPort, bool pings = false)
 {
     return QStringLiteral("http {\n"
                           "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
@@ -39,10 +44,12 @@ QString configFor(quint16 echoPort)
                           "      proxy_set_header Upgrade $http_upgrade;\n"
                           "      proxy_set_header Connection $connection_upgrade;\n"
                           "      proxy_read_timeout 1h;\n"
+                          "%2"
                           "    }\n"
                           "  }\n"
                           "}\n")
-        .arg(echoPort);
+        .arg(echoPort)
+        .arg(pings ? QStringLiteral("      ws_ping_interval 400ms;\n      ws_ping_timeout 30s;\n") : QString());
 }
 
 } // namespace
@@ -54,6 +61,10 @@ class tst_AttachedWindow : public QObject
 private slots:
     void initTestCase();
     void twoInstancesMergeIntoOneList();
+    void remoteDaemonShowsWhatALocalProxyShows();
+    void wrongOrMissingTokenIsRefused();
+    void readOnlyChannelRefusesInjectAndReload();
+    void reconnectsAfterTheDaemonRestarts();
 
 private:
     struct Instance
@@ -63,6 +74,13 @@ private:
         quint16 port = 0;
     };
     bool startInstance(Instance *instance, const QString &name, MergedInspectorSource *merged);
+    // A headless wsscope process with the inspection channel on `inspectPort`.
+    bool startDaemon(TestSupport::PeerProcess *daemon, quint16 inspectPort, const QStringList &extra = {});
+    // A window attached to 127.0.0.1:inspectPort.
+    std::unique_ptr<MainWindow> attachedWindow(quint16 inspectPort, const QString &tokenFile);
+
+    QTemporaryDir m_dir;
+    QString m_tokenFile;
 
     QWebSocketServer *m_echo = nullptr;
 };
@@ -78,6 +96,35 @@ void tst_AttachedWindow::initTestCase()
             connect(s, &QWebSocket::textMessageReceived, s, [s](const QString &m) { s->sendTextMessage(m); });
         }
     });
+    QVERIFY(m_dir.isValid());
+    m_tokenFile = m_dir.filePath(QStringLiteral("token"));
+    QFile token(m_tokenFile);
+    QVERIFY(token.open(QIODevice::WriteOnly));
+    token.write("s3cret-token\n");
+}
+
+bool tst_AttachedWindow::startDaemon(TestSupport::PeerProcess *daemon, quint16 inspectPort, const QStringList &extra)
+{
+    const QString conf = m_dir.filePath(QStringLiteral("daemon.conf"));
+    QFile file(conf);
+    if (!file.open(QIODevice::WriteOnly) || file.write(configFor(m_echo->serverPort(), true).toUtf8()) < 0)
+        return false;
+    file.close();
+    return daemon->start(TestSupport::wsscopeBinary(),
+                         QStringList{QStringLiteral("--no-gui"), QStringLiteral("-c"), conf, QStringLiteral("--inspect-listen"),
+                                     QStringLiteral("127.0.0.1:%1").arg(inspectPort), QStringLiteral("--inspect-token-file"),
+                                     m_tokenFile, QStringLiteral("--inspect-name"), QStringLiteral("daemon")}
+                             + extra);
+}
+
+std::unique_ptr<MainWindow> tst_AttachedWindow::attachedWindow(quint16 inspectPort, const QString &tokenFile)
+{
+    auto *merged = new MergedInspectorSource;
+    merged->addMember(new RemoteInspectorSource(AttachTarget{QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(inspectPort)), tokenFile}));
+    auto window = std::make_unique<MainWindow>(merged);
+    merged->setParent(window.get());
+    window->show();
+    return window;
 }
 
 bool tst_AttachedWindow::startInstance(Instance *instance, const QString &name, MergedInspectorSource *merged)
@@ -182,6 +229,239 @@ void tst_AttachedWindow::twoInstancesMergeIntoOneList()
              qPrintable(banner->text()));
     toA.close();
     toB.close();
+}
+
+namespace {
+
+// What a window shows of its first connection: the row, the frames and the
+// proxy's pings, in words that do not depend on ids or times.
+struct Picture
+{
+    QString path;
+    QString state;
+    QStringList frames; // "→ text hello needle"
+    int pings = 0;      // the proxy's own pings answered (RTT measured)
+};
+
+Picture pictureOf(MainWindow *w)
+{
+    Picture p;
+    ConnectionsModel *model = w->connectionsModel();
+    if (model->rowCount() == 0)
+        return p;
+    const ConnectionRecord *r = model->recordAt(0);
+    p.path = model->index(0, ConnectionsModel::ColPath).data().toString();
+    p.state = model->index(0, ConnectionsModel::ColState).data().toString();
+    for (const FrameRecord &f : r->frames) {
+        if (f.opcode == WsOpcode::Text)
+            p.frames << QStringLiteral("%1 %2").arg(f.direction == Direction::ClientToUpstream ? QStringLiteral("→") : QStringLiteral("←"),
+                                                    QString::fromUtf8(f.payload));
+    }
+    p.pings = int(r->pings.size());
+    return p;
+}
+
+// The same conversation through whichever proxy listens on `port`.
+void talk(quint16 port, QWebSocket *client, QStringList *received)
+{
+    QObject::connect(client, &QWebSocket::textMessageReceived, client, [received](const QString &m) { *received << m; });
+    client->open(QUrl(QStringLiteral("ws://127.0.0.1:%1/chat").arg(port)));
+    QTRY_COMPARE_WITH_TIMEOUT(client->state(), QAbstractSocket::ConnectedState, 10000);
+    // One at a time, so both proxies see the frames in one order.
+    client->sendTextMessage(QStringLiteral("hello needle"));
+    QTRY_COMPARE_WITH_TIMEOUT(received->size(), 1, 10000);
+    client->sendTextMessage(QStringLiteral("{\"type\":\"chat\"}"));
+    QTRY_COMPARE_WITH_TIMEOUT(received->size(), 2, 10000);
+}
+
+} // namespace
+
+void tst_AttachedWindow::remoteDaemonShowsWhatALocalProxyShows()
+{
+    // The local proxy, in this process, with its window.
+    const QString text = configFor(m_echo->serverPort(), true);
+    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), QStringLiteral("local.conf"));
+    ProxyServer server;
+    LocalInspectorSource localSource(&server, text, QStringLiteral("local.conf"));
+    QString error;
+    QVERIFY2(server.start(ProxyRuntime::build(&compiled), &error), qPrintable(error));
+    MainWindow localWindow(&localSource);
+    localWindow.show();
+
+    // The daemon in another process, with a window attached to it.
+    TestSupport::PeerProcess daemon;
+    const quint16 inspectPort = TestSupport::unusedPort();
+    QVERIFY2(startDaemon(&daemon, inspectPort), daemon.output().constData());
+    std::unique_ptr<MainWindow> remoteWindow = attachedWindow(inspectPort, m_tokenFile);
+    InspectorSource *remote = remoteWindow->findChild<RemoteInspectorSource *>();
+    QVERIFY(remote);
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Up, 10000);
+    QCOMPARE(remote->instanceName(), QStringLiteral("daemon"));
+
+    // The same traffic through both.
+    QWebSocket toLocal;
+    QWebSocket toDaemon;
+    QStringList fromLocal;
+    QStringList fromDaemon;
+    talk(server.boundAddresses().constFirst().port, &toLocal, &fromLocal);
+    if (QTest::currentTestFailed())
+        return;
+    talk(daemon.port(), &toDaemon, &fromDaemon);
+    if (QTest::currentTestFailed())
+        return;
+
+    // The same row, frames and pings in both windows.
+    QTRY_VERIFY_WITH_TIMEOUT(pictureOf(&localWindow).pings >= 2 && pictureOf(remoteWindow.get()).pings >= 2, 10000);
+    const Picture l = pictureOf(&localWindow);
+    const Picture r = pictureOf(remoteWindow.get());
+    QCOMPARE(r.path, l.path);
+    QCOMPARE(r.state, l.state);
+    QCOMPARE(r.frames, l.frames);
+    QCOMPARE(l.frames, QStringList({QStringLiteral("→ hello needle"), QStringLiteral("← hello needle"),
+                                    QStringLiteral("→ {\"type\":\"chat\"}"), QStringLiteral("← {\"type\":\"chat\"}")}));
+    QCOMPARE(remoteWindow->connectionsModel()->index(0, ConnectionsModel::ColInstance).data().toString(), QStringLiteral("daemon"));
+
+    // The send panel drives the daemon's connection.
+    MainWindow *w = remoteWindow.get();
+    QVERIFY(w->selectConnection(w->connectionsModel()->recordAt(0)->id));
+    w->findChild<QPlainTextEdit *>(QStringLiteral("sendPayload"))->setPlainText(QStringLiteral("from afar"));
+    w->findChild<QComboBox *>(QStringLiteral("sendDirection"))->setCurrentIndex(1); // to the client
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("sendButton")), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(fromDaemon.size(), 3, 10000);
+    QCOMPARE(fromDaemon.constLast(), QStringLiteral("from afar"));
+
+    // The upstreams view counts with the daemon's balancer.
+    auto *tree = w->findChild<QTabWidget *>(QStringLiteral("upstreamsTabs"))->widget(0)->findChild<QTreeView *>(QStringLiteral("upstreamsTree"));
+    const QString upstream = QStringLiteral("127.0.0.1:%1").arg(m_echo->serverPort());
+    QTRY_VERIFY_WITH_TIMEOUT(!tree->model()->match(tree->model()->index(0, 0), Qt::DisplayRole, upstream, 1, Qt::MatchRecursive).isEmpty(), 10000);
+    const QModelIndex row = tree->model()->match(tree->model()->index(0, 0), Qt::DisplayRole, upstream, 1, Qt::MatchRecursive).constFirst();
+    QTRY_COMPARE_WITH_TIMEOUT(row.siblingAtColumn(2).data().toString(), QStringLiteral("1"), 5000); // live
+
+    // The configuration: the daemon's text, checked and applied through the channel.
+    auto *editor = w->findChild<QPlainTextEdit *>(QStringLiteral("configEditor"));
+    QTRY_COMPARE_WITH_TIMEOUT(editor->toPlainText(), text, 10000);
+    auto *status = w->findChild<QLabel *>(QStringLiteral("configStatus"));
+    editor->setPlainText(QStringLiteral("http { server { listen 127.0.0.1:0; location / { proxy_pas http://x; } } }\n"));
+    auto *diagnostics = w->findChild<QTreeView *>(QStringLiteral("configDiagnostics"));
+    QTRY_VERIFY_WITH_TIMEOUT(!diagnostics->model()->match(diagnostics->model()->index(0, 1), Qt::DisplayRole, QStringLiteral("error")).isEmpty(), 10000);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith(QStringLiteral("Not applied")), qPrintable(status->text()), 10000);
+    editor->setPlainText(text + QStringLiteral("# applied from the window\n"));
+    QTest::qWait(500); // the check of the new text
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
+    QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith(QStringLiteral("Applied")), qPrintable(status->text()), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(remote->configText().endsWith(QStringLiteral("# applied from the window\n")), 10000);
+    toLocal.close();
+    toDaemon.close();
+    remoteWindow.reset();
+    QCOMPARE(daemon.terminate(), 0);
+}
+
+void tst_AttachedWindow::wrongOrMissingTokenIsRefused()
+{
+    TestSupport::PeerProcess daemon;
+    const quint16 inspectPort = TestSupport::unusedPort();
+    QVERIFY2(startDaemon(&daemon, inspectPort), daemon.output().constData());
+    const QString wrong = m_dir.filePath(QStringLiteral("wrong"));
+    QFile file(wrong);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("not-the-token");
+    file.close();
+    for (const QString &token : {wrong, QString()}) {
+        std::unique_ptr<MainWindow> w = attachedWindow(inspectPort, token);
+        auto *remote = w->findChild<RemoteInspectorSource *>();
+        QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Lost, 10000);
+        QVERIFY2(remote->linkDetail().contains(QStringLiteral("token")), qPrintable(remote->linkDetail()));
+        QVERIFY(remote->instanceName().isEmpty()); // no hello, nothing sent
+        QCOMPARE(w->connectionsModel()->rowCount(), 0);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(daemon.output().contains("refused 127.0.0.1 (no token)"), 5000);
+    QVERIFY(daemon.output().contains("refused 127.0.0.1 (wrong token)"));
+    QVERIFY(!daemon.output().contains("s3cret-token") && !daemon.output().contains("not-the-token"));
+    // Failed attempts from one address are limited: the right token is
+    // refused too now, without being checked.
+    std::unique_ptr<MainWindow> w = attachedWindow(inspectPort, wrong);
+    QTRY_VERIFY_WITH_TIMEOUT(daemon.output().contains("too many failed attempts"), 20000);
+    w.reset();
+    std::unique_ptr<MainWindow> right = attachedWindow(inspectPort, m_tokenFile);
+    auto *remote = right->findChild<RemoteInspectorSource *>();
+    QTRY_VERIFY_WITH_TIMEOUT(remote->linkDetail().contains(QStringLiteral("too many")), 10000);
+    QCOMPARE(daemon.terminate(), 0);
+}
+
+void tst_AttachedWindow::readOnlyChannelRefusesInjectAndReload()
+{
+    TestSupport::PeerProcess daemon;
+    const quint16 inspectPort = TestSupport::unusedPort();
+    QVERIFY2(startDaemon(&daemon, inspectPort, {QStringLiteral("--inspect-readonly")}), daemon.output().constData());
+    std::unique_ptr<MainWindow> w = attachedWindow(inspectPort, m_tokenFile);
+    auto *remote = w->findChild<RemoteInspectorSource *>();
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Up, 10000);
+    QVERIFY(!remote->canInject() && !remote->canApply());
+    QVERIFY(!w->findChild<QPushButton *>(QStringLiteral("sendButton"))->isEnabled());
+    QVERIFY(!w->findChild<QPushButton *>(QStringLiteral("applyConfig"))->isEnabled());
+    QWebSocket client;
+    QStringList received;
+    talk(daemon.port(), &client, &received);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(w->connectionsModel()->rowCount(), 1, 10000);
+    // Past the window's disabled buttons, the daemon itself says no.
+    QSignalSpy refused(remote, &InspectorSource::injectRefused);
+    QSignalSpy applied(remote, &InspectorSource::configApplied);
+    remote->inject(InstanceIds::local(w->connectionsModel()->recordAt(0)->id), Direction::UpstreamToClient, WsOpcode::Text, "sneaky");
+    remote->applyConfig(remote->configText());
+    QTRY_COMPARE_WITH_TIMEOUT(refused.size(), 1, 10000);
+    QVERIFY2(refused.at(0).at(1).toString().contains(QStringLiteral("read-only")), qPrintable(refused.at(0).at(1).toString()));
+    QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 10000);
+    const auto result = applied.at(0).at(1).value<ConfigCheckResult>();
+    QVERIFY(!result.ok);
+    QVERIFY(result.applyError.contains(QStringLiteral("read-only")));
+    QTest::qWait(300);
+    QCOMPARE(received.size(), 2); // nothing injected
+    client.close();
+    QCOMPARE(daemon.terminate(), 0);
+}
+
+void tst_AttachedWindow::reconnectsAfterTheDaemonRestarts()
+{
+    auto daemon = std::make_unique<TestSupport::PeerProcess>();
+    const quint16 inspectPort = TestSupport::unusedPort();
+    QVERIFY2(startDaemon(daemon.get(), inspectPort), daemon->output().constData());
+    std::unique_ptr<MainWindow> w = attachedWindow(inspectPort, m_tokenFile);
+    auto *remote = w->findChild<RemoteInspectorSource *>();
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Up, 10000);
+    {
+        QWebSocket client;
+        QStringList received;
+        talk(daemon->port(), &client, &received);
+        if (QTest::currentTestFailed())
+            return;
+        QTRY_COMPARE_WITH_TIMEOUT(w->connectionsModel()->rowCount(), 1, 10000);
+    }
+    QCOMPARE(daemon->terminate(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Lost, 10000);
+    auto *banner = w->findChild<LinkBanner *>(QStringLiteral("linkBanner"));
+    QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("link lost")), qPrintable(banner->text()), 5000);
+
+    daemon = std::make_unique<TestSupport::PeerProcess>();
+    QVERIFY2(startDaemon(daemon.get(), inspectPort), daemon->output().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Up, 15000);
+    QVERIFY(banner->lastGapMs(remote) > 0);
+    QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("last gap")), qPrintable(banner->text()), 5000);
+    // The new run's connection 1 is a new row, not the old one's.
+    QWebSocket client;
+    QStringList received;
+    talk(daemon->port(), &client, &received);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(w->connectionsModel()->rowCount(), 2, 10000);
+    ConnectionsModel *model = w->connectionsModel();
+    QVERIFY(model->recordAt(0)->closed);  // the first run's, closed by its drain
+    QVERIFY(!model->recordAt(1)->closed); // the new run's, open
+    QTRY_VERIFY_WITH_TIMEOUT(model->recordAt(1)->framesUp >= 2, 5000);
+    client.close();
+    QCOMPARE(daemon->terminate(), 0);
 }
 
 QTEST_MAIN(tst_AttachedWindow)

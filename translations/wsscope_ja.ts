@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ja">
 <context>
+    <name>AttachDialog</name>
+    <message>
+        <source>Attach to server</source>
+        <translation>サーバーに接続</translation>
+    </message>
+    <message>
+        <source>Channel URL:</source>
+        <translation>チャネル URL：</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>参照…</translation>
+    </message>
+    <message>
+        <source>Token file:</source>
+        <translation>トークンファイル：</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>接続</translation>
+    </message>
+    <message>
+        <source>Token file</source>
+        <translation>トークンファイル</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a ws:// or wss:// URL with a host.</source>
+        <translation>"%1" はホストを含む ws:// または wss:// の URL ではありません。</translation>
+    </message>
+    <message>
+        <source>The token file %1 does not exist.</source>
+        <translation>トークンファイル %1 がありません。</translation>
+    </message>
+    <message>
+        <source>Watch and drive a headless wsscope: the address of its inspection channel (&lt;tt&gt;--inspect-listen&lt;/tt&gt;), e.g. &lt;tt&gt;ws://127.0.0.1:9901&lt;/tt&gt; through &lt;tt&gt;ssh -L 9901:127.0.0.1:9901 server&lt;/tt&gt;. A &lt;tt&gt;wss://&lt;/tt&gt; certificate from the local CA (&lt;tt&gt;wsscope cert&lt;/tt&gt;) is trusted automatically.</source>
+        <translation>ヘッドレスの wsscope を観察・操作します：その検査チャネル（&lt;tt&gt;--inspect-listen&lt;/tt&gt;）のアドレス、例えば &lt;tt&gt;ssh -L 9901:127.0.0.1:9901 server&lt;/tt&gt; 経由の &lt;tt&gt;ws://127.0.0.1:9901&lt;/tt&gt;。ローカル CA（&lt;tt&gt;wsscope cert&lt;/tt&gt;）が発行した &lt;tt&gt;wss://&lt;/tt&gt; の証明書は自動的に信頼されます。</translation>
+    </message>
+    <message>
+        <source>the file given to --inspect-token-file, copied from the server</source>
+        <translation>--inspect-token-file に渡したファイル（サーバーからコピー）</translation>
+    </message>
+</context>
+<context>
     <name>ConfigEditor</name>
     <message>
         <source>error</source>
@@ -91,12 +134,12 @@
         <translation>設定は適用されませんでした：エラーがあります</translation>
     </message>
     <message>
-        <source>This inspection channel is read-only (inspect_readonly on): it refuses reloads</source>
-        <translation>この検査チャネルは読み取り専用です（inspect_readonly on）：リロードは拒否されます</translation>
-    </message>
-    <message>
         <source>Applying…</source>
         <translation>適用中…</translation>
+    </message>
+    <message>
+        <source>This inspection channel is read-only (--inspect-readonly): it refuses reloads</source>
+        <translation>この検査チャネルは読み取り専用です（--inspect-readonly）：リロードは拒否されます</translation>
     </message>
 </context>
 <context>
@@ -782,7 +825,7 @@
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style=&apos;color:%3&apos;&gt;%4&lt;/span&gt;</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style='color:%3'&gt;%4&lt;/span&gt;</translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style=&apos;color:%3&apos;&gt;%4&lt;/span&gt;</translation>
     </message>
     <message>
         <source>Attached to: %1</source>
@@ -957,6 +1000,18 @@
         <source>Quick start: certificate for %1 written to %2</source>
         <translation>クイックスタート：%1 の証明書を %2 に書き出しました</translation>
     </message>
+    <message>
+        <source>A&amp;ttach to server…</source>
+        <translation>サーバーに接続(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Attaching to %1</source>
+        <translation>%1 に接続しています</translation>
+    </message>
+    <message>
+        <source>Watch a headless wsscope&apos;s inspection channel (--inspect-listen); several at once in one attached window</source>
+        <translation>ヘッドレス wsscope の検査チャネル（--inspect-listen）を観察します。1 つのウィンドウで複数を同時に</translation>
+    </message>
 </context>
 <context>
     <name>MergedInspectorSource</name>
@@ -1079,6 +1134,29 @@
     </message>
 </context>
 <context>
+    <name>RemoteInspectorSource</name>
+    <message>
+        <source>cannot read the token file %1: %2</source>
+        <translation>トークンファイル %1 を読めません：%2</translation>
+    </message>
+    <message>
+        <source>the link to the instance was lost</source>
+        <translation>インスタンスとのリンクが切れました</translation>
+    </message>
+    <message>
+        <source>the instance restarted (now run %1); this window did not see the close</source>
+        <translation>インスタンスが再起動しました（現在の実行 %1）。このウィンドウはクローズを見ていません</translation>
+    </message>
+    <message>
+        <source>not connected to the instance</source>
+        <translation>インスタンスに接続していません</translation>
+    </message>
+    <message>
+        <source>the connection belongs to an earlier run of the instance or the link is down</source>
+        <translation>この接続はインスタンスの以前の実行のものか、リンクが切れています</translation>
+    </message>
+</context>
+<context>
     <name>RouteDecisionsModel</name>
     <message>
         <source>key %1</source>
@@ -1186,8 +1264,8 @@
         <translation>#%1 注入が拒否されました：%2</translation>
     </message>
     <message>
-        <source>This inspection channel is read-only (inspect_readonly on): it refuses injection</source>
-        <translation>この検査チャネルは読み取り専用です（inspect_readonly on）：注入は拒否されます</translation>
+        <source>This inspection channel is read-only (--inspect-readonly): it refuses injection</source>
+        <translation>この検査チャネルは読み取り専用です（--inspect-readonly）：注入は拒否されます</translation>
     </message>
 </context>
 <context>

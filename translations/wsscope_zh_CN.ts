@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AttachDialog</name>
+    <message>
+        <source>Attach to server</source>
+        <translation>连接到服务器</translation>
+    </message>
+    <message>
+        <source>Channel URL:</source>
+        <translation>通道 URL：</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Token file:</source>
+        <translation>令牌文件：</translation>
+    </message>
+    <message>
+        <source>Attach</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Token file</source>
+        <translation>令牌文件</translation>
+    </message>
+    <message>
+        <source>&quot;%1&quot; is not a ws:// or wss:// URL with a host.</source>
+        <translation>“%1”不是带主机名的 ws:// 或 wss:// URL。</translation>
+    </message>
+    <message>
+        <source>The token file %1 does not exist.</source>
+        <translation>令牌文件 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>Watch and drive a headless wsscope: the address of its inspection channel (&lt;tt&gt;--inspect-listen&lt;/tt&gt;), e.g. &lt;tt&gt;ws://127.0.0.1:9901&lt;/tt&gt; through &lt;tt&gt;ssh -L 9901:127.0.0.1:9901 server&lt;/tt&gt;. A &lt;tt&gt;wss://&lt;/tt&gt; certificate from the local CA (&lt;tt&gt;wsscope cert&lt;/tt&gt;) is trusted automatically.</source>
+        <translation>查看并操作无界面运行的 wsscope：填写它的检查通道地址（&lt;tt&gt;--inspect-listen&lt;/tt&gt;），例如经由 &lt;tt&gt;ssh -L 9901:127.0.0.1:9901 server&lt;/tt&gt; 的 &lt;tt&gt;ws://127.0.0.1:9901&lt;/tt&gt;。由本地 CA（&lt;tt&gt;wsscope cert&lt;/tt&gt;）签发的 &lt;tt&gt;wss://&lt;/tt&gt; 证书会被自动信任。</translation>
+    </message>
+    <message>
+        <source>the file given to --inspect-token-file, copied from the server</source>
+        <translation>--inspect-token-file 指定的文件，从服务器复制过来</translation>
+    </message>
+</context>
+<context>
     <name>ConfigEditor</name>
     <message>
         <source>error</source>
@@ -91,12 +134,12 @@
         <translation>配置未应用：存在错误</translation>
     </message>
     <message>
-        <source>This inspection channel is read-only (inspect_readonly on): it refuses reloads</source>
-        <translation>此检查通道为只读（inspect_readonly on）：拒绝重新加载</translation>
-    </message>
-    <message>
         <source>Applying…</source>
         <translation>正在应用…</translation>
+    </message>
+    <message>
+        <source>This inspection channel is read-only (--inspect-readonly): it refuses reloads</source>
+        <translation>此检查通道为只读（--inspect-readonly）：拒绝重新加载</translation>
     </message>
 </context>
 <context>
@@ -782,7 +825,7 @@
     </message>
     <message>
         <source>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style=&apos;color:%3&apos;&gt;%4&lt;/span&gt;</source>
-        <translation>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style='color:%3'&gt;%4&lt;/span&gt;</translation>
+        <translation>&lt;b&gt;%1&lt;/b&gt; %2 — &lt;span style=&apos;color:%3&apos;&gt;%4&lt;/span&gt;</translation>
     </message>
     <message>
         <source>Attached to: %1</source>
@@ -957,6 +1000,18 @@
         <source>Quick start: certificate for %1 written to %2</source>
         <translation>快速开始：%1 的证书已写入 %2</translation>
     </message>
+    <message>
+        <source>A&amp;ttach to server…</source>
+        <translation>连接到服务器(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Attaching to %1</source>
+        <translation>正在连接 %1</translation>
+    </message>
+    <message>
+        <source>Watch a headless wsscope&apos;s inspection channel (--inspect-listen); several at once in one attached window</source>
+        <translation>查看无界面 wsscope 的检查通道（--inspect-listen）；一个窗口可同时连接多个</translation>
+    </message>
 </context>
 <context>
     <name>MergedInspectorSource</name>
@@ -1079,6 +1134,29 @@
     </message>
 </context>
 <context>
+    <name>RemoteInspectorSource</name>
+    <message>
+        <source>cannot read the token file %1: %2</source>
+        <translation>无法读取令牌文件 %1：%2</translation>
+    </message>
+    <message>
+        <source>the link to the instance was lost</source>
+        <translation>与实例的链路已中断</translation>
+    </message>
+    <message>
+        <source>the instance restarted (now run %1); this window did not see the close</source>
+        <translation>实例已重启（当前运行 %1）；本窗口未看到关闭过程</translation>
+    </message>
+    <message>
+        <source>not connected to the instance</source>
+        <translation>未连接到实例</translation>
+    </message>
+    <message>
+        <source>the connection belongs to an earlier run of the instance or the link is down</source>
+        <translation>该连接属于实例之前的运行，或链路已中断</translation>
+    </message>
+</context>
+<context>
     <name>RouteDecisionsModel</name>
     <message>
         <source>key %1</source>
@@ -1186,8 +1264,8 @@
         <translation>#%1 注入被拒绝：%2</translation>
     </message>
     <message>
-        <source>This inspection channel is read-only (inspect_readonly on): it refuses injection</source>
-        <translation>此检查通道为只读（inspect_readonly on）：拒绝注入</translation>
+        <source>This inspection channel is read-only (--inspect-readonly): it refuses injection</source>
+        <translation>此检查通道为只读（--inspect-readonly）：拒绝注入</translation>
     </message>
 </context>
 <context>

@@ -21,8 +21,9 @@ AttachDialog::AttachDialog(const QList<AttachTarget> &recent, QWidget *parent)
     setWindowTitle(tr("Attach to server"));
     setObjectName(QStringLiteral("attachDialog"));
     auto *layout = new QVBoxLayout(this);
-    auto *intro = new QLabel(tr("Watch and drive a headless wsscope: the address of its <tt>inspect_listen</tt> "
-                                "channel, e.g. <tt>ws://127.0.0.1:9901</tt> through <tt>ssh -L 9901:127.0.0.1:9901 "
+    auto *intro = new QLabel(tr("Watch and drive a headless wsscope: the address of its inspection channel "
+                                "(<tt>--inspect-listen</tt>), "
+                                "e.g. <tt>ws://127.0.0.1:9901</tt> through <tt>ssh -L 9901:127.0.0.1:9901 "
                                 "server</tt>. A <tt>wss://</tt> certificate from the local CA (<tt>wsscope cert</tt>) "
                                 "is trusted automatically."),
                              this);
@@ -41,7 +42,7 @@ AttachDialog::AttachDialog(const QList<AttachTarget> &recent, QWidget *parent)
     auto *tokenRow = new QHBoxLayout;
     m_tokenFile = new QLineEdit(this);
     m_tokenFile->setObjectName(QStringLiteral("attachTokenFile"));
-    m_tokenFile->setPlaceholderText(tr("the file inspect_token_file names, copied from the server"));
+    m_tokenFile->setPlaceholderText(tr("the file given to --inspect-token-file, copied from the server"));
     auto *browse = new QPushButton(tr("Browse…"), this);
     tokenRow->addWidget(m_tokenFile, 1);
     tokenRow->addWidget(browse);

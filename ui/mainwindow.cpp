@@ -241,7 +241,7 @@ void MainWindow::createActions()
     file->addSeparator();
     QAction *attach = file->addAction(tr("A&ttach to server…"));
     attach->setObjectName(QStringLiteral("actionAttach"));
-    attach->setToolTip(tr("Watch a headless wsscope's inspect_listen channel (several at once in one attached window)"));
+    attach->setToolTip(tr("Watch a headless wsscope's inspection channel (--inspect-listen); several at once in one attached window"));
     connect(attach, &QAction::triggered, this, &MainWindow::handleAttach);
     file->addSeparator();
     QAction *quick = file->addAction(tr("&Quick start…"));

@@ -1,8 +1,10 @@
 #include "remoteinspectorsource.h"
 
 #include "inspect/eventjson.h"
+#include "inspectprotocol.h"
 #include "tls/certificateauthority.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -14,82 +16,6 @@
 #include <QWebSocket>
 
 namespace {
-
-constexpr int ProtocolVersion = 1;
-
-ConfLocation locationFrom(const QJsonObject &o)
-{
-    ConfLocation l;
-    l.file = o.value(QLatin1String("file")).toString();
-    l.line = o.value(QLatin1String("line")).toInt();
-    l.column = o.value(QLatin1String("column")).toInt();
-    return l;
-}
-
-// The compiler's diagnostics and the doctor's findings as the daemon sends them.
-ConfigCheckResult checkResultFrom(const QJsonObject &answer)
-{
-    ConfigCheckResult result;
-    result.ok = answer.value(QLatin1String("ok")).toBool();
-    result.applyError = answer.value(QLatin1String("error")).toString();
-    for (const QJsonValue &v : answer.value(QLatin1String("diagnostics")).toArray()) {
-        const QJsonObject o = v.toObject();
-        ConfDiagnostic d;
-        const QString severity = o.value(QLatin1String("severity")).toString();
-        d.severity = severity == QLatin1String("warning") ? ConfDiagnostic::Severity::Warning
-                     : severity == QLatin1String("note")  ? ConfDiagnostic::Severity::Note
-                                                          : ConfDiagnostic::Severity::Error;
-        d.location = locationFrom(o);
-        d.message = o.value(QLatin1String("message")).toString();
-        result.diagnostics << d;
-    }
-    for (const QJsonValue &v : answer.value(QLatin1String("findings")).toArray()) {
-        const QJsonObject o = v.toObject();
-        result.findings << DoctorFinding{o.value(QLatin1String("rule")).toString(), locationFrom(o),
-                                         o.value(QLatin1String("message")).toString(),
-                                         o.value(QLatin1String("fix")).toString()};
-    }
-    return result;
-}
-
-UpstreamServerFigures::Health healthFrom(const QString &name)
-{
-    using H = UpstreamServerFigures::Health;
-    for (H h : {H::Up, H::Backup, H::Failed, H::Down, H::Unhealthy}) {
-        if (name == QLatin1String(upstreamHealthName(h)))
-            return h;
-    }
-    return H::Up;
-}
-
-QList<UpstreamFigures> figuresFrom(const QJsonArray &groups)
-{
-    QList<UpstreamFigures> out;
-    for (const QJsonValue &gv : groups) {
-        const QJsonObject g = gv.toObject();
-        UpstreamFigures figures;
-        figures.group = g.value(QLatin1String("group")).toString();
-        figures.algorithm = g.value(QLatin1String("algorithm")).toString();
-        figures.decisions = quint64(g.value(QLatin1String("decisions")).toDouble());
-        for (const QJsonValue &sv : g.value(QLatin1String("servers")).toArray()) {
-            const QJsonObject s = sv.toObject();
-            UpstreamServerFigures f;
-            f.name = s.value(QLatin1String("name")).toString();
-            f.backup = s.value(QLatin1String("backup")).toBool();
-            f.weight = s.value(QLatin1String("weight")).toInt(1);
-            f.health = healthFrom(s.value(QLatin1String("health")).toString());
-            f.failedForMs = qint64(s.value(QLatin1String("failedForMs")).toDouble());
-            f.liveConnections = s.value(QLatin1String("liveConnections")).toInt();
-            f.totalConnections = quint64(s.value(QLatin1String("totalConnections")).toDouble());
-            f.failures = quint64(s.value(QLatin1String("failures")).toDouble());
-            f.lastFailure = s.value(QLatin1String("lastFailure")).toString();
-            f.healthDetail = s.value(QLatin1String("healthDetail")).toString();
-            figures.servers << f;
-        }
-        out << figures;
-    }
-    return out;
-}
 
 // wss:// to a daemon whose certificate the local CA issued works without
 // a question: that CA joins the system's.
@@ -145,7 +71,7 @@ void RemoteInspectorSource::open()
 
 void RemoteInspectorSource::handleConnected()
 {
-    send({{QStringLiteral("type"), QStringLiteral("hello")}, {QStringLiteral("version"), ProtocolVersion}});
+    send({{QStringLiteral("type"), QStringLiteral("hello")}, {QStringLiteral("version"), InspectProtocol::Version}});
 }
 
 void RemoteInspectorSource::handleDisconnected()
@@ -185,9 +111,7 @@ void RemoteInspectorSource::handleMessage(const QString &text)
     if (type == QLatin1String("hello"))
         handleHello(message);
     else if (type == QLatin1String("events"))
-        handleEvents(message.value(QLatin1String("events")).toArray());
-    else if (type == QLatin1String("event"))
-        handleEvents(QJsonArray{message.value(QLatin1String("event"))});
+        handleEvents(quint64(message.value(QLatin1String("seq")).toDouble()), message.value(QLatin1String("events")).toArray());
     else
         handleAnswer(message);
 }
@@ -196,9 +120,12 @@ void RemoteInspectorSource::handleHello(const QJsonObject &hello)
 {
     const QString run = hello.value(QLatin1String("run")).toString();
     if (!m_runId.isEmpty() && run != m_runId) {
-        // The daemon restarted: its new connection 1 is not our old one.
+        // The daemon restarted: its new connection 1 is not our old one, and
+        // the old run's open connections ended with it, whether or not their
+        // close reached us before the link went.
+        closeEarlierRun(run);
         m_idOffset = m_maxId;
-        m_lastEventNs = 0;
+        m_lastSeq = 0;
     }
     m_runId = run;
     m_retryMs = FirstRetryMs;
@@ -214,21 +141,47 @@ void RemoteInspectorSource::handleHello(const QJsonObject &hello)
     refresh();
 }
 
-void RemoteInspectorSource::handleEvents(const QJsonArray &events)
+void RemoteInspectorSource::handleEvents(quint64 firstSeq, const QJsonArray &events)
 {
     QList<InspectEvent> batch;
     batch.reserve(events.size());
-    for (const QJsonValue &v : events) {
-        std::optional<InspectEvent> e = fromJson(v.toObject());
-        if (!e || e->monotonicNs <= m_lastEventNs)
-            continue; // malformed, or already seen before a reconnect
-        m_lastEventNs = e->monotonicNs;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        const quint64 seq = firstSeq + quint64(i);
+        if (seq <= m_lastSeq)
+            continue; // seen before the reconnect: the history repeats it
+        m_lastSeq = seq;
+        std::optional<InspectEvent> e = fromJson(events.at(i).toObject());
+        if (!e)
+            continue;
         e->connectionId += m_idOffset;
         m_maxId = std::max(m_maxId, e->connectionId);
+        if (e->as<ConnectionOpenedEvent>())
+            m_open.insert(e->connectionId);
+        else if (e->as<ClosedEvent>())
+            m_open.remove(e->connectionId);
         batch << *e;
     }
     if (!batch.isEmpty())
         emit eventsReceived(batch);
+}
+
+void RemoteInspectorSource::closeEarlierRun(const QString &newRun)
+{
+    QList<InspectEvent> closes;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const quint64 id : std::as_const(m_open)) {
+        InspectEvent e;
+        e.connectionId = id;
+        e.wallMs = now;
+        ClosedEvent closed;
+        closed.cause = CloseCause::Drain;
+        closed.detail = tr("the instance restarted (now run %1); this window did not see the close").arg(newRun);
+        e.payload = closed;
+        closes << e;
+    }
+    m_open.clear();
+    if (!closes.isEmpty())
+        emit eventsReceived(closes);
 }
 
 void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
@@ -236,13 +189,7 @@ void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
     const QString type = answer.value(QLatin1String("type")).toString();
     const quint64 request = quint64(answer.value(QLatin1String("id")).toDouble());
     if (type == QLatin1String("config")) {
-        QList<UpstreamTarget> targets;
-        for (const QJsonValue &v : answer.value(QLatin1String("targets")).toArray()) {
-            const QJsonObject t = v.toObject();
-            targets << UpstreamTarget{t.value(QLatin1String("group")).toString(), t.value(QLatin1String("server")).toString(),
-                                      t.value(QLatin1String("down")).toBool(), t.value(QLatin1String("backup")).toBool(),
-                                      t.value(QLatin1String("weight")).toInt(1)};
-        }
+        const QList<UpstreamTarget> targets = InspectProtocol::targetsFromJson(answer.value(QLatin1String("targets")).toArray());
         QHash<QString, QString> methods;
         const QJsonObject m = answer.value(QLatin1String("methods")).toObject();
         for (auto it = m.begin(); it != m.end(); ++it)
@@ -251,14 +198,14 @@ void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
                   methods);
     } else if (type == QLatin1String("figures")) {
         m_dropped = quint64(answer.value(QLatin1String("dropped")).toDouble());
-        setFigures(figuresFrom(answer.value(QLatin1String("upstreams")).toArray()), m_dropped);
+        setFigures(InspectProtocol::figuresFromJson(answer.value(QLatin1String("upstreams")).toArray()), m_dropped);
     } else if (type == QLatin1String("check") || type == QLatin1String("reload")) {
         const auto pending = m_pending.find(request);
         if (pending == m_pending.end())
             return;
         const Pending kind = pending.value();
         m_pending.erase(pending);
-        const ConfigCheckResult result = checkResultFrom(answer);
+        const ConfigCheckResult result = InspectProtocol::checkResultFromJson(answer);
         if (kind == Pending::Apply) {
             emit configApplied(request, result);
             if (result.ok)

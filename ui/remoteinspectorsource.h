@@ -5,6 +5,7 @@
 
 #include <QHash>
 #include <QJsonObject>
+#include <QSet>
 
 class QTimer;
 class QWebSocket;
@@ -16,10 +17,10 @@ class QWebSocket;
 //
 // The link reconnects by itself (FirstRetryMs, doubling up to MaxRetryMs)
 // and, once back, asks for the history the daemon kept, so the window shows
-// what happened in the gap; events already seen (by their monotonic time)
-// are skipped. A daemon that restarted numbers its connections from 1
+// what happened in the gap; events already seen (by the daemon's sequence
+// numbers) are skipped. A daemon that restarted numbers its connections from 1
 // again: its ids are then moved past the ones seen before, so old and new
-// records do not merge.
+// records do not merge, and the old run's open connections are closed.
 class RemoteInspectorSource final : public InspectorSource
 {
     Q_OBJECT
@@ -47,8 +48,9 @@ private:
     void handleDisconnected();
     void handleMessage(const QString &text);
     void handleHello(const QJsonObject &hello);
-    void handleEvents(const QJsonArray &events);
+    void handleEvents(quint64 firstSeq, const QJsonArray &events);
     void handleAnswer(const QJsonObject &answer);
+    void closeEarlierRun(const QString &newRun);
     void scheduleRetry(const QString &why);
     quint64 send(QJsonObject command);
 
@@ -60,8 +62,9 @@ private:
     quint64 m_dropped = 0;
     // Skipping what a history replay repeats, and keeping a restarted
     // daemon's ids apart from its previous run's.
-    qint64 m_lastEventNs = 0;
+    quint64 m_lastSeq = 0;
     quint64 m_maxId = 0;
     quint64 m_idOffset = 0;
     QString m_runId; // the daemon run's identity from its hello
+    QSet<quint64> m_open; // connections opened and not closed (ours, offset)
 };

@@ -139,7 +139,7 @@ void ConfigView::refreshApplyButton()
     const bool allowed = m_source->canApply();
     m_apply->setEnabled(allowed && m_applyRequest == 0);
     m_apply->setToolTip(allowed ? tr("Check the configuration and reload the proxy with it; on any error the running one stays")
-                                : tr("This inspection channel is read-only (inspect_readonly on): it refuses reloads"));
+                                : tr("This inspection channel is read-only (--inspect-readonly): it refuses reloads"));
 }
 
 // Where a message belongs in the edited text: its own line, or for one in an

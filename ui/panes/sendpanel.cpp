@@ -70,7 +70,7 @@ void SendPanel::refreshAllowed()
 {
     const bool allowed = m_source->canInject();
     m_send->setEnabled(allowed);
-    m_send->setToolTip(allowed ? QString() : tr("This inspection channel is read-only (inspect_readonly on): it refuses injection"));
+    m_send->setToolTip(allowed ? QString() : tr("This inspection channel is read-only (--inspect-readonly): it refuses injection"));
 }
 
 SendPanel::~SendPanel() = default;

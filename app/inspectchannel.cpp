@@ -1,0 +1,260 @@
+#include "inspectchannel.h"
+
+#include "inspect/eventjson.h"
+#include "inspectorsource.h"
+#include "inspectprotocol.h"
+#include "ops/logging.h"
+
+#include <QCoreApplication>
+#include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QWebSocket>
+#include <QWebSocketServer>
+
+#include <openssl/crypto.h>
+
+namespace {
+
+// Close codes of a refusal (4000-4999: the application's, RFC 6455 7.4.2).
+constexpr auto RefusedToken = QWebSocketProtocol::CloseCode(4401);
+constexpr auto RefusedRate = QWebSocketProtocol::CloseCode(4429);
+
+bool sameToken(const QByteArray &given, const QByteArray &expected)
+{
+    // Constant time over the expected token's length: the comparison does
+    // not tell how many leading bytes were right.
+    return given.size() == expected.size() && CRYPTO_memcmp(given.constData(), expected.constData(), size_t(expected.size())) == 0;
+}
+
+std::optional<WsOpcode> opcodeFrom(const QString &name)
+{
+    for (WsOpcode op : {WsOpcode::Text, WsOpcode::Binary, WsOpcode::Ping, WsOpcode::Pong, WsOpcode::Close}) {
+        if (name == wsOpcodeName(op))
+            return op;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+InspectChannel::InspectChannel(InspectorSource *source, Settings settings, QObject *parent)
+    : QObject(parent)
+    , m_source(source)
+    , m_settings(std::move(settings))
+    , m_server(new QWebSocketServer(QStringLiteral("wsscope inspect"), QWebSocketServer::NonSecureMode, this))
+    , m_runId(QStringLiteral("%1-%2").arg(QCoreApplication::applicationPid()).arg(QDateTime::currentMSecsSinceEpoch()))
+{
+    connect(m_server, &QWebSocketServer::newConnection, this, &InspectChannel::handleNewConnection);
+    connect(m_source, &InspectorSource::eventsReceived, this, &InspectChannel::handleEvents);
+    connect(m_source, &InspectorSource::configChecked, this,
+            [this](quint64 request, const ConfigCheckResult &r) { answerCheck(false, request, r); });
+    connect(m_source, &InspectorSource::configApplied, this,
+            [this](quint64 request, const ConfigCheckResult &r) { answerCheck(true, request, r); });
+    connect(m_source, &InspectorSource::injectRefused, this, [this](quint64 id, const QString &reason) {
+        for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it)
+            send(it.key(), {{QStringLiteral("type"), QStringLiteral("inject")}, {QStringLiteral("ok"), false},
+                            {QStringLiteral("connection"), double(id)}, {QStringLiteral("error"), reason}});
+    });
+}
+
+InspectChannel::~InspectChannel()
+{
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it)
+        it.key()->disconnect(this);
+}
+
+bool InspectChannel::listen(const QString &address, QString *error)
+{
+    const qsizetype colon = address.lastIndexOf(QLatin1Char(':'));
+    QHostAddress host(colon > 0 ? address.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']')) : QString());
+    bool portOk = false;
+    const uint port = colon > 0 ? address.mid(colon + 1).toUInt(&portOk) : 0;
+    if (host.isNull() || !portOk || port > 65535) {
+        *error = QStringLiteral("--inspect-listen %1: not HOST:PORT with a numeric host").arg(address);
+        return false;
+    }
+    if (!m_server->listen(host, quint16(port))) {
+        *error = QStringLiteral("--inspect-listen %1: %2").arg(address, m_server->errorString());
+        return false;
+    }
+    if (!host.isLoopback() && m_settings.token.isEmpty())
+        qCWarning(lcProxy).noquote() << "the inspection channel on" << address
+                                     << "is not on loopback and asks for no token: anyone who reaches it can watch";
+    // The line tests and scripts wait for, as the proxy's own "listening on".
+    qCInfo(lcProxy).noquote() << "inspection channel listening on"
+                              << QStringLiteral("%1:%2").arg(host.toString()).arg(m_server->serverPort());
+    return true;
+}
+
+quint16 InspectChannel::port() const
+{
+    return m_server->serverPort();
+}
+
+void InspectChannel::handleNewConnection()
+{
+    while (QWebSocket *socket = m_server->nextPendingConnection()) {
+        socket->setParent(this);
+        if (!admit(socket))
+            continue;
+        m_clients.insert(socket, Client{});
+        connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &t) { handleMessage(socket, t); });
+        connect(socket, &QWebSocket::disconnected, this, [this, socket] {
+            m_clients.remove(socket);
+            socket->deleteLater();
+        });
+    }
+}
+
+// The token check and the rate limit, before anything is sent.
+bool InspectChannel::admit(QWebSocket *socket)
+{
+    const QString peer = socket->peerAddress().toString();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<qint64> &failures = m_failures[peer];
+    failures.removeIf([now](qint64 t) { return now - t > FailureWindowMs; });
+    if (failures.size() >= MaxFailures) {
+        qCWarning(lcProxy).noquote() << "inspection channel: refused" << peer << "(too many failed attempts)";
+        socket->close(RefusedRate, QStringLiteral("refused: too many failed attempts, wait a minute"));
+        socket->deleteLater();
+        return false;
+    }
+    if (m_settings.token.isEmpty())
+        return true;
+    const QByteArray header = socket->request().rawHeader("Authorization");
+    const QByteArray given = header.startsWith("Bearer ") ? header.mid(7).trimmed() : QByteArray();
+    if (sameToken(given, m_settings.token)) {
+        m_failures.remove(peer);
+        return true;
+    }
+    failures << now;
+    qCWarning(lcProxy).noquote() << "inspection channel: refused" << peer << (given.isEmpty() ? "(no token)" : "(wrong token)");
+    socket->close(RefusedToken, QStringLiteral("refused: bad or missing token"));
+    socket->deleteLater();
+    return false;
+}
+
+void InspectChannel::send(QWebSocket *socket, const QJsonObject &message)
+{
+    socket->sendTextMessage(QString::fromUtf8(QJsonDocument(message).toJson(QJsonDocument::Compact)));
+}
+
+void InspectChannel::handleMessage(QWebSocket *socket, const QString &text)
+{
+    const QJsonObject command = QJsonDocument::fromJson(text.toUtf8()).object();
+    const QString type = command.value(QLatin1String("type")).toString();
+    Client &client = m_clients[socket];
+    if (type == QLatin1String("hello")) {
+        client.helloDone = true;
+        send(socket, {{QStringLiteral("type"), QStringLiteral("hello")},
+                      {QStringLiteral("version"), InspectProtocol::Version},
+                      {QStringLiteral("id"), command.value(QLatin1String("id"))},
+                      {QStringLiteral("instance"), m_settings.instanceName},
+                      {QStringLiteral("run"), m_runId},
+                      {QStringLiteral("readonly"), m_settings.readOnly},
+                      {QStringLiteral("listeners"), QJsonArray::fromStringList(m_source->listeners())}});
+        return;
+    }
+    if (!client.helloDone) {
+        send(socket, {{QStringLiteral("type"), QStringLiteral("error")}, {QStringLiteral("error"), QStringLiteral("hello first")}});
+        return;
+    }
+    handleCommand(socket, type, command);
+}
+
+void InspectChannel::handleCommand(QWebSocket *socket, const QString &type, const QJsonObject &command)
+{
+    const QJsonValue id = command.value(QLatin1String("id"));
+    auto refuse = [&](const QString &why) {
+        send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), id}, {QStringLiteral("ok"), false},
+                      {QStringLiteral("error"), why}});
+    };
+    if (type == QLatin1String("history")) {
+        QJsonArray events;
+        for (const QJsonObject &e : m_history)
+            events << e;
+        send(socket, {{QStringLiteral("type"), QStringLiteral("events")}, {QStringLiteral("id"), id},
+                      {QStringLiteral("seq"), double(m_nextSeq - m_history.size())}, {QStringLiteral("events"), events}});
+        m_clients[socket].subscribed = true;
+    } else if (type == QLatin1String("config")) {
+        QJsonObject answer = configMessage();
+        answer.insert(QStringLiteral("id"), id);
+        send(socket, answer);
+    } else if (type == QLatin1String("figures")) {
+        m_source->refresh(); // in-process: at once
+        send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), id},
+                      {QStringLiteral("upstreams"), InspectProtocol::figuresToJson(m_source->upstreamFigures())},
+                      {QStringLiteral("dropped"), double(m_clients.value(socket).dropped)}});
+    } else if (type == QLatin1String("check")) {
+        m_waiting.insert(m_source->checkConfig(command.value(QLatin1String("text")).toString()), {socket, id.toDouble()});
+    } else if (type == QLatin1String("reload")) {
+        if (m_settings.readOnly)
+            return refuse(QStringLiteral("the channel is read-only (--inspect-readonly)"));
+        m_waiting.insert(m_source->applyConfig(command.value(QLatin1String("text")).toString()), {socket, id.toDouble()});
+    } else if (type == QLatin1String("inject")) {
+        const std::optional<WsOpcode> op = opcodeFrom(command.value(QLatin1String("opcode")).toString());
+        if (m_settings.readOnly)
+            return refuse(QStringLiteral("the channel is read-only (--inspect-readonly)"));
+        if (!op)
+            return refuse(QStringLiteral("unknown opcode"));
+        const bool toUpstream = command.value(QLatin1String("direction")).toString() == QLatin1String("send");
+        m_source->inject(quint64(command.value(QLatin1String("connection")).toDouble()),
+                         toUpstream ? Direction::ClientToUpstream : Direction::UpstreamToClient, *op,
+                         QByteArray::fromBase64(command.value(QLatin1String("payload")).toString().toLatin1()));
+    } else {
+        refuse(QStringLiteral("unknown command"));
+    }
+}
+
+QJsonObject InspectChannel::configMessage() const
+{
+    QJsonObject methods;
+    const QHash<QString, QString> byGroup = m_source->methodsByGroup();
+    for (auto it = byGroup.cbegin(); it != byGroup.cend(); ++it)
+        methods.insert(it.key(), it.value());
+    return {{QStringLiteral("type"), QStringLiteral("config")},
+            {QStringLiteral("text"), m_source->configText()},
+            {QStringLiteral("name"), m_source->configName()},
+            {QStringLiteral("targets"), InspectProtocol::targetsToJson(m_source->upstreamTargets())},
+            {QStringLiteral("methods"), methods}};
+}
+
+void InspectChannel::answerCheck(bool apply, quint64 request, const ConfigCheckResult &result)
+{
+    const auto waiting = m_waiting.take(request);
+    if (!waiting.first || !m_clients.contains(waiting.first))
+        return;
+    QJsonObject answer = InspectProtocol::checkResultToJson(result);
+    answer.insert(QStringLiteral("type"), apply ? QStringLiteral("reload") : QStringLiteral("check"));
+    answer.insert(QStringLiteral("id"), waiting.second);
+    send(waiting.first, answer);
+}
+
+void InspectChannel::handleEvents(const QList<InspectEvent> &batch)
+{
+    QJsonArray events;
+    for (const InspectEvent &e : batch) {
+        QJsonObject o = toJson(e);
+        events << o;
+        m_history.push_back(std::move(o));
+    }
+    while (m_history.size() > size_t(HistoryEvents))
+        m_history.pop_front();
+    const QString message = QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("events")},
+                                                                         {QStringLiteral("seq"), double(m_nextSeq)},
+                                                                         {QStringLiteral("events"), events}})
+                                                  .toJson(QJsonDocument::Compact));
+    m_nextSeq += quint64(batch.size());
+    for (auto it = m_clients.begin(); it != m_clients.end(); ++it) {
+        if (!it->subscribed)
+            continue;
+        // A client this far behind loses the batch (counted), so neither the
+        // proxy nor the other clients wait for it.
+        if (it.key()->bytesToWrite() > ClientBacklogBytes) {
+            it->dropped += quint64(batch.size());
+            continue;
+        }
+        it.key()->sendTextMessage(message);
+    }
+}

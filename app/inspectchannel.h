@@ -1,0 +1,82 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+#include <deque>
+
+class InspectorSource;
+class QWebSocket;
+class QWebSocketServer;
+struct InspectEvent;
+struct ConfigCheckResult;
+
+// The daemon's end of the inspection channel (--inspect-listen): the
+// InspectorSource of this process's proxy (a LocalInspectorSource), served
+// as InspectProtocol messages over a WebSocket, so an attached window sees
+// what a local one would. It keeps the last HistoryEvents events for a
+// client that attaches mid-session.
+//
+// A client's token comes in the handshake (Authorization: Bearer); a wrong
+// or absent one is refused before anything is sent, logged with the peer's
+// address (never the token), and an address that failed MaxFailures times
+// within FailureWindowMs is refused without a check until the window has
+// passed. A client that reads too slowly loses events (counted, and sent
+// back in its figures) instead of slowing the proxy or the other clients.
+class InspectChannel final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(InspectChannel)
+
+public:
+    struct Settings
+    {
+        QString instanceName;
+        QByteArray token;      // empty: none asked
+        bool readOnly = false;
+    };
+    static constexpr int HistoryEvents = 20'000;
+    static constexpr qint64 ClientBacklogBytes = qint64(8) << 20;
+    static constexpr int MaxFailures = 5;
+    static constexpr qint64 FailureWindowMs = 60'000;
+
+    InspectChannel(InspectorSource *source, Settings settings, QObject *parent = nullptr);
+    ~InspectChannel() override;
+
+    // "127.0.0.1:9901" (port 0: any free one).
+    bool listen(const QString &address, QString *error);
+    quint16 port() const;
+
+private:
+    struct Client
+    {
+        bool helloDone = false;
+        bool subscribed = false; // after its history: live events follow it
+        quint64 dropped = 0;
+    };
+
+    void handleNewConnection();
+    bool admit(QWebSocket *socket);
+    void handleMessage(QWebSocket *socket, const QString &text);
+    void handleCommand(QWebSocket *socket, const QString &type, const QJsonObject &command);
+    void handleEvents(const QList<InspectEvent> &batch);
+    void answerCheck(bool apply, quint64 request, const ConfigCheckResult &result);
+    void send(QWebSocket *socket, const QJsonObject &message);
+    QJsonObject configMessage() const;
+
+    InspectorSource *m_source;
+    Settings m_settings;
+    QWebSocketServer *m_server;
+    QHash<QWebSocket *, Client> m_clients;
+    std::deque<QJsonObject> m_history;
+    quint64 m_nextSeq = 1;   // the number of the next event (the history's first is m_nextSeq - size)
+    QHash<QString, QList<qint64>> m_failures; // by peer address: times of failed attempts
+    // Commands waiting for the source: its request number → who asked, with what id.
+    QHash<quint64, std::pair<QWebSocket *, double>> m_waiting;
+    QString m_runId;
+};

@@ -1,0 +1,27 @@
+#pragma once
+
+#include "inspectorsource.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+// The inspection channel's messages (version 1), one JSON object per
+// WebSocket text message, each with "type"; a command carries "id" and its
+// answer the same. docs/inspect-protocol.md describes them with an example
+// session. Both ends use these functions: the daemon (InspectChannel) and
+// the window (RemoteInspectorSource); events are EventJson's objects, the
+// ones `--capture` writes.
+namespace InspectProtocol {
+
+constexpr int Version = 1;
+
+QJsonObject checkResultToJson(const ConfigCheckResult &result);
+ConfigCheckResult checkResultFromJson(const QJsonObject &answer);
+
+QJsonArray figuresToJson(const QList<UpstreamFigures> &figures);
+QList<UpstreamFigures> figuresFromJson(const QJsonArray &groups);
+
+QJsonArray targetsToJson(const QList<UpstreamTarget> &targets);
+QList<UpstreamTarget> targetsFromJson(const QJsonArray &targets);
+
+} // namespace InspectProtocol
