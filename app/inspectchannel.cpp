@@ -147,6 +147,7 @@ void InspectChannel::handleMessage(QWebSocket *socket, const QString &text)
     Client &client = m_clients[socket];
     if (type == QLatin1String("hello")) {
         client.helloDone = true;
+        m_source->refresh(); // the listeners as bound now
         send(socket, {{QStringLiteral("type"), QStringLiteral("hello")},
                       {QStringLiteral("version"), InspectProtocol::Version},
                       {QStringLiteral("id"), command.value(QLatin1String("id"))},

@@ -12,6 +12,7 @@
 // it lives here and not in the product.
 
 #include "application.h"
+#include "attachdialog.h"
 #include "commandline.h"
 #include "connectionsmodel.h"
 #include "mainwindow.h"
@@ -23,6 +24,7 @@
 #include <QFileInfo>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpServer>
 #include <QTimer>
 
 #include <cstdio>
@@ -41,7 +43,16 @@ struct TourOptions
     int delayMs = 12'000;
     QList<std::pair<QString, QString>> pictures; // {view, dock}
     QStringList wsscopeArgs; // for the in-process wsscope
+    quint16 attachPort = 0;  // --attached: the pictures are of a window attached to the demo's channel
 };
+
+// A loopback port free a moment ago, for the demo's inspection channel.
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
 
 // The connection with the most to show: a tunnel with a few frames.
 void selectDemoConnection(MainWindow *w)
@@ -111,7 +122,10 @@ bool parseTour(const QStringList &arguments, TourOptions *tour)
                                      u"VIEW-DOCK, e.g. frames-config; repeatable (default: handshake-upstreams, "
                                      u"frames-log, ping-config)."_s,
                                      u"VIEW-DOCK"_s);
-    parser.addOptions({lang, suffix, delay, listen, picture});
+    const QCommandLineOption attached(u"attached"_s,
+                                      u"Picture a window attached to the demo through its inspection channel "
+                                      u"(--inspect-listen), as on a server, instead of the demo's own window."_s);
+    parser.addOptions({lang, suffix, delay, listen, picture, attached});
     parser.addPositionalArgument(u"OUTDIR"_s, u"Where the pictures go (resources/screenshots for the README)."_s);
     parser.process(arguments);
     if (parser.positionalArguments().size() != 1) {
@@ -132,6 +146,11 @@ bool parseTour(const QStringList &arguments, TourOptions *tour)
         tour->wsscopeArgs << u"--lang"_s << parser.value(lang);
     if (parser.isSet(listen))
         tour->wsscopeArgs << u"--listen"_s << parser.value(listen);
+    if (parser.isSet(attached)) {
+        tour->attachPort = freePort();
+        tour->wsscopeArgs << u"--inspect-listen"_s << u"127.0.0.1:%1"_s.arg(tour->attachPort) << u"--inspect-name"_s
+                          << u"prod-1"_s;
+    }
     return true;
 }
 
@@ -151,6 +170,8 @@ int main(int argc, char *argv[])
 
     bool saved = false;
     const int rc = Application::run(parsed.options, true, [&tour, &saved](MainWindow *w) {
+        if (tour.attachPort)
+            w = w->attachTo(AttachTarget{QUrl(u"ws://127.0.0.1:%1"_s.arg(tour.attachPort)), {}});
         QTimer::singleShot(tour.delayMs, w, [w, &tour, &saved] {
             saved = takePictures(w, tour);
             QCoreApplication::quit();
