@@ -99,6 +99,7 @@ struct Command
     bool LocationSettings::*flag = nullptr;
     int LocationSettings::*number = nullptr;
     ConfLocation LocationSettings::*at = nullptr; // where the value was set, when the settings keep it
+    const char *note = nullptr; // said after the entry in `wsscope directives`
 };
 
 const std::vector<Command> &commands();
@@ -203,6 +204,8 @@ private:
     void handleIndex(const ConfDirective &d, Ctx, Scope &scope);
     void handleLog(const ConfDirective &d, Ctx, Scope &scope);
     void handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &);
+    // resolver ADDRESS... [valid=TIME] [ipv6=on|off]
+    void handleResolver(const ConfDirective &d, Ctx, Scope &scope);
 
     // compilerssl.cpp
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.
@@ -243,6 +246,8 @@ private:
     // ids follow ProxyConfig::allUpstreams().
     int nextUpstreamId() const { return int(m_config->upstreams.size() + m_config->implicitUpstreams.size()); }
     bool upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out, bool backupAllowed);
+    // keepalive, keepalive_requests, keepalive_timeout, keepalive_time, zone.
+    void upstreamKeepalive(const ConfDirective &c, UpstreamBalancing *balancing);
 
     // health_check [interval=TIME] [uri=URI] [fails=N] [passes=N]
     // [type=http|websocket] [timeout=TIME]: wsscope's active check.

@@ -303,7 +303,18 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
     const ConfArg &arg = c.args.at(0);
     const QByteArray url = arg.text;
     if (url.contains('$')) {
-        error(arg.location, u"\"proxy_pass\" with variables is not supported yet"_s);
+        // ngx_http_proxy_pass: a URL with variables is evaluated per request
+        // (scheme, host, port and URI alike); routeRequest() parses it.
+        auto evaluated = compileTemplate(url, arg.location);
+        if (!evaluated)
+            return;
+        ProxyPass pp;
+        pp.at = c.location;
+        pp.scheme = url.startsWith("https://") ? "https" : "http"; // a literal prefix; else known per request
+        const QByteArray rest = url.mid(url.indexOf("://") < 0 ? 0 : url.indexOf("://") + 3);
+        pp.proxyHost = rest.left(rest.indexOf('/') < 0 ? rest.size() : rest.indexOf('/'));
+        pp.urlTemplate = std::move(evaluated);
+        loc->proxyPass = pp;
         return;
     }
     QByteArray rest;

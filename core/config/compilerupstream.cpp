@@ -127,15 +127,9 @@ void Compiler::compileUpstream(const ConfDirective &d)
             balancing.hashKey = c.argText(0);
             balancing.hashKeyTemplate = std::move(key);
             balancing.consistent = c.argCount() == 2;
-        } else if (c.name == "keepalive") {
-            if (!checkArgs(c, Ctx::Upstream))
-                continue;
-            bool ok = false;
-            const int k = c.argText(0).toInt(&ok);
-            if (!ok || k < 1)
-                error(c.args.at(0).location, u"invalid value \"%1\" in \"keepalive\" directive"_s.arg(text(c.argText(0))));
-            else
-                balancing.keepalive = k;
+        } else if (c.name.startsWith("keepalive") || c.name == "zone") {
+            if (checkArgs(c, Ctx::Upstream))
+                upstreamKeepalive(c, &balancing);
         } else if (c.name == "health_check") {
             if (checkArgs(c, Ctx::Upstream))
                 compileHealthCheck(c, &balancing.healthCheck);
@@ -167,6 +161,32 @@ void Compiler::compileUpstream(const ConfDirective &d)
     upstream->at = d.location;
     m_upstreams.insert(name.toLower(), upstream);
     m_config->upstreams.append(upstream);
+}
+
+// keepalive N, keepalive_requests N, keepalive_timeout TIME, keepalive_time
+// TIME (ngx_http_upstream_keepalive_module) and zone NAME [SIZE].
+void Compiler::upstreamKeepalive(const ConfDirective &c, UpstreamBalancing *balancing)
+{
+    const QByteArray value = c.argText(0);
+    if (c.name == "keepalive" || c.name == "keepalive_requests") {
+        bool ok = false;
+        const int n = value.toInt(&ok);
+        if (!ok || n < 1)
+            error(c.args.at(0).location, u"invalid value \"%1\" in \"%2\" directive"_s.arg(text(value), text(c.name)));
+        else
+            (c.name == "keepalive" ? balancing->keepalive : balancing->keepaliveRequests) = n;
+    } else if (c.name == "keepalive_timeout" || c.name == "keepalive_time") {
+        if (const auto ms = timeArg(c))
+            (c.name == "keepalive_time" ? balancing->keepaliveTimeMs : balancing->keepaliveTimeoutMs) = *ms;
+    } else if (c.name == "zone") {
+        // ngx_http_upstream_zone: a size where the zone is first named.
+        if (c.argCount() == 2 && !ConfUnits::parseSize(c.argText(1)).has_value())
+            error(c.args.at(1).location, u"invalid zone size \"%1\""_s.arg(text(c.argText(1))));
+        else
+            balancing->zone = value;
+    } else {
+        unhandled(c);
+    }
 }
 
 bool Compiler::upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out, bool backupAllowed)
@@ -250,6 +270,48 @@ bool Compiler::upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out
         out->append(s);
     }
     return !addresses.isEmpty();
+}
+
+// resolver ADDRESS... [valid=TIME] [ipv6=on|off] (ngx_http_core_resolver):
+// addresses as IP[:port] ([IPv6][:port]) or a name resolved now, port 53
+// by default. A level's resolver replaces the inherited one.
+void Compiler::handleResolver(const ConfDirective &d, Ctx, Scope &scope)
+{
+    ResolverSettings r;
+    r.at = d.location;
+    for (const ConfArg &a : d.args) {
+        if (a.text.startsWith("valid=")) {
+            const auto s = ConfUnits::parseSec(a.text.mid(6));
+            if (!s || *s <= 0) {
+                error(a.location, u"invalid parameter: %1"_s.arg(text(a.text)));
+                return;
+            }
+            r.validMs = *s * 1000;
+            continue;
+        }
+        if (a.text.startsWith("ipv6=")) {
+            const auto on = flagArg(a.text.mid(5));
+            if (!on) {
+                error(a.location, u"invalid parameter: %1"_s.arg(text(a.text)));
+                return;
+            }
+            r.ipv6 = *on;
+            continue;
+        }
+        QByteArray host;
+        int port = -1;
+        if (a.text.contains('=') || !splitHostPort(a.text, &host, &port)) {
+            error(a.location, u"invalid parameter: %1"_s.arg(text(a.text)));
+            return;
+        }
+        for (const QHostAddress &address : resolveHost(host, a.location, u"resolver"_s))
+            r.servers.append({address, quint16(port > 0 ? port : 53)});
+    }
+    if (r.servers.isEmpty()) {
+        error(d.location, u"no name servers in \"resolver\""_s);
+        return;
+    }
+    scope.values.resolver = r;
 }
 
 // health_check [interval=TIME] [uri=URI] [fails=N] [passes=N]

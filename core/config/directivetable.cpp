@@ -151,6 +151,11 @@ std::vector<Command> proxyCommands()
          .handler = &C::handleProxySsl},
         {.name = "proxy_ssl_session_reuse", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
          .handler = &C::handleProxySsl},
+        // DNS for a proxy_pass with variables (compilerupstream.cpp)
+        {.name = "resolver", .contexts = Levels, .minArgs = 1, .maxArgs = 16, .inherited = true,
+         .handler = &C::handleResolver},
+        {.name = "resolver_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::resolverTimeoutMs},
     };
 }
 
@@ -208,6 +213,11 @@ std::vector<Command> tlsAndUpstreamCommands()
         {.name = "random", .contexts = Upstream, .minArgs = 0, .maxArgs = 2},
         {.name = "hash", .contexts = Upstream, .minArgs = 1, .maxArgs = 2},
         {.name = "keepalive", .contexts = Upstream, .minArgs = 1, .maxArgs = 1},
+        {.name = "keepalive_requests", .contexts = Upstream, .minArgs = 1, .maxArgs = 1},
+        {.name = "keepalive_timeout", .contexts = Upstream, .minArgs = 1, .maxArgs = 1},
+        {.name = "keepalive_time", .contexts = Upstream, .minArgs = 1, .maxArgs = 1},
+        {.name = "zone", .contexts = Upstream, .minArgs = 1, .maxArgs = 2,
+         .note = "accepted: wsscope's worker threads share every upstream's state already"},
         {.name = "health_check", .contexts = Upstream, .minArgs = 0, .maxArgs = 7, .elsewhereIgnored = true},
     };
 }
@@ -246,7 +256,10 @@ QString ConfigCompiler::directiveListing()
         {ConfContext::ServerIf, "if-in-server"}, {ConfContext::LocationIf, "if-in-location"},
     };
     QString out;
-    for (const DirectiveInfo &d : directives()) {
+    const QList<DirectiveInfo> all = directives();
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        const DirectiveInfo &d = all.at(i);
+        const char *note = commands().at(size_t(i)).note; // directives() keeps the table's order
         QStringList where;
         for (const auto &c : contexts) {
             if (d.contexts & c.bit)
@@ -255,9 +268,12 @@ QString ConfigCompiler::directiveListing()
         const QString args = d.minArgs < 0 ? u"1..%1"_s.arg(d.maxArgs)
             : d.minArgs == d.maxArgs       ? QString::number(d.minArgs)
                                            : u"%1..%2"_s.arg(d.minArgs).arg(d.maxArgs);
-        out += u"%1 (%2) args %3%4%5\n"_s.arg(text(d.name), where.join(u' '), args,
-                                            d.block ? u" {block}"_s : QString(),
-                                            d.inherited ? u" inherited"_s : QString());
+        out += u"%1 (%2) args %3%4%5"_s.arg(text(d.name), where.join(u' '), args,
+                                          d.block ? u" {block}"_s : QString(),
+                                          d.inherited ? u" inherited"_s : QString());
+        if (note)
+            out += u" -- "_s + QLatin1String(note);
+        out += u'\n';
     }
     return out;
 }

@@ -224,7 +224,9 @@ QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &lo
     case LocationConfig::Redirect::Default:
         break;
     }
-    if (!location.proxyPass.isSet() || location.isRegex() || location.match == LocationConfig::Match::Named)
+    // nginx has no default rule for a proxy_pass with variables.
+    if (!location.proxyPass.isSet() || location.proxyPass.urlTemplate || location.isRegex()
+        || location.match == LocationConfig::Match::Named)
         return {};
     const QByteArray url = location.proxyPass.scheme + "://" + location.proxyPass.proxyHost;
     if (location.proxyPass.hasUri)

@@ -56,8 +56,11 @@ struct ProxyPass
     bool hasUri = false;                // proxy_pass with a URI part
     QByteArray uri;                     // that URI part ("/", "/api/")
     ConfLocation at;                    // invalid when the location has no proxy_pass
+    // proxy_pass with variables: the URL evaluated per request (then
+    // `upstream` is null; routeRequest() parses it, ngx_http_proxy_eval).
+    std::optional<ValueTemplate> urlTemplate;
 
-    bool isSet() const { return upstream != nullptr; }
+    bool isSet() const { return upstream != nullptr || urlTemplate.has_value(); }
 };
 
 // A proxy_set_header as written, with its origin (for the doctor and the GUI).
@@ -133,6 +136,8 @@ struct LocationSettings
     QByteArray alias;
     QList<QByteArray> index{"index.html"};
     QList<StoredDirective> logs;        // access_log / error_log in effect here
+    ResolverSettings resolver;          // resolver: for proxy_pass with variables
+    qint64 resolverTimeoutMs = 30'000;  // resolver_timeout
 
     // proxy_ssl_*: TLS toward an https:// upstream (inherited like proxy_*).
     UpstreamTlsSettings upstreamTlsOptions;

@@ -56,13 +56,45 @@ struct UpstreamBalancing
     std::optional<ValueTemplate> hashKeyTemplate; // compiled `hash KEY`
     bool consistent = false; // `hash KEY consistent`
     bool randomTwo = false;  // `random two [least_conn]`
-    int keepalive = 0;       // `keepalive N` (idle upstream connections kept per worker)
+    // ngx_http_upstream_keepalive_module: `keepalive N` idle connections
+    // kept per worker thread (0: none, every exchange closes its connection),
+    // each reused for at most `keepalive_requests` requests and
+    // `keepalive_time`, and closed after `keepalive_timeout` idle.
+    int keepalive = 0;
+    int keepaliveRequests = 1000;          // nginx's default since 1.19.10
+    qint64 keepaliveTimeoutMs = 60'000;
+    qint64 keepaliveTimeMs = 3'600'000;
+    // `zone NAME [SIZE]`: accepted and remembered only. nginx needs it to
+    // share a group's state between worker processes; wsscope's worker
+    // threads share every group already (UpstreamGroup locks inside).
+    QByteArray zone;
     UpstreamHealthCheck healthCheck;
 
     // Whether a client keeps reaching the same server (ip_hash, hash).
     bool isSticky() const { return method == Method::IpHash || method == Method::Hash; }
     // "round-robin", "ip_hash", "hash consistent", "random two least_conn", ...
     QString algorithmName() const;
+};
+
+// `resolver ADDRESS... [valid=TIME] [ipv6=on|off]` (ngx_http_core_module):
+// the name servers a proxy_pass with variables asks, over UDP, for a host
+// that names no upstream block. A value: locations that inherit it compare
+// equal, and the runtime gives each distinct one its own cache.
+struct ResolverSettings
+{
+    struct NameServer
+    {
+        QHostAddress address;
+        quint16 port = 53;
+        bool operator==(const NameServer &o) const = default;
+    };
+    QList<NameServer> servers; // empty: no resolver (nginx: "no resolver defined to resolve")
+    qint64 validMs = 0;        // valid=: overrides the answers' TTL (0: the TTL)
+    bool ipv6 = true;          // ipv6=off: A queries only
+    ConfLocation at;
+
+    bool isSet() const { return !servers.isEmpty(); }
+    bool operator==(const ResolverSettings &o) const = default;
 };
 
 struct UpstreamConfig

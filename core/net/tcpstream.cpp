@@ -303,6 +303,17 @@ void TcpStream::sendFin()
     m_shutdownDone = true;
 }
 
+bool TcpStream::isIdleOpen() const
+{
+    if (m_fd < 0 || m_error != 0 || m_pending > 0 || m_connecting || m_tlsHandshaking || m_shutdownRequested)
+        return false;
+    if (m_ssl && SSL_pending(m_ssl) > 0)
+        return false;
+    char byte;
+    const ssize_t n = ::recv(m_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void TcpStream::close()
 {
     if (m_fd < 0)

@@ -45,6 +45,9 @@ public:
 
     // Adopts an accepted descriptor (made non-blocking here, one ioctl).
     TcpStream(Handler *handler, qintptr descriptor);
+    // Another owner takes the stream's callbacks (an idle upstream
+    // connection goes to the keep-alive cache and back).
+    void setHandler(Handler *handler) { m_handler = handler; }
     // An unconnected stream; call connectTo().
     explicit TcpStream(Handler *handler);
     ~TcpStream();
@@ -52,6 +55,9 @@ public:
     // Starts a non-blocking connect; false (with error()) if it failed at once.
     bool connectTo(const QHostAddress &address, quint16 port);
     bool isOpen() const { return m_fd >= 0; }
+    // An idle connection still usable: open, nothing queued either way, and
+    // no byte or FIN from the peer waiting (recv with MSG_PEEK).
+    bool isIdleOpen() const;
 
     // >0: bytes read; 0: the peer sent FIN; WouldBlock; Failed (see error()).
     qsizetype read(char *buffer, qsizetype size);
@@ -88,6 +94,8 @@ public:
     // Bytes moved so far, for figures and logs.
     qint64 bytesRead() const { return m_bytesRead; }
     qint64 bytesWritten() const { return m_bytesWritten; }
+    // A reused connection counts from zero for its next exchange.
+    void resetCounters() { m_bytesRead = m_bytesWritten = 0; }
 
 private:
     void setupWatcher();

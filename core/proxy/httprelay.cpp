@@ -34,6 +34,7 @@ bool HttpRelay::beginResponse(const HttpRequestHead &request, const HttpResponse
     using Mode = HttpBodyFramer::Mode;
     const int status = response.status;
     m_chunked = false;
+    m_extraData = false;
     if (request.method == "HEAD" || status == 204 || status == 304) {
         m_responseBody.reset(Mode::None);
     } else if (response.headers.hasToken("Transfer-Encoding", "chunked")) {
@@ -72,6 +73,14 @@ bool HttpRelay::relayResponseBody(QByteArray &in, TcpStream &client)
     }
     if (m_responseBody.hasError())
         return false;
+    m_extraData = m_extraData || !in.isEmpty();
     in.clear();
     return true;
+}
+
+bool HttpRelay::upstreamKeepsAlive(const HttpResponseHead &response) const
+{
+    return response.versionMinor >= 1 && !response.headers.hasToken("Connection", "close")
+        && m_responseBody.mode() != HttpBodyFramer::Mode::UntilClose && m_responseBody.isDone()
+        && m_requestBody.isDone() && !m_extraData;
 }

@@ -39,6 +39,11 @@ public:
     // Moves the response body from `in` to `client`; bytes after a complete
     // response are dropped (not ours to relay). False: invalid chunked body.
     bool relayResponseBody(QByteArray &in, TcpStream &client);
+    // ngx_http_proxy's u->keepalive: the upstream connection may carry
+    // another request: an HTTP/1.1 response without "Connection: close",
+    // its body complete by its own framing (not by the close) with nothing
+    // after it, and the request body all sent.
+    bool upstreamKeepsAlive(const HttpResponseHead &response) const;
     bool responseDone(bool upstreamEof) const
     {
         return m_responseBody.isDone() || (upstreamEof && m_responseBody.mode() == HttpBodyFramer::Mode::UntilClose);
@@ -54,4 +59,5 @@ private:
     bool m_expectContinue = false;
     bool m_chunked = false;
     bool m_decodeChunked = false;
+    bool m_extraData = false; // the upstream sent bytes after the response
 };

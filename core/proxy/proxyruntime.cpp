@@ -1,5 +1,6 @@
 #include "proxyruntime.h"
 
+#include "net/dnsresolver.h"
 #include "tls/tlscontext.h"
 #include "upstream/upstreamgroup.h"
 
@@ -105,6 +106,7 @@ std::shared_ptr<const ProxyRuntime> ProxyRuntime::build(ConfigSnapshot config, c
     for (const ServerConfig &server : runtime->m_config->servers) {
         forEachLocation(server.locations, [&](const LocationConfig &loc) {
             ok = runtime->buildUpstreamTls(loc, diagnostics) && ok;
+            runtime->buildResolver(loc);
         });
     }
     if (!ok)
@@ -142,8 +144,45 @@ void ProxyRuntime::buildGroups(const ProxyRuntime *previous)
                 }
             }
         }
+        // For a proxy_pass with variables: blocks by name, implicit ones by host:port.
+        QByteArray key = u->name.toLower();
+        if (!u->isExplicit && !u->servers.isEmpty())
+            key = u->servers.constFirst().name.toLower();
+        m_byName.insert(key, group);
         m_groups.append(std::move(group));
     }
+}
+
+void ProxyRuntime::buildResolver(const LocationConfig &loc)
+{
+    if (!loc.proxyPass.urlTemplate || !loc.resolver.isSet())
+        return;
+    for (auto it = m_resolvers.cbegin(); it != m_resolvers.cend(); ++it) {
+        if (it.key()->resolver == loc.resolver) {
+            m_resolvers.insert(&loc, it.value());
+            return;
+        }
+    }
+    QList<DnsResolver::NameServer> servers;
+    for (const ResolverSettings::NameServer &ns : loc.resolver.servers)
+        servers.append({ns.address, ns.port});
+    m_resolvers.insert(&loc, std::make_shared<DnsResolver>(servers, loc.resolver.validMs, loc.resolver.ipv6));
+}
+
+std::shared_ptr<UpstreamGroup> ProxyRuntime::findGroup(const QByteArray &host, int port, bool tls) const
+{
+    if (port < 0) {
+        if (auto block = m_byName.value(host.toLower()); block && block->isExplicit())
+            return block;
+    }
+    const int p = port > 0 ? port : tls ? 443 : 80;
+    auto implicit = m_byName.value(host.toLower() + ':' + QByteArray::number(p));
+    return implicit && !implicit->isExplicit() ? implicit : nullptr;
+}
+
+std::shared_ptr<DnsResolver> ProxyRuntime::resolver(const LocationConfig &location) const
+{
+    return m_resolvers.value(&location);
 }
 
 // Certificates and keys of the servers on TLS sockets, loaded now so that
@@ -172,7 +211,8 @@ bool ProxyRuntime::buildServerTls(QList<ConfDiagnostic> *diagnostics)
 // One client context per distinct set of proxy_ssl_* options.
 bool ProxyRuntime::buildUpstreamTls(const LocationConfig &loc, QList<ConfDiagnostic> *diagnostics)
 {
-    if (!loc.proxyPass.isSet() || loc.proxyPass.scheme != "https")
+    // With variables the scheme is known per request: https:// may come.
+    if (!loc.proxyPass.isSet() || (loc.proxyPass.scheme != "https" && !loc.proxyPass.urlTemplate))
         return true;
     const TlsClientOptions options = clientOptions(loc.upstreamTlsOptions);
     for (const auto &known : std::as_const(m_upstreamTls)) {

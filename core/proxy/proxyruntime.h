@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+class DnsResolver;
 class TlsClientContext;
 class TlsServerContext;
 class UpstreamGroup;
@@ -46,6 +47,13 @@ public:
     const QList<std::shared_ptr<UpstreamGroup>> &groups() const { return m_groups; }
     // The group a proxy_pass sends to (nullptr when the location has none).
     std::shared_ptr<UpstreamGroup> group(const ProxyPass &proxyPass) const;
+    // The group an evaluated proxy_pass host names (ngx_http_upstream_init_request):
+    // an `upstream` block when no port is given, else the implicit upstream
+    // of a proxy_pass to the same host:port; nullptr for neither.
+    std::shared_ptr<UpstreamGroup> findGroup(const QByteArray &host, int port, bool tls) const;
+    // The resolver of a location (its `resolver`, one cache per distinct
+    // one), nullptr when none is configured.
+    std::shared_ptr<DnsResolver> resolver(const LocationConfig &location) const;
     // The TLS context for a connection accepted on listen group `group`
     // (the default server's; SNI may switch it); nullptr for a plain socket.
     const TlsServerContext *tlsContext(int listenGroup) const;
@@ -59,11 +67,14 @@ private:
     void buildGroups(const ProxyRuntime *previous);
     bool buildServerTls(QList<ConfDiagnostic> *diagnostics);
     bool buildUpstreamTls(const LocationConfig &location, QList<ConfDiagnostic> *diagnostics);
+    void buildResolver(const LocationConfig &location);
 
     ConfigSnapshot m_config;
     QList<std::shared_ptr<UpstreamGroup>> m_groups;               // by UpstreamConfig::id
     std::vector<std::shared_ptr<TlsServerContext>> m_serverTls;   // by server index
     QHash<const LocationConfig *, std::shared_ptr<TlsClientContext>> m_upstreamTls;
+    QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_byName; // "name" (blocks), "host:port" (implicit)
+    QHash<const LocationConfig *, std::shared_ptr<DnsResolver>> m_resolvers;
 };
 
 using RuntimeSnapshot = std::shared_ptr<const ProxyRuntime>;

@@ -67,6 +67,82 @@ QByteArray upstreamTarget(const Route &route, const LocationConfig &loc)
     return target;
 }
 
+// "host[:port]" of an evaluated URL ("[v6]:port" too); false when malformed.
+bool splitAuthority(QByteArrayView s, QByteArray *host, int *port)
+{
+    *port = -1;
+    qsizetype colon = -1;
+    if (s.startsWith('[')) {
+        const qsizetype close = s.indexOf(']');
+        if (close < 0 || (close + 1 < s.size() && s.at(close + 1) != ':'))
+            return false;
+        colon = close + 1 < s.size() ? close + 1 : -1;
+    } else {
+        colon = s.indexOf(':');
+        if (colon >= 0 && s.lastIndexOf(':') != colon)
+            return false;
+    }
+    *host = (colon < 0 ? s : s.first(colon)).toByteArray();
+    if (colon >= 0) {
+        bool ok = false;
+        *port = s.sliced(colon + 1).toInt(&ok);
+        if (!ok || *port < 1 || *port > 65535)
+            return false;
+    }
+    return !host->isEmpty();
+}
+
+// A request-target built from variables: bytes that cannot stand in a
+// request line are percent-encoded ($uri is decoded).
+QByteArray targetFromUri(const QByteArray &uri)
+{
+    QByteArray out;
+    out.reserve(uri.size());
+    if (uri.startsWith('?'))
+        out += '/'; // nginx: "http://host?a" asks for "/?a"
+    for (const char c : uri) {
+        if (uchar(c) <= 0x20 || uchar(c) >= 0x7f)
+            out += '%' + QByteArray::number(uchar(c), 16).rightJustified(2, '0').toUpper();
+        else
+            out += c;
+    }
+    return out;
+}
+
+// ngx_http_proxy_eval: proxy_pass with variables, evaluated and parsed:
+// scheme, host[:port] and the URI (which, when present, is the whole
+// request-target sent; without one the client's target goes unchanged).
+Route evaluateProxyUrl(Route route, const LocationConfig &loc)
+{
+    const QByteArray url = loc.proxyPass.urlTemplate->expand(route.context);
+    qsizetype skip = 0;
+    if (url.size() > 7 && url.first(7).compare("http://", Qt::CaseInsensitive) == 0)
+        skip = 7;
+    else if (url.size() > 8 && url.first(8).compare("https://", Qt::CaseInsensitive) == 0)
+        skip = 8;
+    if (skip == 0)
+        return failed(std::move(route), 500, "invalid URL prefix in \"" + url + '"');
+    const QByteArray rest = url.mid(skip);
+    qsizetype end = 0;
+    while (end < rest.size() && rest.at(end) != '/' && rest.at(end) != '?')
+        ++end;
+    QByteArray host;
+    int port = -1;
+    if (!splitAuthority(QByteArrayView(rest).first(end), &host, &port))
+        return failed(std::move(route), 500, "invalid host in upstream \"" + rest + '"');
+    route.kind = Route::Kind::Proxy;
+    route.upstreamTls = skip == 8;
+    const int defaultPort = route.upstreamTls ? 443 : 80;
+    route.dynamicHost = host;
+    route.dynamicPort = port;
+    route.context.proxyHost = port < 0 || port == defaultPort ? host : host + ':' + QByteArray::number(port);
+    if (end < rest.size())
+        route.upstreamTarget = targetFromUri(rest.mid(end));
+    else
+        route.upstreamTarget = upstreamTarget(route, loc); // no URI part: as without variables
+    return route;
+}
+
 // The content phase: proxy_pass when a level on the way set it (nginx's
 // r->content_handler), else the static module.
 Route content(Route route, bool proxyHandler)
@@ -86,10 +162,16 @@ Route content(Route route, bool proxyHandler)
     if (loc->proxyHttpVersionMinor == 0 && head.headers.hasToken("Transfer-Encoding", "chunked"))
         return failed(std::move(route), 411,
                       "a chunked request body needs \"proxy_http_version 1.1\" in location " + loc->prefix);
-    route.kind = Route::Kind::Proxy;
-    route.context.proxyHost = loc->proxyPass.proxyHost;
-    route.upstreamTarget = upstreamTarget(route, *loc);
-    route.upstreamTls = loc->proxyPass.scheme == "https";
+    if (loc->proxyPass.urlTemplate) {
+        route = evaluateProxyUrl(std::move(route), *loc);
+        if (route.kind != Route::Kind::Proxy)
+            return route;
+    } else {
+        route.kind = Route::Kind::Proxy;
+        route.context.proxyHost = loc->proxyPass.proxyHost;
+        route.upstreamTarget = upstreamTarget(route, *loc);
+        route.upstreamTls = loc->proxyPass.scheme == "https";
+    }
     if (route.upstreamTls) {
         // proxy_ssl_name: by default the host of $proxy_host.
         route.tlsName = loc->proxySslName ? loc->proxySslName->expand(route.context)

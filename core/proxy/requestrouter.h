@@ -56,6 +56,10 @@ struct Route
     {
         return kind == Kind::Return && (isRedirectStatus(returnCode) || (returnCode >= 400 && returnText.isNull()));
     }
+    // Proxy with variables in proxy_pass: the evaluated host (an upstream
+    // block's name, an address, or a name to resolve) and port (-1: none).
+    QByteArray dynamicHost;
+    int dynamicPort = -1;
 };
 
 // Routes `request` (its `request` member points at the parsed head; the

@@ -19,11 +19,13 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot
     , m_listenPort(listenPort)
     , m_client(this, descriptor)
 {
+    m_attempt.setKeepalive(&worker->upstreamKeepalive());
 }
 
 Session::~Session()
 {
     // m_attempt hands a held server back (UpstreamAttempt::~UpstreamAttempt).
+    cancelResolve();
 }
 
 void Session::start()
@@ -152,6 +154,7 @@ void Session::readClient()
                 // Nothing started (a keep-alive end), or a head cut short.
                 finish(CloseCause::ClientClosed);
                 return;
+            case State::Resolving:
             case State::Connecting:
             case State::Exchange:
                 // The request may be complete: deliver its response, then close.
@@ -173,7 +176,7 @@ void Session::readClient()
             // Lingering close: discard what the client still sends.
         } else {
             m_client.in().append(buf, n);
-            if (m_state != State::Connecting)
+            if (m_state != State::Connecting && m_state != State::Resolving)
                 processClient();
             else if (m_client.in().size() >= m_config->maxBufferedPerDirection)
                 m_client->setReadEnabled(false); // upstreamReady() turns it back on
@@ -267,6 +270,7 @@ void Session::processClient()
                 continue;
             }
             return;
+        case State::Resolving:
         case State::Connecting:
             return; // body bytes wait in m_client.in() until the connect completes
         case State::Exchange:
@@ -327,98 +331,7 @@ void Session::startExchange()
         // nginx answers 100-continue itself before reading the body.
         m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     }
-    // The balancer's per-request state: the key (ip_hash: the client's
-    // address, hash: KEY evaluated now) and proxy_next_upstream_tries.
-    m_attempt.begin(upstreamSourceFor(*m_runtime, route, m_client.address()));
-    connectNextUpstream();
-}
-
-void Session::connectNextUpstream()
-{
-    // A retry starts from a clean upstream side (UpstreamAttempt::connectNext).
-    if (m_firstClose == CloseCause::UpstreamClosed)
-        m_firstClose = CloseCause::None;
-    const UpstreamPick pick = m_attempt.connectNext();
-    if (inspecting()) {
-        RouteEvent e;
-        e.serverName = QString::fromUtf8(m_server->serverName);
-        e.location = QString::fromUtf8(m_location->prefix);
-        m_attempt.describePick(pick, &e);
-        emitEvent(std::move(e));
-    }
-    if (pick.index < 0) {
-        // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once.
-        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << m_attempt.group().name();
-        respondError(502, m_attempt.noLiveMessage(pick), CloseCause::UpstreamFailure);
-        return;
-    }
-    m_upstreamName = m_attempt.serverName();
-    setState(State::Connecting);
-    // Client reads stay on while we connect (pausing and resuming cost two
-    // epoll_ctl per connection): body bytes wait in the client buffer, and reading
-    // pauses only if they reach the per-direction cap (readClient()).
-    qCDebug(lcProxy).noquote() << describe() << "connecting to" << m_upstreamName;
-    if (upstream()->failed())
-        handleConnectFailure(upstream()->errorString(), false);
-}
-
-void Session::handleConnectFailure(const QString &reason, bool timedOut)
-{
-    upstreamFailed(timedOut ? NextUpstream::Timeout : NextUpstream::Error, timedOut ? 504 : 502, reason);
-}
-
-bool Session::mayTryNext(quint32 condition) const
-{
-    // Nothing of a response may have reached the client, and the body is
-    // streamed, not buffered: once some of it went upstream there is no copy
-    // to send again (nginx's proxy_request_buffering off rule). A client
-    // that left before its request was complete is not worth a retry.
-    const HttpBodyFramer &body = m_relay.requestBody();
-    const bool clientAllows = !m_responseStarted && body.bodyBytes() == 0 && !(m_client.eof() && !body.isDone());
-    return m_attempt.mayTryNext(condition, m_request.method, clientAllows);
-}
-
-void Session::upstreamFailed(quint32 condition, int status, const QString &reason)
-{
-    const bool connecting = m_state == State::Connecting;
-    qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
-    m_attempt.fail(condition, reason);
-    if (m_attempt.hasTriesLeft() && mayTryNext(condition)) {
-        connectNextUpstream();
-        return;
-    }
-    CloseCause cause = CloseCause::UpstreamFailure;
-    const QByteArray message = m_attempt.failureMessage(condition, connecting, &cause);
-    respondError(status, message, cause);
-}
-
-void Session::streamConnected(TcpStream *stream)
-{
-    if (stream != upstream() || m_state != State::Connecting)
-        return;
-    if (stream->failed()) {
-        handleConnectFailure(stream->errorString(), false);
-        return;
-    }
-    qCDebug(lcProxy).noquote() << describe() << "connected to" << m_upstreamName;
-    bool handshaking = false;
-    QString error;
-    if (!m_attempt.startTlsIfNeeded(&handshaking, &error))
-        handleConnectFailure(error, false);
-    else if (!handshaking)
-        upstreamReady(); // else streamTlsDone() goes on
-}
-
-void Session::upstreamReady()
-{
-    m_lastUpstreamActivityMs = setState(State::Exchange);
-    m_upstreamWrites.restart(*upstream(), m_lastUpstreamActivityMs);
-    // The head stays until a response arrives: a retry sends it again.
-    upstream()->write(m_upstreamHead);
-    m_attempt.markRequestSent();
-    m_client->setReadEnabled(!m_client.eof());
-    forwardRequestBody();
-    checkStreamFailures();
+    startUpstream(route);
 }
 
 void Session::forwardRequestBody()
@@ -532,7 +445,9 @@ void Session::finishExchange()
 {
     logExchange();
     m_client.requestServed();
-    m_attempt.release(UpstreamGroup::Outcome::Ok);
+    // A static answer has no upstream; a proxied one may leave its connection
+    // to the keep-alive cache (upstream `keepalive`).
+    m_attempt.finish(m_relay.upstreamKeepsAlive(m_response));
     m_upstreamHead.clear();
     if (!m_keepAlive || m_client.eof() || m_client.draining()) {
         beginClosing(CloseCause::Completed);
@@ -779,8 +694,9 @@ void Session::finish(CloseCause cause)
     if (was == State::Tunnel)
         m_client.log().tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
                      m_client->bytesWritten(), cause);
-    else if (was == State::Exchange || was == State::Connecting)
+    else if (was == State::Exchange || was == State::Connecting || was == State::Resolving)
         m_client.log().aborted(m_request, cause);
+    cancelResolve();
     if (inspecting() || (was == State::Tunnel && m_worker->events().isActive())) {
         ClosedEvent e;
         e.cause = cause;
@@ -824,6 +740,8 @@ void Session::checkTimeouts(qint64 now)
         if (const std::optional<CloseCause> cause = m_client.headTimeout(now - m_stateSinceMs, *m_config))
             finish(*cause);
         return;
+    case State::Resolving:
+        return; // resolver_timeout is the DNS client's (DnsClient::tick)
     case State::Connecting:
         if (now - m_stateSinceMs > loc->connectTimeoutMs)
             handleConnectFailure(QStringLiteral("connect timed out"), true);

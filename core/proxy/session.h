@@ -23,7 +23,7 @@ class Worker;
 // One client connection, from its first byte to its close. Not a QObject:
 // it is driven by its two streams' notifiers and by its worker's tick.
 //
-//   ReadingHead ─▶ Connecting ─▶ Exchange ─┬─ 101 ─▶ Tunnel
+//   ReadingHead ─▶ [Resolving ─▶] Connecting ─▶ Exchange ─┬─ 101 ─▶ Tunnel
 //        ▲                                 └─ other: relay the response
 //        └──────── keep-alive ◀────────────────┘
 //
@@ -38,7 +38,8 @@ class Session final : public TcpStream::Handler
     Q_DISABLE_COPY_MOVE(Session)
 
 public:
-    enum class State { ReadingHead, Connecting, Exchange, Tunnel, Closing, Finished };
+    // Resolving: a proxy_pass with variables named a host the DNS is asked for.
+    enum class State { ReadingHead, Resolving, Connecting, Exchange, Tunnel, Closing, Finished };
 
     Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
             quint16 listenPort);
@@ -78,6 +79,10 @@ private:
     void processClient();
     void processUpstream();
     void startExchange();
+    // sessionconnect.cpp: the upstream connect phase
+    void startUpstream(const Route &route);
+    void upstreamResolved(const QList<QHostAddress> &addresses);
+    void cancelResolve();
     void connectNextUpstream();
     void handleConnectFailure(const QString &reason, bool timedOut);
     // nginx's ngx_http_upstream_next: the attempt failed with `condition`
@@ -126,6 +131,9 @@ private:
     QByteArray m_upstreamHead; // serialized head waiting for the connect
 
     UpstreamAttempt m_attempt{this}; // the upstream socket of the current exchange, and its retries
+    UpstreamSource m_pendingSource;  // while Resolving: the source waiting for its addresses
+    quint16 m_resolvePort = 0;
+    quint64 m_dnsTicket = 0;         // the DNS question waited for (DnsClient), 0: none
     QString m_upstreamName;          // who answers: "host:port", or "file"
 
     bool m_upgradeRequested = false;

@@ -5,13 +5,26 @@
 #include "proxyruntime.h"
 #include "requestrouter.h"
 #include "tls/tlscontext.h"
+#include "upstreamkeepalive.h"
 
 UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const QHostAddress &clientAddress)
 {
     const LocationConfig &loc = *route.location;
     UpstreamSource source;
-    source.group = runtime.group(loc.proxyPass);
-    source.hashKey = source.group->hashKeyFor(route.context);
+    if (!loc.proxyPass.urlTemplate) {
+        source.group = runtime.group(loc.proxyPass);
+    } else if (!(source.group = runtime.findGroup(route.dynamicHost, route.dynamicPort, route.upstreamTls))) {
+        QByteArray bare = route.dynamicHost;
+        if (bare.startsWith('[') && bare.endsWith(']'))
+            bare = bare.mid(1, bare.size() - 2);
+        QHostAddress literal;
+        if (literal.setAddress(QString::fromLatin1(bare))) {
+            const int port = route.dynamicPort > 0 ? route.dynamicPort : route.upstreamTls ? 443 : 80;
+            source.group = resolvedGroup(route.dynamicHost, {literal}, quint16(port));
+        }
+    }
+    if (source.group)
+        source.hashKey = source.group->hashKeyFor(route.context);
     source.clientAddress = clientAddress;
     source.tls = route.upstreamTls;
     if (source.tls)
@@ -22,6 +35,22 @@ UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route
     source.tries = loc.nextUpstreamTries;
     source.triesTimeoutMs = loc.nextUpstreamTimeoutMs;
     return source;
+}
+
+std::shared_ptr<UpstreamGroup> resolvedGroup(const QByteArray &name, const QList<QHostAddress> &addresses,
+                                             quint16 port)
+{
+    QList<UpstreamServer> servers;
+    for (const QHostAddress &a : addresses) {
+        UpstreamServer s;
+        s.name = (a.protocol() == QAbstractSocket::IPv6Protocol ? '[' + a.toString().toLatin1() + ']'
+                                                                 : a.toString().toLatin1())
+            + ':' + QByteArray::number(port);
+        s.address = a;
+        s.port = port;
+        servers.append(s);
+    }
+    return std::make_shared<UpstreamGroup>(name, std::move(servers));
 }
 
 void UpstreamAttempt::begin(UpstreamSource source)
@@ -47,6 +76,24 @@ UpstreamPick UpstreamAttempt::connectNext()
     m_serverName = group.displayName(pick.index);
     m_requestSent = false;
     m_parser.reset();
+    const qint64 now = UpstreamGroup::clockMs();
+    if (m_keepalive && group.balancing().keepalive > 0) {
+        // ngx_http_upstream_get_keepalive_peer: the balancer chose the
+        // server; an idle connection to it is used instead of a new one.
+        UpstreamKeepalive::Connection idle = m_keepalive->take(&group, pick.index, m_source.tls, now);
+        m_reused = idle.stream != nullptr;
+        if (m_reused) {
+            m_stream = std::move(idle.stream);
+            m_stream->setHandler(m_handler);
+            m_stream->resetCounters();
+            m_connRequests = idle.requests;
+            m_connStartMs = idle.startedMs;
+            return pick;
+        }
+    }
+    m_reused = false;
+    m_connRequests = 0;
+    m_connStartMs = now;
     m_stream = std::make_unique<TcpStream>(m_handler);
     m_stream->connectTo(server.address, server.port);
     return pick;
@@ -55,7 +102,7 @@ UpstreamPick UpstreamAttempt::connectNext()
 bool UpstreamAttempt::startTlsIfNeeded(bool *started, QString *error)
 {
     *started = false;
-    if (!m_source.tls)
+    if (!m_source.tls || m_reused)
         return true;
     if (!m_source.tlsContext) {
         *error = QStringLiteral("no TLS context for this location");
@@ -91,16 +138,40 @@ void UpstreamAttempt::fail(quint32 condition, const QString &reason)
 {
     m_errors.append(m_serverName + QStringLiteral(": ") + reason);
     const bool counts = condition != NextUpstream::Http403 && condition != NextUpstream::Http404;
+    const bool cachedError = m_reused && condition == NextUpstream::Error;
     release(counts ? UpstreamGroup::Outcome::Failed : UpstreamGroup::Outcome::Next, reason);
+    // nginx (ngx_http_upstream_next): an error on a cached connection does
+    // not use up a try; the server may simply have closed it meanwhile.
+    if (cachedError)
+        ++m_selection.triesLeft;
 }
 
-void UpstreamAttempt::release(UpstreamGroup::Outcome outcome, const QString &why)
+void UpstreamAttempt::releaseServer(UpstreamGroup::Outcome outcome, const QString &why)
 {
     if (m_source.group && m_selection.current >= 0) {
         if (m_stream)
             m_source.group->addTraffic(m_selection.current, m_stream->bytesWritten(), m_stream->bytesRead());
         m_source.group->release(m_selection, outcome, UpstreamGroup::clockMs(), why);
     }
+}
+
+void UpstreamAttempt::finish(bool keepAlive)
+{
+    const qsizetype server = m_selection.current;
+    if (!keepAlive || !m_keepalive || !m_stream || server < 0 || m_source.group->balancing().keepalive <= 0
+        || m_eof || !m_in.isEmpty()) {
+        release(UpstreamGroup::Outcome::Ok);
+        return;
+    }
+    releaseServer(UpstreamGroup::Outcome::Ok, QString());
+    UpstreamKeepalive::Connection idle{std::move(m_stream), m_connRequests + 1, m_connStartMs};
+    m_keepalive->put(m_source.group, server, m_source.tls, std::move(idle), UpstreamGroup::clockMs());
+    m_reused = false;
+}
+
+void UpstreamAttempt::release(UpstreamGroup::Outcome outcome, const QString &why)
+{
+    releaseServer(outcome, why);
     if (m_stream) {
         m_stream->close();
         m_stream.reset();

@@ -17,6 +17,7 @@ struct Route;
 struct RouteEvent;
 class TlsClientContext;
 class ProxyRuntime;
+class UpstreamKeepalive;
 
 // Where an attempt's servers come from, and how to speak to them: nginx's
 // peer.get/free behind ngx_http_upstream_t. Today the balancer of
@@ -40,8 +41,18 @@ struct UpstreamSource
 };
 
 // The source of a proxy_pass route: the one place the location's upstream
-// group and TLS context are looked up (in the session's runtime).
+// group and TLS context are looked up (in the session's runtime). For a
+// proxy_pass with variables, the group is the upstream block (or the
+// implicit upstream of another proxy_pass) the evaluated host names, else a
+// group of the address it is; a host name leaves `group` null: it is to be
+// resolved (then resolvedGroup()).
 UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const QHostAddress &clientAddress);
+
+// A group of one request's own: the addresses a name resolved to (or an
+// address written in the URL), each a server on `port` (nginx's
+// ngx_http_upstream_create_round_robin_peer: weight 1, max_fails 1).
+std::shared_ptr<UpstreamGroup> resolvedGroup(const QByteArray &name, const QList<QHostAddress> &addresses,
+                                             quint16 port);
 
 // The connection to one upstream server and, when it fails, to the next
 // (nginx's ngx_http_upstream_connect / _next): picking, connecting, TLS,
@@ -61,12 +72,18 @@ public:
     // servers back, so the live-connection figures stay right.
     ~UpstreamAttempt() { release(UpstreamGroup::Outcome::Ok); }
 
+    // The worker's idle connections (upstream `keepalive`); none: every
+    // exchange opens its own.
+    void setKeepalive(UpstreamKeepalive *cache) { m_keepalive = cache; }
     // A new request: the balancer's per-request state (key, tries).
     void begin(UpstreamSource source);
     // Picks the next server and starts connecting (the pick is returned
-    // for the route event; index < 0: no live upstreams, nothing started).
-    // A connect that fails at once leaves stream()->failed() set.
+    // for the route event; index < 0: no live upstreams, nothing started),
+    // or takes an idle connection to it from the keep-alive cache (then
+    // reused() is true and the stream is ready at once). A connect that
+    // fails at once leaves stream()->failed() set.
     UpstreamPick connectNext();
+    bool reused() const { return m_reused; }
     // The TCP connect finished well: over TLS the handshake starts now
     // (proxy_connect_timeout covers it, as in nginx). False with *error.
     bool startTlsIfNeeded(bool *started, QString *error);
@@ -87,6 +104,11 @@ public:
     // balancer with `outcome`, the socket closed and what it left unread
     // dropped. Idempotent.
     void release(UpstreamGroup::Outcome outcome, const QString &why = QString());
+    // A finished HTTP exchange: released as above, except that with
+    // `keepAlive` (a complete response with keep-alive semantics, see
+    // HttpRelay::upstreamKeepsAlive) the connection goes to the keep-alive
+    // cache when the group keeps any, instead of being closed.
+    void finish(bool keepAlive);
 
     TcpStream *stream() const { return m_stream.get(); }
     // Bytes read outside the tunnel wait here until the session takes them.
@@ -123,7 +145,11 @@ public:
     void describePick(const UpstreamPick &pick, RouteEvent *event) const;
 
 private:
+    // Traffic figures and the server back to its balancer (release's first half).
+    void releaseServer(UpstreamGroup::Outcome outcome, const QString &why);
+
     TcpStream::Handler *m_handler;
+    UpstreamKeepalive *m_keepalive = nullptr;
     UpstreamSource m_source;
     UpstreamSelection m_selection; // the balancer's per-request state
     std::unique_ptr<TcpStream> m_stream;
@@ -134,4 +160,7 @@ private:
     QStringList m_errors;
     int m_attempts = 0;
     bool m_requestSent = false; // the head went to the current server
+    bool m_reused = false;      // the connection came from the keep-alive cache
+    int m_connRequests = 0;     // exchanges the connection carried before this one
+    qint64 m_connStartMs = 0;   // when it was opened (keepalive_time)
 };

@@ -1,8 +1,10 @@
 #include "worker.h"
 
+#include "net/dnsclient.h"
 #include "net/epolleventdispatcher.h"
 #include "ops/logging.h"
 #include "session.h"
+#include "upstream/upstreamgroup.h"
 
 #include <QThread>
 #include <QTimer>
@@ -30,6 +32,7 @@ Worker::~Worker()
     for (auto &entry : m_sessions)
         entry.second->forceClose(CloseCause::Drain);
     m_sessions.clear();
+    m_keepalive.closeAll();
     m_events.flush(); // the last events (closes) still reach subscribers
 }
 
@@ -70,6 +73,13 @@ void Worker::handleAdopt(qintptr descriptor, RuntimeSnapshot runtime, int server
     raw->start();
 }
 
+DnsClient &Worker::dns()
+{
+    if (!m_dns)
+        m_dns = std::make_unique<DnsClient>(); // in this thread: its sockets are watched here
+    return *m_dns;
+}
+
 void Worker::sessionFinished(Session *session)
 {
     m_finished.push_back(session);
@@ -108,6 +118,9 @@ void Worker::handleTick()
         if (!s->isFinished())
             s->checkTimeouts(now);
     }
+    m_keepalive.expire(UpstreamGroup::clockMs());
+    if (m_dns)
+        m_dns->tick(); // resolver_timeout: may finish sessions (502)
 }
 
 void Worker::beginDrain()
@@ -116,6 +129,7 @@ void Worker::beginDrain()
         this,
         [this] {
             m_draining = true;
+            m_keepalive.closeAll(); // nginx: no connection is kept while exiting
             std::vector<Session *> live;
             for (auto &entry : m_sessions)
                 live.push_back(entry.first);

@@ -3,6 +3,7 @@
 #include "config/proxyconfig.h"
 #include "proxy/proxyruntime.h"
 #include "inspect/eventbus.h"
+#include "upstreamkeepalive.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+class DnsClient;
 class EpollEventDispatcher;
 class QTimer;
 class Session;
@@ -39,6 +41,10 @@ public:
     void addEvent(quint64 connectionId, InspectPayload payload);
     char *readBuffer() { return m_readBuffer.get(); }
     qsizetype readBufferSize() const { return kReadBufferSize; }
+    // This thread's idle upstream connections (upstream `keepalive`).
+    UpstreamKeepalive &upstreamKeepalive() { return m_keepalive; }
+    // This thread's DNS questions (proxy_pass with variables), made on first use.
+    DnsClient &dns();
     // Live sessions; readable from any thread.
     int sessionCount() const { return m_sessionCount.load(std::memory_order_relaxed); }
 
@@ -72,6 +78,8 @@ private:
     const std::int64_t *m_passTimeNs = nullptr; // the thread's EpollEventDispatcher pass clock
     std::int64_t m_originNs = 0;                // m_clock's start on that clock
     std::unique_ptr<char[]> m_readBuffer;
+    UpstreamKeepalive m_keepalive;  // before the sessions: they hand connections back as they go
+    std::unique_ptr<DnsClient> m_dns;
     std::unordered_map<Session *, std::unique_ptr<Session>> m_sessions;
     std::unordered_map<quint64, Session *> m_byId;
     EventBatcher m_events;
