@@ -75,6 +75,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"hash", "$remote_addr"}, {"keepalive", "4"}, {"health_check", "interval=1s"},
         {"rewrite", "^/a/(.*) /b/$1 last"}, {"set", "$x 1"}, {"break", ""}, {"if", "($arg_a) { }"},
         {"rewrite_log", "on"}, {"uninitialized_variable_warn", "off"},
+        {"keepalive_requests", "100"}, {"keepalive_time", "1h"}, {"zone", "z 64k"},
+        {"resolver", "127.0.0.1:5353 valid=5s"}, {"resolver_timeout", "7s"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -96,6 +98,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"proxy_ssl_certificate_key", "/tmp/l.pem"}, {"proxy_ssl_password_file", "/tmp/q.txt"},
         {"ws_inspect", "on"}, {"ws_preview_size", "2k"}, {"ws_ping_interval", "9s upstream"},
         {"ws_ping_timeout", "9s"}, {"rewrite_log", "off"}, {"uninitialized_variable_warn", "on"},
+        {"resolver", "[::1] ipv6=off"}, {"resolver_timeout", "9s"},
     };
     return samples.value(d.name, "<no sample>");
 }
