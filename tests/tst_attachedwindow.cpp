@@ -24,6 +24,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTreeView>
 #include <QWebSocket>
@@ -65,6 +66,7 @@ private slots:
     void wrongOrMissingTokenIsRefused();
     void readOnlyChannelRefusesInjectAndReload();
     void reconnectsAfterTheDaemonRestarts();
+    void attachDialogRemembersTargets();
 
 private:
     struct Instance
@@ -462,6 +464,27 @@ void tst_AttachedWindow::reconnectsAfterTheDaemonRestarts()
     QTRY_VERIFY_WITH_TIMEOUT(model->recordAt(1)->framesUp >= 2, 5000);
     client.close();
     QCOMPARE(daemon->terminate(), 0);
+}
+
+void tst_AttachedWindow::attachDialogRemembersTargets()
+{
+    QSettings settings(m_dir.filePath(QStringLiteral("attach.ini")), QSettings::IniFormat);
+    const AttachTarget one{QUrl(QStringLiteral("ws://127.0.0.1:9901")), QStringLiteral("/tmp/one.token")};
+    const AttachTarget two{QUrl(QStringLiteral("wss://prod-2.example.com:9901")), QString()};
+    AttachDialog::remember(one, &settings);
+    AttachDialog::remember(two, &settings);
+    QCOMPARE(AttachDialog::load(settings), QList<AttachTarget>({two, one})); // the last used first
+    AttachDialog::remember(one, &settings);
+    QCOMPARE(AttachDialog::load(settings), QList<AttachTarget>({one, two})); // no copy
+    for (int i = 0; i < AttachDialog::MaxRecent + 3; ++i)
+        AttachDialog::remember(AttachTarget{QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(10000 + i)), {}}, &settings);
+    QCOMPARE(AttachDialog::load(settings).size(), AttachDialog::MaxRecent);
+
+    // The dialog offers the last one, and says what is wrong with a bad URL.
+    AttachDialog dialog(AttachDialog::load(settings));
+    QCOMPARE(dialog.target(), AttachDialog::load(settings).constFirst());
+    QVERIFY(AttachDialog::check(QUrl(QStringLiteral("http://127.0.0.1:9901"))).contains(QStringLiteral("ws://")));
+    QVERIFY(AttachDialog::check(QUrl(QStringLiteral("wss://server:9901"))).isEmpty());
 }
 
 QTEST_MAIN(tst_AttachedWindow)
