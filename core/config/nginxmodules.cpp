@@ -61,8 +61,8 @@ constexpr Module Modules[] = {
     {"http_upstream_ip_hash_module", true, true},
     {"http_upstream_least_conn_module", true, true},
     {"http_upstream_random_module", true, true},
-    {"http_upstream_keepalive_module", true, false},
-    {"http_upstream_zone_module", true, false},
+    {"http_upstream_keepalive_module", true, true},
+    {"http_upstream_zone_module", true, true},
     {"http-cache", true, false},
 };
 
