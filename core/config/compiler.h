@@ -63,6 +63,7 @@ struct Scope
     bool logsSetHere = false;
     bool redirectsSetHere = false;
     bool proxySslSetHere = false;
+    bool addHeadersSetHere = false;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
     QSet<QByteArray> sslSetHere;     // ssl_* names this level set (each replaces the inherited one)
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
@@ -72,7 +73,7 @@ struct Scope
     Scope inner() const
     {
         Scope s = *this;
-        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = false;
+        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = false;
         s.sslSetHere.clear();
         return s;
     }
@@ -106,6 +107,7 @@ const std::vector<Command> &commands();
 // The two halves of the table (directivetable.cpp), in listing order.
 std::vector<Command> proxyCommands();
 std::vector<Command> tlsAndUpstreamCommands();
+std::vector<Command> responseCommands(); // compilerresponse.cpp
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -143,6 +145,7 @@ class Compiler
     friend const std::vector<Command> &commands();
     friend std::vector<Command> proxyCommands();
     friend std::vector<Command> tlsAndUpstreamCommands();
+    friend std::vector<Command> responseCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);
@@ -206,6 +209,11 @@ private:
     void handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &);
     // resolver ADDRESS... [valid=TIME] [ipv6=on|off]
     void handleResolver(const ConfDirective &d, Ctx, Scope &scope);
+
+    // compilerresponse.cpp: add_header, expires, server_tokens and the client side's limits
+    void handleAddHeader(const ConfDirective &d, Ctx, Scope &scope);
+    void handleExpires(const ConfDirective &d, Ctx, Scope &scope);
+    void handleServerTokens(const ConfDirective &d, Ctx, Scope &scope);
 
     // compilerssl.cpp
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.

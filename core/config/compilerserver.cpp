@@ -51,6 +51,7 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
         return n.kind == ServerName::Kind::Regex && n.regex.captureCount() > 0;
     });
     server.uninitializedVariableWarn = scope.values.uninitializedVariableWarn;
+    server.settings = scope.values;
     if (sslOn) {
         for (ListenAddress &l : server.listens)
             l.ssl = true;

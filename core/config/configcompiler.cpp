@@ -244,6 +244,7 @@ void Compiler::compileHttp(const QList<const ConfDirective *> &body)
                 server.names.append(ServerName{ServerName::Kind::Exact, QByteArray(), {}, {}});
                 server.ssl = http.ssl;
                 server.logs = http.values.logs;
+                server.settings = http.values;
                 m_config->servers.append(server);
                 m_serverScopes.append(http);
             }

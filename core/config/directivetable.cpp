@@ -229,6 +229,8 @@ const std::vector<Command> &commands()
         std::vector<Command> all = proxyCommands();
         const std::vector<Command> rest = tlsAndUpstreamCommands();
         all.insert(all.end(), rest.begin(), rest.end());
+        const std::vector<Command> response = responseCommands();
+        all.insert(all.end(), response.begin(), response.end());
         return all;
     }();
     return table;

@@ -2,10 +2,12 @@
 
 #include "config/confdiagnostic.h"
 #include "config/rewritescript.h"
+#include "config/headersfilter.h"
 #include "config/tlssettings.h"
 #include "config/upstreamconfig.h"
 #include "http/headerrewrite.h"
 #include "http/returnresponse.h"
+#include "http/specialresponse.h"
 #include "http/urirewrite.h"
 #include "ops/logging.h"
 
@@ -157,6 +159,10 @@ struct LocationSettings
     // The rewrite module's flags (its statements are a level's own: RewriteScript).
     bool rewriteLog = false;                // rewrite_log: each rewrite's match and result, at notice level
     bool uninitializedVariableWarn = true;  // uninitialized_variable_warn: a `set` variable read before any set
+    // What the location's responses carry (ngx_http_headers_module:
+    // add_header all-or-nothing per level, expires) and server_tokens.
+    HeadersFilter headersFilter;
+    ServerTokens serverTokens = ServerTokens::On;
 
     bool operator==(const LocationSettings &o) const = default;
 };
@@ -221,6 +227,7 @@ struct ServerConfig
     QList<StoredDirective> ssl;   // ssl_* directives in effect (own, else inherited per name)
     ServerTlsSettings tls;        // what they say, when the server answers on a TLS socket
     QList<StoredDirective> logs;
+    LocationSettings settings;    // the server level's own and inherited (answers made before a location)
     ConfLocation at;              // of the `server` directive (invalid for an implicit one)
 
     // nginx's location lookup (ngx_http_core_find_location): an exact `=`

@@ -2,19 +2,21 @@
 
 #include "http/httpheaders.h"
 
-HttpResponseHead returnResponseHead(int code, const QByteArray &text, QByteArray *body)
+HttpResponseHead returnResponseHead(int code, const QByteArray &text, ServerTokens tokens, QByteArray *body)
 {
     HttpResponseHead head;
     head.status = code;
-    head.headers.append("Server", "wsscope");
+    head.reason = nginxReasonPhrase(code);
+    head.headers.append("Server", serverSoftware(tokens));
     if (isRedirectStatus(code)) {
         if (!text.isEmpty())
             head.headers.append("Location", text);
-        *body = QByteArray::number(code) + ' ' + httpReasonPhrase(code) + '\n';
+        *body = specialPageBody(code, tokens);
+        head.headers.append("Content-Type", "text/html");
     } else {
         *body = text;
+        head.headers.append("Content-Type", "text/plain");
     }
-    head.headers.append("Content-Type", "text/plain");
     head.headers.append("Content-Length", QByteArray::number(body->size()));
     head.headers.append("Connection", "close");
     return head;
@@ -27,7 +29,7 @@ QByteArray returnResponse(int code, const ValueTemplate &text, const RequestCont
         return QByteArray();
     QByteArray body;
     const HttpResponseHead head = returnResponseHead(
-        code, isRedirectStatus(code) ? text.expand(context) : text.expandBody(context), &body);
+        code, isRedirectStatus(code) ? text.expand(context) : text.expandBody(context), ServerTokens::On, &body);
     const bool isHead = context.request && context.request->method == "HEAD";
     return head.serialize() + (isHead ? QByteArray() : body);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/specialresponse.h"
 #include "http/variables.h"
 
 #include <QByteArray>
@@ -13,8 +14,9 @@ constexpr bool isRedirectStatus(int code)
 struct HttpResponseHead;
 
 // The head of nginx's `return code text` (Location for a redirect status,
-// else `text` as the body, which *body receives; Connection: close).
-HttpResponseHead returnResponseHead(int code, const QByteArray &text, QByteArray *body);
+// with nginx's HTML page for it as the body; else `text` as the body, which
+// *body receives; Connection: close). `tokens`: the page's footer.
+HttpResponseHead returnResponseHead(int code, const QByteArray &text, ServerTokens tokens, QByteArray *body);
 
 // The whole HTTP response of nginx's `return code [text|URL]` (status line,
 // headers and body; Connection: close). Empty for 444: close without one.

@@ -300,7 +300,8 @@ void Session::startExchange()
     connection.request = &m_request;
     const Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
     logRouteNotes(route);
-    const RequestContext &ctx = route.context;
+    m_context = route.context;
+    const RequestContext &ctx = m_context;
     m_server = route.server;
     m_location = route.location;
     switch (route.kind) {
@@ -436,6 +437,7 @@ void Session::handleResponseHead()
     m_client.makeRedirectAbsolute(out.headers, m_request, m_server->serverName, m_listenPort);
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
+    filterHead(out);
     m_client->write(out.serialize());
     m_responseStarted = true;
     processUpstream();
@@ -456,6 +458,7 @@ void Session::finishExchange()
     setState(State::ReadingHead);
     m_request = {};
     m_response = {};
+    m_context = {};
     m_client.awaitNextRequest();
     processClient(); // a pipelined request may be waiting
 }
@@ -465,6 +468,7 @@ void Session::finishExchange()
 void Session::startTunnel()
 {
     HttpResponseHead out = rewriteResponseForClient(m_response, false, false);
+    filterHead(out); // nginx runs its header filters on the 101 too: only `add_header ... always` applies
     m_client->write(out.serialize());
     m_responseStarted = true;
     m_lastClientActivityMs = m_lastUpstreamActivityMs = setState(State::Tunnel);
@@ -541,49 +545,6 @@ bool Session::inject(Direction direction, WsOpcode opcode, const QByteArray &pay
     if (opcode == WsOpcode::Close && m_firstClose == CloseCause::None)
         m_firstClose = CloseCause::Injected;
     return true;
-}
-
-void Session::serveStaticFile(const QByteArray &uri)
-{
-    m_upstreamName = QStringLiteral("file");
-    StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive);
-    if (answer.status != 200 && answer.status != 301) {
-        respondError(answer.status, answer.message, CloseCause::BadRequest);
-        return;
-    }
-    if (answer.status == 301)
-        m_client.makeRedirectAbsolute(answer.head.headers, m_request, m_server->serverName, m_listenPort);
-    m_client->write(answer.head.serialize() + answer.body);
-    m_responseStarted = true;
-    m_response = std::move(answer.head);
-    if (inspecting())
-        emitEvent(ResponseHeadEvent{m_response, false});
-    if (!m_static.isSending()) {
-        m_relay.responseBody().reset(HttpBodyFramer::Mode::None);
-        finishExchange();
-        return;
-    }
-    m_relay.responseBody().reset(HttpBodyFramer::Mode::Length, answer.fileBytes);
-    m_clientWrites.restart(*m_client.stream(), setState(State::Exchange));
-    pumpStaticFile();
-}
-
-void Session::pumpStaticFile()
-{
-    // Fill the client's queue up to the per-direction cap; the rest follows
-    // as it drains.
-    const StaticResponder::Pump result = m_static.pump(*m_client.stream(), m_relay.responseBody(), m_worker->readBuffer(),
-                                                       m_worker->readBufferSize(), m_config->maxBufferedPerDirection);
-    if (result == StaticResponder::Pump::Failed) {
-        qCWarning(lcProxy).noquote() << describe() << "reading" << m_static.fileName() << "failed";
-        m_static.stop();
-        finish(CloseCause::ClientError); // the length was promised: only a close can tell
-        return;
-    }
-    if (checkStreamFailures())
-        return;
-    if (result == StaticResponder::Pump::Done)
-        finishExchange();
 }
 
 void Session::reportHandshakeFindings(const WsHandshakeReport &report)

@@ -107,6 +107,11 @@ private:
     void logExchange();
     bool inspecting() const;
     void emitEvent(InspectPayload payload);
+    // sessionanswers.cpp: the session's own answers and the header filters
+    const LocationSettings &responseSettings() const; // the location's, else the server level's
+    void filterHead(HttpResponseHead &head) const;     // add_header, expires
+    // Server and Date first (nginx's header filter), then the filters; the body is left out for HEAD.
+    void writeOwnResponse(HttpResponseHead &head, const QByteArray &body);
     void serveStaticFile(const QByteArray &uri);
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
@@ -125,6 +130,7 @@ private:
     ClientConnection m_client; // the client socket, its heads, keep-alive and lingering close
 
     HttpRequestHead m_request;
+    RequestContext m_context; // the request's variables as routing completed them (add_header values)
     HttpRequestHead m_forwardedRequest; // kept for upgrade requests: the handshake check reads it
     HttpResponseHead m_response;
     HttpRelay m_relay; // the request and response bodies

@@ -1,11 +1,47 @@
 #include "session.h"
 
+#include "config/headersfilter.h"
+#include "http/returnresponse.h"
+#include "http/specialresponse.h"
 #include "ops/logging.h"
 #include "requestrouter.h"
+#include "worker.h"
+
+#include <QDateTime>
 
 // The answers a session makes itself, without an upstream: `return`, a
-// rewrite's redirect and the proxy's error responses; and the routing's
-// lines for the error log.
+// rewrite's redirect, the proxy's error responses (nginx's HTML pages) and
+// static files; the header filters (Server, Date, add_header, expires)
+// every response head passes; and the routing's lines for the error log.
+
+const LocationSettings &Session::responseSettings() const
+{
+    return m_location ? static_cast<const LocationSettings &>(*m_location) : m_server->settings;
+}
+
+void Session::filterHead(HttpResponseHead &head) const
+{
+    const HeadersFilter &filter = responseSettings().headersFilter;
+    if (!filter.isEmpty())
+        applyHeadersFilter(head, filter, m_context, QDateTime::currentSecsSinceEpoch());
+}
+
+void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
+{
+    // nginx's header filter: Server and Date lead every response it makes.
+    HttpHeaders headers;
+    headers.reserve(head.headers.size() + 2);
+    headers.append("Server", serverSoftware(responseSettings().serverTokens));
+    headers.append("Date", httpDate(QDateTime::currentSecsSinceEpoch()));
+    for (const HttpHeader &h : head.headers) {
+        if (!headerNameEquals(h.name, "Server") && !headerNameEquals(h.name, "Date"))
+            headers.append(h.name, h.value);
+    }
+    head.headers = std::move(headers);
+    filterHead(head);
+    m_client->write(head.serialize() + (m_request.method == "HEAD" ? QByteArray() : body));
+    m_responseStarted = true;
+}
 
 void Session::logRouteNotes(const Route &route) const
 {
@@ -34,16 +70,16 @@ void Session::respondReturn(const Route &route)
     const int code = route.returnCode;
     if (code >= 400 && route.returnText.isNull() && code != 444) {
         // nginx finalizes with the status: its error answer.
-        respondError(code, httpReasonPhrase(code), CloseCause::Completed);
+        respondError(code, QByteArray(), CloseCause::Completed);
         return;
     }
     QByteArray body;
     HttpResponseHead head = returnResponseHead(code, isRedirectStatus(code) ? route.redirectLocation : route.returnText,
-                                               &body);
+                                               responseSettings().serverTokens, &body);
     if (isRedirectStatus(code))
         m_client.makeRedirectAbsolute(head.headers, m_request, m_server->serverName, m_listenPort);
     if (code != 444)
-        m_client->write(head.serialize() + (m_request.method == "HEAD" ? QByteArray() : body));
+        writeOwnResponse(head, body);
     m_responseStarted = true;
     m_keepAlive = false;
     m_response = std::move(head);
@@ -60,9 +96,8 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
         return;
     }
     QByteArray body;
-    const HttpResponseHead head = StaticResponder::errorResponse(status, message, &body);
-    m_client->write(head.serialize() + body);
-    m_responseStarted = true;
+    HttpResponseHead head = StaticResponder::errorResponse(status, message, responseSettings().serverTokens, &body);
+    writeOwnResponse(head, body);
     m_response = head;
     if (inspecting())
         emitEvent(ResponseHeadEvent{head, false});
@@ -71,4 +106,46 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
         qCWarning(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << status
                                        << message;
     beginClosing(cause);
+}
+
+void Session::serveStaticFile(const QByteArray &uri)
+{
+    m_upstreamName = QStringLiteral("file");
+    StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive);
+    if (answer.status != 200 && answer.status != 301) {
+        respondError(answer.status, answer.message, CloseCause::BadRequest);
+        return;
+    }
+    if (answer.status == 301)
+        m_client.makeRedirectAbsolute(answer.head.headers, m_request, m_server->serverName, m_listenPort);
+    writeOwnResponse(answer.head, answer.body);
+    m_response = std::move(answer.head);
+    if (inspecting())
+        emitEvent(ResponseHeadEvent{m_response, false});
+    if (!m_static.isSending()) {
+        m_relay.responseBody().reset(HttpBodyFramer::Mode::None);
+        finishExchange();
+        return;
+    }
+    m_relay.responseBody().reset(HttpBodyFramer::Mode::Length, answer.fileBytes);
+    m_clientWrites.restart(*m_client.stream(), setState(State::Exchange));
+    pumpStaticFile();
+}
+
+void Session::pumpStaticFile()
+{
+    // Fill the client's queue up to the per-direction cap; the rest follows
+    // as it drains.
+    const StaticResponder::Pump result = m_static.pump(*m_client.stream(), m_relay.responseBody(), m_worker->readBuffer(),
+                                                       m_worker->readBufferSize(), m_config->maxBufferedPerDirection);
+    if (result == StaticResponder::Pump::Failed) {
+        qCWarning(lcProxy).noquote() << describe() << "reading" << m_static.fileName() << "failed";
+        m_static.stop();
+        finish(CloseCause::ClientError); // the length was promised: only a close can tell
+        return;
+    }
+    if (checkStreamFailures())
+        return;
+    if (result == StaticResponder::Pump::Done)
+        finishExchange();
 }

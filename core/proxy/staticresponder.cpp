@@ -2,6 +2,7 @@
 
 #include "config/proxyconfig.h"
 #include "http/bodyframer.h"
+#include "http/specialresponse.h"
 #include "http/staticfile.h"
 #include "net/tcpstream.h"
 
@@ -23,11 +24,11 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
     answer.status = file.status;
     const QByteArray connection = keepAlive ? QByteArray("keep-alive") : QByteArray("close");
     if (file.status == 301) {
-        answer.body = "301 Moved Permanently\n";
+        answer.body = specialPageBody(301, location.serverTokens);
         answer.head.status = 301;
-        answer.head.headers.append("Server", "wsscope");
+        answer.head.reason = nginxReasonPhrase(301);
         answer.head.headers.append("Location", file.location);
-        answer.head.headers.append("Content-Type", "text/plain");
+        answer.head.headers.append("Content-Type", "text/html");
         answer.head.headers.append("Content-Length", QByteArray::number(answer.body.size()));
         answer.head.headers.append("Connection", connection);
         return answer;
@@ -43,7 +44,6 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
         return answer;
     }
     answer.head.status = 200;
-    answer.head.headers.append("Server", "wsscope");
     answer.head.headers.append("Content-Type", file.contentType);
     answer.head.headers.append("Content-Length", QByteArray::number(file.size));
     // RFC 9110 5.6.7: IMF-fixdate
@@ -58,13 +58,16 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
     return answer;
 }
 
-HttpResponseHead StaticResponder::errorResponse(int status, const QByteArray &message, QByteArray *body)
+HttpResponseHead StaticResponder::errorResponse(int status, const QByteArray &message, ServerTokens tokens,
+                                                QByteArray *body)
 {
-    *body = QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\nwsscope: " + message + '\n';
+    *body = specialPageBody(status, tokens, message);
+    if (body->isEmpty()) // a status nginx has no page for
+        *body = QByteArray::number(status) + ' ' + httpReasonPhrase(status) + "\nwsscope: " + message + '\n';
     HttpResponseHead head;
-    head.status = status;
-    head.headers.append("Server", "wsscope");
-    head.headers.append("Content-Type", "text/plain; charset=utf-8");
+    head.status = statusOnTheWire(status);
+    head.reason = nginxReasonPhrase(status);
+    head.headers.append("Content-Type", hasSpecialPage(status) ? "text/html" : "text/plain; charset=utf-8");
     head.headers.append("Content-Length", QByteArray::number(body->size()));
     head.headers.append("Connection", "close");
     return head;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/httpheaders.h"
+#include "http/specialresponse.h"
 
 #include <QByteArray>
 #include <QString>
@@ -37,9 +38,12 @@ public:
     Answer begin(const LocationConfig &location, const QString &configFile, const QByteArray &method,
                  const QByteArray &uri, bool keepAlive);
 
-    // The proxy's own error answer (nginx's special responses): a short
-    // text/plain body saying what went wrong, then the connection closes.
-    static HttpResponseHead errorResponse(int status, const QByteArray &message, QByteArray *body);
+    // The proxy's own error answer: nginx's HTML page for the status
+    // (ngx_http_special_response_handler) with wsscope's reason as a
+    // comment in it, then the connection closes. The Server and Date
+    // fields are the session's (Session::writeOwnResponse).
+    static HttpResponseHead errorResponse(int status, const QByteArray &message, ServerTokens tokens,
+                                          QByteArray *body);
 
     bool isSending() const { return m_file != nullptr; }
     enum class Pump { More, Done, Failed };

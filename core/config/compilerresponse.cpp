@@ -1,0 +1,104 @@
+#include "config/compiler.h"
+
+// The directives that shape what a location answers itself and how the
+// client side behaves (ngx_http_headers_module, the response parts of
+// ngx_http_core_module): their table entries and handlers.
+
+namespace ConfigCompilerImpl {
+
+// add_header NAME VALUE [always]: a level that sets any inherits none
+// (ngx_http_headers_merge_conf keeps the parent's list only when the
+// child has none).
+void Compiler::handleAddHeader(const ConfDirective &d, Ctx, Scope &scope)
+{
+    QList<AddHeader> &list = scope.values.headersFilter.headers;
+    if (!scope.addHeadersSetHere) {
+        scope.addHeadersSetHere = true;
+        list.clear();
+    }
+    const QByteArray name = d.argText(0);
+    const QByteArray value = d.argText(1);
+    if (!isToken(name)) {
+        error(d.args.at(0).location, u"invalid header name \"%1\" in \"add_header\" directive"_s.arg(text(name)));
+        return;
+    }
+    if (hasLineBreakOrNul(value)) {
+        error(d.args.at(1).location, u"a header value may not contain CR, LF or NUL (in \"add_header\" directive)"_s);
+        return;
+    }
+    bool always = false;
+    if (d.argCount() == 3) {
+        if (d.argText(2) != "always") {
+            error(d.args.at(2).location, u"invalid parameter \"%1\""_s.arg(text(d.argText(2))));
+            return;
+        }
+        always = true;
+    }
+    if (auto t = compileTemplate(value, d.args.at(1).location))
+        list.append(AddHeader{name, std::move(*t), always});
+}
+
+// expires [modified] TIME|epoch|max|off, or a variable read per request
+// (ngx_http_headers_expires).
+void Compiler::handleExpires(const ConfDirective &d, Ctx, Scope &scope)
+{
+    ExpiresSetting::Kind kind = ExpiresSetting::Kind::Access;
+    int n = 0;
+    if (d.argCount() == 2) {
+        if (d.argText(0) != "modified") {
+            error(d.args.at(0).location, u"invalid value \"%1\" in \"expires\" directive"_s.arg(text(d.argText(0))));
+            return;
+        }
+        kind = ExpiresSetting::Kind::Modified;
+        n = 1;
+    }
+    const ConfArg &arg = d.args.at(n);
+    ExpiresSetting &out = scope.values.headersFilter.expires;
+    if (arg.text.contains('$')) {
+        const std::optional<ValueTemplate> t = compileTemplate(arg.text, arg.location);
+        if (!t)
+            return;
+        out = ExpiresSetting{kind, 0, *t};
+        return;
+    }
+    const char *why = nullptr;
+    const std::optional<ExpiresSetting> e = parseExpires(arg.text, kind, &why);
+    if (!e) {
+        error(arg.location, u"%1 in \"expires\" directive"_s.arg(QLatin1String(why)));
+        return;
+    }
+    out = *e;
+}
+
+// server_tokens on|off|build (ngx_http_core_server_tokens).
+void Compiler::handleServerTokens(const ConfDirective &d, Ctx, Scope &scope)
+{
+    const QByteArray word = d.argText(0).toLower();
+    if (word == "on")
+        scope.values.serverTokens = ServerTokens::On;
+    else if (word == "off")
+        scope.values.serverTokens = ServerTokens::Off;
+    else if (word == "build")
+        scope.values.serverTokens = ServerTokens::Build;
+    else
+        error(d.args.at(0).location,
+              u"invalid value \"%1\" in \"server_tokens\" directive, it must be \"on\", \"off\" or \"build\""_s.arg(
+                  text(d.argText(0))));
+}
+
+// The response and client-side directives, in listing order.
+std::vector<Command> responseCommands()
+{
+    using C = Compiler;
+    constexpr quint8 Levels = contextBit(Ctx::Http) | contextBit(Ctx::Server) | contextBit(Ctx::Location);
+    return {
+        {.name = "add_header", .contexts = Levels, .minArgs = 2, .maxArgs = 3, .inherited = true,
+         .handler = &C::handleAddHeader},
+        {.name = "expires", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .inherited = true,
+         .handler = &C::handleExpires},
+        {.name = "server_tokens", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleServerTokens},
+    };
+}
+
+} // namespace ConfigCompilerImpl
