@@ -77,7 +77,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"rewrite_log", "on"}, {"uninitialized_variable_warn", "off"},
         {"keepalive_requests", "100"}, {"keepalive_time", "1h"}, {"zone", "z 64k"},
         {"resolver", "127.0.0.1:5353 valid=5s"}, {"resolver_timeout", "7s"},
-        {"add_header", "X-A a"}, {"expires", "7s"}, {"server_tokens", "off"},
+        {"add_header", "X-A a"}, {"expires", "7s"}, {"server_tokens", "off"}, {"client_max_body_size", "2m"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -100,7 +100,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"ws_inspect", "on"}, {"ws_preview_size", "2k"}, {"ws_ping_interval", "9s upstream"},
         {"ws_ping_timeout", "9s"}, {"rewrite_log", "off"}, {"uninitialized_variable_warn", "on"},
         {"resolver", "[::1] ipv6=off"}, {"resolver_timeout", "9s"},
-        {"add_header", "X-B b always"}, {"expires", "max"}, {"server_tokens", "build"},
+        {"add_header", "X-B b always"}, {"expires", "max"}, {"server_tokens", "build"}, {"client_max_body_size", "0"},
     };
     return samples.value(d.name, "<no sample>");
 }

@@ -214,6 +214,7 @@ private:
     void handleAddHeader(const ConfDirective &d, Ctx, Scope &scope);
     void handleExpires(const ConfDirective &d, Ctx, Scope &scope);
     void handleServerTokens(const ConfDirective &d, Ctx, Scope &scope);
+    void handleClientMaxBodySize(const ConfDirective &d, Ctx, Scope &scope);
 
     // compilerssl.cpp
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.

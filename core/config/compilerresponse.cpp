@@ -86,6 +86,16 @@ void Compiler::handleServerTokens(const ConfDirective &d, Ctx, Scope &scope)
                   text(d.argText(0))));
 }
 
+// client_max_body_size SIZE (ngx_conf_set_off_slot: k, m, g; 0 disables).
+void Compiler::handleClientMaxBodySize(const ConfDirective &d, Ctx, Scope &scope)
+{
+    if (const std::optional<qint64> size = ConfUnits::parseOffset(d.argText(0)))
+        scope.values.clientMaxBodySize = *size;
+    else
+        error(d.args.at(0).location,
+              u"invalid value \"%1\" in \"client_max_body_size\" directive"_s.arg(text(d.argText(0))));
+}
+
 // The response and client-side directives, in listing order.
 std::vector<Command> responseCommands()
 {
@@ -98,6 +108,8 @@ std::vector<Command> responseCommands()
          .handler = &C::handleExpires},
         {.name = "server_tokens", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleServerTokens},
+        {.name = "client_max_body_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleClientMaxBodySize},
     };
 }
 

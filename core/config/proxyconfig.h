@@ -163,6 +163,7 @@ struct LocationSettings
     // add_header all-or-nothing per level, expires) and server_tokens.
     HeadersFilter headersFilter;
     ServerTokens serverTokens = ServerTokens::On;
+    qint64 clientMaxBodySize = 1024 * 1024; // client_max_body_size: nginx's 1m; 0 = no limit (413 above it)
 
     bool operator==(const LocationSettings &o) const = default;
 };

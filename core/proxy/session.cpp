@@ -304,6 +304,14 @@ void Session::startExchange()
     const RequestContext &ctx = m_context;
     m_server = route.server;
     m_location = route.location;
+    // ngx_http_core_find_config_handler: a declared body over the location's
+    // client_max_body_size is refused once the location is known.
+    if (m_location && route.kind != Route::Kind::Error && m_location->clientMaxBodySize > 0
+        && m_request.headers.contains("Content-Length")
+        && m_request.headers.value("Content-Length").toLongLong() > m_location->clientMaxBodySize) {
+        respondError(413, "client intended to send too large body", CloseCause::BadRequest);
+        return;
+    }
     switch (route.kind) {
     case Route::Kind::Error:
         respondError(route.errorStatus, route.errorMessage, CloseCause::BadRequest);
@@ -344,6 +352,11 @@ void Session::forwardRequestBody()
             respondError(400, "invalid chunked request body", CloseCause::BadRequest);
         else
             finish(CloseCause::BadRequest);
+        return;
+    }
+    // A chunked body is measured as it arrives (ngx_http_request_body_chunked_filter).
+    if (m_location->clientMaxBodySize > 0 && m_relay.requestBody().bodyBytes() > m_location->clientMaxBodySize) {
+        respondError(413, "client intended to send too large chunked body", CloseCause::BadRequest);
         return;
     }
     updateBackpressure();
