@@ -1011,8 +1011,8 @@ void tst_Tls::httpsKeepAliveCarriesLargeUploadAndNextRequest()
     Proxy proxy;
     QVERIFY(startProxy(proxy, tlsServer(p(u"a.pem"_s), p(u"a-key.pem"_s),
                                         "    location / { proxy_pass " + origin(upstream).toUtf8()
-                                            + "; proxy_http_version 1.1; }\n")));
-    // 2 MiB of body and a second request behind it, in one TLS stream: the
+                                            + "; proxy_http_version 1.1; client_max_body_size 4m; }\n")));
+    // 2 MiB of body (over nginx's 1m default, hence the limit above) and a second request behind it, in one TLS stream: the
     // body waits (in the kernel and in OpenSSL) while the upstream connects.
     QByteArray body(2 * 1024 * 1024, Qt::Uninitialized);
     for (qsizetype i = 0; i < body.size(); ++i)
