@@ -157,7 +157,8 @@ void tst_NginxCommandLine::versionLines()
     for (const char *lacking : {"--without-http_ssi_module", "--without-http-cache", "--without-http_fastcgi_module",
                                 "--without-http_limit_conn_module", "--without-http_auth_basic_module"})
         QVERIFY2(args.contains(lacking), lacking);
-    for (const char *present : {"proxy", "map", "upstream_hash", "upstream_ip_hash", "upstream_least_conn"})
+    for (const char *present : {"proxy", "map", "upstream_hash", "upstream_ip_hash", "upstream_least_conn",
+                                "upstream_keepalive", "upstream_zone"})
         QVERIFY2(!args.contains("--without-http_" + QByteArray(present) + "_module"), present);
     QVERIFY(!args.contains("--without-http")); // nginx-tests' has(http)
     QVERIFY(!args.contains("--with-http_realip_module"));
