@@ -394,6 +394,46 @@ void tst_ConfigCompiler::diagnostics_data()
         << QByteArray("http {\n  gzip on;\n  gzip_types text/plain;\n}")
         << u"t.conf:2:3: warning: ignoring nginx directive \"gzip\": wsscope does not support it (further \"gzip\" directives are ignored silently)"_s
         << true;
+    // Directives that would change what a client or upstream sees are refused with what would differ.
+    QTest::newRow("ssi is refused")
+        << QByteArray("http {\n  ssi on;\n}")
+        << u"t.conf:2:3: error: \"ssi\" is not supported by wsscope: server-side includes would reach clients "
+           u"unprocessed (it usually comes with a static site's server block); remove it, or list it in "
+           u"\"wsscope_ignore ssi;\" to run without it"_s
+        << false;
+    QTest::newRow("limit_conn waits for issue 14")
+        << QByteArray("http {\n  limit_conn_zone $binary_remote_addr zone=a:1m;\n  server {\n    limit_conn a 10;\n  }\n}")
+        << u"t.conf:4:5: error: \"limit_conn\" is not supported by wsscope: the connection limit would not be "
+           u"enforced (limits are issue 14 of wsscope) (it usually comes with a hardening snippet (conf.d/*.conf)); "
+           u"remove it, or list it in \"wsscope_ignore limit_conn;\" to run without it"_s
+        << false;
+    QTest::newRow("proxy_cache is refused")
+        << QByteArray("http {\n  proxy_cache_path /tmp/c keys_zone=c:1m;\n  proxy_cache c;\n}")
+        << u"t.conf:3:3: error: \"proxy_cache\" is not supported by wsscope: responses would not be cached "
+           u"(upstreams see every request); remove it, or list it in \"wsscope_ignore proxy_cache;\" to run "
+           u"without it"_s
+        << false;
+    QTest::newRow("a refused block, once") << QByteArray("http {\n  geo $g { default 0; }\n}")
+        << u"t.conf:2:3: error: \"geo\" is not supported by wsscope: the variables it defines would be unset; "
+           u"remove it, or list it in \"wsscope_ignore geo;\" to run without it"_s
+        << false;
+    QTest::newRow("wsscope_ignore anywhere covers the file")
+        << QByteArray("http {\n  ssi on;\n  server {\n    wsscope_ignore ssi auth_basic;\n    auth_basic x;\n  }\n}")
+        << QString() << true;
+    QTest::newRow("wsscope_ignore at the top")
+        << QByteArray("wsscope_ignore sub_filter;\nhttp {\n  sub_filter a b;\n}") << QString() << true;
+    QTest::newRow("wsscope_ignore of an unknown word")
+        << QByteArray("http {\n  wsscope_ignore ssi sssi;\n}")
+        << u"t.conf:2:22: error: unknown directive \"sssi\" in \"wsscope_ignore\""_s << false;
+    QTest::newRow("wsscope_ignore of an implemented one")
+        << QByteArray("http {\n  wsscope_ignore proxy_pass;\n}")
+        << u"t.conf:2:18: warning: \"proxy_pass\" is implemented by wsscope: \"wsscope_ignore\" does not apply to it"_s
+        << true;
+    QTest::newRow("sendfile stays a warning")
+        << QByteArray("http {\n  sendfile on;\n  tcp_nopush on;\n}")
+        << u"t.conf:2:3: warning: ignoring nginx directive \"sendfile\": wsscope does not support it (further "
+           u"\"sendfile\" directives are ignored silently)"_s
+        << true;
     QTest::newRow("directive in the wrong context")
         << QByteArray("http {\n  server {\n    location / {\n      listen 80;\n    }\n  }\n}")
         << u"t.conf:4:7: error: \"listen\" directive is not allowed here"_s << false;
@@ -616,17 +656,20 @@ void tst_ConfigCompiler::seeds_data()
     QTest::addColumn<QByteArray>("path");
     QTest::addColumn<QByteArray>("upstream");
     QTest::addColumn<qint64>("readTimeoutMs");
+    // nginx directives that would change what clients see: refused until
+    // wsscope_ignore names them.
+    QTest::addColumn<QByteArray>("refused");
 
     QTest::newRow("000 toymoban") << u"000_toymoban.conf"_s << QByteArray("/chat") << QByteArray("websocket")
-                                  << qint64(7'200'000);
+                                  << qint64(7'200'000) << QByteArray();
     QTest::newRow("001 jianshu") << u"001_jianshu.conf"_s << QByteArray("/ver/1") << QByteArray("127.0.0.1:19010")
-                                 << qint64(86'400'000);
+                                 << qint64(86'400'000) << QByteArray();
     QTest::newRow("002 123wordpress") << u"002_123wordpress.conf"_s << QByteArray("/wss") << QByteArray("127.0.0.1:18888")
-                                      << qint64(60'000);
+                                      << qint64(60'000) << QByteArray("fastcgi_pass");
     QTest::newRow("003 jb51") << u"003_jb51.conf"_s << QByteArray("/chat/x") << QByteArray("backend")
-                              << qint64(3'600'000);
+                              << qint64(3'600'000) << QByteArray();
     QTest::newRow("004 nginx docs") << u"004_nginx_docs.conf"_s << QByteArray("/chat/") << QByteArray("backend")
-                                    << qint64(60'000);
+                                    << qint64(60'000) << QByteArray();
 }
 
 void tst_ConfigCompiler::seeds()
@@ -635,7 +678,20 @@ void tst_ConfigCompiler::seeds()
     QFETCH(QByteArray, path);
     QFETCH(QByteArray, upstream);
     QFETCH(qint64, readTimeoutMs);
-    const ConfigCompileResult r = ConfigCompiler::compileFile(seedsDir() + u'/' + fileName, testOptions());
+    QFETCH(QByteArray, refused);
+    const QString file = seedsDir() + u'/' + fileName;
+    ConfigCompileResult r = ConfigCompiler::compileFile(file, testOptions());
+    if (!refused.isEmpty()) {
+        QVERIFY(!r.ok());
+        for (const ConfDiagnostic &d : std::as_const(r.diagnostics)) {
+            if (d.isError())
+                QVERIFY2(d.message.startsWith(u"\"%1\" is not supported by wsscope: "_s.arg(QString::fromUtf8(refused))),
+                         qPrintable(d.toString()));
+        }
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        r = ConfigCompiler::compileText(QByteArray(f.readAll() + "\nwsscope_ignore " + refused + ";\n"), file, testOptions());
+    }
     QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
     QCOMPARE(r.errorCount(), 0);
     // The first server that has a location for the path proxies it as the article meant.

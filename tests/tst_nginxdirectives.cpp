@@ -12,6 +12,8 @@ private slots:
     void known_data();
     void known();
     void listIsSortedAndUnique();
+    void effects_data();
+    void effects();
 };
 
 void tst_NginxDirectives::known_data()
@@ -70,6 +72,36 @@ void tst_NginxDirectives::listIsSortedAndUnique()
             == names.cend());
     for (QByteArrayView name : names)
         QVERIFY(isKnownNginxDirective(name));
+}
+
+// Harmless ones stay warnings; the others say what a client or upstream
+// would see differently.
+void tst_NginxDirectives::effects_data()
+{
+    QTest::addColumn<QByteArray>("name");
+    QTest::addColumn<bool>("changesWhatIsSeen");
+    for (const char *harmless : {"sendfile", "tcp_nopush", "tcp_nodelay", "multi_accept", "use", "accept_mutex",
+                                 "client_body_buffer_size", "client_header_buffer_size", "proxy_buffers",
+                                 "proxy_buffer_size", "proxy_buffering", "client_body_temp_path", "proxy_temp_path",
+                                 "fastcgi_temp_path", "gzip", "gzip_types", "types_hash_max_size",
+                                 "server_names_hash_bucket_size", "open_file_cache", "worker_rlimit_nofile",
+                                 "load_module", "env", "fastcgi_param", "proxy_cache_path", "limit_conn_zone",
+                                 "log_format", "http2", "ssl_stapling", "aio", "directio"})
+        QTest::addRow("%s", harmless) << QByteArray(harmless) << false;
+    for (const char *seen : {"ssi", "proxy_cache", "auth_basic", "auth_request", "sub_filter", "fastcgi_pass",
+                             "uwsgi_pass", "grpc_pass", "limit_conn", "limit_req", "allow", "deny", "autoindex",
+                             "geo", "split_clients", "real_ip_header", "set_real_ip_from", "mirror", "stub_status",
+                             "userid", "charset", "ssl_verify_client", "limit_except", "perl", "js_content",
+                             "secure_link", "sticky", "stream", "empty_gif", "keepalive_requests"})
+        QTest::addRow("%s", seen) << QByteArray(seen) << true;
+}
+
+void tst_NginxDirectives::effects()
+{
+    QFETCH(QByteArray, name);
+    QFETCH(bool, changesWhatIsSeen);
+    QVERIFY(isKnownNginxDirective(name));
+    QCOMPARE(!unsupportedEffect(name).isEmpty(), changesWhatIsSeen);
 }
 
 QTEST_GUILESS_MAIN(tst_NginxDirectives)

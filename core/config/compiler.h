@@ -164,9 +164,11 @@ private:
     // A directive nobody handled in this context.
     void unhandled(const ConfDirective &d);
 
-    // An nginx directive wsscope does not support: a warning, once per name
-    // (a pasted nginx.conf repeats fastcgi_param & co).
+    // An nginx directive wsscope does not support: an error when it would
+    // change what a client or upstream sees (unless wsscope_ignore names
+    // it), else a warning, once per name.
     void ignored(const QByteArray &name, const ConfLocation &at, bool hasBlock);
+    void collectWsscopeIgnore(const QList<ConfDirective> &directives);
     void compileMain();
     // compilerprocess.cpp: pid, daemon, master_process, user, error_log,
     // worker_processes, worker_shutdown_timeout (the main context's
@@ -209,6 +211,8 @@ private:
     void handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &);
     // resolver ADDRESS... [valid=TIME] [ipv6=on|off]
     void handleResolver(const ConfDirective &d, Ctx, Scope &scope);
+    // Read before compiling (collectWsscopeIgnore); nothing to do in place.
+    void handleWsscopeIgnore(const ConfDirective &, Ctx, Scope &) {}
 
     // compilerresponse.cpp: add_header, expires, server_tokens and the client side's limits
     void handleAddHeader(const ConfDirective &d, Ctx, Scope &scope);
@@ -317,6 +321,7 @@ private:
     bool m_hasErrors = false;
     bool m_warnedBuiltinMap = false;
     QSet<QByteArray> m_ignoredWarned;
+    QSet<QByteArray> m_wsscopeIgnore; // wsscope_ignore's names, for the whole file
     QSet<QByteArray> m_processSet; // main-level directives seen once (nginx's "is duplicate")
     QHash<QByteArray, std::shared_ptr<MapVariable>> m_maps;
     QHash<const ConfDirective *, std::shared_ptr<MapVariable>> m_mapDirectives;

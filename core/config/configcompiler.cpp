@@ -56,6 +56,7 @@ Compiler::Compiler(const ConfFile &file, const ConfigCompileOptions &options)
 
 ConfigCompileResult Compiler::run()
 {
+    collectWsscopeIgnore(m_file.directives);
     compileMain();
     finishListens();
 
@@ -123,16 +124,50 @@ void Compiler::unhandled(const ConfDirective &d)
         error(d.location, u"unknown directive \"%1\""_s.arg(text(d.name)));
 }
 
-// An nginx directive wsscope does not support: a warning, once per name
-// (a pasted nginx.conf repeats fastcgi_param & co).
+// An nginx directive wsscope does not support. One that would change what
+// a client or an upstream sees is an error, with what would differ, unless
+// `wsscope_ignore` names it; the others are a warning, once per name (a
+// pasted nginx.conf repeats fastcgi_param & co).
 void Compiler::ignored(const QByteArray &name, const ConfLocation &at, bool hasBlock)
 {
-    if (m_ignoredWarned.contains(name))
+    const QString effect = unsupportedEffect(name);
+    if (!effect.isEmpty() && !m_wsscopeIgnore.contains(name)) {
+        const QString origin = likelyCopiedFrom(name);
+        error(at, u"\"%1\" is not supported by wsscope: %2%3; remove it, or list it in \"wsscope_ignore %1;\" to "
+                  u"run without it"_s.arg(text(name), effect,
+                                         origin.isEmpty() ? QString() : u" (it usually comes with %1)"_s.arg(origin)));
+        return;
+    }
+    if (m_ignoredWarned.contains(name) || m_wsscopeIgnore.contains(name))
         return;
     m_ignoredWarned.insert(name);
     warning(at, u"ignoring nginx directive \"%1\": wsscope does not support it%2 (further "
                 u"\"%1\" directives are ignored silently)"_s.arg(
                     text(name), hasBlock ? u" nor anything in its block"_s : QString()));
+}
+
+// wsscope_ignore NAME...; anywhere in the file applies to all of it, before
+// any directive is compiled. Only nginx directives wsscope does not
+// implement may be named (anything else is a mistake worth an error).
+void Compiler::collectWsscopeIgnore(const QList<ConfDirective> &directives)
+{
+    for (const ConfDirective &d : directives) {
+        if (d.name != "wsscope_ignore") {
+            collectWsscopeIgnore(d.children);
+            continue;
+        }
+        if (d.args.size() > 1024)
+            continue; // an argument count error where it stands
+        for (const ConfArg &a : d.args) {
+            if (findCommand(a.text)) // a warning: a file written before wsscope implemented it still loads
+                warning(a.location, u"\"%1\" is implemented by wsscope: \"wsscope_ignore\" does not apply to it"_s.arg(
+                                        text(a.text)));
+            else if (!isKnownNginxDirective(a.text))
+                error(a.location, u"unknown directive \"%1\" in \"wsscope_ignore\""_s.arg(text(a.text)));
+            else
+                m_wsscopeIgnore.insert(a.text);
+        }
+    }
 }
 
 void Compiler::compileMain()
@@ -161,6 +196,8 @@ void Compiler::compileMain()
             haveEvents = true;
             if (checkArgs(d, Ctx::Main))
                 compileEvents(d);
+        } else if (d.name == "wsscope_ignore") {
+            checkArgs(d, Ctx::Main); // its names: collectWsscopeIgnore
         } else if (compileProcessDirective(d)) {
             continue;
         } else if (findCommand(d.name, Ctx::Http)) {

@@ -199,6 +199,8 @@ std::vector<Command> tlsAndUpstreamCommands()
         {.name = "client_header_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
          .handler = &C::handleHttpTimeout},
         // wsscope's own (not nginx's)
+        {.name = "wsscope_ignore", .contexts = Main | Levels, .minArgs = 1, .maxArgs = 1024,
+         .handler = &C::handleWsscopeIgnore},
         {.name = "ws_inspect", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true, .flag = &S::inspect},
         {.name = "ws_preview_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handlePreviewSize},

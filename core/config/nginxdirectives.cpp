@@ -1,5 +1,7 @@
 #include "config/nginxdirectives.h"
 
+#include <QString>
+
 #include <algorithm>
 #include <string_view>
 #include <vector>
@@ -321,4 +323,158 @@ QList<QByteArrayView> knownNginxDirectives()
     for (std::string_view n : names)
         list.append(QByteArrayView(n.data(), qsizetype(n.size())));
     return list;
+}
+
+namespace {
+
+// nginx directives wsscope does not implement, by effect. A pattern ending
+// in '*' is a prefix; the first match wins, so the harmless exceptions of a
+// family come before it. A null effect: cannot change what a client or an
+// upstream sees (a warning). A directive another part of wsscope implements
+// is an entry of the directive table and never gets here.
+struct Effect
+{
+    std::string_view pattern;
+    const char *effect;
+};
+
+constexpr Effect Effects[] = {
+    // the process and the event loop: how, not what
+    {"env", nullptr}, {"lock_file", nullptr}, {"pcre_jit", nullptr}, {"thread_pool", nullptr},
+    {"timer_resolution", nullptr}, {"worker_aio_requests", nullptr}, {"worker_cpu_affinity", nullptr},
+    {"worker_priority", nullptr}, {"worker_rlimit_*", nullptr}, {"working_directory", nullptr},
+    {"google_perftools_profiles", nullptr}, {"debug_points", nullptr}, {"stall_threshold", nullptr},
+    {"load_module", nullptr}, {"ssl_engine", nullptr}, {"ssl_object_cache_inheritable", nullptr},
+    {"accept_mutex*", nullptr}, {"multi_accept", nullptr}, {"use", nullptr}, {"debug_connection", nullptr},
+    {"*_events", nullptr}, {"*_changes", nullptr}, {"iocp_threads", nullptr}, {"post_acceptex", nullptr},
+    {"acceptex_read", nullptr},
+    // I/O strategy, buffers, temp files, hash sizes, logs
+    {"aio", nullptr}, {"aio_write", nullptr}, {"directio*", nullptr}, {"sendfile*", nullptr},
+    {"tcp_nodelay", nullptr}, {"tcp_nopush", nullptr}, {"output_buffers", nullptr}, {"postpone_output", nullptr},
+    {"read_ahead", nullptr}, {"send_lowat", nullptr}, {"open_file_cache*", nullptr},
+    {"open_log_file_cache", nullptr}, {"*_temp_path", nullptr}, {"*_temp_file_write_size", nullptr},
+    {"*_max_temp_file_size", nullptr}, {"client_body_buffer_size", nullptr},
+    {"client_header_buffer_size", nullptr}, {"client_body_in_*", nullptr}, {"connection_pool_size", nullptr},
+    {"request_pool_size", nullptr}, {"*_hash_bucket_size", nullptr}, {"*_hash_max_size", nullptr},
+    {"log_format", nullptr}, {"log_not_found", nullptr}, {"log_subrequest", nullptr},
+    {"error_log_tag", nullptr}, {"lingering_*", nullptr}, {"reset_timedout_connection", nullptr},
+    {"keepalive_disable", nullptr}, {"msie_padding", nullptr}, {"resolver", nullptr},
+    {"resolver_timeout", nullptr}, {"satisfy", nullptr}, {"limit_rate", nullptr},
+    {"limit_rate_after", nullptr}, {"proxy_limit_rate", nullptr},
+    {"proxy_buffer_size", nullptr}, {"proxy_buffers", nullptr}, {"proxy_busy_buffers_size", nullptr},
+    {"proxy_buffering", nullptr}, {"proxy_request_buffering", nullptr}, {"proxy_socket_*", nullptr},
+    {"proxy_send_lowat", nullptr}, {"proxy_store_access", nullptr}, {"proxy_ignore_client_abort", nullptr},
+    {"subrequest_output_buffer_size", nullptr}, {"http2*", nullptr}, {"http3*", nullptr}, {"quic_*", nullptr},
+    {"spdy_*", nullptr},
+    // the client sees the same content: compression, TLS session and stapling details
+    {"gzip*", nullptr}, {"postpone_gzipping", nullptr}, {"ssl_stapling*", nullptr},
+    {"ssl_session_ticket_key", nullptr}, {"ssl_ocsp*", nullptr}, {"ssl_key_log", nullptr},
+    {"ssl_handshake_timeout", nullptr}, {"ssl_certificate_cache", nullptr}, {"ssl_conf_command", nullptr},
+    {"ssl_reject_handshake", nullptr}, {"ssl_client_certificate", nullptr}, {"ssl_trusted_certificate", nullptr},
+    {"ssl_crl", nullptr}, {"ssl_verify_depth", nullptr}, {"ssl_certificate_compression", nullptr},
+    // inert without the directive that uses them (which is refused)
+    {"proxy_cache_path", nullptr}, {"limit_conn_zone", nullptr}, {"limit_req_zone", nullptr},
+    {"limit_conn_log_level", nullptr}, {"limit_req_log_level", nullptr}, {"limit_conn_status", nullptr},
+    {"limit_req_status", nullptr}, {"limit_conn_dry_run", nullptr}, {"limit_req_dry_run", nullptr},
+    {"fastcgi_pass", "requests would go to a FastCGI server (PHP-FPM...); wsscope proxies HTTP and WebSocket only"},
+    {"uwsgi_pass", "requests would go to a uwsgi server; wsscope proxies HTTP and WebSocket only"},
+    {"scgi_pass", "requests would go to an SCGI server; wsscope proxies HTTP and WebSocket only"},
+    {"grpc_pass", "requests would go to a gRPC server; wsscope proxies HTTP/1.1 and WebSocket only"},
+    {"memcached_pass", "responses would come from memcached"},
+    {"fastcgi_*", nullptr}, {"uwsgi_*", nullptr}, {"scgi_*", nullptr}, {"grpc_*", nullptr},
+    {"memcached_*", nullptr}, {"proxy_cache", "responses would not be cached (upstreams see every request)"},
+    {"proxy_cache_*", nullptr}, {"proxy_no_cache", nullptr}, {"proxy_store", nullptr},
+    {"dav_access", nullptr}, {"min_delete_depth", nullptr}, {"zone", nullptr}, {"status_zone", nullptr},
+    {"keepalive_requests", "connections would be kept open for more (or fewer) requests than asked"},
+    // what the client or the upstream would see differently
+    {"limit_conn", "the connection limit would not be enforced (limits are issue 14 of wsscope)"},
+    {"limit_req", "the request rate limit would not be enforced (limits are issue 14 of wsscope)"},
+    {"allow", "access would not be restricted"}, {"deny", "access would not be restricted"},
+    {"auth_basic*", "requests would not need a password"}, {"auth_request*", "requests would not be authorized"},
+    {"auth_jwt*", "requests would not need a token"}, {"auth_*", "requests would not be authenticated"},
+    {"limit_except", "methods would not be restricted"},
+    {"ssl_verify_client", "clients would not need a certificate"},
+    {"ssi*", "server-side includes would reach clients unprocessed"},
+    {"sub_filter*", "response bodies would not be rewritten"}, {"add_before_body", "bodies would lack the addition"},
+    {"add_after_body", "bodies would lack the addition"}, {"addition_types", "bodies would lack the addition"},
+    {"xslt_*", "XML responses would not be transformed"}, {"xml_*", "XML responses would not be transformed"},
+    {"image_filter*", "images would not be transformed"}, {"perl*", "Perl handlers would not run"},
+    {"js_*", "njs handlers would not run"}, {"charset*", "Content-Type would lack or keep another charset"},
+    {"source_charset", "responses would not be recoded"}, {"override_charset", "responses would not be recoded"},
+    {"userid*", "clients would get no userid cookie"}, {"geo", "the variables it defines would be unset"},
+    {"geoip_*", "the variables it defines would be unset"}, {"split_clients", "the variable it defines would be unset"},
+    {"valid_referers", "$invalid_referer would be unset"}, {"secure_link*", "links would not be checked"},
+    {"real_ip_*", "$remote_addr would be the peer, not the address from the header"},
+    {"set_real_ip_from", "$remote_addr would be the peer, not the address from the header"},
+    {"autoindex*", "directories would not be listed"}, {"random_index", "the index file would not be random"},
+    {"empty_gif", "the location would not answer with a GIF"}, {"stub_status", "no status page would be served"},
+    {"mirror*", "upstreams would not get the mirrored requests"}, {"slice", "ranges would not be sliced"},
+    {"flv", "FLV seeking would not work"}, {"mp4*", "MP4 seeking would not work"}, {"hls*", "no HLS"},
+    {"f4f*", "no HDS"}, {"dav_methods", "WebDAV methods would not be served"},
+    {"create_full_put_path", "WebDAV methods would not be served"},
+    // what issue 13 implements elsewhere in wsscope; until an entry of the
+    // directive table takes a name over, its effect is named here
+    {"add_header", "responses would lack the headers it adds (security, CORS...)"},
+    {"add_trailer", "responses would lack the trailers it adds"},
+    {"expires", "responses would lack Expires and Cache-Control"},
+    {"error_page", "errors would not be answered with the pages or redirects it names"},
+    {"try_files", "requests would not fall back to the files or location it names"},
+    {"internal", "the location would answer external requests"},
+    {"client_max_body_size", "bodies over the limit would not get 413 (nor would nginx's default 1m apply)"},
+    {"large_client_header_buffers", "long request lines and headers would not get nginx's 414/400"},
+    {"send_timeout", "slow readers would be timed out otherwise"},
+    {"client_body_timeout", "slow senders would be timed out otherwise"},
+    {"keepalive_time", "connections would be kept open longer than asked"},
+    {"absolute_redirect", "redirects would be absolute otherwise"},
+    {"port_in_redirect", "redirects would carry another port"},
+    {"server_name_in_redirect", "redirects would name another host"},
+    {"server_tokens", "the Server header would be another"},
+    {"types", "static files would be sent with other Content-Types"},
+    {"default_type", "static files would be sent with another Content-Type"},
+    {"proxy_hide_header", "clients would get upstream headers it hides"},
+    {"proxy_pass_header", "clients would not get the upstream headers it passes"},
+    {"proxy_ignore_headers", "upstream headers would be acted on"},
+    {"proxy_cookie_*", "Set-Cookie from upstreams would not be rewritten"},
+    {"proxy_set_body", "upstreams would get the client's body"},
+    {"proxy_pass_request_*", "upstreams would get the client's headers or body"},
+    {"proxy_intercept_errors", "upstream errors would reach clients unreplaced"},
+    {"proxy_method", "upstreams would get the client's method"},
+    {"proxy_bind", "upstreams would see another source address"},
+    {"stream", "its TCP/UDP ports would not be served (wsscope proxies HTTP only)"},
+    {"mail", "its mail ports would not be served"},
+    {"sticky*", "clients would not stick to a server"}, {"ntlm", "NTLM connections would not be pinned"},
+    {"queue", "requests would not wait for a free server"}, {"least_time", "servers would be picked otherwise"},
+};
+
+bool matches(std::string_view pattern, std::string_view name)
+{
+    if (pattern.front() == '*')
+        return name.size() >= pattern.size() - 1 && name.substr(name.size() - (pattern.size() - 1)) == pattern.substr(1);
+    if (pattern.back() == '*')
+        return name.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
+    return pattern == name;
+}
+
+} // namespace
+
+QString unsupportedEffect(QByteArrayView name)
+{
+    const std::string_view n(name.data(), size_t(name.size()));
+    for (const Effect &e : Effects) {
+        if (matches(e.pattern, n))
+            return e.effect ? QString::fromLatin1(e.effect) : QString();
+    }
+    // Any other: it exists to change how a request is answered.
+    return QStringLiteral("requests would be answered otherwise than nginx answers them");
+}
+
+QString likelyCopiedFrom(QByteArrayView name)
+{
+    if (name == "fastcgi_pass")
+        return QStringLiteral("a PHP site's location (snippets/fastcgi-php.conf)");
+    if (name == "limit_req" || name == "limit_conn" || name == "allow" || name == "deny")
+        return QStringLiteral("a hardening snippet (conf.d/*.conf)");
+    if (name == "autoindex" || name == "ssi" || name == "charset")
+        return QStringLiteral("a static site's server block");
+    return {};
 }

@@ -17,3 +17,17 @@ bool isKnownNginxDirective(QByteArrayView name);
 // Every known name, sorted and without duplicates (for completion in the
 // editor).
 QList<QByteArrayView> knownNginxDirectives();
+
+// Why wsscope refuses an nginx directive it does not implement: what a
+// client or an upstream would see differently if wsscope ran without it
+// ("responses would not be cached"). Empty for the directives that cannot
+// change what a client or upstream sees (buffer sizes, sendfile, temp paths,
+// the events block, hash sizes...): wsscope warns about those and goes on.
+// The config compiler makes the others errors, unless `wsscope_ignore` names
+// them.
+QString unsupportedEffect(QByteArrayView name);
+
+// Where a directive most likely came from when it was copied by accident
+// ("Debian's default site", "a PHP site"), for the refusal's message; empty
+// when nothing is typical.
+QString likelyCopiedFrom(QByteArrayView name);
