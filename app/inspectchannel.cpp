@@ -112,9 +112,14 @@ bool InspectChannel::admit(QWebSocket *socket)
 {
     const QString peer = socket->peerAddress().toString();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    QList<qint64> &failures = m_failures[peer];
-    failures.removeIf([now](qint64 t) { return now - t > FailureWindowMs; });
-    if (failures.size() >= MaxFailures) {
+    // Expired failures are forgotten for every address, and an address with
+    // none left leaves the table: it holds only peers that failed within the
+    // window, instead of growing with every address that ever connected.
+    for (auto it = m_failures.begin(); it != m_failures.end();) {
+        it->removeIf([now](qint64 t) { return now - t > FailureWindowMs; });
+        it = it->isEmpty() ? m_failures.erase(it) : std::next(it);
+    }
+    if (m_failures.value(peer).size() >= MaxFailures) {
         qCWarning(lcProxy).noquote() << "inspection channel: refused" << peer << "(too many failed attempts)";
         socket->close(RefusedRate, QStringLiteral("refused: too many failed attempts, wait a minute"));
         socket->deleteLater();
@@ -128,7 +133,7 @@ bool InspectChannel::admit(QWebSocket *socket)
         m_failures.remove(peer);
         return true;
     }
-    failures << now;
+    m_failures[peer] << now;
     qCWarning(lcProxy).noquote() << "inspection channel: refused" << peer << (given.isEmpty() ? "(no token)" : "(wrong token)");
     socket->close(RefusedToken, QStringLiteral("refused: bad or missing token"));
     socket->deleteLater();
