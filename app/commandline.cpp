@@ -89,8 +89,8 @@ QList<OptionSpec> buildTable()
         {UpstreamCa, {u"upstream-ca"_s}, File,
          u"Verify wss:// upstreams against this CA (PEM); default: no verification, as nginx."_s, QuickMode},
         {InspectListen, {u"inspect-listen"_s}, u"HOST:PORT"_s,
-         u"Open the inspection channel there (a WebSocket): File → Attach to server… and wsscope attach watch and "
-         u"drive this instance. Keep it on loopback and reach it through ssh -L."_s},
+         u"Open the inspection channel there (a WebSocket): File → Attach to server… watches and drives this "
+         u"instance. Keep it on loopback and reach it through ssh -L."_s},
         {InspectTokenFile, {u"inspect-token-file"_s}, File,
          u"The channel refuses a client whose Authorization: Bearer token is not this file's content."_s},
         {InspectName, {u"inspect-name"_s}, u"NAME"_s, u"The instance name attached windows show (default: the host name)."_s},
