@@ -1,4 +1,5 @@
 #include "http/headerrewrite.h"
+#include "http/httpheadparser.h"
 #include "http/variables.h"
 
 #include <QTest>
@@ -289,9 +290,13 @@ void tst_HeaderRewrite::requestForUpstream()
     QFETCH(bool, chunked);
     QFETCH(QByteArrayList, expected);
 
-    HttpRequestHead request;
-    request.method = "GET"_ba;
-    request.target = target;
+    // The request line as the parser reads it (an absolute-form target is
+    // cut to its path, its host kept); the rest of the head from the row.
+    HttpHeadParser parser(HttpHeadParser::Kind::Request);
+    const QByteArray line = "GET " + target + " HTTP/1.0\r\n\r\n";
+    parser.feed(line.constData(), line.size());
+    QCOMPARE(parser.state(), HttpHeadParser::State::Complete);
+    HttpRequestHead request = parser.request();
     request.versionMinor = versionMinor;
     request.headers = headersFrom(client);
     QString error;
@@ -299,10 +304,10 @@ void tst_HeaderRewrite::requestForUpstream()
     QVERIFY2(error.isEmpty(), qPrintable(error));
 
     const HttpRequestHead out =
-        rewriteRequestForUpstream(request, contextFor(request), compiled, "/upstream"_ba + target, chunked);
+        rewriteRequestForUpstream(request, contextFor(request), compiled, "/upstream"_ba + request.target, chunked);
     QCOMPARE(linesOf(out.headers), expected);
     QCOMPARE(out.method, request.method);
-    QCOMPARE(out.target, "/upstream"_ba + target);
+    QCOMPARE(out.target, "/upstream"_ba + request.target);
     QCOMPARE(out.versionMinor, 1);
     const QByteArray problem = injectionProblem(out.serialize(), out.headers.size());
     QVERIFY2(problem.isEmpty(), problem.constData());
@@ -400,7 +405,8 @@ void tst_HeaderRewrite::templateErrors_data()
     QTest::newRow("braced variable") << "a${host}b"_ba << true;
     QTest::newRow("any $http_NAME") << "$http_anything_at_all"_ba << true;
     QTest::newRow("unknown variable is refused (nginx: unknown variable)") << "$no_such_variable"_ba << false;
-    QTest::newRow("$http_ without a name is refused") << "$http_"_ba << false;
+    QTest::newRow("$http_, $arg_ and $cookie_ without a name are accepted (nginx: prefix variables)")
+        << "$http_:$arg_:$cookie_"_ba << true;
     QTest::newRow("missing closing brace is refused") << "${host"_ba << false;
     QTest::newRow("lone dollar is refused") << "cost $"_ba << false;
     QTest::newRow("empty braces are refused") << "${}"_ba << false;

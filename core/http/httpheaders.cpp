@@ -77,6 +77,50 @@ QByteArray normalizedHostName(QByteArrayView host)
     return host.toByteArray().toLower();
 }
 
+// ngx_http_validate_host's rules: see the declaration.
+bool validateHostName(QByteArrayView host, QByteArray *out)
+{
+    enum class State { Usual, Literal, Rest } state = State::Usual;
+    qsizetype dot = -2;
+    qsizetype length = host.size();
+    for (qsizetype i = 0; i < host.size(); ++i) {
+        const char c = host[i];
+        switch (c) {
+        case '.':
+            if (dot == i - 1)
+                return false;
+            dot = i;
+            break;
+        case ':':
+            if (state == State::Usual) {
+                length = i;
+                state = State::Rest;
+            }
+            break;
+        case '[':
+            if (i == 0)
+                state = State::Literal;
+            break;
+        case ']':
+            if (state == State::Literal) {
+                length = i + 1;
+                state = State::Rest;
+            }
+            break;
+        default:
+            if (c == '/' || uchar(c) <= 0x20 || uchar(c) == 0x7f)
+                return false;
+            break;
+        }
+    }
+    if (dot == length - 1)
+        --length;
+    if (length <= 0)
+        return false;
+    *out = host.first(length).toByteArray().toLower();
+    return true;
+}
+
 QList<QByteArrayView> splitHeaderList(QByteArrayView value)
 {
     QList<QByteArrayView> parts;

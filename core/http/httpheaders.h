@@ -52,13 +52,19 @@ bool isHttpToken(QByteArrayView text);
 // A Host value as nginx compares it: without the port and a trailing dot,
 // lower-cased ("[::1]:8080" -> "[::1]", "Example.COM.:80" -> "example.com").
 QByteArray normalizedHostName(QByteArrayView host);
+// nginx's ngx_http_validate_host: false for a host nginx answers with 400
+// (an empty name, "..", '/', NUL or a control character); otherwise *out is
+// the host as nginx keeps it (normalizedHostName's form). "[...]" is an
+// IP literal; the first ':' outside it starts the port ("a:1:2" -> "a").
+bool validateHostName(QByteArrayView host, QByteArray *out);
 // Splits a comma-separated field value into trimmed, non-empty elements.
 QList<QByteArrayView> splitHeaderList(QByteArrayView value);
 
 struct HttpRequestHead
 {
     QByteArray method;
-    QByteArray target;
+    QByteArray target;        // origin form: an absolute-form target is cut to its path
+    QByteArray absoluteHost;  // the validated host of an absolute-form target ("GET http://h/ ...")
     int versionMinor = 1; // HTTP/1.x
     HttpHeaders headers;
 

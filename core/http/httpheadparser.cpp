@@ -133,6 +133,62 @@ bool HttpHeadParser::parseHead(QByteArrayView all)
     return true;
 }
 
+namespace {
+
+bool isAlpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The characters ngx_http_parse_request_line takes inside "[...]" of an
+// absolute-form host (RFC 3986 3.2.2: IPv6address and IPvFuture).
+bool isIpLiteralChar(char c)
+{
+    return isAlpha(c) || isDigit(c) || QByteArrayView(":.-_~!$&'()*+,;=").contains(c);
+}
+
+} // namespace
+
+// "scheme://host[:port][/path]" as ngx_http_parse_request_line reads it:
+// the scheme is letters, a host is letters, digits, '.' and '-' or an IP
+// literal in brackets, a port is digits; the path defaults to "/"
+// ("http://h?a" is "/?a").
+bool HttpHeadParser::splitAbsoluteTarget(QByteArrayView target, QByteArrayView *host, QByteArray *path)
+{
+    qsizetype i = 0;
+    while (i < target.size() && isAlpha(target[i]))
+        ++i;
+    if (i == 0 || !target.sliced(i).startsWith("://"))
+        return false;
+    const qsizetype hostStart = i + 3;
+    i = hostStart;
+    if (i < target.size() && target[i] == '[') {
+        while (++i < target.size() && target[i] != ']') {
+            if (!isIpLiteralChar(target[i]))
+                return false;
+        }
+        if (i == target.size())
+            return false;
+        ++i;
+    } else {
+        while (i < target.size() && (isAlpha(target[i]) || isDigit(target[i]) || target[i] == '.' || target[i] == '-'))
+            ++i;
+    }
+    if (i == hostStart)
+        return false;
+    *host = target.sliced(hostStart, i - hostStart);
+    if (i < target.size() && target[i] == ':') {
+        while (++i < target.size() && isDigit(target[i])) {
+        }
+    }
+    if (i == target.size() || target[i] == '?') {
+        *path = '/' + target.sliced(i).toByteArray();
+        return true;
+    }
+    if (target[i] != '/')
+        return false;
+    *path = target.sliced(i).toByteArray();
+    return true;
+}
+
 bool HttpHeadParser::parseRequestLine(QByteArrayView line)
 {
     // RFC 9112 3: method SP request-target SP HTTP-version
@@ -153,15 +209,25 @@ bool HttpHeadParser::parseRequestLine(QByteArrayView line)
         if (uchar(c) <= 0x20 || uchar(c) == 0x7f)
             return fail(400, "invalid character in request target");
     }
-    if (target.front() != '/' && target != "*" && !target.contains("://") && method != "CONNECT")
-        return fail(400, "invalid request target");
+    QByteArray originTarget;
+    QByteArrayView absoluteHost;
+    if (target.front() != '/' && target != "*" && method != "CONNECT") {
+        if (!splitAbsoluteTarget(target, &absoluteHost, &originTarget))
+            return fail(400, "invalid request target");
+    } else {
+        originTarget = target.toByteArray();
+    }
     if (version.size() != 8 || !version.startsWith("HTTP/") || version[6] != '.'
         || version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9')
         return fail(400, "invalid HTTP version");
     if (version[5] != '1')
         return fail(505, "unsupported HTTP version");
     m_request.method = method.toByteArray();
-    m_request.target = target.toByteArray();
+    m_request.target = std::move(originTarget);
+    // ngx_http_process_request_line: the host of an absolute-form target
+    // is validated like Host and takes its place (RFC 9112 3.2.2).
+    if (!absoluteHost.isEmpty() && !validateHostName(absoluteHost, &m_request.absoluteHost))
+        return fail(400, "client sent invalid host in request line");
     m_request.versionMinor = version[7] - '0';
     return true;
 }
@@ -233,12 +299,16 @@ bool HttpHeadParser::checkRequestSemantics()
     if (hosts == 0 && m_request.isHttp11())
         return fail(400, "client sent HTTP/1.1 request without Host header");
     if (hosts == 1) {
-        const QByteArray host = h.value("Host");
-        for (char c : host) {
-            if (c == '/' || c == '\\' || c == ' ' || c == '@')
-                return fail(400, "client sent invalid Host header");
-        }
+        QByteArray host;
+        if (!validateHostName(h.value("Host"), &host))
+            return fail(400, "client sent invalid host header");
     }
+    // ngx_http_process_request_header: TRACE and (since nginx 1.21.1)
+    // CONNECT are refused with 405 and the connection is closed.
+    if (m_request.method == "TRACE")
+        return fail(405, "client sent TRACE method");
+    if (m_request.method == "CONNECT")
+        return fail(405, "client sent CONNECT method");
     const bool hasLength = h.contains("Content-Length");
     const bool hasTE = h.contains("Transfer-Encoding");
     if (hasLength && hasTE)

@@ -49,6 +49,7 @@ private:
     bool parseFields(QByteArrayView block, HttpHeaders &headers);
     bool checkRequestSemantics();
     bool fail(int status, const char *message);
+    static bool splitAbsoluteTarget(QByteArrayView target, QByteArrayView *host, QByteArray *path);
 
     Kind m_kind;
     Limits m_limits;

@@ -120,6 +120,8 @@ bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
 
 QByteArray requestHostForRouting(const HttpRequestHead &request)
 {
+    if (!request.absoluteHost.isEmpty())
+        return request.absoluteHost;
     return normalizedHostName(request.headers.value("Host"));
 }
 

@@ -49,23 +49,6 @@ QByteArrayView pathOf(QByteArrayView target)
     return q < 0 ? target : target.first(q);
 }
 
-// The host[:port] of an absolute-form target ("http://Host:81/p"), else empty.
-QByteArray authorityOf(const QByteArray &target)
-{
-    const qsizetype scheme = target.indexOf("://");
-    if (scheme <= 0 || target.startsWith('/'))
-        return {};
-    const qsizetype start = scheme + 3;
-    qsizetype end = start;
-    while (end < target.size() && target[end] != '/' && target[end] != '?' && target[end] != '#')
-        ++end;
-    QByteArray authority = target.mid(start, end - start);
-    const qsizetype at = authority.lastIndexOf('@');
-    if (at >= 0)
-        authority.remove(0, at + 1);
-    return authority;
-}
-
 QByteArray sanitized(QByteArray value)
 {
     // A CR, LF or NUL that would end the header line becomes a space, so a
@@ -103,11 +86,13 @@ std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayV
         if (name == QByteArrayView(v.name))
             return v.variable;
     }
-    if (name.startsWith("cookie_") && name.size() > 7)
+    // nginx's prefix variables: an empty NAME is valid too ($arg_ is the argument
+    // with an empty name, usually none).
+    if (name.startsWith("cookie_"))
         return Variable::Cookie;
-    if (name.startsWith("arg_")) // "$arg_" too: the argument with an empty name
+    if (name.startsWith("arg_"))
         return Variable::Arg;
-    if (name.startsWith("http_") && name.size() > 5)
+    if (name.startsWith("http_"))
         return Variable::HttpHeader;
     return std::nullopt;
 }
@@ -350,11 +335,11 @@ QByteArray httpHeaderValue(const HttpRequestHead *req, QByteArrayView name)
 QByteArray hostValue(const RequestContext &context)
 {
     const HttpRequestHead *req = context.request;
-    QByteArray host = req ? req->headers.value("Host") : QByteArray();
-    // RFC 9112 3.2.2: with an absolute-form target, its authority
-    // replaces Host (nginx takes $host from the request line first).
-    if (const QByteArray fromTarget = req ? authorityOf(req->target) : QByteArray(); !fromTarget.isEmpty())
-        host = fromTarget;
+    // RFC 9112 3.2.2: with an absolute-form target, its host replaces
+    // Host (nginx takes $host from the request line first).
+    if (req && !req->absoluteHost.isEmpty())
+        return req->absoluteHost;
+    const QByteArray host = req ? req->headers.value("Host") : QByteArray();
     if (host.isEmpty())
         return context.serverName;
     return normalizedHostName(host);

@@ -1,6 +1,7 @@
 #include "clientconnection.h"
 
 #include "config/proxyconfig.h"
+#include "http/urirewrite.h"
 #include "inspect/inspectevent.h"
 #include "ops/logging.h"
 #include "proxyruntime.h"
@@ -162,7 +163,7 @@ void ClientConnection::makeRedirectAbsolute(HttpHeaders &headers, const HttpRequ
     const QByteArray location = headers.value("Location");
     if (!location.startsWith('/'))
         return;
-    QByteArray host = normalizedHostName(request.headers.value("Host"));
+    QByteArray host = requestHostForRouting(request);
     if (host.isEmpty())
         host = serverName;
     const quint16 defaultPort = m_tls ? 443 : 80;
