@@ -26,7 +26,6 @@ private slots:
     void tlsName();
     void badRequests_data();
     void badRequests();
-    void traceAndConnectAreRefused();
     void contextCompleted();
 };
 
@@ -379,22 +378,6 @@ void tst_RequestRouter::badRequests()
     QCOMPARE(r.kind, Route::Kind::Error);
     QCOMPARE(r.errorStatus, status);
     QCOMPARE(r.errorMessage, message);
-}
-
-// nginx refuses TRACE and CONNECT with 405 whatever the configuration says.
-void tst_RequestRouter::traceAndConnectAreRefused()
-{
-    const auto config = oneServer("location / { return 200 ok; }");
-    QVERIFY(config);
-    for (const QByteArray &method : {QByteArray("TRACE"), QByteArray("CONNECT")}) {
-        HttpRequestHead request = head("/");
-        request.method = method;
-        const Route r = route(*config, request);
-        QCOMPARE(r.kind, Route::Kind::Error);
-        QCOMPARE(r.errorStatus, 405);
-        QCOMPARE(r.errorMessage, "client sent " + method + " method");
-    }
-    QCOMPARE(route(*config, head("/")).kind, Route::Kind::Return);
 }
 
 void tst_RequestRouter::contextCompleted()

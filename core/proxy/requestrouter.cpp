@@ -269,10 +269,6 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
     request.serverName = route.server->serverName;
     request.uri = path;
     route.context = std::move(request);
-    // ngx_http_process_request_header: TRACE (and CONNECT, since nginx
-    // 1.21.1) are refused before the rewrite phases.
-    if (head.method == "TRACE" || head.method == "CONNECT")
-        return failed(std::move(route), 405, "client sent " + head.method + " method");
     route.quotedUri = quoted || rawPath.contains('+');
     if (route.server->hasRegexCaptures) {
         const QByteArray host = requestHostForRouting(head);
