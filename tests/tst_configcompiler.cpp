@@ -589,6 +589,7 @@ void tst_ConfigCompiler::valuesAndUnits()
         " server { listen [::1]:0; listen 127.0.0.1:0 default_server; server_name A.Test;\n"
         "  access_log /var/log/x.log;\n  ssl_certificate /etc/x.pem;\n  ssl_certificate_key /etc/x.key;\n"
         "  location /p { proxy_pass http://127.0.0.1:7000/q/; proxy_connect_timeout 1m30s; proxy_send_timeout 500ms;\n"
+        "    send_timeout 7s;\n"
         "    proxy_http_version 1.1; proxy_redirect off; proxy_next_upstream error timeout http_502;\n"
         "    proxy_next_upstream_tries 2; root /srv; index a.html b.html; }\n"
         "  location /r { return 301 https://$host$request_uri; }\n"
@@ -612,6 +613,7 @@ void tst_ConfigCompiler::valuesAndUnits()
     QCOMPARE(p.readTimeoutMs, 3'600'000);
     QCOMPARE(p.connectTimeoutMs, 90'000);
     QCOMPARE(p.sendTimeoutMs, 500);
+    QCOMPARE(p.clientSendTimeoutMs, 7'000); // send_timeout: the client side, apart from upstream's
     QCOMPARE(p.proxyHttpVersionMinor, 1);
     QCOMPARE(p.redirect, LocationConfig::Redirect::Off);
     QCOMPARE(p.nextUpstream, quint32(NextUpstream::Error | NextUpstream::Timeout | NextUpstream::Http502));

@@ -58,7 +58,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"upstream", "u2 { server 127.0.0.1:1; }"}, {"location", "/x/ { }"}, {"listen", "127.0.0.1:0"},
         {"server_name", "a.test"}, {"ssl", "off"}, {"return", "204"}, {"proxy_pass", "http://127.0.0.1:9"},
         {"proxy_set_header", "X-A a"}, {"proxy_http_version", "1.1"}, {"proxy_connect_timeout", "7s"},
-        {"proxy_read_timeout", "7s"}, {"proxy_send_timeout", "7s"}, {"proxy_redirect", "http://a/ /"},
+        {"proxy_read_timeout", "7s"}, {"proxy_send_timeout", "7s"}, {"send_timeout", "7s"}, {"proxy_redirect", "http://a/ /"},
         {"proxy_next_upstream", "http_502"}, {"proxy_next_upstream_tries", "3"},
         {"proxy_next_upstream_timeout", "7s"}, {"root", "/srv/a"}, {"alias", "/srv/a/"}, {"index", "a.html"},
         {"access_log", "/tmp/a.log"}, {"proxy_ssl_verify", "on"}, {"proxy_ssl_trusted_certificate", "/tmp/a.pem"},
@@ -89,7 +89,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
 {
     static const QHash<QByteArray, QByteArray> samples = {
         {"proxy_set_header", "X-B b"}, {"proxy_http_version", "1.0"}, {"proxy_connect_timeout", "9s"},
-        {"proxy_read_timeout", "9s"}, {"proxy_send_timeout", "9s"}, {"proxy_redirect", "http://b/ /b/"},
+        {"proxy_read_timeout", "9s"}, {"proxy_send_timeout", "9s"}, {"send_timeout", "9s"}, {"proxy_redirect", "http://b/ /b/"},
         {"proxy_next_upstream", "http_503"}, {"proxy_next_upstream_tries", "5"},
         {"proxy_next_upstream_timeout", "9s"}, {"root", "/srv/b"}, {"alias", "/srv/b/"}, {"index", "b.html"},
         {"access_log", "/tmp/b.log"}, {"error_log", "/tmp/b.log"}, {"proxy_ssl_verify", "off"},

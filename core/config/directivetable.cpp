@@ -111,6 +111,11 @@ std::vector<Command> proxyCommands()
          .msec = &S::readTimeoutMs, .at = &S::readTimeoutAt},
         {.name = "proxy_send_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .msec = &S::sendTimeoutMs},
+        // ngx_http_core_module send_timeout: between two successive writes to the
+        // client, also in an upgraded tunnel (ngx_http_upstream_process_upgraded
+        // arms it on the downstream write event; proxy_send_timeout on upstream's).
+        {.name = "send_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::clientSendTimeoutMs},
         {.name = "proxy_redirect", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .inherited = true,
          .handler = &C::handleProxyRedirect},
         {.name = "proxy_next_upstream", .contexts = Levels, .minArgs = 1, .maxArgs = 12, .inherited = true,

@@ -422,7 +422,6 @@ constexpr Effect Effects[] = {
     {"internal", "the location would answer external requests"},
     {"client_max_body_size", "bodies over the limit would not get 413 (nor would nginx's default 1m apply)"},
     {"large_client_header_buffers", "long request lines and headers would not get nginx's 414/400"},
-    {"send_timeout", "slow readers would be timed out otherwise"},
     {"client_body_timeout", "slow senders would be timed out otherwise"},
     {"keepalive_time", "connections would be kept open longer than asked"},
     {"absolute_redirect", "redirects would be absolute otherwise"},

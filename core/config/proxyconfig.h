@@ -125,7 +125,8 @@ struct LocationSettings
     ConfLocation proxyHttpVersionAt;
     qint64 connectTimeoutMs = 60'000;
     qint64 readTimeoutMs = 60'000;
-    qint64 sendTimeoutMs = 60'000;
+    qint64 sendTimeoutMs = 60'000;       // proxy_send_timeout: writes toward upstream
+    qint64 clientSendTimeoutMs = 60'000; // send_timeout: writes toward the client
     ConfLocation readTimeoutAt;
     // proxy_redirect: default / off / explicit pairs (stored).
     enum class Redirect : quint8 { Default, Off, Explicit };

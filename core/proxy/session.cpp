@@ -722,9 +722,10 @@ void Session::checkTimeouts(qint64 now)
         return;
     case State::Exchange:
     case State::Tunnel: {
-        // send_timeout: a peer with queued bytes that made no progress.
+        // A peer with queued bytes that made no progress: proxy_send_timeout
+        // toward upstream, send_timeout toward the client (as nginx).
         if ((upstream() && m_upstreamWrites.stalled(*upstream(), now, loc->sendTimeoutMs))
-            || m_clientWrites.stalled(*m_client.stream(), now, loc->sendTimeoutMs)) {
+            || m_clientWrites.stalled(*m_client.stream(), now, loc->clientSendTimeoutMs)) {
             finish(CloseCause::SendTimeout);
             return;
         }
