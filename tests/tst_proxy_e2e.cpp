@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -15,9 +16,12 @@
 #include <QWebSocketServer>
 
 #include <csignal>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 using namespace TestSupport;
+using namespace Qt::StringLiterals;
 
 class tst_ProxyE2E : public QObject
 {
@@ -37,6 +41,8 @@ private slots:
     void unreachableUpstreamGives504AfterConnectTimeout();
     void idleTunnelClosedAfterReadTimeout();
     void deadUpstreamClosesTunnelPromptly();
+    void stalledReaderClosedAfterItsOwnSendTimeout_data();
+    void stalledReaderClosedAfterItsOwnSendTimeout();
     void plainHttpGetAndChunkedPostKeepAlive();
     void http10ClientGetsDechunkedBody();
     void malformedRequests_data();
@@ -352,6 +358,77 @@ void tst_ProxyE2E::deadUpstreamClosesTunnelPromptly()
     QTRY_VERIFY_WITH_TIMEOUT(s.state() == QAbstractSocket::UnconnectedState || (s.waitForReadyRead(50), s.state() == QAbstractSocket::UnconnectedState), 5000);
     QVERIFY(t.elapsed() < 3000);
     QVERIFY(proxy.waitForOutput("closed: upstream closed", 3000));
+}
+
+// send_timeout bounds writes toward the client, proxy_send_timeout those
+// toward the upstream (ngx_http_upstream_process_upgraded arms one on each
+// side). Each row stalls one side with the other side's timeout long, so a
+// proxy that used one setting for both would wait 30 s and fail the row.
+void tst_ProxyE2E::stalledReaderClosedAfterItsOwnSendTimeout_data()
+{
+    QTest::addColumn<QString>("upstreamMode");
+    QTest::addColumn<QString>("timeouts");
+    QTest::addColumn<bool>("clientFloods");
+    QTest::newRow("client stops reading") << u"flood"_s << u"send_timeout 1s; proxy_send_timeout 30s;"_s << false;
+    QTest::newRow("upstream stops reading") << u"deaf"_s << u"send_timeout 30s; proxy_send_timeout 1s;"_s << true;
+}
+
+void tst_ProxyE2E::stalledReaderClosedAfterItsOwnSendTimeout()
+{
+    QFETCH(QString, upstreamMode);
+    QFETCH(QString, timeouts);
+    QFETCH(bool, clientFloods);
+    PeerProcess upstream;
+    QVERIFY(upstream.startPython(u"raw_upstream.py"_s, {u"--mode"_s, upstreamMode}));
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile conf(dir.filePath(u"nginx.conf"_s));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(u"http { server { listen 127.0.0.1:0; location / { proxy_pass %1; proxy_http_version 1.1;\n"
+               "  proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade;\n"
+               "  proxy_read_timeout 1h; %2 } } }\n"_s.arg(upstream.url(u"http"_s, {}), timeouts).toUtf8());
+    conf.close();
+    PeerProcess proxy;
+    QVERIFY(proxy.start(wsscopeBinary(), {u"--no-gui"_s, u"-c"_s, conf.fileName()}));
+
+    // A blocking POSIX socket with small buffers, so a stall shows quickly
+    // and the test's own sends block once the proxy stops taking them.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    const int small = 8192;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    const timeval bound{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(proxy.port());
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to), 0);
+    const QByteArray request = "GET / HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    QCOMPARE(::send(fd, request.constData(), size_t(request.size()), MSG_NOSIGNAL), ssize_t(request.size()));
+    QByteArray head;
+    char c = 0;
+    while (!head.endsWith("\r\n\r\n") && ::recv(fd, &c, 1, 0) == 1)
+        head.append(c);
+    QVERIFY2(head.startsWith("HTTP/1.1 101"), head);
+
+    QElapsedTimer t;
+    t.start();
+    if (clientFloods) {
+        // Masked binary frames (a zero key), until the proxy gives up on the
+        // upstream and closes this side too.
+        QByteArray frame("\x82\xfe\xff\xff\0\0\0\0", 8);
+        frame.append(0xffff, 'c');
+        while (t.elapsed() < 15000 && ::send(fd, frame.constData(), size_t(frame.size()), MSG_NOSIGNAL) > 0) {
+        }
+    }
+    // Otherwise this side reads nothing more while the upstream floods.
+    QVERIFY2(proxy.waitForOutput("closed: send timeout", 8000), proxy.output().right(600));
+    QVERIFY2(t.elapsed() >= 900, QByteArray::number(t.elapsed()));
 }
 
 void tst_ProxyE2E::plainHttpGetAndChunkedPostKeepAlive()

@@ -6,6 +6,9 @@
   --mode die:       answer 101, then close the connection after 200 ms.
   --mode mute:      answer 101, then read and discard everything and never
                     write again (a peer that stops answering pings).
+  --mode flood:     answer 101, then send binary frames as fast as the peer
+                    takes them, never reading (for send_timeout toward clients).
+  --mode deaf:      answer 101, then never read (for proxy_send_timeout).
   --mode badaccept: answer 101 with a wrong Sec-WebSocket-Accept and no
                     subprotocol, then echo bytes (a broken backend).
   --mode blackhole: never accept, with the accept queue kept full, so new
@@ -61,6 +64,16 @@ def serve(conn, mode):
         conn.sendall(switch_response(head))
         if mode == "die":
             time.sleep(0.2)
+            return
+        if mode == "flood":
+            frame = b"\x82\x7e\xff\xff" + b"f" * 0xffff
+            try:
+                while True:
+                    conn.sendall(frame)
+            except OSError:
+                return
+        if mode == "deaf":
+            time.sleep(30)
             return
         if mode == "mute":
             while conn.recv(65536):
