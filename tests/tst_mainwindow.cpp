@@ -1,15 +1,28 @@
 // The inspector window against a real ProxyServer on loopback with real
 // echo upstreams (Qt WebSockets), offscreen. The listener runs on this
 // thread: everything waits with QTRY_*, never with waitFor*.
+//
+// Every pane test runs twice (the "source" column): once with the window on
+// the proxy's own LocalInspectorSource, once attached as File → Attach does
+// (a MergedInspectorSource over a RemoteInspectorSource) to the same kind of
+// proxy's inspection channel (InspectChannel) on loopback, token and all. The
+// panes cannot tell the two apart, so each assertion holds for both; where
+// an attached window differs (Instance column, link banner, tabs per
+// instance), the test says so for each.
 
 #include "config/configcompiler.h"
 #include "configeditor.h"
 #include "connectionsmodel.h"
 #include "framesmodel.h"
+#include "inspectchannel.h"
 #include "localinspectorsource.h"
 #include "mainwindow.h"
+#include "mergedinspectorsource.h"
+#include "panes/linkbanner.h"
+#include "pingchart.h"
 #include "proxy/proxyserver.h"
 #include "quickstartdialog.h"
+#include "remoteinspectorsource.h"
 #include "tls/certificateauthority.h"
 
 #include <QApplication>
@@ -23,6 +36,7 @@
 #include <QSslKey>
 #include <QSslServer>
 #include <QSslSocket>
+#include <QTableView>
 #include <QToolButton>
 #include <QToolTip>
 #include <QLineEdit>
@@ -58,6 +72,47 @@ QString cell(const QModelIndex &row, int column)
     return row.siblingAtColumn(column).data().toString();
 }
 
+// The id of the connection shown with `path` (0: none).
+quint64 shownWithPath(const ConnectionsModel *model, const QString &path)
+{
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->recordAt(row)->pathText() == path)
+            return model->recordAt(row)->id;
+    }
+    return 0;
+}
+
+// One proxy and the window watching it. Members are destroyed bottom-up:
+// the window before the sources it holds, the channel before the proxy's
+// source it serves.
+struct Rig
+{
+    std::unique_ptr<ProxyServer> server;
+    std::unique_ptr<LocalInspectorSource> proxySource; // the proxy's own source (served by the channel when remote)
+    std::unique_ptr<InspectChannel> channel;           // remote: the daemon's end, on loopback
+    std::unique_ptr<MergedInspectorSource> attached;   // remote: what File → Attach gives the window
+    std::unique_ptr<MainWindow> window;
+    quint16 port = 0; // the proxy's listener
+
+    bool remote() const { return attached != nullptr; }
+    // Bottom-up, as the destructor would.
+    void stop()
+    {
+        window.reset();
+        attached.reset();
+        channel.reset();
+        proxySource.reset();
+        server.reset();
+    }
+    // What the window reads from.
+    InspectorSource *windowSource() const
+    {
+        return attached ? static_cast<InspectorSource *>(attached.get()) : proxySource.get();
+    }
+};
+
+constexpr auto RemoteInstance = "remote-proxy";
+
 } // namespace
 
 class tst_MainWindow : public QObject
@@ -67,22 +122,46 @@ class tst_MainWindow : public QObject
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void connectionHandshakeFramesSendAndUpstreams_data() { addSourceRows(); }
     void connectionHandshakeFramesSendAndUpstreams();
+    void pingTimingShowsTheProxysPings_data() { addSourceRows(); }
+    void pingTimingShowsTheProxysPings();
+    void configEditorDiagnosticsAndApply_data() { addSourceRows(); }
     void configEditorDiagnosticsAndApply();
+    void configEditorMarginShowsDiagnostics_data() { addSourceRows(); }
     void configEditorMarginShowsDiagnostics();
+    void pauseStopsCaptureAndResumeContinues_data() { addSourceRows(); }
     void pauseStopsCaptureAndResumeContinues();
     void quickStartWritesAConfigThatCompiles();
     void quickStartTlsIssuesCertificateAndConfigCompiles();
 
 private:
     QWebSocketServer *startEcho();
+    static void addSourceRows();
+    // The rig of the current row (its "remote" column).
+    Rig &rig();
+    bool startRig(Rig *rig, bool remote, QString *error);
+
     QList<QWebSocketServer *> m_echo;
-    std::unique_ptr<ProxyServer> m_server;
-    std::unique_ptr<LocalInspectorSource> m_source;
-    std::unique_ptr<MainWindow> m_window;
+    QTemporaryDir m_dir;
+    QString m_tokenFile;
+    Rig m_local;
+    Rig m_remote;
     QString m_configText;
-    quint16 m_port = 0;
 };
+
+void tst_MainWindow::addSourceRows()
+{
+    QTest::addColumn<bool>("remote");
+    QTest::newRow("local") << false;
+    QTest::newRow("remote") << true;
+}
+
+Rig &tst_MainWindow::rig()
+{
+    QFETCH(bool, remote);
+    return remote ? m_remote : m_local;
+}
 
 QWebSocketServer *tst_MainWindow::startEcho()
 {
@@ -102,7 +181,9 @@ QWebSocketServer *tst_MainWindow::startEcho()
 void tst_MainWindow::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true); // QSettings go to a test location
-    for (int i = 0; i < 2; ++i) {
+    // Two behind "echo" (round-robin), one behind "pinged" (its own group, so
+    // that its location adds no doctor finding).
+    for (int i = 0; i < 3; ++i) {
         QWebSocketServer *echo = startEcho();
         QVERIFY(echo);
         m_echo << echo;
@@ -111,6 +192,7 @@ void tst_MainWindow::initTestCase()
                        "http {\n"
                        "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
                        "  upstream echo { server 127.0.0.1:%1; server 127.0.0.1:%2; }\n"
+                       "  upstream pinged { server 127.0.0.1:%3; }\n"
                        "  server {\n"
                        "    listen 127.0.0.1:0;\n"
                        "    location / {\n"
@@ -122,38 +204,88 @@ void tst_MainWindow::initTestCase()
                        "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
                        "      proxy_read_timeout 1h;\n"
                        "    }\n"
+                       "    location /pings {\n"
+                       "      proxy_pass http://pinged;\n"
+                       "      proxy_http_version 1.1;\n"
+                       "      proxy_set_header Host $http_host;\n"
+                       "      proxy_set_header Upgrade $http_upgrade;\n"
+                       "      proxy_set_header Connection $connection_upgrade;\n"
+                       "      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                       "      proxy_read_timeout 1h;\n"
+                       "      ws_ping_interval 200ms;\n"
+                       "      ws_ping_timeout 30s;\n"
+                       "    }\n"
                        "  }\n"
                        "}\n")
                        .arg(m_echo.at(0)->serverPort())
-                       .arg(m_echo.at(1)->serverPort());
+                       .arg(m_echo.at(1)->serverPort())
+                       .arg(m_echo.at(2)->serverPort());
+    QVERIFY(m_dir.isValid());
+    m_tokenFile = m_dir.filePath(QStringLiteral("token"));
+    QFile token(m_tokenFile);
+    QVERIFY(token.open(QIODevice::WriteOnly) && token.write("pane-test-token\n") > 0);
+    token.close();
+    QString error;
+    QVERIFY2(startRig(&m_local, false, &error), qPrintable(error));
+    QVERIFY2(startRig(&m_remote, true, &error), qPrintable(error));
+    // Attached: the hello names the instance and allows Apply and the send panel.
+    InspectorSource *attached = m_remote.windowSource();
+    QTRY_COMPARE(attached->link(), InspectorSource::Link::Up);
+    QCOMPARE(attached->instanceName(), QString::fromLatin1(RemoteInstance));
+    QVERIFY(attached->canApply() && attached->canInject());
+    QTRY_COMPARE(attached->configText(), m_configText);
+    QCOMPARE(m_local.windowSource()->link(), InspectorSource::Link::Local);
+}
+
+// A proxy on loopback with the test's configuration, and a window on it:
+// directly, or through an inspection channel as an attached window.
+bool tst_MainWindow::startRig(Rig *rig, bool remote, QString *error)
+{
     ConfigCompileResult compiled = ConfigCompiler::compileText(m_configText.toUtf8(), QStringLiteral("test.conf"));
     const RuntimeSnapshot runtime = ProxyRuntime::build(&compiled);
-    QVERIFY2(compiled.ok(), compiled.diagnostics.isEmpty() ? "" : qPrintable(compiled.diagnostics.constFirst().toString()));
-    m_server = std::make_unique<ProxyServer>();
-    m_source = std::make_unique<LocalInspectorSource>(m_server.get(), m_configText, QStringLiteral("test.conf"));
-    QString error;
-    QVERIFY2(m_server->start(runtime, &error), qPrintable(error));
-    m_port = m_server->boundAddresses().constFirst().port;
-    m_window = std::make_unique<MainWindow>(m_source.get());
-    m_window->show();
+    if (!compiled.ok()) {
+        *error = compiled.diagnostics.isEmpty() ? QString() : compiled.diagnostics.constFirst().toString();
+        return false;
+    }
+    rig->server = std::make_unique<ProxyServer>();
+    rig->proxySource = std::make_unique<LocalInspectorSource>(rig->server.get(), m_configText, QStringLiteral("test.conf"));
+    if (!rig->server->start(runtime, error))
+        return false;
+    rig->port = rig->server->boundAddresses().constFirst().port;
+    if (!remote) {
+        rig->window = std::make_unique<MainWindow>(rig->proxySource.get());
+        rig->window->show();
+        return true;
+    }
+    rig->channel = std::make_unique<InspectChannel>(
+        rig->proxySource.get(), InspectChannel::Settings{QString::fromLatin1(RemoteInstance), "pane-test-token", false});
+    if (!rig->channel->listen(QStringLiteral("127.0.0.1:0"), error))
+        return false;
+    // As MainWindow::attachTo makes it: a merged source of one remote instance.
+    rig->attached = std::make_unique<MergedInspectorSource>();
+    rig->attached->addMember(new RemoteInspectorSource(
+        AttachTarget{QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(rig->channel->port())), m_tokenFile}));
+    rig->window = std::make_unique<MainWindow>(rig->attached.get());
+    rig->window->show();
+    return true;
 }
 
 void tst_MainWindow::cleanupTestCase()
 {
-    m_window.reset();
-    m_source.reset();
-    m_server.reset();
+    m_remote.stop();
+    m_local.stop();
 }
 
 void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
 {
-    MainWindow *w = m_window.get();
+    const Rig &r = rig();
+    MainWindow *w = r.window.get();
     ConnectionsModel *model = w->connectionsModel();
 
     QWebSocket client;
     QStringList received;
     connect(&client, &QWebSocket::textMessageReceived, this, [&received](const QString &m) { received << m; });
-    client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/chat").arg(m_port)));
+    client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/chat").arg(r.port)));
     QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
 
     // A connection appears, open, routed to one of the echo servers.
@@ -163,6 +295,24 @@ void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
     QCOMPARE(model->index(0, ConnectionsModel::ColPath).data().toString(), QStringLiteral("/chat"));
     QVERIFY(w->selectConnection(id));
     QCOMPARE(w->selectedConnection(), id);
+
+    // Attached, the window says to what: the banner names the instance, the
+    // Instance column shows it, and the row's id is the daemon's own, tagged
+    // with its instance (1, the only one). A local window shows neither.
+    auto *banner = w->findChild<LinkBanner *>(QStringLiteral("linkBanner"));
+    auto *connections = w->findChild<QTableView *>(QStringLiteral("connectionsView"));
+    QVERIFY(banner && connections);
+    QCOMPARE(banner->isVisible(), r.remote());
+    QCOMPARE(!connections->isColumnHidden(ConnectionsModel::ColInstance), r.remote());
+    if (r.remote()) {
+        QVERIFY2(banner->text().contains(QLatin1String(RemoteInstance)), qPrintable(banner->text()));
+        QCOMPARE(model->index(0, ConnectionsModel::ColInstance).data().toString(), QString::fromLatin1(RemoteInstance));
+        QCOMPARE(InstanceIds::instance(id), 1);
+        QCOMPARE(model->index(0, ConnectionsModel::ColId).data().toString(), QString::number(InstanceIds::local(id)));
+    } else {
+        QCOMPARE(InstanceIds::instance(id), 0);
+        QCOMPARE(model->index(0, ConnectionsModel::ColId).data().toString(), QString::number(id));
+    }
 
     // The handshake diff: X-Forwarded-For added by the proxy, Connection rewritten.
     w->showView(QStringLiteral("handshake"));
@@ -221,12 +371,20 @@ void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
     // A second connection lands on the other server (round-robin); the
     // upstreams pane counts one per server.
     QWebSocket second;
-    second.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/other").arg(m_port)));
+    second.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/other").arg(r.port)));
     QTRY_COMPARE(second.state(), QAbstractSocket::ConnectedState);
     QTRY_COMPARE(model->rowCount(), 2);
-    auto *upstreams = w->findChild<QTreeView *>(QStringLiteral("upstreamsTree"));
-    QVERIFY(upstreams);
-    for (QWebSocketServer *echo : std::as_const(m_echo)) {
+    // Attached, the upstreams pane is one tab per instance, named by it.
+    auto *upstreamTabs = w->findChild<QTabWidget *>(QStringLiteral("upstreamsTabs"));
+    QCOMPARE(upstreamTabs != nullptr, r.remote());
+    if (upstreamTabs) {
+        QCOMPARE(upstreamTabs->count(), 1);
+        QTRY_COMPARE(upstreamTabs->tabText(0), QString::fromLatin1(RemoteInstance));
+    }
+    const QList<QTreeView *> trees = w->findChildren<QTreeView *>(QStringLiteral("upstreamsTree"));
+    QCOMPARE(trees.size(), 1);
+    auto *upstreams = trees.constFirst();
+    for (const QWebSocketServer *echo : {m_echo.at(0), m_echo.at(1)}) { // the "echo" group's
         const QString name = QStringLiteral("127.0.0.1:%1").arg(echo->serverPort());
         QTRY_VERIFY(findRow(upstreams, name).isValid());
         QTRY_COMPARE(cell(findRow(upstreams, name), 3), QStringLiteral("1")); // total
@@ -254,33 +412,77 @@ void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
     client.close();
 }
 
+void tst_MainWindow::pingTimingShowsTheProxysPings()
+{
+    const Rig &r = rig();
+    MainWindow *w = r.window.get();
+    QWebSocket client; // answers pings by itself, as browsers do
+    client.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/pings").arg(r.port)));
+    QTRY_COMPARE(client.state(), QAbstractSocket::ConnectedState);
+    QTRY_VERIFY(shownWithPath(w->connectionsModel(), QStringLiteral("/pings")) != 0);
+    QVERIFY(w->selectConnection(shownWithPath(w->connectionsModel(), QStringLiteral("/pings"))));
+    w->showView(QStringLiteral("ping"));
+    auto *chart = w->findChild<PingChart *>(QStringLiteral("pingChart"));
+    QVERIFY(chart && chart->isVisible());
+    // The proxy's keepalive pings (ws_ping_interval 200ms), each answered:
+    // their round trips are drawn, none a timeout.
+    auto answered = [chart] {
+        int n = 0;
+        for (const PingSample &s : chart->samples())
+            n += s.proxy && s.roundTripUs >= 0 ? 1 : 0;
+        return n;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(answered() >= 3, 10000);
+    for (const PingSample &s : chart->samples())
+        QVERIFY(s.proxy && s.roundTripUs >= 0);
+    QVERIFY2(chart->summaryText().contains(QStringLiteral("avg")), qPrintable(chart->summaryText()));
+    QVERIFY2(!chart->summaryText().contains(QStringLiteral("timeout")), qPrintable(chart->summaryText()));
+    client.close();
+}
+
 void tst_MainWindow::configEditorDiagnosticsAndApply()
 {
-    MainWindow *w = m_window.get();
+    const Rig &r = rig();
+    MainWindow *w = r.window.get();
+    // Attached, the configuration pane is one tab per instance.
+    auto *configTabs = w->findChild<QTabWidget *>(QStringLiteral("configTabs"));
+    QCOMPARE(configTabs != nullptr, r.remote());
+    if (configTabs)
+        QCOMPARE(configTabs->count(), 1);
     auto *editor = w->findChild<QPlainTextEdit *>(QStringLiteral("configEditor"));
     auto *diagnostics = w->findChild<QTreeView *>(QStringLiteral("configDiagnostics"));
     QVERIFY(editor && diagnostics);
+    // The editor holds the running text (attached: the daemon's, from the channel).
+    QTRY_COMPARE(editor->toPlainText(), r.proxySource->configText());
+    // The text is checked by the proxy's compiler (attached: the daemon's,
+    // over the channel) as it is typed.
     editor->setPlainText(QStringLiteral("server { listen 127.0.0.1:0; location / { proxy_pas http://x; } }\n"));
     QTRY_VERIFY(findRow(diagnostics, QStringLiteral("error"), 1).isValid());
     auto *status = w->findChild<QLabel *>(QStringLiteral("configStatus"));
     QVERIFY(status);
-    const QString before = m_source->configText();
+    const QString before = r.proxySource->configText();
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
     // The answer comes from the source later (asynchronously).
     QTRY_VERIFY2(status->text().startsWith(QStringLiteral("Not applied")), qPrintable(status->text()));
-    QCOMPARE(m_source->configText(), before); // errors: the running configuration stays
+    // Errors: the running configuration stays, and the window still shows it.
+    QCOMPARE(r.proxySource->configText(), before);
+    QCOMPARE(r.windowSource()->configText(), before);
     // Two servers without stickiness: the doctor says so, no errors.
-    editor->setPlainText(m_configText);
+    const QString applied = m_configText + QStringLiteral("# applied from the window\n");
+    editor->setPlainText(applied);
     QTRY_VERIFY(!findRow(diagnostics, QStringLiteral("error"), 1).isValid());
     QTRY_VERIFY(findRow(diagnostics, QStringLiteral("doctor"), 1).isValid());
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("applyConfig")), Qt::LeftButton);
     QTRY_VERIFY2(status->text().startsWith(QStringLiteral("Applied")), qPrintable(status->text()));
-    QCOMPARE(m_source->configText(), m_configText);
+    // The proxy runs the new text; the window's source learns it (attached:
+    // the channel sends it after the reload's answer).
+    QCOMPARE(r.proxySource->configText(), applied);
+    QTRY_COMPARE(r.windowSource()->configText(), applied);
 }
 
 void tst_MainWindow::configEditorMarginShowsDiagnostics()
 {
-    MainWindow *w = m_window.get();
+    MainWindow *w = rig().window.get();
     w->showView(QStringLiteral("config"));
     auto *editor = w->findChild<ConfigEditor *>(QStringLiteral("configEditor"));
     QVERIFY(editor);
@@ -355,7 +557,8 @@ void tst_MainWindow::configEditorMarginShowsDiagnostics()
 
 void tst_MainWindow::pauseStopsCaptureAndResumeContinues()
 {
-    MainWindow *w = m_window.get();
+    const Rig &r = rig();
+    MainWindow *w = r.window.get();
     ConnectionsModel *model = w->connectionsModel();
     auto *pause = w->findChild<QToolButton *>(QStringLiteral("pauseButton"));
     auto *status = w->findChild<QLabel *>(QStringLiteral("statusCapture"));
@@ -364,17 +567,10 @@ void tst_MainWindow::pauseStopsCaptureAndResumeContinues()
     QWebSocket before;
     int echoes = 0;
     connect(&before, &QWebSocket::textMessageReceived, this, [&echoes] { ++echoes; });
-    before.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/before").arg(m_port)));
+    before.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/before").arg(r.port)));
     QTRY_COMPARE(before.state(), QAbstractSocket::ConnectedState);
-    auto shownWithPath = [model](const QString &path) -> quint64 {
-        for (int row = 0; row < model->rowCount(); ++row) {
-            if (model->recordAt(row)->pathText() == path)
-                return model->recordAt(row)->id;
-        }
-        return 0;
-    };
-    QTRY_VERIFY(shownWithPath(QStringLiteral("/before")) != 0);
-    const quint64 id = shownWithPath(QStringLiteral("/before"));
+    QTRY_VERIFY(shownWithPath(model, QStringLiteral("/before")) != 0);
+    const quint64 id = shownWithPath(model, QStringLiteral("/before"));
     before.sendTextMessage(QStringLiteral("captured"));
     QTRY_COMPARE(echoes, 1);
     QTRY_COMPARE(int(model->record(id)->frames.size()), 2);
@@ -387,7 +583,7 @@ void tst_MainWindow::pauseStopsCaptureAndResumeContinues()
 
     // While paused: a new connection and three round trips are not recorded.
     QWebSocket during;
-    during.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/during").arg(m_port)));
+    during.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/during").arg(r.port)));
     QTRY_COMPARE(during.state(), QAbstractSocket::ConnectedState);
     for (int i = 0; i < 3; ++i)
         before.sendTextMessage(QStringLiteral("not captured %1").arg(i));
@@ -419,7 +615,7 @@ void tst_MainWindow::pauseStopsCaptureAndResumeContinues()
 
     // And a connection opened now is captured.
     QWebSocket after;
-    after.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/after").arg(m_port)));
+    after.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/after").arg(r.port)));
     QTRY_COMPARE(after.state(), QAbstractSocket::ConnectedState);
     QTRY_COMPARE(model->rowCount(), rows + 1);
     QCOMPARE(model->recordAt(rows)->pathText(), QStringLiteral("/after"));
