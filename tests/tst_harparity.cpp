@@ -5,12 +5,18 @@
 // with --capture. Both HARs must hold four entries on that one connection,
 // with the same URLs and statuses, each starting at its own time, in order.
 // (Before the ConnectionStore, the window's HAR had one entry per connection.)
+// The window runs twice: on the proxy's own source, and attached to the
+// proxy's inspection channel on loopback (as File → Attach does), whose
+// events arrive as JSON.
 
 #include "config/configcompiler.h"
 #include "connectionsmodel.h"
+#include "inspectchannel.h"
 #include "localinspectorsource.h"
 #include "mainwindow.h"
+#include "mergedinspectorsource.h"
 #include "proxy/proxyserver.h"
+#include "remoteinspectorsource.h"
 #include "testsupport.h"
 
 #include <QApplication>
@@ -73,18 +79,21 @@ class tst_HarParity : public QObject
 
 private slots:
     void initTestCase();
+    void windowHarMatchesCapture_data();
     void windowHarMatchesCapture();
 
 private:
     QString configText() const;
     // Runs the client against `port`; false if it did not finish cleanly.
     bool runClient(quint16 port, QByteArray *output);
-    QList<Entry> viaWindow();
+    // remote: the window attached to the proxy's inspection channel.
+    QList<Entry> viaWindow(bool remote);
     QList<Entry> viaCapture();
 
     PeerProcess m_http;
     PeerProcess m_ws;
     QTemporaryDir m_dir;
+    std::optional<QList<Entry>> m_capture; // the binary's, made once for both rows
 };
 
 void tst_HarParity::initTestCase()
@@ -134,7 +143,7 @@ bool tst_HarParity::runClient(quint16 port, QByteArray *output)
         && client.exitCode() == 0;
 }
 
-QList<Entry> tst_HarParity::viaWindow()
+QList<Entry> tst_HarParity::viaWindow(bool remote)
 {
     const QString text = configText();
     ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), QStringLiteral("parity.conf"));
@@ -148,8 +157,24 @@ QList<Entry> tst_HarParity::viaWindow()
         qWarning() << error;
         return {};
     }
-    MainWindow window(&source);
+    InspectChannel channel(&source, InspectChannel::Settings{QStringLiteral("parity"), {}, false});
+    MergedInspectorSource attached;
+    if (remote) {
+        if (!channel.listen(QStringLiteral("127.0.0.1:0"), &error)) {
+            qWarning() << error;
+            return {};
+        }
+        attached.addMember(new RemoteInspectorSource(
+            AttachTarget{QUrl(QStringLiteral("ws://127.0.0.1:%1").arg(channel.port())), QString()}));
+    }
+    MainWindow window(remote ? static_cast<InspectorSource *>(&attached) : &source);
     window.show();
+    // Attached: the traffic starts once the link is up (a later attach would
+    // see it too, from the channel's history, but that is not what is tested).
+    QElapsedTimer linkClock;
+    linkClock.start();
+    while (remote && attached.link() != InspectorSource::Link::Up && linkClock.elapsed() < 10000)
+        QTest::qWait(20);
     QByteArray output;
     const bool ok = runClient(server.boundAddresses().constFirst().port, &output);
     if (!ok) {
@@ -195,10 +220,20 @@ QList<Entry> tst_HarParity::viaCapture()
     return summary(harEntries(capture + QStringLiteral(".har")));
 }
 
+void tst_HarParity::windowHarMatchesCapture_data()
+{
+    QTest::addColumn<bool>("remote");
+    QTest::newRow("local") << false;
+    QTest::newRow("remote") << true;
+}
+
 void tst_HarParity::windowHarMatchesCapture()
 {
-    const QList<Entry> window = viaWindow();
-    const QList<Entry> capture = viaCapture();
+    QFETCH(bool, remote);
+    const QList<Entry> window = viaWindow(remote);
+    if (!m_capture)
+        m_capture = viaCapture();
+    const QList<Entry> capture = *m_capture;
 
     const QStringList urls{QStringLiteral("http://parity.test/api/1"), QStringLiteral("http://parity.test/api/2"),
                            QStringLiteral("http://parity.test/api/3"), QStringLiteral("ws://parity.test/ws")};

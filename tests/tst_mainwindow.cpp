@@ -141,6 +141,7 @@ private:
     // The rig of the current row (its "remote" column).
     Rig &rig();
     bool startRig(Rig *rig, bool remote, QString *error);
+    static void verifyWhatTheWindowIsOn(const Rig &r, quint64 id);
 
     QList<QWebSocketServer *> m_echo;
     QTemporaryDir m_dir;
@@ -276,6 +277,29 @@ void tst_MainWindow::cleanupTestCase()
     m_local.stop();
 }
 
+// Attached, the window says to what: the banner names the instance, the
+// Instance column shows it, and the first row's id is the daemon's own,
+// tagged with its instance (1, the only one). A local window shows neither.
+void tst_MainWindow::verifyWhatTheWindowIsOn(const Rig &r, quint64 id)
+{
+    MainWindow *w = r.window.get();
+    const ConnectionsModel *model = w->connectionsModel();
+    auto *banner = w->findChild<LinkBanner *>(QStringLiteral("linkBanner"));
+    auto *connections = w->findChild<QTableView *>(QStringLiteral("connectionsView"));
+    QVERIFY(banner && connections);
+    QCOMPARE(banner->isVisible(), r.remote());
+    QCOMPARE(!connections->isColumnHidden(ConnectionsModel::ColInstance), r.remote());
+    if (r.remote()) {
+        QVERIFY2(banner->text().contains(QLatin1String(RemoteInstance)), qPrintable(banner->text()));
+        QCOMPARE(model->index(0, ConnectionsModel::ColInstance).data().toString(), QString::fromLatin1(RemoteInstance));
+        QCOMPARE(InstanceIds::instance(id), 1);
+        QCOMPARE(model->index(0, ConnectionsModel::ColId).data().toString(), QString::number(InstanceIds::local(id)));
+    } else {
+        QCOMPARE(InstanceIds::instance(id), 0);
+        QCOMPARE(model->index(0, ConnectionsModel::ColId).data().toString(), QString::number(id));
+    }
+}
+
 void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
 {
     const Rig &r = rig();
@@ -295,24 +319,9 @@ void tst_MainWindow::connectionHandshakeFramesSendAndUpstreams()
     QCOMPARE(model->index(0, ConnectionsModel::ColPath).data().toString(), QStringLiteral("/chat"));
     QVERIFY(w->selectConnection(id));
     QCOMPARE(w->selectedConnection(), id);
-
-    // Attached, the window says to what: the banner names the instance, the
-    // Instance column shows it, and the row's id is the daemon's own, tagged
-    // with its instance (1, the only one). A local window shows neither.
-    auto *banner = w->findChild<LinkBanner *>(QStringLiteral("linkBanner"));
-    auto *connections = w->findChild<QTableView *>(QStringLiteral("connectionsView"));
-    QVERIFY(banner && connections);
-    QCOMPARE(banner->isVisible(), r.remote());
-    QCOMPARE(!connections->isColumnHidden(ConnectionsModel::ColInstance), r.remote());
-    if (r.remote()) {
-        QVERIFY2(banner->text().contains(QLatin1String(RemoteInstance)), qPrintable(banner->text()));
-        QCOMPARE(model->index(0, ConnectionsModel::ColInstance).data().toString(), QString::fromLatin1(RemoteInstance));
-        QCOMPARE(InstanceIds::instance(id), 1);
-        QCOMPARE(model->index(0, ConnectionsModel::ColId).data().toString(), QString::number(InstanceIds::local(id)));
-    } else {
-        QCOMPARE(InstanceIds::instance(id), 0);
-        QCOMPARE(model->index(0, ConnectionsModel::ColId).data().toString(), QString::number(id));
-    }
+    verifyWhatTheWindowIsOn(r, id);
+    if (QTest::currentTestFailed())
+        return;
 
     // The handshake diff: X-Forwarded-For added by the proxy, Connection rewritten.
     w->showView(QStringLiteral("handshake"));
