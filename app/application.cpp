@@ -108,6 +108,7 @@ int Application::run(const Options &options, bool gui, const std::function<void(
             channelSource->setConfigText(controller.source().editorText(), controller.source().name);
         });
         channel = std::make_unique<InspectChannel>(channelSource.get(), settings);
+        channel->setRecordingPause(controller.recordingPause()); // pause stops --capture too
     }
     if (const int rc = controller.start(); rc != ExitOk)
         return rc;

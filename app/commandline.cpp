@@ -94,7 +94,7 @@ QList<OptionSpec> buildTable()
         {InspectTokenFile, {u"inspect-token-file"_s}, File,
          u"The channel refuses a client whose Authorization: Bearer token is not this file's content."_s},
         {InspectName, {u"inspect-name"_s}, u"NAME"_s, u"The instance name attached windows show (default: the host name)."_s},
-        {InspectReadOnly, {u"inspect-readonly"_s}, {}, u"The channel refuses injection and reloads."_s},
+        {InspectReadOnly, {u"inspect-readonly"_s}, {}, u"The channel refuses injection, reloads, pause and resume."_s},
     };
 }
 

@@ -142,7 +142,9 @@ bool Controller::openCapture()
         return false;
     }
     CaptureWriter *writer = m_capture.get();
-    m_server.events().subscribe(this, [writer](const QList<InspectEvent> &batch) { writer->consume(batch); });
+    m_server.events().subscribe(this, [this, writer](const QList<InspectEvent> &batch) {
+        writer->consume(m_captureFilter.recorded(batch));
+    });
     qCInfo(lcProxy).noquote() << "capturing to" << writer->jsonlPath() << "and" << writer->harPath();
     return true;
 }

@@ -2,6 +2,7 @@
 
 #include "commandline.h"
 #include "configsource.h"
+#include "inspect/recordingpause.h"
 #include "proxy/proxyserver.h"
 
 #include <QObject>
@@ -49,6 +50,9 @@ public:
     void setWindowShown(bool shown) { m_windowShown = shown; }
 
     ProxyServer *server() { return &m_server; }
+    // The recording switch of this run (the inspection channel's pause and
+    // resume): --capture leaves out what it leaves out.
+    RecordingPause *recordingPause() { return &m_recording; }
     const ConfigSource &source() const { return m_source; }
 
 public slots:
@@ -79,6 +83,8 @@ private:
     RuntimeSnapshot m_runtime;
     ProxyServer m_server;
     std::unique_ptr<CaptureWriter> m_capture;
+    RecordingPause m_recording;
+    RecordingPause::Filter m_captureFilter{&m_recording};
     std::unique_ptr<Demo> m_demo; // destroyed first: its client talks through m_server
     QString m_pidFile;            // written by this process (removed at exit)
     bool m_windowShown = false;

@@ -44,6 +44,9 @@ InspectChannel::InspectChannel(InspectorSource *source, Settings settings, QObje
     , m_settings(std::move(settings))
     , m_server(new QWebSocketServer(QStringLiteral("wsscope inspect"), QWebSocketServer::NonSecureMode, this))
     , m_runId(QStringLiteral("%1-%2").arg(QCoreApplication::applicationPid()).arg(QDateTime::currentMSecsSinceEpoch()))
+    , m_ownPause(std::make_unique<RecordingPause>())
+    , m_pause(m_ownPause.get())
+    , m_recordingFilter(m_pause)
 {
     connect(m_server, &QWebSocketServer::newConnection, this, &InspectChannel::handleNewConnection);
     connect(m_source, &InspectorSource::eventsReceived, this, &InspectChannel::handleEvents);
@@ -116,7 +119,7 @@ bool InspectChannel::admit(QWebSocket *socket)
     // none left leaves the table: it holds only peers that failed within the
     // window, instead of growing with every address that ever connected.
     for (auto it = m_failures.begin(); it != m_failures.end();) {
-        it->removeIf([now](qint64 t) { return now - t > FailureWindowMs; });
+        it->removeIf([this, now](qint64 t) { return now - t > m_settings.failureWindowMs; });
         it = it->isEmpty() ? m_failures.erase(it) : std::next(it);
     }
     if (m_failures.value(peer).size() >= MaxFailures) {
@@ -159,7 +162,8 @@ void InspectChannel::handleMessage(QWebSocket *socket, const QString &text)
                       {QStringLiteral("instance"), m_settings.instanceName},
                       {QStringLiteral("run"), m_runId},
                       {QStringLiteral("readonly"), m_settings.readOnly},
-                      {QStringLiteral("listeners"), QJsonArray::fromStringList(m_source->listeners())}});
+                      {QStringLiteral("listeners"), QJsonArray::fromStringList(m_source->listeners())},
+                      {QStringLiteral("paused"), m_pause->state().paused ? QJsonValue(pauseState()) : QJsonValue(false)}});
         return;
     }
     if (!client.helloDone) {
@@ -191,7 +195,8 @@ void InspectChannel::handleCommand(QWebSocket *socket, const QString &type, cons
         m_source->refresh(); // in-process: at once
         send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), id},
                       {QStringLiteral("upstreams"), InspectProtocol::figuresToJson(m_source->upstreamFigures())},
-                      {QStringLiteral("dropped"), double(m_clients.value(socket).dropped)}});
+                      {QStringLiteral("dropped"), double(m_clients.value(socket).dropped)},
+                      {QStringLiteral("notRecorded"), double(m_recordingFilter.notRecorded())}});
     } else if (type == QLatin1String("check")) {
         m_waiting.insert(m_source->checkConfig(command.value(QLatin1String("text")).toString()), {socket, id.toDouble()});
     } else if (type == QLatin1String("reload")) {
@@ -208,6 +213,10 @@ void InspectChannel::handleCommand(QWebSocket *socket, const QString &type, cons
         m_source->inject(quint64(command.value(QLatin1String("connection")).toDouble()),
                          toUpstream ? Direction::ClientToUpstream : Direction::UpstreamToClient, *op,
                          QByteArray::fromBase64(command.value(QLatin1String("payload")).toString().toLatin1()));
+    } else if (type == QLatin1String("pause") || type == QLatin1String("resume")) {
+        if (m_settings.readOnly)
+            return refuse(QStringLiteral("the channel is read-only (--inspect-readonly)"));
+        handlePause(socket, type, command);
     } else {
         refuse(QStringLiteral("unknown command"));
     }
@@ -237,8 +246,12 @@ void InspectChannel::answerCheck(bool apply, quint64 request, const ConfigCheckR
     send(waiting.first, answer);
 }
 
-void InspectChannel::handleEvents(const QList<InspectEvent> &batch)
+void InspectChannel::handleEvents(const QList<InspectEvent> &published)
 {
+    // What a pause leaves out is neither kept nor sent (nor numbered).
+    const QList<InspectEvent> batch = m_recordingFilter.recorded(published);
+    if (batch.isEmpty())
+        return;
     QJsonArray events;
     for (const InspectEvent &e : batch) {
         QJsonObject o = toJson(e);
@@ -257,10 +270,73 @@ void InspectChannel::handleEvents(const QList<InspectEvent> &batch)
             continue;
         // A client this far behind loses the batch (counted), so neither the
         // proxy nor the other clients wait for it.
-        if (it.key()->bytesToWrite() > ClientBacklogBytes) {
+        if (it.key()->bytesToWrite() > m_settings.clientBacklogBytes) {
             it->dropped += quint64(batch.size());
             continue;
         }
         it.key()->sendTextMessage(message);
     }
+}
+
+void InspectChannel::setRecordingPause(RecordingPause *pause)
+{
+    m_pause = pause;
+    m_recordingFilter = RecordingPause::Filter(pause);
+    m_ownPause.reset();
+}
+
+QJsonObject InspectChannel::pauseState() const
+{
+    const RecordingPause::State &s = m_pause->state();
+    return {{QStringLiteral("by"), s.by}, {QStringLiteral("peer"), s.peer}, {QStringLiteral("at"), double(s.sinceMs)}};
+}
+
+void InspectChannel::broadcast(const QJsonObject &message)
+{
+    for (auto it = m_clients.cbegin(); it != m_clients.cend(); ++it) {
+        if (it->helloDone)
+            send(it.key(), message);
+    }
+}
+
+// `pause` / `resume` {by}: the switch is the daemon's, not the client's, so
+// every attached client is told (and a client attaching later reads it in
+// hello). Asking for the state it is already in is answered ok and changes
+// nothing.
+void InspectChannel::handlePause(QWebSocket *socket, const QString &type, const QJsonObject &command)
+{
+    const bool pause = type == QLatin1String("pause");
+    const QString peer = QStringLiteral("%1:%2").arg(socket->peerAddress().toString()).arg(socket->peerPort());
+    // The name a client gives itself ("alice@laptop"), kept short and on one
+    // line: it goes into the log.
+    QString by = command.value(QLatin1String("by")).toString().left(64);
+    for (QChar &c : by) {
+        if (!c.isPrint())
+            c = QLatin1Char('?');
+    }
+    if (by.isEmpty())
+        by = peer;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const RecordingPause::State before = m_pause->state();
+    const bool changed = pause ? m_pause->pause(by, peer, now) : m_pause->resume(by, peer, now);
+    send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), command.value(QLatin1String("id"))},
+                  {QStringLiteral("ok"), true}, {QStringLiteral("changed"), changed}});
+    if (!changed)
+        return;
+    QJsonObject told = pauseState();
+    told.insert(QStringLiteral("type"), pause ? QStringLiteral("paused") : QStringLiteral("resumed"));
+    if (pause) {
+        m_notRecordedAtPause = m_recordingFilter.notRecorded();
+        qCInfo(lcProxy).noquote() << "inspection channel: recording paused by" << by << "from" << peer;
+    } else {
+        // As far as the events have reached the channel (they arrive in
+        // batches some 50 ms after they happen); figures' notRecorded is the total.
+        const quint64 notRecorded = m_recordingFilter.notRecorded() - m_notRecordedAtPause;
+        told.insert(QStringLiteral("pausedBy"), before.by);
+        told.insert(QStringLiteral("pausedAt"), double(before.sinceMs));
+        told.insert(QStringLiteral("notRecorded"), double(notRecorded));
+        qCInfo(lcProxy).noquote() << "inspection channel: recording resumed by" << by << "from" << peer << "after"
+                                  << (now - before.sinceMs) / 1000.0 << "s," << notRecorded << "events not recorded";
+    }
+    broadcast(told);
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "inspect/recordingpause.h"
+
 #include <QByteArray>
 #include <QDateTime>
 #include <QHash>
@@ -9,6 +11,7 @@
 #include <QString>
 
 #include <deque>
+#include <memory>
 
 class InspectorSource;
 class QWebSocket;
@@ -28,6 +31,11 @@ struct ConfigCheckResult;
 // within FailureWindowMs is refused without a check until the window has
 // passed. A client that reads too slowly loses events (counted, and sent
 // back in its figures) instead of slowing the proxy or the other clients.
+//
+// `pause` and `resume` switch the daemon's recording (RecordingPause): while
+// paused the history, --capture (when the owner shares its RecordingPause)
+// and every client's live events leave out what happens, counted; every
+// client is told who paused and resumed, and when.
 class InspectChannel final : public QObject
 {
     Q_OBJECT
@@ -39,6 +47,9 @@ public:
         QString instanceName;
         QByteArray token;      // empty: none asked
         bool readOnly = false;
+        // Production keeps the defaults; tests shorten them.
+        qint64 failureWindowMs = FailureWindowMs;
+        qint64 clientBacklogBytes = ClientBacklogBytes;
     };
     static constexpr int HistoryEvents = 20'000;
     static constexpr qint64 ClientBacklogBytes = qint64(8) << 20;
@@ -51,6 +62,11 @@ public:
     // "127.0.0.1:9901" (port 0: any free one).
     bool listen(const QString &address, QString *error);
     quint16 port() const;
+    // The recording switch `pause` and `resume` act on, shared with the
+    // owner's other recorders (--capture); by default the channel's own.
+    void setRecordingPause(RecordingPause *pause);
+    // Addresses with failed attempts within the window (the rate limit's table).
+    qsizetype addressesWithFailures() const { return m_failures.size(); }
 
 private:
     struct Client
@@ -68,6 +84,9 @@ private:
     void answerCheck(bool apply, quint64 request, const ConfigCheckResult &result);
     void send(QWebSocket *socket, const QJsonObject &message);
     QJsonObject configMessage() const;
+    void handlePause(QWebSocket *socket, const QString &type, const QJsonObject &command);
+    QJsonObject pauseState() const;
+    void broadcast(const QJsonObject &message);
 
     InspectorSource *m_source;
     Settings m_settings;
@@ -79,4 +98,8 @@ private:
     // Commands waiting for the source: its request number → who asked, with what id.
     QHash<quint64, std::pair<QWebSocket *, double>> m_waiting;
     QString m_runId;
+    std::unique_ptr<RecordingPause> m_ownPause;
+    RecordingPause *m_pause;
+    RecordingPause::Filter m_recordingFilter;
+    quint64 m_notRecordedAtPause = 0; // the filter's count when the current pause began
 };
