@@ -22,6 +22,9 @@ private slots:
     void expiresForms();
     void expiresModifiedCountsFromLastModified();
     void expiresVariableReadPerRequest();
+    void sentHttpReadsTheHeadBeingBuilt();
+    void upstreamStateVariables();
+    void upstreamResponseHeadersAndCookies();
     void levelWithOwnAddHeaderInheritsNone();
     void badExpiresIsAnError();
     void serverTokensInPageAndHeader();
@@ -140,6 +143,69 @@ void tst_HeadersFilter::expiresVariableReadPerRequest()
     QCOMPARE(run("/a/?e=epoch"), QByteArray("no-cache"));
     QCOMPARE(run("/a/?e=junk"), QByteArray()); // nginx: logged, nothing added
     QCOMPARE(run("/a/"), QByteArray());
+}
+
+// ngx_http_headers_filter adds in order, so a later add_header sees the
+// earlier ones; 1.22 joins Cache-Control and Link, other names give the first.
+void tst_HeadersFilter::sentHttpReadsTheHeadBeingBuilt()
+{
+    const HeadersFilter f = compiledFilter("add_header Cache-Control foo; add_header Cache-Control bar; "
+                                           "add_header Foo one; add_header Foo two; "
+                                           "add_header X-CC $sent_http_cache_control; add_header X-Foo $sent_http_foo; "
+                                           "add_header X-Type $sent_http_content_type; add_header X-None $sent_http_none;");
+    HttpResponseHead h = head(200);
+    h.headers.append("Content-Type", "text/plain");
+    applyHeadersFilter(h, f, RequestContext{}, 0);
+    QCOMPARE(h.headers.value("X-CC"), QByteArray("foo, bar"));
+    QCOMPARE(h.headers.value("X-Foo"), QByteArray("one"));
+    QCOMPARE(h.headers.value("X-Type"), QByteArray("text/plain"));
+    QVERIFY(!h.headers.contains("X-None")); // empty: nothing added
+}
+
+// One entry per server tried, ", " between them (ngx_http_upstream_addr_variable
+// and friends); times in seconds with milliseconds, "-" where unknown.
+void tst_HeadersFilter::upstreamStateVariables()
+{
+    const HeadersFilter f = compiledFilter("add_header X-Addr $upstream_addr always; add_header X-Status $upstream_status always; "
+                                           "add_header X-Connect $upstream_connect_time always; "
+                                           "add_header X-Header $upstream_header_time always; "
+                                           "add_header X-Response $upstream_response_time always;");
+    RequestContext ctx;
+    ctx.upstreamStates = {UpstreamState{.address = "127.0.0.1:8081", .status = 502, .connectMs = -1, .headerMs = -1,
+                                        .responseMs = 3},
+                          UpstreamState{.address = "127.0.0.1:8082", .status = 200, .connectMs = 1, .headerMs = 1234,
+                                        .responseMs = -1}};
+    HttpResponseHead h = head(200);
+    applyHeadersFilter(h, f, ctx, 0);
+    QCOMPARE(h.headers.value("X-Addr"), QByteArray("127.0.0.1:8081, 127.0.0.1:8082"));
+    QCOMPARE(h.headers.value("X-Status"), QByteArray("502, 200"));
+    QCOMPARE(h.headers.value("X-Connect"), QByteArray("-, 0.001"));
+    QCOMPARE(h.headers.value("X-Header"), QByteArray("-, 1.234"));
+    QCOMPARE(h.headers.value("X-Response"), QByteArray("0.003, -"));
+    // No upstream at all (a `return`): nothing to add.
+    HttpResponseHead own = head(200);
+    applyHeadersFilter(own, f, RequestContext{}, 0);
+    QVERIFY(!own.headers.contains("X-Addr"));
+    QVERIFY(!own.headers.contains("X-Status"));
+}
+
+void tst_HeadersFilter::upstreamResponseHeadersAndCookies()
+{
+    const HeadersFilter f = compiledFilter("add_header X-Bar $upstream_http_bar; add_header X-Foo $upstream_cookie_foo; "
+                                           "add_header X-Baz $upstream_cookie_bazz; add_header X-No $upstream_cookie_no;");
+    HttpResponseHead upstream = head(200);
+    upstream.headers.append("Set-Cookie", "foo=1; Path=/");
+    upstream.headers.append("Set-Cookie", "bazz=3");
+    upstream.headers.append("Bar", "first");
+    upstream.headers.append("Bar", "second");
+    RequestContext ctx;
+    ctx.upstreamResponse = &upstream;
+    HttpResponseHead h = head(200);
+    applyHeadersFilter(h, f, ctx, 0);
+    QCOMPARE(h.headers.value("X-Bar"), QByteArray("first"));
+    QCOMPARE(h.headers.value("X-Foo"), QByteArray("1"));
+    QCOMPARE(h.headers.value("X-Baz"), QByteArray("3"));
+    QVERIFY(!h.headers.contains("X-No"));
 }
 
 void tst_HeadersFilter::levelWithOwnAddHeaderInheritsNone()

@@ -11,6 +11,7 @@
 #include <QTest>
 
 using namespace TestSupport;
+using namespace Qt::StringLiterals;
 
 class tst_NginxDifferential : public QObject
 {
@@ -24,9 +25,10 @@ private slots:
     void redirectsAreRewrittenAlike_data();
     void redirectsAreRewrittenAlike();
     void returnBodyKeepsItsLineBreaks();
+    void upstreamVariablesInResponseHeaders();
 
 private:
-    static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
+    static QByteArray configText(quint16 listenPort, quint16 backendPort, quint16 deadPort, const QString &dir);
     // What the backend saw: "GET /path" then "name: value" lines in order.
     static QStringList seenByBackend(quint16 port, const QByteArray &request);
 
@@ -35,9 +37,11 @@ private:
     PeerProcess m_wsscope;
     QTemporaryDir m_dir;
     quint16 m_nginxPort = 0;
+    quint16 m_deadPort = 0; // nothing listens: a connect there is refused
 };
 
-QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backendPort, const QString &dir)
+QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backendPort, quint16 deadPort,
+                                              const QString &dir)
 {
     // Written once, used by both: nginx reads the process-level lines too,
     // wsscope warns about the ones it does not use.
@@ -52,6 +56,7 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "  map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
            "  map $http_x_tier $tier { default standard; gold premium; ~^sil(ver)?$ silverish; }\n"
            "  upstream backend { server 127.0.0.1:" + b + "; }\n"
+           "  upstream tried { server 127.0.0.1:" + QByteArray::number(deadPort) + "; server 127.0.0.1:" + b + "; }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
            "    server_name example.test;\n"
@@ -83,6 +88,17 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    location /override/ { proxy_pass http://backend; proxy_set_header X-Inner inner; }\n"
            "    location /noredir/ { proxy_pass http://backend/v2/; proxy_redirect off; }\n"
            "    location /explicit/ { proxy_pass http://backend; proxy_redirect http://elsewhere/ /moved/; }\n"
+           // the upstream side as variables: the servers tried, their answers, the response
+           "    location /tried/ {\n"
+           "      proxy_pass http://tried;\n"
+           "      add_header X-Addr $upstream_addr always;\n"
+           "      add_header X-Status $upstream_status always;\n"
+           "      add_header X-Sid $upstream_cookie_sid;\n"
+           "      add_header X-Theme $upstream_cookie_theme;\n"
+           "      add_header X-Upstream-CC $upstream_http_cache_control;\n"
+           "      add_header Cache-Control no-store;\n"
+           "      add_header X-Sent-CC $sent_http_cache_control;\n"
+           "    }\n"
            "    location = /ret { return 200 \"line one\\nuri=$uri https=[$https]\\n\"; }\n"
            "  }\n"
            "}\n";
@@ -96,9 +112,10 @@ void tst_NginxDifferential::initTestCase()
     QVERIFY(m_backend.startPython(QStringLiteral("http_upstream.py")));
 
     m_nginxPort = unusedPort();
+    m_deadPort = unusedPort();
     QFile nginxConf(m_dir.filePath(QStringLiteral("nginx.conf")));
     QVERIFY(nginxConf.open(QIODevice::WriteOnly));
-    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_dir.path()));
+    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_deadPort, m_dir.path()));
     nginxConf.close();
     // nginx prints nothing when it is ready: start it, then poll its port.
     QVERIFY(m_nginx.launch(QStringLiteral("/usr/sbin/nginx"),
@@ -109,7 +126,7 @@ void tst_NginxDifferential::initTestCase()
     QVERIFY(wsConf.open(QIODevice::WriteOnly));
     // wsscope carries out pid and error_log too: files of its own, and its
     // "listening on" line on stderr as well (-g adds a second error_log).
-    wsConf.write(configText(0, m_backend.port(), m_dir.path())
+    wsConf.write(configText(0, m_backend.port(), m_deadPort, m_dir.path())
                      .replace("/nginx.pid", "/wsscope.pid")
                      .replace("/error.log", "/wsscope-error.log"));
     wsConf.close();
@@ -220,6 +237,32 @@ void tst_NginxDifferential::returnBodyKeepsItsLineBreaks()
     QCOMPARE(viaNginx.body, QByteArray("line one\nuri=/ret https=[]\n"));
     QCOMPARE(viaWsscope.status, 200);
     QCOMPARE(viaWsscope.body, viaNginx.body);
+}
+
+// $upstream_addr and $upstream_status list every server tried (the refused
+// one first, then the one that answered; after that the refused one rests
+// for fail_timeout), $upstream_cookie_NAME and $upstream_http_NAME read the
+// upstream's response, $sent_http_NAME the head as sent so far.
+void tst_NginxDifferential::upstreamVariablesInResponseHeaders()
+{
+    const auto headersOf = [](const HttpResult &r) {
+        QStringList out{QString::number(r.status)};
+        for (const QByteArray name : {"X-Addr", "X-Status", "X-Sid", "X-Theme", "X-Upstream-CC", "X-Sent-CC"})
+            out << QString::fromLatin1(name) + u": "_s + QString::fromUtf8(r.header(name));
+        return out;
+    };
+    const QByteArray request = "GET /tried/cookies HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n";
+    for (int i = 0; i < 2; ++i) {
+        const QStringList viaNginx = headersOf(httpExchange(m_nginxPort, request));
+        const QStringList viaWsscope = headersOf(httpExchange(m_wsscope.port(), request));
+        QCOMPARE(viaWsscope, viaNginx);
+        if (i == 0) {
+            const QByteArray b = QByteArray::number(m_backend.port());
+            QCOMPARE(viaNginx.at(1), QString::fromLatin1("X-Addr: 127.0.0.1:" + QByteArray::number(m_deadPort)
+                                                         + ", 127.0.0.1:" + b));
+            QCOMPARE(viaNginx.at(2), u"X-Status: 502, 200"_s);
+        }
+    }
 }
 
 #include "tst_nginx_differential.moc"

@@ -121,12 +121,15 @@ void applyHeadersFilter(HttpResponseHead &head, const HeadersFilter &filter, con
                         qint64 nowSeconds)
 {
     const bool listed = listedStatus(head.status);
+    // $sent_http_NAME reads the head as the filter has made it so far.
+    RequestContext withHead = context;
+    withHead.response = &head;
     if (listed)
-        setExpires(head, filter.expires, context, nowSeconds);
+        setExpires(head, filter.expires, withHead, nowSeconds);
     for (const AddHeader &h : filter.headers) {
         if (!listed && !h.always)
             continue;
-        const QByteArray value = h.value.expand(context);
+        const QByteArray value = h.value.expand(withHead);
         // ngx_http_set_last_modified / ngx_http_set_response_header: one
         // field, replaced or (empty value) removed.
         if (headerNameEquals(h.name, "Last-Modified") || headerNameEquals(h.name, "ETag")) {

@@ -36,6 +36,28 @@ constexpr NamedVariable kVariables[] = {
     {"ssl_protocol", ValueTemplate::Variable::SslProtocol},
     {"ssl_cipher", ValueTemplate::Variable::SslCipher},
     {"ssl_server_name", ValueTemplate::Variable::SslServerName},
+    {"upstream_addr", ValueTemplate::Variable::UpstreamAddr},
+    {"upstream_status", ValueTemplate::Variable::UpstreamStatus},
+    {"upstream_connect_time", ValueTemplate::Variable::UpstreamConnectTime},
+    {"upstream_header_time", ValueTemplate::Variable::UpstreamHeaderTime},
+    {"upstream_response_time", ValueTemplate::Variable::UpstreamResponseTime},
+};
+
+// nginx's prefixed variables, longest first where one prefix ends another.
+struct PrefixVariable
+{
+    const char *prefix;
+    ValueTemplate::Variable variable;
+    bool headerName; // NAME spells a header: "_" stands for "-"
+};
+
+constexpr PrefixVariable kPrefixes[] = {
+    {"cookie_", ValueTemplate::Variable::Cookie, false},
+    {"arg_", ValueTemplate::Variable::Arg, false},
+    {"http_", ValueTemplate::Variable::HttpHeader, true},
+    {"sent_http_", ValueTemplate::Variable::SentHttp, true},
+    {"upstream_http_", ValueTemplate::Variable::UpstreamHttp, true},
+    {"upstream_cookie_", ValueTemplate::Variable::UpstreamCookie, false},
 };
 
 bool isNameChar(char c)
@@ -65,17 +87,15 @@ QByteArray sanitized(QByteArray value)
 // X-Real-IP, $cookie_NAME the cookie as written, $arg_NAME the argument.
 QByteArray builtinArgument(ValueTemplate::Variable v, QByteArrayView name)
 {
-    using V = ValueTemplate::Variable;
-    QByteArray out;
-    if (v == V::HttpHeader) {
-        out = name.sliced(5).toByteArray();
-        out.replace('_', '-');
-    } else if (v == V::Cookie) {
-        out = name.sliced(7).toByteArray();
-    } else if (v == V::Arg) {
-        out = name.sliced(4).toByteArray();
+    for (const PrefixVariable &p : kPrefixes) {
+        if (p.variable != v)
+            continue;
+        QByteArray out = name.sliced(qstrlen(p.prefix)).toByteArray();
+        if (p.headerName)
+            out.replace('_', '-');
+        return out;
     }
-    return out;
+    return {};
 }
 
 } // namespace
@@ -88,12 +108,10 @@ std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayV
     }
     // nginx's prefix variables: an empty NAME is valid too ($arg_ is the argument
     // with an empty name, usually none).
-    if (name.startsWith("cookie_"))
-        return Variable::Cookie;
-    if (name.startsWith("arg_"))
-        return Variable::Arg;
-    if (name.startsWith("http_"))
-        return Variable::HttpHeader;
+    for (const PrefixVariable &p : kPrefixes) {
+        if (name.startsWith(p.prefix))
+            return p.variable;
+    }
     return std::nullopt;
 }
 
@@ -345,6 +363,67 @@ QByteArray hostValue(const RequestContext &context)
     return normalizedHostName(host);
 }
 
+// nginx's upstream state variables: one value per server tried, ", "
+// between them (ngx_http_upstream_addr_variable and friends).
+QByteArray joinStates(const QList<UpstreamState> &states, ValueTemplate::Variable v)
+{
+    using V = ValueTemplate::Variable;
+    QByteArray out;
+    for (const UpstreamState &s : states) {
+        if (!out.isEmpty())
+            out += ", ";
+        if (v == V::UpstreamAddr) {
+            out += s.address;
+            continue;
+        }
+        if (v == V::UpstreamStatus) {
+            out += s.status ? QByteArray::number(s.status) : QByteArray("-");
+            continue;
+        }
+        const qint64 ms = v == V::UpstreamConnectTime ? s.connectMs
+            : v == V::UpstreamHeaderTime             ? s.headerMs
+                                                     : s.responseMs;
+        if (ms < 0) {
+            out += '-';
+            continue;
+        }
+        // "%T.%03M": seconds with milliseconds.
+        out += QByteArray::number(ms / 1000) + '.' + QByteArray::number(ms % 1000).rightJustified(3, '0');
+    }
+    return out;
+}
+
+// $sent_http_NAME: nginx 1.22 joins repeated Cache-Control and Link fields
+// with ", " (ngx_http_variable_headers); any other is the first field.
+QByteArray sentHeaderValue(const HttpResponseHead *head, QByteArrayView name)
+{
+    if (!head)
+        return {};
+    if (headerNameEquals(name, "Cache-Control") || headerNameEquals(name, "Link"))
+        return head->headers.combinedValue(name);
+    return head->headers.value(name);
+}
+
+// $upstream_cookie_NAME: the value of the first Set-Cookie line that sets
+// NAME (ngx_http_parse_set_cookie_lines), up to its attributes.
+QByteArray upstreamCookieValue(const HttpResponseHead *head, QByteArrayView name)
+{
+    if (!head)
+        return {};
+    for (const HttpHeader &h : head->headers) {
+        if (!headerNameEquals(h.name, "Set-Cookie"))
+            continue;
+        const QByteArrayView line(h.value);
+        const qsizetype eq = line.indexOf('=');
+        if (eq < 0 || line.first(eq).trimmed() != name)
+            continue;
+        QByteArrayView value = line.sliced(eq + 1);
+        const qsizetype semi = value.indexOf(';');
+        return (semi < 0 ? value : value.first(semi)).trimmed().toByteArray();
+    }
+    return {};
+}
+
 } // namespace
 
 QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView headerName,
@@ -408,6 +487,18 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return context.sslCipher;
     case V::SslServerName:
         return context.sslServerName;
+    case V::UpstreamAddr:
+    case V::UpstreamStatus:
+    case V::UpstreamConnectTime:
+    case V::UpstreamHeaderTime:
+    case V::UpstreamResponseTime:
+        return joinStates(context.upstreamStates, variable);
+    case V::SentHttp:
+        return sentHeaderValue(context.response, headerName);
+    case V::UpstreamHttp:
+        return context.upstreamResponse ? context.upstreamResponse->headers.value(headerName) : QByteArray();
+    case V::UpstreamCookie:
+        return upstreamCookieValue(context.upstreamResponse, headerName);
     case V::ConnectionUpgrade:
         // map $http_upgrade $connection_upgrade { default upgrade; '' close; }
         return req && !req->headers.value("Upgrade").isEmpty() ? QByteArray("upgrade") : QByteArray("close");

@@ -12,6 +12,17 @@
 
 class MapVariable;
 
+// One server tried for a request (nginx's ngx_http_upstream_state_t), in
+// the order tried: $upstream_addr, $upstream_status and the times.
+struct UpstreamState
+{
+    QByteArray address;   // "127.0.0.1:8081", or the group's name when none was live
+    int status = 0;       // the response's, or 502/504 for a failure; 0: none ("-")
+    qint64 connectMs = -1; // -1: not (yet) known ("-")
+    qint64 headerMs = -1;
+    qint64 responseMs = -1;
+};
+
 // What nginx-style variables are evaluated against: one client request on
 // one connection, plus where the proxy is sending it.
 struct RequestContext
@@ -38,6 +49,10 @@ struct RequestContext
     QByteArray sslProtocol;
     QByteArray sslCipher;
     QByteArray sslServerName;
+    // The upstream side, as the session learns it.
+    QList<UpstreamState> upstreamStates;
+    const HttpResponseHead *upstreamResponse = nullptr; // $upstream_http_*, $upstream_cookie_*
+    const HttpResponseHead *response = nullptr;         // $sent_http_*: the head being sent
 };
 
 // A header value with $variables, compiled once at config load into
@@ -68,6 +83,14 @@ public:
         SslProtocol,
         SslCipher,
         SslServerName,
+        UpstreamAddr,
+        UpstreamStatus,
+        UpstreamConnectTime,
+        UpstreamHeaderTime,
+        UpstreamResponseTime,
+        SentHttp,          // $sent_http_NAME: the response's header
+        UpstreamHttp,      // $upstream_http_NAME: the upstream response's header
+        UpstreamCookie,    // $upstream_cookie_NAME: a cookie the upstream set
         ConnectionUpgrade, // built-in equivalent of the seeds' map
         Map,               // a `map` block's variable (config compiler)
         Capture,           // $1..$9: the last regex match's groups

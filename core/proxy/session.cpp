@@ -410,6 +410,12 @@ void Session::handleResponseHead()
 {
     m_response = m_attempt.takeResponse();
     const int status = m_response.status;
+    if (!m_context.upstreamStates.isEmpty()) {
+        UpstreamState &state = m_context.upstreamStates.last();
+        state.status = status;
+        state.headerMs = m_upstreamTimer.elapsed();
+    }
+    m_context.upstreamResponse = &m_response;
     // proxy_next_upstream http_5xx/403/404/429: another server, when one
     // may still be tried (ngx_http_upstream_test_next wants tries > 1);
     // otherwise this response goes to the client.
@@ -458,6 +464,7 @@ void Session::handleResponseHead()
 
 void Session::finishExchange()
 {
+    endUpstreamState(m_response.status);
     logExchange();
     m_client.requestServed();
     // A static answer has no upstream; a proxied one may leave its connection
@@ -665,6 +672,7 @@ void Session::finish(CloseCause cause)
         return;
     const State was = m_state;
     setState(State::Finished);
+    endUpstreamState(0);
     if (was == State::Tunnel)
         m_client.log().tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
                      m_client->bytesWritten(), cause);

@@ -70,6 +70,8 @@ private:
     void streamTlsDone(TcpStream *stream) override;
     void clientTlsDone();
     void upstreamReady();
+    // The current server's state is complete: its status (when it has none yet) and response time.
+    void endUpstreamState(int status);
     void emitConnectionOpened();
     // The one place the state changes: its clock (timeouts) restarts. Returns that time.
     qint64 setState(State state);
@@ -152,6 +154,7 @@ private:
     QString m_closeDetail;
 
     QElapsedTimer m_exchangeTimer;
+    QElapsedTimer m_upstreamTimer;   // since the current server was picked ($upstream_*_time)
     qint64 m_stateSinceMs = 0;
     qint64 m_lastClientActivityMs = 0;
     qint64 m_lastUpstreamActivityMs = 0;

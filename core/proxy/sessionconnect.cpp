@@ -87,12 +87,16 @@ void Session::connectNextUpstream()
         emitEvent(std::move(e));
     }
     if (pick.index < 0) {
-        // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once.
+        // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once;
+        // $upstream_addr names the group then.
+        m_context.upstreamStates.append(UpstreamState{.address = m_attempt.group().name(), .status = 502});
         qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << m_attempt.group().name();
         respondError(502, m_attempt.noLiveMessage(pick), CloseCause::UpstreamFailure);
         return;
     }
     m_upstreamName = m_attempt.serverName();
+    m_context.upstreamStates.append(UpstreamState{.address = m_attempt.peerAddress()});
+    m_upstreamTimer.start();
     setState(State::Connecting);
     if (m_attempt.reused()) {
         // An idle connection from the keep-alive cache: the request goes now.
@@ -129,6 +133,7 @@ void Session::upstreamFailed(quint32 condition, int status, const QString &reaso
     const bool connecting = m_state == State::Connecting;
     qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
     m_attempt.fail(condition, reason);
+    endUpstreamState(status);
     if (m_attempt.hasTriesLeft() && mayTryNext(condition)) {
         connectNextUpstream();
         return;
@@ -155,8 +160,21 @@ void Session::streamConnected(TcpStream *stream)
         upstreamReady(); // else streamTlsDone() goes on
 }
 
+void Session::endUpstreamState(int status)
+{
+    if (m_context.upstreamStates.isEmpty() || m_context.upstreamStates.constLast().responseMs >= 0)
+        return;
+    UpstreamState &state = m_context.upstreamStates.last();
+    if (!state.status)
+        state.status = status;
+    state.responseMs = m_upstreamTimer.elapsed();
+}
+
 void Session::upstreamReady()
 {
+    // ngx_http_upstream_send_request: the connect time, also for a reused connection (about 0).
+    if (!m_context.upstreamStates.isEmpty() && m_context.upstreamStates.constLast().connectMs < 0)
+        m_context.upstreamStates.last().connectMs = m_upstreamTimer.elapsed();
     m_lastUpstreamActivityMs = setState(State::Exchange);
     m_upstreamWrites.restart(*upstream(), m_lastUpstreamActivityMs);
     // The head stays until a response arrives: a retry sends it again.

@@ -130,6 +130,8 @@ public:
     QByteArray responseError() const { return m_parser.errorMessage(); }
     HttpResponseHead takeResponse() { return m_parser.takeResponse(); }
     const QString &serverName() const { return m_serverName; }
+    // The current server as nginx's $upstream_addr names it: "127.0.0.1:8081", "[::1]:8081".
+    const QByteArray &peerAddress() const { return m_peerAddress; }
     const UpstreamGroup &group() const { return *m_source.group; }
     // "host:port: reason" of every failed server so far.
     const QStringList &errors() const { return m_errors; }
@@ -157,6 +159,7 @@ private:
     QByteArray m_in;
     bool m_eof = false;
     QString m_serverName;
+    QByteArray m_peerAddress;
     QStringList m_errors;
     int m_attempts = 0;
     bool m_requestSent = false; // the head went to the current server

@@ -46,6 +46,15 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if "/cookies" in self.path:
+            # GET .../cookies answers with two Set-Cookie lines and a Cache-Control
+            self.send_response(200)
+            self.send_header("Set-Cookie", "sid=abc123; Path=/; HttpOnly")
+            self.send_header("Set-Cookie", "theme=dark")
+            self.send_header("Cache-Control", "private")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status = 200
         if self.path.startswith("/status/"):
             status = int(self.path.split("/")[2])
