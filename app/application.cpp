@@ -3,9 +3,9 @@
 #include "commandline.h"
 #include "controller.h"
 #include "inspectchannel.h"
-#include "localinspectorsource.h"
 #include "mainwindow.h"
 #include "ops/signalwatcher.h"
+#include "remote/localinspectorsource.h"
 
 #include <QApplication>
 #include <QFile>

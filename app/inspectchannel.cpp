@@ -1,9 +1,9 @@
 #include "inspectchannel.h"
 
 #include "inspect/eventjson.h"
-#include "inspectorsource.h"
-#include "inspectprotocol.h"
 #include "ops/logging.h"
+#include "remote/inspectorsource.h"
+#include "remote/inspectprotocol.h"
 
 #include <QCoreApplication>
 #include <QHostAddress>

@@ -3,15 +3,16 @@
 // per instance, injection routed back to the owner, one upstreams view per
 // instance). Real proxies on loopback with real echo upstreams, offscreen.
 
+#include "attachdialog.h"
 #include "config/configcompiler.h"
 #include "connectionsmodel.h"
 #include "framesmodel.h"
-#include "localinspectorsource.h"
 #include "mainwindow.h"
-#include "mergedinspectorsource.h"
 #include "panes/linkbanner.h"
 #include "proxy/proxyserver.h"
-#include "remoteinspectorsource.h"
+#include "remote/localinspectorsource.h"
+#include "remote/mergedinspectorsource.h"
+#include "remote/remoteinspectorsource.h"
 #include "testsupport.h"
 
 #include <QComboBox>

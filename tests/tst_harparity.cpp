@@ -12,11 +12,11 @@
 #include "config/configcompiler.h"
 #include "connectionsmodel.h"
 #include "inspectchannel.h"
-#include "localinspectorsource.h"
 #include "mainwindow.h"
-#include "mergedinspectorsource.h"
 #include "proxy/proxyserver.h"
-#include "remoteinspectorsource.h"
+#include "remote/localinspectorsource.h"
+#include "remote/mergedinspectorsource.h"
+#include "remote/remoteinspectorsource.h"
 #include "testsupport.h"
 
 #include <QApplication>

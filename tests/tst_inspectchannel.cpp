@@ -7,8 +7,8 @@
 
 #include "config/configcompiler.h"
 #include "inspectchannel.h"
-#include "localinspectorsource.h"
 #include "proxy/proxyserver.h"
+#include "remote/localinspectorsource.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>

@@ -15,14 +15,14 @@
 #include "connectionsmodel.h"
 #include "framesmodel.h"
 #include "inspectchannel.h"
-#include "localinspectorsource.h"
 #include "mainwindow.h"
-#include "mergedinspectorsource.h"
 #include "panes/linkbanner.h"
 #include "pingchart.h"
 #include "proxy/proxyserver.h"
 #include "quickstartdialog.h"
-#include "remoteinspectorsource.h"
+#include "remote/localinspectorsource.h"
+#include "remote/mergedinspectorsource.h"
+#include "remote/remoteinspectorsource.h"
 #include "tls/certificateauthority.h"
 
 #include <QApplication>

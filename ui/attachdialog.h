@@ -1,5 +1,7 @@
 #pragma once
 
+#include "remote/attachtarget.h"
+
 #include <QDialog>
 #include <QList>
 #include <QString>
@@ -9,15 +11,6 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QSettings;
-
-// Where to attach: a daemon's inspection channel and the file holding its token.
-struct AttachTarget
-{
-    QUrl url;           // ws://127.0.0.1:9901 (an ssh -L tunnel) or wss://server:9901
-    QString tokenFile;  // empty: the channel asks for no token
-
-    bool operator==(const AttachTarget &) const = default;
-};
 
 // File → Attach to server…: the channel's URL and the token file, the last
 // ones used offered first (kept in QSettings under "attach/"). A wss://

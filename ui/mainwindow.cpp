@@ -5,7 +5,6 @@
 #include "connectionsmodel.h"
 #include "framesmodel.h"
 #include "historylimitsdialog.h"
-#include "mergedinspectorsource.h"
 #include "inspect/harexport.h"
 #include "panes/configview.h"
 #include "panes/connectionsview.h"
@@ -17,7 +16,8 @@
 #include "panes/sendpanel.h"
 #include "panes/upstreamsview.h"
 #include "quickstartdialog.h"
-#include "remoteinspectorsource.h"
+#include "remote/mergedinspectorsource.h"
+#include "remote/remoteinspectorsource.h"
 
 #include <QAction>
 #include <QCloseEvent>

@@ -25,9 +25,9 @@
 
 #include "config/configcompiler.h"
 #include "connectionsmodel.h"
-#include "localinspectorsource.h"
 #include "mainwindow.h"
 #include "proxy/proxyserver.h"
+#include "remote/localinspectorsource.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,7 +1,7 @@
 #include "connectionsmodel.h"
 
 #include "inspect/harexport.h"
-#include "instanceids.h"
+#include "remote/instanceids.h"
 
 #include <QBrush>
 #include <QColor>

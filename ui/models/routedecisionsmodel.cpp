@@ -1,6 +1,6 @@
 #include "routedecisionsmodel.h"
 
-#include "instanceids.h"
+#include "remote/instanceids.h"
 
 #include <QDateTime>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "connectionsmodel.h"
-#include "inspectorsource.h"
+#include "remote/inspectorsource.h"
 
 #include <QAbstractItemModel>
 #include <QList>

@@ -2,9 +2,9 @@
 
 #include "colours.h"
 #include "diagnosticsmodel.h"
-#include "inspectorsource.h"
-#include "nginxhighlighter.h"
 #include "itemviews.h"
+#include "nginxhighlighter.h"
+#include "remote/inspectorsource.h"
 
 #include <QFontDatabase>
 #include <QHBoxLayout>

@@ -1,7 +1,7 @@
 #include "linkbanner.h"
 
 #include "colours.h"
-#include "inspectorsource.h"
+#include "remote/inspectorsource.h"
 
 #include <QLocale>
 #include <QTimer>

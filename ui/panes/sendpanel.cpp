@@ -2,7 +2,7 @@
 
 #include "connectionsmodel.h"
 #include "framesmodel.h"
-#include "inspectorsource.h"
+#include "remote/inspectorsource.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>

@@ -1,8 +1,8 @@
 #include "upstreamsview.h"
 
 #include "connectionsmodel.h"
-#include "inspectorsource.h"
 #include "itemviews.h"
+#include "remote/inspectorsource.h"
 #include "routedecisionsmodel.h"
 #include "upstreamstatsmodel.h"
 

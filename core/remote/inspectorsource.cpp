@@ -1,4 +1,4 @@
-#include "inspectorsource.h"
+#include "remote/inspectorsource.h"
 
 void InspectorSource::setLink(Link link, const QString &detail)
 {

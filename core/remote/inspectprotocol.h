@@ -1,6 +1,6 @@
 #pragma once
 
-#include "inspectorsource.h"
+#include "remote/inspectorsource.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "inspectorsource.h"
+#include "remote/inspectorsource.h"
 
 // Several instances as one source: the way users run N wsscope instances
 // behind an L4 balancer, watched in one window. Events of member i come out

@@ -3,7 +3,7 @@
 #include "config/confdiagnostic.h"
 #include "config/configdoctor.h"
 #include "inspect/inspectevent.h"
-#include "instanceids.h"
+#include "remote/instanceids.h"
 #include "upstream/upstreamfigures.h"
 
 #include <QHash>

@@ -1,4 +1,4 @@
-#include "inspectprotocol.h"
+#include "remote/inspectprotocol.h"
 
 namespace InspectProtocol {
 

@@ -1,7 +1,7 @@
-#include "remoteinspectorsource.h"
+#include "remote/remoteinspectorsource.h"
 
 #include "inspect/eventjson.h"
-#include "inspectprotocol.h"
+#include "remote/inspectprotocol.h"
 #include "tls/certificateauthority.h"
 
 #include <QDateTime>

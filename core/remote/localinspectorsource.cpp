@@ -1,4 +1,4 @@
-#include "localinspectorsource.h"
+#include "remote/localinspectorsource.h"
 
 #include "config/configcompiler.h"
 #include "proxy/proxyserver.h"

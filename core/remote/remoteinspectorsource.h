@@ -1,7 +1,7 @@
 #pragma once
 
-#include "attachdialog.h"
-#include "inspectorsource.h"
+#include "remote/attachtarget.h"
+#include "remote/inspectorsource.h"
 
 #include <QHash>
 #include <QJsonObject>

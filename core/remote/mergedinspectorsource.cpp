@@ -1,4 +1,4 @@
-#include "mergedinspectorsource.h"
+#include "remote/mergedinspectorsource.h"
 
 MergedInspectorSource::MergedInspectorSource(QObject *parent)
     : InspectorSource(parent)
