@@ -90,7 +90,8 @@ QList<OptionSpec> buildTable()
          u"Verify wss:// upstreams against this CA (PEM); default: no verification, as nginx."_s, QuickMode},
         {InspectListen, {u"inspect-listen"_s}, u"HOST:PORT"_s,
          u"Open the inspection channel there (a WebSocket): File → Attach to server… watches and drives this "
-         u"instance. Keep it on loopback and reach it through ssh -L."_s},
+         u"instance, wsscope attach URL prints its events in a terminal. Keep it on loopback and reach it "
+         u"through ssh -L."_s},
         {InspectTokenFile, {u"inspect-token-file"_s}, File,
          u"The channel refuses a client whose Authorization: Bearer token is not this file's content."_s},
         {InspectName, {u"inspect-name"_s}, u"NAME"_s, u"The instance name attached windows show (default: the host name)."_s},

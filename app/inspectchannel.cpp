@@ -2,6 +2,7 @@
 
 #include "inspect/eventjson.h"
 #include "ops/logging.h"
+#include "remote/inspectfilter.h"
 #include "remote/inspectorsource.h"
 #include "remote/inspectprotocol.h"
 
@@ -180,13 +181,9 @@ void InspectChannel::handleCommand(QWebSocket *socket, const QString &type, cons
         send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), id}, {QStringLiteral("ok"), false},
                       {QStringLiteral("error"), why}});
     };
-    if (type == QLatin1String("history")) {
-        QJsonArray events;
-        for (const QJsonObject &e : m_history)
-            events << e;
-        send(socket, {{QStringLiteral("type"), QStringLiteral("events")}, {QStringLiteral("id"), id},
-                      {QStringLiteral("seq"), double(m_nextSeq - m_history.size())}, {QStringLiteral("events"), events}});
-        m_clients[socket].subscribed = true;
+    if (type == QLatin1String("history") || type == QLatin1String("subscribe")) {
+        if (const QString error = subscribe(socket, type, command); !error.isEmpty())
+            return refuse(error);
     } else if (type == QLatin1String("config")) {
         QJsonObject answer = configMessage();
         answer.insert(QStringLiteral("id"), id);
@@ -264,17 +261,27 @@ void InspectChannel::handleEvents(const QList<InspectEvent> &published)
                                                                          {QStringLiteral("seq"), double(m_nextSeq)},
                                                                          {QStringLiteral("events"), events}})
                                                   .toJson(QJsonDocument::Compact));
+    const quint64 firstSeq = m_nextSeq;
     m_nextSeq += quint64(batch.size());
     for (auto it = m_clients.begin(); it != m_clients.end(); ++it) {
         if (!it->subscribed)
             continue;
+        // A filtered client gets its own message (fed even when it lags, so
+        // the filter's judgement of each connection stays right).
+        std::optional<QJsonObject> filtered;
+        if (it->filter && !(filtered = filteredEvents(&*it->filter, firstSeq, events, QJsonValue(QJsonValue::Undefined))))
+            continue; // none of this batch is for it
+        const qsizetype shown = filtered ? filtered->value(QLatin1String("events")).toArray().size() : batch.size();
         // A client this far behind loses the batch (counted), so neither the
         // proxy nor the other clients wait for it.
         if (it.key()->bytesToWrite() > m_settings.clientBacklogBytes) {
-            it->dropped += quint64(batch.size());
+            it->dropped += quint64(shown);
             continue;
         }
-        it.key()->sendTextMessage(message);
+        if (filtered)
+            send(it.key(), *filtered);
+        else
+            it.key()->sendTextMessage(message);
     }
 }
 
@@ -339,4 +346,70 @@ void InspectChannel::handlePause(QWebSocket *socket, const QString &type, const 
                                   << (now - before.sinceMs) / 1000.0 << "s," << notRecorded << "events not recorded";
     }
     broadcast(told);
+}
+
+// `history` and `subscribe` {filter}: from now on live events reach this
+// client, through its filter when it gave one (subscribe replaces the
+// filter, history without one keeps it). The history is run through a new
+// filter either way, so connections opened before it are judged by their
+// request; `history` sends what passes, `subscribe` only answers ok. A
+// filtered client's events messages list each event's number in "seqs" (they
+// are no longer consecutive). Returns why not (a bad filter), else empty.
+QString InspectChannel::subscribe(QWebSocket *socket, const QString &type, const QJsonObject &command)
+{
+    const QJsonValue id = command.value(QLatin1String("id"));
+    Client &client = m_clients[socket];
+    const bool history = type == QLatin1String("history");
+    const QJsonValue given = command.value(QLatin1String("filter"));
+    if (!history || !given.isUndefined()) {
+        QString error;
+        const std::optional<InspectFilter> filter = InspectFilter::fromJson(given, &error);
+        if (!filter)
+            return error;
+        client.filter = filter->isEmpty() ? std::nullopt : std::optional(InspectFilterMatcher(*filter));
+    } else if (client.filter) {
+        client.filter = InspectFilterMatcher(client.filter->filter());
+    }
+    client.subscribed = true;
+    QJsonArray events;
+    for (const QJsonObject &e : m_history)
+        events << e;
+    const quint64 firstSeq = m_nextSeq - m_history.size();
+    QJsonObject answer;
+    if (client.filter)
+        answer = *filteredEvents(&*client.filter, firstSeq, events, id);
+    else
+        answer = {{QStringLiteral("type"), QStringLiteral("events")}, {QStringLiteral("id"), id},
+                  {QStringLiteral("seq"), double(firstSeq)}, {QStringLiteral("events"), events}};
+    if (history)
+        send(socket, answer);
+    else
+        send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), id}, {QStringLiteral("ok"), true}});
+    return {};
+}
+
+// The events of `events` (numbered from firstSeq) that `matcher` lets
+// through, as one events message; nullopt when none passed and no id asks
+// for an answer.
+std::optional<QJsonObject> InspectChannel::filteredEvents(InspectFilterMatcher *matcher, quint64 firstSeq,
+                                                           const QJsonArray &events, const QJsonValue &id)
+{
+    QList<InspectFilterMatcher::Sequenced> shown;
+    for (qsizetype i = 0; i < events.size(); ++i)
+        matcher->feed(firstSeq + quint64(i), events.at(i).toObject(), &shown);
+    if (shown.isEmpty() && id.isUndefined())
+        return std::nullopt;
+    QJsonArray seqs;
+    QJsonArray out;
+    for (const auto &[seq, event] : shown) {
+        seqs << double(seq);
+        out << event;
+    }
+    QJsonObject message{{QStringLiteral("type"), QStringLiteral("events")},
+                        {QStringLiteral("seq"), double(shown.isEmpty() ? firstSeq + quint64(events.size()) : shown.first().first)},
+                        {QStringLiteral("seqs"), seqs},
+                        {QStringLiteral("events"), out}};
+    if (!id.isUndefined())
+        message.insert(QStringLiteral("id"), id);
+    return message;
 }

@@ -1,17 +1,21 @@
 #pragma once
 
 #include "inspect/recordingpause.h"
+#include "remote/inspectfilter.h"
 
 #include <QByteArray>
 #include <QDateTime>
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QList>
 #include <QObject>
 #include <QString>
 
 #include <deque>
 #include <memory>
+#include <optional>
 
 class InspectorSource;
 class QWebSocket;
@@ -74,6 +78,7 @@ private:
         bool helloDone = false;
         bool subscribed = false; // after its history: live events follow it
         quint64 dropped = 0;
+        std::optional<InspectFilterMatcher> filter; // subscribe {filter}; none: everything
     };
 
     void handleNewConnection();
@@ -87,6 +92,9 @@ private:
     void handlePause(QWebSocket *socket, const QString &type, const QJsonObject &command);
     QJsonObject pauseState() const;
     void broadcast(const QJsonObject &message);
+    QString subscribe(QWebSocket *socket, const QString &type, const QJsonObject &command);
+    static std::optional<QJsonObject> filteredEvents(InspectFilterMatcher *matcher, quint64 firstSeq, const QJsonArray &events,
+                                                     const QJsonValue &id);
 
     InspectorSource *m_source;
     Settings m_settings;

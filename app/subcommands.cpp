@@ -1,6 +1,7 @@
 #include "subcommands.h"
 
 #include "application.h"
+#include "attachcommand.h"
 #include "config/configcompiler.h"
 #include "exitcode.h"
 #include "tls/certificateauthority.h"
@@ -439,7 +440,7 @@ bool Subcommands::isSubcommand(int argc, char **argv)
 {
     return argc >= 2
         && (std::strcmp(argv[1], "cert") == 0 || std::strcmp(argv[1], "tls-check") == 0
-            || std::strcmp(argv[1], "directives") == 0);
+            || std::strcmp(argv[1], "directives") == 0 || std::strcmp(argv[1], "attach") == 0);
 }
 
 int Subcommands::run(int argc, char **argv)
@@ -449,6 +450,11 @@ int Subcommands::run(int argc, char **argv)
     const QStringList args = QCoreApplication::arguments();
     if (args.value(1) == u"cert"_s)
         return cert(args);
+    if (args.value(1) == u"attach"_s) {
+        QStringList rest = args.mid(2);
+        rest.prepend(u"wsscope attach"_s);
+        return AttachCommand::run(rest);
+    }
     if (args.value(1) == u"directives"_s) {
         QStringList rest = args.mid(2);
         rest.prepend(u"wsscope directives"_s);

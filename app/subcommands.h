@@ -4,6 +4,7 @@
 //   wsscope cert init|issue|show   local development CA and certificates
 //   wsscope tls-check HOST:PORT    what a WeChat/iOS client would say about a TLS server
 //   wsscope directives             the configuration directives wsscope acts on (the directive table)
+//   wsscope attach URL             a daemon's live events in the terminal (attachcommand.h)
 // main() dispatches here before any application object exists.
 
 namespace Subcommands {

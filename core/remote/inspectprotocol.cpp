@@ -1,5 +1,10 @@
 #include "remote/inspectprotocol.h"
 
+#include "tls/certificateauthority.h"
+
+#include <QDir>
+#include <QSslCertificate>
+
 namespace InspectProtocol {
 
 namespace {
@@ -29,6 +34,18 @@ UpstreamServerFigures::Health healthFromName(const QString &name)
 }
 
 } // namespace
+
+// wss:// to a daemon whose certificate the local CA issued works without
+// a question: that CA joins the system's.
+QSslConfiguration clientSslConfiguration()
+{
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    const QString ca = QDir(CertificateAuthority::defaultDirectory()).filePath(QLatin1String(CertificateAuthority::CertificateFile));
+    QList<QSslCertificate> cas = ssl.caCertificates();
+    cas << QSslCertificate::fromPath(ca);
+    ssl.setCaCertificates(cas);
+    return ssl;
+}
 
 QJsonObject checkResultToJson(const ConfigCheckResult &result)
 {

@@ -4,6 +4,7 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSslConfiguration>
 
 // The inspection channel's messages (version 1), one JSON object per
 // WebSocket text message, each with "type"; a command carries "id" and its
@@ -14,6 +15,10 @@
 namespace InspectProtocol {
 
 constexpr int Version = 1;
+
+// A client's TLS settings for wss://: the system's CAs and the local CA
+// (wsscope cert), so a channel with a local-CA certificate needs no question.
+QSslConfiguration clientSslConfiguration();
 
 QJsonObject checkResultToJson(const ConfigCheckResult &result);
 ConfigCheckResult checkResultFromJson(const QJsonObject &answer);

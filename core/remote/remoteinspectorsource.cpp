@@ -2,34 +2,14 @@
 
 #include "inspect/eventjson.h"
 #include "remote/inspectprotocol.h"
-#include "tls/certificateauthority.h"
 
 #include <QDateTime>
-#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkRequest>
-#include <QSslCertificate>
-#include <QSslConfiguration>
 #include <QTimer>
 #include <QWebSocket>
-
-namespace {
-
-// wss:// to a daemon whose certificate the local CA issued works without
-// a question: that CA joins the system's.
-QSslConfiguration sslConfiguration()
-{
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    const QString ca = QDir(CertificateAuthority::defaultDirectory()).filePath(QLatin1String(CertificateAuthority::CertificateFile));
-    QList<QSslCertificate> cas = ssl.caCertificates();
-    cas << QSslCertificate::fromPath(ca);
-    ssl.setCaCertificates(cas);
-    return ssl;
-}
-
-} // namespace
 
 RemoteInspectorSource::RemoteInspectorSource(AttachTarget target, QObject *parent)
     : InspectorSource(parent)
@@ -44,7 +24,7 @@ RemoteInspectorSource::RemoteInspectorSource(AttachTarget target, QObject *paren
     connect(m_socket, &QWebSocket::connected, this, &RemoteInspectorSource::handleConnected);
     connect(m_socket, &QWebSocket::disconnected, this, &RemoteInspectorSource::handleDisconnected);
     connect(m_socket, &QWebSocket::textMessageReceived, this, &RemoteInspectorSource::handleMessage);
-    m_socket->setSslConfiguration(sslConfiguration());
+    m_socket->setSslConfiguration(InspectProtocol::clientSslConfiguration());
     QTimer::singleShot(0, this, &RemoteInspectorSource::open);
 }
 
