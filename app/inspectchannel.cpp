@@ -269,8 +269,11 @@ void InspectChannel::handleEvents(const QList<InspectEvent> &published)
         // A filtered client gets its own message (fed even when it lags, so
         // the filter's judgement of each connection stays right).
         std::optional<QJsonObject> filtered;
-        if (it->filter && !(filtered = filteredEvents(&*it->filter, firstSeq, events, QJsonValue(QJsonValue::Undefined))))
-            continue; // none of this batch is for it
+        if (it->filter) {
+            filtered = filteredEvents(&*it->filter, firstSeq, events, QJsonValue(QJsonValue::Undefined));
+            if (!filtered)
+                continue; // none of this batch is for it
+        }
         const qsizetype shown = filtered ? filtered->value(QLatin1String("events")).toArray().size() : batch.size();
         // A client this far behind loses the batch (counted), so neither the
         // proxy nor the other clients wait for it.
@@ -371,6 +374,11 @@ QString InspectChannel::subscribe(QWebSocket *socket, const QString &type, const
         client.filter = InspectFilterMatcher(client.filter->filter());
     }
     client.subscribed = true;
+    const QJsonObject ok{{QStringLiteral("type"), type}, {QStringLiteral("id"), id}, {QStringLiteral("ok"), true}};
+    if (!history && !client.filter) {
+        send(socket, ok);
+        return {};
+    }
     QJsonArray events;
     for (const QJsonObject &e : m_history)
         events << e;
@@ -384,7 +392,7 @@ QString InspectChannel::subscribe(QWebSocket *socket, const QString &type, const
     if (history)
         send(socket, answer);
     else
-        send(socket, {{QStringLiteral("type"), type}, {QStringLiteral("id"), id}, {QStringLiteral("ok"), true}});
+        send(socket, ok);
     return {};
 }
 

@@ -36,6 +36,10 @@ struct ConfigCheckResult;
 // passed. A client that reads too slowly loses events (counted, and sent
 // back in its figures) instead of slowing the proxy or the other clients.
 //
+// `subscribe` {filter} (and `history` {filter}) narrow one client's events to
+// some connections (InspectFilterMatcher, its own per client); the history
+// and the other clients keep everything.
+//
 // `pause` and `resume` switch the daemon's recording (RecordingPause): while
 // paused the history, --capture (when the owner shares its RecordingPause)
 // and every client's live events leave out what happens, counted; every
