@@ -106,7 +106,8 @@ void addTable(QCommandLineParser *parser)
         u"Config file: wsscope --no-gui -c wsscope.conf   (nginx syntax; SIGHUP reloads it)\n"
         u"Check it:    wsscope -t -c wsscope.conf\n"
         u"Quick mode:  wsscope --no-gui --listen 127.0.0.1:8080 --upstream ws://127.0.0.1:9000\n"
-        u"Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)"_s);
+        u"Demo:        wsscope --demo   (built-in echo upstreams and a synthetic client)\n"
+        u"Attach:      wsscope attach ws://127.0.0.1:9901 --token-file F   (a daemon's live events; --help)"_s);
     for (const OptionSpec &spec : options()) {
         if (spec.id == OptionId::Help)
             parser->addHelpOption();

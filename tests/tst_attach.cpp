@@ -92,6 +92,48 @@ private:
     QByteArray m_err;
 };
 
+// A client of the inspection channel speaking the protocol by hand.
+struct ProtocolClient
+{
+    QWebSocket socket;
+    QList<QJsonObject> messages;
+
+    bool open(quint16 port)
+    {
+        QObject::connect(&socket, &QWebSocket::textMessageReceived, &socket,
+                         [this](const QString &t) { messages << parse(t.toUtf8()); });
+        QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
+        request.setRawHeader("Authorization", "Bearer attach-test-token");
+        socket.open(request);
+        return QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 10000);
+    }
+    // Sends a command and waits for the message that answers its id.
+    QJsonObject ask(const QJsonObject &command)
+    {
+        const int id = command.value(QLatin1String("id")).toInt();
+        socket.sendTextMessage(compact(command));
+        QJsonObject answer;
+        (void)QTest::qWaitFor([&] {
+            for (const QJsonObject &m : std::as_const(messages)) {
+                if (m.value(QLatin1String("id")).toInt() == id)
+                    answer = m;
+            }
+            return !answer.isEmpty();
+        }, 10000);
+        return answer;
+    }
+    // The connection ids of every event received so far.
+    QSet<quint64> connectionIds() const
+    {
+        QSet<quint64> ids;
+        for (const QJsonObject &m : messages) {
+            for (const QJsonValue &e : m.value(QLatin1String("events")).toArray())
+                ids << quint64(e.toObject().value(QLatin1String("connectionId")).toInteger());
+        }
+        return ids;
+    }
+};
+
 } // namespace
 
 class tst_Attach final : public QObject
@@ -106,7 +148,9 @@ private slots:
     void filterJson();
     void pathGlob_data();
     void pathGlob();
+    void matcherStaysBounded();
     void subscribeFilter();
+    void subscribeUpstreamFilter();
     void jsonLinesAreTheCapture();
     void humanLinesShowTheFrames();
     void filterShowsOnlyMatchingPaths();
@@ -277,30 +321,40 @@ void tst_Attach::pathGlob()
     QCOMPARE(InspectFilter::pathMatches(pattern, path), matches);
 }
 
+// Connections whose close never comes (closed while the recording was
+// paused) do not grow the matcher's table without end; a matching one is
+// still shown in full.
+void tst_Attach::matcherStaysBounded()
+{
+    InspectFilter filter;
+    filter.paths << u"/keep*"_s;
+    InspectFilterMatcher matcher(filter);
+    QList<InspectFilterMatcher::Sequenced> shown;
+    quint64 seq = 0;
+    auto open = [&](quint64 id, const QString &path) {
+        matcher.feed(++seq, {{u"kind"_s, u"connection-opened"_s}, {u"connectionId"_s, double(id)}}, &shown);
+        matcher.feed(++seq, {{u"kind"_s, u"request-received"_s}, {u"connectionId"_s, double(id)},
+                             {u"head"_s, QJsonObject{{u"target"_s, path}}}}, &shown);
+    };
+    for (quint64 id = 1; id <= quint64(InspectFilterMatcher::MaxTracked) + 100; ++id)
+        open(id, u"/drop"_s);
+    QVERIFY(shown.isEmpty());
+    QVERIFY(matcher.trackedConnections() <= InspectFilterMatcher::MaxTracked);
+    open(999'999, u"/keep/1?x=1"_s);
+    matcher.feed(++seq, {{u"kind"_s, u"closed"_s}, {u"connectionId"_s, 999'999.0}}, &shown);
+    QCOMPARE(shown.size(), 3); // opened (held until the request), request, closed
+    QCOMPARE(shown.first().second.value(QLatin1String("kind")).toString(), u"connection-opened"_s);
+}
+
 // --- The channel's subscribe, as any WebSocket client speaks it ---
 
 void tst_Attach::subscribeFilter()
 {
-    QWebSocket client;
-    QList<QJsonObject> messages;
-    connect(&client, &QWebSocket::textMessageReceived, &client, [&](const QString &t) { messages << parse(t.toUtf8()); });
-    QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(m_inspectPort)));
-    request.setRawHeader("Authorization", "Bearer attach-test-token");
-    client.open(request);
-    QVERIFY(QTest::qWaitFor([&] { return client.state() == QAbstractSocket::ConnectedState; }, 10000));
-    auto ask = [&](const QJsonObject &command) {
-        const int id = command.value(QLatin1String("id")).toInt();
-        client.sendTextMessage(compact(command));
-        QJsonObject answer;
-        (void)QTest::qWaitFor([&] {
-            for (const QJsonObject &m : std::as_const(messages)) {
-                if (m.value(QLatin1String("id")).toInt() == id)
-                    answer = m;
-            }
-            return !answer.isEmpty();
-        }, 10000);
-        return answer;
-    };
+    ProtocolClient channel;
+    QVERIFY(channel.open(m_inspectPort));
+    auto ask = [&](const QJsonObject &command) { return channel.ask(command); };
+    QList<QJsonObject> &messages = channel.messages;
+    QWebSocket &client = channel.socket;
     QVERIFY(!ask({{u"type"_s, u"hello"_s}, {u"version"_s, 1}, {u"id"_s, 1}}).isEmpty());
 
     // A bad filter: an error answer, the link stays and the next command works.
@@ -355,6 +409,39 @@ void tst_Attach::subscribeFilter()
     for (const QJsonValue &e : replay)
         QCOMPARE(quint64(e.toObject().value(QLatin1String("connectionId")).toInteger()), kept);
     QCOMPARE(quint64(history.value(QLatin1String("seqs")).toArray().first().toInteger()), seqs.first());
+}
+
+// An upstream filter by server: the connections routed there pass, a filter
+// naming another upstream lets nothing through.
+void tst_Attach::subscribeUpstreamFilter()
+{
+    const QString echo = QStringLiteral("127.0.0.1:%1").arg(m_echo.port());
+    ProtocolClient there;
+    ProtocolClient elsewhere;
+    QVERIFY(there.open(m_inspectPort) && elsewhere.open(m_inspectPort));
+    for (ProtocolClient *c : {&there, &elsewhere})
+        QVERIFY(!c->ask({{u"type"_s, u"hello"_s}, {u"version"_s, 1}, {u"id"_s, 1}}).isEmpty());
+    QVERIFY(there.ask({{u"type"_s, u"subscribe"_s}, {u"id"_s, 2},
+                       {u"filter"_s, QJsonObject{{u"upstreams"_s, QJsonArray{u"10.0.0.1:1"_s, echo}}}}})
+                .value(QLatin1String("ok")).toBool());
+    QVERIFY(elsewhere.ask({{u"type"_s, u"subscribe"_s}, {u"id"_s, 2},
+                           {u"filter"_s, QJsonObject{{u"upstreams"_s, QJsonArray{u"10.0.0.1:1"_s}}}}})
+                .value(QLatin1String("ok")).toBool());
+    QVERIFY(talk(QStringLiteral("/routed"), {QStringLiteral("routed-1")}));
+    QVERIFY(QTest::qWaitFor([&] {
+        for (const QJsonObject &m : std::as_const(there.messages)) {
+            for (const QJsonValue &e : m.value(QLatin1String("events")).toArray()) {
+                if (e.toObject().value(QLatin1String("kind")).toString() == QLatin1String("closed"))
+                    return true;
+            }
+        }
+        return false;
+    }, 10000));
+    QCOMPARE(there.connectionIds().size(), 1);
+    // The daemon sent that close to both clients in one pass; an answer on the
+    // other link comes after anything it was sent before.
+    QVERIFY(!elsewhere.ask({{u"type"_s, u"figures"_s}, {u"id"_s, 3}}).isEmpty());
+    QVERIFY(elsewhere.connectionIds().isEmpty());
 }
 
 // --- wsscope attach ---

@@ -210,6 +210,11 @@ void InspectFilterMatcher::feed(quint64 seq, const QJsonObject &event, QList<Seq
         return;
     }
     const bool closed = event.value(QLatin1String("kind")).toString() == QLatin1String("closed");
+    if (m_connections.size() >= MaxTracked && !m_connections.contains(id)) {
+        m_connections.removeIf([](const auto &entry) { return entry.value().verdict == Verdict::NoMatch; });
+        if (m_connections.size() >= MaxTracked)
+            m_connections.clear();
+    }
     Connection &c = m_connections[id];
     if (c.verdict == Verdict::Undecided) {
         learn(c, event);

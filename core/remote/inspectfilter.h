@@ -63,6 +63,12 @@ public:
     // Events held per undecided connection at most; beyond, the connection
     // is judged not to match (a connection that never tells its request).
     static constexpr int MaxHeld = 64;
+    // Connections tracked at most. A connection whose close never reaches the
+    // channel (it closed while the recording was paused) would stay for the
+    // client's lifetime; past this many, the ones judged not to match are
+    // forgotten, and if that is not enough, all (a connection forgotten
+    // while live is judged anew, and without its request it no longer shows).
+    static constexpr int MaxTracked = 50'000;
 
 private:
     enum class Verdict : quint8 { Undecided, Match, NoMatch };
