@@ -15,6 +15,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 namespace {
 
 // Close codes of a refusal (4000-4999: the application's, RFC 6455 7.4.2).
@@ -249,18 +251,26 @@ void InspectChannel::handleEvents(const QList<InspectEvent> &published)
     const QList<InspectEvent> batch = m_recordingFilter.recorded(published);
     if (batch.isEmpty())
         return;
+    // The events are encoded once for all clients, and not at all while
+    // nobody listens (the history alone keeps the objects).
+    const bool anyone = std::any_of(m_clients.cbegin(), m_clients.cend(), [](const Client &c) { return c.subscribed; });
     QJsonArray events;
     for (const InspectEvent &e : batch) {
         QJsonObject o = toJson(e);
-        events << o;
+        if (anyone)
+            events << o;
         m_history.push_back(std::move(o));
     }
     while (m_history.size() > size_t(HistoryEvents))
         m_history.pop_front();
-    const QString message = QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("events")},
-                                                                         {QStringLiteral("seq"), double(m_nextSeq)},
-                                                                         {QStringLiteral("events"), events}})
-                                                  .toJson(QJsonDocument::Compact));
+    // Filtered clients get their own message (below).
+    const bool unfiltered = std::any_of(m_clients.cbegin(), m_clients.cend(),
+                                        [](const Client &c) { return c.subscribed && !c.filter; });
+    const QString message = !unfiltered ? QString()
+                                        : QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("events")},
+                                                                                      {QStringLiteral("seq"), double(m_nextSeq)},
+                                                                                      {QStringLiteral("events"), events}})
+                                                                .toJson(QJsonDocument::Compact));
     const quint64 firstSeq = m_nextSeq;
     m_nextSeq += quint64(batch.size());
     for (auto it = m_clients.begin(); it != m_clients.end(); ++it) {
