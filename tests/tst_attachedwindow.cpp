@@ -31,6 +31,8 @@
 #include <QWebSocket>
 #include <QWebSocketServer>
 
+#include <csignal>
+
 namespace {
 
 QString configFor(quint16 echoPort, bool pings = false)
@@ -67,6 +69,7 @@ private slots:
     void wrongOrMissingTokenIsRefused();
     void readOnlyChannelRefusesInjectAndReload();
     void reconnectsAfterTheDaemonRestarts();
+    void reconnectsAfterTheDaemonIsKilled();
     void attachDialogRemembersTargets();
 
 private:
@@ -464,6 +467,56 @@ void tst_AttachedWindow::reconnectsAfterTheDaemonRestarts()
     QVERIFY(!model->recordAt(1)->closed); // the new run's, open
     QTRY_VERIFY_WITH_TIMEOUT(model->recordAt(1)->framesUp >= 2, 5000);
     client.close();
+    QCOMPARE(daemon->terminate(), 0);
+}
+
+void tst_AttachedWindow::reconnectsAfterTheDaemonIsKilled()
+{
+    // Killed (SIGKILL), the daemon closes nothing and says nothing: the
+    // window learns that its open connection ended only from the new run's
+    // hello, on the same inspection port.
+    auto daemon = std::make_unique<TestSupport::PeerProcess>();
+    const quint16 inspectPort = TestSupport::unusedPort();
+    QVERIFY2(startDaemon(daemon.get(), inspectPort), daemon->output().constData());
+    std::unique_ptr<MainWindow> w = attachedWindow(inspectPort, m_tokenFile);
+    auto *remote = w->findChild<RemoteInspectorSource *>();
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Up, 10000);
+    ConnectionsModel *model = w->connectionsModel();
+    QWebSocket before;
+    QStringList received;
+    talk(daemon->port(), &before, &received);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(model->recordAt(0)->framesUp >= 2, 5000);
+    QCOMPARE(::kill(pid_t(daemon->pid()), SIGKILL), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!daemon->isRunning(), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Lost, 10000);
+    auto *banner = w->findChild<LinkBanner *>(QStringLiteral("linkBanner"));
+    QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("link lost")), qPrintable(banner->text()), 5000);
+    QVERIFY(!model->recordAt(0)->closed); // no close came, and the window does not guess
+
+    daemon = std::make_unique<TestSupport::PeerProcess>();
+    QVERIFY2(startDaemon(daemon.get(), inspectPort), daemon->output().constData());
+    QTRY_COMPARE_WITH_TIMEOUT(remote->link(), InspectorSource::Link::Up, 15000);
+    QVERIFY(banner->lastGapMs(remote) > 0);
+    QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("last gap")), qPrintable(banner->text()), 5000);
+    // The old run's connection is closed now, saying why the window did not see it.
+    QTRY_VERIFY_WITH_TIMEOUT(model->recordAt(0)->closed.has_value(), 5000);
+    QCOMPARE(model->recordAt(0)->closed->cause, CloseCause::Drain);
+    QVERIFY2(model->recordAt(0)->closed->detail.contains(QStringLiteral("restarted")),
+             qPrintable(model->recordAt(0)->closed->detail));
+    // Rows from after the restart appear, apart from the old one.
+    QWebSocket after;
+    QStringList afterReceived;
+    talk(daemon->port(), &after, &afterReceived);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 2, 10000);
+    QVERIFY(!model->recordAt(1)->closed);
+    QVERIFY(model->recordAt(1)->id != model->recordAt(0)->id);
+    QTRY_VERIFY_WITH_TIMEOUT(model->recordAt(1)->framesUp >= 2, 5000);
+    after.close();
     QCOMPARE(daemon->terminate(), 0);
 }
 
