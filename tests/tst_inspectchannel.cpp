@@ -140,6 +140,25 @@ struct ChannelClient
     }
 };
 
+// The id of the connection whose request went to `path` (0: none seen).
+quint64 connectionOf(const ChannelClient &c, const QString &path)
+{
+    for (const QJsonObject &e : c.events) {
+        if (e.value(QLatin1String("kind")).toString() == QLatin1String("request-received")
+            && e.value(QLatin1String("head")).toObject().value(QLatin1String("target")).toString() == path)
+            return quint64(e.value(QLatin1String("connectionId")).toDouble());
+    }
+    return 0;
+}
+
+bool hasEvent(const ChannelClient &c, quint64 connection, const QString &kind)
+{
+    return std::any_of(c.events.cbegin(), c.events.cend(), [&](const QJsonObject &e) {
+        return quint64(e.value(QLatin1String("connectionId")).toDouble()) == connection
+            && e.value(QLatin1String("kind")).toString() == kind;
+    });
+}
+
 // A client of the proxy that sends texts and collects the echoes.
 struct EchoClient
 {
@@ -374,7 +393,11 @@ void tst_InspectChannel::pauseStopsRecordingAndTellsEveryClient()
     EchoClient before;
     QVERIFY(before.open(daemon.port(), QStringLiteral("/before")));
     QVERIFY(before.say(QStringLiteral("one")));
+    EchoClient closing; // recorded, then closed while paused
+    QVERIFY(closing.open(daemon.port(), QStringLiteral("/closing")));
     QTRY_COMPARE_WITH_TIMEOUT(alice.texts().size(), 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(connectionOf(alice, QStringLiteral("/closing")) != 0, 10000);
+    const quint64 closingId = connectionOf(alice, QStringLiteral("/closing"));
 
     alice.send({{QStringLiteral("type"), QStringLiteral("pause")}, {QStringLiteral("id"), 10}, {QStringLiteral("by"), QStringLiteral("alice")}});
     QTRY_VERIFY_WITH_TIMEOUT(!alice.answer(QStringLiteral("pause"), 10).isEmpty(), 10000);
@@ -396,13 +419,17 @@ void tst_InspectChannel::pauseStopsRecordingAndTellsEveryClient()
     EchoClient opened;
     QVERIFY(opened.open(daemon.port(), QStringLiteral("/opened-while-paused")));
     QVERIFY(opened.say(QStringLiteral("hidden-1")));
+    QVERIFY(closing.say(QStringLiteral("during-close")));
+    closing.socket.close();
+    // Its close is recorded, paused or not: it must not hang open.
+    QTRY_VERIFY_WITH_TIMEOUT(hasEvent(alice, closingId, QStringLiteral("closed")), 10000);
     // A client attaching now learns of the pause in hello.
     ChannelClient carol;
     QVERIFY(carol.attach(inspectPort));
     QCOMPARE(carol.answer(QStringLiteral("hello")).value(QLatin1String("paused")).toObject().value(QLatin1String("by")).toString(),
              QStringLiteral("alice"));
     // Every event of the pause is counted (they reach the channel in batches).
-    QTRY_VERIFY_WITH_TIMEOUT(carol.figures(100 + int(carol.messages.size())).value(QLatin1String("notRecorded")).toDouble() >= 10 + 2 + 1, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(carol.figures(100 + int(carol.messages.size())).value(QLatin1String("notRecorded")).toDouble() >= 10 + 2 + 2 + 1, 10000);
 
     bob.send({{QStringLiteral("type"), QStringLiteral("resume")}, {QStringLiteral("id"), 12}, {QStringLiteral("by"), QStringLiteral("bob\nforged log line")}});
     for (ChannelClient *c : {&alice, &bob, &carol})
@@ -411,8 +438,8 @@ void tst_InspectChannel::pauseStopsRecordingAndTellsEveryClient()
     QCOMPARE(resumed.value(QLatin1String("by")).toString(), QStringLiteral("bob?forged log line")); // one line in the log
     QCOMPARE(resumed.value(QLatin1String("pausedBy")).toString(), QStringLiteral("alice"));
     QCOMPARE(resumed.value(QLatin1String("pausedAt")), paused.value(QLatin1String("at")));
-    // 5 round trips on /before, and at least /opened-while-paused's opening and its round trip.
-    QVERIFY2(resumed.value(QLatin1String("notRecorded")).toDouble() >= 13, qPrintable(compact(resumed)));
+    // 5 round trips on /before, /closing's, and at least /opened-while-paused's opening and its round trip.
+    QVERIFY2(resumed.value(QLatin1String("notRecorded")).toDouble() >= 15, qPrintable(compact(resumed)));
 
     // After resume: the old connection is recorded again; the one opened
     // while paused stays out for its whole life, closing included.
@@ -420,7 +447,7 @@ void tst_InspectChannel::pauseStopsRecordingAndTellsEveryClient()
     QVERIFY(opened.say(QStringLiteral("hidden-2")));
     opened.socket.close();
     QTRY_COMPARE_WITH_TIMEOUT(alice.texts().size(), 4, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(alice.figures(200).value(QLatin1String("notRecorded")).toDouble() >= 10 + 4 + 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(alice.figures(200).value(QLatin1String("notRecorded")).toDouble() >= 10 + 2 + 4 + 2, 10000);
     const QStringList expected{QStringLiteral("→ one"), QStringLiteral("← one"), QStringLiteral("→ after"), QStringLiteral("← after")};
     QCOMPARE(alice.texts(), expected);
     QCOMPARE(bob.texts(), expected);

@@ -35,22 +35,29 @@ bool RecordingPause::pausedAt(qint64 wallMs) const
 
 QList<InspectEvent> RecordingPause::Filter::recorded(const QList<InspectEvent> &batch)
 {
-    // The common case costs one look at the newest pause per event.
+    // Never paused: the batch as it is.
     if (m_pause->m_intervals.empty() && m_hidden.isEmpty())
         return batch;
     QList<InspectEvent> kept;
     kept.reserve(batch.size());
     for (const InspectEvent &e : batch) {
-        const bool closes = std::holds_alternative<ClosedEvent>(e.payload);
-        bool hidden = m_hidden.contains(e.connectionId);
-        if (!hidden && m_pause->pausedAt(e.wallMs)) {
-            hidden = true;
-            if (std::holds_alternative<ConnectionOpenedEvent>(e.payload))
+        const bool closes = e.as<ClosedEvent>() != nullptr;
+        bool out = m_hidden.contains(e.connectionId);
+        if (!out && m_pause->pausedAt(e.wallMs)) {
+            if (e.as<ConnectionOpenedEvent>()) {
+                if (m_hidden.size() >= MaxHidden)
+                    m_hidden.clear(); // closes we never saw (the bus dropped them): do not grow
                 m_hidden.insert(e.connectionId);
+                out = true;
+            } else {
+                // A connection recorded before the pause keeps its route,
+                // response and close (it must not hang open), not its traffic.
+                out = e.as<MessageEvent>() || e.as<ControlFrameEvent>() || e.as<FrameEvent>();
+            }
         }
         if (closes)
             m_hidden.remove(e.connectionId);
-        if (hidden)
+        if (out)
             ++m_notRecorded;
         else
             kept << e;

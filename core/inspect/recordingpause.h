@@ -18,9 +18,12 @@
 // moment, so the switch decides by each event's own time (wallMs: the
 // workers' monotonic clocks have different origins), not by when a batch
 // arrives: every consumer leaves out the same events. Each consumer filters
-// through its own Filter, which also keeps out a connection that opened
-// while paused for its whole life (its later events would describe a
-// connection nobody saw open), and counts what it left out.
+// through its own Filter, which counts what it left out. As the window's own
+// Pause (ConnectionStore::setPaused): a connection that opened while paused
+// is left out for its whole life (its later events would describe a
+// connection nobody saw open); one recorded before loses its frames and
+// messages but keeps its route, response and close, so it does not hang
+// open in the history, the capture or a client.
 //
 // Main thread only.
 class RecordingPause final
@@ -56,6 +59,8 @@ public:
         quint64 notRecorded() const { return m_notRecorded; }
 
     private:
+        static constexpr qsizetype MaxHidden = 100'000; // as ConnectionStore's ignored ids
+
         const RecordingPause *m_pause;
         QSet<quint64> m_hidden; // connections opened while paused, until they close
         quint64 m_notRecorded = 0;
