@@ -1,5 +1,7 @@
 #include "controller.h"
 
+#include "proxy/accesslogfile.h"
+
 #include "demo.h"
 #include "exitcode.h"
 #include "inspect/capturewriter.h"
@@ -206,6 +208,8 @@ void Controller::reopenLogs()
 {
     QString error;
     if (!Logging::reopen(&error))
+        qCWarning(lcProxy).noquote() << "SIGUSR1:" << error;
+    if (!AccessLogFile::reopenAll(&error))
         qCWarning(lcProxy).noquote() << "SIGUSR1:" << error;
 }
 

@@ -64,6 +64,7 @@ struct Scope
     bool redirectsSetHere = false;
     bool proxySslSetHere = false;
     bool addHeadersSetHere = false;
+    bool accessLogsSetHere = false;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
     QSet<QByteArray> sslSetHere;     // ssl_* names this level set (each replaces the inherited one)
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
@@ -73,7 +74,7 @@ struct Scope
     Scope inner() const
     {
         Scope s = *this;
-        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = false;
+        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = false;
         s.sslSetHere.clear();
         return s;
     }
@@ -208,6 +209,11 @@ private:
     void handleAlias(const ConfDirective &d, Ctx, Scope &scope) { scope.values.alias = d.argText(0); }
     void handleIndex(const ConfDirective &d, Ctx, Scope &scope);
     void handleLog(const ConfDirective &d, Ctx, Scope &scope);
+    // compileraccesslog.cpp
+    void handleLogFormat(const ConfDirective &d, Ctx, Scope &);
+    void handleAccessLog(const ConfDirective &d, Ctx, Scope &scope);
+    // A log_format by name ("combined" is predefined); nullptr: none.
+    std::shared_ptr<const LogFormat> logFormat(const QByteArray &name);
     void handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &);
     // resolver ADDRESS... [valid=TIME] [ipv6=on|off]
     void handleResolver(const ConfDirective &d, Ctx, Scope &scope);
@@ -324,6 +330,7 @@ private:
     QSet<QByteArray> m_wsscopeIgnore; // wsscope_ignore's names, for the whole file
     QSet<QByteArray> m_processSet; // main-level directives seen once (nginx's "is duplicate")
     QHash<QByteArray, std::shared_ptr<MapVariable>> m_maps;
+    QHash<QByteArray, std::shared_ptr<const LogFormat>> m_logFormats;
     QHash<const ConfDirective *, std::shared_ptr<MapVariable>> m_mapDirectives;
     QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_upstreams; // by lower-cased name
     QHash<QByteArray, std::shared_ptr<UpstreamConfig>> m_implicitUpstreams; // proxy_pass host:port

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/accesslogconfig.h"
 #include "config/confdiagnostic.h"
 #include "config/rewritescript.h"
 #include "config/headersfilter.h"
@@ -138,7 +139,8 @@ struct LocationSettings
     QByteArray root = "html";           // nginx's default root; relative to the config file's directory
     QByteArray alias;
     QList<QByteArray> index{"index.html"};
-    QList<StoredDirective> logs;        // access_log / error_log in effect here
+    QList<StoredDirective> logs;        // error_log in effect here
+    QList<AccessLogTarget> accessLogs;  // access_log in effect here (none configured, or `off`: empty)
     ResolverSettings resolver;          // resolver: for proxy_pass with variables
     qint64 resolverTimeoutMs = 30'000;  // resolver_timeout
 
@@ -291,7 +293,8 @@ struct ProxyConfig
     qint64 drainTimeoutMs = 10'000; // worker_shutdown_timeout
     qint64 maxBufferedPerDirection = 1024 * 1024;
     QString sourceFile;             // the file it was compiled from (empty for generated text)
-    QList<StoredDirective> logs;    // main/http level error_log / access_log
+    QList<StoredDirective> logs;    // main/http level error_log
+    QList<AccessLogFileSpec> accessLogFiles; // every file an access_log names, once (AccessLogTarget::file)
     QList<QByteArray> userVariables; // `set` variables and named captures, by index (RequestContext::userValues)
 
     // Where a listener that accepted on `group` should route a request

@@ -3,7 +3,10 @@
 #include "mapvariable.h"
 #include "urirewrite.h"
 
+#include <QDateTime>
 #include <QUrl>
+
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -41,6 +44,21 @@ constexpr NamedVariable kVariables[] = {
     {"upstream_connect_time", ValueTemplate::Variable::UpstreamConnectTime},
     {"upstream_header_time", ValueTemplate::Variable::UpstreamHeaderTime},
     {"upstream_response_time", ValueTemplate::Variable::UpstreamResponseTime},
+    {"status", ValueTemplate::Variable::Status},
+    {"body_bytes_sent", ValueTemplate::Variable::BodyBytesSent},
+    {"bytes_sent", ValueTemplate::Variable::BytesSent},
+    {"request_length", ValueTemplate::Variable::RequestLength},
+    {"request_time", ValueTemplate::Variable::RequestTime},
+    {"msec", ValueTemplate::Variable::Msec},
+    {"time_local", ValueTemplate::Variable::TimeLocal},
+    {"time_iso8601", ValueTemplate::Variable::TimeIso8601},
+    {"request", ValueTemplate::Variable::Request},
+    {"connection", ValueTemplate::Variable::Connection},
+    {"connection_requests", ValueTemplate::Variable::ConnectionRequests},
+    {"pipe", ValueTemplate::Variable::Pipe},
+    {"remote_user", ValueTemplate::Variable::RemoteUser},
+    {"content_length", ValueTemplate::Variable::ContentLength},
+    {"content_type", ValueTemplate::Variable::ContentType},
 };
 
 // nginx's prefixed variables, longest first where one prefix ends another.
@@ -245,26 +263,52 @@ QByteArray ValueTemplate::expandBody(const RequestContext &context) const
     return expandRewrite(context, false);
 }
 
+namespace {
+void appendLogEscaped(QByteArray &out, QByteArrayView value, LogEscape escape);
+} // namespace
+
+QByteArray ValueTemplate::segmentValue(const Segment &s, const RequestContext &context, bool escapeCaptures) const
+{
+    if (s.map)
+        return s.map->evaluate(context);
+    if (!s.variable)
+        return s.text;
+    if (*s.variable == Variable::Capture) {
+        const QByteArray value = context.captures.value(s.index);
+        return escapeCaptures ? escapeArgs(value) : value;
+    }
+    if (*s.variable == Variable::User) {
+        const QByteArray value = context.userValues.value(s.index);
+        if (!value.isNull() || !s.fallback)
+            return value;
+        return evaluateVariable(*s.fallback, s.text, context);
+    }
+    return evaluateVariable(*s.variable, s.text, context);
+}
+
 QByteArray ValueTemplate::expandRewrite(const RequestContext &context, bool escapeCaptures) const
 {
     QByteArray out;
+    for (const Segment &s : m_segments)
+        out += segmentValue(s, context, escapeCaptures);
+    return out;
+}
+
+QByteArray ValueTemplate::expandLog(const RequestContext &context, LogEscape escape) const
+{
+    QByteArray out;
     for (const Segment &s : m_segments) {
-        if (s.map) {
-            out += s.map->evaluate(context);
-        } else if (!s.variable) {
+        if (!s.variable && !s.map) {
             out += s.text;
-        } else if (*s.variable == Variable::Capture) {
-            const QByteArray value = context.captures.value(s.index);
-            out += escapeCaptures ? escapeArgs(value) : value;
-        } else if (*s.variable == Variable::User) {
-            const QByteArray value = context.userValues.value(s.index);
-            if (!value.isNull() || !s.fallback)
-                out += value;
-            else
-                out += evaluateVariable(*s.fallback, s.text, context);
-        } else {
-            out += evaluateVariable(*s.variable, s.text, context);
+            continue;
         }
+        const QByteArray value = segmentValue(s, context, false);
+        if (value.isEmpty()) {
+            if (escape != LogEscape::Json)
+                out += '-';
+            continue;
+        }
+        appendLogEscaped(out, value, escape);
     }
     return out;
 }
@@ -424,6 +468,126 @@ QByteArray upstreamCookieValue(const HttpResponseHead *head, QByteArrayView name
     return {};
 }
 
+// ngx_http_log_escape: '"', '\\' and bytes outside printable ASCII as \xXX;
+// ngx_escape_json: JSON's string escapes.
+void appendLogEscaped(QByteArray &out, QByteArrayView value, LogEscape escape)
+{
+    static const char Hex[] = "0123456789ABCDEF";
+    for (const char ch : value) {
+        const auto c = uchar(ch);
+        if (escape == LogEscape::None) {
+            out += ch;
+        } else if (escape == LogEscape::Default) {
+            if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f)
+                out += QByteArray("\\x") + Hex[c >> 4] + Hex[c & 0xf];
+            else
+                out += ch;
+        } else if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default: out += QByteArray("\\u00") + Hex[c >> 4] + Hex[c & 0xf];
+            }
+        } else {
+            out += ch;
+        }
+    }
+}
+
+QByteArray secondsWithMillis(qint64 ms)
+{
+    return QByteArray::number(ms / 1000) + '.' + QByteArray::number(ms % 1000).rightJustified(3, '0');
+}
+
+// "%+03d:%02d" offsets as nginx writes them: "2026-12-03T06:47:01+00:00", never "Z".
+QByteArray utcOffset(int seconds, bool colon)
+{
+    const int minutes = seconds / 60;
+    const int abs = minutes < 0 ? -minutes : minutes;
+    return (minutes < 0 ? "-" : "+") + QByteArray::number(abs / 60).rightJustified(2, '0') + (colon ? ":" : "")
+        + QByteArray::number(abs % 60).rightJustified(2, '0');
+}
+
+// $time_local as nginx writes it: "03/Dec/2026:06:47:01 +0000", English
+// month names whatever the locale.
+QByteArray timeLocal(const QDateTime &now)
+{
+    static const char *const Months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const QDate d = now.date();
+    return QByteArray::number(d.day()).rightJustified(2, '0') + '/' + Months[d.month() - 1] + '/'
+        + QByteArray::number(d.year()) + ':' + now.time().toString(u"HH:mm:ss"_s).toLatin1() + ' '
+        + utcOffset(now.offsetFromUtc(), false);
+}
+
+QByteArray timeIso8601(const QDateTime &now)
+{
+    return now.toString(u"yyyy-MM-ddTHH:mm:ss"_s).toLatin1() + utcOffset(now.offsetFromUtc(), true);
+}
+
+// $remote_user: the user of "Authorization: Basic base64(user:password)".
+QByteArray remoteUser(const HttpRequestHead *req)
+{
+    if (!req)
+        return {};
+    const QByteArray auth = req->headers.value("Authorization");
+    if (auth.size() < 6 || qstrnicmp(auth.constData(), "Basic ", 6) != 0)
+        return {};
+    const auto decoded = QByteArray::fromBase64Encoding(auth.mid(6).trimmed(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return {};
+    const qsizetype colon = decoded.decoded.indexOf(':');
+    return colon < 0 ? QByteArray() : decoded.decoded.left(colon);
+}
+
+QByteArray logVariable(ValueTemplate::Variable variable, const RequestContext &context)
+{
+    using V = ValueTemplate::Variable;
+    const HttpRequestHead *req = context.request;
+    switch (variable) {
+    case V::Status:
+        return context.status ? QByteArray::number(context.status).rightJustified(3, '0') : QByteArray("000");
+    case V::BodyBytesSent:
+        return QByteArray::number(context.bodyBytesSent);
+    case V::BytesSent:
+        return QByteArray::number(context.bytesSent);
+    case V::RequestLength:
+        return QByteArray::number(context.requestLength);
+    case V::RequestTime:
+        return secondsWithMillis(qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - context.startMs));
+    case V::Msec:
+        return secondsWithMillis(QDateTime::currentMSecsSinceEpoch());
+    case V::TimeLocal:
+        return timeLocal(QDateTime::currentDateTime());
+    case V::TimeIso8601:
+        return timeIso8601(QDateTime::currentDateTime());
+    case V::Request:
+        if (!req || req->method.isEmpty())
+            return {};
+        return req->method + ' ' + req->target + (req->isHttp11() ? " HTTP/1.1" : " HTTP/1.0");
+    case V::Connection:
+        return QByteArray::number(context.connection);
+    case V::ConnectionRequests:
+        return QByteArray::number(context.connectionRequests);
+    case V::Pipe:
+        return context.pipelined ? "p" : ".";
+    case V::RemoteUser:
+        return remoteUser(req);
+    case V::ContentLength:
+        return req ? req->headers.value("Content-Length") : QByteArray();
+    case V::ContentType:
+        return req ? req->headers.value("Content-Type") : QByteArray();
+    default:
+        return {};
+    }
+}
+
 } // namespace
 
 QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView headerName,
@@ -499,6 +663,22 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return context.upstreamResponse ? context.upstreamResponse->headers.value(headerName) : QByteArray();
     case V::UpstreamCookie:
         return upstreamCookieValue(context.upstreamResponse, headerName);
+    case V::Status:
+    case V::BodyBytesSent:
+    case V::BytesSent:
+    case V::RequestLength:
+    case V::RequestTime:
+    case V::Msec:
+    case V::TimeLocal:
+    case V::TimeIso8601:
+    case V::Request:
+    case V::Connection:
+    case V::ConnectionRequests:
+    case V::Pipe:
+    case V::RemoteUser:
+    case V::ContentLength:
+    case V::ContentType:
+        return logVariable(variable, context);
     case V::ConnectionUpgrade:
         // map $http_upgrade $connection_upgrade { default upgrade; '' close; }
         return req && !req->headers.value("Upgrade").isEmpty() ? QByteArray("upgrade") : QByteArray("close");

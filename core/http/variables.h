@@ -53,7 +53,20 @@ struct RequestContext
     QList<UpstreamState> upstreamStates;
     const HttpResponseHead *upstreamResponse = nullptr; // $upstream_http_*, $upstream_cookie_*
     const HttpResponseHead *response = nullptr;         // $sent_http_*: the head being sent
+    // The request as the access log sees it (ngx_http_log_module's variables).
+    int status = 0;               // $status (0 until a response is made)
+    qint64 bodyBytesSent = 0;     // $body_bytes_sent
+    qint64 bytesSent = 0;         // $bytes_sent: head and body
+    qint64 requestLength = 0;     // $request_length: head and body read
+    qint64 startMs = 0;           // when the request began, Unix ms ($request_time)
+    quint64 connection = 0;       // $connection
+    int connectionRequests = 0;   // $connection_requests: this one included
+    bool pipelined = false;       // $pipe: "p", else "."
 };
+
+// How a log_format writes a variable's value (ngx_http_log_escape,
+// ngx_escape_json): an empty value is "-" except in json.
+enum class LogEscape : quint8 { Default, Json, None };
 
 // A header value with $variables, compiled once at config load into
 // literal and variable segments (nginx's complex values).
@@ -91,6 +104,21 @@ public:
         SentHttp,          // $sent_http_NAME: the response's header
         UpstreamHttp,      // $upstream_http_NAME: the upstream response's header
         UpstreamCookie,    // $upstream_cookie_NAME: a cookie the upstream set
+        Status,
+        BodyBytesSent,
+        BytesSent,
+        RequestLength,
+        RequestTime,
+        Msec,
+        TimeLocal,
+        TimeIso8601,
+        Request,           // the request line: "GET /x HTTP/1.1"
+        Connection,
+        ConnectionRequests,
+        Pipe,
+        RemoteUser,        // the user name of Basic authorization
+        ContentLength,     // the request's
+        ContentType,
         ConnectionUpgrade, // built-in equivalent of the seeds' map
         Map,               // a `map` block's variable (config compiler)
         Capture,           // $1..$9: the last regex match's groups
@@ -121,6 +149,9 @@ public:
     // (ngx_http_script_copy_capture_code, when the request's URI had
     // escapes or "+" and the text is arguments or a redirect).
     QByteArray expandRewrite(const RequestContext &context, bool escapeCaptures) const;
+    // For an access log line: each variable's value escaped, "-" when empty
+    // (not in json), the literal text as written.
+    QByteArray expandLog(const RequestContext &context, LogEscape escape) const;
     // The user variables it reads (uninitialized_variable_warn).
     QList<int> userVariables() const;
     bool isConstant() const;
@@ -140,6 +171,8 @@ private:
         int index = 0;                     // Capture: the group; User: the variable
         std::optional<Variable> fallback;  // User: the built-in variable of that name, until set
     };
+    QByteArray segmentValue(const Segment &s, const RequestContext &context, bool escapeCaptures) const;
+
     QList<Segment> m_segments;
     QByteArray m_source;
 };

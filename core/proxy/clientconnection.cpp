@@ -107,6 +107,7 @@ ClientConnection::Head ClientConnection::readHead()
         return Head::NeedMore;
     const qsizetype used = m_parser.feed(m_in.constData(), m_in.size());
     m_in.remove(0, used);
+    m_headBytes += used;
     // A ClientHello never completes a request head.
     if (m_tlsOnPlain)
         return Head::TlsOnPlain;
@@ -123,6 +124,8 @@ HttpRequestHead ClientConnection::takeRequest()
 {
     HttpRequestHead request = m_parser.takeRequest();
     m_parser.reset();
+    m_lastHeadBytes = m_headBytes;
+    m_headBytes = 0;
     return request;
 }
 
@@ -136,6 +139,8 @@ bool ClientConnection::wantsKeepAlive(const HttpRequestHead &request) const
 
 void ClientConnection::awaitNextRequest()
 {
+    // ngx_http_set_keepalive: a request already in the buffer is pipelined ($pipe "p").
+    m_pipelined = !m_in.isEmpty();
     m_stream->setReadEnabled(true);
     if (m_in.isEmpty())
         m_in.squeeze();

@@ -78,6 +78,11 @@ public:
     // the proxy drains.
     bool wantsKeepAlive(const HttpRequestHead &request) const;
     void requestServed() { ++m_requestsServed; }
+    int requestsServed() const { return m_requestsServed; }
+    // The last request head's size as received ($request_length), and
+    // whether it was pipelined behind the one before it ($pipe).
+    qint64 lastHeadBytes() const { return m_lastHeadBytes; }
+    bool pipelined() const { return m_pipelined; }
     // Back to reading heads after a kept-alive exchange.
     void awaitNextRequest();
 
@@ -118,6 +123,9 @@ private:
     HttpHeadParser m_parser{HttpHeadParser::Kind::Request};
     QByteArray m_in;
     int m_requestsServed = 0;
+    qint64 m_headBytes = 0;     // of the head being read
+    qint64 m_lastHeadBytes = 0; // of the last complete head
+    bool m_pipelined = false;
     bool m_tls = false;            // accepted on a TLS socket (and it negotiated)
     bool m_plainHttpOnTls = false; // ... but the client spoke plain HTTP: answered with 400
     bool m_tlsOnPlain = false;     // a TLS ClientHello arrived on a plain socket

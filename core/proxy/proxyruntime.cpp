@@ -1,5 +1,7 @@
 #include "proxyruntime.h"
 
+#include "accesslogfile.h"
+
 #include "net/dnsresolver.h"
 #include "tls/tlscontext.h"
 #include "upstream/upstreamgroup.h"
@@ -103,6 +105,7 @@ std::shared_ptr<const ProxyRuntime> ProxyRuntime::build(ConfigSnapshot config, c
         return nullptr;
     std::shared_ptr<ProxyRuntime> runtime(new ProxyRuntime(std::move(config)));
     bool ok = runtime->buildServerTls(diagnostics);
+    ok = runtime->openAccessLogs(diagnostics) && ok;
     for (const ServerConfig &server : runtime->m_config->servers) {
         forEachLocation(server.locations, [&](const LocationConfig &loc) {
             ok = runtime->buildUpstreamTls(loc, diagnostics) && ok;
@@ -187,6 +190,23 @@ std::shared_ptr<DnsResolver> ProxyRuntime::resolver(const LocationConfig &locati
 
 // Certificates and keys of the servers on TLS sockets, loaded now so that
 // `wsscope -t` and a reload refuse what the listener could not use.
+// ngx_init_cycle opens every log file: -t, a start or a reload fails on
+// one that cannot be opened, at the access_log that names it.
+bool ProxyRuntime::openAccessLogs(QList<ConfDiagnostic> *diagnostics)
+{
+    bool ok = true;
+    for (const AccessLogFileSpec &spec : m_config->accessLogFiles) {
+        QString why;
+        std::shared_ptr<AccessLogFile> file = AccessLogFile::open(spec.path, &why);
+        if (!file) {
+            report(diagnostics, ConfDiagnostic::Severity::Error, spec.at, why);
+            ok = false;
+        }
+        m_accessLogs.push_back(std::move(file));
+    }
+    return ok;
+}
+
 bool ProxyRuntime::buildServerTls(QList<ConfDiagnostic> *diagnostics)
 {
     bool ok = true;

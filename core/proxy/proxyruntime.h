@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+class AccessLogFile;
 class DnsResolver;
 class TlsClientContext;
 class TlsServerContext;
@@ -61,10 +62,13 @@ public:
     const TlsServerContext *serverTls(const ServerConfig *server) const;
     // The client context toward an https:// upstream of `location`.
     std::shared_ptr<TlsClientContext> upstreamTls(const LocationConfig &location) const;
+    // The file of AccessLogTarget::file.
+    const AccessLogFile &accessLog(int file) const { return *m_accessLogs.at(size_t(file)); }
 
 private:
     explicit ProxyRuntime(ConfigSnapshot config);
     void buildGroups(const ProxyRuntime *previous);
+    bool openAccessLogs(QList<ConfDiagnostic> *diagnostics);
     bool buildServerTls(QList<ConfDiagnostic> *diagnostics);
     bool buildUpstreamTls(const LocationConfig &location, QList<ConfDiagnostic> *diagnostics);
     void buildResolver(const LocationConfig &location);
@@ -75,6 +79,7 @@ private:
     QHash<const LocationConfig *, std::shared_ptr<TlsClientContext>> m_upstreamTls;
     QHash<QByteArray, std::shared_ptr<UpstreamGroup>> m_byName; // "name" (blocks), "host:port" (implicit)
     QHash<const LocationConfig *, std::shared_ptr<DnsResolver>> m_resolvers;
+    std::vector<std::shared_ptr<AccessLogFile>> m_accessLogs; // by ProxyConfig::accessLogFiles index
 };
 
 using RuntimeSnapshot = std::shared_ptr<const ProxyRuntime>;

@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "accesslogfile.h"
+
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
 #include "requestrouter.h"
@@ -7,6 +9,8 @@
 #include "websocket/handshakecheck.h"
 #include "websockettunnel.h"
 #include "worker.h"
+
+#include <QDateTime>
 
 Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
                  quint16 listenPort)
@@ -290,6 +294,9 @@ void Session::startExchange()
 {
     m_request = m_client.takeRequest();
     m_exchangeTimer.start();
+    m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
+    m_bytesWrittenAtStart = m_client->bytesWritten() + m_client->pendingBytes();
+    m_responseHeadBytes = 0;
     m_responseStarted = false;
     m_upgradeRequested = m_request.headers.contains("Upgrade");
     m_keepAlive = m_client.wantsKeepAlive(m_request);
@@ -457,7 +464,9 @@ void Session::handleResponseHead()
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
     filterHead(out);
-    m_client->write(out.serialize());
+    const QByteArray head = out.serialize();
+    m_responseHeadBytes = head.size();
+    m_client->write(head);
     m_responseStarted = true;
     processUpstream();
 }
@@ -466,6 +475,7 @@ void Session::finishExchange()
 {
     endUpstreamState(m_response.status);
     logExchange();
+    writeAccessLog();
     m_client.requestServed();
     // A static answer has no upstream; a proxied one may leave its connection
     // to the keep-alive cache (upstream `keepalive`).
@@ -479,6 +489,7 @@ void Session::finishExchange()
     m_request = {};
     m_response = {};
     m_context = {};
+    m_accessLogged = false;
     m_client.awaitNextRequest();
     processClient(); // a pipelined request may be waiting
 }
@@ -647,6 +658,7 @@ void Session::beginClosing(CloseCause cause)
     m_attempt.release(UpstreamGroup::Outcome::Ok);
     if (m_firstClose == CloseCause::None || cause != CloseCause::Completed)
         m_firstClose = cause;
+    writeAccessLog();
     setState(State::Closing);
     if (m_client.beginLingeringClose())
         finish(m_firstClose);
@@ -673,6 +685,7 @@ void Session::finish(CloseCause cause)
     const State was = m_state;
     setState(State::Finished);
     endUpstreamState(0);
+    writeAccessLog();
     if (was == State::Tunnel)
         m_client.log().tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
                      m_client->bytesWritten(), cause);
@@ -709,6 +722,38 @@ void Session::logExchange()
         e.responseBodyBytes = m_relay.responseBody().bodyBytes();
         e.durationMs = m_exchangeTimer.elapsed();
         emitEvent(std::move(e));
+    }
+}
+
+// ngx_http_log_handler: one line per request and access_log, when it ends
+// (a tunnel when it closes), in the format and on the condition given.
+void Session::writeAccessLog()
+{
+    if (m_accessLogged || (m_request.method.isEmpty() && m_response.status == 0) || (!m_location && !m_server))
+        return;
+    m_accessLogged = true;
+    const QList<AccessLogTarget> &targets = responseSettings().accessLogs;
+    if (targets.isEmpty())
+        return;
+    RequestContext &ctx = m_context;
+    if (!ctx.request && !m_request.method.isEmpty())
+        ctx.request = &m_request;
+    ctx.status = m_response.status;
+    // nginx: $body_bytes_sent is what went out after the head (a tunnel's frames included).
+    ctx.bytesSent = m_client->bytesWritten() + m_client->pendingBytes() - m_bytesWrittenAtStart;
+    ctx.bodyBytesSent = qMax<qint64>(0, ctx.bytesSent - m_responseHeadBytes);
+    ctx.requestLength = m_client.lastHeadBytes() + m_relay.requestBody().bodyBytes();
+    ctx.pipelined = m_client.pipelined();
+    ctx.startMs = m_requestStartMs;
+    ctx.connection = m_id;
+    ctx.connectionRequests = m_client.requestsServed() + 1;
+    for (const AccessLogTarget &t : targets) {
+        if (t.condition) {
+            const QByteArray v = t.condition->expand(ctx);
+            if (v.isEmpty() || v == "0")
+                continue;
+        }
+        m_runtime->accessLog(t.file).write(t.format->line.expandLog(ctx, t.format->escape) + '\n');
     }
 }
 

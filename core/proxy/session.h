@@ -72,6 +72,8 @@ private:
     void upstreamReady();
     // The current server's state is complete: its status (when it has none yet) and response time.
     void endUpstreamState(int status);
+    // The request's access_log lines (once per request).
+    void writeAccessLog();
     void emitConnectionOpened();
     // The one place the state changes: its clock (timeouts) restarts. Returns that time.
     qint64 setState(State state);
@@ -154,7 +156,11 @@ private:
     QString m_closeDetail;
 
     QElapsedTimer m_exchangeTimer;
-    QElapsedTimer m_upstreamTimer;   // since the current server was picked ($upstream_*_time)
+    QElapsedTimer m_upstreamTimer;
+    qint64 m_requestStartMs = 0;       // Unix ms ($request_time, $msec)
+    qint64 m_bytesWrittenAtStart = 0;  // the client's bytes before this request's response ($bytes_sent)
+    qint64 m_responseHeadBytes = 0;    // the head this request's response began with
+    bool m_accessLogged = false;       // this request's access_log lines are written   // since the current server was picked ($upstream_*_time)
     qint64 m_stateSinceMs = 0;
     qint64 m_lastClientActivityMs = 0;
     qint64 m_lastUpstreamActivityMs = 0;

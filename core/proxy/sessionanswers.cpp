@@ -39,7 +39,9 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     }
     head.headers = std::move(headers);
     filterHead(head);
-    m_client->write(head.serialize() + (m_request.method == "HEAD" ? QByteArray() : body));
+    const QByteArray out = head.serialize();
+    m_responseHeadBytes = out.size();
+    m_client->write(out + (m_request.method == "HEAD" ? QByteArray() : body));
     m_responseStarted = true;
 }
 
