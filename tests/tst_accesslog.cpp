@@ -9,6 +9,7 @@
 #include "testsupport.h"
 
 #include <QFile>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -32,6 +33,8 @@ private slots:
     void sameLinesAsNginx_data();
     void sameLinesAsNginx();
     void combinedFormatByDefault();
+    void ownAnswersKeepTheConnectionAsNginx_data();
+    void ownAnswersKeepTheConnectionAsNginx();
     void reopenFollowsARotatedFile();
     void unwritableFileFailsTheCheck();
 
@@ -80,6 +83,7 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, co
            "                   '$remote_user|$upstream_status|$content_length|$connection_requests';\n"
            "  log_format js escape=json '{\"q\":\"$http_x_test\",\"s\":$status,\"u\":\"$upstream_status\"}';\n"
            "  log_format raw escape=none '$http_x_test';\n"
+           "  log_format pipe '$uri $pipe $connection_requests $status';\n"
            "  map $status $loggable { ~^2 0; default 1; }\n"
            "  access_log " + l + "/all.log plain;\n"
            "  server {\n"
@@ -94,6 +98,9 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, co
         + QByteArray::number(backendPort) + "/; }\n"
            "    location /combined/ { access_log " + l + "/combined.log; return 200 ok; }\n"
            "    location /quiet/ { access_log off; return 200 ok; }\n"
+           "    location = /e404 { return 404; }\n"
+           "    location = /e500 { return 500; }\n"
+           "    location /pipe/ { access_log " + l + "/pipe.log pipe; return 204; }\n"
            "  }\n"
            "}\n";
 }
@@ -294,6 +301,52 @@ void tst_AccessLog::combinedFormatByDefault()
     QVERIFY(httpExchange(m_wsscope.port(), "GET /quiet/x HTTP/1.1\r\nHost: log.test\r\nConnection: close\r\n\r\n").ok);
     QTest::qWait(200);
     QCOMPARE(QFile(m_dir.filePath(u"wsscope/all.log"_s)).size(), before);
+}
+
+// ngx_http_special_response_handler: most answers the server makes itself
+// keep the connection (a pipelined request behind them is served, "p" in
+// $pipe); 400, 413, 500 and a few others end it.
+void tst_AccessLog::ownAnswersKeepTheConnectionAsNginx_data()
+{
+    QTest::addColumn<QByteArray>("first");
+    QTest::newRow("return 204") << QByteArray("/pipe/a");
+    QTest::newRow("error page 404") << QByteArray("/e404");
+    QTest::newRow("error page 500 closes") << QByteArray("/e500");
+    QTest::newRow("bad request closes") << QByteArray("/bad\x01target");
+}
+
+void tst_AccessLog::ownAnswersKeepTheConnectionAsNginx()
+{
+    QFETCH(QByteArray, first);
+    const QByteArray request = "GET " + first + " HTTP/1.1\r\nHost: log.test\r\n\r\n"
+                               "GET /pipe/b HTTP/1.1\r\nHost: log.test\r\nConnection: close\r\n\r\n";
+    // Status lines and Connection headers of everything that came back before the close.
+    const auto answers = [&request](quint16 port) {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        if (!s.waitForConnected(5000))
+            return QList<QByteArray>{"no connection"};
+        s.write(request);
+        QByteArray all;
+        while (s.state() == QAbstractSocket::ConnectedState && s.waitForReadyRead(3000))
+            all += s.readAll();
+        all += s.readAll();
+        QList<QByteArray> out;
+        for (const QByteArray &line : all.split('\n')) {
+            if (line.startsWith("HTTP/1.1 ") || line.startsWith("Connection:"))
+                out << line.trimmed();
+        }
+        return out;
+    };
+    const QList<QByteArray> viaNginx = answers(m_nginxPort);
+    QCOMPARE(answers(m_wsscope.port()), viaNginx);
+    QVERIFY(!viaNginx.isEmpty());
+    if (QByteArray(QTest::currentDataTag()) == "return 204") {
+        QCOMPARE(viaNginx.size(), 4); // both answered
+        const QByteArray nginxLog = lineNumber(m_dir.filePath(u"nginx/pipe.log"_s), 2);
+        QCOMPARE(nginxLog, QByteArray("/pipe/b p 2 204"));
+        QCOMPARE(lineNumber(m_dir.filePath(u"wsscope/pipe.log"_s), 2), nginxLog);
+    }
 }
 
 void tst_AccessLog::reopenFollowsARotatedFile()

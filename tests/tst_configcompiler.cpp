@@ -607,7 +607,8 @@ void tst_ConfigCompiler::valuesAndUnits()
     QVERIFY(s.listens.at(1).defaultServer);
     QCOMPARE(s.serverName, QByteArray("a.test"));
     QCOMPARE(s.ssl.size(), 2); // a certificate is checked with its key on any server, as nginx does
-    QCOMPARE(s.logs.size(), 1);
+    QCOMPARE(s.settings.accessLogs.size(), 1);
+    QCOMPARE(c.accessLogFiles.constFirst().path, u"/var/log/x.log"_s);
     QCOMPARE(c.listenGroups.size(), 2);
     const LocationConfig &p = s.locations.at(0);
     QCOMPARE(p.readTimeoutMs, 3'600'000);

@@ -61,7 +61,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"proxy_read_timeout", "7s"}, {"proxy_send_timeout", "7s"}, {"send_timeout", "7s"}, {"proxy_redirect", "http://a/ /"},
         {"proxy_next_upstream", "http_502"}, {"proxy_next_upstream_tries", "3"},
         {"proxy_next_upstream_timeout", "7s"}, {"root", "/srv/a"}, {"alias", "/srv/a/"}, {"index", "a.html"},
-        {"access_log", "/tmp/a.log"}, {"proxy_ssl_verify", "on"}, {"proxy_ssl_trusted_certificate", "/tmp/a.pem"},
+        {"access_log", "/tmp/a.log"}, {"log_format", "t '$status'"}, {"proxy_ssl_verify", "on"}, {"proxy_ssl_trusted_certificate", "/tmp/a.pem"},
         {"proxy_ssl_verify_depth", "3"}, {"proxy_ssl_server_name", "on"}, {"proxy_ssl_name", "a.test"},
         {"proxy_ssl_protocols", "TLSv1.3"}, {"proxy_ssl_ciphers", "HIGH"}, {"proxy_ssl_certificate", "/tmp/c.pem"},
         {"proxy_ssl_certificate_key", "/tmp/k.pem"}, {"proxy_ssl_password_file", "/tmp/p.txt"},

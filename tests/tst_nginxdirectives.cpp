@@ -86,7 +86,7 @@ void tst_NginxDirectives::effects_data()
                                  "fastcgi_temp_path", "gzip", "gzip_types", "types_hash_max_size",
                                  "server_names_hash_bucket_size", "open_file_cache", "worker_rlimit_nofile",
                                  "load_module", "env", "fastcgi_param", "proxy_cache_path", "limit_conn_zone",
-                                 "log_format", "http2", "ssl_stapling", "aio", "directio"})
+                                 "http2", "ssl_stapling", "aio", "directio"})
         QTest::addRow("%s", harmless) << QByteArray(harmless) << false;
     for (const char *seen : {"ssi", "proxy_cache", "auth_basic", "auth_request", "sub_filter", "fastcgi_pass",
                              "uwsgi_pass", "grpc_pass", "limit_conn", "limit_req", "allow", "deny", "autoindex",

@@ -34,7 +34,16 @@ struct AccessLogFileSpec
 struct AccessLogTarget
 {
     int file = -1; // index into ProxyConfig::accessLogFiles
+    QString path;  // that file's (what a comparison looks at: indexes differ between configurations)
     std::shared_ptr<const LogFormat> format;
     std::optional<ValueTemplate> condition; // if=: no line when it is "" or "0"
-    bool operator==(const AccessLogTarget &o) const = default;
+    // The same file, format text and condition (configurations compiled
+    // apart compare equal, as for every other setting).
+    bool operator==(const AccessLogTarget &o) const
+    {
+        const bool sameFormat = format == o.format
+            || (format && o.format && format->name == o.format->name && format->escape == o.format->escape
+                && format->line == o.format->line);
+        return path == o.path && sameFormat && condition == o.condition;
+    }
 };

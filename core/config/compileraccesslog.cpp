@@ -135,6 +135,7 @@ void Compiler::handleAccessLog(const ConfDirective &d, Ctx, Scope &scope)
     QList<AccessLogFileSpec> &files = m_config->accessLogFiles;
     const auto known = std::find_if(files.cbegin(), files.cend(), [&](const AccessLogFileSpec &f) { return f.path == file; });
     target.file = int(known - files.cbegin());
+    target.path = file;
     if (known == files.cend())
         files.append(AccessLogFileSpec{file, d.location});
     scope.values.accessLogs.append(std::move(target));

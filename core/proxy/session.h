@@ -74,6 +74,10 @@ private:
     void endUpstreamState(int status);
     // The request's access_log lines (once per request).
     void writeAccessLog();
+    // Whether the connection stays open after an answer the proxy made
+    // itself with `status`, and the end of such an answer either way.
+    bool keepsAliveAfterOwnAnswer(int status) const;
+    void endOwnAnswer(bool keepAlive, CloseCause cause);
     void emitConnectionOpened();
     // The one place the state changes: its clock (timeouts) restarts. Returns that time.
     qint64 setState(State state);

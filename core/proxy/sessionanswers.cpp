@@ -80,14 +80,41 @@ void Session::respondReturn(const Route &route)
                                                responseSettings().serverTokens, &body);
     if (isRedirectStatus(code))
         m_client.makeRedirectAbsolute(head.headers, m_request, m_server->serverName, m_listenPort);
+    const bool keepAlive = code != 444 && keepsAliveAfterOwnAnswer(code);
+    if (keepAlive)
+        head.headers.set("Connection", "keep-alive");
     if (code != 444)
         writeOwnResponse(head, body);
     m_responseStarted = true;
-    m_keepAlive = false;
     m_response = std::move(head);
     qCInfo(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << code
                                << "return";
-    beginClosing(CloseCause::Completed);
+    endOwnAnswer(keepAlive, CloseCause::Completed);
+}
+
+// ngx_http_special_response_handler keeps the connection for most answers;
+// these end it (r->keepalive = 0), and so does a request body nobody read
+// (wsscope does not discard one: closing is the safe way past it).
+bool Session::keepsAliveAfterOwnAnswer(int status) const
+{
+    static constexpr int Closing[] = {400, 408, 413, 414, 494, 495, 496, 497, 500, 501};
+    if (std::find(std::begin(Closing), std::end(Closing), status) != std::end(Closing))
+        return false;
+    return m_keepAlive && !m_request.method.isEmpty() && m_relay.requestBody().isDone() && !m_client.eof()
+        && !m_client.draining();
+}
+
+void Session::endOwnAnswer(bool keepAlive, CloseCause cause)
+{
+    if (!keepAlive) {
+        m_keepAlive = false;
+        beginClosing(cause);
+        return;
+    }
+    // The answer is complete: the next request may follow on this connection.
+    m_attempt.release(UpstreamGroup::Outcome::Ok);
+    m_relay.responseBody().reset(HttpBodyFramer::Mode::None);
+    finishExchange();
 }
 
 void Session::respondError(int status, const QByteArray &message, CloseCause cause)
@@ -99,15 +126,17 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
     }
     QByteArray body;
     HttpResponseHead head = StaticResponder::errorResponse(status, message, responseSettings().serverTokens, &body);
+    const bool keepAlive = keepsAliveAfterOwnAnswer(status);
+    if (keepAlive)
+        head.headers.set("Connection", "keep-alive");
     writeOwnResponse(head, body);
     m_response = head;
     if (inspecting())
         emitEvent(ResponseHeadEvent{head, false});
-    m_keepAlive = false;
     if (status >= 500)
         qCWarning(lcAccess).noquote() << describe() << '"' + m_request.method + ' ' + m_request.target + '"' << status
                                        << message;
-    beginClosing(cause);
+    endOwnAnswer(keepAlive, cause);
 }
 
 void Session::serveStaticFile(const QByteArray &uri)
