@@ -252,14 +252,14 @@ void InspectChannel::handleEvents(const QList<InspectEvent> &published)
     if (batch.isEmpty())
         return;
     // The events are encoded once for all clients, and not at all while
-    // nobody listens (the history alone keeps the objects).
+    // nobody listens: the history keeps the values and encodes them when a
+    // client asks (tests/bench/attach: the encoding is most of the channel's cost).
     const bool anyone = std::any_of(m_clients.cbegin(), m_clients.cend(), [](const Client &c) { return c.subscribed; });
     QJsonArray events;
     for (const InspectEvent &e : batch) {
-        QJsonObject o = toJson(e);
         if (anyone)
-            events << o;
-        m_history.push_back(std::move(o));
+            events << toJson(e);
+        m_history.push_back(e);
     }
     while (m_history.size() > size_t(HistoryEvents))
         m_history.pop_front();
@@ -390,8 +390,8 @@ QString InspectChannel::subscribe(QWebSocket *socket, const QString &type, const
         return {};
     }
     QJsonArray events;
-    for (const QJsonObject &e : m_history)
-        events << e;
+    for (const InspectEvent &e : m_history)
+        events << toJson(e);
     const quint64 firstSeq = m_nextSeq - m_history.size();
     QJsonObject answer;
     if (client.filter)

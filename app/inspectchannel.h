@@ -104,7 +104,7 @@ private:
     Settings m_settings;
     QWebSocketServer *m_server;
     QHash<QWebSocket *, Client> m_clients;
-    std::deque<QJsonObject> m_history;
+    std::deque<InspectEvent> m_history; // values: encoded when a client asks for them
     quint64 m_nextSeq = 1;   // the number of the next event (the history's first is m_nextSeq - size)
     QHash<QString, QList<qint64>> m_failures; // by peer address: times of failed attempts
     // Commands waiting for the source: its request number → who asked, with what id.
