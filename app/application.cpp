@@ -2,14 +2,12 @@
 
 #include "commandline.h"
 #include "controller.h"
-#include "inspectchannel.h"
+#include "inspectendpoint.h"
 #include "mainwindow.h"
 #include "ops/signalwatcher.h"
 #include "remote/localinspectorsource.h"
 
 #include <QApplication>
-#include <QFile>
-#include <QSysInfo>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
@@ -86,39 +84,16 @@ int Application::run(const Options &options, bool gui, const std::function<void(
             inspector->setConfigText(controller.source().editorText(), controller.source().name);
         });
     }
-    // The inspection channel's own view of the proxy, subscribed before
-    // start() too, so its history begins with the first connection.
-    std::unique_ptr<LocalInspectorSource> channelSource;
-    std::unique_ptr<InspectChannel> channel;
-    if (!options.inspectListen.isEmpty()) {
-        InspectChannel::Settings settings;
-        settings.instanceName = options.inspectName.isEmpty() ? QSysInfo::machineHostName() : options.inspectName;
-        settings.readOnly = options.inspectReadOnly;
-        if (!options.inspectTokenFile.isEmpty()) {
-            QFile file(options.inspectTokenFile);
-            if (!file.open(QIODevice::ReadOnly) || (settings.token = file.readAll().trimmed()).isEmpty()) {
-                std::fprintf(stderr, "wsscope: --inspect-token-file %s: cannot read a token from it\n",
-                             qPrintable(options.inspectTokenFile));
-                return ExitUsage;
-            }
-        }
-        channelSource = std::make_unique<LocalInspectorSource>(controller.server(), controller.source().editorText(),
-                                                               controller.source().name);
-        QObject::connect(&controller, &Controller::sourceChanged, channelSource.get(), [&controller, &channelSource] {
-            channelSource->setConfigText(controller.source().editorText(), controller.source().name);
-        });
-        channel = std::make_unique<InspectChannel>(channelSource.get(), settings);
-        channel->setRecordingPause(controller.recordingPause()); // pause stops --capture too
-    }
+    // The inspection channel (--inspect-* over inspect_*): its view of the
+    // proxy subscribes before start() too, so its history begins with the
+    // first connection.
+    InspectEndpoint channel(options, &controller);
+    if (const int rc = channel.prepare(); rc != ExitOk)
+        return rc;
     if (const int rc = controller.start(); rc != ExitOk)
         return rc;
-    if (channel) {
-        QString error;
-        if (!channel->listen(options.inspectListen, &error)) {
-            std::fprintf(stderr, "wsscope: %s\n", qPrintable(error));
-            return ExitRuntimeError;
-        }
-    }
+    if (const int rc = channel.start(); rc != ExitOk)
+        return rc;
 
     SignalWatcher signalWatcher(Controller::watchedSignals());
     controller.watch(&signalWatcher);

@@ -91,11 +91,16 @@ QList<OptionSpec> buildTable()
         {InspectListen, {u"inspect-listen"_s}, u"HOST:PORT"_s,
          u"Open the inspection channel there (a WebSocket): File → Attach to server… watches and drives this "
          u"instance, wsscope attach URL prints its events in a terminal. Keep it on loopback and reach it "
-         u"through ssh -L."_s},
+         u"through ssh -L. Each --inspect-* flag overrides its inspect_* directive of the configuration (this one "
+         u"inspect_listen whole, ssl included)."_s},
         {InspectTokenFile, {u"inspect-token-file"_s}, File,
          u"The channel refuses a client whose Authorization: Bearer token is not this file's content."_s},
         {InspectName, {u"inspect-name"_s}, u"NAME"_s, u"The instance name attached windows show (default: the host name)."_s},
         {InspectReadOnly, {u"inspect-readonly"_s}, {}, u"The channel refuses injection, reloads, pause and resume."_s},
+        {InspectSsl, {u"inspect-ssl"_s}, {},
+         u"The channel serves wss://: with the http-level ssl_certificate of a configuration that has "
+         u"inspect_listen, else with a certificate from the local development CA (attached windows on this "
+         u"machine trust it)."_s},
     };
 }
 
@@ -226,6 +231,7 @@ bool apply(const OptionSpec &spec, const QCommandLineParser &parser, Options *o,
     case OptionId::InspectTokenFile: o->inspectTokenFile = absolutePath(value); return true;
     case OptionId::InspectName: o->inspectName = value; return true;
     case OptionId::InspectReadOnly: o->inspectReadOnly = true; return true;
+    case OptionId::InspectSsl: o->inspectSsl = true; return true;
     }
     return true;
 }

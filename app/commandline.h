@@ -32,6 +32,7 @@ struct Options
     QString inspectTokenFile;    // --inspect-token-file FILE (absolute; empty: no token asked)
     QString inspectName;         // --inspect-name NAME (empty: the host name)
     bool inspectReadOnly = false; // --inspect-readonly
+    bool inspectSsl = false;     // --inspect-ssl: the channel serves wss://
     QString lang;                // --lang LOCALE (empty: the system locale)
     int verbosity = 0;           // --verbose count
 
@@ -46,7 +47,7 @@ enum class OptionId {
     Help, Version, NginxVersion, NginxBuild, NoGui, Config, Prefix, ErrorLog, Globals, TestConfig, TestDump, Quiet,
     Signal, Listen, Upstream, Workers, ConnectTimeout, ReadTimeout, SendTimeout,
     DrainTimeout, Demo, PingInterval, PingTimeout, NoInspect, Capture, Verbose, Lang, Tls, TlsCert, TlsKey,
-    UpstreamCa, InspectListen, InspectTokenFile, InspectName, InspectReadOnly,
+    UpstreamCa, InspectListen, InspectTokenFile, InspectName, InspectReadOnly, InspectSsl,
 };
 
 enum OptionFlag {

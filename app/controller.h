@@ -54,6 +54,8 @@ public:
     // resume): --capture leaves out what it leaves out.
     RecordingPause *recordingPause() { return &m_recording; }
     const ConfigSource &source() const { return m_source; }
+    // The configuration prepare() compiled (reloads: server()->config()).
+    ConfigSnapshot config() const { return m_runtime->config(); }
 
 public slots:
     // Re-reads the -c file; on any error the running configuration stays.

@@ -45,13 +45,11 @@ InspectChannel::InspectChannel(InspectorSource *source, Settings settings, QObje
     : QObject(parent)
     , m_source(source)
     , m_settings(std::move(settings))
-    , m_server(new QWebSocketServer(QStringLiteral("wsscope inspect"), QWebSocketServer::NonSecureMode, this))
     , m_runId(QStringLiteral("%1-%2").arg(QCoreApplication::applicationPid()).arg(QDateTime::currentMSecsSinceEpoch()))
     , m_ownPause(std::make_unique<RecordingPause>())
     , m_pause(m_ownPause.get())
     , m_recordingFilter(m_pause)
 {
-    connect(m_server, &QWebSocketServer::newConnection, this, &InspectChannel::handleNewConnection);
     connect(m_source, &InspectorSource::eventsReceived, this, &InspectChannel::handleEvents);
     connect(m_source, &InspectorSource::configChecked, this,
             [this](quint64 request, const ConfigCheckResult &r) { answerCheck(false, request, r); });
@@ -70,32 +68,90 @@ InspectChannel::~InspectChannel()
         it.key()->disconnect(this);
 }
 
+bool InspectChannel::parseAddress(const QString &text, QHostAddress *host, quint16 *port)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    const QHostAddress h(colon > 0 ? text.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']')) : QString());
+    bool portOk = false;
+    const uint p = colon > 0 ? text.mid(colon + 1).toUInt(&portOk) : 0;
+    if (h.isNull() || !portOk || p > 65535)
+        return false;
+    *host = h;
+    *port = quint16(p);
+    return true;
+}
+
 bool InspectChannel::listen(const QString &address, QString *error)
 {
-    const qsizetype colon = address.lastIndexOf(QLatin1Char(':'));
-    QHostAddress host(colon > 0 ? address.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']')) : QString());
-    bool portOk = false;
-    const uint port = colon > 0 ? address.mid(colon + 1).toUInt(&portOk) : 0;
-    if (host.isNull() || !portOk || port > 65535) {
+    QHostAddress host;
+    quint16 port = 0;
+    if (!parseAddress(address, &host, &port)) {
         *error = QStringLiteral("--inspect-listen %1: not HOST:PORT with a numeric host").arg(address);
         return false;
     }
-    if (!m_server->listen(host, quint16(port))) {
-        *error = QStringLiteral("--inspect-listen %1: %2").arg(address, m_server->errorString());
+    return listen(host, port, std::nullopt, error);
+}
+
+bool InspectChannel::listen(const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls,
+                            QString *error)
+{
+    auto *server = new QWebSocketServer(QStringLiteral("wsscope inspect"),
+                                        tls ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode, this);
+    if (tls)
+        server->setSslConfiguration(*tls);
+    bool bound = server->listen(address, port);
+    // 127.0.0.1:9901 -> 0.0.0.0:9901: the old socket holds the port.
+    if (!bound && m_server && m_server->isListening() && port != 0 && port == m_server->serverPort()) {
+        const QHostAddress old = m_server->serverAddress();
+        m_server->close();
+        bound = server->listen(address, port);
+        if (!bound && !m_server->listen(old, port))
+            qCWarning(lcProxy).noquote() << "inspection channel: cannot listen on" << old.toString() << "again:"
+                                         << m_server->errorString();
+    }
+    const QString where = (address.protocol() == QAbstractSocket::IPv6Protocol ? QStringLiteral("[%1]:%2")
+                                                                                : QStringLiteral("%1:%2"))
+                              .arg(address.toString());
+    if (!bound) {
+        *error = QStringLiteral("inspection channel on %1: %2").arg(where.arg(port), server->errorString());
+        delete server;
         return false;
     }
-    if (!host.isLoopback() && m_settings.token.isEmpty())
-        qCWarning(lcProxy).noquote() << "the inspection channel on" << address
-                                     << "is not on loopback and asks for no token: anyone who reaches it can watch";
+    if (m_server) {
+        // Its clients were reparented to the channel: they stay.
+        m_server->close();
+        m_server->deleteLater();
+    }
+    m_server = server;
+    connect(m_server, &QWebSocketServer::newConnection, this, &InspectChannel::handleNewConnection);
     // The line tests and scripts wait for, as the proxy's own "listening on".
-    qCInfo(lcProxy).noquote() << "inspection channel listening on"
-                              << QStringLiteral("%1:%2").arg(host.toString()).arg(m_server->serverPort());
+    qCInfo(lcProxy).noquote() << "inspection channel listening on" << where.arg(m_server->serverPort())
+                              << (tls ? "(wss://)" : "(ws://)");
     return true;
 }
 
 quint16 InspectChannel::port() const
 {
-    return m_server->serverPort();
+    return m_server ? m_server->serverPort() : 0;
+}
+
+bool InspectChannel::isSecure() const
+{
+    return m_server && m_server->secureMode() == QWebSocketServer::SecureMode;
+}
+
+void InspectChannel::setSettings(Settings settings)
+{
+    const bool newToken = settings.token != m_settings.token;
+    m_settings = std::move(settings);
+    if (!newToken)
+        return;
+    const QList<QWebSocket *> admitted = m_clients.keys();
+    for (QWebSocket *socket : admitted)
+        socket->close(RefusedToken, QStringLiteral("the channel's token changed (reload): attach again"));
+    if (!admitted.isEmpty())
+        qCInfo(lcProxy).noquote() << "inspection channel: the token changed; closed" << admitted.size()
+                                  << "attached client(s)";
 }
 
 void InspectChannel::handleNewConnection()

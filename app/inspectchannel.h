@@ -11,6 +11,7 @@
 #include <QJsonValue>
 #include <QList>
 #include <QObject>
+#include <QSslConfiguration>
 #include <QString>
 
 #include <deque>
@@ -18,6 +19,7 @@
 #include <optional>
 
 class InspectorSource;
+class QHostAddress;
 class QWebSocket;
 class QWebSocketServer;
 struct InspectEvent;
@@ -67,14 +69,29 @@ public:
     InspectChannel(InspectorSource *source, Settings settings, QObject *parent = nullptr);
     ~InspectChannel() override;
 
-    // "127.0.0.1:9901" (port 0: any free one).
+    // Listens on address:port (port 0: any free one), wss:// with `tls`,
+    // ws:// without. Called again (a reload), it binds the new socket
+    // before it lets the old one go, so a failure keeps the channel where it
+    // was; the clients attached meanwhile stay. Only a move to another
+    // address on the same port closes the old socket first (both cannot be
+    // bound), and takes it again if the new one fails.
+    bool listen(const QHostAddress &address, quint16 port, const std::optional<QSslConfiguration> &tls,
+                QString *error);
+    // "127.0.0.1:9901", "[::1]:0" (a numeric host): plain ws://.
     bool listen(const QString &address, QString *error);
+    // HOST:PORT with a numeric host ([IPv6] bracketed); false when it is not.
+    static bool parseAddress(const QString &text, QHostAddress *host, quint16 *port);
     quint16 port() const;
     // The recording switch `pause` and `resume` act on, shared with the
     // owner's other recorders (--capture); by default the channel's own.
     void setRecordingPause(RecordingPause *pause);
     // Addresses with failed attempts within the window (the rate limit's table).
     qsizetype addressesWithFailures() const { return m_failures.size(); }
+    bool isSecure() const;
+    // A reload's inspect_* (or the flags over them): the name and
+    // read-only apply at once; a new token closes the clients let in by the
+    // old one (they attach again with the new one, or are refused).
+    void setSettings(Settings settings);
 
 private:
     struct Client
@@ -102,7 +119,7 @@ private:
 
     InspectorSource *m_source;
     Settings m_settings;
-    QWebSocketServer *m_server;
+    QWebSocketServer *m_server = nullptr; // the listening one (a rebind replaces it)
     QHash<QWebSocket *, Client> m_clients;
     std::deque<InspectEvent> m_history; // values: encoded when a client asks for them
     quint64 m_nextSeq = 1;   // the number of the next event (the history's first is m_nextSeq - size)

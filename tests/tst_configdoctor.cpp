@@ -125,6 +125,20 @@ void tst_ConfigDoctor::rules_data()
     QTest::newRow("sticky: a backup is not a second server")
         << u"sticky"_s << wsConfig("server 127.0.0.1:9002;", "/ws", kGoodBody)
         << wsConfig("server 127.0.0.1:9002 backup;", "/ws", kGoodBody) << 7;
+    // The inspection channel off loopback: its directives open the http block.
+    const auto channel = [](const QByteArray &lines) {
+        return wsConfig({}, "/ws", kGoodBody).replace("http {\n", QByteArray("http {\n" + lines));
+    };
+    QTest::newRow("inspect-no-tls") << u"inspect-no-tls"_s << channel("inspect_token t;\ninspect_listen 0.0.0.0:9901;\n")
+                                    << channel("inspect_token t;\ninspect_listen 0.0.0.0:9901 ssl;\n") << 3;
+    QTest::newRow("inspect-no-tls: loopback needs none")
+        << u"inspect-no-tls"_s << channel("inspect_token t;\ninspect_listen 192.0.2.1:9901;\n")
+        << channel("inspect_token t;\ninspect_listen 127.0.0.1:9901;\n") << 3;
+    QTest::newRow("inspect-no-token") << u"inspect-no-token"_s << channel("inspect_listen [::]:9901 ssl;\n")
+                                      << channel("inspect_listen [::]:9901 ssl;\ninspect_token t;\n") << 2;
+    QTest::newRow("inspect-no-token: loopback needs none")
+        << u"inspect-no-token"_s << channel("inspect_listen 0.0.0.0:9901 ssl;\n") << channel("inspect_listen [::1]:9901;\n")
+        << 2;
 }
 
 void tst_ConfigDoctor::rules()

@@ -78,6 +78,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"keepalive_requests", "100"}, {"keepalive_time", "1h"}, {"zone", "z 64k"},
         {"resolver", "127.0.0.1:5353 valid=5s"}, {"resolver_timeout", "7s"},
         {"add_header", "X-A a"}, {"expires", "7s"}, {"server_tokens", "off"}, {"client_max_body_size", "2m"},
+        {"inspect_listen", "127.0.0.1:0"}, {"inspect_token_file", "/etc/os-release"}, {"inspect_token", "t"},
+        {"inspect_readonly", "on"}, {"inspect_name", "a"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -197,11 +199,11 @@ void tst_DirectiveTable::samplesCoverTheTable()
 }
 
 // nginxdirectives.cpp knows nginx's names (for "ignored" versus "unknown");
-// every table name is one of them, except wsscope's own.
+// every table name is one of them, except wsscope's own (ws_*, inspect_*).
 void tst_DirectiveTable::namesAreNginxsOrWsscopes()
 {
     for (const QByteArray &name : uniqueNames()) {
-        const bool own = name.startsWith("ws_") || name == "wsscope_ignore";
+        const bool own = name.startsWith("ws_") || name.startsWith("inspect_") || name == "wsscope_ignore";
         QVERIFY2(isKnownNginxDirective(name) != own || name == "health_check", name.constData());
     }
 }

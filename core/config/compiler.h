@@ -109,6 +109,7 @@ const std::vector<Command> &commands();
 std::vector<Command> proxyCommands();
 std::vector<Command> tlsAndUpstreamCommands();
 std::vector<Command> responseCommands(); // compilerresponse.cpp
+std::vector<Command> inspectCommands();  // compilerinspect.cpp
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -147,6 +148,7 @@ class Compiler
     friend std::vector<Command> proxyCommands();
     friend std::vector<Command> tlsAndUpstreamCommands();
     friend std::vector<Command> responseCommands();
+    friend std::vector<Command> inspectCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);
@@ -225,6 +227,13 @@ private:
     void handleExpires(const ConfDirective &d, Ctx, Scope &scope);
     void handleServerTokens(const ConfDirective &d, Ctx, Scope &scope);
     void handleClientMaxBodySize(const ConfDirective &d, Ctx, Scope &scope);
+
+    // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
+    void handleInspect(const ConfDirective &d, Ctx, Scope &);
+    void inspectListen(const ConfDirective &d);
+    void inspectToken(const ConfDirective &d);
+    // After the http level: `ssl` takes that level's certificate, if any.
+    void finishInspect(const Scope &http);
 
     // compilerssl.cpp
     // proxy_ssl_*: how TLS toward an https:// upstream is set up.

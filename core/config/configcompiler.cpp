@@ -267,6 +267,7 @@ void Compiler::compileHttp(const QList<const ConfDirective *> &body)
         }
         unhandled(*d);
     }
+    finishInspect(http);
 
     int implicitServer = -1;
     for (const ConfDirective *d : body) {

@@ -207,7 +207,33 @@ QStringList ConfigDoctor::rules()
 {
     return {u"ws-http-version"_s, u"ws-upgrade-headers"_s, u"connection-constant"_s, u"read-timeout"_s,
             u"header-inheritance"_s, u"header-underscore"_s, u"host-proxy-host"_s, u"trailing-slash"_s,
-            u"sticky"_s};
+            u"sticky"_s, u"inspect-no-tls"_s, u"inspect-no-token"_s};
+}
+
+// The inspection channel carries every frame and accepts inject and reload
+// (unless read-only): on loopback only the machine's own users reach it
+// (ssh -L brings it to a laptop); anywhere else it needs TLS and a token.
+QList<DoctorFinding> ConfigDoctor::checkInspect(const InspectChannelConfig &channel)
+{
+    QList<DoctorFinding> out;
+    if (!channel.enabled || channel.listen.address.isLoopback())
+        return out;
+    const QString where = channel.listen.toString();
+    if (channel.token.isEmpty()) {
+        out.append(DoctorFinding{
+            u"inspect-no-token"_s, channel.listen.at,
+            u"the inspection channel on %1 is not on loopback and asks for no token: anyone who reaches it can watch "
+            u"every frame%2"_s.arg(where, channel.readOnly ? QString() : u", inject messages and reload the configuration"_s),
+            u"add inspect_token_file PATH; (or listen on 127.0.0.1 and reach it through ssh -L)"_s});
+    }
+    if (!channel.listen.ssl) {
+        out.append(DoctorFinding{
+            u"inspect-no-tls"_s, channel.listen.at,
+            u"the inspection channel on %1 is not on loopback and has no TLS: its token and every frame cross the "
+            u"network in clear"_s.arg(where),
+            u"add ssl (inspect_listen %1 ssl;), or listen on 127.0.0.1 and reach it through ssh -L"_s.arg(where)});
+    }
+    return out;
 }
 
 QList<DoctorFinding> ConfigDoctor::check(const ProxyConfig &config)
@@ -217,6 +243,7 @@ QList<DoctorFinding> ConfigDoctor::check(const ProxyConfig &config)
         for (const LocationConfig &loc : server.locations)
             checker.checkLocation(loc);
     }
+    checker.findings += checkInspect(config.inspect);
     std::stable_sort(checker.findings.begin(), checker.findings.end(),
                      [](const DoctorFinding &a, const DoctorFinding &b) {
                          return std::tie(a.location.file, a.location.line, a.location.column)

@@ -33,10 +33,15 @@ struct DoctorFinding
 //   host-proxy-host      Host $proxy_host (nginx's default) on a WebSocket location
 //   trailing-slash       location / proxy_pass URI slash mismatch rewriting to a 404
 //   sticky               several upstream servers without stickiness for WebSocket
+//   inspect-no-tls       inspect_listen off loopback without ssl (token and frames in clear)
+//   inspect-no-token     inspect_listen off loopback without any token (anyone may watch)
 class ConfigDoctor final
 {
 public:
     static QList<DoctorFinding> check(const ProxyConfig &config);
+    // The inspect-* rules alone, for a channel the command line opened too
+    // (the application prints them at start; `location` may be invalid).
+    static QList<DoctorFinding> checkInspect(const InspectChannelConfig &channel);
     static QStringList rules();
     // Whether a location looks like it carries WebSocket traffic: it
     // forwards Upgrade/Connection, or its path says so (/ws, /socket.io, ...).

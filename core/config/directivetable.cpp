@@ -239,6 +239,8 @@ const std::vector<Command> &commands()
         all.insert(all.end(), rest.begin(), rest.end());
         const std::vector<Command> response = responseCommands();
         all.insert(all.end(), response.begin(), response.end());
+        const std::vector<Command> inspect = inspectCommands();
+        all.insert(all.end(), inspect.begin(), inspect.end());
         return all;
     }();
     return table;

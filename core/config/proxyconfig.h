@@ -279,6 +279,22 @@ struct ProcessSettings
     bool shutdownTimeoutSet = false;
 };
 
+// wsscope's inspection channel (inspect_* at http level, not nginx's): where
+// an attached window or `wsscope attach` reaches this instance. The
+// command line's --inspect-* flags override these field by field
+// (app/inspectendpoint.cpp).
+struct InspectChannelConfig
+{
+    bool enabled = false;        // inspect_listen given (or --inspect-listen)
+    ListenAddress listen;        // inspect_listen ADDR:PORT [ssl]; `at` invalid when a flag set it
+    QByteArray host;             // ADDR as written (a name the local CA's certificate covers)
+    ServerTlsSettings tls;       // with ssl: the http level's ssl_certificate/_key (none: the local CA's)
+    QByteArray token;            // inspect_token, or inspect_token_file's content (trimmed); empty: none
+    ConfLocation tokenAt;        // the directive that set it
+    bool readOnly = false;       // inspect_readonly on
+    QString name;                // inspect_name (empty: the host name)
+};
+
 struct ProxyConfig
 {
     ProcessSettings process;
@@ -296,6 +312,7 @@ struct ProxyConfig
     QList<StoredDirective> logs;    // main/http level error_log
     QList<AccessLogFileSpec> accessLogFiles; // every file an access_log names, once (AccessLogTarget::file)
     QList<QByteArray> userVariables; // `set` variables and named captures, by index (RequestContext::userValues)
+    InspectChannelConfig inspect;   // inspect_*: the inspection channel
 
     // Where a listener that accepted on `group` should route a request
     // for `host` (see ListenGroup::selectServer). Falls back to the first

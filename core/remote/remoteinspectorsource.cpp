@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkRequest>
+#include <QSslError>
 #include <QTimer>
 #include <QWebSocket>
 
@@ -24,6 +25,16 @@ RemoteInspectorSource::RemoteInspectorSource(AttachTarget target, QObject *paren
     connect(m_socket, &QWebSocket::connected, this, &RemoteInspectorSource::handleConnected);
     connect(m_socket, &QWebSocket::disconnected, this, &RemoteInspectorSource::handleDisconnected);
     connect(m_socket, &QWebSocket::textMessageReceived, this, &RemoteInspectorSource::handleMessage);
+    // Not ignored: the handshake fails. The banner says which certificate
+    // check failed and what is trusted, instead of a bare socket error.
+    connect(m_socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+        QStringList why;
+        for (const QSslError &e : errors)
+            why << e.errorString();
+        m_tlsRefusal = tr("the instance's TLS certificate is not trusted (%1); trusted are the system's CAs and "
+                          "this machine's local CA (wsscope cert show)")
+                           .arg(why.join(QLatin1String("; ")));
+    });
     m_socket->setSslConfiguration(InspectProtocol::clientSslConfiguration());
     QTimer::singleShot(0, this, &RemoteInspectorSource::open);
 }
@@ -59,6 +70,8 @@ void RemoteInspectorSource::handleDisconnected()
     QString why = m_socket->errorString();
     if (m_socket->closeCode() != QWebSocketProtocol::CloseCodeNormal && !m_socket->closeReason().isEmpty())
         why = m_socket->closeReason();
+    if (!m_tlsRefusal.isEmpty())
+        why = std::exchange(m_tlsRefusal, QString());
     // Unanswered commands will not be answered: say so instead of waiting.
     const QHash<quint64, Pending> pending = std::exchange(m_pending, {});
     for (auto it = pending.cbegin(); it != pending.cend(); ++it) {

@@ -66,5 +66,6 @@ private:
     quint64 m_maxId = 0;
     quint64 m_idOffset = 0;
     QString m_runId; // the daemon run's identity from its hello
+    QString m_tlsRefusal; // why the last wss:// handshake refused the daemon's certificate
     QSet<quint64> m_open; // connections opened and not closed (ours, offset)
 };
