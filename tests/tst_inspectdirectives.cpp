@@ -184,6 +184,34 @@ void tst_InspectDirectives::testConfigWarnsAboutAPublicChannel()
     out = QString::fromUtf8(t.readAll());
     QVERIFY(t.exitCode() != 0);
     QVERIFY2(out.contains(file + u":4:22: error: cannot read the \"inspect_token_file\""_s), qPrintable(out));
+
+    // `ssl` with the http level's pair: -t loads it as a server's, so a key
+    // that is none fails at its line even when no server uses that pair
+    // (this one has its own, which replaces the inherited one).
+    QString error;
+    std::optional<CertificateAuthority> ca = CertificateAuthority::create({u"-t CA"_s}, &error);
+    QVERIFY2(ca, qPrintable(error));
+    CertificateRequest request;
+    request.hosts = {u"127.0.0.1"_s};
+    const std::optional<IssuedCertificate> leaf = ca->issue(request, &error);
+    QVERIFY2(leaf, qPrintable(error));
+    QVERIFY(write(u"t.pem"_s, leaf->chainPem) && write(u"t-key.pem"_s, leaf->keyPem) && write(u"bad-key.pem"_s, "not a key\n"));
+    const auto withChannelKey = [](const QByteArray &key) -> QByteArray {
+        return "http {\n  ssl_certificate t.pem;\n  ssl_certificate_key " + key + ";\n  inspect_listen 127.0.0.1:9901 ssl;\n"
+               "  server {\n    listen 127.0.0.1:0;\n    ssl_certificate t.pem;\n    ssl_certificate_key t-key.pem;\n"
+               "    location / { return 204; }\n  }\n}\n";
+    };
+    QVERIFY(write(u"wsscope.conf"_s, withChannelKey("bad-key.pem")));
+    t.start(TestSupport::wsscopeBinary(), {u"-t"_s, u"-p"_s, m_dir.path() + u'/', u"-c"_s, u"wsscope.conf"_s});
+    QVERIFY(t.waitForFinished(20000));
+    out = QString::fromUtf8(t.readAll());
+    QVERIFY(t.exitCode() != 0);
+    QVERIFY2(out.contains(file + u":3:3: error:"_s), qPrintable(out));
+    QCOMPARE(out.count(u": error:"_s), 1);
+    QVERIFY(write(u"wsscope.conf"_s, withChannelKey("t-key.pem")));
+    t.start(TestSupport::wsscopeBinary(), {u"-t"_s, u"-p"_s, m_dir.path() + u'/', u"-c"_s, u"wsscope.conf"_s});
+    QVERIFY(t.waitForFinished(20000));
+    QCOMPARE(t.exitCode(), 0);
 }
 
 void tst_InspectDirectives::reloadMovesRekeysAndCloses()

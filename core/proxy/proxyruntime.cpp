@@ -8,6 +8,8 @@
 
 #include <QDir>
 
+#include <algorithm>
+
 static_assert(int(TlsProtocols::TLSv1) == int(ConfTlsProtocols::TLSv1)
                   && int(TlsProtocols::TLSv1_1) == int(ConfTlsProtocols::TLSv1_1)
                   && int(TlsProtocols::TLSv1_2) == int(ConfTlsProtocols::TLSv1_2)
@@ -89,6 +91,35 @@ void forEachLocation(const Container &level, const Visit &visit)
     }
 }
 
+// `inspect_listen ... ssl` with the http level's ssl_certificate: its pair
+// is loaded as a server's would be, so -t, a start and a reload refuse a bad
+// one at its line (the channel itself serves it through Qt's TLS). A problem
+// a server inheriting the same pair already reported is not said twice.
+bool checkInspectTls(const ProxyConfig &config, QList<ConfDiagnostic> *diagnostics)
+{
+    const InspectChannelConfig &c = config.inspect;
+    if (!c.enabled || !c.listen.ssl || !c.tls.enabled)
+        return true;
+    QString why;
+    QStringList warnings;
+    const bool ok = TlsServerContext::create(serverOptions(c.tls), &why, &warnings) != nullptr;
+    const auto say = [&](ConfDiagnostic::Severity severity, const QString &message) {
+        const ConfLocation at = placeOf(c.tls, message);
+        const bool known = std::any_of(diagnostics->cbegin(), diagnostics->cend(), [&](const ConfDiagnostic &d) {
+            return d.location == at && d.message == message;
+        });
+        if (!known)
+            report(diagnostics, severity, at, message);
+    };
+    if (!diagnostics)
+        return ok;
+    if (!ok)
+        say(ConfDiagnostic::Severity::Error, why);
+    for (const QString &w : std::as_const(warnings))
+        say(ConfDiagnostic::Severity::Warning, w);
+    return ok;
+}
+
 } // namespace
 
 ProxyRuntime::ProxyRuntime(ConfigSnapshot config)
@@ -106,6 +137,7 @@ std::shared_ptr<const ProxyRuntime> ProxyRuntime::build(ConfigSnapshot config, c
     std::shared_ptr<ProxyRuntime> runtime(new ProxyRuntime(std::move(config)));
     bool ok = runtime->buildServerTls(diagnostics);
     ok = runtime->openAccessLogs(diagnostics) && ok;
+    ok = checkInspectTls(*runtime->m_config, diagnostics) && ok;
     for (const ServerConfig &server : runtime->m_config->servers) {
         forEachLocation(server.locations, [&](const LocationConfig &loc) {
             ok = runtime->buildUpstreamTls(loc, diagnostics) && ok;
