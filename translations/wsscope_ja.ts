@@ -1140,6 +1140,10 @@
         <translation>トークンファイル %1 を読めません：%2</translation>
     </message>
     <message>
+        <source>the instance&apos;s TLS certificate is not trusted (%1); trusted are the system&apos;s CAs and this machine&apos;s local CA (wsscope cert show)</source>
+        <translation>インスタンスの TLS 証明書は信頼されていません（%1）。信頼されるのはシステムの CA とこのマシンのローカル CA です（wsscope cert show）</translation>
+    </message>
+    <message>
         <source>the link to the instance was lost</source>
         <translation>インスタンスとのリンクが切れました</translation>
     </message>

@@ -1140,6 +1140,10 @@
         <translation>无法读取令牌文件 %1：%2</translation>
     </message>
     <message>
+        <source>the instance&apos;s TLS certificate is not trusted (%1); trusted are the system&apos;s CAs and this machine&apos;s local CA (wsscope cert show)</source>
+        <translation>实例的 TLS 证书不受信任（%1）；受信任的是系统的 CA 和本机的本地 CA（wsscope cert show）</translation>
+    </message>
+    <message>
         <source>the link to the instance was lost</source>
         <translation>与实例的链路已中断</translation>
     </message>
