@@ -2,8 +2,9 @@
 // inspect_listen and inspect_token_file admit a client with the token and
 // refuse one without; -t warns about a public channel; a reload moves,
 // re-keys or closes it (a failed rebind keeps it); `ssl` serves wss:// with
-// the local CA's certificate, which a client that trusts that CA accepts and
-// one that does not refuses. The real binary, loopback only.
+// the local CA's certificate, which a client that trusts that CA (the window,
+// `wsscope attach`) accepts and one that does not refuses. Real binaries,
+// loopback only.
 #include "remote/attachtarget.h"
 #include "remote/remoteinspectorsource.h"
 #include "testsupport.h"
@@ -69,6 +70,33 @@ Attempt attach(const QUrl &url, const QByteArray &token, const QList<QSslCertifi
         QTest::qWait(20);
     out.closeCode = int(socket.closeCode());
     out.closeReason = socket.closeReason();
+    return out;
+}
+
+// `wsscope attach wss://127.0.0.1:PORT` with the token: what it printed
+// once attached (then it is stopped), or by the time it gave up (`fails`:
+// it must exit 1 on its own).
+QByteArray runAttach(quint16 port, bool fails)
+{
+    QProcess attach;
+    attach.setProcessChannelMode(QProcess::MergedChannels);
+    attach.start(TestSupport::wsscopeBinary(), {u"attach"_s, u"wss://127.0.0.1:%1"_s.arg(port), u"--token-file"_s,
+                                                 QDir(qEnvironmentVariable("XDG_DATA_HOME")).filePath(u"../token"_s)});
+    QByteArray out;
+    QDeadlineTimer deadline(15000);
+    while (!deadline.hasExpired() && attach.state() != QProcess::NotRunning && !out.contains("attached to")) {
+        attach.waitForReadyRead(100);
+        out += attach.readAll();
+    }
+    if (fails) {
+        attach.waitForFinished(5000);
+        out += attach.readAll();
+        if (attach.state() != QProcess::NotRunning || attach.exitCode() != 1)
+            out += "\n(attach did not exit 1)";
+        return out;
+    }
+    attach.terminate();
+    attach.waitForFinished(5000);
     return out;
 }
 
@@ -307,6 +335,9 @@ void tst_InspectDirectives::windowTrustsTheLocalCaOnly()
         QTRY_COMPARE_WITH_TIMEOUT(remote.link(), InspectorSource::Link::Up, 10000);
         QCOMPARE(remote.instanceName(), u"tls-daemon"_s);
     }
+    // So does the terminal's client.
+    QByteArray out = runAttach(port, false);
+    QVERIFY2(out.contains("wsscope attach: attached to tls-daemon"), out.constData());
     QCOMPARE(daemon.terminate(), 0);
 
     QString error;
@@ -326,6 +357,8 @@ void tst_InspectDirectives::windowTrustsTheLocalCaOnly()
     QTRY_COMPARE_WITH_TIMEOUT(remote.link(), InspectorSource::Link::Lost, 10000);
     QVERIFY2(remote.linkDetail().contains(u"TLS certificate is not trusted"_s), qPrintable(remote.linkDetail()));
     QVERIFY(remote.instanceName().isEmpty()); // no hello
+    out = runAttach(port, true);
+    QVERIFY2(!out.contains("attached to"), out.constData());
     // The same certificate is fine for a client that trusts its CA.
     const Attempt a = attach(QUrl(u"wss://127.0.0.1:%1"_s.arg(port)), "conf-token",
                              QSslCertificate::fromData(other->certificatePem()));
