@@ -169,12 +169,16 @@ void tst_HeadersFilter::upstreamStateVariables()
     const HeadersFilter f = compiledFilter("add_header X-Addr $upstream_addr always; add_header X-Status $upstream_status always; "
                                            "add_header X-Connect $upstream_connect_time always; "
                                            "add_header X-Header $upstream_header_time always; "
-                                           "add_header X-Response $upstream_response_time always;");
+                                           "add_header X-Response $upstream_response_time always; "
+                                           "add_header X-Length $upstream_response_length always; "
+                                           "add_header X-In $upstream_bytes_received always; "
+                                           "add_header X-Out $upstream_bytes_sent always; add_header X-Port $proxy_port always;");
     RequestContext ctx;
     ctx.upstreamStates = {UpstreamState{.address = "127.0.0.1:8081", .status = 502, .connectMs = -1, .headerMs = -1,
                                         .responseMs = 3},
                           UpstreamState{.address = "127.0.0.1:8082", .status = 200, .connectMs = 1, .headerMs = 1234,
-                                        .responseMs = -1}};
+                                        .responseMs = -1, .bytesReceived = 180, .bytesSent = 75, .responseLength = 42}};
+    ctx.proxyPort = "8080";
     HttpResponseHead h = head(200);
     applyHeadersFilter(h, f, ctx, 0);
     QCOMPARE(h.headers.value("X-Addr"), QByteArray("127.0.0.1:8081, 127.0.0.1:8082"));
@@ -182,6 +186,10 @@ void tst_HeadersFilter::upstreamStateVariables()
     QCOMPARE(h.headers.value("X-Connect"), QByteArray("-, 0.001"));
     QCOMPARE(h.headers.value("X-Header"), QByteArray("-, 1.234"));
     QCOMPARE(h.headers.value("X-Response"), QByteArray("0.003, -"));
+    QCOMPARE(h.headers.value("X-Length"), QByteArray("0, 42"));
+    QCOMPARE(h.headers.value("X-In"), QByteArray("0, 180"));
+    QCOMPARE(h.headers.value("X-Out"), QByteArray("0, 75"));
+    QCOMPARE(h.headers.value("X-Port"), QByteArray("8080"));
     // No upstream at all (a `return`): nothing to add.
     HttpResponseHead own = head(200);
     applyHeadersFilter(own, f, RequestContext{}, 0);

@@ -98,6 +98,9 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "      add_header X-Upstream-CC $upstream_http_cache_control;\n"
            "      add_header Cache-Control no-store;\n"
            "      add_header X-Sent-CC $sent_http_cache_control;\n"
+           "      add_header X-Port $proxy_port;\n"
+           "      add_header X-Length $upstream_response_length;\n"
+           "      add_header X-Received $upstream_bytes_received;\n"
            "    }\n"
            "    location = /ret { return 200 \"line one\\nuri=$uri https=[$https]\\n\"; }\n"
            "  }\n"
@@ -247,7 +250,8 @@ void tst_NginxDifferential::upstreamVariablesInResponseHeaders()
 {
     const auto headersOf = [](const HttpResult &r) {
         QStringList out{QString::number(r.status)};
-        for (const QByteArray name : {"X-Addr", "X-Status", "X-Sid", "X-Theme", "X-Upstream-CC", "X-Sent-CC"})
+        for (const QByteArray name : {"X-Addr", "X-Status", "X-Sid", "X-Theme", "X-Upstream-CC", "X-Sent-CC", "X-Port",
+                                      "X-Length", "X-Received"})
             out << QString::fromLatin1(name) + u": "_s + QString::fromUtf8(r.header(name));
         return out;
     };

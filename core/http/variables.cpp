@@ -44,6 +44,10 @@ constexpr NamedVariable kVariables[] = {
     {"upstream_connect_time", ValueTemplate::Variable::UpstreamConnectTime},
     {"upstream_header_time", ValueTemplate::Variable::UpstreamHeaderTime},
     {"upstream_response_time", ValueTemplate::Variable::UpstreamResponseTime},
+    {"upstream_response_length", ValueTemplate::Variable::UpstreamResponseLength},
+    {"upstream_bytes_received", ValueTemplate::Variable::UpstreamBytesReceived},
+    {"upstream_bytes_sent", ValueTemplate::Variable::UpstreamBytesSent},
+    {"proxy_port", ValueTemplate::Variable::ProxyPort},
     {"status", ValueTemplate::Variable::Status},
     {"body_bytes_sent", ValueTemplate::Variable::BodyBytesSent},
     {"bytes_sent", ValueTemplate::Variable::BytesSent},
@@ -424,6 +428,12 @@ QByteArray joinStates(const QList<UpstreamState> &states, ValueTemplate::Variabl
             out += s.status ? QByteArray::number(s.status) : QByteArray("-");
             continue;
         }
+        if (v == V::UpstreamResponseLength || v == V::UpstreamBytesReceived || v == V::UpstreamBytesSent) {
+            out += QByteArray::number(v == V::UpstreamResponseLength ? s.responseLength
+                                      : v == V::UpstreamBytesReceived ? s.bytesReceived
+                                                                      : s.bytesSent);
+            continue;
+        }
         const qint64 ms = v == V::UpstreamConnectTime ? s.connectMs
             : v == V::UpstreamHeaderTime             ? s.headerMs
                                                      : s.responseMs;
@@ -656,7 +666,12 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::UpstreamConnectTime:
     case V::UpstreamHeaderTime:
     case V::UpstreamResponseTime:
+    case V::UpstreamResponseLength:
+    case V::UpstreamBytesReceived:
+    case V::UpstreamBytesSent:
         return joinStates(context.upstreamStates, variable);
+    case V::ProxyPort:
+        return context.proxyPort;
     case V::SentHttp:
         return sentHeaderValue(context.response, headerName);
     case V::UpstreamHttp:

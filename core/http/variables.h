@@ -21,6 +21,9 @@ struct UpstreamState
     qint64 connectMs = -1; // -1: not (yet) known ("-")
     qint64 headerMs = -1;
     qint64 responseMs = -1;
+    qint64 bytesReceived = 0;  // from this server, head included ($upstream_bytes_received)
+    qint64 bytesSent = 0;      // to it ($upstream_bytes_sent)
+    qint64 responseLength = 0; // its response body ($upstream_response_length)
 };
 
 // What nginx-style variables are evaluated against: one client request on
@@ -35,6 +38,7 @@ struct RequestContext
     quint16 serverPort = 0;
     QByteArray serverName;
     QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
+    QByteArray proxyPort; // its port, the scheme's default when none is written ($proxy_port)
     QByteArray uri;       // the normalized, decoded path ($uri); null: derived from the target
     QByteArray args;      // $args once a rewrite or redirect changed them; null: from the target
     bool argsChanged = false;
@@ -101,6 +105,10 @@ public:
         UpstreamConnectTime,
         UpstreamHeaderTime,
         UpstreamResponseTime,
+        UpstreamResponseLength,
+        UpstreamBytesReceived,
+        UpstreamBytesSent,
+        ProxyPort,
         SentHttp,          // $sent_http_NAME: the response's header
         UpstreamHttp,      // $upstream_http_NAME: the upstream response's header
         UpstreamCookie,    // $upstream_cookie_NAME: a cookie the upstream set

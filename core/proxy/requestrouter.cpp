@@ -136,11 +136,22 @@ Route evaluateProxyUrl(Route route, const LocationConfig &loc)
     route.dynamicHost = host;
     route.dynamicPort = port;
     route.context.proxyHost = port < 0 || port == defaultPort ? host : host + ':' + QByteArray::number(port);
+    route.context.proxyPort = QByteArray::number(port < 0 ? defaultPort : port);
     if (end < rest.size())
         route.upstreamTarget = targetFromUri(rest.mid(end));
     else
         route.upstreamTarget = upstreamTarget(route, loc); // no URI part: as without variables
     return route;
+}
+
+// $proxy_port: the port written after the host (not inside an IPv6
+// address's brackets), else the scheme's.
+QByteArray proxyPortOf(const QByteArray &proxyHost, bool tls)
+{
+    const qsizetype colon = proxyHost.lastIndexOf(':');
+    if (colon < 0 || colon < proxyHost.lastIndexOf(']'))
+        return tls ? "443" : "80";
+    return proxyHost.mid(colon + 1);
 }
 
 // The content phase: proxy_pass when a level on the way set it (nginx's
@@ -171,6 +182,7 @@ Route content(Route route, bool proxyHandler)
         route.context.proxyHost = loc->proxyPass.proxyHost;
         route.upstreamTarget = upstreamTarget(route, *loc);
         route.upstreamTls = loc->proxyPass.scheme == "https";
+        route.context.proxyPort = proxyPortOf(loc->proxyPass.proxyHost, route.upstreamTls);
     }
     if (route.upstreamTls) {
         // proxy_ssl_name: by default the host of $proxy_host.

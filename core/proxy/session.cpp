@@ -421,6 +421,7 @@ void Session::handleResponseHead()
         UpstreamState &state = m_context.upstreamStates.last();
         state.status = status;
         state.headerMs = m_upstreamTimer.elapsed();
+        state.bytesReceived = upstream()->bytesRead() - m_upstreamReadAtStart; // so far, as nginx counts it
     }
     m_context.upstreamResponse = &m_response;
     // proxy_next_upstream http_5xx/403/404/429: another server, when one

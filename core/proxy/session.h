@@ -161,6 +161,8 @@ private:
 
     QElapsedTimer m_exchangeTimer;
     QElapsedTimer m_upstreamTimer;
+    qint64 m_upstreamReadAtStart = 0;    // the upstream stream's counters when this server was picked
+    qint64 m_upstreamWrittenAtStart = 0;
     qint64 m_requestStartMs = 0;       // Unix ms ($request_time, $msec)
     qint64 m_bytesWrittenAtStart = 0;  // the client's bytes before this request's response ($bytes_sent)
     qint64 m_responseHeadBytes = 0;    // the head this request's response began with

@@ -97,6 +97,9 @@ void Session::connectNextUpstream()
     m_upstreamName = m_attempt.serverName();
     m_context.upstreamStates.append(UpstreamState{.address = m_attempt.peerAddress()});
     m_upstreamTimer.start();
+    // A connection from the keep-alive cache counts from here.
+    m_upstreamReadAtStart = upstream() ? upstream()->bytesRead() : 0;
+    m_upstreamWrittenAtStart = upstream() ? upstream()->bytesWritten() + upstream()->pendingBytes() : 0;
     setState(State::Connecting);
     if (m_attempt.reused()) {
         // An idle connection from the keep-alive cache: the request goes now.
@@ -132,8 +135,8 @@ void Session::upstreamFailed(quint32 condition, int status, const QString &reaso
 {
     const bool connecting = m_state == State::Connecting;
     qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
+    endUpstreamState(status); // before fail(): its counters go with the socket
     m_attempt.fail(condition, reason);
-    endUpstreamState(status);
     if (m_attempt.hasTriesLeft() && mayTryNext(condition)) {
         connectNextUpstream();
         return;
@@ -168,6 +171,12 @@ void Session::endUpstreamState(int status)
     if (!state.status)
         state.status = status;
     state.responseMs = m_upstreamTimer.elapsed();
+    if (upstream()) {
+        state.bytesReceived = upstream()->bytesRead() - m_upstreamReadAtStart;
+        state.bytesSent = upstream()->bytesWritten() + upstream()->pendingBytes() - m_upstreamWrittenAtStart;
+    }
+    if (m_attempt.hasResponseHead() || m_response.status)
+        state.responseLength = m_relay.responseBody().bodyBytes();
 }
 
 void Session::upstreamReady()

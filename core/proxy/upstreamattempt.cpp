@@ -75,9 +75,7 @@ UpstreamPick UpstreamAttempt::connectNext()
     const UpstreamServer &server = group.servers().at(pick.index);
     m_serverName = group.displayName(pick.index);
     // nginx names a peer by its address (ngx_sock_ntop), whatever was written.
-    const QByteArray ip = server.address.toString().toLatin1();
-    const bool v6 = server.address.protocol() == QAbstractSocket::IPv6Protocol;
-    m_peerAddress = (v6 ? QByteArray("[") + ip + "]" : ip) + ':' + QByteArray::number(server.port);
+    m_peerAddress = group.addressText(pick.index);
     m_requestSent = false;
     m_parser.reset();
     const qint64 now = UpstreamGroup::clockMs();

@@ -106,6 +106,8 @@ public:
     // Display name of a server: its name, or its address when several
     // servers share a name (a host name with several addresses).
     QString displayName(qsizetype index) const;
+    // A server as nginx's $upstream_addr names it (ngx_sock_ntop): "127.0.0.1:8081", "[::1]:8081".
+    const QByteArray &addressText(qsizetype index) const { return m_addressTexts.at(index); }
 
 private:
     friend class PeerPicker;
@@ -116,6 +118,7 @@ private:
 
     QByteArray m_name;
     QList<UpstreamServer> m_servers;
+    QList<QByteArray> m_addressTexts; // parallel to m_servers, made once
     UpstreamBalancing m_balancing;
     bool m_explicit = false;
     PeerTier m_tiers[2];                // primaries, backups
