@@ -501,7 +501,9 @@ void Session::startTunnel()
 {
     HttpResponseHead out = rewriteResponseForClient(m_response, false, false);
     filterHead(out); // nginx runs its header filters on the 101 too: only `add_header ... always` applies
-    m_client->write(out.serialize());
+    const QByteArray head = out.serialize();
+    m_responseHeadBytes = head.size(); // $body_bytes_sent: the tunnel's bytes after it
+    m_client->write(head);
     m_responseStarted = true;
     m_lastClientActivityMs = m_lastUpstreamActivityMs = setState(State::Tunnel);
     m_clientWrites.restart(*m_client.stream(), m_stateSinceMs);
