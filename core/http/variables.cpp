@@ -411,6 +411,12 @@ QByteArray hostValue(const RequestContext &context)
     return normalizedHostName(host);
 }
 
+// "%T.%03M": seconds with milliseconds.
+QByteArray secondsWithMillis(qint64 ms)
+{
+    return QByteArray::number(ms / 1000) + '.' + QByteArray::number(ms % 1000).rightJustified(3, '0');
+}
+
 // nginx's upstream state variables: one value per server tried, ", "
 // between them (ngx_http_upstream_addr_variable and friends).
 QByteArray joinStates(const QList<UpstreamState> &states, ValueTemplate::Variable v)
@@ -441,8 +447,7 @@ QByteArray joinStates(const QList<UpstreamState> &states, ValueTemplate::Variabl
             out += '-';
             continue;
         }
-        // "%T.%03M": seconds with milliseconds.
-        out += QByteArray::number(ms / 1000) + '.' + QByteArray::number(ms % 1000).rightJustified(3, '0');
+        out += secondsWithMillis(ms);
     }
     return out;
 }
@@ -508,11 +513,6 @@ void appendLogEscaped(QByteArray &out, QByteArrayView value, LogEscape escape)
             out += ch;
         }
     }
-}
-
-QByteArray secondsWithMillis(qint64 ms)
-{
-    return QByteArray::number(ms / 1000) + '.' + QByteArray::number(ms % 1000).rightJustified(3, '0');
 }
 
 // "%+03d:%02d" offsets as nginx writes them: "2026-12-03T06:47:01+00:00", never "Z".

@@ -115,7 +115,7 @@ Logging::Level levelOf(QtMsgType type)
 
 int openLogFile(const QString &path, QString *error)
 {
-    const int fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    const int fd = Logging::openForAppend(path);
     if (fd < 0)
         *error = QStringLiteral("cannot open the log file %1: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno)));
     return fd;
@@ -241,16 +241,28 @@ bool reopen(QString *error)
     for (const ActiveSink &s : currentTable()->sinks) {
         if (s.path.isEmpty())
             continue;
-        const int fd = openLogFile(s.path, error);
-        if (fd < 0) {
+        if (!reopenOnto(s.fd, s.path)) {
+            *error = QStringLiteral("cannot open the log file %1: %2").arg(s.path, QString::fromLocal8Bit(std::strerror(errno)));
             ok = false;
-            continue;
         }
-        ::dup2(fd, s.fd); // atomic for a concurrent write(); it clears FD_CLOEXEC on s.fd, so set again
-        ::fcntl(s.fd, F_SETFD, FD_CLOEXEC);
-        ::close(fd);
     }
     return ok;
+}
+
+int openForAppend(const QString &path)
+{
+    return ::open(QFile::encodeName(path).constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+bool reopenOnto(int fd, const QString &path)
+{
+    const int fresh = openForAppend(path);
+    if (fresh < 0)
+        return false;
+    ::dup2(fresh, fd); // atomic for a concurrent write(); it clears FD_CLOEXEC on fd, so set again
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    ::close(fresh);
+    return true;
 }
 
 bool usesStderr()

@@ -44,6 +44,15 @@ bool setSinks(const QList<Sink> &sinks, QString *error);
 // old descriptor).
 bool reopen(QString *error);
 
+// The two file operations every log of the process shares (error_log here,
+// access_log in core/proxy): a file opened for appending (O_APPEND, so one
+// write(2) per line never interleaves with another thread's; O_CREAT 0644,
+// O_CLOEXEC), -1 with errno set; and, for rotation, descriptor `fd` pointed
+// at a fresh open of `path` in one dup2 (a concurrent write goes to the old
+// or the new file), false with errno set and `fd` unchanged.
+int openForAppend(const QString &path);
+bool reopenOnto(int fd, const QString &path);
+
 // True when some sink writes to stderr (a daemon then keeps its stderr).
 bool usesStderr();
 

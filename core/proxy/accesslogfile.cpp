@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <mutex>
 #include <unistd.h>
 
@@ -18,13 +17,9 @@ std::mutex g_filesMutex;
 QHash<QString, std::weak_ptr<AccessLogFile>> g_files; // by path, every file some configuration holds
 std::atomic<qint64> g_lastFailureReportMs{0};
 
-int openForAppend(const QString &path, QString *error)
+QString openError(const QString &path, int err)
 {
-    const QByteArray name = path.toLocal8Bit();
-    const int fd = ::open(name.constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 && error)
-        *error = QStringLiteral("open() \"%1\" failed (%2: %3)").arg(path).arg(errno).arg(QString::fromLocal8Bit(std::strerror(errno)));
-    return fd;
+    return QStringLiteral("open() \"%1\" failed (%2: %3)").arg(path).arg(err).arg(QString::fromLocal8Bit(std::strerror(err)));
 }
 
 } // namespace
@@ -45,9 +40,12 @@ std::shared_ptr<AccessLogFile> AccessLogFile::open(const QString &path, QString 
     std::lock_guard<std::mutex> lock(g_filesMutex);
     if (std::shared_ptr<AccessLogFile> open = g_files.value(path).lock())
         return open;
-    const int fd = openForAppend(path, error);
-    if (fd < 0)
+    const int fd = Logging::openForAppend(path);
+    if (fd < 0) {
+        if (error)
+            *error = openError(path, errno);
         return nullptr;
+    }
     std::shared_ptr<AccessLogFile> file(new AccessLogFile(path, fd));
     g_files.insert(path, file);
     return file;
@@ -64,19 +62,13 @@ bool AccessLogFile::reopenAll(QString *error)
             continue;
         }
         ++it;
-        QString why;
-        const int fd = openForAppend(file->m_path, &why);
-        if (fd < 0) {
+        // The same descriptor, a new file: a worker writing at this moment
+        // writes to the old or the new one, never to a closed or reused descriptor.
+        if (!Logging::reopenOnto(file->m_fd, file->m_path)) {
             if (ok && error)
-                *error = why;
+                *error = openError(file->m_path, errno);
             ok = false;
-            continue;
         }
-        // dup2 swaps the file under the same descriptor in one step: a
-        // worker writing at this moment writes to the old or the new file,
-        // never to a closed or reused descriptor.
-        ::dup2(fd, file->m_fd);
-        ::close(fd);
     }
     return ok;
 }

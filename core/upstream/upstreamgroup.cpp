@@ -327,11 +327,8 @@ QString UpstreamGroup::displayName(qsizetype index) const
 {
     const UpstreamServer &s = m_servers.at(index);
     for (qsizetype i = 0; i < m_servers.size(); ++i) {
-        if (i != index && m_servers.at(i).name == s.name) {
-            const QString host = s.address.protocol() == QAbstractSocket::IPv6Protocol
-                ? u'[' + s.address.toString() + u']' : s.address.toString();
-            return host + u':' + QString::number(s.port);
-        }
+        if (i != index && m_servers.at(i).name == s.name)
+            return QString::fromLatin1(m_addressTexts.at(index));
     }
     return QString::fromUtf8(s.name);
 }
@@ -353,9 +350,7 @@ UpstreamFigures UpstreamGroup::figures(qint64 nowMs) const
         const PeerState &p = *m_peers[size_t(i)];
         UpstreamServerFigures sf;
         sf.name = QString::fromUtf8(s.name);
-        const QString host = s.address.protocol() == QAbstractSocket::IPv6Protocol
-            ? u'[' + s.address.toString() + u']' : s.address.toString();
-        sf.address = host + u':' + QString::number(s.port);
+        sf.address = QString::fromLatin1(m_addressTexts.at(i));
         sf.weight = s.weight;
         sf.maxConns = s.maxConns;
         sf.backup = s.backup;
