@@ -620,7 +620,7 @@ void tst_ConfigCompiler::valuesAndUnits()
     QCOMPARE(p.nextUpstream, quint32(NextUpstream::Error | NextUpstream::Timeout | NextUpstream::Http502));
     QCOMPARE(p.nextUpstreamTries, 2);
     QCOMPARE(p.root, QByteArray("/srv"));
-    QCOMPARE(p.index, (QList<QByteArray>{"a.html", "b.html"}));
+    QCOMPARE(p.index, (QList<ValueTemplate>{ValueTemplate::literal("a.html"), ValueTemplate::literal("b.html")}));
     QCOMPARE(p.proxyPass.proxyHost, QByteArray("127.0.0.1:7000"));
     QVERIFY(p.proxyPass.hasUri);
     QCOMPARE(p.proxyPass.uri, QByteArray("/q/"));

@@ -80,6 +80,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"add_header", "X-A a"}, {"expires", "7s"}, {"server_tokens", "off"}, {"client_max_body_size", "2m"},
         {"inspect_listen", "127.0.0.1:0"}, {"inspect_token_file", "/etc/os-release"}, {"inspect_token", "t"},
         {"inspect_readonly", "on"}, {"inspect_name", "a"},
+        {"error_page", "404 /a.html"}, {"recursive_error_pages", "on"}, {"proxy_intercept_errors", "on"},
+        {"internal", ""},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -103,6 +105,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"ws_ping_timeout", "9s"}, {"rewrite_log", "off"}, {"uninitialized_variable_warn", "on"},
         {"resolver", "[::1] ipv6=off"}, {"resolver_timeout", "9s"},
         {"add_header", "X-B b always"}, {"expires", "max"}, {"server_tokens", "build"}, {"client_max_body_size", "0"},
+        {"error_page", "502 =200 /b.html"}, {"recursive_error_pages", "off"}, {"proxy_intercept_errors", "off"},
     };
     return samples.value(d.name, "<no sample>");
 }

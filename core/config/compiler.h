@@ -65,6 +65,7 @@ struct Scope
     bool proxySslSetHere = false;
     bool addHeadersSetHere = false;
     bool accessLogsSetHere = false;
+    bool errorPagesSetHere = false;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
     QSet<QByteArray> sslSetHere;     // ssl_* names this level set (each replaces the inherited one)
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
@@ -74,7 +75,7 @@ struct Scope
     Scope inner() const
     {
         Scope s = *this;
-        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = false;
+        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = s.errorPagesSetHere = false;
         s.sslSetHere.clear();
         return s;
     }
@@ -110,6 +111,7 @@ std::vector<Command> proxyCommands();
 std::vector<Command> tlsAndUpstreamCommands();
 std::vector<Command> responseCommands(); // compilerresponse.cpp
 std::vector<Command> inspectCommands();  // compilerinspect.cpp
+std::vector<Command> errorPageCommands(); // compilererrorpage.cpp
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -149,6 +151,7 @@ class Compiler
     friend std::vector<Command> tlsAndUpstreamCommands();
     friend std::vector<Command> responseCommands();
     friend std::vector<Command> inspectCommands();
+    friend std::vector<Command> errorPageCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);
@@ -227,6 +230,10 @@ private:
     void handleExpires(const ConfDirective &d, Ctx, Scope &scope);
     void handleServerTokens(const ConfDirective &d, Ctx, Scope &scope);
     void handleClientMaxBodySize(const ConfDirective &d, Ctx, Scope &scope);
+
+    // compilererrorpage.cpp: error_page (inherited), try_files and internal (a location's own; false: `c` is neither)
+    void handleErrorPage(const ConfDirective &d, Ctx, Scope &scope);
+    bool compileFallback(const ConfDirective &c, LocationConfig &loc);
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

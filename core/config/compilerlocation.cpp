@@ -99,9 +99,16 @@ void Compiler::handleRoot(const ConfDirective &d, Ctx, Scope &scope)
 
 void Compiler::handleIndex(const ConfDirective &d, Ctx, Scope &scope)
 {
+    // ngx_http_index_set_index: names may hold variables; an empty one is an error.
     scope.values.index.clear();
-    for (const ConfArg &a : d.args)
-        scope.values.index.append(a.text);
+    for (const ConfArg &a : d.args) {
+        if (a.text.isEmpty()) {
+            error(a.location, u"index \"%1\" in \"index\" directive is invalid"_s.arg(text(a.text)));
+            return;
+        }
+        if (std::optional<ValueTemplate> t = compileTemplate(a.text, a.location))
+            scope.values.index.append(std::move(*t));
+    }
 }
 
 void Compiler::handleLog(const ConfDirective &d, Ctx, Scope &scope)
@@ -239,6 +246,7 @@ void Compiler::compileLocation(const ConfDirective &d, const Scope &parentScope,
             }
         } else if (isRewriteStatement(c.name)) {
             rewriteStatement(c, Ctx::Location, loc.rewrite);
+        } else if (compileFallback(c, loc)) {
         } else if (applyCommon(c, Ctx::Location, scope)) {
         } else {
             unhandled(c);

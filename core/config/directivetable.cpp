@@ -241,6 +241,8 @@ const std::vector<Command> &commands()
         all.insert(all.end(), response.begin(), response.end());
         const std::vector<Command> inspect = inspectCommands();
         all.insert(all.end(), inspect.begin(), inspect.end());
+        const std::vector<Command> fallback = errorPageCommands();
+        all.insert(all.end(), fallback.begin(), fallback.end());
         return all;
     }();
     return table;

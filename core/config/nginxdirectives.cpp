@@ -414,12 +414,10 @@ constexpr Effect Effects[] = {
     {"create_full_put_path", "WebDAV methods would not be served"},
     // what issue 13 implements elsewhere in wsscope; until an entry of the
     // directive table takes a name over, its effect is named here
+    {"try_files", "requests would not fall back to the files or location it names"},
     {"add_header", "responses would lack the headers it adds (security, CORS...)"},
     {"add_trailer", "responses would lack the trailers it adds"},
     {"expires", "responses would lack Expires and Cache-Control"},
-    {"error_page", "errors would not be answered with the pages or redirects it names"},
-    {"try_files", "requests would not fall back to the files or location it names"},
-    {"internal", "the location would answer external requests"},
     {"client_max_body_size", "bodies over the limit would not get 413 (nor would nginx's default 1m apply)"},
     {"large_client_header_buffers", "long request lines and headers would not get nginx's 414/400"},
     {"client_body_timeout", "slow senders would be timed out otherwise"},
@@ -436,7 +434,6 @@ constexpr Effect Effects[] = {
     {"proxy_cookie_*", "Set-Cookie from upstreams would not be rewritten"},
     {"proxy_set_body", "upstreams would get the client's body"},
     {"proxy_pass_request_*", "upstreams would get the client's headers or body"},
-    {"proxy_intercept_errors", "upstream errors would reach clients unreplaced"},
     {"proxy_method", "upstreams would get the client's method"},
     {"proxy_bind", "upstreams would see another source address"},
     {"stream", "its TCP/UDP ports would not be served (wsscope proxies HTTP only)"},

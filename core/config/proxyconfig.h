@@ -2,6 +2,7 @@
 
 #include "config/accesslogconfig.h"
 #include "config/confdiagnostic.h"
+#include "config/errorpage.h"
 #include "config/rewritescript.h"
 #include "config/headersfilter.h"
 #include "config/tlssettings.h"
@@ -138,7 +139,9 @@ struct LocationSettings
     qint64 nextUpstreamTimeoutMs = 0;   // 0: unlimited
     QByteArray root = "html";           // nginx's default root; relative to the config file's directory
     QByteArray alias;
-    QList<QByteArray> index{"index.html"};
+    // index: tried in order for a URI ending in "/" (ngx_http_index_module:
+    // the first that exists is an internal redirect; may hold variables).
+    QList<ValueTemplate> index{ValueTemplate::literal("index.html")};
     QList<StoredDirective> logs;        // error_log in effect here
     QList<AccessLogTarget> accessLogs;  // access_log in effect here (none configured, or `off`: empty)
     ResolverSettings resolver;          // resolver: for proxy_pass with variables
@@ -167,6 +170,10 @@ struct LocationSettings
     HeadersFilter headersFilter;
     ServerTokens serverTokens = ServerTokens::On;
     qint64 clientMaxBodySize = 1024 * 1024; // client_max_body_size: nginx's 1m; 0 = no limit (413 above it)
+    // error_page: a level that sets any inherits none (ngx_http_core_merge_loc_conf).
+    QList<ErrorPage> errorPages;
+    bool recursiveErrorPages = false; // recursive_error_pages: an error page's own error may redirect again
+    bool interceptErrors = false;     // proxy_intercept_errors: an upstream answer >= 300 with an error_page is replaced
 
     bool operator==(const LocationSettings &o) const = default;
 };
@@ -208,6 +215,8 @@ struct LocationConfig : LocationSettings
     // clcf->handler: its own proxy_pass). An `if` block inherits the
     // location's proxy_pass without being one.
     bool proxyHandler = false;
+    bool internal = false; // `internal`: only an internal redirect reaches it (else 404)
+    TryFiles tryFiles;     // try_files (a location's own, never inherited: nginx does not merge it)
 
     std::vector<LocationConfig> nested; // locations inside this one
 

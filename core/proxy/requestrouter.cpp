@@ -226,6 +226,9 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
             route.location = findLocation(server, route.context);
             if (!route.location)
                 return failed(std::move(route), 404, "no location matches " + route.context.uri);
+            // ngx_http_core_find_config_phase: an `internal` location answers 404 to a client's own URI.
+            if (route.location->internal && !route.internal)
+                return failed(std::move(route), 404, "internal location " + route.location->prefix);
         }
         start = Start::FindLocation;
         const LocationConfig *loc = route.location;

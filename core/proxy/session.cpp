@@ -303,28 +303,38 @@ void Session::startExchange()
 
     m_relay.beginRequest(m_request);
 
+    m_errorPage = {};
     RequestContext connection = m_client.requestContext(m_listenPort);
     connection.request = &m_request;
-    const Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
-    logRouteNotes(route);
-    m_context = route.context;
-    const RequestContext &ctx = m_context;
-    m_server = route.server;
-    m_location = route.location;
+    Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
     // ngx_http_core_find_config_handler: a declared body over the location's
     // client_max_body_size is refused once the location is known.
-    if (m_location && route.kind != Route::Kind::Error && m_location->clientMaxBodySize > 0
+    const LocationConfig *loc = route.location;
+    if (loc && route.kind != Route::Kind::Error && loc->clientMaxBodySize > 0
         && m_request.headers.contains("Content-Length")
-        && m_request.headers.value("Content-Length").toLongLong() > m_location->clientMaxBodySize) {
-        respondError(413, "client intended to send too large body", CloseCause::BadRequest);
-        return;
+        && m_request.headers.value("Content-Length").toLongLong() > loc->clientMaxBodySize) {
+        route.kind = Route::Kind::Error;
+        route.errorStatus = 413;
+        route.errorMessage = "client intended to send too large body";
     }
-    switch (route.kind) {
+    dispatchRoute(std::move(route));
+}
+
+void Session::dispatchRoute(Route route)
+{
+    logRouteNotes(route);
+    m_route = std::move(route);
+    m_route.notes.clear();
+    m_context = m_route.context; // what the exchange adds to (upstream states, status) lives in m_context
+    const RequestContext &ctx = m_context;
+    m_server = m_route.server;
+    m_location = m_route.location;
+    switch (m_route.kind) {
     case Route::Kind::Error:
-        respondError(route.errorStatus, route.errorMessage, CloseCause::BadRequest);
+        respondError(m_route.errorStatus, m_route.errorMessage, CloseCause::BadRequest);
         return;
     case Route::Kind::Return:
-        respondReturn(route);
+        respondReturn(m_route);
         return;
     case Route::Kind::Static:
         serveStaticFile(ctx.uri);
@@ -332,7 +342,7 @@ void Session::startExchange()
     case Route::Kind::Proxy:
         break;
     }
-    HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, route.upstreamTarget,
+    HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, m_route.upstreamTarget,
                                                              m_relay.requestChunked());
     upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
     m_upstreamHead = upstreamHead.serialize();
@@ -347,7 +357,7 @@ void Session::startExchange()
         // nginx answers 100-continue itself before reading the body.
         m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
     }
-    startUpstream(route);
+    startUpstream(m_route);
 }
 
 void Session::forwardRequestBody()
@@ -432,6 +442,9 @@ void Session::handleResponseHead()
         upstreamFailed(condition, status, QStringLiteral("answered %1").arg(status));
         return;
     }
+    // proxy_intercept_errors: an answer >= 300 that an error_page names is replaced.
+    if (status >= 300 && interceptUpstreamError(status))
+        return;
     if (status == 101) {
         if (!m_upgradeRequested) {
             upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("switched protocols without an Upgrade request"));
@@ -464,6 +477,7 @@ void Session::handleResponseHead()
     m_client.makeRedirectAbsolute(out.headers, m_request, m_server->serverName, m_listenPort);
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
+    applyErrorStatus(out);
     filterHead(out);
     const QByteArray head = out.serialize();
     m_responseHeadBytes = head.size();

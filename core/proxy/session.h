@@ -8,6 +8,7 @@
 #include "inspect/inspectevent.h"
 #include "net/tcpstream.h"
 #include "proxyruntime.h"
+#include "requestrouter.h"
 #include "staticresponder.h"
 #include "upstreamattempt.h"
 
@@ -17,7 +18,6 @@
 #include <memory>
 
 class WebSocketTunnel;
-struct Route;
 class Worker;
 
 // One client connection, from its first byte to its close. Not a QObject:
@@ -87,6 +87,8 @@ private:
     void processClient();
     void processUpstream();
     void startExchange();
+    // Acts on a routed request (routeRequest, or an internal redirect's redirectRoute).
+    void dispatchRoute(Route route);
     // sessionconnect.cpp: the upstream connect phase
     void startUpstream(const Route &route);
     void upstreamResolved(const QList<QHostAddress> &addresses);
@@ -105,7 +107,14 @@ private:
     void startTunnel();
     void tunnelForward(bool fromClient, const char *data, qsizetype size);
     void handleTunnelEof(bool fromClient);
+    // nginx's ngx_http_special_response_handler: the error_page for `status`
+    // when one applies (errorpages.cpp), else nginx's page for it.
     void respondError(int status, const QByteArray &message, CloseCause cause);
+    void sendSpecialPage(int status, const QByteArray &message, CloseCause cause);
+    // errorpages.cpp: error_page (ngx_http_send_error_page) and proxy_intercept_errors
+    bool redirectToErrorPage(int status);
+    bool interceptUpstreamError(int status);
+    void applyErrorStatus(HttpResponseHead &head) const; // nginx's r->err_status (ngx_http_send_header)
     void respondReturn(const Route &route);
     void logRouteNotes(const Route &route) const;
     void beginClosing(CloseCause cause);
@@ -138,6 +147,16 @@ private:
     ClientConnection m_client; // the client socket, its heads, keep-alive and lingering close
 
     HttpRequestHead m_request;
+    Route m_route; // as routing left it: the base of an internal redirect (with m_context's variables)
+    // What nginx keeps on the request across an error_page redirect.
+    struct ErrorPageState
+    {
+        int status = 0;      // r->err_status: the status every later answer goes out with (0: its own)
+        bool used = false;   // r->error_page: no further error_page (unless recursive_error_pages)
+        bool closes = false; // the first error ends the connection (r->keepalive = 0)
+        QByteArray location; // the Location an earlier answer set (kept for the page's answer)
+    };
+    ErrorPageState m_errorPage;
     RequestContext m_context; // the request's variables as routing completed them (add_header values)
     HttpRequestHead m_forwardedRequest; // kept for upgrade requests: the handshake check reads it
     HttpResponseHead m_response;

@@ -38,6 +38,13 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
             headers.append(h.name, h.value);
     }
     head.headers = std::move(headers);
+    // An answer after an error_page redirect: the error's status, and the
+    // Location an earlier answer of the request set (nginx keeps both).
+    applyErrorStatus(head);
+    if (!m_errorPage.location.isNull() && !head.headers.contains("Location")) {
+        head.headers.append("Location", m_errorPage.location);
+        m_client.makeRedirectAbsolute(head.headers, m_request, m_server->serverName, m_listenPort);
+    }
     filterHead(head);
     const QByteArray out = head.serialize();
     m_responseHeadBytes = out.size();
@@ -70,16 +77,16 @@ void Session::logRouteNotes(const Route &route) const
 void Session::respondReturn(const Route &route)
 {
     const int code = route.returnCode;
-    if (code >= 400 && route.returnText.isNull() && code != 444) {
-        // nginx finalizes with the status: its error answer.
+    if (route.isSpecialResponse() && code != 444) {
+        // nginx finalizes with the status (error_page applies): its page,
+        // with the Location of a redirect (ngx_http_clear_location drops an earlier one).
+        if (isRedirectStatus(code))
+            m_errorPage.location = route.redirectLocation + QByteArray("");
         respondError(code, QByteArray(), CloseCause::Completed);
         return;
     }
     QByteArray body;
-    HttpResponseHead head = returnResponseHead(code, isRedirectStatus(code) ? route.redirectLocation : route.returnText,
-                                               responseSettings().serverTokens, &body);
-    if (isRedirectStatus(code))
-        m_client.makeRedirectAbsolute(head.headers, m_request, m_server->serverName, m_listenPort);
+    HttpResponseHead head = returnResponseHead(code, route.returnText, responseSettings().serverTokens, &body);
     const bool keepAlive = code != 444 && keepsAliveAfterOwnAnswer(code);
     if (keepAlive)
         head.headers.set("Connection", "keep-alive");
@@ -98,7 +105,7 @@ void Session::respondReturn(const Route &route)
 bool Session::keepsAliveAfterOwnAnswer(int status) const
 {
     static constexpr int Closing[] = {400, 408, 413, 414, 494, 495, 496, 497, 500, 501};
-    if (std::find(std::begin(Closing), std::end(Closing), status) != std::end(Closing))
+    if (m_errorPage.closes || std::find(std::begin(Closing), std::end(Closing), status) != std::end(Closing))
         return false;
     return m_keepAlive && !m_request.method.isEmpty() && m_relay.requestBody().isDone() && !m_client.eof()
         && !m_client.draining();
@@ -124,6 +131,13 @@ void Session::respondError(int status, const QByteArray &message, CloseCause cau
         finish(cause);
         return;
     }
+    m_errorPage.status = status;
+    if (!redirectToErrorPage(status))
+        sendSpecialPage(status, message, cause);
+}
+
+void Session::sendSpecialPage(int status, const QByteArray &message, CloseCause cause)
+{
     QByteArray body;
     HttpResponseHead head = StaticResponder::errorResponse(status, message, responseSettings().serverTokens, &body);
     const bool keepAlive = keepsAliveAfterOwnAnswer(status);
@@ -143,12 +157,13 @@ void Session::serveStaticFile(const QByteArray &uri)
 {
     m_upstreamName = QStringLiteral("file");
     StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive);
-    if (answer.status != 200 && answer.status != 301) {
-        respondError(answer.status, answer.message, CloseCause::BadRequest);
+    if (answer.status != 200) {
+        // A directory without its slash: a redirect nginx finalizes with (error_page applies).
+        if (answer.status == 301)
+            m_errorPage.location = answer.head.headers.value("Location");
+        respondError(answer.status, answer.message, answer.status == 301 ? CloseCause::Completed : CloseCause::BadRequest);
         return;
     }
-    if (answer.status == 301)
-        m_client.makeRedirectAbsolute(answer.head.headers, m_request, m_server->serverName, m_listenPort);
     writeOwnResponse(answer.head, answer.body);
     m_response = std::move(answer.head);
     if (inspecting())

@@ -19,7 +19,12 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
                                                const QByteArray &method, const QByteArray &uri, bool keepAlive)
 {
     const QString baseDir = configFile.isEmpty() ? QDir::currentPath() : QFileInfo(configFile).absolutePath();
-    const StaticFileResult file = resolveStaticFile({location.prefix, location.root, location.alias, location.index}, baseDir, method, uri);
+    QList<QByteArray> index;
+    for (const ValueTemplate &name : location.index) {
+        if (name.isConstant())
+            index.append(name.source());
+    }
+    const StaticFileResult file = resolveStaticFile({location.prefix, location.root, location.alias, index}, baseDir, method, uri);
     Answer answer;
     answer.status = file.status;
     const QByteArray connection = keepAlive ? QByteArray("keep-alive") : QByteArray("close");
