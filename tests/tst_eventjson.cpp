@@ -1,4 +1,5 @@
 #include "inspect/eventjson.h"
+#include "inspect/eventjsonwriter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -251,6 +252,10 @@ void tst_EventJson::roundTrip()
     QCOMPARE(back->worker, event.worker);
     // toJson writes every field, so equal JSON means equal events.
     QCOMPARE(toJson(*back), json);
+    // The direct writer (--capture, the inspection channel) writes the same text as Qt.
+    QByteArray direct;
+    EventJson::appendEvent(direct, event);
+    QCOMPARE(direct, QJsonDocument(json).toJson(QJsonDocument::Compact));
 }
 
 void tst_EventJson::everyKindHasARow()

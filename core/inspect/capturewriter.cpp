@@ -1,9 +1,8 @@
 #include "inspect/capturewriter.h"
 
 #include "inspect/eventjson.h"
+#include "inspect/eventjsonwriter.h"
 #include "inspect/harexport.h"
-
-#include <QJsonDocument>
 
 #include <algorithm>
 #include <limits>
@@ -80,7 +79,7 @@ void CaptureWriter::writeJsonl(const QList<InspectEvent> &batch)
 {
     QByteArray lines;
     for (const InspectEvent &event : batch) {
-        lines += QJsonDocument(toJson(event)).toJson(QJsonDocument::Compact);
+        EventJson::appendEvent(lines, event); // = QJsonDocument(toJson(event)), the channel's encoder
         lines += '\n';
     }
     const qint64 before = m_jsonl.size();

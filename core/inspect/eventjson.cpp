@@ -1,5 +1,7 @@
 #include "inspect/eventjson.h"
 
+#include "inspect/eventjsonwriter.h"
+
 #include <QJsonArray>
 #include <QJsonValue>
 
@@ -39,32 +41,9 @@ void putBase64(QJsonObject &o, QLatin1String key, const QByteArray &bytes)
     o.insert(keyBase64(key), QString::fromLatin1(bytes.toBase64()));
 }
 
-QLatin1String directionName(Direction d)
-{
-    return d == Direction::ClientToUpstream ? QLatin1String("client-to-upstream")
-                                            : QLatin1String("upstream-to-client");
-}
-
-QLatin1String utf8Name(WsUtf8Validity v)
-{
-    switch (v) {
-    case WsUtf8Validity::NotText: return QLatin1String("not-text");
-    case WsUtf8Validity::Valid: return QLatin1String("valid");
-    case WsUtf8Validity::Invalid: return QLatin1String("invalid");
-    case WsUtf8Validity::NotValidated: return QLatin1String("not-validated");
-    }
-    return QLatin1String("not-text");
-}
-
-QLatin1String severityName(FindingEvent::Severity s)
-{
-    switch (s) {
-    case FindingEvent::Severity::Info: return QLatin1String("info");
-    case FindingEvent::Severity::Warning: return QLatin1String("warning");
-    case FindingEvent::Severity::Error: return QLatin1String("error");
-    }
-    return QLatin1String("info");
-}
+using EventJson::directionName;
+using EventJson::severityName;
+using EventJson::utf8Name;
 
 QJsonArray headersToJson(const HttpHeaders &headers)
 {
