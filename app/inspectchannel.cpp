@@ -1,6 +1,7 @@
 #include "inspectchannel.h"
 
 #include "inspect/eventjson.h"
+#include "inspect/eventjsonwriter.h"
 #include "ops/logging.h"
 #include "remote/inspectfilter.h"
 #include "remote/inspectorsource.h"
@@ -307,51 +308,78 @@ void InspectChannel::handleEvents(const QList<InspectEvent> &published)
     const QList<InspectEvent> batch = m_recordingFilter.recorded(published);
     if (batch.isEmpty())
         return;
-    // The events are encoded once for all clients, and not at all while
-    // nobody listens: the history keeps the values and encodes them when a
-    // client asks (tests/bench/attach: the encoding is most of the channel's cost).
-    const bool anyone = std::any_of(m_clients.cbegin(), m_clients.cend(), [](const Client &c) { return c.subscribed; });
-    QJsonArray events;
-    for (const InspectEvent &e : batch) {
-        if (anyone)
-            events << toJson(e);
+    // The history keeps the values and encodes them only when a client asks
+    // (tests/bench/attach: the encoding is most of the channel's cost).
+    for (const InspectEvent &e : batch)
         m_history.push_back(e);
-    }
     while (m_history.size() > size_t(HistoryEvents))
         m_history.pop_front();
-    // Filtered clients get their own message (below).
-    const bool unfiltered = std::any_of(m_clients.cbegin(), m_clients.cend(),
-                                        [](const Client &c) { return c.subscribed && !c.filter; });
-    const QString message = !unfiltered ? QString()
-                                        : QString::fromUtf8(QJsonDocument(QJsonObject{{QStringLiteral("type"), QStringLiteral("events")},
-                                                                                      {QStringLiteral("seq"), double(m_nextSeq)},
-                                                                                      {QStringLiteral("events"), events}})
-                                                                .toJson(QJsonDocument::Compact));
     const quint64 firstSeq = m_nextSeq;
     m_nextSeq += quint64(batch.size());
+    bool unfiltered = false;
+    bool filtered = false;
+    for (const Client &c : std::as_const(m_clients)) {
+        unfiltered |= c.subscribed && !c.filter;
+        filtered |= c.subscribed && c.filter.has_value();
+    }
+    // Every unfiltered client gets the same message, written once straight
+    // to UTF-8 (EventJson::appendEvent, no QJsonObject); a filtered client's
+    // matcher reads the events' objects, built only when one is attached.
+    const QString message = unfiltered ? QString::fromUtf8(eventsMessage(batch.cbegin(), batch.cend(), firstSeq))
+                                       : QString();
+    QJsonArray events;
+    if (filtered) {
+        for (const InspectEvent &e : batch)
+            events << toJson(e);
+    }
     for (auto it = m_clients.begin(); it != m_clients.end(); ++it) {
         if (!it->subscribed)
             continue;
         // A filtered client gets its own message (fed even when it lags, so
         // the filter's judgement of each connection stays right).
-        std::optional<QJsonObject> filtered;
+        std::optional<QJsonObject> filteredMessage;
         if (it->filter) {
-            filtered = filteredEvents(&*it->filter, firstSeq, events, QJsonValue(QJsonValue::Undefined));
-            if (!filtered)
+            filteredMessage = filteredEvents(&*it->filter, firstSeq, events, QJsonValue(QJsonValue::Undefined));
+            if (!filteredMessage)
                 continue; // none of this batch is for it
         }
-        const qsizetype shown = filtered ? filtered->value(QLatin1String("events")).toArray().size() : batch.size();
+        const qsizetype shown =
+            filteredMessage ? filteredMessage->value(QLatin1String("events")).toArray().size() : batch.size();
         // A client this far behind loses the batch (counted), so neither the
         // proxy nor the other clients wait for it.
         if (it.key()->bytesToWrite() > m_settings.clientBacklogBytes) {
             it->dropped += quint64(shown);
             continue;
         }
-        if (filtered)
-            send(it.key(), *filtered);
+        if (filteredMessage)
+            send(it.key(), *filteredMessage);
         else
             it.key()->sendTextMessage(message);
     }
+}
+
+// {"events":[...],"id":ID,"seq":N,"type":"events"}: what
+// QJsonDocument(QJsonObject{...}) would write (its members sorted by key),
+// the events written by EventJson::appendEvent. No id: a live batch.
+template<typename It>
+QByteArray InspectChannel::eventsMessage(It first, It last, quint64 firstSeq, const QJsonValue &id)
+{
+    QByteArray out;
+    out.reserve(qsizetype(std::distance(first, last)) * EstimatedEventBytes + 64);
+    out.append("{\"events\":[");
+    for (It e = first; e != last; ++e) {
+        if (e != first)
+            out.append(',');
+        EventJson::appendEvent(out, *e);
+    }
+    out.append("],");
+    if (!id.isUndefined()) {
+        // The client's id as it gave it (any JSON value): Qt writes it.
+        const QByteArray array = QJsonDocument(QJsonArray{id}).toJson(QJsonDocument::Compact);
+        out.append("\"id\":").append(array.mid(1, array.size() - 2)).append(',');
+    }
+    out.append("\"seq\":").append(QByteArray::number(firstSeq)).append(",\"type\":\"events\"}");
+    return out;
 }
 
 void InspectChannel::setRecordingPause(RecordingPause *pause)
@@ -445,20 +473,16 @@ QString InspectChannel::subscribe(QWebSocket *socket, const QString &type, const
         send(socket, ok);
         return {};
     }
+    const quint64 firstSeq = m_nextSeq - m_history.size();
+    if (!client.filter) { // a history without a filter: all of it, encoded directly
+        socket->sendTextMessage(QString::fromUtf8(eventsMessage(m_history.cbegin(), m_history.cend(), firstSeq, id)));
+        return {};
+    }
     QJsonArray events;
     for (const InspectEvent &e : m_history)
         events << toJson(e);
-    const quint64 firstSeq = m_nextSeq - m_history.size();
-    QJsonObject answer;
-    if (client.filter)
-        answer = *filteredEvents(&*client.filter, firstSeq, events, id);
-    else
-        answer = {{QStringLiteral("type"), QStringLiteral("events")}, {QStringLiteral("id"), id},
-                  {QStringLiteral("seq"), double(firstSeq)}, {QStringLiteral("events"), events}};
-    if (history)
-        send(socket, answer);
-    else
-        send(socket, ok);
+    const QJsonObject answer = *filteredEvents(&*client.filter, firstSeq, events, id);
+    send(socket, history ? answer : ok);
     return {};
 }
 

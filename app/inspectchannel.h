@@ -65,6 +65,9 @@ public:
     static constexpr qint64 ClientBacklogBytes = qint64(8) << 20;
     static constexpr int MaxFailures = 5;
     static constexpr qint64 FailureWindowMs = 60'000;
+    // A frame or message event's JSON is ~300-450 bytes: a batch's buffer is
+    // reserved at this much per event so it is seldom reallocated.
+    static constexpr qsizetype EstimatedEventBytes = 448;
 
     InspectChannel(InspectorSource *source, Settings settings, QObject *parent = nullptr);
     ~InspectChannel() override;
@@ -114,6 +117,8 @@ private:
     QJsonObject pauseState() const;
     void broadcast(const QJsonObject &message);
     QString subscribe(QWebSocket *socket, const QString &type, const QJsonObject &command);
+    template<typename It>
+    static QByteArray eventsMessage(It first, It last, quint64 firstSeq, const QJsonValue &id = QJsonValue(QJsonValue::Undefined));
     static std::optional<QJsonObject> filteredEvents(InspectFilterMatcher *matcher, quint64 firstSeq, const QJsonArray &events,
                                                      const QJsonValue &id);
 
