@@ -325,7 +325,9 @@ void Session::dispatchRoute(Route route)
     logRouteNotes(route);
     m_route = std::move(route);
     m_route.notes.clear();
-    m_context = m_route.context; // what the exchange adds to (upstream states, status) lives in m_context
+    // What the exchange adds to (upstream states, status) lives in m_context;
+    // the route keeps none (an error page's redirect starts from m_context).
+    m_context = std::move(m_route.context);
     const RequestContext &ctx = m_context;
     m_server = m_route.server;
     m_location = m_route.location;
