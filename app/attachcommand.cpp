@@ -128,6 +128,9 @@ public:
                     handleDisconnected();
             });
         });
+        // Not ignored: the handshake fails, and the line says why.
+        connect(&m_socket, &QWebSocket::sslErrors, this,
+                [this](const QList<QSslError> &errors) { m_tlsRefusal = InspectProtocol::tlsRefusalText(errors); });
         m_socket.setSslConfiguration(InspectProtocol::clientSslConfiguration());
         m_timeout.setSingleShot(true);
         connect(&m_timeout, &QTimer::timeout, this, [this] {
@@ -172,6 +175,8 @@ private:
         QString why = m_socket.errorString();
         if (m_socket.closeCode() != QWebSocketProtocol::CloseCodeNormal && !m_socket.closeReason().isEmpty())
             why = m_socket.closeReason(); // the daemon's own: "refused: bad or missing token"
+        else if (!m_tlsRefusal.isEmpty())
+            why = m_tlsRefusal;
         else if (m_attached)
             why = u"the link was lost (%1)"_s.arg(why);
         finish(ExitRuntimeError, u"%1: %2"_s.arg(m_options.url.toString(), why));
@@ -275,6 +280,7 @@ private:
     QTimer m_timeout;
     std::unique_ptr<CaptureWriter> m_har; // its store and HarExport, as --capture's HAR
     QString m_instance;
+    QString m_tlsRefusal; // why the wss:// handshake refused the daemon's certificate
     quint64 m_lastSeq = 0;
     bool m_attached = false;
     bool m_stopping = false;

@@ -359,6 +359,10 @@ void tst_InspectDirectives::windowTrustsTheLocalCaOnly()
     QVERIFY(remote.instanceName().isEmpty()); // no hello
     out = runAttach(port, true);
     QVERIFY2(!out.contains("attached to"), out.constData());
+    // The terminal says why in the window's words, not a bare socket error.
+    QVERIFY2(out.contains("TLS certificate is not trusted") && out.contains("local CA (wsscope cert show)"),
+             out.constData());
+    QVERIFY2(!out.contains("(attach did not exit 1)"), out.constData());
     // The same certificate is fine for a client that trusts its CA.
     const Attempt a = attach(QUrl(u"wss://127.0.0.1:%1"_s.arg(port)), "conf-token",
                              QSslCertificate::fromData(other->certificatePem()));

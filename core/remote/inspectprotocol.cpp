@@ -2,6 +2,7 @@
 
 #include "tls/certificateauthority.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QSslCertificate>
 
@@ -45,6 +46,17 @@ QSslConfiguration clientSslConfiguration()
     cas << QSslCertificate::fromPath(ca);
     ssl.setCaCertificates(cas);
     return ssl;
+}
+
+QString tlsRefusalText(const QList<QSslError> &errors)
+{
+    QStringList why;
+    for (const QSslError &e : errors)
+        why << e.errorString();
+    return QCoreApplication::translate("InspectProtocol",
+                                       "the instance's TLS certificate is not trusted (%1); trusted are the system's "
+                                       "CAs and this machine's local CA (wsscope cert show)")
+        .arg(why.join(QLatin1String("; ")));
 }
 
 QJsonObject checkResultToJson(const ConfigCheckResult &result)

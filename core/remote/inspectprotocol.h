@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSslConfiguration>
+#include <QSslError>
 
 // The inspection channel's messages (version 1), one JSON object per
 // WebSocket text message, each with "type"; a command carries "id" and its
@@ -19,6 +20,11 @@ constexpr int Version = 1;
 // A client's TLS settings for wss://: the system's CAs and the local CA
 // (wsscope cert), so a channel with a local-CA certificate needs no question.
 QSslConfiguration clientSslConfiguration();
+
+// What a client says when it refuses the instance's certificate: which
+// checks failed and what it trusts. The window's banner and `wsscope attach`
+// print the same words.
+QString tlsRefusalText(const QList<QSslError> &errors);
 
 QJsonObject checkResultToJson(const ConfigCheckResult &result);
 ConfigCheckResult checkResultFromJson(const QJsonObject &answer);

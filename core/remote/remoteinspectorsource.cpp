@@ -27,14 +27,8 @@ RemoteInspectorSource::RemoteInspectorSource(AttachTarget target, QObject *paren
     connect(m_socket, &QWebSocket::textMessageReceived, this, &RemoteInspectorSource::handleMessage);
     // Not ignored: the handshake fails. The banner says which certificate
     // check failed and what is trusted, instead of a bare socket error.
-    connect(m_socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
-        QStringList why;
-        for (const QSslError &e : errors)
-            why << e.errorString();
-        m_tlsRefusal = tr("the instance's TLS certificate is not trusted (%1); trusted are the system's CAs and "
-                          "this machine's local CA (wsscope cert show)")
-                           .arg(why.join(QLatin1String("; ")));
-    });
+    connect(m_socket, &QWebSocket::sslErrors, this,
+            [this](const QList<QSslError> &errors) { m_tlsRefusal = InspectProtocol::tlsRefusalText(errors); });
     m_socket->setSslConfiguration(InspectProtocol::clientSslConfiguration());
     QTimer::singleShot(0, this, &RemoteInspectorSource::open);
 }
