@@ -82,7 +82,9 @@ int Application::run(const Options &options, bool gui, const std::function<void(
                                                            controller.source().name);
         QObject::connect(&controller, &Controller::sourceChanged, inspector.get(), [&controller, &inspector] {
             inspector->setConfigText(controller.source().editorText(), controller.source().name);
+            inspector->setCompileOptions(controller.source().compileOptions());
         });
+        inspector->setCompileOptions(controller.source().compileOptions());
     }
     // The inspection channel (--inspect-* over inspect_*): its view of the
     // proxy subscribes before start() too, so its history begins with the

@@ -81,16 +81,16 @@ std::optional<ConfigSource> ConfigSource::fromOptions(const Options &options, co
 
 ConfigCompileResult ConfigSource::compile() const
 {
-    ConfFile file = kind == Kind::File ? ConfParser::parseFile(path) : ConfParser::parseText(text, name);
-    if (!globals.isEmpty()) {
-        // nginx -g: parsed as the main context's ("... in command line").
-        ConfFile line = ConfParser::parseText(globals, u"command line"_s);
-        file.directives += line.directives;
-        file.diagnostics += line.diagnostics;
-    }
+    return kind == Kind::File ? ConfigCompiler::compileFile(path, compileOptions())
+                              : ConfigCompiler::compileText(text, name, compileOptions());
+}
+
+ConfigCompileOptions ConfigSource::compileOptions() const
+{
     ConfigCompileOptions options;
     options.prefix = prefix;
-    return ConfigCompiler::compile(file, options);
+    options.globals = globals;
+    return options;
 }
 
 QString ConfigSource::editorText() const

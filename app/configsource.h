@@ -33,6 +33,9 @@ struct ConfigSource
 
     bool reloadable() const { return kind == Kind::File; }
     ConfigCompileResult compile() const;
+    // -p and -g: what any text compiled for this source is compiled with
+    // (the window's Apply too), so it means what the file means.
+    ConfigCompileOptions compileOptions() const;
     // What the configuration editor starts with: the file's text or ours.
     QString editorText() const;
 };

@@ -190,7 +190,9 @@ void InspectEndpoint::createSource()
     LocalInspectorSource *source = m_source.get();
     connect(controller, &Controller::sourceChanged, source, [controller, source] {
         source->setConfigText(controller->source().editorText(), controller->source().name);
+        source->setCompileOptions(controller->source().compileOptions());
     });
+    source->setCompileOptions(controller->source().compileOptions());
 }
 
 int InspectEndpoint::start()

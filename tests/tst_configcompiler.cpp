@@ -108,6 +108,7 @@ private slots:
     void diagnostics();
     void upstreamBlock();
     void compileLoadsNoKeys();
+    void prefixAndGlobalsApplyToText();
     void valuesAndUnits();
     void crlfNeverReachesAHeader();
     void seeds_data();
@@ -579,6 +580,24 @@ void tst_ConfigCompiler::compileLoadsNoKeys()
     const ConfDiagnostic &e = r.diagnostics.constLast();
     QVERIFY2(e.message.contains(QStringLiteral("/nonexistent/wsscope-test/")), qPrintable(e.toString()));
     QCOMPARE(e.location.line, 4); // ssl_certificate: the file the message names
+}
+
+// -p and -g are compile options, so a text (the window's Apply, a reload)
+// compiles as the file did at start: globals follow the file's directives
+// as "command line", relative paths resolve under the prefix.
+void tst_ConfigCompiler::prefixAndGlobalsApplyToText()
+{
+    ConfigCompileOptions options = testOptions();
+    options.prefix = u"/srv/w/"_s;
+    options.globals = "pid run/w.pid;";
+    ConfigCompileResult r = ConfigCompiler::compileText("daemon off;\nhttp { }\n", u"t.conf"_s, options);
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.config->process.pidFile, u"/srv/w/run/w.pid"_s);
+
+    options.globals = "daemon on;";
+    r = ConfigCompiler::compileText("daemon off;\nhttp { }\n", u"t.conf"_s, options);
+    QVERIFY(!r.ok());
+    QCOMPARE(show(r.diagnostics), QStringList{u"command line:1:1: error: \"daemon\" directive is duplicate"_s});
 }
 
 void tst_ConfigCompiler::valuesAndUnits()

@@ -119,12 +119,14 @@ private slots:
     void reloadMovesRekeysAndCloses();
     void tlsChannelWithTheLocalCa();
     void windowTrustsTheLocalCaOnly();
+    void applyCompilesUnderThePrefix();
     void quickModeWarnsAtStart();
 
 private:
     bool write(const QString &name, const QByteArray &text);
     // wsscope --no-gui -p DIR -c wsscope.conf; the channel's port once it listens.
-    quint16 startDaemon(TestSupport::PeerProcess *daemon, const QByteArray &needle = "inspection channel listening on");
+    quint16 startDaemon(TestSupport::PeerProcess *daemon, const QByteArray &needle = "inspection channel listening on",
+                        const QString &config = u"wsscope.conf"_s);
     static quint16 channelPort(const QByteArray &output, qsizetype from = 0);
 
     QTemporaryDir m_dir;
@@ -159,9 +161,9 @@ quint16 tst_InspectDirectives::channelPort(const QByteArray &output, qsizetype f
     return last.hasMatch() ? quint16(last.captured(1).toUInt()) : 0;
 }
 
-quint16 tst_InspectDirectives::startDaemon(TestSupport::PeerProcess *daemon, const QByteArray &needle)
+quint16 tst_InspectDirectives::startDaemon(TestSupport::PeerProcess *daemon, const QByteArray &needle, const QString &config)
 {
-    if (!daemon->start(TestSupport::wsscopeBinary(), {u"--no-gui"_s, u"-p"_s, m_dir.path() + u'/', u"-c"_s, u"wsscope.conf"_s})
+    if (!daemon->start(TestSupport::wsscopeBinary(), {u"--no-gui"_s, u"-p"_s, m_dir.path() + u'/', u"-c"_s, config})
         || !daemon->waitForOutput(needle))
         return 0;
     return channelPort(daemon->output());
@@ -368,6 +370,43 @@ void tst_InspectDirectives::windowTrustsTheLocalCaOnly()
                              QSslCertificate::fromData(other->certificatePem()));
     QVERIFY2(a.hello, qPrintable(a.closeReason));
     QCOMPARE(second.terminate(), 0);
+}
+
+// The configuration in conf/, its token file named relative to -p (as
+// nginx's paths are): Check and Apply from an attached window compile the
+// text as the start did, so the same text is valid there too.
+void tst_InspectDirectives::applyCompilesUnderThePrefix()
+{
+    QVERIFY(QDir(m_dir.path()).mkpath(u"conf"_s));
+    const QByteArray text = conf("  inspect_listen 127.0.0.1:0;\n  inspect_token_file token;\n");
+    QVERIFY(write(u"conf/wsscope.conf"_s, text));
+    TestSupport::PeerProcess daemon;
+    const quint16 port = startDaemon(&daemon, "inspection channel listening on", u"conf/wsscope.conf"_s);
+    QVERIFY2(port, daemon.output().constData());
+    RemoteInspectorSource remote(AttachTarget{QUrl(u"ws://127.0.0.1:%1"_s.arg(port)), m_dir.filePath(u"token"_s)});
+    QTRY_COMPARE_WITH_TIMEOUT(remote.link(), InspectorSource::Link::Up, 10000);
+    QVERIFY(remote.canApply());
+    QCOMPARE(remote.configText(), QString::fromUtf8(text));
+
+    QSignalSpy checked(&remote, &InspectorSource::configChecked);
+    QSignalSpy applied(&remote, &InspectorSource::configApplied);
+    remote.checkConfig(remote.configText());
+    QTRY_COMPARE_WITH_TIMEOUT(checked.size(), 1, 10000);
+    ConfigCheckResult result = checked.at(0).at(1).value<ConfigCheckResult>();
+    QStringList diagnostics;
+    for (const ConfDiagnostic &d : result.diagnostics)
+        diagnostics << d.toString();
+    QVERIFY2(result.ok, qPrintable(diagnostics.join(u'\n')));
+    remote.applyConfig(remote.configText());
+    QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 10000);
+    result = applied.at(0).at(1).value<ConfigCheckResult>();
+    diagnostics.clear();
+    for (const ConfDiagnostic &d : result.diagnostics)
+        diagnostics << d.toString();
+    QVERIFY2(result.ok, qPrintable(diagnostics.join(u'\n') + result.applyError));
+    // Still the same token: the reload read the same file.
+    QVERIFY(attach(QUrl(u"ws://127.0.0.1:%1"_s.arg(port)), "conf-token").hello);
+    QCOMPARE(daemon.terminate(), 0);
 }
 
 void tst_InspectDirectives::quickModeWarnsAtStart()

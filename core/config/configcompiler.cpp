@@ -347,6 +347,15 @@ using namespace ConfigCompilerImpl;
 
 ConfigCompileResult ConfigCompiler::compile(const ConfFile &file, const ConfigCompileOptions &options)
 {
+    if (!options.globals.isEmpty()) {
+        // nginx -g: parsed as the main context's ("... in command line").
+        ConfFile withGlobals = file;
+        ConfFile line = ConfParser::parseText(options.globals, QStringLiteral("command line"));
+        withGlobals.directives += line.directives;
+        withGlobals.diagnostics += line.diagnostics;
+        Compiler compiler(withGlobals, options);
+        return compiler.run();
+    }
     Compiler compiler(file, options);
     return compiler.run();
 }

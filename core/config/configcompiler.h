@@ -23,6 +23,9 @@ struct ConfigCompileOptions
     // nginx's -p PREFIX: relative paths of the configuration (pid,
     // error_log, root, ...) are relative to it; empty: to the file's directory.
     QString prefix;
+    // nginx's -g DIRECTIVES: main-level directives compiled after the
+    // file's, named "command line" in messages.
+    QByteArray globals;
 };
 
 struct ConfigCompileResult

@@ -11,9 +11,8 @@ namespace {
 
 // The editor's live check must not block on DNS: any host name is taken as
 // resolvable here; Apply resolves for real.
-ConfigCompileOptions checkOptions()
+ConfigCompileOptions checkOptions(ConfigCompileOptions options)
 {
-    ConfigCompileOptions options;
     options.resolve = [](const QString &host, QString *) -> QList<QHostAddress> {
         const QHostAddress literal(host);
         if (!literal.isNull())
@@ -90,7 +89,7 @@ quint64 LocalInspectorSource::checkConfig(const QString &text)
     const quint64 request = nextRequest();
     QTimer::singleShot(0, this, [this, request, text] {
         // Compile only: no key is loaded and no group built per keystroke.
-        emit configChecked(request, checkCompiled(ConfigCompiler::compileText(text.toUtf8(), configName(), checkOptions())));
+        emit configChecked(request, checkCompiled(ConfigCompiler::compileText(text.toUtf8(), configName(), checkOptions(m_compileOptions))));
     });
     return request;
 }
@@ -106,7 +105,7 @@ ConfigCheckResult LocalInspectorSource::apply(const QString &text)
 {
     // Apply is `wsscope -t` and a reload: compile, then build the runtime
     // (keys loaded, groups taking the running ones' state over).
-    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), configName());
+    ConfigCompileResult compiled = ConfigCompiler::compileText(text.toUtf8(), configName(), m_compileOptions);
     const RuntimeSnapshot runtime = ProxyRuntime::build(&compiled, m_server->runtime().get());
     ConfigCheckResult result = checkCompiled(compiled);
     if (!result.ok)

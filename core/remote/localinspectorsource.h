@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/configcompiler.h"
 #include "remote/inspectorsource.h"
 
 class ProxyServer;
@@ -30,6 +31,9 @@ public:
     // Replaces the text shown in the editor without reloading (the text the
     // running configuration was compiled from, once it is known).
     using InspectorSource::setConfigText;
+    // What Check and Apply compile with (-p, -g): the running
+    // configuration's own, so relative paths and globals mean the same.
+    void setCompileOptions(ConfigCompileOptions options) { m_compileOptions = std::move(options); }
     // The name the window shows for this proxy ("local" until set).
     void setInstanceName(const QString &name) { setIdentity(name, canApply(), canInject()); }
 
@@ -40,4 +44,5 @@ private:
 
     ProxyServer *m_server;
     int m_subscription = 0;
+    ConfigCompileOptions m_compileOptions;
 };
