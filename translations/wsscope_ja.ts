@@ -29,7 +29,7 @@
     </message>
     <message>
         <source>&quot;%1&quot; is not a ws:// or wss:// URL with a host.</source>
-        <translation>"%1" はホストを含む ws:// または wss:// の URL ではありません。</translation>
+        <translation>&quot;%1&quot; はホストを含む ws:// または wss:// の URL ではありません。</translation>
     </message>
     <message>
         <source>The token file %1 does not exist.</source>
@@ -778,6 +778,13 @@
     </message>
 </context>
 <context>
+    <name>InspectProtocol</name>
+    <message>
+        <source>the instance&apos;s TLS certificate is not trusted (%1); trusted are the system&apos;s CAs and this machine&apos;s local CA (wsscope cert show)</source>
+        <translation>インスタンスの TLS 証明書は信頼されていません（%1）。信頼されるのはシステムの CA とこのマシンのローカル CA です（wsscope cert show）</translation>
+    </message>
+</context>
+<context>
     <name>LinkBanner</name>
     <message>
         <source>%1 s</source>
@@ -1138,10 +1145,6 @@
     <message>
         <source>cannot read the token file %1: %2</source>
         <translation>トークンファイル %1 を読めません：%2</translation>
-    </message>
-    <message>
-        <source>the instance&apos;s TLS certificate is not trusted (%1); trusted are the system&apos;s CAs and this machine&apos;s local CA (wsscope cert show)</source>
-        <translation>インスタンスの TLS 証明書は信頼されていません（%1）。信頼されるのはシステムの CA とこのマシンのローカル CA です（wsscope cert show）</translation>
     </message>
     <message>
         <source>the link to the instance was lost</source>

@@ -778,6 +778,13 @@
     </message>
 </context>
 <context>
+    <name>InspectProtocol</name>
+    <message>
+        <source>the instance&apos;s TLS certificate is not trusted (%1); trusted are the system&apos;s CAs and this machine&apos;s local CA (wsscope cert show)</source>
+        <translation>实例的 TLS 证书不受信任（%1）；受信任的是系统的 CA 和本机的本地 CA（wsscope cert show）</translation>
+    </message>
+</context>
+<context>
     <name>LinkBanner</name>
     <message>
         <source>%1 s</source>
@@ -1138,10 +1145,6 @@
     <message>
         <source>cannot read the token file %1: %2</source>
         <translation>无法读取令牌文件 %1：%2</translation>
-    </message>
-    <message>
-        <source>the instance&apos;s TLS certificate is not trusted (%1); trusted are the system&apos;s CAs and this machine&apos;s local CA (wsscope cert show)</source>
-        <translation>实例的 TLS 证书不受信任（%1）；受信任的是系统的 CA 和本机的本地 CA（wsscope cert show）</translation>
     </message>
     <message>
         <source>the link to the instance was lost</source>
