@@ -492,6 +492,19 @@ void tst_ConfigCompiler::diagnostics_data()
     QTest::newRow("worker_processes") << QByteArray("worker_processes many;") << u"t.conf:1:18: error: invalid value \"many\" in \"worker_processes\" directive"_s << false;
     QTest::newRow("events") << QByteArray("events {\n  worker_connections 0;\n}") << u"t.conf:2:22: error: invalid value \"0\" in \"worker_connections\" directive"_s << false;
     QTest::newRow("parser errors come through") << QByteArray("http {\n") << QString() << false;
+    // allow/deny take ADDRESS, CIDR, unix: or all (ngx_http_access_rule, ngx_ptocidr).
+    QTest::newRow("allow a name") << QByteArray("http {\n  allow localhost;\n}") << u"t.conf:2:9: error: invalid parameter \"localhost\""_s << false;
+    QTest::newRow("deny a short IPv4") << QByteArray("http {\n  deny 127.1;\n}") << u"t.conf:2:8: error: invalid parameter \"127.1\""_s << false;
+    QTest::newRow("deny a mask too long") << QByteArray("http {\n  deny 10.0.0.0/33;\n}") << u"t.conf:2:8: error: invalid parameter \"10.0.0.0/33\""_s << false;
+    QTest::newRow("deny an IPv6 mask too long") << QByteArray("http {\n  deny ::1/129;\n}") << u"t.conf:2:8: error: invalid parameter \"::1/129\""_s << false;
+    QTest::newRow("low bits are a warning") << QByteArray("http {\n  deny 10.1.2.3/8;\n}") << u"t.conf:2:8: warning: low address bits of 10.1.2.3/8 are meaningless"_s << true;
+    QTest::newRow("allow in an if") << QByteArray("http { server { location / {\n  if ($arg_a) { allow all; } } } }") << u"t.conf:2:17: error: \"allow\" directive is not allowed here"_s << false;
+    QTest::newRow("limit_except an unknown method") << QByteArray("http { server { location / {\n  limit_except GET FETCH { deny all; } } } }") << u"t.conf:2:20: error: invalid method \"FETCH\""_s << false;
+    QTest::newRow("limit_except twice") << QByteArray("http { server { location / {\n  limit_except GET { }\n  limit_except POST { } } } }") << u"t.conf:3:3: error: \"limit_except\" directive is duplicate"_s << false;
+    QTest::newRow("limit_except without a block") << QByteArray("http { server { location / {\n  limit_except GET; } } }") << u"t.conf:2:3: error: directive \"limit_except\" has no opening \"{\""_s << false;
+    QTest::newRow("limit_except at server level") << QByteArray("http { server {\n  limit_except GET { } } }") << u"t.conf:2:3: error: \"limit_except\" directive is not allowed here"_s << false;
+    QTest::newRow("root inside limit_except") << QByteArray("http { server { location / {\n  limit_except GET { root /srv; } } } }") << u"t.conf:2:22: error: \"root\" directive is not allowed here"_s << false;
+    QTest::newRow("proxy_pass with a URI inside limit_except") << QByteArray("http { server { location / {\n  limit_except GET { proxy_pass http://127.0.0.1:9/x; } } } }") << u"t.conf:2:33: error: \"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block"_s << false;
 }
 
 void tst_ConfigCompiler::diagnostics()

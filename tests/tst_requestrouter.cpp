@@ -27,6 +27,8 @@ private slots:
     void badRequests_data();
     void badRequests();
     void contextCompleted();
+    void accessRules_data();
+    void accessRules();
 };
 
 namespace {
@@ -68,12 +70,12 @@ HttpRequestHead head(const QByteArray &target, const QByteArray &host = "example
     return h;
 }
 
-Route route(const ProxyConfig &config, const HttpRequestHead &request)
+Route route(const ProxyConfig &config, const HttpRequestHead &request, const QByteArray &client = "127.0.0.1")
 {
     RequestContext connection;
     connection.request = &request;
-    connection.remoteAddress = QHostAddress(QHostAddress::LocalHost);
-    connection.remoteAddressText = "127.0.0.1";
+    connection.remoteAddress = QHostAddress(QString::fromLatin1(client));
+    connection.remoteAddressText = client;
     connection.remotePort = 40000;
     connection.serverPort = 8000;
     return routeRequest(config, 0, std::move(connection));
@@ -396,6 +398,60 @@ void tst_RequestRouter::contextCompleted()
     QCOMPARE(r.context.remotePort, quint16(40000));
     QCOMPARE(r.context.serverPort, quint16(8000));
     QCOMPARE(r.upstreamTarget, QByteArray("/chat?room=1"));
+}
+
+// allow/deny decide after the rewrite phases, first match wins, a level
+// with rules inherits none; limit_except swaps in its block for the methods
+// it does not name (GET brings HEAD).
+void tst_RequestRouter::accessRules_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("client");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("expected");
+
+    const char *rows[][5] = {
+        {"server rule inherited: allowed", "GET", "127.0.0.1", "/inherit/", "proxy /inherit/"},
+        {"server rule inherited: denied", "GET", "127.0.0.3", "/inherit/", "error 403"},
+        {"own rules replace the server's", "GET", "127.0.0.3", "/own/", "proxy /own/"},
+        {"own rules: deny all after allow", "GET", "127.0.0.2", "/own/", "error 403"},
+        {"CIDR /31 covers .1", "GET", "127.0.0.1", "/net/", "error 403"},
+        {"CIDR /31 leaves .2", "GET", "127.0.0.2", "/net/", "proxy /net/"},
+        {"first match wins", "GET", "127.0.0.2", "/order/", "proxy /order/"},
+        {"first match wins: the later deny", "GET", "127.0.0.1", "/order/", "error 403"},
+        {"an IPv6 rule leaves IPv4 alone", "GET", "127.0.0.1", "/v6/", "proxy /v6/"},
+        {"an IPv6 rule for an IPv6 client", "GET", "::1", "/v6/", "error 403"},
+        {"IPv4-mapped IPv6 is checked as IPv4", "GET", "::ffff:127.0.0.3", "/inherit/", "error 403"},
+        {"return comes before access", "GET", "127.0.0.3", "/ret/", "return /ret/"},
+        {"limit_except: a named method passes", "GET", "127.0.0.1", "/lmt/", "proxy /lmt/"},
+        {"limit_except: GET brings HEAD", "HEAD", "127.0.0.1", "/lmt/", "proxy /lmt/"},
+        {"limit_except: another method is denied", "POST", "127.0.0.1", "/lmt/", "error 403"},
+        {"limit_except: an unknown method is denied", "BREW", "127.0.0.1", "/lmt/", "error 403"},
+        {"limit_except: its allow lets one in", "POST", "127.0.0.2", "/lmt/", "proxy /lmt/"},
+        {"limit_except: the location's rules still hold for GET", "GET", "127.0.0.3", "/lmt/", "error 403"},
+    };
+    for (const auto &row : rows)
+        QTest::newRow(row[0]) << QByteArray(row[1]) << QByteArray(row[2]) << QByteArray(row[3]) << QString::fromUtf8(row[4]);
+}
+
+void tst_RequestRouter::accessRules()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, client);
+    QFETCH(QByteArray, target);
+    QFETCH(QString, expected);
+    const auto config = oneServer("deny 127.0.0.3;\n"
+                                  "location /inherit/ { proxy_pass http://b; }\n"
+                                  "location /own/ { allow 127.0.0.3; allow 127.0.0.1; deny all; proxy_pass http://b; }\n"
+                                  "location /net/ { deny 127.0.0.0/31; proxy_pass http://b; }\n"
+                                  "location /order/ { allow 127.0.0.2; deny 127.0.0.0/24; proxy_pass http://b; }\n"
+                                  "location /v6/ { deny ::1; proxy_pass http://b; }\n"
+                                  "location /ret/ { deny all; return 200 ok; }\n"
+                                  "location /lmt/ { proxy_pass http://b; limit_except GET { allow 127.0.0.2; deny all; } }\n");
+    QVERIFY(config);
+    HttpRequestHead h = head(target);
+    h.method = method;
+    QCOMPARE(summary(route(*config, h, client)), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_RequestRouter)

@@ -66,6 +66,7 @@ struct Scope
     bool addHeadersSetHere = false;
     bool accessLogsSetHere = false;
     bool errorPagesSetHere = false;
+    bool accessRulesSetHere = false;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
     QSet<QByteArray> sslSetHere;     // ssl_* names this level set (each replaces the inherited one)
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
@@ -75,7 +76,8 @@ struct Scope
     Scope inner() const
     {
         Scope s = *this;
-        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = s.errorPagesSetHere = false;
+        s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = s.errorPagesSetHere =
+            s.accessRulesSetHere = false;
         s.sslSetHere.clear();
         return s;
     }
@@ -112,6 +114,7 @@ std::vector<Command> tlsAndUpstreamCommands();
 std::vector<Command> responseCommands(); // compilerresponse.cpp
 std::vector<Command> inspectCommands();  // compilerinspect.cpp
 std::vector<Command> errorPageCommands(); // compilererrorpage.cpp
+std::vector<Command> accessCommands();    // compileraccess.cpp
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -152,6 +155,7 @@ class Compiler
     friend std::vector<Command> responseCommands();
     friend std::vector<Command> inspectCommands();
     friend std::vector<Command> errorPageCommands();
+    friend std::vector<Command> accessCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);
@@ -234,6 +238,12 @@ private:
     // compilererrorpage.cpp: error_page (inherited), try_files and internal (a location's own; false: `c` is neither)
     void handleErrorPage(const ConfDirective &d, Ctx, Scope &scope);
     bool compileFallback(const ConfDirective &c, LocationConfig &loc);
+
+    // compileraccess.cpp: allow, deny (inherited all-or-nothing per level)
+    void handleAccess(const ConfDirective &d, Ctx, Scope &scope);
+    // limit_except blocks of location `d`, after its own settings are known.
+    void compileLimitExcept(const ConfDirective &d, const Scope &scope, LocationConfig &loc);
+    void compileLimitExceptBlock(const ConfDirective &c, const Scope &scope, LocationConfig &loc);
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

@@ -235,8 +235,8 @@ void Compiler::compileLocation(const ConfDirective &d, const Scope &parentScope,
     Scope scope = parentScope.inner();
     const QList<HeaderOrigin> inherited = scope.values.headerOrigins;
     for (const ConfDirective &c : d.children) {
-        if (c.name == "location")
-            continue;
+        if (c.name == "location" || c.name == "limit_except")
+            continue; // after the location's own settings
         if (c.name == "proxy_pass") {
             if (checkArgs(c, Ctx::Location)) {
                 if (loc.proxyPass.at.isValid())
@@ -260,6 +260,7 @@ void Compiler::compileLocation(const ConfDirective &d, const Scope &parentScope,
     loc.headerShadows = scope.shadows;
     loc.proxyHandler = loc.proxyPass.isSet();
     compileIfBlocks(d, scope, loc);
+    compileLimitExcept(d, scope, loc);
 
     for (const ConfDirective &c : d.children) {
         if (c.name == "location")
@@ -358,7 +359,7 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
     pp.scheme = scheme;
     pp.at = c.location;
     if (slash >= 0) {
-        if (loc->isRegex() || loc->isNamed() || loc->isIfBlock) {
+        if (loc->isRegex() || loc->isNamed() || loc->isIfBlock || loc->isLimitExcept) {
             error(arg.location, u"\"proxy_pass\" cannot have URI part in location given by regular expression, "
                                 u"or inside named location, or inside \"if\" statement, or inside "
                                 u"\"limit_except\" block"_s);

@@ -243,6 +243,8 @@ const std::vector<Command> &commands()
         all.insert(all.end(), inspect.begin(), inspect.end());
         const std::vector<Command> fallback = errorPageCommands();
         all.insert(all.end(), fallback.begin(), fallback.end());
+        const std::vector<Command> access = accessCommands();
+        all.insert(all.end(), access.begin(), access.end());
         return all;
     }();
     return table;

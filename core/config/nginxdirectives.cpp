@@ -389,10 +389,8 @@ constexpr Effect Effects[] = {
     // what the client or the upstream would see differently
     {"limit_conn", "the connection limit would not be enforced (limits are issue 14 of wsscope)"},
     {"limit_req", "the request rate limit would not be enforced (limits are issue 14 of wsscope)"},
-    {"allow", "access would not be restricted"}, {"deny", "access would not be restricted"},
     {"auth_basic*", "requests would not need a password"}, {"auth_request*", "requests would not be authorized"},
     {"auth_jwt*", "requests would not need a token"}, {"auth_*", "requests would not be authenticated"},
-    {"limit_except", "methods would not be restricted"},
     {"ssl_verify_client", "clients would not need a certificate"},
     {"ssi*", "server-side includes would reach clients unprocessed"},
     {"sub_filter*", "response bodies would not be rewritten"}, {"add_before_body", "bodies would lack the addition"},
@@ -468,7 +466,7 @@ QString likelyCopiedFrom(QByteArrayView name)
 {
     if (name == "fastcgi_pass")
         return QStringLiteral("a PHP site's location (snippets/fastcgi-php.conf)");
-    if (name == "limit_req" || name == "limit_conn" || name == "allow" || name == "deny")
+    if (name == "limit_req" || name == "limit_conn")
         return QStringLiteral("a hardening snippet (conf.d/*.conf)");
     if (name == "autoindex" || name == "ssi" || name == "charset")
         return QStringLiteral("a static site's server block");

@@ -37,7 +37,7 @@ constexpr Module Modules[] = {
     {"http_gzip_module", true, false},
     {"http_ssi_module", true, false},
     {"http_userid_module", true, false},
-    {"http_access_module", true, false},
+    {"http_access_module", true, true},
     {"http_auth_basic_module", true, false},
     {"http_mirror_module", true, false},
     {"http_autoindex_module", true, false},

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/accesslogconfig.h"
+#include "config/accessrule.h"
 #include "config/confdiagnostic.h"
 #include "config/errorpage.h"
 #include "config/rewritescript.h"
@@ -174,6 +175,8 @@ struct LocationSettings
     QList<ErrorPage> errorPages;
     bool recursiveErrorPages = false; // recursive_error_pages: an error page's own error may redirect again
     bool interceptErrors = false;     // proxy_intercept_errors: an upstream answer >= 300 with an error_page is replaced
+    // allow/deny: a level that has any inherits none; checked after the rewrite phases.
+    QList<AccessRule> accessRules;
 
     bool operator==(const LocationSettings &o) const = default;
 };
@@ -217,6 +220,13 @@ struct LocationConfig : LocationSettings
     bool proxyHandler = false;
     bool internal = false; // `internal`: only an internal redirect reaches it (else 404)
     TryFiles tryFiles;     // try_files (a location's own, never inherited: nginx does not merge it)
+    // limit_except METHOD... { ... } (ngx_http_core_limit_except): a request
+    // whose method flag is in `limitExceptMethods` is served by the block
+    // (the location's settings, then the block's own allow/deny,
+    // access_log, proxy_pass) instead; nothing when the vector is empty.
+    quint32 limitExceptMethods = 0;
+    std::vector<LocationConfig> limitExcept;
+    bool isLimitExcept = false;
 
     std::vector<LocationConfig> nested; // locations inside this one
 

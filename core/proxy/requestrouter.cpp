@@ -229,6 +229,11 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
             // ngx_http_core_find_config_phase: an `internal` location answers 404 to a client's own URI.
             if (route.location->internal && !route.internal)
                 return failed(std::move(route), 404, "internal location " + route.location->prefix);
+            // ngx_http_update_location_config: a method limit_except does not
+            // name gets the block's configuration.
+            const LocationConfig *loc = route.location;
+            if (!loc->limitExcept.empty() && (HttpMethods::bit(route.context.request->method) & loc->limitExceptMethods))
+                route.location = &loc->limitExcept.front();
         }
         start = Start::FindLocation;
         const LocationConfig *loc = route.location;
@@ -249,6 +254,12 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
         // ngx_http_core_post_rewrite_phase: the location is looked up again.
         if (--route.uriChanges == 0)
             return cycle(std::move(route), "while processing \"" + route.context.uri + '"');
+    }
+    // ngx_http_core_access_phase: allow/deny of the location found, after
+    // the rewrite phases (a `return` answers before them).
+    if (!AccessRules::allows(route.location->accessRules, route.context.remoteAddress)) {
+        route.notes.append({RouteNote::Level::Error, "access forbidden by rule"});
+        return failed(std::move(route), 403, "access forbidden by rule");
     }
     return content(std::move(route), st.proxyHandler);
 }
