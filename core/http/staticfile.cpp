@@ -25,7 +25,9 @@ StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString
                                    const QByteArray &uri)
 {
     StaticFileResult r;
-    if (method != "GET" && method != "HEAD") {
+    // ngx_http_static_handler: POST gets as far as the file (a missing one
+    // is 404, a directory 301) and is refused only then.
+    if (method != "GET" && method != "HEAD" && method != "POST") {
         r.status = 405;
         r.reason = "only GET and HEAD are allowed on static files";
         return r;
@@ -73,6 +75,11 @@ StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString
     if (!info.isFile() || !info.isReadable()) {
         r.status = 403;
         r.reason = "file " + info.filePath().toUtf8() + " is not readable";
+        return r;
+    }
+    if (method == "POST") {
+        r.status = 405;
+        r.reason = "only GET and HEAD are allowed on static files";
         return r;
     }
     r.status = 200;
