@@ -82,6 +82,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"inspect_readonly", "on"}, {"inspect_name", "a"},
         {"error_page", "404 /a.html"}, {"recursive_error_pages", "on"}, {"proxy_intercept_errors", "on"},
         {"internal", ""},
+        {"allow", "127.0.0.1"}, {"deny", "10.0.0.0/8"}, {"limit_except", "GET { }"},
+        {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -106,6 +108,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"resolver", "[::1] ipv6=off"}, {"resolver_timeout", "9s"},
         {"add_header", "X-B b always"}, {"expires", "max"}, {"server_tokens", "build"}, {"client_max_body_size", "0"},
         {"error_page", "502 =200 /b.html"}, {"recursive_error_pages", "off"}, {"proxy_intercept_errors", "off"},
+        {"allow", "::1"}, {"deny", "all"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
     };
     return samples.value(d.name, "<no sample>");
 }

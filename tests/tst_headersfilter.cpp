@@ -5,6 +5,7 @@
 #include "config/headersfilter.h"
 #include "config/proxyconfig.h"
 #include "http/specialresponse.h"
+#include "proxy/cookierewriter.h"
 
 #include <QTest>
 
@@ -30,6 +31,9 @@ private slots:
     void serverTokensInPageAndHeader();
     void internalStatusesGoOutAs400();
     void httpDateRoundTrips();
+    void cookieRewrites_data();
+    void cookieRewrites();
+    void cookieRewriteLevels();
 };
 
 namespace {
@@ -42,6 +46,17 @@ HeadersFilter compiledFilter(const QByteArray &locationBody, const QByteArray &s
     if (!r.ok())
         return {};
     return r.config->servers.constFirst().locations.constFirst().headersFilter;
+}
+
+// The cookie rules of location /a/ (nullopt: the text did not compile).
+std::optional<CookieRewrites> compiledCookies(const QByteArray &locationBody, const QByteArray &serverBody = {})
+{
+    const QByteArray conf = "http { server { listen 127.0.0.1:0; server_name Example; " + serverBody
+        + " location /a/ { " + locationBody + " } } }";
+    const ConfigCompileResult r = ConfigCompiler::compileText(conf, u"t.conf"_s, {});
+    if (!r.ok())
+        return std::nullopt;
+    return r.config->servers.constFirst().locations.constFirst().cookieRewrites;
 }
 
 HttpResponseHead head(int status)
@@ -263,6 +278,83 @@ void tst_HeadersFilter::httpDateRoundTrips()
     QCOMPARE(parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"), std::optional<qint64>(784111777));
     QCOMPARE(parseHttpDate("Sun Nov  6 08:49:37 1994"), std::optional<qint64>(784111777));
     QVERIFY(!parseHttpDate("yesterday"));
+}
+
+// proxy_cookie_domain / proxy_cookie_path as ngx_http_proxy_rewrite_cookie
+// applies them: Domain compared whole and caseless with its leading dot
+// kept, Path by prefix, a regex replacing the whole value with its
+// captures, the header written again only when something changed.
+void tst_HeadersFilter::cookieRewrites_data()
+{
+    QTest::addColumn<QByteArray>("cookie");
+    QTest::addColumn<QByteArray>("expected");
+    const char *rows[][3] = {
+        {"domain, caseless, the rule's dots dropped", "id=1; Domain=Old.Example.org", "id=1; Domain=example.com"},
+        {"domain: the cookie's leading dot kept", "id=1; domain=.old.example.org; Secure", "id=1; domain=.example.com; Secure"},
+        {"domain with a variable", "id=1; Domain=example.net", "id=1; Domain=www.example.net"},
+        {"domain: a longer name is not equal", "id=1; Domain=x.old.example.org", "id=1; Domain=x.old.example.org"},
+        {"domain regex: the whole value replaced", "id=1; Domain=shop.Cluster.local", "id=1; Domain=shop.public.test"},
+        {"path prefix", "id=1; Path=/app/x/y", "id=1; Path=/x/y"},
+        {"path prefix is case-sensitive", "id=1; Path=/APP/x", "id=1; Path=/APP/x"},
+        {"path caseless regex", "id=1; Path=/Legacy/v1", "id=1; Path=/v1"},
+        {"first matching rule wins", "id=1; Path=/app/legacy/z", "id=1; Path=/legacy/z"},
+        {"both, and nginx's spacing when rewritten", "id=1;Path=/app/;  HttpOnly;Domain=old.example.org",
+         "id=1; Path=/; HttpOnly; Domain=example.com"},
+        {"nothing to rewrite: left as sent", "id=1;Path=/other;  HttpOnly", "id=1;Path=/other;  HttpOnly"},
+        {"not name=value: left alone", "garbage; Path=/app/", "garbage; Path=/app/"},
+        {"an attribute without a value is not rewritten", "id=1; Path", "id=1; Path"},
+    };
+    for (const auto &row : rows)
+        QTest::newRow(row[0]) << QByteArray(row[1]) << QByteArray(row[2]);
+}
+
+void tst_HeadersFilter::cookieRewrites()
+{
+    QFETCH(QByteArray, cookie);
+    QFETCH(QByteArray, expected);
+    const std::optional<CookieRewrites> rules = compiledCookies(
+        "proxy_cookie_domain .old.example.org .example.com; proxy_cookie_domain example.net www.$server_name.net; "
+        "proxy_cookie_domain ~^(\\w+)\\.cluster\\.local$ $1.public.test; "
+        "proxy_cookie_path /app/ /; proxy_cookie_path ~*^/legacy/(.*)$ /$1;");
+    QVERIFY(rules);
+    QCOMPARE(rules->domains.size(), 3);
+    QCOMPARE(rules->paths.size(), 2);
+    HttpHeaders headers;
+    headers.append("Content-Type", "text/plain");
+    headers.append("Set-Cookie", cookie);
+    headers.append("set-cookie", "other=2; Path=/app/");
+    RequestContext ctx;
+    ctx.serverName = "example";
+    rewriteSetCookies(*rules, headers, ctx);
+    QCOMPARE(headers.size(), 3);
+    QCOMPARE(headers.fields().at(0).value, QByteArray("text/plain"));
+    QCOMPARE(headers.fields().at(1).value, expected);
+    QCOMPARE(headers.fields().at(2).name, QByteArray("set-cookie"));
+    QCOMPARE(headers.fields().at(2).value, QByteArray("other=2; Path=/"));
+}
+
+// Each list is inherited whole unless the level sets a rule or `off`; `off`
+// next to a rule is a duplicate, as in nginx.
+void tst_HeadersFilter::cookieRewriteLevels()
+{
+    const QByteArray server = "proxy_cookie_domain a.test b.test; proxy_cookie_path /a/ /b/;";
+    std::optional<CookieRewrites> r = compiledCookies("", server);
+    QVERIFY(r);
+    QCOMPARE(r->domains.size(), 1);
+    QCOMPARE(r->paths.size(), 1);
+    r = compiledCookies("proxy_cookie_path /c/ /d/;", server);
+    QVERIFY(r);
+    QCOMPARE(r->domains.size(), 1); // untouched list inherited
+    QCOMPARE(r->paths.size(), 1);
+    QCOMPARE(r->paths.constFirst().pattern.source(), QByteArray("/c/"));
+    r = compiledCookies("proxy_cookie_domain off;", server);
+    QVERIFY(r);
+    QVERIFY(r->domains.isEmpty());
+    QCOMPARE(r->paths.size(), 1);
+    for (const QByteArray &bad : {"proxy_cookie_domain off; proxy_cookie_domain a b;"_ba,
+                                  "proxy_cookie_path /a/ /b/; proxy_cookie_path off;"_ba, "proxy_cookie_path on;"_ba,
+                                  "proxy_cookie_domain ~( x;"_ba, "proxy_cookie_path /a/ $nosuchvariable;"_ba})
+        QVERIFY2(!compiledCookies(bad), bad.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_HeadersFilter)

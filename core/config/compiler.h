@@ -67,6 +67,8 @@ struct Scope
     bool accessLogsSetHere = false;
     bool errorPagesSetHere = false;
     bool accessRulesSetHere = false;
+    quint8 cookieDomainsHere = 0; // proxy_cookie_domain at this level: 0 none, 1 rules, 2 off
+    quint8 cookiePathsHere = 0;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
     QSet<QByteArray> sslSetHere;     // ssl_* names this level set (each replaces the inherited one)
     QList<HeaderShadow> shadows; // levels on the way here that dropped inherited headers
@@ -78,6 +80,7 @@ struct Scope
         Scope s = *this;
         s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = s.errorPagesSetHere =
             s.accessRulesSetHere = false;
+        s.cookieDomainsHere = s.cookiePathsHere = 0;
         s.sslSetHere.clear();
         return s;
     }
@@ -115,6 +118,7 @@ std::vector<Command> responseCommands(); // compilerresponse.cpp
 std::vector<Command> inspectCommands();  // compilerinspect.cpp
 std::vector<Command> errorPageCommands(); // compilererrorpage.cpp
 std::vector<Command> accessCommands();    // compileraccess.cpp
+std::vector<Command> cookieCommands();    // compilercookie.cpp
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -156,6 +160,7 @@ class Compiler
     friend std::vector<Command> inspectCommands();
     friend std::vector<Command> errorPageCommands();
     friend std::vector<Command> accessCommands();
+    friend std::vector<Command> cookieCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);
@@ -244,6 +249,9 @@ private:
     // limit_except blocks of location `d`, after its own settings are known.
     void compileLimitExcept(const ConfDirective &d, const Scope &scope, LocationConfig &loc);
     void compileLimitExceptBlock(const ConfDirective &c, const Scope &scope, LocationConfig &loc);
+
+    // compilercookie.cpp: proxy_cookie_domain, proxy_cookie_path
+    void handleProxyCookie(const ConfDirective &d, Ctx, Scope &scope);
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

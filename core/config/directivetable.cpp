@@ -245,6 +245,8 @@ const std::vector<Command> &commands()
         all.insert(all.end(), fallback.begin(), fallback.end());
         const std::vector<Command> access = accessCommands();
         all.insert(all.end(), access.begin(), access.end());
+        const std::vector<Command> cookies = cookieCommands();
+        all.insert(all.end(), cookies.begin(), cookies.end());
         return all;
     }();
     return table;

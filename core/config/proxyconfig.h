@@ -3,6 +3,7 @@
 #include "config/accesslogconfig.h"
 #include "config/accessrule.h"
 #include "config/confdiagnostic.h"
+#include "config/cookierewrite.h"
 #include "config/errorpage.h"
 #include "config/rewritescript.h"
 #include "config/headersfilter.h"
@@ -177,6 +178,8 @@ struct LocationSettings
     bool interceptErrors = false;     // proxy_intercept_errors: an upstream answer >= 300 with an error_page is replaced
     // allow/deny: a level that has any inherits none; checked after the rewrite phases.
     QList<AccessRule> accessRules;
+    // proxy_cookie_domain, proxy_cookie_path: the upstream's Set-Cookie rewritten.
+    CookieRewrites cookieRewrites;
 
     bool operator==(const LocationSettings &o) const = default;
 };

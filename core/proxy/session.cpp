@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "accesslogfile.h"
+#include "cookierewriter.h"
 
 #include "inspect/eventbus.h"
 #include "ops/logging.h"
@@ -476,6 +477,7 @@ void Session::handleResponseHead()
     }
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, m_relay.relaysChunked());
     applyProxyRedirect(*m_location, out.headers); // Location/Refresh back to the client's view
+    rewriteSetCookies(m_location->cookieRewrites, out.headers, m_context);
     m_client.makeRedirectAbsolute(out.headers, m_request, m_server->serverName, m_listenPort);
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
