@@ -632,8 +632,8 @@ void tst_ConfigCompiler::valuesAndUnits()
     QCOMPARE(c.workerThreads, 3);
     QCOMPARE(c.workerConnections, 1024);
     QCOMPARE(c.drainTimeoutMs, 15'000);
-    QCOMPARE(c.keepaliveTimeoutMs, 30'000);
     const ServerConfig &s = c.servers.constFirst();
+    QCOMPARE(s.settings.keepaliveTimeoutMs, 30'000); // the http level's, merged down
     QCOMPARE(s.listens.size(), 2);
     QCOMPARE(s.listens.at(0).address, QHostAddress(QHostAddress::LocalHostIPv6));
     QVERIFY(s.listens.at(1).defaultServer);

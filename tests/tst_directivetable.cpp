@@ -75,7 +75,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"hash", "$remote_addr"}, {"keepalive", "4"}, {"health_check", "interval=1s"},
         {"rewrite", "^/a/(.*) /b/$1 last"}, {"set", "$x 1"}, {"break", ""}, {"if", "($arg_a) { }"},
         {"rewrite_log", "on"}, {"uninitialized_variable_warn", "off"},
-        {"keepalive_requests", "100"}, {"keepalive_time", "1h"}, {"zone", "z 64k"},
+        {"keepalive_requests", "100"}, {"keepalive_time", "2h"}, {"zone", "z 64k"}, {"keepalive_disable", "safari"},
+        {"client_header_buffer_size", "2k"}, {"large_client_header_buffers", "8 16k"},
         {"resolver", "127.0.0.1:5353 valid=5s"}, {"resolver_timeout", "7s"},
         {"add_header", "X-A a"}, {"expires", "7s"}, {"server_tokens", "off"}, {"client_max_body_size", "2m"},
         {"inspect_listen", "127.0.0.1:0"}, {"inspect_token_file", "/etc/os-release"}, {"inspect_token", "t"},
@@ -109,6 +110,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"add_header", "X-B b always"}, {"expires", "max"}, {"server_tokens", "build"}, {"client_max_body_size", "0"},
         {"error_page", "502 =200 /b.html"}, {"recursive_error_pages", "off"}, {"proxy_intercept_errors", "off"},
         {"allow", "::1"}, {"deny", "all"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
+        {"keepalive_timeout", "9s 5"}, {"keepalive_requests", "5"}, {"keepalive_time", "9m"}, {"keepalive_disable", "none"},
     };
     return samples.value(d.name, "<no sample>");
 }

@@ -119,6 +119,7 @@ std::vector<Command> inspectCommands();  // compilerinspect.cpp
 std::vector<Command> errorPageCommands(); // compilererrorpage.cpp
 std::vector<Command> accessCommands();    // compileraccess.cpp
 std::vector<Command> cookieCommands();    // compilercookie.cpp
+std::vector<Command> clientCommands();    // compilerclient.cpp
 
 constexpr quint8 contextBit(Ctx ctx)
 {
@@ -161,6 +162,7 @@ class Compiler
     friend std::vector<Command> errorPageCommands();
     friend std::vector<Command> accessCommands();
     friend std::vector<Command> cookieCommands();
+    friend std::vector<Command> clientCommands();
 
 public:
     Compiler(const ConfFile &file, const ConfigCompileOptions &options);
@@ -252,6 +254,11 @@ private:
 
     // compilercookie.cpp: proxy_cookie_domain, proxy_cookie_path
     void handleProxyCookie(const ConfDirective &d, Ctx, Scope &scope);
+
+    // compilerclient.cpp: the client connection's keep-alive and head buffers
+    void handleKeepaliveTimeout(const ConfDirective &d, Ctx, Scope &scope);
+    void handleKeepaliveDisable(const ConfDirective &d, Ctx, Scope &scope);
+    void handleHeaderBuffers(const ConfDirective &d, Ctx, Scope &scope);
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

@@ -130,7 +130,7 @@ void Compiler::handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &)
         warning(d.location, u"\"%1\" is applied from the http level only; this one is ignored"_s.arg(text(d.name)));
         return;
     }
-    (d.name == "keepalive_timeout" ? m_config->keepaliveTimeoutMs : m_config->clientHeaderTimeoutMs) = *ms;
+    m_config->clientHeaderTimeoutMs = *ms; // client_header_timeout
 }
 
 // The pattern of a `location` (ngx_http_core_location): its modifier, the

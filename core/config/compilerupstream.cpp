@@ -127,7 +127,8 @@ void Compiler::compileUpstream(const ConfDirective &d)
             balancing.hashKey = c.argText(0);
             balancing.hashKeyTemplate = std::move(key);
             balancing.consistent = c.argCount() == 2;
-        } else if (c.name.startsWith("keepalive") || c.name == "zone") {
+        } else if ((c.name.startsWith("keepalive") || c.name == "zone") && findCommand(c.name, Ctx::Upstream)) {
+            // (keepalive_disable is the client side's: not allowed here)
             if (checkArgs(c, Ctx::Upstream))
                 upstreamKeepalive(c, &balancing);
         } else if (c.name == "health_check") {

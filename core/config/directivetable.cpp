@@ -201,7 +201,6 @@ std::vector<Command> tlsAndUpstreamCommands()
         {.name = "ssl_early_data", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
          .handler = &C::handleServerSsl},
         // http-wide, warned about below it
-        {.name = "keepalive_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .handler = &C::handleHttpTimeout},
         {.name = "client_header_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
          .handler = &C::handleHttpTimeout},
         // wsscope's own (not nginx's)
@@ -247,6 +246,8 @@ const std::vector<Command> &commands()
         all.insert(all.end(), access.begin(), access.end());
         const std::vector<Command> cookies = cookieCommands();
         all.insert(all.end(), cookies.begin(), cookies.end());
+        const std::vector<Command> client = clientCommands();
+        all.insert(all.end(), client.begin(), client.end());
         return all;
     }();
     return table;

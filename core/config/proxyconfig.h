@@ -117,6 +117,17 @@ enum : quint32 {
 };
 }
 
+// client_header_buffer_size and large_client_header_buffers NUMBER SIZE
+// (nginx's defaults: 1k, 4 8k).
+struct HeaderBufferSizes
+{
+    qint64 first = 1024;
+    int number = 4;
+    qint64 size = 8 * 1024;
+
+    bool operator==(const HeaderBufferSizes &o) const = default;
+};
+
 // What a level (http, server, location) hands to the levels inside it:
 // every setting nginx merges down (ngx_http_proxy_merge_loc_conf and
 // ngx_http_core_merge_loc_conf), in one struct so that the merge is one
@@ -180,6 +191,25 @@ struct LocationSettings
     QList<AccessRule> accessRules;
     // proxy_cookie_domain, proxy_cookie_path: the upstream's Set-Cookie rewritten.
     CookieRewrites cookieRewrites;
+
+    // The client connection's keep-alive: the location that served a request
+    // decides whether the connection stays open after it
+    // (ngx_http_update_location_config clears r->keepalive) and how long it
+    // then waits for the next request (ngx_http_set_keepalive).
+    enum KeepaliveDisable : quint8 { KeepaliveDisableMsie6 = 0x1, KeepaliveDisableSafari = 0x2 };
+    qint64 keepaliveTimeoutMs = 75'000;   // keepalive_timeout: the idle wait; 0 disables keep-alive
+    qint64 keepaliveHeaderSec = 0;        // its second argument: "Keep-Alive: timeout=N" (0: no header)
+    int keepaliveRequests = 1000;         // keepalive_requests: requests per connection
+    qint64 keepaliveTimeMs = 3'600'000;   // keepalive_time: no new request kept after the connection is this old
+    quint8 keepaliveDisable = KeepaliveDisableMsie6; // keepalive_disable: browsers that get no keep-alive
+    // The request head's buffers (server level in nginx: ngx_http_core_srv_conf_t;
+    // ngx_http_alloc_large_header_buffer): the first buffer, then at most
+    // `number` of `size` bytes; one request line or header line must fit in one.
+    HeaderBufferSizes headerBuffers;
+    // proxy_pass_request_headers / proxy_pass_request_body: the client's
+    // header fields and body go upstream (ngx_http_proxy_create_request).
+    bool passRequestHeaders = true;
+    bool passRequestBody = true;
 
     bool operator==(const LocationSettings &o) const = default;
 };
@@ -327,7 +357,6 @@ struct ProxyConfig
     QList<std::shared_ptr<const UpstreamConfig>> upstreams;         // the `upstream` blocks
     QList<std::shared_ptr<const UpstreamConfig>> implicitUpstreams; // one per proxy_pass host:port
     qint64 clientHeaderTimeoutMs = 60'000;
-    qint64 keepaliveTimeoutMs = 75'000;
     qint64 drainTimeoutMs = 10'000; // worker_shutdown_timeout
     qint64 maxBufferedPerDirection = 1024 * 1024;
     QString sourceFile;             // the file it was compiled from (empty for generated text)

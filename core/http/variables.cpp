@@ -59,6 +59,7 @@ constexpr NamedVariable kVariables[] = {
     {"request", ValueTemplate::Variable::Request},
     {"connection", ValueTemplate::Variable::Connection},
     {"connection_requests", ValueTemplate::Variable::ConnectionRequests},
+    {"connection_time", ValueTemplate::Variable::ConnectionTime},
     {"pipe", ValueTemplate::Variable::Pipe},
     {"remote_user", ValueTemplate::Variable::RemoteUser},
     {"content_length", ValueTemplate::Variable::ContentLength},
@@ -585,6 +586,10 @@ QByteArray logVariable(ValueTemplate::Variable variable, const RequestContext &c
         return QByteArray::number(context.connection);
     case V::ConnectionRequests:
         return QByteArray::number(context.connectionRequests);
+    case V::ConnectionTime: // ngx_http_variable_connection_time: "%T.%03M"
+        return secondsWithMillis(qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - context.connectionStartMs));
+    case V::RequestBody:
+        return context.requestBody ? *context.requestBody : QByteArray();
     case V::Pipe:
         return context.pipelined ? "p" : ".";
     case V::RemoteUser:
@@ -689,6 +694,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::Request:
     case V::Connection:
     case V::ConnectionRequests:
+    case V::ConnectionTime:
+    case V::RequestBody:
     case V::Pipe:
     case V::RemoteUser:
     case V::ContentLength:

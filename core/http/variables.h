@@ -65,6 +65,10 @@ struct RequestContext
     qint64 startMs = 0;           // when the request began, Unix ms ($request_time)
     quint64 connection = 0;       // $connection
     int connectionRequests = 0;   // $connection_requests: this one included
+    qint64 connectionStartMs = 0; // when the connection was accepted, Unix ms ($connection_time)
+    // $request_body: the body read into memory (nginx: empty when it went to
+    // a temporary file, or was not read); nullptr: none.
+    const QByteArray *requestBody = nullptr;
     bool pipelined = false;       // $pipe: "p", else "."
 };
 
@@ -123,6 +127,8 @@ public:
         Request,           // the request line: "GET /x HTTP/1.1"
         Connection,
         ConnectionRequests,
+        ConnectionTime,    // seconds since the connection was accepted, with milliseconds
+        RequestBody,
         Pipe,
         RemoteUser,        // the user name of Basic authorization
         ContentLength,     // the request's

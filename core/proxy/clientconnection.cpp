@@ -7,6 +7,8 @@
 #include "proxyruntime.h"
 #include "tls/tlscontext.h"
 
+#include <QDateTime>
+
 ClientConnection::ClientConnection(TcpStream::Handler *handler, qintptr descriptor)
     : m_stream(std::make_unique<TcpStream>(handler, descriptor))
 {
@@ -15,6 +17,7 @@ ClientConnection::ClientConnection(TcpStream::Handler *handler, qintptr descript
 void ClientConnection::accepted(quint64 id)
 {
     m_address = m_stream->peerAddress(&m_port);
+    m_acceptedMs = QDateTime::currentMSecsSinceEpoch();
     m_log.setConnection(id, m_address, m_port);
 }
 
@@ -98,6 +101,8 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
         context.sslServerName = info.serverName.toUtf8();
     }
     context.serverPort = serverPort;
+    context.connectionRequests = m_requestsServed + 1;
+    context.connectionStartMs = m_acceptedMs;
     return context;
 }
 
@@ -137,8 +142,52 @@ bool ClientConnection::wantsKeepAlive(const HttpRequestHead &request) const
                               : request.headers.hasToken("Connection", "keep-alive");
 }
 
-void ClientConnection::awaitNextRequest()
+namespace {
+
+// ngx_http_process_user_agent: the browsers keepalive_disable names. MSIE 4,
+// 5 and 6 without SV1 ("msie6", not when Opera pretends), and Safari on
+// Mac OS X (not Gecko or Chrome, which say Safari too).
+struct UserAgent
 {
+    bool msie6 = false;
+    bool safari = false;
+};
+
+UserAgent classifyUserAgent(QByteArrayView ua)
+{
+    UserAgent out;
+    const qsizetype msie = ua.indexOf("MSIE ");
+    const bool isMsie = msie >= 0 && msie + 7 < ua.size();
+    if (isMsie && ua.at(msie + 6) == '.') {
+        const char major = ua.at(msie + 5);
+        out.msie6 = major == '4' || major == '5' || (major == '6' && !ua.sliced(msie + 8).contains("SV1"));
+    }
+    const bool opera = ua.contains("Opera");
+    if (opera)
+        out.msie6 = false;
+    if (!isMsie && !opera && !ua.contains("Gecko/") && !ua.contains("Chrome/"))
+        out.safari = ua.contains("Safari/") && ua.contains("Mac OS X");
+    return out;
+}
+
+} // namespace
+
+bool ClientConnection::keepAliveAllowed(const HttpRequestHead &request, const LocationSettings &location) const
+{
+    if (location.keepaliveTimeoutMs == 0 || m_requestsServed + 1 >= location.keepaliveRequests
+        || QDateTime::currentMSecsSinceEpoch() - m_acceptedMs > location.keepaliveTimeMs)
+        return false;
+    if (!location.keepaliveDisable || !request.headers.contains("User-Agent"))
+        return true;
+    const UserAgent ua = classifyUserAgent(request.headers.value("User-Agent"));
+    if (ua.msie6 && request.method == "POST" && (location.keepaliveDisable & LocationSettings::KeepaliveDisableMsie6))
+        return false; // MSIE may wait after a POST's response on a kept connection
+    return !(ua.safari && (location.keepaliveDisable & LocationSettings::KeepaliveDisableSafari));
+}
+
+void ClientConnection::awaitNextRequest(qint64 keepaliveTimeoutMs)
+{
+    m_keepaliveTimeoutMs = keepaliveTimeoutMs;
     // ngx_http_set_keepalive: a request already in the buffer is pipelined ($pipe "p").
     m_pipelined = !m_in.isEmpty();
     m_stream->setReadEnabled(true);
@@ -179,7 +228,7 @@ void ClientConnection::makeRedirectAbsolute(HttpHeaders &headers, const HttpRequ
 std::optional<CloseCause> ClientConnection::headTimeout(qint64 idleMs, const ProxyConfig &config) const
 {
     if (m_requestsServed > 0 && isIdle()) {
-        if (idleMs > config.keepaliveTimeoutMs)
+        if (idleMs > m_keepaliveTimeoutMs)
             return CloseCause::KeepaliveTimeout;
     } else if (idleMs > config.clientHeaderTimeoutMs) {
         // nginx closes without a response (408 only in its log).

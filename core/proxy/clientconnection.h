@@ -15,6 +15,7 @@
 class ProxyRuntime;
 typedef struct ssl_ctx_st SSL_CTX;
 struct ConnectionOpenedEvent;
+struct LocationSettings;
 struct ProxyConfig;
 
 // The client side of a session, what nginx keeps in ngx_http_connection_t
@@ -52,7 +53,7 @@ public:
     bool isTls() const { return m_tls; } // a TLS session was negotiated
     ConnectionOpenedEvent openedEvent(quint16 listenPort, bool tlsListener) const;
     // The connection's variables: $remote_addr, $remote_port, $scheme, $https,
-    // $ssl_*, $server_port.
+    // $ssl_*, $server_port, $connection_requests, $connection_time.
     RequestContext requestContext(quint16 serverPort) const;
 
     // Bytes read outside the tunnel wait here until the session takes them.
@@ -77,14 +78,20 @@ public:
     // HTTP/1.0 only with "keep-alive"; never once the client sent FIN or
     // the proxy drains.
     bool wantsKeepAlive(const HttpRequestHead &request) const;
+    // Whether the location that serves `request` lets the connection stay
+    // open after it (ngx_http_update_location_config): keepalive_timeout not
+    // 0, fewer than keepalive_requests requests, the connection younger than
+    // keepalive_time, and no keepalive_disable browser.
+    bool keepAliveAllowed(const HttpRequestHead &request, const LocationSettings &location) const;
     void requestServed() { ++m_requestsServed; }
     int requestsServed() const { return m_requestsServed; }
     // The last request head's size as received ($request_length), and
     // whether it was pipelined behind the one before it ($pipe).
     qint64 lastHeadBytes() const { return m_lastHeadBytes; }
     bool pipelined() const { return m_pipelined; }
-    // Back to reading heads after a kept-alive exchange.
-    void awaitNextRequest();
+    // Back to reading heads after a kept-alive exchange, for at most the
+    // serving location's keepalive_timeout.
+    void awaitNextRequest(qint64 keepaliveTimeoutMs);
 
     // The client sent FIN.
     void setEof();
@@ -123,6 +130,8 @@ private:
     HttpHeadParser m_parser{HttpHeadParser::Kind::Request};
     QByteArray m_in;
     int m_requestsServed = 0;
+    qint64 m_acceptedMs = 0;             // Unix ms ($connection_time, keepalive_time)
+    qint64 m_keepaliveTimeoutMs = 0;     // the idle wait after the last request
     qint64 m_headBytes = 0;     // of the head being read
     qint64 m_lastHeadBytes = 0; // of the last complete head
     bool m_pipelined = false;

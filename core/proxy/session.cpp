@@ -332,6 +332,8 @@ void Session::dispatchRoute(Route route)
     const RequestContext &ctx = m_context;
     m_server = m_route.server;
     m_location = m_route.location;
+    if (m_keepAlive && m_server)
+        m_keepAlive = m_client.keepAliveAllowed(m_request, responseSettings());
     switch (m_route.kind) {
     case Route::Kind::Error:
         respondError(m_route.errorStatus, m_route.errorMessage, CloseCause::BadRequest);
@@ -482,6 +484,7 @@ void Session::handleResponseHead()
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
     applyErrorStatus(out);
+    addKeepAliveHeader(out);
     filterHead(out);
     const QByteArray head = out.serialize();
     m_responseHeadBytes = head.size();
@@ -509,7 +512,7 @@ void Session::finishExchange()
     m_response = {};
     m_context = {};
     m_accessLogged = false;
-    m_client.awaitNextRequest();
+    m_client.awaitNextRequest(responseSettings().keepaliveTimeoutMs);
     processClient(); // a pipelined request may be waiting
 }
 

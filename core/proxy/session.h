@@ -127,6 +127,7 @@ private:
     // sessionanswers.cpp: the session's own answers and the header filters
     const LocationSettings &responseSettings() const; // the location's, else the server level's
     void filterHead(HttpResponseHead &head) const;     // add_header, expires
+    void addKeepAliveHeader(HttpResponseHead &head) const; // "Keep-Alive: timeout=N" (keepalive_timeout)
     // Server and Date first (nginx's header filter), then the filters; the body is left out for HEAD.
     void writeOwnResponse(HttpResponseHead &head, const QByteArray &body);
     void serveStaticFile(const QByteArray &uri);

@@ -26,6 +26,14 @@ void Session::filterHead(HttpResponseHead &head) const
         applyHeadersFilter(head, filter, m_context, QDateTime::currentSecsSinceEpoch());
 }
 
+void Session::addKeepAliveHeader(HttpResponseHead &head) const
+{
+    // ngx_http_header_filter: keepalive_timeout's second argument, after "Connection: keep-alive".
+    const qint64 seconds = responseSettings().keepaliveHeaderSec;
+    if (seconds > 0 && head.headers.value("Connection") == "keep-alive")
+        head.headers.append("Keep-Alive", "timeout=" + QByteArray::number(seconds));
+}
+
 void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
 {
     // nginx's header filter: Server and Date lead every response it makes.
@@ -45,6 +53,7 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
         head.headers.append("Location", m_errorPage.location);
         m_client.makeRedirectAbsolute(head.headers, m_request, m_server->serverName, m_listenPort);
     }
+    addKeepAliveHeader(head);
     filterHead(head);
     const QByteArray out = head.serialize();
     m_responseHeadBytes = out.size();
@@ -156,6 +165,7 @@ void Session::sendSpecialPage(int status, const QByteArray &message, CloseCause 
 void Session::serveStaticFile(const QByteArray &uri)
 {
     m_upstreamName = QStringLiteral("file");
+    m_keepAlive = keepsAliveAfterOwnAnswer(200); // not past a body nobody read
     StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive);
     if (answer.status != 200) {
         // A directory without its slash: a redirect nginx finalizes with (error_page applies).

@@ -1,0 +1,92 @@
+#include "config/compiler.h"
+
+// The client connection's directives of ngx_http_core_module: keep-alive
+// (keepalive_timeout, keepalive_requests, keepalive_time, keepalive_disable)
+// and the request head's buffers (client_header_buffer_size,
+// large_client_header_buffers): their table entries and handlers.
+
+namespace ConfigCompilerImpl {
+
+// keepalive_timeout TIMEOUT [HEADER_TIMEOUT] (ngx_http_core_keepalive): the
+// first is read as milliseconds, the second as seconds (ngx_parse_time's
+// `is_sec`), for the "Keep-Alive: timeout=N" header. The two merge apart: a
+// level that gives only the first keeps the header of the level above.
+void Compiler::handleKeepaliveTimeout(const ConfDirective &d, Ctx, Scope &scope)
+{
+    const std::optional<qint64> ms = timeArg(d);
+    if (!ms)
+        return;
+    if (d.argCount() == 2) {
+        const std::optional<qint64> sec = ConfUnits::parseSec(d.argText(1));
+        if (!sec) {
+            error(d.args.at(1).location, u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+            return;
+        }
+        scope.values.keepaliveHeaderSec = *sec;
+    }
+    scope.values.keepaliveTimeoutMs = *ms;
+}
+
+// keepalive_disable none|msie6|safari... (ngx_conf_set_bitmask_slot over
+// ngx_http_core_keepalive_disable): "none" sets no browser.
+void Compiler::handleKeepaliveDisable(const ConfDirective &d, Ctx, Scope &scope)
+{
+    quint8 mask = 0;
+    for (const ConfArg &a : d.args) {
+        if (a.text == "msie6") {
+            mask |= LocationSettings::KeepaliveDisableMsie6;
+        } else if (a.text == "safari") {
+            mask |= LocationSettings::KeepaliveDisableSafari;
+        } else if (a.text != "none") {
+            error(a.location, u"invalid value \"%1\""_s.arg(text(a.text)));
+            return;
+        }
+    }
+    scope.values.keepaliveDisable = mask;
+}
+
+// client_header_buffer_size SIZE (ngx_conf_set_size_slot) and
+// large_client_header_buffers NUMBER SIZE (ngx_conf_set_bufs_slot: neither
+// may be 0).
+void Compiler::handleHeaderBuffers(const ConfDirective &d, Ctx, Scope &scope)
+{
+    HeaderBufferSizes &out = scope.values.headerBuffers;
+    if (d.name == "client_header_buffer_size") {
+        if (const std::optional<qint64> size = ConfUnits::parseSize(d.argText(0)))
+            out.first = *size;
+        else
+            error(d.args.at(0).location, u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+        return;
+    }
+    bool ok = false;
+    const int number = d.argText(0).toInt(&ok);
+    const std::optional<qint64> size = ConfUnits::parseSize(d.argText(1));
+    if (!ok || number <= 0 || !size || *size <= 0) {
+        error((!ok || number <= 0 ? d.args.at(0) : d.args.at(1)).location,
+              u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+        return;
+    }
+    out.number = number;
+    out.size = *size;
+}
+
+// The client connection's entries, in listing order.
+std::vector<Command> clientCommands()
+{
+    using C = Compiler;
+    using S = LocationSettings;
+    constexpr quint8 Http = contextBit(Ctx::Http), Server = contextBit(Ctx::Server);
+    constexpr quint8 Levels = Http | Server | contextBit(Ctx::Location);
+    return {
+        {.name = "keepalive_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 2, .inherited = true,
+         .handler = &C::handleKeepaliveTimeout},
+        {.name = "keepalive_requests", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .number = &S::keepaliveRequests},
+        {.name = "keepalive_time", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::keepaliveTimeMs},
+        {.name = "keepalive_disable", .contexts = Levels, .minArgs = 1, .maxArgs = 3, .inherited = true,
+         .handler = &C::handleKeepaliveDisable},
+    };
+}
+
+} // namespace ConfigCompilerImpl

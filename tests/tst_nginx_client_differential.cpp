@@ -1,0 +1,249 @@
+// Differential test of the client connection: keep-alive (keepalive_timeout,
+// keepalive_requests, keepalive_time, keepalive_disable, decided by the
+// location that served each request) and the request head's buffers
+// (client_header_buffer_size, large_client_header_buffers). The same
+// configuration runs in Debian's nginx and in wsscope; each row sends its
+// requests one after the other on one connection, to both, and both must
+// answer alike: per response its status, Connection, Keep-Alive and X-Conn
+// ($connection_requests), and whether the server then closed.
+
+#include "testsupport.h"
+
+#include <QElapsedTimer>
+#include <QRegularExpression>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace TestSupport;
+using namespace Qt::StringLiterals;
+
+class tst_NginxClientDifferential : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void keepAliveAlike_data();
+    void keepAliveAlike();
+    void idleConnectionClosesAfterTheServingLocationsTimeout();
+    void keepaliveTimeEndsAnOldConnection();
+
+private:
+    static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
+    // The requests sent in turn on one connection; a line per response, and
+    // "closed" once the server ends the connection (nothing more is sent then).
+    static QByteArray conversation(quint16 port, const QList<QByteArray> &requests);
+    // Milliseconds until the server closes an idle connection after one
+    // response to `request`; -1 when it is still open after `waitMs`.
+    static qint64 idleCloseAfter(quint16 port, const QByteArray &request, int waitMs);
+
+    PeerProcess m_backend;
+    PeerProcess m_nginx;
+    PeerProcess m_wsscope;
+    QTemporaryDir m_dir;
+    quint16 m_nginxPort = 0;
+};
+
+QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 backendPort, const QString &dir)
+{
+    const QByteArray d = dir.toUtf8();
+    return "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+           "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\n"
+           "events { worker_connections 64; }\n"
+           "http {\n"
+           "  access_log off;\n"
+           "  client_body_temp_path " + d + "/body;\n"
+           "  proxy_temp_path " + d + "/proxy;\n"
+           "  server {\n"
+           "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
+           "    server_name localhost;\n"
+           "    keepalive_requests 2;\n"
+           "    keepalive_timeout 1 9;\n"
+           "    add_header X-Conn $connection_requests;\n"
+           "    location / { return 200 \"ok\"; }\n"
+           "    location /r/ { keepalive_requests 4; keepalive_timeout 30s; return 200 \"r\"; }\n"
+           "    location /zero { keepalive_timeout 0; return 200 \"z\"; }\n"
+           "    location /time { keepalive_requests 100; keepalive_timeout 75s; keepalive_time 1s;\n"
+           "      add_header X-Conn $connection_requests; add_header X-Time $connection_time; return 200 \"t\"; }\n"
+           "    location /safari { keepalive_disable safari; return 200 \"s\"; }\n"
+           "    location /none { keepalive_disable none; return 200 \"n\"; }\n"
+           "    location /up/ { keepalive_requests 3; proxy_pass http://127.0.0.1:" + QByteArray::number(backendPort)
+        + "; }\n"
+           "  }\n"
+           "}\n";
+}
+
+void tst_NginxClientDifferential::initTestCase()
+{
+    QVERIFY2(QFileInfo::exists(u"/usr/sbin/nginx"_s), "nginx is the reference: installers/deps-debian.sh --test installs it");
+    QVERIFY(m_dir.isValid());
+    QVERIFY(m_backend.startPython(u"http_upstream.py"_s));
+
+    m_nginxPort = unusedPort();
+    QFile nginxConf(m_dir.filePath(u"nginx.conf"_s));
+    QVERIFY(nginxConf.open(QIODevice::WriteOnly));
+    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_dir.path()));
+    nginxConf.close();
+    QVERIFY(m_nginx.launch(u"/usr/sbin/nginx"_s, {u"-p"_s, m_dir.path(), u"-c"_s, nginxConf.fileName()}));
+    QTRY_VERIFY_WITH_TIMEOUT(httpExchange(m_nginxPort, "GET / HTTP/1.0\r\nHost: x\r\n\r\n", 500).ok, 10000);
+
+    QFile wsConf(m_dir.filePath(u"wsscope.conf"_s));
+    QVERIFY(wsConf.open(QIODevice::WriteOnly));
+    wsConf.write(configText(0, m_backend.port(), m_dir.path())
+                     .replace("/nginx.pid", "/wsscope.pid")
+                     .replace("/error.log", "/wsscope-error.log"));
+    wsConf.close();
+    QVERIFY(m_wsscope.start(wsscopeBinary(),
+                            {u"--no-gui"_s, u"-c"_s, wsConf.fileName(), u"-g"_s, u"error_log stderr info;"_s}));
+}
+
+void tst_NginxClientDifferential::cleanupTestCase()
+{
+    m_nginx.terminate(5000);
+    m_wsscope.terminate(5000);
+}
+
+QByteArray tst_NginxClientDifferential::conversation(quint16 port, const QList<QByteArray> &requests)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return "no connection";
+    QByteArray out;
+    for (const QByteArray &request : requests) {
+        socket.write(request);
+        const HttpResult r = readHttpResponse(socket, 5000);
+        if (!r.ok)
+            return out + (r.closedByPeer ? "closed" : "no answer");
+        out += QByteArray::number(r.status) + " Connection: " + r.header("Connection") + " Keep-Alive: "
+            + r.header("Keep-Alive") + " X-Conn: " + r.header("X-Conn") + " / ";
+        if (r.header("Connection") == "close") {
+            // The server ends the connection after this one.
+            QElapsedTimer t;
+            t.start();
+            while (socket.state() == QAbstractSocket::ConnectedState && t.elapsed() < 3000) {
+                socket.waitForReadyRead(100);
+                socket.readAll();
+            }
+            return out + (socket.state() == QAbstractSocket::ConnectedState ? "left open" : "closed");
+        }
+    }
+    return out + "open";
+}
+
+void tst_NginxClientDifferential::keepAliveAlike_data()
+{
+    QTest::addColumn<QList<QByteArray>>("requests");
+    auto get = [](const QByteArray &path, const QByteArray &extra = {}) -> QByteArray {
+        return "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + extra + "\r\n";
+    };
+    auto post = [](const QByteArray &path, const QByteArray &ua) -> QByteArray {
+        return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: " + ua + "\r\nContent-Length: 0\r\n\r\n";
+    };
+    const QByteArray safari = "User-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_7) Safari/7534.48.3\r\n";
+    const QByteArray chrome = "User-Agent: Mozilla/5.0 (Macintosh; Intel Mac OS X 10_7) Chrome/90 Safari/537\r\n";
+
+    QTest::newRow("the server's keepalive_requests 2 closes on the second")
+        << QList<QByteArray>{get("/"), get("/"), get("/")};
+    QTest::newRow("a location's own keepalive_requests 4") << QList<QByteArray>(5, get("/r/"));
+    QTest::newRow("the serving location decides: /r/ keeps the third, / closes the fourth")
+        << QList<QByteArray>{get("/"), get("/r/"), get("/r/"), get("/")};
+    QTest::newRow("the third request on / is past its limit") << QList<QByteArray>{get("/r/"), get("/r/"), get("/")};
+    QTest::newRow("keepalive_timeout 0 closes at once") << QList<QByteArray>{get("/zero"), get("/")};
+    QTest::newRow("a proxied location: Keep-Alive header from the server level, its own limit 3")
+        << QList<QByteArray>(4, get("/up/a"));
+    QTest::newRow("HTTP/1.0 with keep-alive")
+        << QList<QByteArray>(3, "GET / HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n");
+    QTest::newRow("HTTP/1.0 without keep-alive") << QList<QByteArray>{"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"};
+    QTest::newRow("the client's Connection: close") << QList<QByteArray>{get("/r/", "Connection: close\r\n")};
+    QTest::newRow("msie6 (the default): a POST from MSIE 5 closes")
+        << QList<QByteArray>{post("/r/", "Mozilla/4.0 (compatible; MSIE 5.0; Windows 98)"), get("/r/")};
+    QTest::newRow("msie6: a GET from MSIE 5 keeps")
+        << QList<QByteArray>{get("/r/", "User-Agent: Mozilla/4.0 (compatible; MSIE 5.0; Windows 98)\r\n"), get("/r/")};
+    QTest::newRow("msie6: MSIE 6 with SV1 keeps")
+        << QList<QByteArray>{post("/r/", "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)"), get("/r/")};
+    QTest::newRow("msie6: MSIE 6 without SV1 closes")
+        << QList<QByteArray>{post("/r/", "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"), get("/r/")};
+    QTest::newRow("msie6: MSIE 7 keeps")
+        << QList<QByteArray>{post("/r/", "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.0)"), get("/r/")};
+    QTest::newRow("msie6: Opera saying MSIE 5 keeps")
+        << QList<QByteArray>{post("/r/", "Mozilla/4.0 (compatible; MSIE 5.0; Windows 98) Opera 7.54"), get("/r/")};
+    QTest::newRow("keepalive_disable none: MSIE 5's POST keeps")
+        << QList<QByteArray>{post("/none", "Mozilla/4.0 (compatible; MSIE 5.0; Windows 98)"), get("/none")};
+    QTest::newRow("keepalive_disable safari: Safari closes") << QList<QByteArray>{get("/safari", safari), get("/")};
+    QTest::newRow("keepalive_disable safari: Chrome says Safari too, and keeps")
+        << QList<QByteArray>{get("/safari", chrome), get("/")};
+    QTest::newRow("Safari elsewhere keeps") << QList<QByteArray>{get("/", safari), get("/")};
+}
+
+void tst_NginxClientDifferential::keepAliveAlike()
+{
+    QFETCH(QList<QByteArray>, requests);
+    const QByteArray viaNginx = conversation(m_nginxPort, requests);
+    const QByteArray viaWsscope = conversation(m_wsscope.port(), requests);
+    QVERIFY2(viaNginx.startsWith("200 "), viaNginx.constData());
+    QCOMPARE(viaWsscope, viaNginx);
+}
+
+qint64 tst_NginxClientDifferential::idleCloseAfter(quint16 port, const QByteArray &request, int waitMs)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return -2;
+    socket.write(request);
+    if (!readHttpResponse(socket, 5000).ok)
+        return -3;
+    QElapsedTimer t;
+    t.start();
+    while (socket.state() == QAbstractSocket::ConnectedState && t.elapsed() < waitMs) {
+        socket.waitForReadyRead(50);
+        socket.readAll();
+    }
+    return socket.state() == QAbstractSocket::ConnectedState ? -1 : t.elapsed();
+}
+
+// keepalive_timeout is the served location's: 1s at the server level (the
+// connection closes after about a second), 30s in /r/ (still open after 2s).
+void tst_NginxClientDifferential::idleConnectionClosesAfterTheServingLocationsTimeout()
+{
+    const QByteArray root = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    const QByteArray r = "GET /r/ HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        const qint64 closedAfter = idleCloseAfter(port, root, 4000);
+        QVERIFY2(closedAfter >= 700 && closedAfter < 2500, qPrintable(u"port %1: %2 ms"_s.arg(port).arg(closedAfter)));
+        QCOMPARE(idleCloseAfter(port, r, 2000), -1);
+    }
+}
+
+// keepalive_time 1s in /time: a request that arrives when the connection is
+// older than that is answered with "Connection: close"; $connection_time
+// counts from the accept, in seconds with milliseconds.
+void tst_NginxClientDifferential::keepaliveTimeEndsAnOldConnection()
+{
+    const QByteArray request = "GET /time HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write(request);
+        const HttpResult first = readHttpResponse(socket, 5000);
+        QVERIFY(first.ok);
+        QCOMPARE(first.header("Connection"), QByteArray("keep-alive"));
+        QVERIFY2(QRegularExpression(u"^0\\.\\d{3}$"_s).match(QString::fromLatin1(first.header("X-Time"))).hasMatch(),
+                 first.header("X-Time").constData());
+        QTest::qWait(1200); // the connection's age is what is tested
+        socket.write(request);
+        const HttpResult second = readHttpResponse(socket, 5000);
+        QVERIFY(second.ok);
+        QCOMPARE(second.header("Connection"), QByteArray("close"));
+        QCOMPARE(second.header("X-Conn"), QByteArray("2"));
+        QVERIFY2(QRegularExpression(u"^1\\.[2-9]\\d{2}$"_s).match(QString::fromLatin1(second.header("X-Time"))).hasMatch(),
+                 second.header("X-Time").constData());
+    }
+}
+
+QTEST_GUILESS_MAIN(tst_NginxClientDifferential)
+#include "tst_nginx_client_differential.moc"
