@@ -504,6 +504,13 @@ void tst_ConfigCompiler::diagnostics_data()
     QTest::newRow("limit_except without a block") << QByteArray("http { server { location / {\n  limit_except GET; } } }") << u"t.conf:2:3: error: directive \"limit_except\" has no opening \"{\""_s << false;
     QTest::newRow("limit_except at server level") << QByteArray("http { server {\n  limit_except GET { } } }") << u"t.conf:2:3: error: \"limit_except\" directive is not allowed here"_s << false;
     QTest::newRow("root inside limit_except") << QByteArray("http { server { location / {\n  limit_except GET { root /srv; } } } }") << u"t.conf:2:22: error: \"root\" directive is not allowed here"_s << false;
+    // try_files FILE... URI|=CODE|@NAME (ngx_http_try_files): a location's own.
+    QTest::newRow("try_files with one argument") << QByteArray("http { server { location / {\n  try_files =404; } } }") << u"t.conf:2:3: error: invalid number of arguments in \"try_files\" directive"_s << false;
+    QTest::newRow("try_files with a code that is no number") << QByteArray("http { server { location / {\n  try_files $uri =4x4; } } }") << u"t.conf:2:18: error: invalid code \"=4x4\""_s << false;
+    QTest::newRow("try_files with a code over 999") << QByteArray("http { server { location / {\n  try_files $uri =1000; } } }") << u"t.conf:2:18: error: invalid code \"=1000\""_s << false;
+    QTest::newRow("try_files twice") << QByteArray("http { server { location / {\n  try_files $uri =404;\n  try_files $uri =403; } } }") << u"t.conf:3:3: error: \"try_files\" directive is duplicate"_s << false;
+    QTest::newRow("try_files in an if") << QByteArray("http { server { location / {\n  if ($arg_a) { try_files $uri =404; } } } }") << u"t.conf:2:17: error: \"try_files\" directive is not allowed here"_s << false;
+    QTest::newRow("try_files at server level") << QByteArray("http { server {\n  try_files $uri =404; } }") << u"t.conf:2:3: error: \"try_files\" directive is not allowed here"_s << false;
     QTest::newRow("proxy_pass with a URI inside limit_except") << QByteArray("http { server { location / {\n  limit_except GET { proxy_pass http://127.0.0.1:9/x; } } } }") << u"t.conf:2:33: error: \"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block"_s << false;
 }
 

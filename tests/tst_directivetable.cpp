@@ -82,7 +82,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"inspect_listen", "127.0.0.1:0"}, {"inspect_token_file", "/etc/os-release"}, {"inspect_token", "t"},
         {"inspect_readonly", "on"}, {"inspect_name", "a"},
         {"error_page", "404 /a.html"}, {"recursive_error_pages", "on"}, {"proxy_intercept_errors", "on"},
-        {"internal", ""},
+        {"internal", ""}, {"try_files", "$uri $uri/ =404"},
         {"allow", "127.0.0.1"}, {"deny", "10.0.0.0/8"}, {"limit_except", "GET { }"},
         {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
     };

@@ -1,4 +1,4 @@
-// A production-shaped nginx.conf (issue 13's "Why": user, pid, log_format +
+// A production-shaped nginx.conf (issue 13's "Why": user, pid, mime.types, log_format +
 // access_log, security and CORS headers, an `if ($host = www...)` redirect,
 // `rewrite ... break` toward an upstream with keepalive, try_files,
 // error_page, client_max_body_size, limit_conn) through Debian's nginx and
@@ -96,6 +96,7 @@ QByteArray tst_NginxProduction::configText(quint16 port) const
     return "user " + currentUser() + ";\nworker_processes 1;\npid " + d + "/PROC.pid;\nerror_log " + d
         + "/PROC-error.log;\ndaemon off;\nmaster_process off;\nevents { worker_connections 256; }\n"
           "http {\n"
+          "  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n"
           "  client_body_temp_path " + d + "/body;\n  proxy_temp_path " + d + "/proxy;\n"
           "  log_format main '$remote_addr \"$request\" $status $body_bytes_sent';\n"
           "  access_log " + d + "/PROC-access.log main;\n"
@@ -214,7 +215,8 @@ void tst_NginxProduction::sameResponses_data()
         << get("/dashboard/settings") << QByteArrayList{"try_files"} << true;
     QTest::newRow("try_files: $uri/ then the directory's index")
         << get("/docs/") << QByteArrayList{"try_files"} << true;
-    QTest::newRow("try_files: a file that exists") << get("/static/app.css") << QByteArrayList{"try_files"}
+    // Its Content-Type comes from mime.types (nginx's default types know html, gif and jpg only).
+    QTest::newRow("try_files: a file that exists") << get("/static/app.css") << QByteArrayList{"try_files", "types"}
                                                   << true;
     QTest::newRow("try_files =404 -> error_page 404 /404.html")
         << get("/static/none.css") << QByteArrayList{"try_files", "error_page", "internal"} << true;

@@ -1,6 +1,9 @@
 #include "config/configcompiler.h"
 #include "proxy/requestrouter.h"
 
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -29,6 +32,8 @@ private slots:
     void contextCompleted();
     void accessRules_data();
     void accessRules();
+    void tryFiles_data();
+    void tryFiles();
 };
 
 namespace {
@@ -452,6 +457,79 @@ void tst_RequestRouter::accessRules()
     HttpRequestHead h = head(target);
     h.method = method;
     QCOMPARE(summary(route(*config, h, client)), expected);
+}
+
+void tst_RequestRouter::tryFiles_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("expected"); // summary(): kind and location, or the error status
+    QTest::addColumn<QByteArray>("uri");   // $uri the content handler gets
+    QTest::addColumn<QByteArray>("args");
+    QTest::addColumn<bool>("addUriToAlias");
+
+    const struct { const char *name, *target, *expected, *uri, *args; bool addUri; } rows[] = {
+        {"a file that exists is $uri", "/a.html", "static /", "/a.html", "", false},
+        {"none exists: internal redirect, args dropped", "/none?x=1", "proxy /fallback", "/fallback", "", false},
+        {"the redirect's own args", "/own/none?x=1", "proxy /fallback", "/fallback", "y=2", false},
+        {"$args passed on explicitly", "/keep/none?x=1", "proxy /fallback", "/fallback", "x=1", false},
+        {"a file is not a directory", "/file-as-dir/", "error 404", "/file-as-dir/", "", false},
+        {"a directory wanted with a trailing slash", "/dir", "static /dir", "/dir", "", false},
+        {"a directory is not a file", "/dir-as-file/", "error 404", "/dir-as-file/", "", false},
+        {"the first that exists wins", "/order/", "static /order/", "/dir/a.html", "", false},
+        {"a variable names the file", "/var/?f=a.html", "static /var/", "/a.html", "f=a.html", false},
+        {"=CODE when none exists", "/code/x", "error 410", "/code/x", "", false},
+        {"@name keeps $uri and args", "/named/x?q=1", "proxy @back", "/named/x", "q=1", false},
+        {"alias: the location's name is cut, then put back", "/al/b.txt", "static /al/", "/al/b.txt", "", false},
+        {"alias inherited by a nested regex location", "/al/b.html", "static html$", "/al/b.html", "", false},
+        {"a regex location's alias gets $uri added", "/b.txt", "static ^/b\\.txt$", "/b.txt", "", true},
+        {"a found file goes to proxy_pass", "/p/x", "proxy /p/", "/a.html", "", false},
+        {"a redirect cycle ends in 500", "/loop/x", "error 500", "/loop/again", "", false},
+    };
+    for (const auto &r : rows)
+        QTest::newRow(r.name) << QByteArray(r.target) << QString::fromUtf8(r.expected) << QByteArray(r.uri)
+                              << QByteArray(r.args) << r.addUri;
+}
+
+void tst_RequestRouter::tryFiles()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QString, expected);
+    QFETCH(QByteArray, uri);
+    QFETCH(QByteArray, args);
+    QFETCH(bool, addUriToAlias);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QByteArray root = dir.path().toUtf8();
+    QVERIFY(QDir(dir.path()).mkpath(u"dir"_s));
+    QVERIFY(QDir(dir.path()).mkpath(u"sub"_s));
+    for (const QString &name : {u"a.html"_s, u"dir/a.html"_s, u"sub/b.txt"_s, u"sub/b.html"_s}) {
+        QFile f(dir.filePath(name));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+    }
+    const auto config = oneServer("root " + root + ";\n"
+                                  "location / { try_files $uri /fallback; }\n"
+                                  "location /own/ { try_files $uri /fallback?y=2; }\n"
+                                  "location /keep/ { try_files $uri /fallback?$args; }\n"
+                                  "location /fallback { proxy_pass http://b; }\n"
+                                  "location /file-as-dir/ { try_files /a.html/ =404; }\n"
+                                  "location /dir { try_files $uri/ =404; }\n"
+                                  "location /dir-as-file/ { try_files /dir =404; }\n"
+                                  "location /order/ { try_files /none.html /dir/a.html /a.html =404; }\n"
+                                  "location /var/ { try_files /$arg_f =404; }\n"
+                                  "location /code/ { try_files $uri =410; }\n"
+                                  "location /named/ { try_files $uri @back; }\n"
+                                  "location @back { proxy_pass http://b; }\n"
+                                  "location /al/ { alias " + root + "/sub/; try_files $uri =404;\n"
+                                  "  location ~ html$ { try_files $uri =404; } }\n"
+                                  "location ~ ^/b\\.txt$ { alias " + root + "/sub; try_files $uri =404; }\n"
+                                  "location /p/ { try_files /a.html =404; proxy_pass http://b; }\n"
+                                  "location /loop/ { try_files $uri /loop/again; }\n");
+    QVERIFY(config);
+    const Route r = route(*config, head(target));
+    QCOMPARE(summary(r), expected);
+    QCOMPARE(r.context.uri, uri);
+    QCOMPARE(currentArgs(r.context), args);
+    QCOMPARE(r.addUriToAlias, addUriToAlias);
 }
 
 QTEST_GUILESS_MAIN(tst_RequestRouter)

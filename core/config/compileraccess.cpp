@@ -142,6 +142,7 @@ void Compiler::compileLimitExceptBlock(const ConfDirective &c, const Scope &scop
     block.proxyHandler = block.proxyPass.isSet();
     block.internal = loc.internal;
     block.tryFiles = loc.tryFiles;
+    block.aliasLength = loc.aliasLength;
     loc.limitExceptMethods = restricted;
     loc.limitExcept.push_back(std::move(block));
 }

@@ -92,7 +92,7 @@ bool Compiler::compileFallback(const ConfDirective &c, LocationConfig &loc)
         return true;
     }
     if (c.name != "try_files" || !findCommand("try_files"))
-        return false; // try_files: not acted on yet, an error (nginxdirectives.cpp)
+        return false;
     if (!checkArgs(c, Ctx::Location))
         return true;
     if (loc.tryFiles.isSet()) {
@@ -141,6 +141,7 @@ std::vector<Command> errorPageCommands()
          .flag = &S::interceptErrors},
         // a location's own (compileFallback)
         {.name = "internal", .contexts = Location},
+        {.name = "try_files", .contexts = Location, .minArgs = 2, .maxArgs = 64},
     };
 }
 

@@ -342,6 +342,7 @@ void Compiler::compileIfBlock(const ConfDirective &c, const Scope &scope, Locati
     block.prefix = loc.prefix;
     block.match = loc.match;
     block.regex = loc.regex;
+    block.aliasLength = loc.aliasLength;
     block.at = c.location;
     block.isIfBlock = true;
     for (const ConfDirective &s : c.children) {

@@ -411,7 +411,6 @@ constexpr Effect Effects[] = {
     {"create_full_put_path", "WebDAV methods would not be served"},
     // what issue 13 implements elsewhere in wsscope; until an entry of the
     // directive table takes a name over, its effect is named here
-    {"try_files", "requests would not fall back to the files or location it names"},
     {"add_header", "responses would lack the headers it adds (security, CORS...)"},
     {"add_trailer", "responses would lack the trailers it adds"},
     {"expires", "responses would lack Expires and Cache-Control"},

@@ -252,6 +252,10 @@ struct LocationConfig : LocationSettings
     // location's proxy_pass without being one.
     bool proxyHandler = false;
     bool internal = false; // `internal`: only an internal redirect reaches it (else 404)
+    // nginx's clcf->alias: how much of $uri the alias replaces (the name of
+    // the location that set it: a nested location inherits it with the
+    // alias); -1: a regex location's alias, the whole path.
+    qsizetype aliasLength = 0;
     TryFiles tryFiles;     // try_files (a location's own, never inherited: nginx does not merge it)
     // limit_except METHOD... { ... } (ngx_http_core_limit_except): a request
     // whose method flag is in `limitExceptMethods` is served by the block

@@ -1,5 +1,8 @@
 #include "requestrouter.h"
 
+#include <QDir>
+#include <QFileInfo>
+
 namespace {
 
 Route failed(Route route, int status, QByteArray message)
@@ -192,6 +195,52 @@ Route content(Route route, bool proxyHandler)
     return route;
 }
 
+// try_files (ngx_http_try_files_handler; nginx 1.22's try-files phase,
+// after access): each name under root or alias, the first that exists as
+// the kind asked for (a trailing '/' wants a directory) becomes $uri and the
+// content handler serves it; otherwise the last argument answers: =CODE
+// (finalized with it, so error_page applies), @name (URI and arguments
+// kept), or an internal redirect whose arguments are only those the
+// evaluated URI brings (ngx_http_split_args: none without a '?', hence
+// nginx's "/index.php?$args").
+Route tryFiles(const ProxyConfig &config, Route route, bool proxyHandler)
+{
+    const LocationConfig &loc = *route.location;
+    const bool aliased = !loc.alias.isEmpty();
+    const QString dir = QString::fromUtf8(aliased ? loc.alias : loc.root);
+    const QString baseDir = config.sourceFile.isEmpty() ? QDir::currentPath() : QFileInfo(config.sourceFile).absolutePath();
+    const QString base = QDir::isAbsolutePath(dir) ? dir : QDir(baseDir).filePath(dir);
+    // The part of $uri the alias replaces (none for a regex location's alias).
+    const QByteArray aliasPart = aliased && loc.aliasLength > 0 ? route.context.uri.left(loc.aliasLength) : QByteArray();
+    for (const ValueTemplate &file : loc.tryFiles.files) {
+        const bool wantsDir = file.source().endsWith('/');
+        QByteArray name = file.expand(route.context);
+        if (wantsDir)
+            name.chop(1);
+        // nginx cuts the location's name only off an evaluated one.
+        if (!aliasPart.isEmpty() && !file.isConstant() && name.startsWith(aliasPart))
+            name.remove(0, aliasPart.size());
+        const QFileInfo info(base + QString::fromUtf8(name));
+        if (!info.exists() || info.isDir() != wantsDir)
+            continue;
+        if (!aliased) {
+            route.context.uri = name;
+        } else if (loc.aliasLength < 0) {
+            if (!wantsDir) {
+                route.context.uri = name;
+                route.addUriToAlias = true;
+            }
+        } else {
+            route.context.uri = aliasPart + name;
+        }
+        return content(std::move(route), proxyHandler);
+    }
+    if (loc.tryFiles.code > 0)
+        return failed(std::move(route), loc.tryFiles.code, "try_files found none of its files");
+    const QByteArray target = loc.tryFiles.fallback.expand(route.context);
+    return redirectRoute(config, std::move(route), target);
+}
+
 // ngx_http_core_find_config_phase: the location for $uri, and the
 // captures of a regex location that has some.
 const LocationConfig *findLocation(const ServerConfig &server, RequestContext &ctx)
@@ -261,6 +310,8 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
         route.notes.append({RouteNote::Level::Error, "access forbidden by rule"});
         return failed(std::move(route), 403, "access forbidden by rule");
     }
+    if (route.location->tryFiles.isSet())
+        return tryFiles(config, std::move(route), st.proxyHandler);
     return content(std::move(route), st.proxyHandler);
 }
 

@@ -46,6 +46,7 @@ struct Route
     bool internal = false;      // r->internal: rewritten or redirected (`internal` locations accept it)
     bool validLocation = true;  // r->valid_location: false after `rewrite … break` (proxy_pass's URI part unused)
     bool quotedUri = false;     // the request line's path had "%" escapes or "+"
+    bool addUriToAlias = false; // r->add_uri_to_alias: try_files found $uri under a regex location's alias
     int uriChanges = 11;        // r->uri_changes: NGX_HTTP_MAX_URI_CHANGES + 1; 0 ends in 500
     QList<RouteNote> notes;     // for the error log (rewrite_log, cycles, uninitialized variables)
 

@@ -166,7 +166,8 @@ void Session::serveStaticFile(const QByteArray &uri)
 {
     m_upstreamName = QStringLiteral("file");
     m_keepAlive = keepsAliveAfterOwnAnswer(200); // not past a body nobody read
-    StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive);
+    StaticResponder::Answer answer = m_static.begin(*m_location, m_config->sourceFile, m_request.method, uri, m_keepAlive,
+                                                    m_route.addUriToAlias);
     if (answer.status != 200) {
         // A directory without its slash: a redirect nginx finalizes with (error_page applies).
         if (answer.status == 301)

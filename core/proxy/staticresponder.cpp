@@ -16,7 +16,8 @@ StaticResponder::StaticResponder() = default;
 StaticResponder::~StaticResponder() = default;
 
 StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, const QString &configFile,
-                                               const QByteArray &method, const QByteArray &uri, bool keepAlive)
+                                               const QByteArray &method, const QByteArray &uri, bool keepAlive,
+                                               bool addUriToAlias)
 {
     const QString baseDir = configFile.isEmpty() ? QDir::currentPath() : QFileInfo(configFile).absolutePath();
     QList<QByteArray> index;
@@ -24,7 +25,15 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
         if (name.isConstant())
             index.append(name.source());
     }
-    const StaticFileResult file = resolveStaticFile({location.prefix, location.root, location.alias, index}, baseDir, method, uri);
+    // ngx_http_map_uri_to_path: the alias replaces the name of the location
+    // that set it (a nested location inherits both), or, under a regex
+    // location, all of $uri (then nothing of it, unless try_files added it).
+    QByteArray aliasOf = location.prefix;
+    if (addUriToAlias)
+        aliasOf.clear();
+    else if (location.aliasLength > 0)
+        aliasOf = uri.left(location.aliasLength);
+    const StaticFileResult file = resolveStaticFile({aliasOf, location.root, location.alias, index}, baseDir, method, uri);
     Answer answer;
     answer.status = file.status;
     const QByteArray connection = keepAlive ? QByteArray("keep-alive") : QByteArray("close");

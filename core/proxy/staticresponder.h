@@ -34,9 +34,10 @@ public:
         qint64 fileBytes = 0;     // 200: bytes pump() sends (0: nothing, e.g. HEAD)
     };
     // Resolves $uri under the location (relative roots from `configFile`'s
-    // directory) and opens the file.
+    // directory) and opens the file. `addUriToAlias`: a regex location's
+    // alias is a directory $uri goes under (try_files found it there).
     Answer begin(const LocationConfig &location, const QString &configFile, const QByteArray &method,
-                 const QByteArray &uri, bool keepAlive);
+                 const QByteArray &uri, bool keepAlive, bool addUriToAlias = false);
 
     // The proxy's own error answer: nginx's HTML page for the status
     // (ngx_http_special_response_handler) with wsscope's reason as a
