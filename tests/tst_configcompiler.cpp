@@ -492,6 +492,12 @@ void tst_ConfigCompiler::diagnostics_data()
     QTest::newRow("worker_processes") << QByteArray("worker_processes many;") << u"t.conf:1:18: error: invalid value \"many\" in \"worker_processes\" directive"_s << false;
     QTest::newRow("events") << QByteArray("events {\n  worker_connections 0;\n}") << u"t.conf:2:22: error: invalid value \"0\" in \"worker_connections\" directive"_s << false;
     QTest::newRow("parser errors come through") << QByteArray("http {\n") << QString() << false;
+    // error_page's codes as ngx_http_core_error_page checks them
+    QTest::newRow("error_page code below 300") << QByteArray("http {\n  error_page 99 /x;\n}") << u"t.conf:2:14: error: value \"99\" must be between 300 and 599"_s << false;
+    QTest::newRow("error_page code 600") << QByteArray("http {\n  error_page 404 600 /x;\n}") << u"t.conf:2:18: error: value \"600\" must be between 300 and 599"_s << false;
+    QTest::newRow("error_page = first") << QByteArray("http {\n  error_page = /x;\n}") << u"t.conf:2:14: error: invalid value \"=\""_s << false;
+    QTest::newRow("error_page bad =code") << QByteArray("http {\n  error_page 404 =2x /x;\n}") << u"t.conf:2:18: error: invalid value \"=2x\""_s << false;
+    QTest::newRow("error_page 499") << QByteArray("http {\n  error_page 499 /x;\n}") << u"t.conf:2:14: error: invalid value \"499\""_s << false;
     // allow/deny take ADDRESS, CIDR, unix: or all (ngx_http_access_rule, ngx_ptocidr).
     QTest::newRow("allow a name") << QByteArray("http {\n  allow localhost;\n}") << u"t.conf:2:9: error: invalid parameter \"localhost\""_s << false;
     QTest::newRow("deny a short IPv4") << QByteArray("http {\n  deny 127.1;\n}") << u"t.conf:2:8: error: invalid parameter \"127.1\""_s << false;
