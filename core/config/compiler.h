@@ -251,6 +251,11 @@ private:
     // limit_except blocks of location `d`, after its own settings are known.
     void compileLimitExcept(const ConfDirective &d, const Scope &scope, LocationConfig &loc);
     void compileLimitExceptBlock(const ConfDirective &c, const Scope &scope, LocationConfig &loc);
+    // nginx's noname locations (`if`, limit_except), compilerrewrite.cpp: the
+    // location's pattern and alias; then, once the block's own directives are
+    // in, the location's proxy_pass unless it has one, and `inner`'s settings.
+    LocationConfig nonameBlock(const LocationConfig &loc, const ConfLocation &at);
+    void mergeNonameBlock(LocationConfig &block, const Scope &inner, const LocationConfig &loc);
 
     // compilercookie.cpp: proxy_cookie_domain, proxy_cookie_path
     void handleProxyCookie(const ConfDirective &d, Ctx, Scope &scope);

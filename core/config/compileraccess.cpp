@@ -112,11 +112,7 @@ void Compiler::compileLimitExceptBlock(const ConfDirective &c, const Scope &scop
     if (!(restricted & HttpMethods::Get))
         restricted &= ~HttpMethods::Head;
     Scope inner = scope.inner();
-    LocationConfig block;
-    block.prefix = loc.prefix;
-    block.match = loc.match;
-    block.regex = loc.regex;
-    block.at = c.location;
+    LocationConfig block = nonameBlock(loc, c.location);
     block.isLimitExcept = true;
     for (const ConfDirective &s : c.children) {
         if (s.name == "proxy_pass") {
@@ -132,11 +128,7 @@ void Compiler::compileLimitExceptBlock(const ConfDirective &c, const Scope &scop
             unhandled(s); // "not allowed here" for the table's others
         }
     }
-    if (!block.proxyPass.isSet())
-        block.proxyPass = loc.proxyPass;
-    static_cast<LocationSettings &>(block) = inner.values;
-    block.headers = withProxyDefaults(inner.userHeaders);
-    block.headerShadows = inner.shadows;
+    mergeNonameBlock(block, inner, loc);
     // ngx_http_proxy_merge_loc_conf: a limit_except block with a proxy_pass
     // (its own or the location's) proxies.
     block.proxyHandler = block.proxyPass.isSet();

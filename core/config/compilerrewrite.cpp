@@ -332,18 +332,33 @@ void Compiler::compileIfBlocks(const ConfDirective &d, const Scope &scope, Locat
     }
 }
 
+LocationConfig Compiler::nonameBlock(const LocationConfig &loc, const ConfLocation &at)
+{
+    LocationConfig block;
+    block.prefix = loc.prefix;
+    block.match = loc.match;
+    block.regex = loc.regex;
+    block.aliasLength = loc.aliasLength;
+    block.at = at;
+    return block;
+}
+
+void Compiler::mergeNonameBlock(LocationConfig &block, const Scope &inner, const LocationConfig &loc)
+{
+    if (!block.proxyPass.isSet())
+        block.proxyPass = loc.proxyPass;
+    static_cast<LocationSettings &>(block) = inner.values;
+    block.headers = withProxyDefaults(inner.userHeaders);
+    block.headerShadows = inner.shadows;
+}
+
 // nginx's noname location of an `if` (ngx_http_rewrite_if): the
 // location's settings merged into it, its proxy_pass inherited (with the
 // location's name, which proxy_pass's URI part replaces).
 void Compiler::compileIfBlock(const ConfDirective &c, const Scope &scope, LocationConfig &loc, RewriteOp &op)
 {
     Scope inner = scope.inner();
-    LocationConfig block;
-    block.prefix = loc.prefix;
-    block.match = loc.match;
-    block.regex = loc.regex;
-    block.aliasLength = loc.aliasLength;
-    block.at = c.location;
+    LocationConfig block = nonameBlock(loc, c.location);
     block.isIfBlock = true;
     for (const ConfDirective &s : c.children) {
         if (isRewriteStatement(s.name)) {
@@ -360,11 +375,7 @@ void Compiler::compileIfBlock(const ConfDirective &c, const Scope &scope, Locati
         }
     }
     block.proxyHandler = block.proxyPass.isSet();
-    if (!block.proxyPass.isSet())
-        block.proxyPass = loc.proxyPass;
-    static_cast<LocationSettings &>(block) = inner.values;
-    block.headers = withProxyDefaults(inner.userHeaders);
-    block.headerShadows = inner.shadows;
+    mergeNonameBlock(block, inner, loc);
     op.block = int(loc.ifBlocks.size());
     loc.ifBlocks.push_back(std::move(block));
 }
