@@ -21,6 +21,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -34,6 +35,7 @@ struct AttachOptions
     bool history = false;
     InspectFilter filter;
     QString harFile;
+    std::optional<bool> pause; // --pause / --resume: switch the recording and exit
 };
 
 // How long the link may take to be up (TCP, TLS, WebSocket, hello): a daemon
@@ -189,6 +191,10 @@ private:
         const int id = m.value("id"_L1).toInt();
         if (type == "hello"_L1)
             return handleHello(m);
+        if (m_options.pause && id == 3)
+            return handlePauseAnswer(m);
+        if (type == "paused"_L1 || type == "resumed"_L1)
+            return tellRecording(type == "paused"_L1, m);
         if (type == "events"_L1)
             handleEvents(m);
         if (!m_attached && id == 2) {
@@ -207,9 +213,43 @@ private:
             return finish(ExitRuntimeError, u"the daemon speaks protocol version %1, this wsscope %2"_s
                                                 .arg(hello.value("version"_L1).toInt()).arg(InspectProtocol::Version));
         m_instance = hello.value("instance"_L1).toString();
+        if (m_options.pause) {
+            send({{u"type"_s, *m_options.pause ? u"pause"_s : u"resume"_s}, {u"id"_s, 3}, {u"by"_s, InspectProtocol::clientName()}});
+            return;
+        }
+        if (hello.value("paused"_L1).isObject())
+            tellRecording(true, hello.value("paused"_L1).toObject());
         // history: the daemon's recent events first, through the same filter.
         send({{u"type"_s, m_options.history ? u"history"_s : u"subscribe"_s}, {u"id"_s, 2},
               {u"filter"_s, m_options.filter.toJson()}});
+    }
+
+    // --pause / --resume: the daemon's answer ends the run.
+    void handlePauseAnswer(const QJsonObject &answer)
+    {
+        const bool pause = *m_options.pause;
+        if (!answer.value("ok"_L1).toBool())
+            return finish(ExitRuntimeError, u"the daemon refused to %1 the recording: %2"_s
+                                                .arg(pause ? u"pause"_s : u"resume"_s, answer.value("error"_L1).toString()));
+        const bool changed = answer.value("changed"_L1).toBool();
+        const QString state = pause ? u"paused"_s : u"recording"_s;
+        printLine((changed ? u"%1: %2 now"_s : u"%1: already %2"_s).arg(m_instance, state).toUtf8());
+        m_stopping = true;
+        finish(ExitOk, {});
+    }
+
+    // Said on stderr, so --json's stdout stays the --capture schema.
+    void tellRecording(bool paused, const QJsonObject &m)
+    {
+        const RecordingState r = InspectProtocol::recordingFromJson(m, paused);
+        const QString since = QDateTime::fromMSecsSinceEpoch(r.sinceMs).toString(u"HH:mm:ss"_s);
+        if (paused)
+            std::fprintf(stderr, "wsscope attach: recording paused on %s by %s (%s) since %s: no events come until it resumes\n",
+                         qPrintable(m_instance), qPrintable(r.by), qPrintable(r.peer), qPrintable(since));
+        else
+            std::fprintf(stderr, "wsscope attach: recording resumed on %s by %s (%s) at %s; %llu events were not recorded\n",
+                         qPrintable(m_instance), qPrintable(r.by), qPrintable(r.peer), qPrintable(since),
+                         static_cast<unsigned long long>(r.lastNotRecorded));
     }
 
     void handleEvents(const QJsonObject &message)
@@ -304,7 +344,10 @@ int AttachCommand::run(const QStringList &args)
         "event (time, #connection, direction, opcode, size, preview; opens and closes with their cause), or with "
         "--json one JSON object per line, the lines --capture writes to its .jsonl.\n"
         "Runs until SIGINT/SIGTERM (exit 0). Exit 1: the link was refused (e.g. a wrong token) or lost, or no "
-        "answer within 10 s; it does not reconnect. Exit 2: bad usage."_s);
+        "answer within 10 s; it does not reconnect. Exit 2: bad usage.\n"
+        "With --pause or --resume it switches the daemon's recording (nothing is kept or sent while paused; "
+        "proxying goes on; every attached client is told) and exits: 0 done or already so, 1 refused "
+        "(a read-only channel) or no link."_s);
     parser.addPositionalArgument(u"URL"_s, u"The channel: ws://127.0.0.1:9901 (e.g. through ssh -L) or wss://host:9901."_s);
     const QCommandLineOption help({u"h"_s, u"help"_s}, u"Show this help."_s);
     const QCommandLineOption tokenOpt(u"token-file"_s, u"The channel's token (as the daemon's --inspect-token-file)."_s, u"FILE"_s);
@@ -316,7 +359,9 @@ int AttachCommand::run(const QStringList &args)
         u"EXPR"_s);
     const QCommandLineOption harOpt(u"har"_s, u"On exit, write what was seen as HAR 1.2 (as --capture's .har) to FILE."_s, u"FILE"_s);
     const QCommandLineOption historyOpt(u"history"_s, u"First the events the daemon kept (up to 20,000), then live ones."_s);
-    parser.addOptions({help, tokenOpt, jsonOpt, filterOpt, harOpt, historyOpt});
+    const QCommandLineOption pauseOpt(u"pause"_s, u"Pause the daemon's recording, then exit."_s);
+    const QCommandLineOption resumeOpt(u"resume"_s, u"Resume the daemon's recording, then exit."_s);
+    parser.addOptions({help, tokenOpt, jsonOpt, filterOpt, harOpt, historyOpt, pauseOpt, resumeOpt});
     if (!parser.parse(args))
         return usage(parser.errorText());
     if (parser.isSet(help)) {
@@ -339,6 +384,15 @@ int AttachCommand::run(const QStringList &args)
         QString error;
         if (!InspectFilter::parseExpression(expression, &options.filter, &error))
             return usage(error);
+    }
+    if (parser.isSet(pauseOpt) || parser.isSet(resumeOpt)) {
+        if (parser.isSet(pauseOpt) && parser.isSet(resumeOpt))
+            return usage(u"--pause and --resume exclude each other"_s);
+        for (const QCommandLineOption *o : {&jsonOpt, &filterOpt, &harOpt, &historyOpt}) {
+            if (parser.isSet(*o))
+                return usage(u"--%1 does not go with --pause or --resume (they print no events)"_s.arg(o->names().constFirst()));
+        }
+        options.pause = parser.isSet(pauseOpt);
     }
     AttachClient client(std::move(options));
     return client.exec();

@@ -3,7 +3,9 @@
 #include <QString>
 #include <QStringList>
 
-// `wsscope attach URL [--token-file F] [--json] [--filter EXPR]... [--har FILE] [--history]`:
+// `wsscope attach URL [--token-file F] [--json] [--filter EXPR]... [--har FILE] [--history]`
+// and `wsscope attach URL [--token-file F] --pause|--resume` (switch the
+// daemon's recording and exit 0, or 1 when refused or not linked):
 // the terminal's client of a daemon's inspection channel. Headless (the
 // subcommands' QCoreApplication), no reconnect: it prints the live events
 // (one --capture JSONL line each with --json, a compact human line

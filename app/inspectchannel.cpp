@@ -11,6 +11,7 @@
 #include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -428,20 +429,35 @@ void InspectChannel::handlePause(QWebSocket *socket, const QString &type, const 
     if (!changed)
         return;
     QJsonObject told = pauseState();
-    told.insert(QStringLiteral("type"), pause ? QStringLiteral("paused") : QStringLiteral("resumed"));
     if (pause) {
+        sendResumed(); // a resume still settling is told first: clients see the switches in order
         m_notRecordedAtPause = m_recordingFilter.notRecorded();
         qCInfo(lcProxy).noquote() << "inspection channel: recording paused by" << by << "from" << peer;
-    } else {
-        // As far as the events have reached the channel (they arrive in
-        // batches some 50 ms after they happen); figures' notRecorded is the total.
-        const quint64 notRecorded = m_recordingFilter.notRecorded() - m_notRecordedAtPause;
-        told.insert(QStringLiteral("pausedBy"), before.by);
-        told.insert(QStringLiteral("pausedAt"), double(before.sinceMs));
-        told.insert(QStringLiteral("notRecorded"), double(notRecorded));
-        qCInfo(lcProxy).noquote() << "inspection channel: recording resumed by" << by << "from" << peer << "after"
-                                  << (now - before.sinceMs) / 1000.0 << "s," << notRecorded << "events not recorded";
+        told.insert(QStringLiteral("type"), QStringLiteral("paused"));
+        broadcast(told);
+        return;
     }
+    told.insert(QStringLiteral("type"), QStringLiteral("resumed"));
+    told.insert(QStringLiteral("pausedBy"), before.by);
+    told.insert(QStringLiteral("pausedAt"), double(before.sinceMs));
+    m_pendingResumed = told;
+    QTimer::singleShot(ResumeSettleMs, this, &InspectChannel::sendResumed);
+}
+
+// The `resumed` message with what the pause left out, as far as the events
+// have reached the channel; figures' notRecorded is the total.
+void InspectChannel::sendResumed()
+{
+    if (!m_pendingResumed)
+        return;
+    QJsonObject told = *std::exchange(m_pendingResumed, std::nullopt);
+    const quint64 notRecorded = m_recordingFilter.notRecorded() - m_notRecordedAtPause;
+    told.insert(QStringLiteral("notRecorded"), double(notRecorded));
+    const qint64 at = qint64(told.value(QLatin1String("at")).toDouble());
+    qCInfo(lcProxy).noquote() << "inspection channel: recording resumed by" << told.value(QLatin1String("by")).toString()
+                              << "from" << told.value(QLatin1String("peer")).toString() << "after"
+                              << (at - qint64(told.value(QLatin1String("pausedAt")).toDouble())) / 1000.0 << "s,"
+                              << notRecorded << "events not recorded";
     broadcast(told);
 }
 

@@ -115,6 +115,7 @@ private:
     QJsonObject configMessage() const;
     void handlePause(QWebSocket *socket, const QString &type, const QJsonObject &command);
     QJsonObject pauseState() const;
+    void sendResumed();
     void broadcast(const QJsonObject &message);
     QString subscribe(QWebSocket *socket, const QString &type, const QJsonObject &command);
     template<typename It>
@@ -136,4 +137,9 @@ private:
     RecordingPause *m_pause;
     RecordingPause::Filter m_recordingFilter;
     quint64 m_notRecordedAtPause = 0; // the filter's count when the current pause began
+    // Events reach the channel some 50 ms (a worker's flush) after they
+    // happen: `resumed` waits ResumeSettleMs, so its count covers the pause's
+    // last events too.
+    static constexpr int ResumeSettleMs = 250;
+    std::optional<QJsonObject> m_pendingResumed;
 };

@@ -156,6 +156,8 @@ private slots:
     void filterShowsOnlyMatchingPaths();
     void historyThroughTheFilter();
     void harHasTheFrames();
+    void pauseAndResumeFromTheTerminal();
+    void readOnlyRefusesPause();
     void wrongTokenIsRefused();
     void unreachableExitsOne();
     void lostLinkExitsOne();
@@ -556,6 +558,75 @@ void tst_Attach::harHasTheFrames()
     QCOMPARE(messages, QStringList({u"send har-1"_s, u"send har-2"_s, u"receive har-1"_s, u"receive har-2"_s}));
 }
 
+// `attach --pause` / `--resume` switch the daemon's recording for everyone:
+// a streaming attach is told on stderr and gets none of the traffic of the
+// pause, and resumes with the traffic after it.
+void tst_Attach::pauseAndResumeFromTheTerminal()
+{
+    AttachProcess watcher;
+    watcher.start(attachArgs({}));
+    QVERIFY2(watcher.waitAttached(), watcher.err().constData());
+
+    AttachProcess pause;
+    pause.start(attachArgs({QStringLiteral("--pause")}));
+    QCOMPARE(pause.finish(false), 0);
+    QCOMPARE(pause.out(), QByteArray("attach-test: paused now\n"));
+    QVERIFY2(QTest::qWaitFor([&] { return watcher.err().contains("recording paused on attach-test by "); }, 10000),
+             watcher.err().constData());
+    AttachProcess again;
+    again.start(attachArgs({QStringLiteral("--pause")}));
+    QCOMPARE(again.finish(false), 0);
+    QCOMPARE(again.out(), QByteArray("attach-test: already paused\n"));
+
+    // What the daemon left out, from its figures: once the paused
+    // connection's events have reached the channel, the resume counts them all.
+    ProtocolClient channel;
+    QVERIFY(channel.open(m_inspectPort));
+    QVERIFY(!channel.ask({{u"type"_s, u"hello"_s}, {u"version"_s, 1}, {u"id"_s, 1}}).isEmpty());
+    int askId = 100;
+    auto notRecorded = [&] {
+        return channel.ask({{u"type"_s, u"figures"_s}, {u"id"_s, ++askId}}).value(QLatin1String("notRecorded")).toInteger(-1);
+    };
+    const qint64 before = notRecorded();
+    QVERIFY(before >= 0);
+    QVERIFY(talk(QStringLiteral("/while-paused"), {QStringLiteral("unseen")}));
+    // open, request, route, response, tunnel, 2 messages, close frames, closed
+    QVERIFY(QTest::qWaitFor([&] { return notRecorded() >= before + 8; }, 10000));
+    const qint64 left = notRecorded() - before;
+    AttachProcess resume;
+    resume.start(attachArgs({QStringLiteral("--resume")}));
+    QCOMPARE(resume.finish(false), 0);
+    QCOMPARE(resume.out(), QByteArray("attach-test: recording now\n"));
+    QVERIFY2(QTest::qWaitFor([&] { return watcher.err().contains("recording resumed on attach-test by "); }, 10000),
+             watcher.err().constData());
+    const QRegularExpression counted(QStringLiteral("(\\d+) events were not recorded"));
+    const QRegularExpressionMatch m = counted.match(QString::fromUtf8(watcher.err()));
+    QVERIFY2(m.hasMatch(), watcher.err().constData());
+    QCOMPARE(m.captured(1).toLongLong(), left);
+
+    QVERIFY(talk(QStringLiteral("/after-pause"), {QStringLiteral("seen-again")}));
+    QVERIFY2(watcher.waitForStdout("\"seen-again\""), watcher.out().constData());
+    QVERIFY2(watcher.waitForStdout("closed: "), watcher.out().constData());
+    QCOMPARE(watcher.finish(true), 0);
+    const QByteArray out = watcher.out();
+    QVERIFY2(!out.contains("/while-paused") && !out.contains("unseen"), out.constData());
+    QVERIFY2(out.contains(" GET /after-pause"), out.constData());
+}
+
+void tst_Attach::readOnlyRefusesPause()
+{
+    TestSupport::PeerProcess daemon;
+    const quint16 port = TestSupport::unusedPort();
+    QVERIFY(daemon.startWsscope({m_echo.url()}, {QStringLiteral("--inspect-listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                                 QStringLiteral("--inspect-readonly")}));
+    QVERIFY2(daemon.waitForOutput("inspection channel listening on"), daemon.output().constData());
+    AttachProcess attach;
+    attach.start({QStringLiteral("ws://127.0.0.1:%1").arg(port), QStringLiteral("--pause")});
+    QCOMPARE(attach.finish(false), 1);
+    QVERIFY2(attach.err().contains("the daemon refused to pause the recording: the channel is read-only"), attach.err().constData());
+    QVERIFY(attach.out().isEmpty());
+}
+
 void tst_Attach::wrongTokenIsRefused()
 {
     const QString wrong = m_dir.filePath(QStringLiteral("wrong"));
@@ -605,6 +676,8 @@ void tst_Attach::badUsage_data()
     QTest::newRow("not ws") << QStringList{u"http://127.0.0.1:1"_s} << QByteArray("not a ws:// or wss:// URL");
     QTest::newRow("unknown option") << QStringList{u"ws://127.0.0.1:1"_s, u"--jsn"_s} << QByteArray("Unknown option");
     QTest::newRow("bad filter key") << QStringList{u"ws://127.0.0.1:1"_s, u"--filter"_s, u"room=1"_s} << QByteArray("unknown key");
+    QTest::newRow("pause and resume") << QStringList{u"ws://127.0.0.1:1"_s, u"--pause"_s, u"--resume"_s} << QByteArray("exclude each other");
+    QTest::newRow("pause with json") << QStringList{u"ws://127.0.0.1:1"_s, u"--pause"_s, u"--json"_s} << QByteArray("--json does not go with");
     QTest::newRow("bad filter conn") << QStringList{u"ws://127.0.0.1:1"_s, u"--filter"_s, u"conn=x"_s} << QByteArray("conn needs");
 }
 

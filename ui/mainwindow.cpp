@@ -259,6 +259,9 @@ void MainWindow::createActions()
     limits->setObjectName(QStringLiteral("actionHistoryLimits"));
     connect(limits, &QAction::triggered, this, &MainWindow::editHistoryLimits);
 
+    if (m_attached)
+        createInstanceMenu();
+
     QMenu *frame = menuBar()->addMenu(tr("F&rame"));
     QAction *copyText = frame->addAction(tr("Copy as &text"));
     copyText->setShortcut(QKeySequence::Copy);
@@ -267,6 +270,44 @@ void MainWindow::createActions()
     connect(copyJson, &QAction::triggered, this, [this] { copyFrame(QStringLiteral("json")); });
     QAction *copyHex = frame->addAction(tr("Copy as &hex"));
     connect(copyHex, &QAction::triggered, this, [this] { copyFrame(QStringLiteral("hex")); });
+}
+
+// The instances' recording switch, beside the window's own Pause (which
+// only stops this window's list): the action shows the switch as the
+// instances last told, whoever flipped it.
+void MainWindow::createInstanceMenu()
+{
+    QMenu *instance = menuBar()->addMenu(tr("&Instance"));
+    m_pauseRecording = instance->addAction(tr("&Pause recording on the instance"));
+    m_pauseRecording->setObjectName(QStringLiteral("actionPauseRecording"));
+    m_pauseRecording->setCheckable(true);
+    connect(m_pauseRecording, &QAction::triggered, this, &MainWindow::setInstanceRecordingPaused);
+    connect(m_source, &InspectorSource::recordingChanged, this, &MainWindow::refreshRecordingAction);
+    connect(m_source, &InspectorSource::linkChanged, this, &MainWindow::refreshRecordingAction);
+    connect(m_source, &InspectorSource::recordingRefused, this, [this](const QString &reason) {
+        appendLog(tr("Pausing or resuming the recording was refused: %1").arg(reason));
+        statusBar()->showMessage(tr("Refused: %1").arg(reason), 5000);
+        refreshRecordingAction();
+    });
+    refreshRecordingAction();
+}
+
+void MainWindow::setInstanceRecordingPaused(bool paused)
+{
+    if (!m_pauseRecording)
+        return;
+    m_source->setRecordingPaused(paused);
+    // Checked once the instance says it switched (recordingChanged).
+    refreshRecordingAction();
+}
+
+void MainWindow::refreshRecordingAction()
+{
+    m_pauseRecording->setChecked(m_source->recording().paused);
+    m_pauseRecording->setEnabled(m_source->canPauseRecording());
+    m_pauseRecording->setToolTip(m_source->canPauseRecording()
+                                     ? tr("The instance keeps and sends nothing while paused; proxying goes on")
+                                     : tr("Not connected, or the channel is read-only"));
 }
 
 void MainWindow::handleAttach()

@@ -14,6 +14,7 @@ class FramesModel;
 class FramesView;
 class HandshakeView;
 class LinkBanner;
+class QAction;
 class LogView;
 class PingView;
 class QLabel;
@@ -55,6 +56,9 @@ public:
     void appendLog(const QString &line);
     // Pause = stop capturing (the Pause button does the same).
     void setCapturePaused(bool paused);
+    // An attached window: pause or resume the instances' own recording
+    // (nothing is kept or sent by them; every attached client sees it).
+    void setInstanceRecordingPaused(bool paused);
     // Opens the history limits dialog (View menu).
     void editHistoryLimits();
     // Attaches to a daemon's inspection channel: another instance of this
@@ -68,6 +72,8 @@ private:
     void createDocks();
     void createStatusBar();
     void createActions();
+    void createInstanceMenu();
+    void refreshRecordingAction();
     void addInstanceViews(InspectorSource *instance, int number);
     void handleMembersChanged();
     void refreshInstanceNames();
@@ -106,6 +112,7 @@ private:
     QTabWidget *m_upstreamTabs = nullptr;
     QTabWidget *m_configTabs = nullptr;
     LinkBanner *m_banner = nullptr;
+    QAction *m_pauseRecording = nullptr; // attached windows only
     LogView *m_log = nullptr;
 
     QLabel *m_statusListeners = nullptr;

@@ -50,3 +50,11 @@ void InspectorSource::setFigures(const QList<UpstreamFigures> &figures, quint64 
     m_dropped = dropped;
     emit upstreamsChanged();
 }
+
+void InspectorSource::setRecording(const RecordingState &state)
+{
+    if (m_recording == state)
+        return;
+    m_recording = state;
+    emit recordingChanged();
+}

@@ -41,6 +41,20 @@ struct UpstreamTarget
     bool operator==(const UpstreamTarget &) const = default;
 };
 
+// The instance's recording switch (the channel's pause/resume,
+// docs/inspect-protocol.md): while paused the instance keeps and sends
+// nothing; proxying goes on.
+struct RecordingState
+{
+    bool paused = false;
+    QString by;                // who switched it last, as that client named itself
+    QString peer;              // its address
+    qint64 sinceMs = 0;        // when (ms since the epoch)
+    quint64 lastNotRecorded = 0; // events the last finished pause left out
+
+    bool operator==(const RecordingState &) const = default;
+};
+
 class InspectorSource : public QObject
 {
     Q_OBJECT
@@ -73,6 +87,11 @@ public:
     // Whether Apply and the send panel may be used (a read-only channel refuses both).
     bool canApply() const { return m_canApply; }
     bool canInject() const { return m_canInject; }
+    // The instance's recording switch as last heard; canPauseRecording():
+    // whether setRecordingPaused may be asked (a remote link that is up and
+    // not read-only; the window's own Pause is separate, ConnectionStore).
+    RecordingState recording() const { return m_recording; }
+    virtual bool canPauseRecording() const { return false; }
     // Where the source is ("wss://server:9901"); empty for a local one.
     virtual QString address() const { return {}; }
     // The instances a merged source shows (instance i + 1 is members()[i]);
@@ -91,6 +110,9 @@ public:
     // Sends a frame into a live connection toward the upstream or the client
     // (injectRefused when the source says no).
     virtual void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload) = 0;
+    // Pauses or resumes the instance's recording (recordingChanged when it
+    // switched, recordingRefused when the instance says no).
+    virtual void setRecordingPaused(bool paused) { Q_UNUSED(paused) }
 
 signals:
     // Batches of events in arrival order, on the source's thread.
@@ -102,6 +124,9 @@ signals:
     void configChecked(quint64 request, const ConfigCheckResult &result);
     void configApplied(quint64 request, const ConfigCheckResult &result);
     void injectRefused(quint64 connectionId, const QString &reason);
+    // recording() changed: paused or resumed, by this client or another.
+    void recordingChanged();
+    void recordingRefused(const QString &reason);
     // Link state, its detail, the instance name or the permissions changed.
     void linkChanged();
     // A merged source gained an instance.
@@ -118,6 +143,8 @@ protected:
     void setConfigText(const QString &text, const QString &name);
     // Figures and the dropped count; emits upstreamsChanged.
     void setFigures(const QList<UpstreamFigures> &figures, quint64 dropped);
+    // Emits recordingChanged when it differs.
+    void setRecording(const RecordingState &state);
 
 private:
     QString m_instance;
@@ -130,6 +157,7 @@ private:
     QHash<QString, QString> m_methods;
     QList<UpstreamFigures> m_figures;
     quint64 m_dropped = 0;
+    RecordingState m_recording;
     bool m_canApply = true;
     bool m_canInject = true;
     quint64 m_lastRequest = 0;

@@ -5,6 +5,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QSslCertificate>
+#include <QSysInfo>
 
 namespace InspectProtocol {
 
@@ -183,6 +184,29 @@ QList<UpstreamTarget> targetsFromJson(const QJsonArray &targets)
                               t.value(QLatin1String("weight")).toInt(1)};
     }
     return out;
+}
+
+QString clientName()
+{
+    QString user = qEnvironmentVariable("USER");
+    if (user.isEmpty())
+        user = qEnvironmentVariable("USERNAME"); // Windows
+    const QString host = QSysInfo::machineHostName();
+    return user.isEmpty() ? host : user + QLatin1Char('@') + host;
+}
+
+RecordingState recordingFromJson(const QJsonValue &message, bool paused)
+{
+    RecordingState state;
+    if (!message.isObject())
+        return state;
+    const QJsonObject o = message.toObject();
+    state.paused = paused;
+    state.by = o.value(QLatin1String("by")).toString();
+    state.peer = o.value(QLatin1String("peer")).toString();
+    state.sinceMs = qint64(o.value(QLatin1String("at")).toDouble());
+    state.lastNotRecorded = quint64(o.value(QLatin1String("notRecorded")).toDouble());
+    return state;
 }
 
 } // namespace InspectProtocol

@@ -26,6 +26,14 @@ QSslConfiguration clientSslConfiguration();
 // print the same words.
 QString tlsRefusalText(const QList<QSslError> &errors);
 
+// The name a client gives itself in `pause` and `resume` ("alice@laptop"),
+// so the daemon's log and the other clients say who paused.
+QString clientName();
+
+// A `paused` or `resumed` message, or hello's "paused" (an object or false),
+// as the state it tells. `resumed` also carries what the pause left out.
+RecordingState recordingFromJson(const QJsonValue &message, bool paused);
+
 QJsonObject checkResultToJson(const ConfigCheckResult &result);
 ConfigCheckResult checkResultFromJson(const QJsonObject &answer);
 

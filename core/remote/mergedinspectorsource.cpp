@@ -1,5 +1,7 @@
 #include "remote/mergedinspectorsource.h"
 
+#include <algorithm>
+
 MergedInspectorSource::MergedInspectorSource(QObject *parent)
     : InspectorSource(parent)
 {
@@ -23,6 +25,10 @@ int MergedInspectorSource::addMember(InspectorSource *member)
         emit injectRefused(InstanceIds::make(instance, id), reason);
     });
     connect(member, &InspectorSource::upstreamsChanged, this, &InspectorSource::upstreamsChanged);
+    connect(member, &InspectorSource::recordingChanged, this, &MergedInspectorSource::updateRecording);
+    connect(member, &InspectorSource::recordingRefused, this, [this, member](const QString &reason) {
+        emit recordingRefused(member->instanceName() + QStringLiteral(": ") + reason);
+    });
     connect(member, &InspectorSource::configChanged, this, &MergedInspectorSource::updateSummary);
     connect(member, &InspectorSource::linkChanged, this, &MergedInspectorSource::updateSummary);
     if (instance == 1) {
@@ -30,6 +36,7 @@ int MergedInspectorSource::addMember(InspectorSource *member)
         connect(member, &InspectorSource::configApplied, this, &InspectorSource::configApplied);
     }
     updateSummary();
+    updateRecording();
     emit membersChanged();
     return instance;
 }
@@ -92,4 +99,33 @@ void MergedInspectorSource::inject(quint64 connectionId, Direction direction, Ws
         return;
     }
     m_members.at(instance - 1)->inject(InstanceIds::local(connectionId), direction, opcode, payload);
+}
+
+void MergedInspectorSource::updateRecording()
+{
+    RecordingState merged;
+    for (const InspectorSource *m : std::as_const(m_members)) {
+        const RecordingState r = m->recording();
+        if (r.paused && !merged.paused) {
+            const quint64 before = merged.lastNotRecorded;
+            merged = r;
+            merged.lastNotRecorded += before;
+        } else {
+            merged.lastNotRecorded += r.lastNotRecorded;
+        }
+    }
+    setRecording(merged);
+}
+
+bool MergedInspectorSource::canPauseRecording() const
+{
+    return std::any_of(m_members.cbegin(), m_members.cend(), [](const InspectorSource *m) { return m->canPauseRecording(); });
+}
+
+void MergedInspectorSource::setRecordingPaused(bool paused)
+{
+    for (InspectorSource *m : std::as_const(m_members)) {
+        if (m->canPauseRecording())
+            m->setRecordingPaused(paused);
+    }
 }

@@ -7,7 +7,7 @@
 // with their connection ids tagged by instance i + 1 (InstanceIds), so the
 // window keeps one merged connection list; injection goes back to the
 // member that owns the connection, with its own id. Configuration commands
-// go to the first member; the window gives each member its own config and
+// go to the first member; pausing the recording goes to all; the window gives each member its own config and
 // upstreams views over members() instead.
 class MergedInspectorSource final : public InspectorSource
 {
@@ -27,10 +27,15 @@ public:
     quint64 checkConfig(const QString &text) override;
     quint64 applyConfig(const QString &text) override;
     void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload) override;
+    // Pausing pauses every member that can be paused; the merged state is
+    // paused while any member is.
+    bool canPauseRecording() const override;
+    void setRecordingPaused(bool paused) override;
 
 private:
     // Names, permissions, link and listeners summed up over the members.
     void updateSummary();
+    void updateRecording();
 
     QList<InspectorSource *> m_members;
 };

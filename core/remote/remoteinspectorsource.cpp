@@ -122,6 +122,11 @@ void RemoteInspectorSource::handleHello(const QJsonObject &hello)
     for (const QJsonValue &v : hello.value(QLatin1String("listeners")).toArray())
         listeners << v.toString();
     setListeners(listeners);
+    // Paused by anyone (also before we attached, or while the link was down).
+    RecordingState recording = InspectProtocol::recordingFromJson(hello.value(QLatin1String("paused")), true);
+    if (!recording.paused)
+        recording.lastNotRecorded = this->recording().lastNotRecorded;
+    setRecording(recording);
     setLink(Link::Up);
     send({{QStringLiteral("type"), QStringLiteral("history")}});
     send({{QStringLiteral("type"), QStringLiteral("config")}});
@@ -200,6 +205,10 @@ void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
         } else {
             emit configChecked(request, result);
         }
+    } else if (type == QLatin1String("paused") || type == QLatin1String("resumed")) {
+        setRecording(InspectProtocol::recordingFromJson(answer, type == QLatin1String("paused")));
+    } else if ((type == QLatin1String("pause") || type == QLatin1String("resume")) && !answer.value(QLatin1String("ok")).toBool(true)) {
+        emit recordingRefused(answer.value(QLatin1String("error")).toString());
     } else if (type == QLatin1String("inject") && !answer.value(QLatin1String("ok")).toBool(true)) {
         emit injectRefused(quint64(answer.value(QLatin1String("connection")).toDouble()) + m_idOffset,
                            answer.value(QLatin1String("error")).toString());
@@ -246,4 +255,15 @@ void RemoteInspectorSource::inject(quint64 connectionId, Direction direction, Ws
           {QStringLiteral("direction"), direction == Direction::ClientToUpstream ? QStringLiteral("send") : QStringLiteral("receive")},
           {QStringLiteral("opcode"), QString(wsOpcodeName(opcode))},
           {QStringLiteral("payload"), QString::fromLatin1(payload.toBase64())}});
+}
+
+void RemoteInspectorSource::setRecordingPaused(bool paused)
+{
+    if (link() != Link::Up) {
+        QTimer::singleShot(0, this, [this] { emit recordingRefused(tr("not connected to the instance")); });
+        return;
+    }
+    // The instance tells every client (us too) with paused / resumed.
+    send({{QStringLiteral("type"), paused ? QStringLiteral("pause") : QStringLiteral("resume")},
+          {QStringLiteral("by"), InspectProtocol::clientName()}});
 }

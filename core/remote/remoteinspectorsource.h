@@ -39,6 +39,8 @@ public:
     quint64 checkConfig(const QString &text) override;
     quint64 applyConfig(const QString &text) override;
     void inject(quint64 connectionId, Direction direction, WsOpcode opcode, const QByteArray &payload) override;
+    bool canPauseRecording() const override { return link() == Link::Up && canApply(); }
+    void setRecordingPaused(bool paused) override;
 
 private:
     enum class Pending : quint8 { Check, Apply };

@@ -54,6 +54,7 @@ void LinkBanner::watch(InspectorSource *instance)
         return;
     m_gaps.insert(instance, Gap{});
     connect(instance, &InspectorSource::linkChanged, this, [this, instance] { handleLink(instance); });
+    connect(instance, &InspectorSource::recordingChanged, this, [this, instance] { handleRecording(instance); });
     handleLink(instance);
 }
 
@@ -85,6 +86,18 @@ void LinkBanner::handleLink(InspectorSource *instance)
     refresh();
 }
 
+void LinkBanner::handleRecording(InspectorSource *instance)
+{
+    const QString name = instance->instanceName().isEmpty() ? instance->address() : instance->instanceName();
+    const RecordingState r = instance->recording();
+    if (r.paused)
+        emit messageLogged(tr("%1: recording paused by %2 (%3); the instance keeps and sends nothing").arg(name, r.by, r.peer));
+    else if (!r.by.isEmpty())
+        emit messageLogged(tr("%1: recording resumed by %2 (%3); %4 events were not recorded")
+                               .arg(name, r.by, r.peer, QLocale().toString(r.lastNotRecorded)));
+    refresh();
+}
+
 QString LinkBanner::instanceLine(const InspectorSource *instance) const
 {
     const Gap gap = m_gaps.value(instance);
@@ -99,6 +112,12 @@ QString LinkBanner::instanceLine(const InspectorSource *instance) const
             state += tr(" · last gap %1 at %2").arg(seconds(gap.lastMs), QLocale().toString(gap.lastFrom.time(), QLocale::ShortFormat));
         if (!instance->canApply() && !instance->canInject())
             state += tr(" · read-only");
+        if (const RecordingState r = instance->recording(); r.paused) {
+            colour = Colours::Warning;
+            state += tr(" · recording paused by %1 since %2: nothing is recorded")
+                         .arg(r.by.toHtmlEscaped(),
+                              QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.sinceMs).time(), QLocale::ShortFormat));
+        }
         break;
     case InspectorSource::Link::Connecting:
         state = tr("connecting…");

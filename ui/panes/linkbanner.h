@@ -9,7 +9,7 @@ class QTimer;
 
 // The strip above an attached window's connections: per instance its name,
 // where it is, and the link's state (connecting, connected, lost with how
-// long so far, refused and why), and after a reconnect the gap it had (when
+// long so far, refused and why, its recording paused by whom), and after a reconnect the gap it had (when
 // and how long no event could arrive). Hidden for a local proxy.
 class LinkBanner final : public QLabel
 {
@@ -38,6 +38,7 @@ private:
 
     void watch(InspectorSource *instance);
     void handleLink(InspectorSource *instance);
+    void handleRecording(InspectorSource *instance);
     QString instanceLine(const InspectorSource *instance) const;
     void refresh();
 
