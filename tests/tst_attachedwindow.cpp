@@ -15,6 +15,7 @@
 #include "remote/remoteinspectorsource.h"
 #include "testsupport.h"
 
+#include <QAction>
 #include <QComboBox>
 #include <QFile>
 #include <QTemporaryDir>
@@ -68,6 +69,7 @@ private slots:
     void remoteDaemonShowsWhatALocalProxyShows();
     void wrongOrMissingTokenIsRefused();
     void readOnlyChannelRefusesInjectAndReload();
+    void pausesTheDaemonsRecording();
     void reconnectsAfterTheDaemonRestarts();
     void reconnectsAfterTheDaemonIsKilled();
     void attachDialogRemembersTargets();
@@ -425,6 +427,80 @@ void tst_AttachedWindow::readOnlyChannelRefusesInjectAndReload()
     QVERIFY(result.applyError.contains(QStringLiteral("read-only")));
     QTest::qWait(300);
     QCOMPARE(received.size(), 2); // nothing injected
+    // Nor may it pause the recording: the action is off, and the daemon says no.
+    auto *pause = w->findChild<QAction *>(QStringLiteral("actionPauseRecording"));
+    QVERIFY(pause && !pause->isEnabled());
+    QSignalSpy pauseRefused(remote, &InspectorSource::recordingRefused);
+    remote->InspectorSource::setRecordingPaused(true); // the base: does nothing
+    QVERIFY(!pauseRefused.wait(300));
+    static_cast<RemoteInspectorSource *>(remote)->setRecordingPaused(true);
+    QTRY_COMPARE_WITH_TIMEOUT(pauseRefused.size(), 1, 10000);
+    QVERIFY2(pauseRefused.at(0).at(0).toString().contains(QStringLiteral("read-only")), qPrintable(pauseRefused.at(0).at(0).toString()));
+    QVERIFY(!remote->recording().paused);
+    client.close();
+    QCOMPARE(daemon.terminate(), 0);
+}
+
+// The Instance menu's Pause switches the daemon's recording for every
+// attached window: one pauses, a window attaching meanwhile finds it paused,
+// nothing of the pause reaches either, the other resumes.
+void tst_AttachedWindow::pausesTheDaemonsRecording()
+{
+    TestSupport::PeerProcess daemon;
+    const quint16 inspectPort = TestSupport::unusedPort();
+    QVERIFY2(startDaemon(&daemon, inspectPort), daemon.output().constData());
+    std::unique_ptr<MainWindow> first = attachedWindow(inspectPort, m_tokenFile);
+    auto *firstSource = first->findChild<RemoteInspectorSource *>();
+    QTRY_COMPARE_WITH_TIMEOUT(firstSource->link(), InspectorSource::Link::Up, 10000);
+    auto *pause = first->findChild<QAction *>(QStringLiteral("actionPauseRecording"));
+    QVERIFY(pause && pause->isEnabled() && !pause->isChecked());
+    pause->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(firstSource->recording().paused, 10000);
+    QVERIFY(pause->isChecked());
+    QVERIFY(!firstSource->recording().by.isEmpty());
+    auto *banner = first->findChild<LinkBanner *>(QStringLiteral("linkBanner"));
+    QVERIFY2(banner->text().contains(QStringLiteral("recording paused by ") + firstSource->recording().by.toHtmlEscaped()),
+             qPrintable(banner->text()));
+
+    std::unique_ptr<MainWindow> second = attachedWindow(inspectPort, m_tokenFile);
+    auto *secondSource = second->findChild<RemoteInspectorSource *>();
+    QTRY_COMPARE_WITH_TIMEOUT(secondSource->link(), InspectorSource::Link::Up, 10000);
+    QVERIFY(secondSource->recording().paused); // from its hello
+    QCOMPARE(secondSource->recording().by, firstSource->recording().by);
+    auto *resume = second->findChild<QAction *>(QStringLiteral("actionPauseRecording"));
+    QVERIFY(resume->isChecked());
+
+    {
+        QWebSocket client;
+        QStringList received;
+        talk(daemon.port(), &client, &received);
+        if (QTest::currentTestFailed())
+            return;
+        client.close();
+        QTRY_COMPARE_WITH_TIMEOUT(client.state(), QAbstractSocket::UnconnectedState, 10000);
+    }
+    // Counted by the daemon (its figures, asked every second): open, request,
+    // route, response, tunnel, two messages each way, the closes.
+    QTRY_VERIFY_WITH_TIMEOUT(firstSource->recording().notRecorded >= 8, 10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(banner->text().contains(QStringLiteral("events so far")), qPrintable(banner->text()), 5000);
+    const quint64 counted = firstSource->recording().notRecorded;
+    resume->trigger(); // unchecks: resume
+    QTRY_VERIFY_WITH_TIMEOUT(!firstSource->recording().paused && !secondSource->recording().paused, 10000);
+    QVERIFY(!pause->isChecked() && !resume->isChecked());
+    // The paused connection's events were counted, not shown.
+    QCOMPARE(firstSource->recording().lastNotRecorded, counted); // a fresh daemon: its one pause
+    QCOMPARE(secondSource->recording().lastNotRecorded, counted);
+    QVERIFY2(!banner->text().contains(QStringLiteral("recording paused")), qPrintable(banner->text()));
+
+    QWebSocket client;
+    QStringList received;
+    talk(daemon.port(), &client, &received);
+    if (QTest::currentTestFailed())
+        return;
+    for (MainWindow *w : {first.get(), second.get()}) {
+        QTRY_COMPARE_WITH_TIMEOUT(w->connectionsModel()->rowCount(), 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(w->connectionsModel()->recordAt(0)->framesUp >= 2, 5000);
+    }
     client.close();
     QCOMPARE(daemon.terminate(), 0);
 }

@@ -838,6 +838,18 @@
         <source>Attached to: %1</source>
         <translation>接続先：%1</translation>
     </message>
+    <message>
+        <source>%1: recording paused by %2 (%3); the instance keeps and sends nothing</source>
+        <translation>%1: %2 (%3) が記録を一時停止しました。インスタンスは何も保存・送信しません</translation>
+    </message>
+    <message>
+        <source>%1: recording resumed by %2 (%3); %4 events were not recorded</source>
+        <translation>%1: %2 (%3) が記録を再開しました。%4 件のイベントは記録されませんでした</translation>
+    </message>
+    <message>
+        <source> · recording paused by %1 since %2: nothing is recorded (%3 events so far over all pauses)</source>
+        <translation> · %1 が %2 から記録を一時停止中: 何も記録されません (これまでの一時停止で計 %3 件)</translation>
+    </message>
 </context>
 <context>
     <name>LocalInspectorSource</name>
@@ -1018,6 +1030,30 @@
     <message>
         <source>Watch a headless wsscope&apos;s inspection channel (--inspect-listen); several at once in one attached window</source>
         <translation>ヘッドレス wsscope の検査チャネル（--inspect-listen）を観察します。1 つのウィンドウで複数を同時に</translation>
+    </message>
+    <message>
+        <source>&amp;Instance</source>
+        <translation>インスタンス(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause recording on the instance</source>
+        <translation>インスタンスの記録を一時停止(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Pausing or resuming the recording was refused: %1</source>
+        <translation>記録の一時停止・再開が拒否されました: %1</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>拒否されました: %1</translation>
+    </message>
+    <message>
+        <source>The instance keeps and sends nothing while paused; proxying goes on</source>
+        <translation>一時停止中、インスタンスは何も保存・送信しません。プロキシは動作を続けます</translation>
+    </message>
+    <message>
+        <source>Not connected, or the channel is read-only</source>
+        <translation>未接続か、チャネルが読み取り専用です</translation>
     </message>
 </context>
 <context>

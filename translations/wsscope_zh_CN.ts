@@ -838,6 +838,18 @@
         <source>Attached to: %1</source>
         <translation>已连接到：%1</translation>
     </message>
+    <message>
+        <source>%1: recording paused by %2 (%3); the instance keeps and sends nothing</source>
+        <translation>%1：%2（%3）暂停了记录；实例不保存也不发送任何内容</translation>
+    </message>
+    <message>
+        <source>%1: recording resumed by %2 (%3); %4 events were not recorded</source>
+        <translation>%1：%2（%3）恢复了记录；有 %4 个事件未被记录</translation>
+    </message>
+    <message>
+        <source> · recording paused by %1 since %2: nothing is recorded (%3 events so far over all pauses)</source>
+        <translation> · 记录已被 %1 于 %2 暂停：不记录任何内容（历次暂停共 %3 个事件）</translation>
+    </message>
 </context>
 <context>
     <name>LocalInspectorSource</name>
@@ -1018,6 +1030,30 @@
     <message>
         <source>Watch a headless wsscope&apos;s inspection channel (--inspect-listen); several at once in one attached window</source>
         <translation>查看无界面 wsscope 的检查通道（--inspect-listen）；一个窗口可同时连接多个</translation>
+    </message>
+    <message>
+        <source>&amp;Instance</source>
+        <translation>实例(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause recording on the instance</source>
+        <translation>暂停实例上的记录(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Pausing or resuming the recording was refused: %1</source>
+        <translation>暂停或恢复记录被拒绝：%1</translation>
+    </message>
+    <message>
+        <source>Refused: %1</source>
+        <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <source>The instance keeps and sends nothing while paused; proxying goes on</source>
+        <translation>暂停期间实例不保存也不发送任何内容；代理照常进行</translation>
+    </message>
+    <message>
+        <source>Not connected, or the channel is read-only</source>
+        <translation>未连接，或通道为只读</translation>
     </message>
 </context>
 <context>

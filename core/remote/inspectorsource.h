@@ -51,6 +51,7 @@ struct RecordingState
     QString peer;              // its address
     qint64 sinceMs = 0;        // when (ms since the epoch)
     quint64 lastNotRecorded = 0; // events the last finished pause left out
+    quint64 notRecorded = 0;     // over all pauses, as far as they reached the instance's channel (its figures)
 
     bool operator==(const RecordingState &) const = default;
 };

@@ -107,11 +107,13 @@ void MergedInspectorSource::updateRecording()
     for (const InspectorSource *m : std::as_const(m_members)) {
         const RecordingState r = m->recording();
         if (r.paused && !merged.paused) {
-            const quint64 before = merged.lastNotRecorded;
+            const RecordingState sums = merged;
             merged = r;
-            merged.lastNotRecorded += before;
+            merged.lastNotRecorded += sums.lastNotRecorded;
+            merged.notRecorded += sums.notRecorded;
         } else {
             merged.lastNotRecorded += r.lastNotRecorded;
+            merged.notRecorded += r.notRecorded;
         }
     }
     setRecording(merged);

@@ -126,6 +126,7 @@ void RemoteInspectorSource::handleHello(const QJsonObject &hello)
     RecordingState recording = InspectProtocol::recordingFromJson(hello.value(QLatin1String("paused")), true);
     if (!recording.paused)
         recording.lastNotRecorded = this->recording().lastNotRecorded;
+    recording.notRecorded = this->recording().notRecorded; // until its figures say
     setRecording(recording);
     setLink(Link::Up);
     send({{QStringLiteral("type"), QStringLiteral("history")}});
@@ -190,6 +191,9 @@ void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
                   methods);
     } else if (type == QLatin1String("figures")) {
         m_dropped = quint64(answer.value(QLatin1String("dropped")).toDouble());
+        RecordingState recording = this->recording();
+        recording.notRecorded = quint64(answer.value(QLatin1String("notRecorded")).toDouble());
+        setRecording(recording);
         setFigures(InspectProtocol::figuresFromJson(answer.value(QLatin1String("upstreams")).toArray()), m_dropped);
     } else if (type == QLatin1String("check") || type == QLatin1String("reload")) {
         const auto pending = m_pending.find(request);
@@ -206,7 +210,9 @@ void RemoteInspectorSource::handleAnswer(const QJsonObject &answer)
             emit configChecked(request, result);
         }
     } else if (type == QLatin1String("paused") || type == QLatin1String("resumed")) {
-        setRecording(InspectProtocol::recordingFromJson(answer, type == QLatin1String("paused")));
+        RecordingState recording = InspectProtocol::recordingFromJson(answer, type == QLatin1String("paused"));
+        recording.notRecorded = std::max(this->recording().notRecorded, recording.lastNotRecorded);
+        setRecording(recording);
     } else if ((type == QLatin1String("pause") || type == QLatin1String("resume")) && !answer.value(QLatin1String("ok")).toBool(true)) {
         emit recordingRefused(answer.value(QLatin1String("error")).toString());
     } else if (type == QLatin1String("inject") && !answer.value(QLatin1String("ok")).toBool(true)) {

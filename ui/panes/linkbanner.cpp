@@ -90,6 +90,13 @@ void LinkBanner::handleRecording(InspectorSource *instance)
 {
     const QString name = instance->instanceName().isEmpty() ? instance->address() : instance->instanceName();
     const RecordingState r = instance->recording();
+    Gap &gap = m_gaps[instance];
+    if (r.paused == gap.loggedPaused && r.sinceMs == gap.loggedSinceMs) {
+        refresh();
+        return;
+    }
+    gap.loggedPaused = r.paused;
+    gap.loggedSinceMs = r.sinceMs;
     if (r.paused)
         emit messageLogged(tr("%1: recording paused by %2 (%3); the instance keeps and sends nothing").arg(name, r.by, r.peer));
     else if (!r.by.isEmpty())
@@ -114,9 +121,10 @@ QString LinkBanner::instanceLine(const InspectorSource *instance) const
             state += tr(" · read-only");
         if (const RecordingState r = instance->recording(); r.paused) {
             colour = Colours::Warning;
-            state += tr(" · recording paused by %1 since %2: nothing is recorded")
+            state += tr(" · recording paused by %1 since %2: nothing is recorded (%3 events so far over all pauses)")
                          .arg(r.by.toHtmlEscaped(),
-                              QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.sinceMs).time(), QLocale::ShortFormat));
+                              QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.sinceMs).time(), QLocale::ShortFormat),
+                              QLocale().toString(r.notRecorded));
         }
         break;
     case InspectorSource::Link::Connecting:

@@ -34,6 +34,9 @@ private:
         QDateTime lastFrom;  // the last gap, once the link came back
         qint64 lastMs = 0;
         bool wasUp = false;
+        // The recording switch as last logged (figures change its counts often).
+        bool loggedPaused = false;
+        qint64 loggedSinceMs = 0;
     };
 
     void watch(InspectorSource *instance);
