@@ -110,6 +110,7 @@ private slots:
     void compileLoadsNoKeys();
     void prefixAndGlobalsApplyToText();
     void valuesAndUnits();
+    void workerProcessesDefaultsToOne();
     void crlfNeverReachesAHeader();
     void seeds_data();
     void seeds();
@@ -624,6 +625,18 @@ void tst_ConfigCompiler::prefixAndGlobalsApplyToText()
     r = ConfigCompiler::compileText("daemon off;\nhttp { }\n", u"t.conf"_s, options);
     QVERIFY(!r.ok());
     QCOMPARE(show(r.diagnostics), QStringList{u"command line:1:1: error: \"daemon\" directive is duplicate"_s});
+}
+
+// ngx_core_module_init_conf: a file without worker_processes runs one
+// worker in nginx (not one per core), so per-worker caches behave the same.
+void tst_ConfigCompiler::workerProcessesDefaultsToOne()
+{
+    ConfigCompileResult r = compile("http { server { listen 127.0.0.1:0; } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.config->workerThreads, 1);
+    r = compile("worker_processes auto;\nhttp { server { listen 127.0.0.1:0; } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.config->workerThreads, 0); // one per core
 }
 
 void tst_ConfigCompiler::valuesAndUnits()

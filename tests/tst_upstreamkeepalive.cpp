@@ -32,12 +32,15 @@ private slots:
     void needsHttp11AndEmptyConnection();
     void serverClosedIdleConnectionIsNotUsed();
     void websocketTunnelIsNeverCached();
+    void oneCacheWithoutWorkerProcesses();
+    void connectionVariableNumbersClientConnections();
 
 private:
     // wsscope with `upstream u { server ...; EXTRA }` and a location whose
     // proxy_* lines are `location`.
     bool start(const QByteArray &upstreamExtra,
-               const QByteArray &location = "proxy_http_version 1.1; proxy_set_header Connection \"\";");
+               const QByteArray &location = "proxy_http_version 1.1; proxy_set_header Connection \"\";",
+               const QByteArray &main = "worker_processes 1;\n");
     int connectionOf(const QByteArray &path, int *request = nullptr);
 
     QTemporaryDir m_dir;
@@ -53,9 +56,10 @@ void tst_UpstreamKeepalive::init()
     QVERIFY(m_upstream->startPython(u"counting_upstream.py"_s));
 }
 
-bool tst_UpstreamKeepalive::start(const QByteArray &upstreamExtra, const QByteArray &location)
+bool tst_UpstreamKeepalive::start(const QByteArray &upstreamExtra, const QByteArray &location,
+                                  const QByteArray &main)
 {
-    const QByteArray conf = "worker_processes 1;\nhttp {\n"
+    const QByteArray conf = main + "http {\n"
                             "  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }\n"
                             "  upstream u {\n    server 127.0.0.1:"
         + QByteArray::number(m_upstream->port()) + ";\n    " + upstreamExtra + "\n  }\n"
@@ -215,6 +219,44 @@ void tst_UpstreamKeepalive::websocketTunnelIsNeverCached()
     QThread::msleep(300);
     QCOMPARE(connectionOf("/a"), first + 1);
     QCOMPARE(connectionOf("/a"), first + 1);
+}
+
+// A pasted nginx.conf without worker_processes: nginx runs one worker, so
+// `keepalive 1` keeps one connection that every client connection reuses.
+// (With a thread per core, clients handed to different threads each found
+// their own thread's cache empty and connected anew.)
+void tst_UpstreamKeepalive::oneCacheWithoutWorkerProcesses()
+{
+    QVERIFY(start("keepalive 1;", "proxy_http_version 1.1; proxy_set_header Connection \"\";", ""));
+    const int first = connectionOf("/a");
+    QVERIFY(first > 0);
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(connectionOf("/a"), first);
+}
+
+// $connection (ngx_http_variable_connection) is the client connection's
+// number wherever it is used, not only in the access log: the same for
+// every request of a keep-alive connection, another for the next one.
+void tst_UpstreamKeepalive::connectionVariableNumbersClientConnections()
+{
+    QVERIFY(start("keepalive 1;", "proxy_http_version 1.1; proxy_set_header Connection \"\";\n"
+                                  "      add_header X-Client $connection;"));
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, m_proxy->port());
+    QVERIFY(client.waitForConnected(5000));
+    client.write("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+    const HttpResult one = readHttpResponse(client, 5000);
+    client.write("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+    const HttpResult two = readHttpResponse(client, 5000);
+    QCOMPARE(one.status, 200);
+    QCOMPARE(two.status, 200);
+    const int number = one.header("X-Client").toInt();
+    QVERIFY2(number > 0, one.header("X-Client").constData());
+    QCOMPARE(two.header("X-Client").toInt(), number);
+    const HttpResult other = httpExchange(m_proxy->port(), "GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    QCOMPARE(other.status, 200);
+    QVERIFY(other.header("X-Client").toInt() > 0);
+    QVERIFY(other.header("X-Client").toInt() != number);
 }
 
 QTEST_GUILESS_MAIN(tst_UpstreamKeepalive)

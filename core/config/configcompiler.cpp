@@ -52,6 +52,10 @@ Compiler::Compiler(const ConfFile &file, const ConfigCompileOptions &options)
         m_options.defaultListenPort = ::geteuid() == 0 ? 80 : 8000;
     m_config = std::make_shared<ProxyConfig>();
     m_config->sourceFile = file.fileName;
+    // ngx_core_module_init_conf: without worker_processes nginx runs one
+    // worker, so per-worker state (the upstream keep-alive cache) is shared
+    // by every client connection; `auto` is one per core.
+    m_config->workerThreads = 1;
 }
 
 ConfigCompileResult Compiler::run()

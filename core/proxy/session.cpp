@@ -306,6 +306,7 @@ void Session::startExchange()
 
     m_errorPage = {};
     RequestContext connection = m_client.requestContext(m_listenPort);
+    connection.connection = m_id; // $connection everywhere (add_header, proxy_set_header), not only in the log
     connection.request = &m_request;
     Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
     // ngx_http_core_find_config_handler: a declared body over the location's
