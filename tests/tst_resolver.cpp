@@ -42,6 +42,7 @@ private slots:
     void upstreamNameAndAddressNeedNoDns();
     void evaluatedUriReplacesTheTarget();
     void ipv6AsksBothTypes();
+    void truncatedAnswerIsAskedOverTcp();
 
 private:
     bool start(const QStringList &records, const QByteArray &resolverParams = "ipv6=off");
@@ -345,6 +346,18 @@ void tst_Resolver::ipv6AsksBothTypes()
     QCOMPARE(get("a.test").status, 200);
     QCOMPARE(questions("a.test A"), 1);
     QCOMPARE(questions("a.test AAAA"), 1);
+}
+
+// A truncated UDP answer (naming 127.0.0.2, where nothing listens) is asked
+// again over TCP by the worker thread; the TCP answer is the one proxied to.
+void tst_Resolver::truncatedAnswerIsAskedOverTcp()
+{
+    QVERIFY(start({u"big.test=tc:127.0.0.1/60"_s}));
+    QCOMPARE(get("big.test").status, 200);
+    QCOMPARE(questions("big.test A"), 1);
+    QCOMPARE(questions("big.test A tcp"), 1);
+    QCOMPARE(get("big.test").status, 200); // cached from the TCP answer
+    QCOMPARE(questions("big.test A tcp"), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_Resolver)

@@ -1,6 +1,7 @@
 #include "dnsclient.h"
 
 #include "dnsmessage.h"
+#include "dnstcplink.h"
 #include "fdwatcher.h"
 
 #include <QLoggingCategory>
@@ -20,6 +21,7 @@ Q_LOGGING_CATEGORY(lcDns, "wsscope.dns")
 namespace {
 
 constexpr qint64 ResendMs = 5'000; // nginx's resolver resend_timeout
+constexpr qint64 TcpIdleMs = 5'000; // nginx's tcp_timeout (r->tcp_timeout)
 constexpr int MaxCnames = 8;
 constexpr qsizetype MaxReply = 4096; // nginx's NGX_RESOLVER_UDP_SIZE
 
@@ -36,6 +38,8 @@ struct DnsClient::Query
     quint16 idAAAA = 0;
     bool waitA = false;
     bool waitAAAA = false;
+    bool tcpA = false; // the UDP answer came truncated: asked (and resent) over TCP
+    bool tcpAAAA = false;
     int codeA = Dns::NoError;
     int codeAAAA = Dns::NoError;
     QList<QHostAddress> v4;
@@ -113,7 +117,7 @@ struct DnsClient::Socket final : FdWatcher::Client
                 qCDebug(lcDns) << "recv from" << server.address.toString() << server.port << "failed:" << errno;
                 continue;
             }
-            owner->received(QByteArray(buf, n)); // may destroy nothing of ours: sockets live as long as the client
+            owner->received(QByteArray(buf, n), false); // may destroy nothing of ours: sockets live as long as the client
         }
     }
     void fdWritable() override {}
@@ -121,7 +125,12 @@ struct DnsClient::Socket final : FdWatcher::Client
 
 DnsClient::DnsClient() = default;
 
-DnsClient::~DnsClient() = default;
+DnsClient::~DnsClient()
+{
+    // Links first: their callbacks point into this client.
+    m_links.clear();
+    m_retired.clear();
+}
 
 quint16 DnsClient::newId() const
 {
@@ -191,19 +200,63 @@ void DnsClient::send(Query &q)
 {
     q.sentMs = DnsResolver::clockMs();
     const auto &servers = q.resolver->servers();
-    Socket *s = socketFor(servers.at(q.server % servers.size()));
-    if (!s)
-        return; // no socket: the waiters time out
-    for (const auto &[wait, id, type] : {std::tuple{q.waitA, q.idA, Dns::A}, std::tuple{q.waitAAAA, q.idAAAA, Dns::AAAA}}) {
+    const DnsResolver::NameServer &server = servers.at(q.server % servers.size());
+    for (const auto &[wait, tcp, id, type] : {std::tuple{q.waitA, q.tcpA, q.idA, Dns::A},
+                                             std::tuple{q.waitAAAA, q.tcpAAAA, q.idAAAA, Dns::AAAA}}) {
         if (!wait)
             continue;
         const QByteArray packet = Dns::encodeQuery(id, q.name, type);
-        if (!packet.isEmpty() && ::send(s->fd, packet.constData(), size_t(packet.size()), 0) < 0)
+        if (packet.isEmpty())
+            continue;
+        if (tcp) {
+            sendTcp(server, packet); // a failure is logged; the question is resent or times out
+            continue;
+        }
+        Socket *s = socketFor(server);
+        if (!s)
+            continue; // no socket: the waiters time out
+        if (::send(s->fd, packet.constData(), size_t(packet.size()), 0) < 0)
             qCDebug(lcDns) << "send to" << s->server.address.toString() << "failed:" << errno;
     }
 }
 
-void DnsClient::received(const QByteArray &packet)
+bool DnsClient::sendTcp(const DnsResolver::NameServer &server, const QByteArray &packet)
+{
+    DnsTcpLink *link = nullptr;
+    for (auto it = m_links.begin(); it != m_links.end(); ++it) {
+        if ((*it)->server().address != server.address || (*it)->server().port != server.port)
+            continue;
+        if ((*it)->isOpen()) {
+            link = it->get();
+        } else {
+            m_retired.push_back(std::move(*it)); // a failed link is replaced, destroyed in tick()
+            m_links.erase(it);
+        }
+        break;
+    }
+    if (!link) {
+        m_links.push_back(std::make_unique<DnsTcpLink>(server, [this](const QByteArray &message) {
+            received(message, true);
+        }));
+        link = m_links.back().get();
+    }
+    return link->send(packet);
+}
+
+void DnsClient::retryOverTcp(Query &q, quint16 type)
+{
+    // ngx_resolver_process_a: rn->tcp = 1, the same query (same id) over
+    // TCP to the server that answered, and the resend timer restarted.
+    qCDebug(lcDns).noquote() << "truncated DNS response for" << q.name << "- asking again over TCP";
+    bool &tcp = type == Dns::A ? q.tcpA : q.tcpAAAA;
+    tcp = true;
+    q.sentMs = DnsResolver::clockMs();
+    const auto &servers = q.resolver->servers();
+    const QByteArray packet = Dns::encodeQuery(type == Dns::A ? q.idA : q.idAAAA, q.name, type);
+    sendTcp(servers.at(q.server % servers.size()), packet);
+}
+
+void DnsClient::received(const QByteArray &packet, bool overTcp)
 {
     const quint16 id = Dns::messageId(packet);
     for (const auto &qp : m_queries) {
@@ -222,9 +275,11 @@ void DnsClient::received(const QByteArray &packet)
             return;
         }
         if (reply.truncated) {
-            // nginx asks again over TCP; this client speaks UDP only.
-            qCWarning(lcDns).noquote() << "truncated DNS response for" << q.name << "(TCP is not supported)";
-            answered(q, type, Dns::ServFail, {}, {}, 0);
+            const bool asked = type == Dns::A ? q.tcpA : q.tcpAAAA;
+            if (overTcp) // nginx: "invalid TCP DNS response" (TC makes no sense there)
+                qCWarning(lcDns).noquote() << "invalid TCP DNS response" << id << "(truncated) for" << q.name;
+            else if (!asked) // a late UDP copy after the TCP question is ignored, as in nginx
+                retryOverTcp(q, type);
             return;
         }
         answered(q, type, reply.code, reply.addresses, reply.cname, reply.ttl);
@@ -301,6 +356,21 @@ void DnsClient::finish(Query *q, const Result &result)
 void DnsClient::tick()
 {
     const qint64 now = DnsResolver::clockMs();
+    m_retired.clear();
+    for (auto it = m_links.begin(); it != m_links.end();) {
+        DnsTcpLink &link = **it;
+        if (link.isOpen() && now - link.lastActivityMs() < TcpIdleMs) {
+            ++it;
+            continue;
+        }
+        // Idle, or silent under a question (which its resend or deadline handles).
+        link.close(link.awaiting() > 0
+                       ? QStringLiteral("DNS server %1 did not answer over TCP in %2 s")
+                             .arg(link.serverText())
+                             .arg(TcpIdleMs / 1000)
+                       : QString());
+        it = m_links.erase(it); // not inside any link's callback here
+    }
     std::vector<Query::Waiter> expired;
     for (auto it = m_queries.begin(); it != m_queries.end();) {
         Query &q = **it;

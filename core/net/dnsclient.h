@@ -11,11 +11,16 @@
 #include <memory>
 #include <vector>
 
+class DnsTcpLink;
+
 // A thread's stub resolver (nginx's ngx_resolver.c, in small): questions
 // for A (and AAAA unless ipv6=off) over UDP to a DnsResolver's name
 // servers, one connected socket per server. A reply is matched by its id
 // and question; anything else is ignored, as are FORMERR replies (the
-// question is asked again). Unanswered questions are resent every 5 s to
+// question is asked again). A truncated UDP answer (TC) has its question
+// asked again over TCP, same id, to the same server, and that question
+// stays on TCP for its resends (nginx's rn->tcp); TCP links (DnsTcpLink)
+// are made on demand and closed after 5 s without traffic. Unanswered questions are resent every 5 s to
 // the next server, CNAMEs are followed (at most 8), and every waiter has
 // its own deadline (resolver_timeout). Callers asking for a name already
 // in flight wait for the same question. Not thread-safe: one per worker.
@@ -52,7 +57,11 @@ private:
     friend struct Socket;
 
     void send(Query &q);
-    void received(const QByteArray &packet);
+    // Over the link to `server` (made on demand); false when it cannot take it.
+    bool sendTcp(const DnsResolver::NameServer &server, const QByteArray &packet);
+    void received(const QByteArray &packet, bool overTcp);
+    // A truncated UDP answer to `type`: the question again over TCP.
+    void retryOverTcp(Query &q, quint16 type);
     void answered(Query &q, quint16 type, int code, const QList<QHostAddress> &addresses, const QByteArray &cname,
                   quint32 ttl);
     void complete(Query &q);
@@ -63,5 +72,8 @@ private:
 
     std::vector<std::unique_ptr<Query>> m_queries;
     std::vector<std::unique_ptr<Socket>> m_sockets;
+    std::vector<std::unique_ptr<DnsTcpLink>> m_links;
+    // Closed links wait here for tick(): one may be inside its own callback.
+    std::vector<std::unique_ptr<DnsTcpLink>> m_retired;
     quint64 m_nextTicket = 1;
 };
