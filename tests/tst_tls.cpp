@@ -285,6 +285,7 @@ private slots:
     // 4.-7. what the TLS listener negotiates
     void sniChoosesTheServerBlockCertificate();
     void sslProtocolsLimitTheVersions();
+    void sslSessionReusedTellsAResumedSession();
     void alpnSelectsHttp11AndRefusesH2Only();
     void httpsAndWssShareOnePortByLocation();
     void httpsKeepAliveCarriesLargeUploadAndNextRequest();
@@ -865,6 +866,25 @@ void tst_Tls::sniChoosesTheServerBlockCertificate()
         names << e.tlsServerName;
     QVERIFY2(names.contains(u"a.test"_s) && names.contains(u"c.test"_s) && names.contains(QString()),
              qPrintable(names.join(u','))); // "B.Test" is reported as the client sent it
+}
+
+// $ssl_session_reused (nginx: "r" for a resumed session, "." otherwise):
+// a second connection offering the first one's session resumes it, with
+// TLS 1.3 tickets and with TLS 1.2.
+void tst_Tls::sslSessionReusedTellsAResumedSession()
+{
+    Proxy proxy;
+    QVERIFY(startProxy(proxy, tlsServer(p(u"a.pem"_s), p(u"a-key.pem"_s),
+                                        "    location / { return 200 \"[$ssl_session_reused]\"; }\n")));
+    for (const QString &version : {u"1.3"_s, u"1.2"_s}) {
+        const PeerRun run = runPeer(u"tls_resume_get.py"_s, {u"127.0.0.1"_s, QString::number(proxy.port), u"/"_s,
+                                                            u"--server-name"_s, u"a.test"_s, u"--tls-version"_s,
+                                                            version});
+        QVERIFY2(run.finished && run.exitCode == 0, run.describe().constData());
+        const QJsonObject out = run.json();
+        QCOMPARE(out.value(u"reused"_s).toArray(), (QJsonArray{false, true}));
+        QCOMPARE(out.value(u"bodies"_s).toArray(), (QJsonArray{u"[.]"_s, u"[r]"_s}));
+    }
 }
 
 void tst_Tls::sslProtocolsLimitTheVersions()

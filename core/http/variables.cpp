@@ -39,6 +39,7 @@ constexpr NamedVariable kVariables[] = {
     {"ssl_protocol", ValueTemplate::Variable::SslProtocol},
     {"ssl_cipher", ValueTemplate::Variable::SslCipher},
     {"ssl_server_name", ValueTemplate::Variable::SslServerName},
+    {"ssl_session_reused", ValueTemplate::Variable::SslSessionReused},
     {"upstream_addr", ValueTemplate::Variable::UpstreamAddr},
     {"upstream_status", ValueTemplate::Variable::UpstreamStatus},
     {"upstream_connect_time", ValueTemplate::Variable::UpstreamConnectTime},
@@ -666,6 +667,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return context.sslCipher;
     case V::SslServerName:
         return context.sslServerName;
+    case V::SslSessionReused:
+        return context.sslSessionReused;
     case V::UpstreamAddr:
     case V::UpstreamStatus:
     case V::UpstreamConnectTime:

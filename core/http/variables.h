@@ -49,10 +49,12 @@ struct RequestContext
     // nginx's r->captures (hence mutable: reading $mapped changes $1).
     mutable QList<QByteArray> captures;
     QList<QByteArray> userValues;
-    // TLS connections ($https, $ssl_protocol, $ssl_cipher, $ssl_server_name).
+    // TLS connections ($https, $ssl_protocol, $ssl_cipher, $ssl_server_name,
+    // $ssl_session_reused).
     QByteArray sslProtocol;
     QByteArray sslCipher;
     QByteArray sslServerName;
+    QByteArray sslSessionReused; // "r" / "." (ngx_http_ssl_session_reused); empty without TLS
     // The upstream side, as the session learns it.
     QList<UpstreamState> upstreamStates;
     const HttpResponseHead *upstreamResponse = nullptr; // $upstream_http_*, $upstream_cookie_*
@@ -104,6 +106,7 @@ public:
         SslProtocol,
         SslCipher,
         SslServerName,
+        SslSessionReused,  // "r" when the TLS session was resumed, "." otherwise
         UpstreamAddr,
         UpstreamStatus,
         UpstreamConnectTime,

@@ -99,6 +99,7 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
         context.sslProtocol = info.protocol.toLatin1();
         context.sslCipher = info.cipher.toLatin1();
         context.sslServerName = info.serverName.toUtf8();
+        context.sslSessionReused = info.resumed ? "r" : "."; // ngx_ssl_get_session_reused
     }
     context.serverPort = serverPort;
     context.connectionRequests = m_requestsServed + 1;
