@@ -104,6 +104,8 @@ private slots:
     void headerInheritance();
     void serverSelection_data();
     void serverSelection();
+    void serverNameVariable_data();
+    void serverNameVariable();
     void diagnostics_data();
     void diagnostics();
     void upstreamBlock();
@@ -385,6 +387,30 @@ void tst_ConfigCompiler::serverSelection()
     QCOMPARE(QString::fromUtf8(s->rewrite.front().ret.text.expand(ctx)), expected);
 }
 
+// $server_name is the server's first name as nginx keeps it
+// (ngx_http_core_merge_srv_conf): a regex with its "~", a ".name" without
+// the dot, a plain name lower-cased.
+void tst_ConfigCompiler::serverNameVariable_data()
+{
+    QTest::addColumn<QByteArray>("names");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("plain, lower-cased") << QByteArray("server_name A.Test b.test;") << QByteArray("a.test");
+    QTest::newRow("regex keeps its ~") << QByteArray("server_name ~^EXAMPLE\\.COM$;") << QByteArray("~^EXAMPLE\\.COM$");
+    QTest::newRow("dot name without its dot") << QByteArray("server_name .Dot.Example.com;") << QByteArray("dot.example.com");
+    QTest::newRow("wildcard as written") << QByteArray("server_name *.wc.example.com;") << QByteArray("*.wc.example.com");
+    QTest::newRow("the empty name") << QByteArray("server_name \"\" other.test;") << QByteArray("");
+    QTest::newRow("none") << QByteArray() << QByteArray("");
+}
+
+void tst_ConfigCompiler::serverNameVariable()
+{
+    QFETCH(QByteArray, names);
+    QFETCH(QByteArray, expected);
+    const ConfigCompileResult r = compile("http { server { listen 127.0.0.1:8000; " + names + " } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    QCOMPARE(r.config->servers.constFirst().serverName, expected);
+}
+
 void tst_ConfigCompiler::diagnostics_data()
 {
     QTest::addColumn<QByteArray>("conf");
@@ -415,6 +441,14 @@ void tst_ConfigCompiler::diagnostics_data()
            u"(upstreams see every request); remove it, or list it in \"wsscope_ignore proxy_cache;\" to run "
            u"without it"_s
         << false;
+    QTest::newRow("server name *") << QByteArray("http {\n  server { server_name ok.test *; }\n}")
+        << u"t.conf:2:32: error: server name \"*\" is invalid"_s << false;
+    QTest::newRow("server name *x") << QByteArray("http {\n  server { server_name *x.test; }\n}")
+        << u"t.conf:2:24: error: server name \"*x.test\" is invalid"_s << false;
+    QTest::newRow("server name .") << QByteArray("http {\n  server { server_name .; }\n}")
+        << u"t.conf:2:24: error: server name \".\" is invalid"_s << false;
+    QTest::newRow("server name with a slash") << QByteArray("http {\n  server { server_name a/b.test; }\n}")
+        << u"t.conf:2:24: warning: server name \"a/b.test\" has suspicious symbols"_s << true;
     QTest::newRow("a refused block, once") << QByteArray("http {\n  geo $g { default 0; }\n}")
         << u"t.conf:2:3: error: \"geo\" is not supported by wsscope: the variables it defines would be unset; "
            u"remove it, or list it in \"wsscope_ignore geo;\" to run without it"_s

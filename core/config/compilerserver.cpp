@@ -148,6 +148,13 @@ void Compiler::serverNames(const ConfDirective &c, ServerConfig *server)
         QByteArray name = a.text;
         if (name == "$hostname")
             name = QSysInfo::machineHostName().toUtf8();
+        // ngx_http_core_server_name's checks: "*", "*x" and "." name nothing.
+        if ((name.startsWith('*') && (name.size() < 3 || name.at(1) != '.')) || name == ".") {
+            error(a.location, u"server name \"%1\" is invalid"_s.arg(text(a.text)));
+            continue;
+        }
+        if (name.contains('/'))
+            warning(a.location, u"server name \"%1\" has suspicious symbols"_s.arg(text(a.text)));
         if (name.startsWith('~') && a.quote == ConfQuote::None) {
             const QByteArray pattern = name.mid(1);
             QRegularExpression re(QString::fromUtf8(pattern), QRegularExpression::CaseInsensitiveOption);
@@ -158,12 +165,12 @@ void Compiler::serverNames(const ConfDirective &c, ServerConfig *server)
             }
             server->names.append(ServerName{ServerName::Kind::Regex, pattern, re, a.location, namedCaptures(re)});
             if (server->serverName.isEmpty() && server->names.size() == 1)
-                server->serverName = pattern; // nginx: $server_name is the first name as written
+                server->serverName = name; // nginx: $server_name is the first name as written, "~" kept
             continue;
         }
         name = name.toLower();
-        if (server->names.isEmpty())
-            server->serverName = name;
+        if (server->names.isEmpty()) // ngx_http_core_merge_srv_conf: ".example.com" is "example.com" there
+            server->serverName = name.startsWith('.') ? name.mid(1) : name;
         const qsizetype star = name.indexOf('*');
         if (star >= 0) {
             if (name.startsWith("*.") && name.lastIndexOf('*') == 0) {
