@@ -488,8 +488,12 @@ void tst_AttachedWindow::pausesTheDaemonsRecording()
     QTRY_VERIFY_WITH_TIMEOUT(!firstSource->recording().paused && !secondSource->recording().paused, 10000);
     QVERIFY(!pause->isChecked() && !resume->isChecked());
     // The paused connection's events were counted, not shown.
-    QCOMPARE(firstSource->recording().lastNotRecorded, counted); // a fresh daemon: its one pause
-    QCOMPARE(secondSource->recording().lastNotRecorded, counted);
+    // A fresh daemon's one pause: at least what its figures had counted (a
+    // ping or close batch may still have come in after that reading), and
+    // both windows were told the same number.
+    QVERIFY2(firstSource->recording().lastNotRecorded >= counted,
+             qPrintable(QStringLiteral("%1 < %2").arg(firstSource->recording().lastNotRecorded).arg(counted)));
+    QCOMPARE(secondSource->recording().lastNotRecorded, firstSource->recording().lastNotRecorded);
     QVERIFY2(!banner->text().contains(QStringLiteral("recording paused")), qPrintable(banner->text()));
 
     QWebSocket client;
