@@ -82,6 +82,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"inspect_listen", "127.0.0.1:0"}, {"inspect_token_file", "/etc/os-release"}, {"inspect_token", "t"},
         {"inspect_readonly", "on"}, {"inspect_name", "a"},
         {"error_page", "404 /a.html"}, {"recursive_error_pages", "on"}, {"proxy_intercept_errors", "on"},
+        {"absolute_redirect", "off"}, {"server_name_in_redirect", "on"}, {"port_in_redirect", "off"},
         {"internal", ""}, {"try_files", "$uri $uri/ =404"},
         {"allow", "127.0.0.1"}, {"deny", "10.0.0.0/8"}, {"limit_except", "GET { }"},
         {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
@@ -109,6 +110,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"resolver", "[::1] ipv6=off"}, {"resolver_timeout", "9s"},
         {"add_header", "X-B b always"}, {"expires", "max"}, {"server_tokens", "build"}, {"client_max_body_size", "0"},
         {"error_page", "502 =200 /b.html"}, {"recursive_error_pages", "off"}, {"proxy_intercept_errors", "off"},
+        {"absolute_redirect", "on"}, {"server_name_in_redirect", "off"}, {"port_in_redirect", "on"},
         {"allow", "::1"}, {"deny", "all"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
         {"keepalive_timeout", "9s 5"}, {"keepalive_requests", "5"}, {"keepalive_time", "9m"}, {"keepalive_disable", "none"},
     };

@@ -1253,18 +1253,20 @@ void tst_Tls::stalledHandshakeBlocksNoOtherClientAndTimesOut()
 
 void tst_Tls::relativeRedirectOnTlsPortStaysHttps()
 {
-    // nginx (absolute_redirect on): a relative Location from the upstream
-    // becomes absolute with the scheme of the client's connection, and the
-    // port is left out when it is the scheme's default. Fails as of 99b8474:
-    // Session::makeRedirectAbsolute always writes "http://" (and treats 80 as
-    // the default port), so a browser is sent to plain HTTP on the TLS port.
+    // nginx (absolute_redirect on): a Location that proxy_redirect made
+    // relative becomes absolute with the scheme of the client's connection,
+    // and the port is left out when it is the scheme's default. Fails as of
+    // 99b8474: Session::makeRedirectAbsolute always writes "http://" (and
+    // treats 80 as the default port), so a browser is sent to plain HTTP on
+    // the TLS port. (An upstream's own relative Location is passed as it is:
+    // tst_nginx_redirect_differential.)
     PeerProcess upstream;
     QVERIFY(upstream.startPython(u"http_upstream.py"_s));
     Proxy proxy;
     QVERIFY(startProxy(proxy, tlsServer(p(u"a.pem"_s), p(u"a-key.pem"_s),
                                         "    location / { proxy_pass " + origin(upstream).toUtf8() + "; }\n")));
     const TlsExchange r = tlsExchange(proxy.port, u"a.test"_s, m_ca,
-                                      getRequest("/old?redirect=/new/place", "a.test:" + QByteArray::number(proxy.port)));
+                                      getRequest("/old?redirect=" + origin(upstream).toUtf8() + "/new/place", "a.test:" + QByteArray::number(proxy.port)));
     QVERIFY2(r.encrypted, qPrintable(r.socketError));
     QVERIFY2(r.http.status() == 302, r.http.received.constData());
     const QByteArray expected = "Location: https://a.test:" + QByteArray::number(proxy.port) + "/new/place\r\n";

@@ -259,6 +259,7 @@ void Compiler::compileLocation(const ConfDirective &d, const Scope &parentScope,
     loc.headers = withProxyDefaults(scope.userHeaders);
     loc.headerShadows = scope.shadows;
     loc.proxyHandler = loc.proxyPass.isSet();
+    loc.autoRedirect = loc.proxyHandler && !loc.isRegex() && !loc.isNamed() && loc.prefix.endsWith('/');
     if (std::any_of(d.children.cbegin(), d.children.cend(), [](const ConfDirective &c) { return c.name == "alias"; }))
         loc.aliasLength = loc.isRegex() ? -1 : loc.prefix.size();
     else if (parent && !loc.alias.isEmpty())

@@ -108,6 +108,12 @@ std::vector<Command> responseCommands()
          .handler = &C::handleExpires},
         {.name = "server_tokens", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleServerTokens},
+        {.name = "absolute_redirect", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &LocationSettings::absoluteRedirect},
+        {.name = "server_name_in_redirect", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &LocationSettings::serverNameInRedirect},
+        {.name = "port_in_redirect", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &LocationSettings::portInRedirect},
         {.name = "client_max_body_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleClientMaxBodySize},
     };

@@ -11,12 +11,19 @@ QString ListenAddress::toString() const
 
 namespace {
 
-enum class FindResult { Ok, Again, Declined };
+enum class FindResult { Ok, Again, Declined, AutoRedirect };
 
 bool regexMatches(const LocationConfig &loc, QByteArrayView path)
 {
     // Location regexes run on the decoded URI; QRegularExpression wants text.
     return loc.regex.match(QString::fromUtf8(path)).hasMatch();
+}
+
+// Whether `loc` is named `path` plus "/" and redirects there (nginx's
+// auto_redirect node: len + 1 == node->len).
+bool autoRedirects(const LocationConfig &loc, QByteArrayView path)
+{
+    return loc.autoRedirect && loc.prefix.size() == path.size() + 1 && loc.prefix.startsWith(path);
 }
 
 // ngx_http_core_find_location() over one level (the server's locations or
@@ -26,8 +33,11 @@ template<typename Container>
 FindResult findLocation(const Container &level, QByteArrayView path, const LocationConfig **found)
 {
     // The static part (ngx_http_core_find_static_location): an exact match
-    // ends the search; otherwise remember the longest prefix.
+    // ends the search; otherwise remember the longest prefix. A location
+    // named `path` + "/" that auto-redirects wins over a shorter prefix
+    // (its tree node lies deeper), not over a prefix equal to `path`.
     const LocationConfig *best = nullptr;
+    const LocationConfig *redirect = nullptr;
     for (const LocationConfig &loc : level) {
         switch (loc.match) {
         case LocationConfig::Match::Exact:
@@ -35,15 +45,23 @@ FindResult findLocation(const Container &level, QByteArrayView path, const Locat
                 *found = &loc;
                 return FindResult::Ok;
             }
+            if (autoRedirects(loc, path))
+                redirect = &loc;
             break;
         case LocationConfig::Match::Prefix:
         case LocationConfig::Match::PreferPrefix:
             if (path.startsWith(loc.prefix) && (!best || loc.prefix.size() > best->prefix.size()))
                 best = &loc;
+            else if (autoRedirects(loc, path) && !redirect)
+                redirect = &loc;
             break;
         default:
             break;
         }
+    }
+    if (redirect && (!best || best->prefix.size() < path.size())) {
+        *found = redirect;
+        return FindResult::AutoRedirect;
     }
     FindResult rc = FindResult::Declined;
     bool noRegex = false;
@@ -54,8 +72,11 @@ FindResult findLocation(const Container &level, QByteArrayView path, const Locat
         // Nested locations of the chosen prefix: an exact or regex match in
         // there is final; a nested prefix refines `found` and the regexes of
         // this level are still tried (unless this level's prefix was ^~).
-        if (!best->nested.empty() && findLocation(best->nested, path, found) == FindResult::Ok)
-            return FindResult::Ok;
+        if (!best->nested.empty()) {
+            const FindResult inner = findLocation(best->nested, path, found);
+            if (inner == FindResult::Ok || inner == FindResult::AutoRedirect)
+                return inner;
+        }
     }
     if (noRegex)
         return rc;
@@ -72,10 +93,12 @@ FindResult findLocation(const Container &level, QByteArrayView path, const Locat
 
 } // namespace
 
-const LocationConfig *ServerConfig::matchLocation(QByteArrayView path) const
+const LocationConfig *ServerConfig::matchLocation(QByteArrayView path, bool *autoRedirect) const
 {
     const LocationConfig *found = nullptr;
-    findLocation(locations, path, &found);
+    const FindResult rc = findLocation(locations, path, &found);
+    if (autoRedirect)
+        *autoRedirect = rc == FindResult::AutoRedirect;
     return found;
 }
 
@@ -234,9 +257,9 @@ QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &lo
     return {{url + '/', QByteArray("/")}};
 }
 
-void applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers)
+bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers)
 {
     if (location.redirect == LocationConfig::Redirect::Off)
-        return;
-    rewriteRedirectHeaders(proxyRedirectRules(location), headers);
+        return false;
+    return rewriteRedirectHeaders(proxyRedirectRules(location), headers);
 }

@@ -182,6 +182,13 @@ struct LocationSettings
     // add_header all-or-nothing per level, expires) and server_tokens.
     HeadersFilter headersFilter;
     ServerTokens serverTokens = ServerTokens::On;
+    // A Location starting with "/" made absolute (ngx_http_header_filter):
+    // absolute_redirect, with the server's name instead of the request's
+    // host (server_name_in_redirect) and the port unless it is the scheme's
+    // own (port_in_redirect).
+    bool absoluteRedirect = true;
+    bool serverNameInRedirect = false;
+    bool portInRedirect = true;
     qint64 clientMaxBodySize = 1024 * 1024; // client_max_body_size: nginx's 1m; 0 = no limit (413 above it)
     // error_page: a level that sets any inherits none (ngx_http_core_merge_loc_conf).
     QList<ErrorPage> errorPages;
@@ -251,6 +258,9 @@ struct LocationConfig : LocationSettings
     // clcf->handler: its own proxy_pass). An `if` block inherits the
     // location's proxy_pass without being one.
     bool proxyHandler = false;
+    // nginx's clcf->auto_redirect: a prefix or exact location ending in "/"
+    // with proxy_pass; the URI without that slash answers 301 to it.
+    bool autoRedirect = false;
     bool internal = false; // `internal`: only an internal redirect reaches it (else 404)
     // nginx's clcf->alias: how much of $uri the alias replaces (the name of
     // the location that set it: a nested location inherits it with the
@@ -296,7 +306,9 @@ struct ServerConfig
     // then tried in order (those nested in the chosen prefix first) and the
     // first match wins. `path` is the normalized URI ($uri). nullptr when
     // nothing matches.
-    const LocationConfig *matchLocation(QByteArrayView path) const;
+    // `autoRedirect` (optional) is set when the answer is nginx's auto
+    // redirect: `path` plus "/" names the location found, which has one.
+    const LocationConfig *matchLocation(QByteArrayView path, bool *autoRedirect = nullptr) const;
     // `location @name` (ngx_http_named_location); nullptr when there is none.
     const LocationConfig *namedLocation(QByteArrayView name) const;
     // The regex name that chose this server for `host`, when no exact or
@@ -395,5 +407,5 @@ QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &c
 QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &location);
 
 // proxy_redirect on a response from upstream (nginx): Location and Refresh
-// values rewritten by the rules above.
-void applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers);
+// values rewritten by the rules above; true when the Location was.
+bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers);

@@ -33,6 +33,7 @@ void HttpHeadParser::reset()
     m_response = {};
     m_errorStatus = 0;
     m_errorMessage.clear();
+    m_requestLineParsed = false;
 }
 
 bool HttpHeadParser::fail(int status, const char *message)
@@ -121,7 +122,10 @@ bool HttpHeadParser::parseHead(QByteArrayView all)
     const QByteArrayView firstLine = stripCR(all.first(lf));
     const QByteArrayView rest = all.sliced(lf + 1);
     if (m_kind == Kind::Request) {
-        if (!parseRequestLine(firstLine) || !parseFields(rest, m_request.headers) || !checkRequestSemantics())
+        if (!parseRequestLine(firstLine))
+            return false;
+        m_requestLineParsed = true;
+        if (!parseFields(rest, m_request.headers) || !checkRequestSemantics())
             return false;
     } else {
         if (!parseStatusLine(firstLine) || !parseFields(rest, m_response.headers))

@@ -38,6 +38,11 @@ public:
     // On Error: the status to answer with (400, 414, 431, 501, 505) and why.
     int errorStatus() const { return m_errorStatus; }
     const QByteArray &errorMessage() const { return m_errorMessage; }
+    // On Error: whether the request line was parsed (the failure lay in a
+    // header field or the head's semantics, such as an invalid Host):
+    // request() then has its method and target, and nginx answers through
+    // the default server's error_page.
+    bool requestLineParsed() const { return m_requestLineParsed; }
     // Bytes of head buffered so far (for diagnostics and limits).
     qsizetype bufferedSize() const { return m_buffer.size(); }
 
@@ -60,4 +65,5 @@ private:
     HttpResponseHead m_response;
     int m_errorStatus = 0;
     QByteArray m_errorMessage;
+    bool m_requestLineParsed = false;
 };

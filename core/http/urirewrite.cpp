@@ -38,16 +38,17 @@ QByteArray escapeWith(QByteArrayView in, QByteArrayView also)
 
 } // namespace
 
-// NGX_ESCAPE_URI: " ", "#", "%", "?", controls and non-ASCII.
+// NGX_ESCAPE_URI as of nginx 1.21.1 (RFC 3986's disallowed characters):
+// controls, space, non-ASCII and " # % < > ? \ ^ ` { | }.
 QByteArray escapeUri(QByteArrayView in)
 {
-    return escapeWith(in, "#%?");
+    return escapeWith(in, "\"#%<>?\\^`{|}");
 }
 
-// NGX_ESCAPE_ARGS: " ", "#", "%", "&", "+", ";", "?", controls and non-ASCII.
+// NGX_ESCAPE_ARGS: the same and & + ;.
 QByteArray escapeArgs(QByteArrayView in)
 {
-    return escapeWith(in, "#%&+;?");
+    return escapeWith(in, "\"#%&+;<>?\\^`{|}");
 }
 
 bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
@@ -143,10 +144,11 @@ QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, con
     return target;
 }
 
-void rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers)
+bool rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers)
 {
     QList<HttpHeader> fields = headers.fields();
     bool changed = false;
+    bool location = false;
     for (HttpHeader &h : fields) {
         const bool refresh = headerNameEquals(h.name, "Refresh");
         if (!refresh && !headerNameEquals(h.name, "Location"))
@@ -163,6 +165,7 @@ void rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, H
             if (!rule.first.isEmpty() && QByteArrayView(h.value).sliced(start).startsWith(rule.first)) {
                 h.value = h.value.left(start) + rule.second + h.value.mid(start + rule.first.size());
                 changed = true;
+                location = location || !refresh;
                 break; // the first matching rule wins
             }
         }
@@ -173,4 +176,5 @@ void rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, H
             rewritten.append(h.name, h.value);
         headers = std::move(rewritten);
     }
+    return location;
 }

@@ -18,7 +18,8 @@
 bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr);
 
 // ngx_escape_uri(NGX_ESCAPE_URI): what a rewritten $uri needs to be sent
-// as a request-target (" ", "#", "%", "?", controls and non-ASCII).
+// as a request-target: controls, space, non-ASCII and " # % < > ? \ ^ ` { | }
+// (nginx 1.21.1's table).
 QByteArray escapeUri(QByteArrayView in);
 // ngx_escape_uri(NGX_ESCAPE_ARGS): for text placed in the arguments.
 QByteArray escapeArgs(QByteArrayView in);
@@ -35,5 +36,6 @@ QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, con
 
 // proxy_redirect on a response from upstream: Location and Refresh values
 // that start with a rule's prefix get it replaced; the first matching rule
-// wins.
-void rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers);
+// wins. True when a rule rewrote the Location (nginx then treats it as its
+// own: a relative result is made absolute like a `return`'s).
+bool rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers);

@@ -509,6 +509,16 @@ qsizetype TcpStream::tlsSend(const char *data, qsizetype size)
     }
 }
 
+QHostAddress TcpStream::localAddress(quint16 *port) const
+{
+    sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    *port = 0;
+    if (m_fd < 0 || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) < 0)
+        return {};
+    return fromSockaddr(ss, port);
+}
+
 QHostAddress TcpStream::peerAddress(quint16 *port) const
 {
     sockaddr_storage ss;

@@ -91,6 +91,7 @@ public:
 
     // Address and port from one getpeername().
     QHostAddress peerAddress(quint16 *port) const;
+    QHostAddress localAddress(quint16 *port) const; // getsockname()
     // Bytes moved so far, for figures and logs.
     qint64 bytesRead() const { return m_bytesRead; }
     qint64 bytesWritten() const { return m_bytesWritten; }

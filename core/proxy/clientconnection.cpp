@@ -213,16 +213,32 @@ bool ClientConnection::beginLingeringClose()
 }
 
 void ClientConnection::makeRedirectAbsolute(HttpHeaders &headers, const HttpRequestHead &request,
-                                            const QByteArray &serverName, quint16 listenPort) const
+                                            const LocationSettings &settings, const QByteArray &serverName,
+                                            quint16 listenPort) const
 {
     const QByteArray location = headers.value("Location");
-    if (!location.startsWith('/'))
+    if (!settings.absoluteRedirect || !location.startsWith('/'))
         return;
-    QByteArray host = requestHostForRouting(request);
-    if (host.isEmpty())
+    QByteArray host;
+    if (settings.serverNameInRedirect)
         host = serverName;
+    else if (!request.absoluteHost.isEmpty())
+        host = request.absoluteHost;
+    else if (!validateHostName(request.headers.value("Host"), &host))
+        host.clear();
+    if (host.isEmpty()) {
+        // ngx_connection_local_sockaddr without a port: an IPv6 address bare.
+        quint16 localPort = 0;
+        QHostAddress local = m_stream->localAddress(&localPort);
+        bool v4 = false;
+        const quint32 ip4 = local.toIPv4Address(&v4);
+        if (v4)
+            local = QHostAddress(ip4);
+        host = local.toString().toLatin1();
+    }
     const quint16 defaultPort = m_tls ? 443 : 80;
-    const QByteArray port = listenPort == defaultPort ? QByteArray() : ':' + QByteArray::number(listenPort);
+    const bool withPort = settings.portInRedirect && listenPort != defaultPort;
+    const QByteArray port = withPort ? ':' + QByteArray::number(listenPort) : QByteArray();
     headers.set("Location", (m_tls ? "https://" : "http://") + host + port + location);
 }
 

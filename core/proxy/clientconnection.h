@@ -107,11 +107,13 @@ public:
     bool lingerDone() const { return m_eof && m_stream->pendingBytes() == 0; }
     static constexpr qint64 LingerMs = 5'000;
 
-    // nginx's absolute_redirect/port_in_redirect (both on by default): a
-    // relative Location becomes scheme://host[:port]/..., the host from the
-    // request (else `serverName`), the scheme and port as the client connected.
-    void makeRedirectAbsolute(HttpHeaders &headers, const HttpRequestHead &request, const QByteArray &serverName,
-                              quint16 listenPort) const;
+    // ngx_http_header_filter's absolute redirect (absolute_redirect, on by
+    // default): a Location starting with "/" becomes scheme://host[:port]/...,
+    // the host `serverName` with server_name_in_redirect, else the request's
+    // valid host, else the address the client connected to; the port unless
+    // port_in_redirect is off or it is the scheme's own.
+    void makeRedirectAbsolute(HttpHeaders &headers, const HttpRequestHead &request, const LocationSettings &settings,
+                              const QByteArray &serverName, quint16 listenPort) const;
 
     // client_header_timeout / keepalive_timeout for a connection that has
     // been reading a head for `idleMs`.

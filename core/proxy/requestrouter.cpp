@@ -243,12 +243,27 @@ Route tryFiles(const ProxyConfig &config, Route route, bool proxyHandler)
 
 // ngx_http_core_find_config_phase: the location for $uri, and the
 // captures of a regex location that has some.
-const LocationConfig *findLocation(const ServerConfig &server, RequestContext &ctx)
+const LocationConfig *findLocation(const ServerConfig &server, RequestContext &ctx, bool *autoRedirect)
 {
-    const LocationConfig *loc = server.matchLocation(ctx.uri);
+    const LocationConfig *loc = server.matchLocation(ctx.uri, autoRedirect);
+    if (*autoRedirect)
+        return loc;
     if (loc && loc->isRegex() && loc->regex.captureCount() > 0)
         CaptureRegex{loc->regex, loc->regexNames}.matchInto(ctx.uri, ctx);
     return loc;
+}
+
+// ngx_http_core_find_config_phase's NGX_DONE: the location's escaped
+// name, with the arguments, as a 301 (error_page applies to it).
+Route autoRedirectAnswer(Route route)
+{
+    route.kind = Route::Kind::Return;
+    route.returnCode = 301;
+    route.redirectLocation = escapeUri(route.location->prefix);
+    const QByteArray args = currentArgs(route.context);
+    if (!args.isEmpty())
+        route.redirectLocation += '?' + args;
+    return route;
 }
 
 // The phase loop from `start` to the content handler.
@@ -272,12 +287,15 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
     for (;;) {
         if (start != Start::LocationRewrite) {
             st.uriChanged = false;
-            route.location = findLocation(server, route.context);
+            bool autoRedirect = false;
+            route.location = findLocation(server, route.context, &autoRedirect);
             if (!route.location)
                 return failed(std::move(route), 404, "no location matches " + route.context.uri);
             // ngx_http_core_find_config_phase: an `internal` location answers 404 to a client's own URI.
             if (route.location->internal && !route.internal)
                 return failed(std::move(route), 404, "internal location " + route.location->prefix);
+            if (autoRedirect)
+                return autoRedirectAnswer(std::move(route));
             // ngx_http_update_location_config: a method limit_except does not
             // name gets the block's configuration.
             const LocationConfig *loc = route.location;

@@ -267,6 +267,7 @@ void Session::processClient()
             case ClientConnection::Head::Invalid: {
                 const HttpHeadParser &parser = m_client.parser();
                 qCInfo(lcAccess).noquote() << describe() << "bad request:" << parser.errorMessage();
+                beginRefusedExchange();
                 respondError(parser.errorStatus(), parser.errorMessage(), CloseCause::BadRequest);
                 return;
             }
@@ -291,9 +292,9 @@ void Session::processClient()
     }
 }
 
-void Session::startExchange()
+void Session::beginExchange(HttpRequestHead request)
 {
-    m_request = m_client.takeRequest();
+    m_request = std::move(request);
     m_exchangeTimer.start();
     m_requestStartMs = QDateTime::currentMSecsSinceEpoch();
     m_bytesWrittenAtStart = m_client->bytesWritten() + m_client->pendingBytes();
@@ -301,10 +302,37 @@ void Session::startExchange()
     m_responseStarted = false;
     m_upgradeRequested = m_request.headers.contains("Upgrade");
     m_keepAlive = m_client.wantsKeepAlive(m_request);
-
     m_relay.beginRequest(m_request);
-
     m_errorPage = {};
+}
+
+bool Session::beginRefusedExchange()
+{
+    const HttpHeadParser &parser = m_client.parser();
+    const HttpRequestHead &head = parser.request();
+    const qsizetype q = head.target.indexOf('?');
+    QByteArray path;
+    if (!parser.requestLineParsed() || !m_server || !normalizeUriPath(head.target.left(q < 0 ? head.target.size() : q), &path))
+        return false;
+    beginExchange(head);
+    m_upgradeRequested = false;
+    m_keepAlive = false; // nginx closes after a bad request
+    Route route;
+    route.server = m_server;
+    route.context = m_client.requestContext(m_listenPort);
+    route.context.connection = m_id;
+    route.context.request = &m_request;
+    route.context.serverName = m_server->serverName;
+    route.context.uri = path;
+    m_route = std::move(route);
+    m_context = m_route.context;
+    m_location = nullptr;
+    return true;
+}
+
+void Session::startExchange()
+{
+    beginExchange(m_client.takeRequest());
     RequestContext connection = m_client.requestContext(m_listenPort);
     connection.connection = m_id; // $connection everywhere (add_header, proxy_set_header), not only in the log
     connection.request = &m_request;
@@ -479,9 +507,11 @@ void Session::handleResponseHead()
             reportHandshakeFindings(WsHandshakeCheck::check(m_forwardedRequest, m_response));
     }
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, m_relay.relaysChunked());
-    applyProxyRedirect(*m_location, out.headers); // Location/Refresh back to the client's view
+    // Location/Refresh back to the client's view; ngx_http_upstream_rewrite_location
+    // hands only a rewritten Location to the header filter's absolute redirect.
+    if (applyProxyRedirect(*m_location, out.headers))
+        m_client.makeRedirectAbsolute(out.headers, m_request, responseSettings(), m_server->serverName, m_listenPort);
     rewriteSetCookies(m_location->cookieRewrites, out.headers, m_context);
-    m_client.makeRedirectAbsolute(out.headers, m_request, m_server->serverName, m_listenPort);
     if (m_relay.decodesChunked())
         out.headers.remove("Content-Length");
     applyErrorStatus(out);

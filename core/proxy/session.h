@@ -87,6 +87,12 @@ private:
     void processClient();
     void processUpstream();
     void startExchange();
+    // The request's start: its head, clocks and counters.
+    void beginExchange(HttpRequestHead request);
+    // A head refused after its request line (a bad header, an invalid Host):
+    // the request as far as it was read, on the default server, so its
+    // error_page answers as nginx's does. False when there is no such request.
+    bool beginRefusedExchange();
     // Acts on a routed request (routeRequest, or an internal redirect's redirectRoute).
     void dispatchRoute(Route route);
     // sessionconnect.cpp: the upstream connect phase

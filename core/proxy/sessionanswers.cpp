@@ -51,7 +51,7 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     applyErrorStatus(head);
     if (!m_errorPage.location.isNull() && !head.headers.contains("Location")) {
         head.headers.append("Location", m_errorPage.location);
-        m_client.makeRedirectAbsolute(head.headers, m_request, m_server->serverName, m_listenPort);
+        m_client.makeRedirectAbsolute(head.headers, m_request, responseSettings(), m_server->serverName, m_listenPort);
     }
     addKeepAliveHeader(head);
     filterHead(head);
@@ -170,8 +170,11 @@ void Session::serveStaticFile(const QByteArray &uri)
                                                     m_route.addUriToAlias);
     if (answer.status != 200) {
         // A directory without its slash: a redirect nginx finalizes with (error_page applies).
-        if (answer.status == 301)
-            m_errorPage.location = answer.head.headers.value("Location");
+        // ngx_http_static_handler: $uri escaped, its slash, the arguments.
+        if (answer.status == 301) {
+            const QByteArray args = currentArgs(m_context);
+            m_errorPage.location = escapeUri(uri) + '/' + (args.isEmpty() ? QByteArray() : '?' + args);
+        }
         respondError(answer.status, answer.message, answer.status == 301 ? CloseCause::Completed : CloseCause::BadRequest);
         return;
     }
