@@ -551,7 +551,7 @@ void tst_ConfigCompiler::diagnostics_data()
     QTest::newRow("try_files with a code over 999") << QByteArray("http { server { location / {\n  try_files $uri =1000; } } }") << u"t.conf:2:18: error: invalid code \"=1000\""_s << false;
     QTest::newRow("try_files twice") << QByteArray("http { server { location / {\n  try_files $uri =404;\n  try_files $uri =403; } } }") << u"t.conf:3:3: error: \"try_files\" directive is duplicate"_s << false;
     QTest::newRow("try_files in an if") << QByteArray("http { server { location / {\n  if ($arg_a) { try_files $uri =404; } } } }") << u"t.conf:2:17: error: \"try_files\" directive is not allowed here"_s << false;
-    QTest::newRow("try_files at server level") << QByteArray("http { server {\n  try_files $uri =404; } }") << u"t.conf:2:3: error: \"try_files\" directive is not allowed here"_s << false;
+    QTest::newRow("try_files twice at server level") << QByteArray("http { server {\n  try_files $uri =404;\n  try_files $uri =403; } }") << u"t.conf:3:3: error: \"try_files\" directive is duplicate"_s << false;
     QTest::newRow("proxy_pass with a URI inside limit_except") << QByteArray("http { server { location / {\n  limit_except GET { proxy_pass http://127.0.0.1:9/x; } } } }") << u"t.conf:2:33: error: \"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block"_s << false;
 }
 

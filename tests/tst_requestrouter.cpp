@@ -29,6 +29,7 @@ private slots:
     void tlsName();
     void badRequests_data();
     void badRequests();
+    void noLocationMeansTheServerLevel();
     void contextCompleted();
     void accessRules_data();
     void accessRules();
@@ -363,8 +364,6 @@ void tst_RequestRouter::badRequests_data()
     QTest::newRow("escaped NUL") << QByteArray("/a%00b") << QByteArray() << 400 << QByteArray("invalid request target");
     QTest::newRow("escaped \"..\" above the root") << QByteArray("/%2e%2e/x") << QByteArray() << 400
                                                   << QByteArray("invalid request target");
-    QTest::newRow("no location matches: 404") << QByteArray("/other") << QByteArray() << 404
-                                              << QByteArray("no location matches /other");
     QTest::newRow("chunked body to an HTTP/1.0 upstream: 411")
         << QByteArray("/ws/x") << QByteArray("chunked") << 411
         << QByteArray("a chunked request body needs \"proxy_http_version 1.1\" in location /ws/");
@@ -385,6 +384,26 @@ void tst_RequestRouter::badRequests()
     QCOMPARE(r.kind, Route::Kind::Error);
     QCOMPARE(r.errorStatus, status);
     QCOMPARE(r.errorMessage, message);
+}
+
+void tst_RequestRouter::noLocationMeansTheServerLevel()
+{
+    // ngx_http_core_find_location declining leaves the server's own
+    // configuration: static files under its root, its add_header; the
+    // location rewrite phase skips it (its script is not the server's).
+    const auto config = oneServer("root /srv/site; add_header X-Level server; set $n \"$n+\";\n"
+                                  "location /ws/ { proxy_pass http://b; }");
+    QVERIFY(config);
+    const ServerConfig &server = config->servers.constFirst();
+    const Route r = route(*config, head("/other"));
+    QCOMPARE(r.kind, Route::Kind::Static);
+    QCOMPARE(r.location, &server.serverLevel);
+    QVERIFY(r.location->prefix.isEmpty());
+    QCOMPARE(r.location->root, QByteArray("/srv/site"));
+    QVERIFY(!r.location->headersFilter.isEmpty());
+    QVERIFY(r.location->rewrite.empty());
+    // A location that matches is still chosen over it.
+    QCOMPARE(route(*config, head("/ws/x")).kind, Route::Kind::Proxy);
 }
 
 void tst_RequestRouter::contextCompleted()

@@ -244,7 +244,8 @@ private:
 
     // compilererrorpage.cpp: error_page (inherited), try_files and internal (a location's own; false: `c` is neither)
     void handleErrorPage(const ConfDirective &d, Ctx, Scope &scope);
-    bool compileFallback(const ConfDirective &c, LocationConfig &loc);
+    // `loc` is a location's, or the server's serverLevel (ctx Server: try_files only).
+    bool compileFallback(const ConfDirective &c, LocationConfig &loc, Ctx ctx = Ctx::Location);
 
     // compileraccess.cpp: allow, deny (inherited all-or-nothing per level)
     void handleAccess(const ConfDirective &d, Ctx, Scope &scope);

@@ -80,10 +80,11 @@ void Compiler::handleErrorPage(const ConfDirective &d, Ctx, Scope &scope)
 }
 
 // try_files FILE... URI|=CODE|@NAME (ngx_http_try_files) and internal
-// (ngx_http_core_internal): a location's own, never inherited.
-bool Compiler::compileFallback(const ConfDirective &c, LocationConfig &loc)
+// (ngx_http_core_internal): a location's own, never inherited. A server's
+// try_files is its null location's (requests no location matches).
+bool Compiler::compileFallback(const ConfDirective &c, LocationConfig &loc, Ctx ctx)
 {
-    if (c.name == "internal") {
+    if (c.name == "internal" && ctx == Ctx::Location) {
         if (!checkArgs(c, Ctx::Location))
             return true;
         if (loc.internal)
@@ -93,7 +94,7 @@ bool Compiler::compileFallback(const ConfDirective &c, LocationConfig &loc)
     }
     if (c.name != "try_files" || !findCommand("try_files"))
         return false;
-    if (!checkArgs(c, Ctx::Location))
+    if (!checkArgs(c, ctx))
         return true;
     if (loc.tryFiles.isSet()) {
         error(c.location, u"\"try_files\" directive is duplicate"_s);
@@ -141,7 +142,7 @@ std::vector<Command> errorPageCommands()
          .flag = &S::interceptErrors},
         // a location's own (compileFallback)
         {.name = "internal", .contexts = Location},
-        {.name = "try_files", .contexts = Location, .minArgs = 2, .maxArgs = 64},
+        {.name = "try_files", .contexts = Location | contextBit(Ctx::Server), .minArgs = 2, .maxArgs = 64},
     };
 }
 

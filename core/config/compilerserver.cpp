@@ -25,6 +25,8 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
             }
         } else if (isRewriteStatement(c.name)) {
             rewriteStatement(c, Ctx::Server, server.rewrite);
+        } else if (c.name == "try_files") {
+            compileFallback(c, server.serverLevel, Ctx::Server);
         } else if (applyCommon(c, Ctx::Server, scope)) {
         } else if (c.name.startsWith("ssl_") && isKnownNginxDirective(c.name)) {
             handleServerSsl(c, Ctx::Server, scope);
@@ -52,6 +54,9 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
     });
     server.uninitializedVariableWarn = scope.values.uninitializedVariableWarn;
     server.settings = scope.values;
+    static_cast<LocationSettings &>(server.serverLevel) = scope.values;
+    server.serverLevel.prefix.clear();
+    server.serverLevel.at = d.location;
     if (sslOn) {
         for (ListenAddress &l : server.listens)
             l.ssl = true;

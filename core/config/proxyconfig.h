@@ -298,6 +298,12 @@ struct ServerConfig
     ServerTlsSettings tls;        // what they say, when the server answers on a TLS socket
     QList<StoredDirective> logs;
     LocationSettings settings;    // the server level's own and inherited (answers made before a location)
+    // The server level as a location (nginx's server "null location",
+    // cscf->ctx->loc_conf): what a URI no location matches is served with
+    // (static files under its root, its error_page, add_header...). Its
+    // name is empty; the location rewrite phase skips it (the server's
+    // statements ran already).
+    LocationConfig serverLevel;
     ConfLocation at;              // of the `server` directive (invalid for an implicit one)
 
     // nginx's location lookup (ngx_http_core_find_location): an exact `=`

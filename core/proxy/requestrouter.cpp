@@ -246,6 +246,8 @@ Route tryFiles(const ProxyConfig &config, Route route, bool proxyHandler)
 const LocationConfig *findLocation(const ServerConfig &server, RequestContext &ctx, bool *autoRedirect)
 {
     const LocationConfig *loc = server.matchLocation(ctx.uri, autoRedirect);
+    if (!loc)
+        return &server.serverLevel; // ngx_http_core_find_location declined: the server's own configuration
     if (*autoRedirect)
         return loc;
     if (loc && loc->isRegex() && loc->regex.captureCount() > 0)
@@ -289,8 +291,6 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
             st.uriChanged = false;
             bool autoRedirect = false;
             route.location = findLocation(server, route.context, &autoRedirect);
-            if (!route.location)
-                return failed(std::move(route), 404, "no location matches " + route.context.uri);
             // ngx_http_core_find_config_phase: an `internal` location answers 404 to a client's own URI.
             if (route.location->internal && !route.internal)
                 return failed(std::move(route), 404, "internal location " + route.location->prefix);

@@ -27,8 +27,9 @@ struct Route
     int errorStatus = 400;
     QByteArray errorMessage;
     const ServerConfig *server = nullptr;      // chosen by Host (null only when no server exists)
-    // The location whose settings apply (an `if` block's when one matched);
-    // null for a server-level `return` and for 400/404.
+    // The location whose settings apply (an `if` block's when one matched,
+    // the server's serverLevel when none matched); null for a server-level
+    // `return` and for a 400.
     const LocationConfig *location = nullptr;
     const ReturnAction *returnAction = nullptr; // the `return` statement (null for a rewrite's redirect)
     int returnCode = 0;
