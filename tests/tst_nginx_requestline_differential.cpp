@@ -50,6 +50,7 @@ QByteArray tst_NginxRequestLineDifferential::configText(quint16 listenPort, quin
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
            "    server_name localhost;\n"
            "    location / { return 200 \"[$host]\"; }\n"
+           "    location /v/ { return 200 \"[$uri|$args|$is_args|$request_uri]\"; }\n"
            "    location /up/ { proxy_pass http://127.0.0.1:" + QByteArray::number(backendPort) + "; }\n"
            "  }\n"
            "}\n";
@@ -130,6 +131,14 @@ void tst_NginxRequestLineDifferential::answersAlike_data()
     QTest::newRow("absolute-form host with '_'") << absolute("http://a_b.test/");
     QTest::newRow("absolute-form host with \"..\"") << absolute("http://a..b/");
     QTest::newRow("absolute-form IPv6 literal with a slash") << absolute("http://[ab\\::1/]:1/");
+    // A fragment ends the path and the arguments (ngx_http_parse_complex_uri); $request_uri keeps it.
+    QTest::newRow("a fragment after the path") << absolute("/v/a#frag");
+    QTest::newRow("a fragment after the arguments") << absolute("/v/a?x=1&y#frag");
+    QTest::newRow("a '?' inside the fragment") << absolute("/v/a#f?x=1");
+    QTest::newRow("an empty query: no $is_args") << absolute("/v/a?");
+    QTest::newRow("dot segments before a fragment") << absolute("/v/b/..#frag");
+    QTest::newRow("dot segments before the arguments") << absolute("/v/b/.?q#z");
+    QTest::newRow("absolute-form with a fragment") << absolute("http://localhost/v/c?k=v#frag");
     QTest::newRow("Host with a trailing dot and port") << hostIs("Example.test.:88");
     QTest::newRow("Host with two ports") << hostIs("123.40.56.78:9000:80");
     QTest::newRow("Host with '@'") << hostIs("u@a.test");

@@ -126,10 +126,27 @@ QByteArray requestHostForRouting(const HttpRequestHead &request)
     return normalizedHostName(request.headers.value("Host"));
 }
 
+TargetParts splitTarget(QByteArrayView target)
+{
+    TargetParts parts;
+    qsizetype end = 0;
+    while (end < target.size() && target[end] != '?' && target[end] != '#')
+        ++end;
+    parts.path = target.first(end);
+    if (end < target.size() && target[end] == '?') {
+        const QByteArrayView rest = target.sliced(end + 1);
+        const qsizetype hash = rest.indexOf('#');
+        parts.args = hash < 0 ? rest : rest.first(hash);
+        if (parts.args.isNull())
+            parts.args = QByteArrayView("", 0);
+    }
+    return parts;
+}
+
 QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri)
 {
-    const qsizetype q = clientTarget.indexOf('?');
-    const QByteArrayView rawPath = q < 0 ? QByteArrayView(clientTarget) : QByteArrayView(clientTarget).first(q);
+    const TargetParts parts = splitTarget(clientTarget);
+    const QByteArrayView rawPath = parts.path;
     QByteArray normalized;
     bool quoted = false;
     if (!normalizeUriPath(rawPath, &normalized, &quoted))
@@ -137,9 +154,9 @@ QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, con
     const QByteArrayView rest = QByteArrayView(normalized).sliced(qMin(cut, normalized.size()));
     QByteArray target = uri;
     target += quoted ? escapeUri(rest) : rest.toByteArray();
-    if (q >= 0 && q + 1 < clientTarget.size()) {
+    if (!parts.args.isEmpty()) {
         target += '?';
-        target += QByteArrayView(clientTarget).sliced(q + 1);
+        target += parts.args;
     }
     return target;
 }

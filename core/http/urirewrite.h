@@ -11,6 +11,17 @@
 // ngx_http_proxy_rewrite_redirect), with no configuration in sight: the
 // config layer decides the parameters, these apply them.
 
+// A request-target's path and arguments as nginx's parser delimits them
+// (ngx_http_parse_request_line, ngx_http_parse_complex_uri): the path ends
+// at the first "?" or "#"; the arguments follow a "?" met before any "#"
+// and end at the next "#" (a fragment is no part of either).
+struct TargetParts
+{
+    QByteArrayView path;
+    QByteArrayView args; // null when the target has no "?" before a "#"
+};
+TargetParts splitTarget(QByteArrayView target);
+
 // nginx's URI normalization for location matching ($uri): percent-decoding,
 // merging of "//", and resolution of "." and ".." segments. False for a
 // path nginx answers with 400 (bad escape, ".." above the root, NUL).

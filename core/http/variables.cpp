@@ -91,8 +91,7 @@ bool isNameChar(char c)
 
 QByteArrayView pathOf(QByteArrayView target)
 {
-    const qsizetype q = target.indexOf('?');
-    return q < 0 ? target : target.first(q);
+    return splitTarget(target).path;
 }
 
 QByteArray sanitized(QByteArray value)
@@ -336,8 +335,7 @@ QByteArray currentArgs(const RequestContext &context)
     const HttpRequestHead *req = context.request;
     if (!req)
         return {};
-    const qsizetype q = req->target.indexOf('?');
-    return q < 0 ? QByteArray() : req->target.mid(q + 1);
+    return splitTarget(req->target).args.toByteArray();
 }
 
 namespace {
@@ -647,10 +645,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::Args:
         return currentArgs(context);
     case V::IsArgs:
-        // nginx: "?" when r->args is not empty.
-        if (context.argsChanged)
-            return context.args.isEmpty() ? QByteArray() : QByteArray("?");
-        return req && req->target.contains('?') ? QByteArray("?") : QByteArray();
+        // nginx: "?" when r->args is not empty ("/x?" has none).
+        return currentArgs(context).isEmpty() ? QByteArray() : QByteArray("?");
     case V::RequestMethod:
         return req ? req->method : QByteArray();
     case V::ServerName:

@@ -350,8 +350,7 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
 {
     Route route;
     const HttpRequestHead &head = *request.request;
-    const qsizetype q = head.target.indexOf('?');
-    const QByteArray rawPath = q < 0 ? head.target : head.target.left(q);
+    const QByteArray rawPath = splitTarget(head.target).path.toByteArray();
     // nginx: the server block by Host among those on this address, then the
     // location by the normalized URI.
     route.server = config.selectServer(listenGroup, requestHostForRouting(head));

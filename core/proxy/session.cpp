@@ -310,9 +310,8 @@ bool Session::beginRefusedExchange()
 {
     const HttpHeadParser &parser = m_client.parser();
     const HttpRequestHead &head = parser.request();
-    const qsizetype q = head.target.indexOf('?');
     QByteArray path;
-    if (!parser.requestLineParsed() || !m_server || !normalizeUriPath(head.target.left(q < 0 ? head.target.size() : q), &path))
+    if (!parser.requestLineParsed() || !m_server || !normalizeUriPath(splitTarget(head.target).path, &path))
         return false;
     beginExchange(head);
     m_upgradeRequested = false;
