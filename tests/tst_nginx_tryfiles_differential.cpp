@@ -73,6 +73,13 @@ QByteArray tst_NginxTryFilesDifferential::configText(quint16 listenPort, quint16
            "    }\n"
            "    location ~ ^/re/(.*)$ { alias " + d + "/aliased; try_files /$1 =404; }\n"
            "    location /loop/ { try_files $uri /loop/again; }\n"
+           // index (ngx_http_index_handler): an internal redirect to the file found
+           "    location /ix/ { add_header X-URI $uri; }\n"
+           "    location /ixabs/ { index /docs/a.txt; }\n"
+           "    location /ixloop/ { index /ixloop/; }\n"
+           "    location /ixmany/ { alias " + d + "/www/docs/; index none.html a.txt; add_header X-URI $uri; }\n"
+           "    location /ixvar/ { alias " + d + "/www/docs/; index $arg_i.txt; add_header X-URI $uri; }\n"
+           "    location /ixargs/ { index /app/ix; }\n"
            "  }\n"
            "}\n";
 }
@@ -99,6 +106,7 @@ void tst_NginxTryFilesDifferential::initTestCase()
     QVERIFY(writeFile(u"aliased/c.html"_s, "aliased c\n"));
     QVERIFY(writeFile(u"aliased/sub/index.html"_s, "aliased sub index\n"));
     QVERIFY(QDir(m_dir.path()).mkpath(u"www/empty"_s));
+    QVERIFY(writeFile(u"www/ix/index.html"_s, "ix index\n"));
 
     m_nginxPort = unusedPort();
     QFile nginxConf(m_dir.filePath(u"nginx.conf"_s));
@@ -139,7 +147,8 @@ QByteArray tst_NginxTryFilesDifferential::answer(quint16 port, const QByteArray 
     // The two products' own error pages differ (HTML); the files do not.
     if (r.body.contains("<html>"))
         return status;
-    return status + (r.status >= 400 ? " page: " : " file: ") + r.body;
+    const QByteArray uri = r.head.contains("\nX-URI:") ? " uri: " + r.header("X-URI") : QByteArray();
+    return status + uri + (r.status >= 400 ? " page: " : " file: ") + r.body;
 }
 
 void tst_NginxTryFilesDifferential::answersAlike_data()
@@ -173,6 +182,15 @@ void tst_NginxTryFilesDifferential::answersAlike_data()
         {"a regex location's alias: none", "GET", "/re/none.txt"},
         {"a redirect cycle: 500", "GET", "/loop/x"},
         {"POST to a found static file: 405", "POST", "/top.txt"},
+        {"index: an internal redirect to the file ($uri changes)", "GET", "/ix/"},
+        {"index: a name starting with '/' is a URI", "GET", "/ixabs/"},
+        {"index: a redirect loop is 500", "GET", "/ixloop/"},
+        {"index: the first that exists, under an alias", "GET", "/ixmany/"},
+        {"index: a variable name", "GET", "/ixvar/?i=a"},
+        {"index: a variable name naming nothing: 403", "GET", "/ixvar/?i=none"},
+        {"index: no such directory: 404", "GET", "/ixmany/nodir/"},
+        {"index: the arguments go along", "GET", "/ixargs/?k=v"},
+        {"index, HEAD", "HEAD", "/ix/"},
     };
     for (const auto &row : rows)
         QTest::newRow(row[0]) << QByteArray(row[1]) << QByteArray(row[2]);

@@ -21,6 +21,18 @@ QByteArray mimeTypeForFile(const QString &fileName)
     return "application/octet-stream";
 }
 
+QString staticFilePath(const StaticFileRoot &location, const QString &baseDir, const QByteArray &uri)
+{
+    // The normalized URI never holds "..", so it cannot leave the root.
+    auto absolute = [&baseDir](const QByteArray &dir) {
+        const QString d = QString::fromUtf8(dir);
+        return QDir::isAbsolutePath(d) ? d : QDir(baseDir).filePath(d);
+    };
+    if (!location.alias.isEmpty() && uri.startsWith(location.prefix))
+        return absolute(location.alias) + QString::fromUtf8(uri.mid(location.prefix.size()));
+    return absolute(location.root) + QString::fromUtf8(uri);
+}
+
 StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString &baseDir, const QByteArray &method,
                                    const QByteArray &uri)
 {
@@ -32,36 +44,17 @@ StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString
         r.reason = "only GET and HEAD are allowed on static files";
         return r;
     }
-    // The normalized URI never holds "..", so it cannot leave the root.
-    auto absolute = [&baseDir](const QByteArray &dir) {
-        const QString d = QString::fromUtf8(dir);
-        return QDir::isAbsolutePath(d) ? d : QDir(baseDir).filePath(d);
-    };
-    QString path;
-    if (!location.alias.isEmpty() && uri.startsWith(location.prefix))
-        path = absolute(location.alias) + QString::fromUtf8(uri.mid(location.prefix.size()));
-    else
-        path = absolute(location.root) + QString::fromUtf8(uri);
-
+    const QString path = staticFilePath(location, baseDir, uri);
     QFileInfo info(path);
     if (uri.endsWith('/')) {
         if (!info.isDir()) {
             r.reason = "directory " + path.toUtf8() + " not found";
             return r;
         }
-        for (const QByteArray &index : location.index) {
-            const QFileInfo candidate(QDir(path).filePath(QString::fromUtf8(index)));
-            if (candidate.isFile()) {
-                info = candidate;
-                break;
-            }
-        }
-        if (!info.isFile()) {
-            // nginx: a directory without an index (and no autoindex) is 403.
-            r.status = 403;
-            r.reason = "directory index of " + path.toUtf8() + " is forbidden";
-            return r;
-        }
+        // nginx: a directory without an index (and no autoindex) is 403.
+        r.status = 403;
+        r.reason = "directory index of " + path.toUtf8() + " is forbidden";
+        return r;
     } else if (info.isDir()) {
         r.status = 301;
         r.location = uri + '/';

@@ -1,5 +1,8 @@
 #include "requestrouter.h"
 
+#include "http/staticfile.h"
+#include "staticresponder.h"
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -157,16 +160,52 @@ QByteArray proxyPortOf(const QByteArray &proxyHost, bool tls)
     return proxyHost.mid(colon + 1);
 }
 
+QString configDir(const ProxyConfig &config)
+{
+    return config.sourceFile.isEmpty() ? QDir::currentPath() : QFileInfo(config.sourceFile).absolutePath();
+}
+
+// ngx_http_index_handler, for a URI ending in "/" (GET, HEAD, POST): each
+// index name in order, evaluated; one starting with "/" is an internal
+// redirect at once, another one that exists in the directory is an
+// internal redirect to $uri plus the name (the arguments kept). A missing
+// directory is 404 once a name was looked for; no index found leaves the
+// static module, whose answer for a directory is 403.
+Route indexOrStatic(const ProxyConfig &config, Route route)
+{
+    route.kind = Route::Kind::Static;
+    const QByteArray uri = route.context.uri;
+    const QByteArray &method = route.context.request->method;
+    if (!uri.endsWith('/') || (method != "GET" && method != "HEAD" && method != "POST"))
+        return route;
+    const LocationConfig &loc = *route.location;
+    const QString dir = staticFilePath(StaticResponder::rootFor(loc, uri, route.addUriToAlias), configDir(config), uri);
+    const QByteArray args = currentArgs(route.context);
+    const auto redirect = [&](const QByteArray &target) {
+        return redirectRoute(config, std::move(route), args.isEmpty() ? target : target + '?' + args);
+    };
+    bool dirTested = false;
+    for (const ValueTemplate &index : loc.index) {
+        const QByteArray name = index.expand(route.context);
+        if (name.startsWith('/'))
+            return redirect(name);
+        if (QFileInfo::exists(dir + QString::fromUtf8(name)))
+            return redirect(uri + name);
+        if (!dirTested && !QFileInfo(dir).isDir())
+            return failed(std::move(route), 404, "directory " + dir.toUtf8() + " not found");
+        dirTested = true;
+    }
+    return route;
+}
+
 // The content phase: proxy_pass when a level on the way set it (nginx's
-// r->content_handler), else the static module.
-Route content(Route route, bool proxyHandler)
+// r->content_handler), else the index and static modules.
+Route content(const ProxyConfig &config, Route route, bool proxyHandler)
 {
     const LocationConfig *loc = route.location;
     const HttpRequestHead &head = *route.context.request;
-    if (!proxyHandler) {
-        route.kind = Route::Kind::Static; // root/alias/index serve files, as nginx does
-        return route;
-    }
+    if (!proxyHandler)
+        return indexOrStatic(config, std::move(route));
     if (!loc->proxyPass.isSet()) {
         // An `if` without proxy_pass after one with it (ngx_http_upstream_init_request).
         route.notes.append(RouteNote{RouteNote::Level::Error, "no upstream configuration"});
@@ -208,8 +247,7 @@ Route tryFiles(const ProxyConfig &config, Route route, bool proxyHandler)
     const LocationConfig &loc = *route.location;
     const bool aliased = !loc.alias.isEmpty();
     const QString dir = QString::fromUtf8(aliased ? loc.alias : loc.root);
-    const QString baseDir = config.sourceFile.isEmpty() ? QDir::currentPath() : QFileInfo(config.sourceFile).absolutePath();
-    const QString base = QDir::isAbsolutePath(dir) ? dir : QDir(baseDir).filePath(dir);
+    const QString base = QDir::isAbsolutePath(dir) ? dir : QDir(configDir(config)).filePath(dir);
     // The part of $uri the alias replaces (none for a regex location's alias).
     const QByteArray aliasPart = aliased && loc.aliasLength > 0 ? route.context.uri.left(loc.aliasLength) : QByteArray();
     for (const ValueTemplate &file : loc.tryFiles.files) {
@@ -233,7 +271,7 @@ Route tryFiles(const ProxyConfig &config, Route route, bool proxyHandler)
         } else {
             route.context.uri = aliasPart + name;
         }
-        return content(std::move(route), proxyHandler);
+        return content(config, std::move(route), proxyHandler);
     }
     if (loc.tryFiles.code > 0)
         return failed(std::move(route), loc.tryFiles.code, "try_files found none of its files");
@@ -330,7 +368,7 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
     }
     if (route.location->tryFiles.isSet())
         return tryFiles(config, std::move(route), st.proxyHandler);
-    return content(std::move(route), st.proxyHandler);
+    return content(config, std::move(route), st.proxyHandler);
 }
 
 } // namespace

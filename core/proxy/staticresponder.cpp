@@ -15,16 +15,8 @@
 StaticResponder::StaticResponder() = default;
 StaticResponder::~StaticResponder() = default;
 
-StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, const QString &configFile,
-                                               const QByteArray &method, const QByteArray &uri, bool keepAlive,
-                                               bool addUriToAlias)
+StaticFileRoot StaticResponder::rootFor(const LocationConfig &location, const QByteArray &uri, bool addUriToAlias)
 {
-    const QString baseDir = configFile.isEmpty() ? QDir::currentPath() : QFileInfo(configFile).absolutePath();
-    QList<QByteArray> index;
-    for (const ValueTemplate &name : location.index) {
-        if (name.isConstant())
-            index.append(name.source());
-    }
     // ngx_http_map_uri_to_path: the alias replaces the name of the location
     // that set it (a nested location inherits both), or, under a regex
     // location, all of $uri (then nothing of it, unless try_files added it).
@@ -33,7 +25,15 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
         aliasOf.clear();
     else if (location.aliasLength > 0)
         aliasOf = uri.left(location.aliasLength);
-    const StaticFileResult file = resolveStaticFile({aliasOf, location.root, location.alias, index}, baseDir, method, uri);
+    return {aliasOf, location.root, location.alias};
+}
+
+StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, const QString &configFile,
+                                               const QByteArray &method, const QByteArray &uri, bool keepAlive,
+                                               bool addUriToAlias)
+{
+    const QString baseDir = configFile.isEmpty() ? QDir::currentPath() : QFileInfo(configFile).absolutePath();
+    const StaticFileResult file = resolveStaticFile(rootFor(location, uri, addUriToAlias), baseDir, method, uri);
     Answer answer;
     answer.status = file.status;
     const QByteArray connection = keepAlive ? QByteArray("keep-alive") : QByteArray("close");

@@ -2,6 +2,7 @@
 
 #include "http/httpheaders.h"
 #include "http/specialresponse.h"
+#include "http/staticfile.h"
 
 #include <QByteArray>
 #include <QString>
@@ -38,6 +39,8 @@ public:
     // alias is a directory $uri goes under (try_files found it there).
     Answer begin(const LocationConfig &location, const QString &configFile, const QByteArray &method,
                  const QByteArray &uri, bool keepAlive, bool addUriToAlias = false);
+    // The root or alias `location` maps `uri` under.
+    static StaticFileRoot rootFor(const LocationConfig &location, const QByteArray &uri, bool addUriToAlias);
 
     // The proxy's own error answer: nginx's HTML page for the status
     // (ngx_http_special_response_handler) with wsscope's reason as a
