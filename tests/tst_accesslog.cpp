@@ -91,6 +91,7 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, qu
            "  log_format raw escape=none '$http_x_test';\n"
            "  log_format pipe '$uri $pipe $connection_requests $status';\n"
            "  log_format tunnel '$uri $status $body_bytes_sent';\n"
+           "  log_format sent '$uri|$sent_http_cache_control|$sent_http_x_added|$sent_http_content_type';\n"
            "  map $status $loggable { ~^2 0; default 1; }\n"
            "  access_log " + l + "/all.log plain;\n"
            "  server {\n"
@@ -111,6 +112,10 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, qu
            "      proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade; }\n"
            "    location = /e500 { return 500; }\n"
            "    location /pipe/ { access_log " + l + "/pipe.log pipe; return 204; }\n"
+           "    location /sent/ { access_log " + l + "/sent.log sent; add_header Cache-Control a; add_header Cache-Control b;\n"
+           "      add_header X-Added own; return 200 ok; }\n"
+           "    location /sentp/ { access_log " + l + "/sent.log sent; add_header X-Added proxied; proxy_pass http://127.0.0.1:"
+        + QByteArray::number(backendPort) + "; }\n"
            "  }\n"
            "}\n";
 }
@@ -269,6 +274,10 @@ void tst_AccessLog::sameLinesAsNginx_data()
     QTest::newRow("no escaping") << u"raw.log"_s << "GET /raw/x HTTP/1.1\r\nHost: log.test\r\nX-Test: a\"b\r\n" + close;
     QTest::newRow("if= skips 2xx") << u"errors.log"_s << "GET /errors/ok HTTP/1.1\r\nHost: log.test\r\n" + close;
     QTest::newRow("if= keeps a 404") << u"errors.log"_s << "GET /errors/status/404 HTTP/1.1\r\nHost: log.test\r\n" + close;
+    QTest::newRow("$sent_http_ of an own answer: add_header's, repeated Cache-Control joined")
+        << u"sent.log"_s << "GET /sent/x HTTP/1.1\r\nHost: log.test\r\n" + close;
+    QTest::newRow("$sent_http_ of a proxied answer: the head as the client got it")
+        << u"sent.log"_s << "GET /sentp/x HTTP/1.1\r\nHost: log.test\r\n" + close;
 }
 
 void tst_AccessLog::sameLinesAsNginx()

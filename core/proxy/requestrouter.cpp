@@ -395,6 +395,7 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
     QByteArray path;
     bool quoted = false;
     if (!route.server || !normalizeUriPath(rawPath, &path, &quoted)) {
+        request.uri = QByteArray(""); // nginx has no $uri for a target it refused
         route.context = std::move(request);
         return failed(std::move(route), 400, "invalid request target");
     }

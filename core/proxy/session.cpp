@@ -304,6 +304,7 @@ void Session::beginExchange(HttpRequestHead request)
     m_keepAlive = m_client.wantsKeepAlive(m_request);
     m_relay.beginRequest(m_request);
     m_errorPage = {};
+    m_sentHead = {};
 }
 
 bool Session::beginRefusedExchange()
@@ -520,6 +521,7 @@ void Session::handleResponseHead()
     m_responseHeadBytes = head.size();
     m_client->write(head);
     m_responseStarted = true;
+    m_sentHead = std::move(out);
     processUpstream();
 }
 
@@ -793,6 +795,8 @@ void Session::writeAccessLog()
     if (!ctx.request && !m_request.method.isEmpty())
         ctx.request = &m_request;
     ctx.status = m_response.status;
+    // $sent_http_*: what the client got (an own answer's head is m_response).
+    ctx.response = m_sentHead.status != 0 ? &m_sentHead : &m_response;
     // nginx: $body_bytes_sent is what went out after the head (a tunnel's frames included).
     ctx.bytesSent = m_client->bytesWritten() + m_client->pendingBytes() - m_bytesWrittenAtStart;
     ctx.bodyBytesSent = qMax<qint64>(0, ctx.bytesSent - m_responseHeadBytes);

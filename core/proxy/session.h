@@ -167,6 +167,7 @@ private:
     RequestContext m_context; // the request's variables as routing completed them (add_header values)
     HttpRequestHead m_forwardedRequest; // kept for upgrade requests: the handshake check reads it
     HttpResponseHead m_response;
+    HttpResponseHead m_sentHead; // a proxied response's head as the client got it ($sent_http_*)
     HttpRelay m_relay; // the request and response bodies
     QByteArray m_upstreamHead; // serialized head waiting for the connect
 
