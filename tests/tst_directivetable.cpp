@@ -105,6 +105,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"proxy_ssl_server_name", "off"}, {"proxy_ssl_name", "b.test"}, {"proxy_ssl_protocols", "TLSv1.2"},
         {"proxy_ssl_ciphers", "MEDIUM"}, {"proxy_ssl_certificate", "/tmp/d.pem"},
         {"proxy_ssl_certificate_key", "/tmp/l.pem"}, {"proxy_ssl_password_file", "/tmp/q.txt"},
+        {"proxy_ssl_session_reuse", "on"},
         {"ws_inspect", "on"}, {"ws_preview_size", "2k"}, {"ws_ping_interval", "9s upstream"},
         {"ws_ping_timeout", "9s"}, {"rewrite_log", "off"}, {"uninitialized_variable_warn", "on"},
         {"resolver", "[::1] ipv6=off"}, {"resolver_timeout", "9s"},

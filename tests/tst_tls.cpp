@@ -12,6 +12,7 @@
 #include "proxy/proxyserver.h"
 #include "testsupport.h"
 #include "tls/certificateauthority.h"
+#include "tls/tlssessioncache.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -37,6 +38,9 @@
 #include <QTest>
 #include <QWebSocket>
 
+#include <openssl/ssl.h>
+
+#include <ctime>
 #include <memory>
 
 using namespace TestSupport;
@@ -299,6 +303,8 @@ private slots:
     void relativeRedirectOnTlsPortStaysHttps();
     // 11. upstream TLS
     void upstreamWssVerifiesNameAndSendsSniAsConfigured();
+    void upstreamSessionsAreReusedUnlessSwitchedOff();
+    void sessionCacheIsBoundedAndSkipsExpiredSessions();
     // 12.-13. certificates clients object to / accept
     void expiredCertificateLoadsWithWarningAndClientsReject();
     void intermediateFromChainFileIsServed();
@@ -676,6 +682,7 @@ void tst_Tls::proxySslDirectivesCompileWithNginxDefaults()
                             "      proxy_ssl_ciphers HIGH;\n"
                             "      proxy_ssl_certificate " + p(u"a.pem"_s) + ";\n"
                             "      proxy_ssl_certificate_key " + p(u"a-key.pem"_s) + ";\n"
+                            "      proxy_ssl_session_reuse off;\n"
                             "    }\n"
                             "    location /plain { proxy_pass http://127.0.0.1:9; }\n"
                             "  }\n"
@@ -697,6 +704,7 @@ void tst_Tls::proxySslDirectivesCompileWithNginxDefaults()
     QCOMPARE(def.upstreamTlsOptions.verify, false);
     QCOMPARE(def.upstreamTlsOptions.verifyDepth, 1);
     QCOMPARE(def.proxySslServerName, false);
+    QCOMPARE(def.proxySslSessionReuse, true);
     QVERIFY(!def.proxySslName.has_value());
     QCOMPARE(def.upstreamTlsOptions.protocols, quint8(ConfTlsProtocols::TLSv1_2 | ConfTlsProtocols::TLSv1_3));
 
@@ -706,6 +714,7 @@ void tst_Tls::proxySslDirectivesCompileWithNginxDefaults()
     QCOMPARE(set.upstreamTlsOptions.trustedCertificateFile, path(u"ca.pem"_s));
     QCOMPARE(set.upstreamTlsOptions.verifyDepth, 2);
     QCOMPARE(set.proxySslServerName, true);
+    QCOMPARE(set.proxySslSessionReuse, false);
     QVERIFY(set.proxySslName.has_value());
     QCOMPARE(set.upstreamTlsOptions.protocols, quint8(ConfTlsProtocols::TLSv1_3));
     QCOMPARE(set.upstreamTlsOptions.ciphers, QByteArray("HIGH"));
@@ -1318,6 +1327,89 @@ void tst_Tls::upstreamWssVerifiesNameAndSendsSniAsConfigured()
     QVERIFY2(wrong.body().contains("TLS handshake failed: certificate verify failed: hostname mismatch"),
              wrong.received.constData());
     QVERIFY(!upstream.output().contains("\"path\": \"/wrong\""));
+}
+
+// proxy_ssl_session_reuse (on by default, as in nginx): the upstream (Python's
+// ssl module) reports whether each handshake resumed a session. A session
+// is offered to the next handshake with the same server, SNI name and
+// proxy_ssl_* options, never with `off`. The two workers take the
+// connections in turn, so a session one worker got is resumed by the other.
+void tst_Tls::upstreamSessionsAreReusedUnlessSwitchedOff()
+{
+    PeerProcess upstream; // https:// with a certificate for a.test, localhost, 127.0.0.1
+    QVERIFY(upstream.startPython(u"ws_echo_server.py"_s,
+                                 {u"--tls-cert"_s, path(u"a.pem"_s), u"--tls-key"_s, path(u"a-key.pem"_s)}));
+    const QByteArray https = "https://127.0.0.1:" + QByteArray::number(upstream.port());
+    const auto location = [&https](const QByteArray &path, const QByteArray &extra) -> QByteArray {
+        return "    location " + path + " { proxy_pass " + https + "; proxy_http_version 1.1; " + extra + " }\n";
+    };
+    Proxy proxy;
+    QVERIFY(startProxy(proxy, "  server {\n"
+                              "    listen 127.0.0.1:0;\n"
+                              + location("/http/on", "")
+                              + location("/http/off", "proxy_ssl_session_reuse off;")
+                              + location("/http/sni", "proxy_ssl_server_name on; proxy_ssl_name a.test;")
+                              + location("/http/v12", "proxy_ssl_protocols TLSv1.2;")
+                              + "  }\n"));
+    // What the upstream saw of each request, in order: "path version reused".
+    int seen = 0;
+    const auto get = [&](const QByteArray &path) -> QString {
+        const RawExchange r = plainExchange(proxy.port, getRequest(path, "a.test"));
+        if (r.status() != 200)
+            return QString::fromUtf8("status " + QByteArray::number(r.status()) + ": " + r.received);
+        ++seen;
+        if (!QTest::qWaitFor([&] { return upstream.output().count("\"tls\"") >= seen; }, 5000))
+            return u"not recorded"_s;
+        const QJsonObject tls = lastJsonLine(upstream.output(), "\"tls\"").value(u"tls"_s).toObject();
+        return u"%1 %2 %3"_s.arg(QString::fromUtf8(path), tls.value(u"version"_s).toString(),
+                                 tls.value(u"reused"_s).toBool() ? u"resumed"_s : u"full"_s);
+    };
+    QCOMPARE(get("/http/off"), u"/http/off TLSv1.3 full"_s);
+    QCOMPARE(get("/http/off"), u"/http/off TLSv1.3 full"_s);
+    QCOMPARE(get("/http/on"), u"/http/on TLSv1.3 full"_s);
+    QCOMPARE(get("/http/on"), u"/http/on TLSv1.3 resumed"_s);
+    QCOMPARE(get("/http/on"), u"/http/on TLSv1.3 resumed"_s);
+    // A session is kept for this server now, but `off` does not offer it.
+    QCOMPARE(get("/http/off"), u"/http/off TLSv1.3 full"_s);
+    // Another SNI name: the session without SNI is not offered.
+    QCOMPARE(get("/http/sni"), u"/http/sni TLSv1.3 full"_s);
+    QCOMPARE(get("/http/sni"), u"/http/sni TLSv1.3 resumed"_s);
+    // TLS 1.2 (its own context): the session comes with the handshake, not in a ticket after it.
+    QCOMPARE(get("/http/v12"), u"/http/v12 TLSv1.2 full"_s);
+    QCOMPARE(get("/http/v12"), u"/http/v12 TLSv1.2 resumed"_s);
+}
+
+// The cache behind proxy_ssl_session_reuse keeps one session per key, the
+// latest; past its cap the oldest key goes; an expired session is not offered.
+void tst_Tls::sessionCacheIsBoundedAndSkipsExpiredSessions()
+{
+    TlsSessionCache cache;
+    const auto key = [](int i) -> QByteArray { return "127.0.0.1:" + QByteArray::number(i) + "\n\n"; };
+    SSL_SESSION *first = SSL_SESSION_new();
+    cache.store(key(0), first);
+    SSL_SESSION *offered = cache.take1(key(0));
+    QCOMPARE(offered, first);
+    SSL_SESSION_free(offered);
+    SSL_SESSION *second = SSL_SESSION_new();
+    cache.store(key(0), second); // replaces (and frees) the first
+    offered = cache.take1(key(0));
+    QCOMPARE(offered, second);
+    SSL_SESSION_free(offered);
+    QCOMPARE(cache.size(), 1);
+
+    for (int i = 1; i <= TlsSessionCache::kMaxSessions; ++i)
+        cache.store(key(i), SSL_SESSION_new());
+    QCOMPARE(cache.size(), TlsSessionCache::kMaxSessions);
+    QVERIFY(!cache.take1(key(0))); // the oldest key went
+    offered = cache.take1(key(1));
+    QVERIFY(offered);
+    SSL_SESSION_free(offered);
+
+    SSL_SESSION *old = SSL_SESSION_new();
+    SSL_SESSION_set_timeout(old, 300);
+    SSL_SESSION_set_time(old, long(std::time(nullptr)) - 301);
+    cache.store(key(1), old);
+    QVERIFY(!cache.take1(key(1)));
 }
 
 // ------------------------------------------------------------------ 12.-13. certificates

@@ -31,8 +31,7 @@ void Compiler::handleProxySsl(const ConfDirective &d, Ctx, Scope &scope)
     } else if (n == "proxy_ssl_server_name") {
         setFlag(d, v.proxySslServerName);
     } else if (n == "proxy_ssl_session_reuse") {
-        bool ignored = true;
-        setFlag(d, ignored); // sessions are not cached toward upstreams yet; each connection does a full handshake
+        setFlag(d, v.proxySslSessionReuse);
     } else if (n == "proxy_ssl_verify_depth") {
         setNumber(d, o.verifyDepth);
     } else if (n == "proxy_ssl_name") {

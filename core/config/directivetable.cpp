@@ -155,7 +155,7 @@ std::vector<Command> proxyCommands()
          .handler = &C::handleProxySsl},
         {.name = "proxy_ssl_password_file", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleProxySsl},
-        {.name = "proxy_ssl_session_reuse", .contexts = Levels, .minArgs = 1, .maxArgs = 1,
+        {.name = "proxy_ssl_session_reuse", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleProxySsl},
         // DNS for a proxy_pass with variables (compilerupstream.cpp)
         {.name = "resolver", .contexts = Levels, .minArgs = 1, .maxArgs = 16, .inherited = true,

@@ -163,6 +163,7 @@ struct LocationSettings
     // proxy_ssl_*: TLS toward an https:// upstream (inherited like proxy_*).
     UpstreamTlsSettings upstreamTlsOptions;
     bool proxySslServerName = false;    // proxy_ssl_server_name: nginx's default is off (no SNI)
+    bool proxySslSessionReuse = true;   // proxy_ssl_session_reuse: a peer's last session is offered again
     std::optional<ValueTemplate> proxySslName; // proxy_ssl_name; unset: the host of $proxy_host
     ConfLocation proxySslAt;            // the first proxy_ssl_* of the innermost level that has one
 

@@ -31,6 +31,7 @@ UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route
         source.tlsContext = runtime.upstreamTls(loc); // a hash look-up: https:// only
     source.tlsName = route.tlsName;
     source.sendServerName = loc.proxySslServerName;
+    source.sessionReuse = loc.proxySslSessionReuse;
     source.nextUpstream = loc.nextUpstream;
     source.tries = loc.nextUpstreamTries;
     source.triesTimeoutMs = loc.nextUpstreamTimeoutMs;
@@ -110,8 +111,10 @@ bool UpstreamAttempt::startTlsIfNeeded(bool *started, QString *error)
         *error = QStringLiteral("no TLS context for this location");
         return false;
     }
+    // ngx_http_upstream_ssl_init_connection: with proxy_ssl_session_reuse
+    // the peer's saved session is offered, and the new one saved.
     m_stream->startTls(newClientSsl(*m_source.tlsContext, m_source.sendServerName ? m_source.tlsName : QByteArray(),
-                                    m_source.tlsName),
+                                    m_source.tlsName, m_source.sessionReuse ? m_peerAddress : QByteArray()),
                        false);
     if (m_stream->failed()) {
         *error = m_stream->errorString();

@@ -34,6 +34,7 @@ struct UpstreamSource
     std::shared_ptr<TlsClientContext> tlsContext;
     QByteArray tlsName;          // proxy_ssl_name, evaluated
     bool sendServerName = false; // proxy_ssl_server_name: SNI with that name
+    bool sessionReuse = true;    // proxy_ssl_session_reuse
     // proxy_next_upstream, _tries, _timeout (ngx_http_upstream_next).
     quint32 nextUpstream = 0;
     int tries = 0;

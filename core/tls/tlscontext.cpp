@@ -1,6 +1,7 @@
 #include "tlscontext.h"
 
 #include "opensslptr.h"
+#include "tlssessioncache.h"
 
 #include <QDir>
 #include <QFile>
@@ -234,6 +235,40 @@ int alpnSelect(SSL *, const unsigned char **out, unsigned char *outlen, const un
     return SSL_TLSEXT_ERR_OK;
 }
 
+// What an upstream connection that reuses sessions saves into: the cache
+// and the connection's key. Held by the SSL (ex data), so a ticket that
+// arrives after a reload still finds the cache it belongs to.
+struct SessionBinding
+{
+    std::shared_ptr<TlsSessionCache> cache;
+    QByteArray key;
+};
+
+void freeSessionBinding(void *, void *ptr, CRYPTO_EX_DATA *, int, long, void *)
+{
+    delete static_cast<SessionBinding *>(ptr);
+}
+
+int exIndexSessionBinding()
+{
+    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, freeSessionBinding);
+    return index;
+}
+
+// OpenSSL hands over each new client session: at the end of a full TLS
+// 1.2 handshake, and per NewSessionTicket in TLS 1.3 (after the handshake).
+// nginx's ngx_ssl_new_client_session passes it to the peer's save_session
+// when the connection reuses sessions; so here. Returning 1 keeps
+// OpenSSL's reference (the cache owns it now).
+int newClientSession(SSL *ssl, SSL_SESSION *session)
+{
+    const auto *binding = static_cast<const SessionBinding *>(SSL_get_ex_data(ssl, exIndexSessionBinding()));
+    if (!binding || !SSL_SESSION_is_resumable(session))
+        return 0;
+    binding->cache->store(binding->key, session);
+    return 1;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------- server
@@ -362,6 +397,12 @@ std::shared_ptr<TlsClientContext> TlsClientContext::create(const TlsClientOption
     }
     if (!setUpContext(ctx, options.protocols, options.ciphers, "proxy_ssl_ciphers", error))
         return nullptr;
+    // Sessions go to newClientSession and from there to the connection's
+    // key in our cache; OpenSSL's own cache keeps none (as nginx's
+    // ngx_ssl_client_session_cache sets it up).
+    self->m_sessions = std::make_shared<TlsSessionCache>();
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(ctx, newClientSession);
     if (options.verify) {
         if (options.trustedCertificateFile.isEmpty()) {
             *error = u"no proxy_ssl_trusted_certificate for proxy_ssl_verify"_s;
@@ -404,14 +445,29 @@ TlsClientContext::~TlsClientContext()
     SSL_CTX_free(m_ctx);
 }
 
-SSL *newClientSsl(const TlsClientContext &context, const QByteArray &sniName, const QByteArray &verifyName)
+SSL *newClientSsl(const TlsClientContext &context, const QByteArray &sniName, const QByteArray &verifyName,
+                  const QByteArray &sessionKey)
 {
     SSL *ssl = SSL_new(context.handle());
     if (!ssl)
         return nullptr;
     // SNI carries host names only, never addresses (RFC 6066 3).
-    if (!sniName.isEmpty() && QHostAddress().setAddress(QString::fromLatin1(sniName)) == false)
+    const bool sendsSni = !sniName.isEmpty() && QHostAddress().setAddress(QString::fromLatin1(sniName)) == false;
+    if (sendsSni)
         SSL_set_tlsext_host_name(ssl, sniName.constData());
+    if (!sessionKey.isEmpty()) {
+        // A session is offered only where it was made: the same peer, SNI
+        // and verified name (the context's options are the cache's own).
+        const bool verifies = context.options().verify && !verifyName.isEmpty();
+        auto *binding = new SessionBinding{context.sessions(), sessionKey + '\n' + (sendsSni ? sniName : QByteArray())
+                                                                   + '\n' + (verifies ? verifyName : QByteArray())};
+        if (SSL_SESSION *kept = binding->cache->take1(binding->key)) {
+            SSL_set_session(ssl, kept); // ngx_ssl_set_session; the SSL takes its own reference
+            SSL_SESSION_free(kept);
+        }
+        if (SSL_set_ex_data(ssl, exIndexSessionBinding(), binding) != 1)
+            delete binding; // this connection's session is not saved then
+    }
     if (context.options().verify && !verifyName.isEmpty()) {
         X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
         if (QHostAddress(QString::fromLatin1(verifyName)).isNull()) {

@@ -10,6 +10,7 @@
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
+class TlsSessionCache;
 
 // TLS contexts built from configuration (OpenSSL's C API underneath).
 //
@@ -107,17 +108,24 @@ public:
 
     SSL_CTX *handle() const { return m_ctx; }
     const TlsClientOptions &options() const { return m_options; }
+    // The sessions kept for proxy_ssl_session_reuse (see newClientSsl).
+    const std::shared_ptr<TlsSessionCache> &sessions() const { return m_sessions; }
 
 private:
     TlsClientContext() = default;
     SSL_CTX *m_ctx = nullptr;
     TlsClientOptions m_options;
+    std::shared_ptr<TlsSessionCache> m_sessions;
 };
 
 // An SSL for a connection to an upstream: `sniName` goes into the
 // ClientHello when not empty; with verification on, the certificate must
-// match `verifyName`.
-SSL *newClientSsl(const TlsClientContext &context, const QByteArray &sniName, const QByteArray &verifyName);
+// match `verifyName`. A non-empty `sessionKey` (proxy_ssl_session_reuse:
+// the peer's address; the names are added here) offers the session kept
+// for it, and the session this connection gets (at the end of a TLS 1.2
+// handshake, or in a TLS 1.3 ticket after it) replaces the kept one.
+SSL *newClientSsl(const TlsClientContext &context, const QByteArray &sniName, const QByteArray &verifyName,
+                  const QByteArray &sessionKey = {});
 
 // What an established (or failed) TLS connection negotiated, for events
 // and logs.

@@ -7,7 +7,8 @@ records each handshake's request line + headers as JSON on stdout.
 TLS (wss:// and https://): --tls-cert PEM (certificate, then any intermediates)
 and --tls-key PEM serve TLS on the same port instead of plain TCP; ALPN offers
 http/1.1. The printed "listening on" line is unchanged. Each JSON line then also
-holds "tls": {"sni": name the client sent or null, "version", "cipher", "alpn"}.
+holds "tls": {"sni": name the client sent or null, "version", "cipher", "alpn",
+"reused": whether the client resumed a session}.
 
 --static DIR: a GET without an Upgrade header whose path (query ignored) names
 a regular file directly in DIR is answered with that file (text/html for .html;
@@ -48,7 +49,8 @@ def tls_info(transport):
         return None
     cipher = obj.cipher()
     return {"sni": getattr(obj, "wsscope_sni", None), "version": obj.version(),
-            "cipher": cipher[0] if cipher else None, "alpn": obj.selected_alpn_protocol()}
+            "cipher": cipher[0] if cipher else None, "alpn": obj.selected_alpn_protocol(),
+            "reused": obj.session_reused}
 
 
 def static_response(directory, path):
