@@ -328,9 +328,13 @@ void tst_RequestRouter::tlsName_data()
                                             << QByteArray("b") << QByteArray("origin.test");
     QTest::newRow("proxy_ssl_name $host") << QByteArray("proxy_pass https://b; proxy_ssl_name $host;")
                                           << QByteArray("b") << QByteArray("example.com");
-    QTest::newRow("proxy_ssl_name $proxy_host keeps the port")
+    // ngx_http_upstream_ssl_name: an evaluated name loses its port too.
+    QTest::newRow("proxy_ssl_name $proxy_host: the port cut")
         << QByteArray("proxy_pass https://api.example:8443; proxy_ssl_name $proxy_host;")
-        << QByteArray("api.example:8443") << QByteArray("api.example:8443");
+        << QByteArray("api.example:8443") << QByteArray("api.example");
+    QTest::newRow("proxy_ssl_name literal with a port: cut")
+        << QByteArray("proxy_pass https://b; proxy_ssl_name origin.test:9443;") << QByteArray("b")
+        << QByteArray("origin.test");
 }
 
 void tst_RequestRouter::tlsName()

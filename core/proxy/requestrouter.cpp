@@ -227,9 +227,10 @@ Route content(const ProxyConfig &config, Route route, bool proxyHandler)
         route.context.proxyPort = proxyPortOf(loc->proxyPass.proxyHost, route.upstreamTls);
     }
     if (route.upstreamTls) {
-        // proxy_ssl_name: by default the host of $proxy_host.
-        route.tlsName = loc->proxySslName ? loc->proxySslName->expand(route.context)
-                                          : tlsNameFromProxyHost(route.context.proxyHost);
+        // proxy_ssl_name: by default the host of $proxy_host; a port in
+        // either is cut (ngx_http_upstream_ssl_name).
+        route.tlsName = tlsNameFromProxyHost(loc->proxySslName ? loc->proxySslName->expand(route.context)
+                                                               : route.context.proxyHost);
     }
     return route;
 }
