@@ -8,8 +8,6 @@
 #include "nginxpair.h"
 #include "testsupport.h"
 
-#include <QDir>
-#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -29,7 +27,6 @@ private:
     static QByteArray configText(quint16 listenPort, const QString &dir);
     // "STATUS [X-Level: v] [Expires: set] [Location: L] body: TEXT" (nginx's own pages: "html").
     static QByteArray answer(quint16 port, const QByteArray &head);
-    bool writeFile(const QString &name, const QByteArray &content);
 
     QTemporaryDir m_dir;
     NginxPair m_pair;
@@ -70,20 +67,13 @@ QByteArray tst_NginxServerLevelDifferential::configText(quint16 listenPort, cons
           "}\n";
 }
 
-bool tst_NginxServerLevelDifferential::writeFile(const QString &name, const QByteArray &content)
-{
-    QFile f(m_dir.filePath(name));
-    return QDir(m_dir.path()).mkpath(QFileInfo(name).path()) && f.open(QIODevice::WriteOnly)
-        && f.write(content) == content.size();
-}
-
 void tst_NginxServerLevelDifferential::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    QVERIFY(writeFile(u"www/index.html"_s, "the index\n"));
-    QVERIFY(writeFile(u"www/top.txt"_s, "top\n"));
-    QVERIFY(writeFile(u"www/dir/inner.txt"_s, "inner\n"));
-    QVERIFY(writeFile(u"www/pages/404.txt"_s, "the 404 page\n"));
+    QVERIFY(NginxPair::writeFile(m_dir.path(), u"www/index.html"_s, "the index\n"));
+    QVERIFY(NginxPair::writeFile(m_dir.path(), u"www/top.txt"_s, "top\n"));
+    QVERIFY(NginxPair::writeFile(m_dir.path(), u"www/dir/inner.txt"_s, "inner\n"));
+    QVERIFY(NginxPair::writeFile(m_dir.path(), u"www/pages/404.txt"_s, "the 404 page\n"));
     const QString dir = m_dir.path();
     QString why;
     QVERIFY2(m_pair.start(dir, [&](quint16 port) { return configText(port, dir); },

@@ -509,23 +509,28 @@ qsizetype TcpStream::tlsSend(const char *data, qsizetype size)
     }
 }
 
-QHostAddress TcpStream::localAddress(quint16 *port) const
+namespace {
+
+// getsockname() or getpeername() of `fd` as an address and port.
+QHostAddress socketAddress(int fd, int (*query)(int, sockaddr *, socklen_t *), quint16 *port)
 {
     sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     *port = 0;
-    if (m_fd < 0 || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) < 0)
+    if (fd < 0 || query(fd, reinterpret_cast<sockaddr *>(&ss), &len) < 0)
         return {};
     return fromSockaddr(ss, port);
 }
 
+} // namespace
+
+QHostAddress TcpStream::localAddress(quint16 *port) const
+{
+    return socketAddress(m_fd, ::getsockname, port);
+}
+
 QHostAddress TcpStream::peerAddress(quint16 *port) const
 {
-    sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    *port = 0;
-    if (m_fd < 0 || ::getpeername(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) < 0)
-        return {};
-    return fromSockaddr(ss, port);
+    return socketAddress(m_fd, ::getpeername, port);
 }
 

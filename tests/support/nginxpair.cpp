@@ -1,6 +1,7 @@
 #include "nginxpair.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QThread>
@@ -20,6 +21,11 @@ bool writeText(const QString &path, const QByteArray &text)
 NginxPair::~NginxPair()
 {
     stop();
+}
+
+bool NginxPair::writeFile(const QString &dir, const QString &name, const QByteArray &content)
+{
+    return QDir(dir).mkpath(QFileInfo(name).path()) && writeText(dir + u'/' + name, content);
 }
 
 QByteArray NginxPair::prologue(const QString &dir)

@@ -26,6 +26,8 @@ public:
     // (PIDFILE and ERRORLOG, renamed per product), no access log, the
     // temp paths nginx wants writable.
     static QByteArray prologue(const QString &dir);
+    // Writes `content` to `name` under `dir`, making its directories.
+    static bool writeFile(const QString &dir, const QString &name, const QByteArray &content);
 
     // Writes nginx.conf and wsscope.conf from `config(listenPort)` and starts
     // both; nginx is ready once `probe` (a raw request) gets an answer.
