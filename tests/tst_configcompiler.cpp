@@ -530,6 +530,13 @@ void tst_ConfigCompiler::diagnostics_data()
     // error_page's codes as ngx_http_core_error_page checks them
     QTest::newRow("error_page code below 300") << QByteArray("http {\n  error_page 99 /x;\n}") << u"t.conf:2:14: error: value \"99\" must be between 300 and 599"_s << false;
     QTest::newRow("error_page code 600") << QByteArray("http {\n  error_page 404 600 /x;\n}") << u"t.conf:2:18: error: value \"600\" must be between 300 and 599"_s << false;
+    QTest::newRow("large buffers under the pool size")
+        << QByteArray("http {\n  large_client_header_buffers 2 256;\n  server { listen 127.0.0.1:0; }\n}")
+        << u"t.conf:3:3: error: the \"large_client_header_buffers\" size must be equal to or greater than \"connection_pool_size\""_s << false;
+    QTest::newRow("connection_pool_size not a multiple of 16")
+        << QByteArray("http {\n  connection_pool_size 300;\n}") << u"t.conf:2:24: error: the pool size must be a multiple of 16"_s << false;
+    QTest::newRow("large_client_header_buffers 0") << QByteArray("http {\n  large_client_header_buffers 0 8k;\n}")
+        << u"t.conf:2:31: error: \"large_client_header_buffers\" directive invalid value"_s << false;
     QTest::newRow("error_page = first") << QByteArray("http {\n  error_page = /x;\n}") << u"t.conf:2:14: error: invalid value \"=\""_s << false;
     QTest::newRow("error_page bad =code") << QByteArray("http {\n  error_page 404 =2x /x;\n}") << u"t.conf:2:18: error: invalid value \"=2x\""_s << false;
     QTest::newRow("error_page 499") << QByteArray("http {\n  error_page 499 /x;\n}") << u"t.conf:2:14: error: invalid value \"499\""_s << false;

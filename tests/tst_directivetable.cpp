@@ -76,7 +76,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"rewrite", "^/a/(.*) /b/$1 last"}, {"set", "$x 1"}, {"break", ""}, {"if", "($arg_a) { }"},
         {"rewrite_log", "on"}, {"uninitialized_variable_warn", "off"},
         {"keepalive_requests", "100"}, {"keepalive_time", "2h"}, {"zone", "z 64k"}, {"keepalive_disable", "safari"},
-        {"client_header_buffer_size", "2k"}, {"large_client_header_buffers", "8 16k"},
+        {"client_header_buffer_size", "2k"}, {"large_client_header_buffers", "8 16k"}, {"connection_pool_size", "256"},
         {"resolver", "127.0.0.1:5353 valid=5s"}, {"resolver_timeout", "7s"},
         {"add_header", "X-A a"}, {"expires", "7s"}, {"server_tokens", "off"}, {"client_max_body_size", "2m"},
         {"inspect_listen", "127.0.0.1:0"}, {"inspect_token_file", "/etc/os-release"}, {"inspect_token", "t"},
@@ -113,6 +113,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"error_page", "502 =200 /b.html"}, {"recursive_error_pages", "off"}, {"proxy_intercept_errors", "off"},
         {"absolute_redirect", "on"}, {"server_name_in_redirect", "off"}, {"port_in_redirect", "on"},
         {"allow", "::1"}, {"deny", "all"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
+        {"client_header_buffer_size", "4k"}, {"large_client_header_buffers", "2 32k"}, {"connection_pool_size", "1k"},
         {"keepalive_timeout", "9s 5"}, {"keepalive_requests", "5"}, {"keepalive_time", "9m"}, {"keepalive_disable", "none"},
     };
     return samples.value(d.name, "<no sample>");
@@ -367,6 +368,9 @@ void tst_DirectiveTable::inheritance_data()
         int outermost = 0;
         while (!(d.contexts & bits[outermost]))
             ++outermost;
+        int innermost = 3; // server-only ones (the head's buffers) are set at most there
+        while (!(d.contexts & bits[innermost]))
+            --innermost;
         QByteArray prefix; // every level opened, then the innermost one's content
         for (const QByteArray &l : levels)
             prefix += l;
@@ -375,14 +379,15 @@ void tst_DirectiveTable::inheritance_data()
         auto layout = [&](int at, const QByteArray &outerPart, const QByteArray &innerPart) -> QByteArray {
             QByteArray head;
             QByteArray rest;
+            QByteArray after; // the levels inside the innermost one the directive allows
             for (int i = 0; i < 4; ++i)
-                (i <= at ? head : rest) += levels[i];
+                (i <= at ? head : i <= innermost ? rest : after) += levels[i];
             head += QByteArray(prefix.size() - head.size(), ' ');
-            return head + outerPart + rest + ' ' + innerPart + tail;
+            return head + outerPart + rest + ' ' + innerPart + after + tail;
         };
         const QByteArray blank(outerStmt.size(), ' ');
         const QByteArray outer = layout(outermost, outerStmt, QByteArray());
-        const QByteArray direct = layout(3, outerStmt, QByteArray());
+        const QByteArray direct = layout(innermost, outerStmt, QByteArray());
         QTest::addRow("%s", d.name.constData())
             << outer << direct << layout(outermost, outerStmt, innerStmt) << layout(outermost, blank, innerStmt)
             << layout(outermost, blank, QByteArray());

@@ -5,7 +5,9 @@
 // configuration runs in Debian's nginx and in wsscope; each row sends its
 // requests one after the other on one connection, to both, and both must
 // answer alike: per response its status, Connection, Keep-Alive and X-Conn
-// ($connection_requests), and whether the server then closed.
+// ($connection_requests), and whether the server then closed. The head's
+// buffers are tried on a second server with small ones: each row's request
+// gets the same status and error page title from both.
 
 #include "testsupport.h"
 
@@ -29,9 +31,11 @@ private slots:
     void keepAliveAlike();
     void idleConnectionClosesAfterTheServingLocationsTimeout();
     void keepaliveTimeEndsAnOldConnection();
+    void headBuffersAlike_data();
+    void headBuffersAlike();
 
 private:
-    static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
+    static QByteArray configText(quint16 listenPort, quint16 smallPort, quint16 backendPort, const QString &dir);
     // The requests sent in turn on one connection; a line per response, and
     // "closed" once the server ends the connection (nothing more is sent then).
     static QByteArray conversation(quint16 port, const QList<QByteArray> &requests);
@@ -44,9 +48,12 @@ private:
     PeerProcess m_wsscope;
     QTemporaryDir m_dir;
     quint16 m_nginxPort = 0;
+    quint16 m_nginxSmallPort = 0;
+    quint16 m_wsscopeSmallPort = 0;
 };
 
-QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 backendPort, const QString &dir)
+QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 smallPort, quint16 backendPort,
+                                                   const QString &dir)
 {
     const QByteArray d = dir.toUtf8();
     return "daemon off;\nmaster_process off;\nworker_processes 1;\n"
@@ -72,6 +79,13 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 b
            "    location /up/ { keepalive_requests 3; proxy_pass http://127.0.0.1:" + QByteArray::number(backendPort)
         + "; }\n"
            "  }\n"
+           "  server {\n"
+           "    listen 127.0.0.1:" + QByteArray::number(smallPort) + ";\n"
+           "    client_header_buffer_size 64;\n"
+           "    connection_pool_size 256;\n"
+           "    large_client_header_buffers 2 256;\n"
+           "    location / { return 200 \"small\"; }\n"
+           "  }\n"
            "}\n";
 }
 
@@ -82,16 +96,19 @@ void tst_NginxClientDifferential::initTestCase()
     QVERIFY(m_backend.startPython(u"http_upstream.py"_s));
 
     m_nginxPort = unusedPort();
+    m_nginxSmallPort = unusedPort();
+    m_wsscopeSmallPort = unusedPort();
+    QVERIFY(m_nginxSmallPort != m_wsscopeSmallPort);
     QFile nginxConf(m_dir.filePath(u"nginx.conf"_s));
     QVERIFY(nginxConf.open(QIODevice::WriteOnly));
-    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_dir.path()));
+    nginxConf.write(configText(m_nginxPort, m_nginxSmallPort, m_backend.port(), m_dir.path()));
     nginxConf.close();
     QVERIFY(m_nginx.launch(u"/usr/sbin/nginx"_s, {u"-p"_s, m_dir.path(), u"-c"_s, nginxConf.fileName()}));
     QTRY_VERIFY_WITH_TIMEOUT(httpExchange(m_nginxPort, "GET / HTTP/1.0\r\nHost: x\r\n\r\n", 500).ok, 10000);
 
     QFile wsConf(m_dir.filePath(u"wsscope.conf"_s));
     QVERIFY(wsConf.open(QIODevice::WriteOnly));
-    wsConf.write(configText(0, m_backend.port(), m_dir.path())
+    wsConf.write(configText(0, m_wsscopeSmallPort, m_backend.port(), m_dir.path())
                      .replace("/nginx.pid", "/wsscope.pid")
                      .replace("/error.log", "/wsscope-error.log"));
     wsConf.close();
@@ -247,3 +264,52 @@ void tst_NginxClientDifferential::keepaliveTimeEndsAnOldConnection()
 
 QTEST_GUILESS_MAIN(tst_NginxClientDifferential)
 #include "tst_nginx_client_differential.moc"
+
+// client_header_buffer_size 64, large_client_header_buffers 2 256: the request
+// line and Host (33 bytes) fit the first buffer; a line that does not fit
+// where it starts moves whole to a large buffer, which holds 256 bytes.
+void tst_NginxClientDifferential::headBuffersAlike_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    auto line = [](qsizetype length) -> QByteArray { // a request line of `length` bytes with CRLF
+        return "GET /" + QByteArray(length - 16, 'u') + " HTTP/1.1\r\n";
+    };
+    auto headers = [](int count, qsizetype length) -> QByteArray { // `count` lines of `length` with CRLF
+        QByteArray out;
+        for (int i = 0; i < count; ++i)
+            out += "X-" + QByteArray::number(i) + ": " + QByteArray(length - 7, 'h') + "\r\n";
+        return out;
+    };
+    const QByteArray host = "Host: localhost\r\n";
+    QTest::newRow("a head in the first buffer") << QByteArray("GET / HTTP/1.1\r\n" + host + "\r\n");
+    QTest::newRow("a request line of 200 moves to a large buffer") << line(200) + host + "\r\n";
+    QTest::newRow("a request line of 256 with its CRLF fits one") << line(256) + host + "\r\n";
+    QTest::newRow("one of 257 is 414") << line(257) + host + "\r\n";
+    QTest::newRow("a bare-LF request line of 256 fits") << line(257).replace("\r\n", "\n") + host + "\r\n";
+    QTest::newRow("a header line of 256 fits") << "GET / HTTP/1.1\r\n" + host + headers(1, 256) + "\r\n";
+    QTest::newRow("one of 257 is 400 Request Header Or Cookie Too Large")
+        << "GET / HTTP/1.1\r\n" + host + headers(1, 257) + "\r\n";
+    QTest::newRow("two lines of 200 take both large buffers") << "GET / HTTP/1.1\r\n" + host + headers(2, 200) + "\r\n";
+    QTest::newRow("a third finds none") << "GET / HTTP/1.1\r\n" + host + headers(3, 200) + "\r\n";
+    QTest::newRow("four lines of 100 pack two to a buffer") << "GET / HTTP/1.1\r\n" + host + headers(4, 100) + "\r\n";
+    QTest::newRow("five do not") << "GET / HTTP/1.1\r\n" + host + headers(5, 100) + "\r\n";
+    QTest::newRow("the request line's buffer takes headers after it")
+        << line(200) + host + headers(1, 30) + headers(1, 200) + "\r\n";
+    QTest::newRow("the blank line needs room too") << "GET / HTTP/1.1\r\n" + host + headers(2, 128) + headers(1, 255) + "\r\n";
+}
+
+void tst_NginxClientDifferential::headBuffersAlike()
+{
+    QFETCH(QByteArray, request);
+    auto answer = [&](quint16 port) -> QByteArray {
+        const HttpResult r = httpExchange(port, request, 5000);
+        if (!r.ok)
+            return "no answer";
+        const qsizetype title = r.body.indexOf("<title>");
+        const QByteArray page = title < 0 ? r.body : r.body.mid(title, r.body.indexOf("</title>") - title);
+        return QByteArray::number(r.status) + " Connection: " + r.header("Connection") + " " + page;
+    };
+    const QByteArray viaNginx = answer(m_nginxSmallPort);
+    QVERIFY2(!viaNginx.startsWith("no answer"), viaNginx.constData());
+    QCOMPARE(answer(m_wsscopeSmallPort), viaNginx);
+}

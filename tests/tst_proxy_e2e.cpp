@@ -533,7 +533,8 @@ void tst_ProxyE2E::malformedRequests_data()
     QByteArray big = "GET / HTTP/1.1\r\nHost: a\r\n";
     for (int i = 0; i < 80; ++i)
         big += "X-Filler-" + QByteArray::number(i) + ": " + QByteArray(1000, 'b') + "\r\n";
-    QTest::newRow("head over 64 KiB") << QByteArray(big + "\r\n") << 431;
+    // nginx's 4 8k large buffers hold 32 of these lines: 494, sent as 400.
+    QTest::newRow("header lines past the large buffers") << QByteArray(big + "\r\n") << 400;
 }
 
 void tst_ProxyE2E::malformedRequests()

@@ -51,6 +51,19 @@ void Compiler::handleKeepaliveDisable(const ConfDirective &d, Ctx, Scope &scope)
 void Compiler::handleHeaderBuffers(const ConfDirective &d, Ctx, Scope &scope)
 {
     HeaderBufferSizes &out = scope.values.headerBuffers;
+    if (d.name == "connection_pool_size") {
+        // ngx_http_core_pool_size: at least NGX_MIN_POOL_SIZE, a multiple of NGX_POOL_ALIGNMENT.
+        const std::optional<qint64> size = ConfUnits::parseSize(d.argText(0));
+        if (!size)
+            error(d.args.at(0).location, u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+        else if (*size < 112)
+            error(d.args.at(0).location, u"the pool size must be no less than 112"_s);
+        else if (*size % 16)
+            error(d.args.at(0).location, u"the pool size must be a multiple of 16"_s);
+        else
+            out.connectionPool = *size;
+        return;
+    }
     if (d.name == "client_header_buffer_size") {
         if (const std::optional<qint64> size = ConfUnits::parseSize(d.argText(0)))
             out.first = *size;
@@ -86,6 +99,13 @@ std::vector<Command> clientCommands()
          .msec = &S::keepaliveTimeMs},
         {.name = "keepalive_disable", .contexts = Levels, .minArgs = 1, .maxArgs = 3, .inherited = true,
          .handler = &C::handleKeepaliveDisable},
+        // ngx_http_core_srv_conf_t: the address's default server's sizes hold the head
+        {.name = "client_header_buffer_size", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .inherited = true, .handler = &C::handleHeaderBuffers},
+        {.name = "large_client_header_buffers", .contexts = Http | Server, .minArgs = 2, .maxArgs = 2,
+         .inherited = true, .handler = &C::handleHeaderBuffers},
+        {.name = "connection_pool_size", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleHeaderBuffers},
     };
 }
 

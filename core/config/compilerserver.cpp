@@ -42,6 +42,11 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
         }
     }
     recordShadow(scope, inherited);
+    // ngx_http_core_merge_srv_conf
+    if (scope.values.headerBuffers.size < scope.values.headerBuffers.connectionPool) {
+        error(d.location, u"the \"large_client_header_buffers\" size must be equal to or greater than "
+                          u"\"connection_pool_size\""_s);
+    }
     if (!haveNames)
         server.names.append(ServerName{ServerName::Kind::Exact, QByteArray(), {}, d.location});
     if (server.serverName.isEmpty() && !server.names.isEmpty() && server.names.constFirst().kind == ServerName::Kind::Exact)

@@ -118,12 +118,14 @@ enum : quint32 {
 }
 
 // client_header_buffer_size and large_client_header_buffers NUMBER SIZE
-// (nginx's defaults: 1k, 4 8k).
+// (nginx's defaults: 1k, 4 8k); connection_pool_size only bounds `size`
+// from below, as in nginx (512 on 64-bit).
 struct HeaderBufferSizes
 {
     qint64 first = 1024;
     int number = 4;
     qint64 size = 8 * 1024;
+    qint64 connectionPool = 512;
 
     bool operator==(const HeaderBufferSizes &o) const = default;
 };

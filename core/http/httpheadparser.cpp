@@ -29,11 +29,42 @@ void HttpHeadParser::reset()
     m_state = State::NeedMore;
     m_buffer.clear();
     m_firstLineEnd = -1;
+    m_lineStart = 0;
+    m_bufferUsed = 0;
+    m_bufferSize = -1;
+    m_largeBuffersUsed = 0;
     m_request = {};
     m_response = {};
     m_errorStatus = 0;
     m_errorMessage.clear();
     m_requestLineParsed = false;
+}
+
+bool HttpHeadParser::placeLine(qsizetype length, bool requestLine)
+{
+    if (m_bufferSize < 0)
+        m_bufferSize = m_limits.firstBuffer;
+    if (m_bufferUsed + length <= m_bufferSize) {
+        m_bufferUsed += length;
+        return true;
+    }
+    // The line moves to a new large buffer, whole.
+    if (length > m_limits.largeBufferSize || m_largeBuffersUsed >= m_limits.largeBuffers)
+        return requestLine ? fail(414, "client sent too long URI") : fail(494, "client sent too long header line");
+    ++m_largeBuffersUsed;
+    m_bufferSize = m_limits.largeBufferSize;
+    m_bufferUsed = length;
+    return true;
+}
+
+bool HttpHeadParser::partialLineFits(qsizetype length, bool requestLine)
+{
+    const qsizetype room = m_bufferSize < 0 ? m_limits.firstBuffer : m_bufferSize;
+    if (m_bufferUsed + length <= room)
+        return true;
+    if (length <= m_limits.largeBufferSize && m_largeBuffersUsed < m_limits.largeBuffers)
+        return true;
+    return requestLine ? fail(414, "client sent too long URI") : fail(494, "client sent too long header line");
 }
 
 bool HttpHeadParser::fail(int status, const char *message)
@@ -68,8 +99,12 @@ qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
             scan = nl + 1;
             const qsizetype i = nl - begin;
             const qsizetype pos = oldSize + i; // position of this LF in buffer terms
-            if (m_firstLineEnd < 0)
+            const bool requestLine = m_firstLineEnd < 0;
+            if (requestLine)
                 m_firstLineEnd = pos;
+            if (m_kind == Kind::Request && !placeLine(pos + 1 - m_lineStart, requestLine))
+                return consumed + i + 1;
+            m_lineStart = pos + 1;
             // previous char(s) in buffer+chunk
             auto at = [&](qsizetype p) -> char {
                 return p < oldSize ? m_buffer.at(p) : begin[p - oldSize];
@@ -84,21 +119,13 @@ qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
                 break;
             }
         }
-        const qsizetype lineLimit = m_limits.maxRequestLine;
         if (m_kind == Kind::Request) {
-            // nginx (large_client_header_buffers 8k): the request line *with*
-            // its CRLF or LF must fit in the buffer, so 8190 + CRLF is the
-            // longest accepted line, and 8191 + LF.
-            const qsizetype firstLine = m_firstLineEnd >= 0 ? m_firstLineEnd + 1 : oldSize + take;
-            if (firstLine > lineLimit) {
-                fail(414, "request line too long");
+            // nginx: a line *with* its CRLF or LF must fit in a buffer, so with
+            // 8k buffers 8190 + CRLF is the longest request line, and 8191 + LF.
+            if (headEnd < 0 && !partialLineFits(oldSize + take - m_lineStart, m_firstLineEnd < 0))
                 return consumed + take;
-            }
-        }
-        if (oldSize + take > m_limits.maxHead) {
-            fail(m_kind == Kind::Request ? 431 : 502, "request header fields too large");
-            if (m_kind == Kind::Response)
-                m_errorMessage = "upstream sent too big header";
+        } else if (oldSize + take > m_limits.maxHead) {
+            fail(502, "upstream sent too big header");
             return consumed + take;
         }
         consumed += take;

@@ -7,8 +7,12 @@
 // Incremental HTTP/1.x head parser for requests (from clients) and responses
 // (from upstreams). Bytes may arrive split at any point; feed() consumes only
 // up to the end of the head, leaving body bytes (and pipelined requests) to
-// the caller. Limits follow nginx's behaviour: an overlong request line is
-// 414, an overlong head 431, anything malformed 400.
+// the caller. A request head is held as nginx holds it
+// (ngx_http_alloc_large_header_buffer): in a first buffer, then in at most
+// `largeBuffers` of `largeBufferSize` bytes, a line never split across two;
+// a request line that does not fit is 414, a header line or a head that
+// does not is 494 (sent as 400 "Request Header Or Cookie Too Large");
+// anything malformed 400. A response head may reach `maxHead` (else 502).
 class HttpHeadParser
 {
 public:
@@ -17,12 +21,16 @@ public:
 
     struct Limits
     {
-        qsizetype maxRequestLine = 8 * 1024;
-        qsizetype maxHead = 64 * 1024;
+        // client_header_buffer_size, large_client_header_buffers (nginx's 1k, 4 8k)
+        qsizetype firstBuffer = 1024;
+        int largeBuffers = 4;
+        qsizetype largeBufferSize = 8 * 1024;
+        qsizetype maxHead = 64 * 1024; // responses
     };
 
     explicit HttpHeadParser(Kind kind);
     HttpHeadParser(Kind kind, Limits limits);
+    void setLimits(const Limits &limits) { m_limits = limits; }
 
     // Feeds bytes; returns how many were consumed (all of them unless the
     // head completed or an error occurred inside this chunk).
@@ -35,7 +43,7 @@ public:
     HttpRequestHead takeRequest() { return std::move(m_request); }
     HttpResponseHead takeResponse() { return std::move(m_response); }
 
-    // On Error: the status to answer with (400, 414, 431, 501, 505) and why.
+    // On Error: the status to answer with (400, 414, 494, 501, 505; a response 502) and why.
     int errorStatus() const { return m_errorStatus; }
     const QByteArray &errorMessage() const { return m_errorMessage; }
     // On Error: whether the request line was parsed (the failure lay in a
@@ -49,6 +57,11 @@ public:
 private:
     // The complete head: m_buffer, or the caller's bytes when nothing was buffered.
     bool parseHead(QByteArrayView all);
+    // A request head's line of `length` bytes (terminator included) placed
+    // as nginx places it; false (failed) when it does not fit.
+    bool placeLine(qsizetype length, bool requestLine);
+    // The line being received, `length` bytes so far: false (failed) once it cannot fit.
+    bool partialLineFits(qsizetype length, bool requestLine);
     bool parseRequestLine(QByteArrayView line);
     bool parseStatusLine(QByteArrayView line);
     bool parseFields(QByteArrayView block, HttpHeaders &headers);
@@ -61,6 +74,10 @@ private:
     State m_state = State::NeedMore;
     QByteArray m_buffer;
     qsizetype m_firstLineEnd = -1; // offset of the request line's LF, once seen
+    qsizetype m_lineStart = 0;     // offset of the line being received
+    qsizetype m_bufferUsed = 0;    // of the request head's current buffer
+    qsizetype m_bufferSize = -1;   // its size (-1: the first buffer not yet sized)
+    int m_largeBuffersUsed = 0;
     HttpRequestHead m_request;
     HttpResponseHead m_response;
     int m_errorStatus = 0;

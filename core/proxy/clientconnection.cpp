@@ -21,6 +21,15 @@ void ClientConnection::accepted(quint64 id)
     m_log.setConnection(id, m_address, m_port);
 }
 
+void ClientConnection::setHeaderBuffers(const HeaderBufferSizes &sizes)
+{
+    HttpHeadParser::Limits limits;
+    limits.firstBuffer = sizes.first;
+    limits.largeBuffers = sizes.number;
+    limits.largeBufferSize = sizes.size;
+    m_parser.setLimits(limits);
+}
+
 bool ClientConnection::startTls(const ProxyRuntime *runtime, int listenGroup)
 {
     const TlsServerContext *tls = runtime->tlsContext(listenGroup);

@@ -15,6 +15,7 @@
 class ProxyRuntime;
 typedef struct ssl_ctx_st SSL_CTX;
 struct ConnectionOpenedEvent;
+struct HeaderBufferSizes;
 struct LocationSettings;
 struct ProxyConfig;
 
@@ -70,6 +71,8 @@ public:
     enum class Head : quint8 { NeedMore, Complete, TlsOnPlain, PlainHttpOnTls, Invalid };
     Head readHead();
     const HttpHeadParser &parser() const { return m_parser; }
+    // client_header_buffer_size, large_client_header_buffers for the heads read.
+    void setHeaderBuffers(const HeaderBufferSizes &sizes);
     HttpRequestHead takeRequest();
     // Nothing of a next request has arrived (a keep-alive or drain may close).
     bool isIdle() const { return m_in.isEmpty() && m_parser.bufferedSize() == 0; }

@@ -25,6 +25,9 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot
     , m_client(this, descriptor)
 {
     m_attempt.setKeepalive(&worker->upstreamKeepalive());
+    // nginx sizes the head's buffers by the address's default server.
+    if (m_server)
+        m_client.setHeaderBuffers(m_server->settings.headerBuffers);
 }
 
 Session::~Session()
