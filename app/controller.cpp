@@ -95,7 +95,7 @@ bool Controller::applyErrorLogs(const ProxyConfig &config, QString *error)
     QList<Logging::Sink> sinks = config.process.errorLogs;
     if (sinks.isEmpty() && !m_options.errorLog.isEmpty() && m_options.errorLog != u"stderr"_s)
         sinks.append(Logging::Sink{m_options.errorLog, Logging::Level::Error});
-    return Logging::setSinks(sinks, error);
+    return Logging::setSinks(sinks, config.scopedErrorLogs(), error);
 }
 
 // The pid file once every listener is bound, then the privileges dropped

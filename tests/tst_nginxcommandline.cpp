@@ -89,6 +89,7 @@ private slots:
     void versionLines();
     void runsAsNginxTestsRunsNginx();
     void errorLogLevelsAndReopen();
+    void errorLogOfEachLevel();
     void globalsAreTheMainContext();
     void testDumpAndQuiet();
     void signalNeedsAPidFile();
@@ -227,6 +228,52 @@ void tst_NginxCommandLine::errorLogLevelsAndReopen()
     const Run bad = runWsscope({u"-t"_s, u"-c"_s, m_dir->filePath(u"bad.conf"_s)});
     QCOMPARE(bad.exitCode, 2);
     QVERIFY2(bad.err.contains("bad.conf:1:17: error: invalid log level \"loud\""), bad.err.constData());
+}
+
+// error_log at the http, server and location levels (ngx_http_core_error_log):
+// a request's lines go to the log of the location that served it, else the
+// server's, else the http level's; a level's own replace the inherited;
+// log_not_found off keeps a missing file out; -s reopen covers them all.
+void tst_NginxCommandLine::errorLogOfEachLevel()
+{
+    const quint16 port = unusedPort();
+    const QByteArray dir = m_dir->path().toUtf8();
+    QVERIFY(writeFile(m_dir->filePath(u"nginx.conf"_s),
+                      "pid nginx.pid;\nerror_log main.log info;\ndaemon off;\nevents { }\n"
+                      "http {\n  error_log http.log;\n  root " + dir + ";\n"
+                      "  server {\n    listen 127.0.0.1:" + QByteArray::number(port) + ";\n"
+                      "    location /a/ { error_log a.log;\n"
+                      "      location /a/quiet/ { log_not_found off; }\n    }\n"
+                      "    location /b/ { error_log b.log; error_log b2.log; }\n"
+                      "  }\n}\n"));
+    PeerProcess proxy;
+    QVERIFY(proxy.launch(wsscopeBinary(), {u"-p"_s, m_dir->path(), u"-c"_s, u"nginx.conf"_s}));
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(m_dir->filePath(u"nginx.pid"_s)), 10000);
+    auto get = [&](const QByteArray &path) {
+        return httpExchange(port, "GET " + path + " HTTP/1.0\r\n\r\n", 3000).status;
+    };
+    auto log = [&](const QString &name) { return readFile(m_dir->filePath(name)); };
+    const QByteArray missing = "open() \"" + dir + "/a/gone.html\" failed (2: No such file or directory)";
+    QCOMPARE(get("/a/gone.html"), 404);
+    QTRY_VERIFY2(log(u"a.log"_s).contains(missing), log(u"a.log"_s).constData());
+    QCOMPARE(get("/a/quiet/gone.html"), 404);
+    QCOMPARE(get("/b/gone.html"), 404);
+    QCOMPARE(get("/elsewhere.html"), 404);
+    QTRY_VERIFY(log(u"http.log"_s).contains("/elsewhere.html\" failed"));
+    QTRY_VERIFY(log(u"b2.log"_s).contains("/b/gone.html\" failed"));
+    QVERIFY(log(u"b.log"_s).contains("/b/gone.html\" failed")); // both of a level's logs
+    QVERIFY(!log(u"a.log"_s).contains("quiet"));                 // log_not_found off
+    QVERIFY(!log(u"a.log"_s).contains("/b/") && !log(u"http.log"_s).contains("/a/gone"));
+    QVERIFY(!log(u"main.log"_s).contains("failed (2"));          // no request line in the main log
+    QVERIFY(log(u"main.log"_s).contains("listening on"));
+
+    QVERIFY(QFile::rename(m_dir->filePath(u"a.log"_s), m_dir->filePath(u"a.log.1"_s)));
+    QCOMPARE(runWsscope({u"-p"_s, m_dir->path(), u"-c"_s, u"nginx.conf"_s, u"-s"_s, u"reopen"_s}).exitCode, 0);
+    QTRY_VERIFY(QFile::exists(m_dir->filePath(u"a.log"_s)));
+    QCOMPARE(get("/a/again.html"), 404);
+    QTRY_VERIFY(log(u"a.log"_s).contains("/a/again.html\" failed"));
+    QVERIFY(!log(u"a.log.1"_s).contains("again"));
+    QCOMPARE(proxy.terminate(), 0);
 }
 
 // -g: main-level directives after the file's, named "command line".

@@ -191,7 +191,7 @@ private:
     // worker_processes, worker_shutdown_timeout (the main context's
     // ngx_core_module). False when `d` is none of them.
     bool compileProcessDirective(const ConfDirective &d);
-    void compileErrorLog(const ConfDirective &d);
+    std::optional<Logging::Sink> parseErrorLog(const ConfDirective &d);
     void compileUser(const ConfDirective &d);
     void compileWorkerProcesses(const ConfDirective &d);
     void compileEvents(const ConfDirective &events);

@@ -111,14 +111,16 @@ void Compiler::handleIndex(const ConfDirective &d, Ctx, Scope &scope)
     }
 }
 
+// error_log below the main level (ngx_http_core_error_log).
 void Compiler::handleLog(const ConfDirective &d, Ctx, Scope &scope)
 {
     if (!scope.logsSetHere) {
         // nginx: a level that sets a log replaces the inherited ones.
         scope.logsSetHere = true;
-        scope.values.logs.clear();
+        scope.values.errorLog.clear();
     }
-    scope.values.logs.append(stored(d));
+    if (const std::optional<Logging::Sink> sink = parseErrorLog(d))
+        scope.values.errorLog.append(*sink);
 }
 
 void Compiler::handleHttpTimeout(const ConfDirective &d, Ctx ctx, Scope &)

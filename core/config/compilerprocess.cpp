@@ -37,7 +37,8 @@ bool Compiler::compileProcessDirective(const ConfDirective &d)
     } else if (d.name == "user") {
         compileUser(d);
     } else if (d.name == "error_log") {
-        compileErrorLog(d);
+        if (const std::optional<Logging::Sink> sink = parseErrorLog(d))
+            m_config->process.errorLogs.append(*sink);
         m_config->logs.append(stored(d));
     } else if (d.name == "worker_processes") {
         compileWorkerProcesses(d);
@@ -50,7 +51,7 @@ bool Compiler::compileProcessDirective(const ConfDirective &d)
 
 // error_log FILE|stderr [LEVEL] (ngx_log_set_log). nginx also knows
 // syslog: and memory: targets; wsscope writes those lines to stderr.
-void Compiler::compileErrorLog(const ConfDirective &d)
+std::optional<Logging::Sink> Compiler::parseErrorLog(const ConfDirective &d)
 {
     Logging::Sink sink;
     const QByteArray target = d.argText(0);
@@ -61,7 +62,7 @@ void Compiler::compileErrorLog(const ConfDirective &d)
         const std::optional<Logging::Level> level = Logging::parseLevel(word);
         if (!level) {
             error(d.args.at(1).location, u"invalid log level \"%1\""_s.arg(text(d.argText(1))));
-            return;
+            return std::nullopt;
         }
         sink.level = *level;
     }
@@ -71,7 +72,7 @@ void Compiler::compileErrorLog(const ConfDirective &d)
     } else if (target != "stderr") {
         sink.path = resolvePath(target);
     }
-    m_config->process.errorLogs.append(sink);
+    return sink;
 }
 
 // user NAME [GROUP]: checked as nginx checks it (ngx_set_user), only when

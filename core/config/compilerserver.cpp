@@ -52,7 +52,6 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
     if (server.serverName.isEmpty() && !server.names.isEmpty() && server.names.constFirst().kind == ServerName::Kind::Exact)
         server.serverName = server.names.constFirst().text;
     server.ssl = scope.ssl;
-    server.logs = scope.values.logs;
     server.rewriteLog = scope.values.rewriteLog;
     server.hasRegexCaptures = std::any_of(server.names.cbegin(), server.names.cend(), [](const ServerName &n) {
         return n.kind == ServerName::Kind::Regex && n.regex.captureCount() > 0;

@@ -285,7 +285,6 @@ void Compiler::compileHttp(const QList<const ConfDirective *> &body)
                 ServerConfig server;
                 server.names.append(ServerName{ServerName::Kind::Exact, QByteArray(), {}, {}});
                 server.ssl = http.ssl;
-                server.logs = http.values.logs;
                 server.settings = http.values;
                 m_config->servers.append(server);
                 m_serverScopes.append(http);

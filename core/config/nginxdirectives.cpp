@@ -356,7 +356,7 @@ constexpr Effect Effects[] = {
     {"*_max_temp_file_size", nullptr}, {"client_body_buffer_size", nullptr},
     {"client_body_in_*", nullptr},
     {"request_pool_size", nullptr}, {"*_hash_bucket_size", nullptr}, {"*_hash_max_size", nullptr},
-    {"log_not_found", nullptr}, {"log_subrequest", nullptr},
+    {"log_subrequest", nullptr},
     {"error_log_tag", nullptr}, {"lingering_*", nullptr}, {"reset_timedout_connection", nullptr},
     {"msie_padding", nullptr}, {"resolver", nullptr},
     {"resolver_timeout", nullptr}, {"satisfy", nullptr}, {"limit_rate", nullptr},

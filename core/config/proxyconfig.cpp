@@ -7,6 +7,40 @@ QString ListenAddress::toString() const
     return QStringLiteral("%1:%2").arg(address.toString()).arg(port);
 }
 
+// ---------------------------------------------------------------- error logs
+
+namespace {
+
+void collectErrorLogs(const LocationSettings &s, QList<QList<Logging::Sink>> *out)
+{
+    if (!s.errorLog.isEmpty() && !out->contains(s.errorLog))
+        out->append(s.errorLog);
+}
+
+template<typename Locations> // a server's QList, a location's std::vectors
+void collectLocationLogs(const Locations &locations, QList<QList<Logging::Sink>> *out)
+{
+    for (const LocationConfig &l : locations) {
+        collectErrorLogs(l, out);
+        collectLocationLogs(l.nested, out);
+        collectLocationLogs(l.ifBlocks, out);
+        collectLocationLogs(l.limitExcept, out);
+    }
+}
+
+} // namespace
+
+QList<QList<Logging::Sink>> ProxyConfig::scopedErrorLogs() const
+{
+    QList<QList<Logging::Sink>> out;
+    for (const ServerConfig &s : servers) {
+        collectErrorLogs(s.settings, &out);
+        collectErrorLogs(s.serverLevel, &out);
+        collectLocationLogs(s.locations, &out);
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------- locations
 
 namespace {

@@ -157,7 +157,10 @@ struct LocationSettings
     // index: tried in order for a URI ending in "/" (ngx_http_index_module:
     // the first that exists is an internal redirect; may hold variables).
     QList<ValueTemplate> index{ValueTemplate::literal("index.html")};
-    QList<StoredDirective> logs;        // error_log in effect here
+    // error_log of the http, server or location level in effect here (a
+    // level's own replace the inherited ones); empty: the main level's.
+    QList<Logging::Sink> errorLog;
+    bool logNotFound = true;            // log_not_found: a missing file is logged at error
     QList<AccessLogTarget> accessLogs;  // access_log in effect here (none configured, or `off`: empty)
     ResolverSettings resolver;          // resolver: for proxy_pass with variables
     qint64 resolverTimeoutMs = 30'000;  // resolver_timeout
@@ -299,7 +302,6 @@ struct ServerConfig
     bool uninitializedVariableWarn = true;
     QList<StoredDirective> ssl;   // ssl_* directives in effect (own, else inherited per name)
     ServerTlsSettings tls;        // what they say, when the server answers on a TLS socket
-    QList<StoredDirective> logs;
     LocationSettings settings;    // the server level's own and inherited (answers made before a location)
     // The server level as a location (nginx's server "null location",
     // cscf->ctx->loc_conf): what a URI no location matches is served with
@@ -394,6 +396,9 @@ struct ProxyConfig
     // for `host` (see ListenGroup::selectServer). Falls back to the first
     // server for an out-of-range group.
     const ServerConfig *selectServer(int group, QByteArrayView host) const;
+    // Every distinct error_log set of the http, server and location levels
+    // (LocationSettings::errorLog), for Logging::setSinks.
+    QList<QList<Logging::Sink>> scopedErrorLogs() const;
     const ServerConfig *defaultServer(int group) const;
     // The server whose TLS context answers a connection accepted on `group`
     // (the default server's; SNI may switch it); -1 for a plain socket.

@@ -48,12 +48,12 @@ StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString
     QFileInfo info(path);
     if (uri.endsWith('/')) {
         if (!info.isDir()) {
-            r.reason = "directory " + path.toUtf8() + " not found";
+            r.reason = '"' + path.toUtf8() + "\" is not found (2: No such file or directory)";
             return r;
         }
         // nginx: a directory without an index (and no autoindex) is 403.
         r.status = 403;
-        r.reason = "directory index of " + path.toUtf8() + " is forbidden";
+        r.reason = "directory index of \"" + path.toUtf8() + "\" is forbidden";
         return r;
     } else if (info.isDir()) {
         r.status = 301;
@@ -62,12 +62,12 @@ StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString
         return r;
     }
     if (!info.exists()) {
-        r.reason = "file " + info.filePath().toUtf8() + " not found";
+        r.reason = "open() \"" + info.filePath().toUtf8() + "\" failed (2: No such file or directory)";
         return r;
     }
     if (!info.isFile() || !info.isReadable()) {
         r.status = 403;
-        r.reason = "file " + info.filePath().toUtf8() + " is not readable";
+        r.reason = "open() \"" + info.filePath().toUtf8() + "\" failed (13: Permission denied)";
         return r;
     }
     if (method == "POST") {

@@ -30,7 +30,7 @@ struct StaticFileResult
     QByteArray contentType;
     QDateTime lastModified;
     QByteArray location;       // for 301
-    QByteArray reason;         // one line for the error body and the log
+    QByteArray reason;         // one line for the error body and the log (nginx's wording)
 };
 
 // `baseDir` resolves a relative root/alias (the configuration file's

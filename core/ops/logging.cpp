@@ -82,7 +82,18 @@ struct ActiveSink
 
 struct SinkTable
 {
-    std::vector<ActiveSink> sinks;
+    std::vector<ActiveSink> sinks;               // the main level's
+    std::vector<std::vector<ActiveSink>> scoped; // the http, server and location levels' sets
+
+    template<typename F> void forEach(F f) const
+    {
+        for (const ActiveSink &s : sinks)
+            f(s);
+        for (const std::vector<ActiveSink> &set : scoped) {
+            for (const ActiveSink &s : set)
+                f(s);
+        }
+    }
 };
 
 std::mutex g_tablesMutex; // only for changes (setSinks, reopen), never per line
@@ -121,9 +132,9 @@ int openLogFile(const QString &path, QString *error)
     return fd;
 }
 
-void writeLine(const LineBuffer &line, Logging::Level level)
+void writeLine(const LineBuffer &line, Logging::Level level, const std::vector<ActiveSink> &sinks)
 {
-    for (const ActiveSink &sink : currentTable()->sinks) {
+    for (const ActiveSink &sink : sinks) {
         if (level < sink.level)
             continue;
         // One write per line, so lines from several threads never interleave.
@@ -131,7 +142,8 @@ void writeLine(const LineBuffer &line, Logging::Level level)
     }
 }
 
-void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+// "TIME [LEVEL] CATEGORY: MESSAGE\n"
+void formatLine(LineBuffer &line, QtMsgType type, const char *category, const QString &message)
 {
     const char *level = "info";
     switch (type) {
@@ -141,11 +153,8 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
     case QtCriticalMsg: level = "error"; break;
     case QtFatalMsg: level = "fatal"; break;
     }
-    const char *category = context.category ? context.category : "default";
     if (std::strncmp(category, "wsscope.", 8) == 0)
         category += 8;
-
-    LineBuffer line;
     appendTimestamp(line);
     appendText(line, " [");
     appendText(line, level);
@@ -159,7 +168,24 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
     char *end = utf8.appendToBuffer(line.data() + head, message);
     *end++ = '\n';
     line.resize(end - line.constData());
-    writeLine(line, levelOf(type));
+}
+
+void handler(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    LineBuffer line;
+    formatLine(line, type, context.category ? context.category : "default", message);
+    writeLine(line, levelOf(type), currentTable()->sinks);
+}
+
+bool sameSinks(const std::vector<ActiveSink> &active, const QList<Logging::Sink> &wanted)
+{
+    if (active.size() != size_t(wanted.size()))
+        return false;
+    for (size_t i = 0; i < active.size(); ++i) {
+        if (active[i].path != wanted.at(qsizetype(i)).path || active[i].level != wanted.at(qsizetype(i)).level)
+            return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -193,35 +219,54 @@ std::optional<Level> parseLevel(QByteArrayView word)
 
 bool setSinks(const QList<Sink> &sinks, QString *error)
 {
+    return setSinks(sinks, {}, error);
+}
+
+bool setSinks(const QList<Sink> &sinks, const QList<QList<Sink>> &scoped, QString *error)
+{
     std::lock_guard<std::mutex> lock(g_tablesMutex);
     const SinkTable *old = currentTable();
     auto next = std::make_unique<SinkTable>();
-    std::vector<int> opened;
-    for (const Sink &s : sinks) {
-        ActiveSink a{STDERR_FILENO, s.level, s.path};
-        if (!s.path.isEmpty()) {
-            // A file already open keeps its descriptor (a reload of the same file).
-            const auto same = std::find_if(old->sinks.cbegin(), old->sinks.cend(),
-                                           [&](const ActiveSink &o) { return o.path == s.path; });
-            a.fd = same != old->sinks.cend() ? same->fd : openLogFile(s.path, error);
-            if (a.fd < 0) {
-                for (int fd : opened)
-                    ::close(fd);
+    std::vector<ActiveSink> opened; // files this call opened
+    // A file already open keeps its descriptor (a reload of the same file,
+    // one file named at several levels).
+    auto descriptorFor = [&](const QString &path) {
+        int fd = -1;
+        const auto find = [&](const ActiveSink &o) {
+            if (fd < 0 && o.path == path)
+                fd = o.fd;
+        };
+        std::for_each(opened.cbegin(), opened.cend(), find);
+        old->forEach(find);
+        if (fd < 0 && (fd = openLogFile(path, error)) >= 0)
+            opened.push_back(ActiveSink{fd, Level::Debug, path});
+        return fd;
+    };
+    auto activate = [&](const QList<Sink> &set, std::vector<ActiveSink> *out) {
+        for (const Sink &s : set) {
+            ActiveSink a{STDERR_FILENO, s.level, s.path};
+            if (!s.path.isEmpty() && (a.fd = descriptorFor(s.path)) < 0)
                 return false;
-            }
-            if (same == old->sinks.cend())
-                opened.push_back(a.fd);
+            out->push_back(a);
         }
-        next->sinks.push_back(a);
+        return true;
+    };
+    bool ok = activate(sinks, &next->sinks);
+    for (qsizetype i = 0; ok && i < scoped.size(); ++i)
+        ok = activate(scoped.at(i), &next->scoped.emplace_back());
+    if (!ok) {
+        for (const ActiveSink &o : opened)
+            ::close(o.fd);
+        return false;
     }
     if (next->sinks.empty())
         next->sinks.push_back(ActiveSink{});
     g_current.store(next.get(), std::memory_order_release);
     // Files no longer used: /dev/null over them, not close(), as another
     // thread may be writing to that number right now and it must not be reused.
-    for (const ActiveSink &o : old->sinks) {
-        const bool kept = std::any_of(next->sinks.cbegin(), next->sinks.cend(),
-                                      [&](const ActiveSink &n) { return n.fd == o.fd; });
+    old->forEach([&](const ActiveSink &o) {
+        bool kept = false;
+        next->forEach([&](const ActiveSink &n) { kept = kept || n.fd == o.fd; });
         if (!kept && !o.path.isEmpty()) {
             const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
             if (null >= 0) {
@@ -229,23 +274,42 @@ bool setSinks(const QList<Sink> &sinks, QString *error)
                 ::close(null);
             }
         }
-    }
+    });
     g_tables.push_back(std::move(next));
     return true;
+}
+
+void write(const QList<Sink> &scope, const QLoggingCategory &category, QtMsgType type, const QString &message)
+{
+    if (!category.isEnabled(type))
+        return;
+    const SinkTable *table = currentTable();
+    const std::vector<ActiveSink> *sinks = &table->sinks;
+    if (!scope.isEmpty()) {
+        const auto found = std::find_if(table->scoped.cbegin(), table->scoped.cend(),
+                                        [&](const std::vector<ActiveSink> &set) { return sameSinks(set, scope); });
+        if (found != table->scoped.cend())
+            sinks = &*found;
+    }
+    LineBuffer line;
+    formatLine(line, type, category.categoryName(), message);
+    writeLine(line, levelOf(type), *sinks);
 }
 
 bool reopen(QString *error)
 {
     std::lock_guard<std::mutex> lock(g_tablesMutex);
     bool ok = true;
-    for (const ActiveSink &s : currentTable()->sinks) {
-        if (s.path.isEmpty())
-            continue;
+    std::vector<int> done; // a file named at several levels has one descriptor
+    currentTable()->forEach([&](const ActiveSink &s) {
+        if (s.path.isEmpty() || std::find(done.cbegin(), done.cend(), s.fd) != done.cend())
+            return;
+        done.push_back(s.fd);
         if (!reopenOnto(s.fd, s.path)) {
             *error = QStringLiteral("cannot open the log file %1: %2").arg(s.path, QString::fromLocal8Bit(std::strerror(errno)));
             ok = false;
         }
-    }
+    });
     return ok;
 }
 
@@ -267,8 +331,9 @@ bool reopenOnto(int fd, const QString &path)
 
 bool usesStderr()
 {
-    const SinkTable *t = currentTable();
-    return std::any_of(t->sinks.cbegin(), t->sinks.cend(), [](const ActiveSink &s) { return s.path.isEmpty(); });
+    bool any = false;
+    currentTable()->forEach([&](const ActiveSink &s) { any = any || s.path.isEmpty(); });
+    return any;
 }
 
 } // namespace Logging

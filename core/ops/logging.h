@@ -25,6 +25,8 @@ struct Sink
 {
     QString path; // empty: stderr
     Level level = Level::Error;
+
+    bool operator==(const Sink &o) const = default;
 };
 
 // Installs the handler, writing to stderr. verbosity: 0 = info (startup
@@ -37,6 +39,16 @@ void install(int verbosity);
 // False with *error (naming the file) when a file cannot be opened; the
 // current sinks then stay.
 bool setSinks(const QList<Sink> &sinks, QString *error);
+// The same, with the error_log sets of the http, server and location levels
+// (nginx's per-level error_log): their files are opened here too, reopened
+// by reopen(), and a line written for one goes to them instead (write()).
+bool setSinks(const QList<Sink> &sinks, const QList<QList<Sink>> &scoped, QString *error);
+
+// A line of `category` at `type` written to the scoped sinks equal to
+// `scope` when setSinks() installed them (a connection configured before a
+// reload that dropped them: the main ones), to the main ones when `scope` is
+// empty. Formatted as every other line; the category's filter applies.
+void write(const QList<Sink> &scope, const QLoggingCategory &category, QtMsgType type, const QString &message);
 
 // nginx's SIGUSR1: the log files opened again by name (after logrotate
 // moved them). Lines being written meanwhile go to the old or the new file,

@@ -191,8 +191,13 @@ Route indexOrStatic(const ProxyConfig &config, Route route)
             return redirect(name);
         if (QFileInfo::exists(dir + QString::fromUtf8(name)))
             return redirect(uri + name);
-        if (!dirTested && !QFileInfo(dir).isDir())
-            return failed(std::move(route), 404, "directory " + dir.toUtf8() + " not found");
+        if (!dirTested && !QFileInfo(dir).isDir()) {
+            // ngx_http_index_error: logged at error unless log_not_found off.
+            const QByteArray why = '"' + dir.toUtf8() + "\" is not found (2: No such file or directory)";
+            if (loc.logNotFound)
+                route.notes.append(RouteNote{RouteNote::Level::Error, why});
+            return failed(std::move(route), 404, why);
+        }
         dirTested = true;
     }
     return route;

@@ -355,15 +355,15 @@ void Session::startExchange()
 
 void Session::dispatchRoute(Route route)
 {
-    logRouteNotes(route);
     m_route = std::move(route);
-    m_route.notes.clear();
     // What the exchange adds to (upstream states, status) lives in m_context;
     // the route keeps none (an error page's redirect starts from m_context).
     m_context = std::move(m_route.context);
     const RequestContext &ctx = m_context;
     m_server = m_route.server;
     m_location = m_route.location;
+    logRouteNotes(m_route); // to the error_log of the location chosen
+    m_route.notes.clear();
     if (m_keepAlive && m_server)
         m_keepAlive = m_client.keepAliveAllowed(m_request, responseSettings());
     switch (m_route.kind) {
@@ -441,7 +441,7 @@ void Session::processUpstream()
     }
     // Response body.
     if (!m_attempt.in().isEmpty() && !m_relay.relayResponseBody(m_attempt.in(), *m_client.stream())) {
-        qCWarning(lcProxy).noquote() << describe() << "upstream sent an invalid chunked body";
+        logLine(QtWarningMsg) << "upstream sent an invalid chunked body";
         finish(CloseCause::UpstreamError);
         return;
     }
@@ -451,7 +451,7 @@ void Session::processUpstream()
     }
     if (m_attempt.eof()) {
         // Truncated body: the client can only learn it from the close.
-        qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName
+        logLine(QtWarningMsg) << "upstream" << m_upstreamName
                                       << "closed the connection in the middle of the response body";
         m_keepAlive = false;
         beginClosing(CloseCause::UpstreamClosed);
@@ -642,7 +642,7 @@ void Session::reportHandshakeFindings(const WsHandshakeReport &report)
     for (FindingEvent &e : handshakeFindingEvents(report)) {
         // Problems reach the log even when nobody inspects.
         if (e.severity != FindingEvent::Severity::Info)
-            qCInfo(lcProxy).noquote() << describe() << "handshake:" << e.text;
+            logLine(QtInfoMsg) << "handshake:" << e.text;
         if (inspecting())
             emitEvent(std::move(e));
     }
@@ -845,7 +845,7 @@ void Session::checkTimeouts(qint64 now)
         }
         if (m_state == State::Tunnel && loc->pingIntervalMs > 0) {
             if (const std::optional<CloseCause> cause = m_tunnel->keepalive(now, &m_closeDetail)) {
-                qCInfo(lcProxy).noquote() << describe() << m_closeDetail;
+                logLine(QtInfoMsg) << m_closeDetail;
                 finish(*cause);
                 return;
             }

@@ -13,6 +13,7 @@
 #include "upstreamattempt.h"
 
 #include <QByteArray>
+#include <QDebug>
 #include <QElapsedTimer>
 
 #include <memory>
@@ -33,6 +34,28 @@ class Worker;
 // routeRequest() decides (return, static, proxy), UpstreamAttempt connects
 // and retries, HttpRelay moves the bodies, StaticResponder answers itself,
 // WebSocketTunnel carries the upgraded connection, AccessLog writes lines.
+// One error-log line streamed as with qCWarning(lcProxy) << ..., written when
+// it goes out of scope to the sinks of `scope` (Logging::write).
+class LogLine
+{
+public:
+    LogLine(const QList<Logging::Sink> &scope, QtMsgType type, const QString &prefix);
+    LogLine(const LogLine &) = delete;
+    LogLine &operator=(const LogLine &) = delete;
+    ~LogLine();
+    template<typename T> LogLine &operator<<(const T &value)
+    {
+        m_debug << value;
+        return *this;
+    }
+
+private:
+    const QList<Logging::Sink> &m_scope;
+    const QtMsgType m_type;
+    QString m_text;
+    QDebug m_debug{&m_text};
+};
+
 class Session final : public TcpStream::Handler
 {
     Q_DISABLE_COPY_MOVE(Session)
@@ -140,6 +163,9 @@ private:
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);
     QString describe() const { return m_client.log().describe(); }
+    // A line (info and above) for the error_log in effect: the location's,
+    // before one is chosen the server's (nginx's per-level error_log).
+    LogLine logLine(QtMsgType type) const;
 
     Worker *m_worker;
     const quint64 m_id;

@@ -61,6 +61,27 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     m_responseStarted = true;
 }
 
+LogLine::LogLine(const QList<Logging::Sink> &scope, QtMsgType type, const QString &prefix)
+    : m_scope(scope)
+    , m_type(type)
+{
+    m_debug.noquote() << prefix;
+}
+
+LogLine::~LogLine()
+{
+    if (m_text.endsWith(u' ')) // QDebug's space after the last item
+        m_text.chop(1);
+    Logging::write(m_scope, lcProxy(), m_type, m_text);
+}
+
+LogLine Session::logLine(QtMsgType type) const
+{
+    static const QList<Logging::Sink> none;
+    const LocationSettings *in = m_location ? m_location : m_server ? &m_server->settings : nullptr;
+    return LogLine(in ? in->errorLog : none, type, describe());
+}
+
 void Session::logRouteNotes(const Route &route) const
 {
     for (const RouteNote &n : route.notes) {
@@ -69,13 +90,13 @@ void Session::logRouteNotes(const Route &route) const
         // uninitialized variable at warn, cycles at error.
         switch (n.level) {
         case RouteNote::Level::Notice:
-            qCInfo(lcProxy).noquote() << describe() << line;
+            logLine(QtInfoMsg) << line;
             break;
         case RouteNote::Level::Warning:
-            qCWarning(lcProxy).noquote() << describe() << line;
+            logLine(QtWarningMsg) << line;
             break;
         case RouteNote::Level::Error:
-            qCCritical(lcProxy).noquote() << describe() << line;
+            logLine(QtCriticalMsg) << line;
             break;
         }
     }
@@ -174,6 +195,9 @@ void Session::serveStaticFile(const QByteArray &uri)
         if (answer.status == 301) {
             const QByteArray args = currentArgs(m_context);
             m_errorPage.location = escapeUri(uri) + '/' + (args.isEmpty() ? QByteArray() : '?' + args);
+        } else if (answer.status == 403 || (answer.status == 404 && m_location->logNotFound)) {
+            // ngx_http_static_handler and the content phase log these at error (a 404 unless log_not_found off).
+            logLine(QtCriticalMsg) << answer.message + ", request: \"" + m_request.method + ' ' + m_request.target + '"';
         }
         respondError(answer.status, answer.message, answer.status == 301 ? CloseCause::Completed : CloseCause::BadRequest);
         return;
@@ -199,7 +223,7 @@ void Session::pumpStaticFile()
     const StaticResponder::Pump result = m_static.pump(*m_client.stream(), m_relay.responseBody(), m_worker->readBuffer(),
                                                        m_worker->readBufferSize(), m_config->maxBufferedPerDirection);
     if (result == StaticResponder::Pump::Failed) {
-        qCWarning(lcProxy).noquote() << describe() << "reading" << m_static.fileName() << "failed";
+        logLine(QtWarningMsg) << "reading" << m_static.fileName() << "failed";
         m_static.stop();
         finish(CloseCause::ClientError); // the length was promised: only a close can tell
         return;

@@ -26,7 +26,7 @@ void Session::startUpstream(const Route &route)
     const std::shared_ptr<DnsResolver> resolver = m_runtime->resolver(*m_location);
     if (!resolver) {
         const QByteArray message = "no resolver defined to resolve " + route.dynamicHost;
-        qCWarning(lcProxy).noquote() << describe() << message;
+        logLine(QtWarningMsg) << message;
         respondError(502, message, CloseCause::UpstreamFailure);
         return;
     }
@@ -50,7 +50,7 @@ void Session::startUpstream(const Route &route)
                                                         .arg(result.code)
                                                         .arg(result.error)
                                                         .toUtf8();
-                                              qCWarning(lcProxy).noquote() << describe() << message;
+                                              logLine(QtWarningMsg) << message;
                                               respondError(502, message, CloseCause::UpstreamFailure);
                                           });
 }
@@ -90,7 +90,7 @@ void Session::connectNextUpstream()
         // nginx: "no live upstreams" (NGX_HTTP_UPSTREAM_FT_NOLIVE) ends the request with 502 at once;
         // $upstream_addr names the group then.
         m_context.upstreamStates.append(UpstreamState{.address = m_attempt.group().name(), .status = 502});
-        qCWarning(lcProxy).noquote() << describe() << "no live upstreams in" << m_attempt.group().name();
+        logLine(QtWarningMsg) << "no live upstreams in" << m_attempt.group().name();
         respondError(502, m_attempt.noLiveMessage(pick), CloseCause::UpstreamFailure);
         return;
     }
@@ -134,7 +134,7 @@ bool Session::mayTryNext(quint32 condition) const
 void Session::upstreamFailed(quint32 condition, int status, const QString &reason)
 {
     const bool connecting = m_state == State::Connecting;
-    qCWarning(lcProxy).noquote() << describe() << "upstream" << m_upstreamName << "failed:" << reason;
+    logLine(QtWarningMsg) << "upstream" << m_upstreamName << "failed:" << reason;
     endUpstreamState(status); // before fail(): its counters go with the socket
     m_attempt.fail(condition, reason);
     if (m_attempt.hasTriesLeft() && mayTryNext(condition)) {
