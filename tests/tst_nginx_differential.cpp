@@ -10,6 +10,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace TestSupport;
 using namespace Qt::StringLiterals;
 
@@ -26,9 +32,12 @@ private slots:
     void redirectsAreRewrittenAlike();
     void returnBodyKeepsItsLineBreaks();
     void upstreamVariablesInResponseHeaders();
+    void bodyAtHandGoesWithTheHead();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, quint16 deadPort, const QString &dir);
+    // What an upstream on m_deadPort gets in its first recv() for `request` sent through `port`.
+    QByteArray firstReadUpstream(quint16 port, const QByteArray &request) const;
     // What the backend saw: "GET /path" then "name: value" lines in order.
     static QStringList seenByBackend(quint16 port, const QByteArray &request);
 
@@ -102,6 +111,10 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "      add_header X-Length $upstream_response_length;\n"
            "      add_header X-Received $upstream_bytes_received;\n"
            "    }\n"
+           "    location /nohdr/ { proxy_pass http://backend; proxy_pass_request_headers off; }\n"
+           "    location /nobody/ { proxy_pass http://backend; proxy_pass_request_body off;\n"
+           "      proxy_set_header Content-Length \"\"; }\n"
+           "    location /one-read/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; }\n"
            "    location = /ret { return 200 \"line one\\nuri=$uri https=[$https]\\n\"; }\n"
            "  }\n"
            "}\n";
@@ -152,6 +165,8 @@ QStringList tst_NginxDifferential::seenByBackend(quint16 port, const QByteArray 
     QStringList out{QStringLiteral("GET ") + o.value(QStringLiteral("path")).toString()};
     for (const QJsonValue &h : o.value(QStringLiteral("headers")).toArray())
         out << h.toArray().at(0).toString().toLower() + QStringLiteral(": ") + h.toArray().at(1).toString();
+    if (o.contains(u"length"_s)) // a POST: the body it read
+        out << u"body of %1 bytes"_s.arg(o.value(u"length"_s).toInt());
     return out;
 }
 
@@ -185,6 +200,13 @@ void tst_NginxDifferential::sameRequestReachesTheBackend_data()
     QTest::newRow("server-level header inherited") << get("/inherit/x", "Host: example.test\r\n");
     QTest::newRow("a level that sets one header inherits none") << get("/override/x", "Host: example.test\r\n");
     QTest::newRow("HTTP/1.0 client") << QByteArray("GET /plain/old HTTP/1.0\r\nHost: example.test\r\n\r\n");
+    QTest::newRow("proxy_pass_request_headers off: none of the client's")
+        << get("/nohdr/x", "Host: example.test\r\nX-Foo: 1\r\nCookie: a=b\r\nUser-Agent: t\r\n");
+    const QByteArray post = "POST /nohdr/p HTTP/1.1\r\nHost: example.test\r\nX-Foo: 1\r\nContent-Length: 5\r\n"
+                            "Connection: close\r\n\r\nhello";
+    QTest::newRow("proxy_pass_request_headers off: the body and its length still go") << post;
+    QTest::newRow("proxy_pass_request_body off: the headers, no body")
+        << QByteArray(post).replace("/nohdr/", "/nobody/");
 }
 
 void tst_NginxDifferential::sameRequestReachesTheBackend()
@@ -267,6 +289,55 @@ void tst_NginxDifferential::upstreamVariablesInResponseHeaders()
             QCOMPARE(viaNginx.at(2), u"X-Status: 502, 200"_s);
         }
     }
+}
+
+QByteArray tst_NginxDifferential::firstReadUpstream(quint16 port, const QByteArray &request) const
+{
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(m_deadPort);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 || ::listen(listener, 4) != 0) {
+        ::close(listener);
+        return "cannot listen";
+    }
+    QByteArray got;
+    // Blocking, as a simple upstream is: one recv() as soon as the connection is there.
+    std::thread upstream([&] {
+        const timeval limit{5, 0};
+        ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        const int c = ::accept(listener, nullptr, nullptr);
+        if (c < 0)
+            return;
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+        char buffer[4096];
+        const ssize_t n = ::recv(c, buffer, sizeof buffer, 0);
+        if (n > 0)
+            got = QByteArray(buffer, n);
+        const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        [[maybe_unused]] const ssize_t w = ::send(c, answer, sizeof answer - 1, MSG_NOSIGNAL);
+        ::close(c);
+    });
+    httpExchange(port, request, 5000);
+    upstream.join();
+    ::close(listener);
+    return got;
+}
+
+// A body that arrived with its head reaches the upstream in the same read as
+// the head, as nginx sends a buffered body (an upstream that reads once,
+// like nginx-tests' proxy_pass_request.t backend, sees both).
+void tst_NginxDifferential::bodyAtHandGoesWithTheHead()
+{
+    const QByteArray request = "POST /one-read/x HTTP/1.1\r\nHost: example.test\r\nContent-Length: 11\r\n"
+                               "Connection: close\r\n\r\nhello world";
+    const QByteArray viaNginx = firstReadUpstream(m_nginxPort, request);
+    QVERIFY2(viaNginx.endsWith("\r\n\r\nhello world"), viaNginx.constData());
+    const QByteArray viaWsscope = firstReadUpstream(m_wsscope.port(), request);
+    QVERIFY2(viaWsscope.endsWith("\r\n\r\nhello world"), viaWsscope.constData());
 }
 
 #include "tst_nginx_differential.moc"

@@ -424,7 +424,6 @@ constexpr Effect Effects[] = {
     {"proxy_ignore_headers", "upstream headers would be acted on"},
     {"proxy_cookie_*", "Set-Cookie from upstreams would not be rewritten"},
     {"proxy_set_body", "upstreams would get the client's body"},
-    {"proxy_pass_request_*", "upstreams would get the client's headers or body"},
     {"proxy_method", "upstreams would get the client's method"},
     {"proxy_bind", "upstreams would see another source address"},
     {"stream", "its TCP/UDP ports would not be served (wsscope proxies HTTP only)"},

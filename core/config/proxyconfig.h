@@ -220,7 +220,8 @@ struct LocationSettings
     // `number` of `size` bytes; one request line or header line must fit in one.
     HeaderBufferSizes headerBuffers;
     // proxy_pass_request_headers / proxy_pass_request_body: the client's
-    // header fields and body go upstream (ngx_http_proxy_create_request).
+    // header fields and body go upstream (ngx_http_proxy_create_request; off:
+    // of the headers only Content-Length, the body read and dropped).
     bool passRequestHeaders = true;
     bool passRequestBody = true;
 

@@ -56,7 +56,7 @@ void stripHopByHop(HttpHeaders &headers)
 
 HttpRequestHead rewriteRequestForUpstream(const HttpRequestHead &client, const RequestContext &context,
                                           const QList<HeaderRule> &rules, const QByteArray &upstreamTarget,
-                                          bool chunkedBody)
+                                          bool chunkedBody, bool passClientHeaders)
 {
     HttpRequestHead out;
     out.method = client.method;
@@ -64,8 +64,13 @@ HttpRequestHead rewriteRequestForUpstream(const HttpRequestHead &client, const R
     out.versionMinor = 1;
     out.headers.reserve(client.headers.size() + rules.size() + 1);
 
-    HttpHeaders rest = client.headers;
-    stripHopByHop(rest);
+    HttpHeaders rest;
+    if (passClientHeaders) {
+        rest = client.headers;
+        stripHopByHop(rest);
+    } else if (client.headers.contains("Content-Length")) {
+        rest.append("Content-Length", client.headers.value("Content-Length"));
+    }
     // The proxy answers "Expect: 100-continue" itself (as nginx does).
     rest.remove("Expect");
 

@@ -24,9 +24,11 @@ void stripHopByHop(HttpHeaders &headers);
 // The head sent upstream: the rules' headers first (as nginx does), then the
 // client's headers that are neither hop-by-hop nor overridden by a rule.
 // `chunkedBody` re-adds Transfer-Encoding for a body forwarded chunked.
+// `passClientHeaders` false (proxy_pass_request_headers off): of the
+// client's only Content-Length (nginx's $proxy_internal_body_length).
 HttpRequestHead rewriteRequestForUpstream(const HttpRequestHead &client, const RequestContext &context,
                                           const QList<HeaderRule> &rules, const QByteArray &upstreamTarget,
-                                          bool chunkedBody);
+                                          bool chunkedBody, bool passClientHeaders = true);
 
 // The response head relayed to the client: hop-by-hop fields dropped, and
 // Connection set by the proxy (upgrade for 101, keep-alive or close).

@@ -19,12 +19,22 @@ void HttpRelay::beginRequest(const HttpRequestHead &request)
         && headerNameEquals(QByteArrayView(request.headers.value("Expect")).trimmed(), "100-continue");
 }
 
-bool HttpRelay::forwardRequestBody(QByteArray &in, TcpStream &upstream)
+bool HttpRelay::forwardRequestBody(QByteArray &in, TcpStream &upstream, bool pass, QByteArrayView head)
 {
-    const qsizetype n = m_requestBody.consume(in.constData(), in.size());
+    const qsizetype n = in.isEmpty() || m_requestBody.isDone() ? 0 : m_requestBody.consume(in.constData(), in.size());
     if (m_requestBody.hasError())
         return false;
-    upstream.write(in.constData(), n);
+    const qsizetype sent = pass ? n : 0; // proxy_pass_request_body off: read, and dropped
+    if (head.isEmpty()) {
+        upstream.write(in.constData(), sent);
+    } else if (sent == 0) {
+        upstream.write(head.data(), head.size());
+    } else {
+        QByteArray both;
+        both.reserve(head.size() + sent);
+        both.append(head).append(in.constData(), sent);
+        upstream.write(both);
+    }
     in.remove(0, n);
     return true;
 }

@@ -23,7 +23,9 @@ public:
     bool expectsContinue() const { return m_expectContinue; }
     // Moves what of `in` belongs to the request body to `upstream`. False:
     // the chunked body is invalid.
-    bool forwardRequestBody(QByteArray &in, TcpStream &upstream);
+    // `head`, when given, goes in the same write as the body bytes at hand
+    // (as nginx sends a buffered body with its head: one read gets both).
+    bool forwardRequestBody(QByteArray &in, TcpStream &upstream, bool pass = true, QByteArrayView head = {});
 
     // The response body's framing (RFC 9112 6.3) for `request`. False: an
     // invalid Content-Length.

@@ -380,7 +380,7 @@ void Session::dispatchRoute(Route route)
         break;
     }
     HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, m_route.upstreamTarget,
-                                                             m_relay.requestChunked());
+                                                             m_relay.requestChunked(), m_location->passRequestHeaders);
     upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
     m_upstreamHead = upstreamHead.serialize();
     if (m_upgradeRequested)
@@ -397,11 +397,14 @@ void Session::dispatchRoute(Route route)
     startUpstream(m_route);
 }
 
-void Session::forwardRequestBody()
+void Session::forwardRequestBody(QByteArrayView head)
 {
-    if (m_state != State::Exchange || m_client.in().isEmpty() || m_relay.requestBody().isDone())
+    if (m_state != State::Exchange || m_client.in().isEmpty() || m_relay.requestBody().isDone()) {
+        if (!head.isEmpty())
+            upstream()->write(head.data(), head.size());
         return updateBackpressure();
-    if (!m_relay.forwardRequestBody(m_client.in(), *upstream())) {
+    }
+    if (!m_relay.forwardRequestBody(m_client.in(), *upstream(), m_location->passRequestBody, head)) {
         if (!m_responseStarted)
             respondError(400, "invalid chunked request body", CloseCause::BadRequest);
         else

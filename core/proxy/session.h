@@ -130,7 +130,8 @@ private:
     void upstreamFailed(quint32 condition, int status, const QString &reason);
     bool mayTryNext(quint32 condition) const;
     TcpStream *upstream() const { return m_attempt.stream(); }
-    void forwardRequestBody();
+    // The client's body bytes at hand upstream; `head` first, in the same write.
+    void forwardRequestBody(QByteArrayView head = {});
     void handleResponseHead();
     void finishExchange();
     void startTunnel();

@@ -187,10 +187,9 @@ void Session::upstreamReady()
     m_lastUpstreamActivityMs = setState(State::Exchange);
     m_upstreamWrites.restart(*upstream(), m_lastUpstreamActivityMs);
     // The head stays until a response arrives: a retry sends it again.
-    upstream()->write(m_upstreamHead);
     m_attempt.markRequestSent();
     m_client->setReadEnabled(!m_client.eof());
-    forwardRequestBody();
+    forwardRequestBody(m_upstreamHead);
     checkStreamFailures();
 }
 
