@@ -92,7 +92,11 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, qu
            "  log_format pipe '$uri $pipe $connection_requests $status';\n"
            "  log_format tunnel '$uri $status $body_bytes_sent';\n"
            "  log_format sent '$uri|$sent_http_cache_control|$sent_http_x_added|$sent_http_content_type';\n"
+           "  log_format found '$uri|$is_args|$args|$arg_x|$https|$se|$cookie_c|$http_x_test|$request_uri';\n"
            "  map $status $loggable { ~^2 0; default 1; }\n"
+           "  map $uri $refused { '' 1; default 0; }\n"
+           "  log_format refused '[$uri]|$status|$request|$args|$request_uri';\n"
+           "  access_log " + l + "/refused.log refused if=$refused;\n"
            "  access_log " + l + "/all.log plain;\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
@@ -112,6 +116,7 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, qu
            "      proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade; }\n"
            "    location = /e500 { return 500; }\n"
            "    location /pipe/ { access_log " + l + "/pipe.log pipe; return 204; }\n"
+           "    location /found/ { set $se \"\"; access_log " + l + "/found.log found; return 200 ok; }\n"
            "    location /sent/ { access_log " + l + "/sent.log sent; add_header Cache-Control a; add_header Cache-Control b;\n"
            "      add_header X-Added own; return 200 ok; }\n"
            "    location /sentp/ { access_log " + l + "/sent.log sent; add_header X-Added proxied; proxy_pass http://127.0.0.1:"
@@ -278,6 +283,13 @@ void tst_AccessLog::sameLinesAsNginx_data()
         << u"sent.log"_s << "GET /sent/x HTTP/1.1\r\nHost: log.test\r\n" + close;
     QTest::newRow("$sent_http_ of a proxied answer: the head as the client got it")
         << u"sent.log"_s << "GET /sentp/x HTTP/1.1\r\nHost: log.test\r\n" + close;
+    // ngx_http_log_variable: "-" for a variable not found, nothing for one found empty.
+    QTest::newRow("found empty is nothing, not found is -")
+        << u"found.log"_s << "GET /found/x HTTP/1.1\r\nHost: log.test\r\n" + close;
+    QTest::newRow("an empty query and empty values") << u"found.log"_s
+        << "GET /found/y? HTTP/1.1\r\nHost: log.test\r\nCookie: c=\r\nX-Test:\r\n" + close;
+    QTest::newRow("a refused request: its $uri found empty")
+        << u"refused.log"_s << QByteArray("GET /../bad?a=1 HTTP/1.0\r\n\r\n");
 }
 
 void tst_AccessLog::sameLinesAsNginx()

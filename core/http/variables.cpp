@@ -299,6 +299,41 @@ QByteArray ValueTemplate::expandRewrite(const RequestContext &context, bool esca
     return out;
 }
 
+// ngx_http_log_variable writes "-" for a variable that is not found, and
+// nothing for one found empty. Empty here means not found for these: a
+// header, cookie or argument that is not there, no query, no upstream, no
+// TLS, a `set` variable or capture not set; the others ($uri of a refused
+// request, $is_args, $https, a map's empty value...) are found empty.
+bool ValueTemplate::emptyIsNotFound(const Segment &s, const QByteArray &value)
+{
+    if (s.map)
+        return false;
+    switch (*s.variable) {
+    case Variable::User:
+    case Variable::Capture:
+    // present, with an empty value: found (their lookups return null only when absent)
+    case Variable::HttpHeader:
+    case Variable::HttpHost:
+    case Variable::Cookie:
+    case Variable::Arg:
+    case Variable::SentHttp:
+    case Variable::UpstreamHttp:
+    case Variable::UpstreamCookie:
+        return value.isNull();
+    case Variable::Uri:
+    case Variable::IsArgs:
+    case Variable::Https:
+    case Variable::Request:
+    case Variable::RequestMethod:
+    case Variable::ServerName:
+    case Variable::Host:
+    case Variable::ConnectionUpgrade:
+        return false;
+    default:
+        return true;
+    }
+}
+
 QByteArray ValueTemplate::expandLog(const RequestContext &context, LogEscape escape) const
 {
     QByteArray out;
@@ -309,7 +344,7 @@ QByteArray ValueTemplate::expandLog(const RequestContext &context, LogEscape esc
         }
         const QByteArray value = segmentValue(s, context, false);
         if (value.isEmpty()) {
-            if (escape != LogEscape::Json)
+            if (escape != LogEscape::Json && emptyIsNotFound(s, value))
                 out += '-';
             continue;
         }
@@ -333,7 +368,7 @@ QByteArray currentArgs(const RequestContext &context)
     if (context.argsChanged)
         return context.args;
     const HttpRequestHead *req = context.request;
-    if (!req)
+    if (!req || context.uriInvalid)
         return {};
     return splitTarget(req->target).args.toByteArray();
 }
@@ -636,7 +671,7 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::Scheme:
         return context.scheme;
     case V::RequestUri:
-        return req ? req->target : QByteArray();
+        return req && !context.uriInvalid ? req->target : QByteArray();
     case V::Uri:
         // nginx: $uri is the normalized path (decoded, "." and ".." resolved).
         if (!context.uri.isNull())

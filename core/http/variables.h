@@ -41,6 +41,7 @@ struct RequestContext
     QByteArray proxyPort; // its port, the scheme's default when none is written ($proxy_port)
     QByteArray uri;       // the normalized, decoded path ($uri); null: derived from the target
     QByteArray args;      // $args once a rewrite or redirect changed them; null: from the target
+    bool uriInvalid = false; // the target made no URI: no $request_uri, no $args
     bool argsChanged = false;
     // The rewrite module's state: $1..$9 of the last regex that matched
     // (location, rewrite, if), and the values of `set` variables and named
@@ -166,8 +167,9 @@ public:
     // (ngx_http_script_copy_capture_code, when the request's URI had
     // escapes or "+" and the text is arguments or a redirect).
     QByteArray expandRewrite(const RequestContext &context, bool escapeCaptures) const;
-    // For an access log line: each variable's value escaped, "-" when empty
-    // (not in json), the literal text as written.
+    // For an access log line: each variable's value escaped, "-" when not
+    // found (not in json; a value found empty is nothing), the literal text
+    // as written.
     QByteArray expandLog(const RequestContext &context, LogEscape escape) const;
     // The user variables it reads (uninitialized_variable_warn).
     QList<int> userVariables() const;
@@ -189,6 +191,7 @@ private:
         std::optional<Variable> fallback;  // User: the built-in variable of that name, until set
     };
     QByteArray segmentValue(const Segment &s, const RequestContext &context, bool escapeCaptures) const;
+    static bool emptyIsNotFound(const Segment &s, const QByteArray &value);
 
     QList<Segment> m_segments;
     QByteArray m_source;

@@ -401,7 +401,9 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
     QByteArray path;
     bool quoted = false;
     if (!route.server || !normalizeUriPath(rawPath, &path, &quoted)) {
-        request.uri = QByteArray(""); // nginx has no $uri for a target it refused
+        // nginx's $uri of a target it refused is empty; $request_uri and $args are not found.
+        request.uri = QByteArray("");
+        request.uriInvalid = route.server != nullptr;
         route.context = std::move(request);
         return failed(std::move(route), 400, "invalid request target");
     }

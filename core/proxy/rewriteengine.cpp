@@ -157,7 +157,8 @@ void runSet(const RewriteOp &op, RewriteState &state)
     }
     if (ctx.userValues.size() <= op.variable)
         ctx.userValues.resize(op.variable + 1);
-    ctx.userValues[op.variable] = std::move(value);
+    // Set, even to nothing: not null (null is "not set in this request").
+    ctx.userValues[op.variable] = value.isNull() ? QByteArray("") : std::move(value);
 }
 
 } // namespace

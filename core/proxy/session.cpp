@@ -314,9 +314,12 @@ bool Session::beginRefusedExchange()
 {
     const HttpHeadParser &parser = m_client.parser();
     const HttpRequestHead &head = parser.request();
-    QByteArray path;
-    if (!parser.requestLineParsed() || !m_server || !normalizeUriPath(splitTarget(head.target).path, &path))
+    if (!parser.requestLineParsed() || !m_server)
         return false;
+    // A target nginx could not make a URI of (ngx_http_process_request_uri
+    // failed): $uri is found empty, $request_uri and $args are not found.
+    QByteArray path;
+    const bool uriInvalid = !normalizeUriPath(splitTarget(head.target).path, &path);
     beginExchange(head);
     m_upgradeRequested = false;
     m_keepAlive = false; // nginx closes after a bad request
@@ -326,7 +329,8 @@ bool Session::beginRefusedExchange()
     route.context.connection = m_id;
     route.context.request = &m_request;
     route.context.serverName = m_server->serverName;
-    route.context.uri = path;
+    route.context.uri = uriInvalid ? QByteArray("") : path;
+    route.context.uriInvalid = uriInvalid;
     m_route = std::move(route);
     m_context = m_route.context;
     m_location = nullptr;
