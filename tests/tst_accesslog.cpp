@@ -9,13 +9,17 @@
 #include "testsupport.h"
 
 #include <QFile>
+#include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QWebSocket>
 
 #include <csignal>
+
+#include <sys/socket.h>
 
 using namespace TestSupport;
 using namespace Qt::StringLiterals;
@@ -38,6 +42,8 @@ private slots:
     void ownAnswersKeepTheConnectionAsNginx_data();
     void ownAnswersKeepTheConnectionAsNginx();
     void tunnelLoggedWhenItCloses();
+    void clientGoneBeforeTheResponseIs499_data();
+    void clientGoneBeforeTheResponseIs499();
     void reopenFollowsARotatedFile();
     void unwritableFileFailsTheCheck();
 
@@ -54,6 +60,7 @@ private:
     PeerProcess m_wsscope;
     QTemporaryDir m_dir;
     quint16 m_nginxPort = 0;
+    QTcpServer m_silent; // an upstream that accepts and never answers
     QHash<QString, int> m_lines; // lines seen so far per file
 };
 
@@ -91,6 +98,7 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, qu
            "  log_format raw escape=none '$http_x_test';\n"
            "  log_format pipe '$uri $pipe $connection_requests $status';\n"
            "  log_format tunnel '$uri $status $body_bytes_sent';\n"
+           "  log_format gone '$uri|$status|$upstream_status|$upstream_header_time|$body_bytes_sent';\n"
            "  log_format sent '$uri|$sent_http_cache_control|$sent_http_x_added|$sent_http_content_type';\n"
            "  log_format found '$uri|$is_args|$args|$arg_x|$https|$se|$cookie_c|$http_x_test|$request_uri';\n"
            "  map $status $loggable { ~^2 0; default 1; }\n"
@@ -116,6 +124,9 @@ QByteArray tst_AccessLog::configText(quint16 listenPort, quint16 backendPort, qu
            "      proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade; }\n"
            "    location = /e500 { return 500; }\n"
            "    location /pipe/ { access_log " + l + "/pipe.log pipe; return 204; }\n"
+           "    location /gone/ { access_log " + l + "/gone.log gone; proxy_pass http://127.0.0.1:SILENT; }\n"
+           "    location /gone-ignored/ { access_log " + l + "/gone.log gone; proxy_ignore_client_abort on;\n"
+           "      proxy_read_timeout 1s; proxy_pass http://127.0.0.1:SILENT; }\n"
            "    location /found/ { set $se \"\"; access_log " + l + "/found.log found; return 200 ok; }\n"
            "    location /sent/ { access_log " + l + "/sent.log sent; add_header Cache-Control a; add_header Cache-Control b;\n"
            "      add_header X-Added own; return 200 ok; }\n"
@@ -151,15 +162,19 @@ void tst_AccessLog::initTestCase()
     QVERIFY(m_backend.startPython(u"http_upstream.py"_s));
     QVERIFY(m_wsBackend.startPython(u"ws_echo_server.py"_s));
     m_nginxPort = unusedPort();
+    QVERIFY(m_silent.listen(QHostAddress::LocalHost));
     QFile nginxConf(m_dir.filePath(u"nginx.conf"_s));
     QVERIFY(nginxConf.open(QIODevice::WriteOnly));
-    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_wsBackend.port(), m_dir.filePath(u"nginx"_s), m_dir.filePath(u"nginx"_s)));
+    const QByteArray silent = QByteArray::number(m_silent.serverPort());
+    nginxConf.write(configText(m_nginxPort, m_backend.port(), m_wsBackend.port(), m_dir.filePath(u"nginx"_s), m_dir.filePath(u"nginx"_s))
+                        .replace("SILENT", silent));
     nginxConf.close();
     QVERIFY(m_nginx.launch(u"/usr/sbin/nginx"_s, {u"-p"_s, m_dir.path(), u"-c"_s, nginxConf.fileName()}));
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(m_dir.filePath(u"nginx/pid"_s)), 10000);
     QFile wsConf(m_dir.filePath(u"wsscope.conf"_s));
     QVERIFY(wsConf.open(QIODevice::WriteOnly));
-    wsConf.write(configText(0, m_backend.port(), m_wsBackend.port(), m_dir.filePath(u"wsscope"_s), m_dir.filePath(u"wsscope"_s)));
+    wsConf.write(configText(0, m_backend.port(), m_wsBackend.port(), m_dir.filePath(u"wsscope"_s), m_dir.filePath(u"wsscope"_s))
+                     .replace("SILENT", silent));
     wsConf.close();
     QVERIFY(m_wsscope.start(wsscopeBinary(), {u"--no-gui"_s, u"-c"_s, wsConf.fileName(), u"-g"_s, u"error_log stderr info;"_s}));
 }
@@ -309,6 +324,58 @@ void tst_AccessLog::sameLinesAsNginx()
     const int n = ++m_lines[file];
     const QByteArray nginxLine = lineNumber(m_dir.filePath(u"nginx/"_s + file), n);
     QCOMPARE(lineNumber(m_dir.filePath(u"wsscope/"_s + file), n), nginxLine);
+}
+
+// ngx_http_upstream_check_broken_connection: a client that closes while the
+// upstream has not answered ends the request, logged 499 with no upstream
+// status or header time; with proxy_ignore_client_abort the request goes on
+// (here to proxy_read_timeout's 504).
+void tst_AccessLog::clientGoneBeforeTheResponseIs499_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<bool>("halfClose");
+    QTest::newRow("closed") << QByteArray("/gone/x") << false;
+    QTest::newRow("half-closed (FIN after the request)") << QByteArray("/gone/y") << true;
+    QTest::newRow("proxy_ignore_client_abort on") << QByteArray("/gone-ignored/z") << true;
+}
+
+void tst_AccessLog::clientGoneBeforeTheResponseIs499()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(bool, halfClose);
+    QList<QTcpSocket *> held; // the silent upstream's side, closed at the end
+    auto abandon = [&](quint16 port) {
+        QTcpSocket client;
+        client.connectToHost(QHostAddress::LocalHost, port);
+        if (!client.waitForConnected(3000))
+            return false;
+        client.write("GET " + path + " HTTP/1.1\r\nHost: log.test\r\n\r\n");
+        client.flush();
+        QElapsedTimer t;
+        t.start();
+        while (!m_silent.hasPendingConnections() && t.elapsed() < 3000)
+            m_silent.waitForNewConnection(50);
+        if (!m_silent.hasPendingConnections())
+            return false;
+        held.append(m_silent.nextPendingConnection());
+        QTest::qWait(100);
+        if (halfClose) {
+            ::shutdown(int(client.socketDescriptor()), SHUT_WR);
+            client.waitForDisconnected(3000); // nginx closes; with ignore, after the 504
+        }
+        client.abort();
+        return true;
+    };
+    QVERIFY(abandon(m_nginxPort));
+    QVERIFY(abandon(m_wsscope.port()));
+    const int n = ++m_lines[u"gone.log"_s];
+    const QByteArray nginxLine = lineNumber(m_dir.filePath(u"nginx/gone.log"_s), n);
+    const QByteArray wsscopeLine = lineNumber(m_dir.filePath(u"wsscope/gone.log"_s), n);
+    qDeleteAll(held);
+    // All but $body_bytes_sent (wsscope's error pages carry a reason): no header time, no upstream status for a 499.
+    QCOMPARE(wsscopeLine.left(wsscopeLine.lastIndexOf('|')), nginxLine.left(nginxLine.lastIndexOf('|')));
+    const QByteArray expected = path + (path.startsWith("/gone/") ? "|499|-|-|" : "|504|504|-|");
+    QVERIFY2(nginxLine.startsWith(expected), nginxLine.constData());
 }
 
 void tst_AccessLog::combinedFormatByDefault()

@@ -95,10 +95,14 @@ void tst_NginxClientDifferential::initTestCase()
     QVERIFY(m_dir.isValid());
     QVERIFY(m_backend.startPython(u"http_upstream.py"_s));
 
+    // Three different ports (unusedPort() may hand out a port it gave before).
     m_nginxPort = unusedPort();
-    m_nginxSmallPort = unusedPort();
-    m_wsscopeSmallPort = unusedPort();
-    QVERIFY(m_nginxSmallPort != m_wsscopeSmallPort);
+    do
+        m_nginxSmallPort = unusedPort();
+    while (m_nginxSmallPort == m_nginxPort);
+    do
+        m_wsscopeSmallPort = unusedPort();
+    while (m_wsscopeSmallPort == m_nginxPort || m_wsscopeSmallPort == m_nginxSmallPort);
     QFile nginxConf(m_dir.filePath(u"nginx.conf"_s));
     QVERIFY(nginxConf.open(QIODevice::WriteOnly));
     nginxConf.write(configText(m_nginxPort, m_nginxSmallPort, m_backend.port(), m_dir.path()));

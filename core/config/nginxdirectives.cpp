@@ -363,7 +363,7 @@ constexpr Effect Effects[] = {
     {"limit_rate_after", nullptr}, {"proxy_limit_rate", nullptr},
     {"proxy_buffer_size", nullptr}, {"proxy_buffers", nullptr}, {"proxy_busy_buffers_size", nullptr},
     {"proxy_buffering", nullptr}, {"proxy_request_buffering", nullptr}, {"proxy_socket_*", nullptr},
-    {"proxy_send_lowat", nullptr}, {"proxy_store_access", nullptr}, {"proxy_ignore_client_abort", nullptr},
+    {"proxy_send_lowat", nullptr}, {"proxy_store_access", nullptr},
     {"subrequest_output_buffer_size", nullptr}, {"http2*", nullptr}, {"http3*", nullptr}, {"quic_*", nullptr},
     {"spdy_*", nullptr},
     // the client sees the same content: compression, TLS session and stapling details

@@ -161,6 +161,7 @@ struct LocationSettings
     // level's own replace the inherited ones); empty: the main level's.
     QList<Logging::Sink> errorLog;
     bool logNotFound = true;            // log_not_found: a missing file is logged at error
+    bool ignoreClientAbort = false;     // proxy_ignore_client_abort: a client gone does not end the request
     QList<AccessLogTarget> accessLogs;  // access_log in effect here (none configured, or `off`: empty)
     ResolverSettings resolver;          // resolver: for proxy_pass with variables
     qint64 resolverTimeoutMs = 30'000;  // resolver_timeout

@@ -165,8 +165,11 @@ void Session::readClient()
             case State::Resolving:
             case State::Connecting:
             case State::Exchange:
-                // The request may be complete: deliver its response, then close.
-                if (!m_relay.requestBody().isDone()) {
+                // ngx_http_upstream_check_broken_connection: a client gone
+                // while the upstream works ends the request (499), unless
+                // proxy_ignore_client_abort; an own answer is still sent.
+                if (!m_relay.requestBody().isDone()
+                    || (m_route.kind == Route::Kind::Proxy && m_location && !m_location->ignoreClientAbort)) {
                     finish(CloseCause::ClientClosed);
                     return;
                 }
@@ -751,6 +754,10 @@ void Session::finish(CloseCause cause)
     const State was = m_state;
     setState(State::Finished);
     endUpstreamState(0);
+    // nginx logs a request its client abandoned before any response as 499.
+    if ((cause == CloseCause::ClientClosed || cause == CloseCause::ClientError) && !m_responseStarted
+        && m_response.status == 0 && (was == State::Exchange || was == State::Connecting || was == State::Resolving))
+        m_response.status = 499;
     writeAccessLog();
     if (was == State::Tunnel)
         m_client.log().tunnel(m_request, m_upstreamName, m_exchangeTimer.elapsed(), upstream()->bytesWritten(),
