@@ -108,6 +108,8 @@ private slots:
     void serverNameVariable();
     void diagnostics_data();
     void diagnostics();
+    void headBufferDiagnostics_data();
+    void headBufferDiagnostics() { diagnostics(); }
     void upstreamBlock();
     void compileLoadsNoKeys();
     void prefixAndGlobalsApplyToText();
@@ -530,13 +532,6 @@ void tst_ConfigCompiler::diagnostics_data()
     // error_page's codes as ngx_http_core_error_page checks them
     QTest::newRow("error_page code below 300") << QByteArray("http {\n  error_page 99 /x;\n}") << u"t.conf:2:14: error: value \"99\" must be between 300 and 599"_s << false;
     QTest::newRow("error_page code 600") << QByteArray("http {\n  error_page 404 600 /x;\n}") << u"t.conf:2:18: error: value \"600\" must be between 300 and 599"_s << false;
-    QTest::newRow("large buffers under the pool size")
-        << QByteArray("http {\n  large_client_header_buffers 2 256;\n  server { listen 127.0.0.1:0; }\n}")
-        << u"t.conf:3:3: error: the \"large_client_header_buffers\" size must be equal to or greater than \"connection_pool_size\""_s << false;
-    QTest::newRow("connection_pool_size not a multiple of 16")
-        << QByteArray("http {\n  connection_pool_size 300;\n}") << u"t.conf:2:24: error: the pool size must be a multiple of 16"_s << false;
-    QTest::newRow("large_client_header_buffers 0") << QByteArray("http {\n  large_client_header_buffers 0 8k;\n}")
-        << u"t.conf:2:31: error: \"large_client_header_buffers\" directive invalid value"_s << false;
     QTest::newRow("error_page = first") << QByteArray("http {\n  error_page = /x;\n}") << u"t.conf:2:14: error: invalid value \"=\""_s << false;
     QTest::newRow("error_page bad =code") << QByteArray("http {\n  error_page 404 =2x /x;\n}") << u"t.conf:2:18: error: invalid value \"=2x\""_s << false;
     QTest::newRow("error_page 499") << QByteArray("http {\n  error_page 499 /x;\n}") << u"t.conf:2:14: error: invalid value \"499\""_s << false;
@@ -560,6 +555,21 @@ void tst_ConfigCompiler::diagnostics_data()
     QTest::newRow("try_files in an if") << QByteArray("http { server { location / {\n  if ($arg_a) { try_files $uri =404; } } } }") << u"t.conf:2:17: error: \"try_files\" directive is not allowed here"_s << false;
     QTest::newRow("try_files twice at server level") << QByteArray("http { server {\n  try_files $uri =404;\n  try_files $uri =403; } }") << u"t.conf:3:3: error: \"try_files\" directive is duplicate"_s << false;
     QTest::newRow("proxy_pass with a URI inside limit_except") << QByteArray("http { server { location / {\n  limit_except GET { proxy_pass http://127.0.0.1:9/x; } } } }") << u"t.conf:2:33: error: \"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block"_s << false;
+}
+
+// The request head's buffers, checked as nginx checks them.
+void tst_ConfigCompiler::headBufferDiagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+    QTest::newRow("large buffers under the pool size")
+        << QByteArray("http {\n  large_client_header_buffers 2 256;\n  server { listen 127.0.0.1:0; }\n}")
+        << u"t.conf:3:3: error: the \"large_client_header_buffers\" size must be equal to or greater than \"connection_pool_size\""_s << false;
+    QTest::newRow("connection_pool_size not a multiple of 16")
+        << QByteArray("http {\n  connection_pool_size 300;\n}") << u"t.conf:2:24: error: the pool size must be a multiple of 16"_s << false;
+    QTest::newRow("large_client_header_buffers 0") << QByteArray("http {\n  large_client_header_buffers 0 8k;\n}")
+        << u"t.conf:2:31: error: \"large_client_header_buffers\" directive invalid value"_s << false;
 }
 
 void tst_ConfigCompiler::diagnostics()
