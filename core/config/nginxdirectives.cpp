@@ -358,8 +358,7 @@ constexpr Effect Effects[] = {
     {"request_pool_size", nullptr}, {"*_hash_bucket_size", nullptr}, {"*_hash_max_size", nullptr},
     {"log_subrequest", nullptr},
     {"error_log_tag", nullptr}, {"lingering_*", nullptr}, {"reset_timedout_connection", nullptr},
-    {"msie_padding", nullptr}, {"resolver", nullptr},
-    {"resolver_timeout", nullptr}, {"satisfy", nullptr}, {"limit_rate", nullptr},
+    {"msie_padding", nullptr}, {"satisfy", nullptr}, {"limit_rate", nullptr},
     {"limit_rate_after", nullptr}, {"proxy_limit_rate", nullptr},
     {"proxy_buffer_size", nullptr}, {"proxy_buffers", nullptr}, {"proxy_busy_buffers_size", nullptr},
     {"proxy_buffering", nullptr}, {"proxy_request_buffering", nullptr}, {"proxy_socket_*", nullptr},
@@ -384,7 +383,7 @@ constexpr Effect Effects[] = {
     {"fastcgi_*", nullptr}, {"uwsgi_*", nullptr}, {"scgi_*", nullptr}, {"grpc_*", nullptr},
     {"memcached_*", nullptr}, {"proxy_cache", "responses would not be cached (upstreams see every request)"},
     {"proxy_cache_*", nullptr}, {"proxy_no_cache", nullptr}, {"proxy_store", nullptr},
-    {"dav_access", nullptr}, {"min_delete_depth", nullptr}, {"zone", nullptr}, {"status_zone", nullptr},
+    {"dav_access", nullptr}, {"min_delete_depth", nullptr}, {"status_zone", nullptr},
     // what the client or the upstream would see differently
     {"limit_conn", "the connection limit would not be enforced (limits are issue 14 of wsscope)"},
     {"limit_req", "the request rate limit would not be enforced (limits are issue 14 of wsscope)"},
@@ -411,12 +410,8 @@ constexpr Effect Effects[] = {
     {"create_full_put_path", "WebDAV methods would not be served"},
     // what issue 13 implements elsewhere in wsscope; until an entry of the
     // directive table takes a name over, its effect is named here
-    {"add_header", "responses would lack the headers it adds (security, CORS...)"},
     {"add_trailer", "responses would lack the trailers it adds"},
-    {"expires", "responses would lack Expires and Cache-Control"},
-    {"client_max_body_size", "bodies over the limit would not get 413 (nor would nginx's default 1m apply)"},
     {"client_body_timeout", "slow senders would be timed out otherwise"},
-    {"server_tokens", "the Server header would be another"},
     {"types", "static files would be sent with other Content-Types"},
     {"default_type", "static files would be sent with another Content-Type"},
     {"proxy_hide_header", "clients would get upstream headers it hides"},
