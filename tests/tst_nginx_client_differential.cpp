@@ -86,6 +86,12 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 s
            "    large_client_header_buffers 2 256;\n"
            "    location / { return 200 \"small\"; }\n"
            "  }\n"
+           "  server {\n"
+           "    listen 127.0.0.1:" + QByteArray::number(smallPort) + ";\n"
+           "    server_name big.test;\n"
+           "    large_client_header_buffers 2 1k;\n"
+           "    location / { return 200 \"big\"; }\n"
+           "  }\n"
            "}\n";
 }
 
@@ -299,6 +305,14 @@ void tst_NginxClientDifferential::headBuffersAlike_data()
     QTest::newRow("five do not") << "GET / HTTP/1.1\r\n" + host + headers(5, 100) + "\r\n";
     QTest::newRow("the request line's buffer takes headers after it")
         << line(200) + host + headers(1, 30) + headers(1, 200) + "\r\n";
+    // nginx switches to the virtual server once Host is read: its large buffers from there on.
+    const QByteArray big = "Host: big.test\r\n";
+    QTest::newRow("after Host: big.test, its 1k buffers")
+        << "GET / HTTP/1.1\r\n" + big + headers(1, 700) + headers(1, 1000) + "\r\n";
+    QTest::newRow("a line before that Host still meets the default server's 256")
+        << "GET / HTTP/1.1\r\n" + headers(1, 700) + big + "\r\n";
+    QTest::newRow("a line of 1025 is too long for big.test too")
+        << "GET / HTTP/1.1\r\n" + big + headers(1, 1025) + "\r\n";
     QTest::newRow("the blank line needs room too") << "GET / HTTP/1.1\r\n" + host + headers(2, 128) + headers(1, 255) + "\r\n";
 }
 

@@ -287,6 +287,16 @@ void Compiler::finishListens()
         }
     }
     describeServerTls();
+    for (ListenGroup &g : groups) {
+        if (g.servers.isEmpty())
+            continue;
+        const HeaderBufferSizes &base = m_config->servers.at(g.defaultServer >= 0 ? g.defaultServer : g.servers.first())
+                                            .settings.headerBuffers;
+        g.largeBuffersDiffer = std::any_of(g.servers.cbegin(), g.servers.cend(), [&](int s) {
+            const HeaderBufferSizes &b = m_config->servers.at(s).settings.headerBuffers;
+            return b.number != base.number || b.size != base.size;
+        });
+    }
     // nginx: a name used by two servers on one address: the first keeps it.
     for (const ListenGroup &g : std::as_const(groups)) {
         QSet<QByteArray> seen;

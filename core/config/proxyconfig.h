@@ -337,6 +337,9 @@ struct ListenGroup
     ListenAddress address;  // what is bound (defaultServer unused here; ssl: TLS on this socket)
     QList<int> servers;     // indexes into ProxyConfig::servers, in file order
     int defaultServer = -1; // the `default_server` one, else the first
+    // A server here has large_client_header_buffers other than the default
+    // server's: a Host line switches them (ngx_http_alloc_large_header_buffer).
+    bool largeBuffersDiffer = false;
 
     // nginx's order: exact name, longest leading wildcard ("*.x"), longest
     // trailing wildcard ("x.*"), the first matching regex in file order,

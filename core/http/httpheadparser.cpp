@@ -21,6 +21,7 @@ HttpHeadParser::HttpHeadParser(Kind kind)
 HttpHeadParser::HttpHeadParser(Kind kind, Limits limits)
     : m_kind(kind)
     , m_limits(limits)
+    , m_baseLimits(limits)
 {
 }
 
@@ -33,6 +34,7 @@ void HttpHeadParser::reset()
     m_bufferUsed = 0;
     m_bufferSize = -1;
     m_largeBuffersUsed = 0;
+    m_limits = m_baseLimits;
     m_request = {};
     m_response = {};
     m_errorStatus = 0;
@@ -55,6 +57,21 @@ bool HttpHeadParser::placeLine(qsizetype length, bool requestLine)
     m_bufferSize = m_limits.largeBufferSize;
     m_bufferUsed = length;
     return true;
+}
+
+void HttpHeadParser::noteHostLine(qsizetype start, qsizetype end, const char *begin)
+{
+    const qsizetype oldSize = m_buffer.size();
+    QByteArray line;
+    line.reserve(end - start);
+    for (qsizetype p = start; p < end; ++p)
+        line += p < oldSize ? m_buffer.at(p) : begin[p - oldSize];
+    const QByteArrayView value = QByteArrayView(line).sliced(5).trimmed(); // after "Host:"
+    Limits limits = m_limits;
+    if (m_hostLimits(value, &limits)) {
+        m_limits.largeBuffers = limits.largeBuffers;
+        m_limits.largeBufferSize = limits.largeBufferSize;
+    }
 }
 
 bool HttpHeadParser::partialLineFits(qsizetype length, bool requestLine)
@@ -104,11 +121,15 @@ qsizetype HttpHeadParser::feed(const char *data, qsizetype size)
                 m_firstLineEnd = pos;
             if (m_kind == Kind::Request && !placeLine(pos + 1 - m_lineStart, requestLine))
                 return consumed + i + 1;
-            m_lineStart = pos + 1;
             // previous char(s) in buffer+chunk
             auto at = [&](qsizetype p) -> char {
                 return p < oldSize ? m_buffer.at(p) : begin[p - oldSize];
             };
+            if (m_hostLimits && !requestLine && pos - m_lineStart >= 5 && (at(m_lineStart) | 0x20) == 'h'
+                && (at(m_lineStart + 1) | 0x20) == 'o' && (at(m_lineStart + 2) | 0x20) == 's'
+                && (at(m_lineStart + 3) | 0x20) == 't' && at(m_lineStart + 4) == ':')
+                noteHostLine(m_lineStart, pos, begin);
+            m_lineStart = pos + 1;
             if (pos >= 1 && at(pos - 1) == '\n') {
                 headEnd = pos + 1;
             } else if (pos >= 2 && at(pos - 1) == '\r' && at(pos - 2) == '\n') {

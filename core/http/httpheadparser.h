@@ -4,6 +4,8 @@
 
 #include <QByteArray>
 
+#include <functional>
+
 // Incremental HTTP/1.x head parser for requests (from clients) and responses
 // (from upstreams). Bytes may arrive split at any point; feed() consumes only
 // up to the end of the head, leaving body bytes (and pipelined requests) to
@@ -30,7 +32,14 @@ public:
 
     explicit HttpHeadParser(Kind kind);
     HttpHeadParser(Kind kind, Limits limits);
-    void setLimits(const Limits &limits) { m_limits = limits; }
+    void setLimits(const Limits &limits) { m_limits = m_baseLimits = limits; }
+    // nginx switches to the virtual server once Host is read
+    // (ngx_http_set_virtual_server): the large buffers taken after a Host
+    // line are that server's. Called with the Host line's value; true when
+    // *limits (largeBuffers, largeBufferSize) were set. Each request starts
+    // from setLimits()'s again.
+    using HostLimits = std::function<bool(QByteArrayView host, Limits *limits)>;
+    void setHostLimits(HostLimits hostLimits) { m_hostLimits = std::move(hostLimits); }
 
     // Feeds bytes; returns how many were consumed (all of them unless the
     // head completed or an error occurred inside this chunk).
@@ -60,6 +69,10 @@ private:
     // A request head's line of `length` bytes (terminator included) placed
     // as nginx places it; false (failed) when it does not fit.
     bool placeLine(qsizetype length, bool requestLine);
+    // A Host line (its bytes split between m_buffer and the chunk at
+    // `begin`, from `start` to the LF at `end`, in buffer terms): the virtual
+    // server's large buffers from here on.
+    void noteHostLine(qsizetype start, qsizetype end, const char *begin);
     // The line being received, `length` bytes so far: false (failed) once it cannot fit.
     bool partialLineFits(qsizetype length, bool requestLine);
     bool parseRequestLine(QByteArrayView line);
@@ -71,6 +84,8 @@ private:
 
     Kind m_kind;
     Limits m_limits;
+    Limits m_baseLimits;
+    HostLimits m_hostLimits;
     State m_state = State::NeedMore;
     QByteArray m_buffer;
     qsizetype m_firstLineEnd = -1; // offset of the request line's LF, once seen

@@ -30,6 +30,18 @@ void ClientConnection::setHeaderBuffers(const HeaderBufferSizes &sizes)
     m_parser.setLimits(limits);
 }
 
+void ClientConnection::setHostHeaderBuffers(std::function<const HeaderBufferSizes *(QByteArrayView host)> forHost)
+{
+    m_parser.setHostLimits([forHost = std::move(forHost)](QByteArrayView host, HttpHeadParser::Limits *limits) {
+        const HeaderBufferSizes *sizes = forHost(host);
+        if (!sizes)
+            return false;
+        limits->largeBuffers = sizes->number;
+        limits->largeBufferSize = sizes->size;
+        return true;
+    });
+}
+
 bool ClientConnection::startTls(const ProxyRuntime *runtime, int listenGroup)
 {
     const TlsServerContext *tls = runtime->tlsContext(listenGroup);

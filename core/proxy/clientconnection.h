@@ -73,6 +73,8 @@ public:
     const HttpHeadParser &parser() const { return m_parser; }
     // client_header_buffer_size, large_client_header_buffers for the heads read.
     void setHeaderBuffers(const HeaderBufferSizes &sizes);
+    // The large buffers after a Host line: the virtual server's (HttpHeadParser::setHostLimits).
+    void setHostHeaderBuffers(std::function<const HeaderBufferSizes *(QByteArrayView host)> forHost);
     HttpRequestHead takeRequest();
     // Nothing of a next request has arrived (a keep-alive or drain may close).
     bool isIdle() const { return m_in.isEmpty() && m_parser.bufferedSize() == 0; }

@@ -25,9 +25,21 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot
     , m_client(this, descriptor)
 {
     m_attempt.setKeepalive(&worker->upstreamKeepalive());
-    // nginx sizes the head's buffers by the address's default server.
-    if (m_server)
-        m_client.setHeaderBuffers(m_server->settings.headerBuffers);
+    // nginx sizes the head's buffers by the address's default server, and
+    // the large ones after Host by the virtual server it names: looked up
+    // only when a server of this address has other sizes.
+    if (m_server) {
+        const HeaderBufferSizes &base = m_server->settings.headerBuffers;
+        m_client.setHeaderBuffers(base);
+        const ProxyConfig *config = m_config.get();
+        const int group = m_listenGroup;
+        if (config->listenGroups.at(group).largeBuffersDiffer) {
+            m_client.setHostHeaderBuffers([config, group](QByteArrayView host) -> const HeaderBufferSizes * {
+                const ServerConfig *s = config->selectServer(group, normalizedHostName(host));
+                return s ? &s->settings.headerBuffers : nullptr;
+            });
+        }
+    }
 }
 
 Session::~Session()
