@@ -110,6 +110,8 @@ private slots:
     void diagnostics();
     void headBufferDiagnostics_data();
     void headBufferDiagnostics() { diagnostics(); }
+    void proxyRedirectDiagnostics_data();
+    void proxyRedirectDiagnostics() { diagnostics(); }
     void upstreamBlock();
     void compileLoadsNoKeys();
     void prefixAndGlobalsApplyToText();
@@ -570,6 +572,24 @@ void tst_ConfigCompiler::headBufferDiagnostics_data()
         << QByteArray("http {\n  connection_pool_size 300;\n}") << u"t.conf:2:24: error: the pool size must be a multiple of 16"_s << false;
     QTest::newRow("large_client_header_buffers 0") << QByteArray("http {\n  large_client_header_buffers 0 8k;\n}")
         << u"t.conf:2:31: error: \"large_client_header_buffers\" directive invalid value"_s << false;
+}
+
+// proxy_redirect rules are taken literally: what nginx would evaluate is refused.
+void tst_ConfigCompiler::proxyRedirectDiagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+    const QString why = u"is not supported by wsscope: Location and Refresh would be rewritten otherwise than nginx "
+                        u"rewrites them"_s;
+    QTest::newRow("variables in the replacement")
+        << QByteArray("http {\n  proxy_redirect http://b/ $scheme://$host/;\n}")
+        << u"t.conf:2:28: error: \"proxy_redirect\" with variables "_s + why << false;
+    QTest::newRow("variables in the match") << QByteArray("http {\n  proxy_redirect http://$b/ /;\n}")
+        << u"t.conf:2:18: error: \"proxy_redirect\" with variables "_s + why << false;
+    QTest::newRow("a regular expression") << QByteArray("http {\n  proxy_redirect ~^/a(.*) /b$1;\n}")
+        << u"t.conf:2:18: error: \"proxy_redirect\" with a regular expression "_s + why << false;
+    QTest::newRow("literal rules load") << QByteArray("http {\n  proxy_redirect http://b/ /;\n}") << QString() << true;
 }
 
 void tst_ConfigCompiler::diagnostics()

@@ -73,6 +73,16 @@ void Compiler::handleProxyRedirect(const ConfDirective &d, Ctx, Scope &scope)
 {
     LocationSettings &v = scope.values;
     if (d.argCount() == 2) {
+        // Matched and replaced as written: variables and regexes (which
+        // nginx evaluates) are refused rather than taken literally.
+        for (const ConfArg &a : d.args) {
+            if (a.text.contains('$') || (&a == &d.args.at(0) && a.text.startsWith('~'))) {
+                error(a.location, u"\"proxy_redirect\" with %1 is not supported by wsscope: Location and Refresh "
+                                  u"would be rewritten otherwise than nginx rewrites them"_s.arg(
+                                      a.text.startsWith('~') ? u"a regular expression"_s : u"variables"_s));
+                return;
+            }
+        }
         // nginx (ngx_http_proxy_merge_loc_conf): a level's own rules
         // replace the inherited ones; they add up within the level.
         if (!scope.redirectsSetHere)
