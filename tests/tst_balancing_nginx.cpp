@@ -1,7 +1,8 @@
 // Differential test: Debian's nginx and wsscope, given the same upstream
 // blocks and the same clients, must send each client to the same backend.
 // ip_hash is driven by the client's source address (127.A.B.1, each its own
-// /24, all loopback on Linux); `hash $http_x_client [consistent]` by a header.
+// /24, all loopback on Linux); `hash $http_x_client [consistent]` by a header;
+// ip_hash behind realip by the address in that header.
 // The backends are tests/peers/http_upstream.py, whose JSON answer names the
 // port that served it.
 
@@ -118,7 +119,9 @@ void tst_BalancingNginx::initTestCase()
         + "  server {\n    listen 127.0.0.1:" + QByteArray::number(m_nginxPort) + ";\n"
         "    location /iph { proxy_pass http://iph; }\n"
         "    location /chash { proxy_pass http://chash; }\n"
-        "    location /hash { proxy_pass http://hash; }\n  }\n}\n";
+        "    location /hash { proxy_pass http://hash; }\n"
+          "    location /iph-realip { set_real_ip_from 127.0.0.1; real_ip_header X-Client; proxy_pass http://iph; }\n"
+          "  }\n}\n";
     QVERIFY(writeFile(m_dir.filePath(QStringLiteral("nginx.conf")), nginxConf));
     m_nginx.setProcessChannelMode(QProcess::MergedChannels);
     m_nginx.start(kNginx, {QStringLiteral("-p"), m_dir.path(), QStringLiteral("-e"), m_dir.filePath(QStringLiteral("error.log")),
@@ -140,7 +143,9 @@ void tst_BalancingNginx::initTestCase()
         + "  server {\n    listen 127.0.0.1:0;\n"
           "    location /iph { proxy_pass http://iph; }\n"
           "    location /chash { proxy_pass http://chash; }\n"
-          "    location /hash { proxy_pass http://hash; }\n  }\n}\n";
+          "    location /hash { proxy_pass http://hash; }\n"
+          "    location /iph-realip { set_real_ip_from 127.0.0.1; real_ip_header X-Client; proxy_pass http://iph; }\n"
+          "  }\n}\n";
     const QString confPath = m_dir.filePath(QStringLiteral("wsscope.conf"));
     QVERIFY(writeFile(confPath, wsscopeConf));
     QVERIFY(m_wsscope.start(wsscopeBinary(), {QStringLiteral("--no-gui"), QStringLiteral("-c"), confPath}));
@@ -162,15 +167,18 @@ void tst_BalancingNginx::sameBackendAsNginx_data()
 {
     QTest::addColumn<QByteArray>("path");
     QTest::addColumn<bool>("bySourceAddress");
-    QTest::newRow("ip_hash by source address 127.A.B.1") << QByteArray("/iph") << true;
-    QTest::newRow("hash $http_x_client consistent") << QByteArray("/chash") << false;
-    QTest::newRow("hash $http_x_client") << QByteArray("/hash") << false;
+    QTest::addColumn<bool>("addressInHeader");
+    QTest::newRow("ip_hash by source address 127.A.B.1") << QByteArray("/iph") << true << false;
+    QTest::newRow("hash $http_x_client consistent") << QByteArray("/chash") << false << false;
+    QTest::newRow("hash $http_x_client") << QByteArray("/hash") << false << false;
+    QTest::newRow("ip_hash by realip's address from X-Client") << QByteArray("/iph-realip") << false << true;
 }
 
 void tst_BalancingNginx::sameBackendAsNginx()
 {
     QFETCH(QByteArray, path);
     QFETCH(bool, bySourceAddress);
+    QFETCH(bool, addressInHeader);
     QSet<int> used;
     int differences = 0;
     QStringList report;
@@ -179,6 +187,8 @@ void tst_BalancingNginx::sameBackendAsNginx()
         QByteArray key;
         if (bySourceAddress)
             source = QHostAddress(QStringLiteral("127.%1.%2.1").arg(1 + i / 200).arg(i % 200 + 3));
+        else if (addressInHeader)
+            key = "10." + QByteArray::number(i % 7) + '.' + QByteArray::number(i * 13 % 251) + ".9";
         else
             key = "client-" + QByteArray::number(i * 7919);
         // Blocking clients starve the event loop: let QProcess drain wsscope's

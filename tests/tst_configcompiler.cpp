@@ -112,6 +112,8 @@ private slots:
     void headBufferDiagnostics() { diagnostics(); }
     void proxyRedirectDiagnostics_data();
     void proxyRedirectDiagnostics() { diagnostics(); }
+    void realIpDiagnostics_data();
+    void realIpDiagnostics() { diagnostics(); }
     void upstreamBlock();
     void compileLoadsNoKeys();
     void prefixAndGlobalsApplyToText();
@@ -590,6 +592,28 @@ void tst_ConfigCompiler::proxyRedirectDiagnostics_data()
     QTest::newRow("a regular expression") << QByteArray("http {\n  proxy_redirect ~^/a(.*) /b$1;\n}")
         << u"t.conf:2:18: error: \"proxy_redirect\" with a regular expression "_s + why << false;
     QTest::newRow("literal rules load") << QByteArray("http {\n  proxy_redirect http://b/ /;\n}") << QString() << true;
+}
+
+void tst_ConfigCompiler::realIpDiagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+    QTest::newRow("real_ip_header twice at a level")
+        << QByteArray("http {\n  real_ip_header X-Real-IP;\n  real_ip_header X-Forwarded-For;\n}")
+        << u"t.conf:3:3: error: \"real_ip_header\" directive is duplicate"_s << false;
+    QTest::newRow("real_ip_header again at an inner level")
+        << QByteArray("http {\n  real_ip_header X-Real-IP;\n  server { real_ip_header X-Client; }\n}") << QString() << true;
+    QTest::newRow("set_real_ip_from with low bits")
+        << QByteArray("http {\n  set_real_ip_from 10.1.2.3/8;\n}")
+        << u"t.conf:2:20: warning: low address bits of 10.1.2.3/8 are meaningless"_s << true;
+    QTest::newRow("set_real_ip_from a host name (resolved at load)")
+        << QByteArray("http {\n  set_real_ip_from proxy.test;\n}") << QString() << true;
+    QTest::newRow("set_real_ip_from unix: and IPv6") << QByteArray("http {\n  set_real_ip_from unix:;\n  set_real_ip_from 2001:db8::/32;\n}")
+                                                   << QString() << true;
+    QTest::newRow("real_ip_recursive takes on or off")
+        << QByteArray("http {\n  real_ip_recursive yes;\n}")
+        << u"t.conf:2:21: error: invalid value \"yes\" in \"real_ip_recursive\" directive, it must be \"on\" or \"off\""_s << false;
 }
 
 void tst_ConfigCompiler::diagnostics()

@@ -86,6 +86,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"proxy_pass_request_headers", "off"}, {"proxy_pass_request_body", "off"},
         {"internal", ""}, {"try_files", "$uri $uri/ =404"},
         {"allow", "127.0.0.1"}, {"deny", "10.0.0.0/8"}, {"limit_except", "GET { }"},
+        {"set_real_ip_from", "127.0.0.1"}, {"real_ip_header", "X-Forwarded-For"}, {"real_ip_recursive", "on"},
         {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
     };
     if (d.name == "server")
@@ -114,7 +115,8 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"error_page", "502 =200 /b.html"}, {"recursive_error_pages", "off"}, {"proxy_intercept_errors", "off"},
         {"absolute_redirect", "on"}, {"server_name_in_redirect", "off"}, {"port_in_redirect", "on"}, {"log_not_found", "on"}, {"proxy_ignore_client_abort", "off"},
         {"proxy_pass_request_headers", "on"}, {"proxy_pass_request_body", "on"},
-        {"allow", "::1"}, {"deny", "all"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
+        {"allow", "::1"}, {"deny", "all"},
+        {"set_real_ip_from", "10.0.0.0/8"}, {"real_ip_header", "X-Client"}, {"real_ip_recursive", "off"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
         {"client_header_buffer_size", "4k"}, {"large_client_header_buffers", "2 32k"}, {"connection_pool_size", "1k"},
         {"keepalive_timeout", "9s 5"}, {"keepalive_requests", "5"}, {"keepalive_time", "9m"}, {"keepalive_disable", "none"},
     };

@@ -2,7 +2,9 @@
 // through Debian's nginx and through wsscope, requests sent from different
 // loopback source addresses (127.0.0.1, .2, .3) and with different methods.
 // For each, both must answer alike: 403, or the same backend target or
-// `return` text.
+// `return` text. The realip rows send X-Real-IP, X-Forwarded-For or a field
+// of their own and compare the client address each proxy then uses
+// ($remote_addr, $realip_remote_addr, allow/deny) and in which phase.
 
 #include "testsupport.h"
 
@@ -26,11 +28,14 @@ private slots:
     void answersAlike_data();
     void answersAlike();
     void forbiddenIsLoggedAsNginxDoes();
+    void realIpAlike_data();
+    void realIpAlike();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
     // "403", "301 Location: URL", "200 backend: TARGET", "200 body: TEXT" or "no answer".
-    static QByteArray answer(quint16 port, const QByteArray &source, const QByteArray &method, const QByteArray &target);
+    static QByteArray answer(quint16 port, const QByteArray &source, const QByteArray &method, const QByteArray &target,
+                             const QByteArray &headers = {});
 
     PeerProcess m_backend;
     PeerProcess m_nginx;
@@ -55,6 +60,19 @@ QByteArray tst_NginxAccessDifferential::configText(quint16 listenPort, quint16 b
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
            "    server_name example.test;\n"
            "    deny 127.0.0.3;\n"
+           // realip: the server's settings apply before the rewrite phase,
+           // a location's before the access phase only.
+           "    set_real_ip_from 127.0.0.2;\n"
+           "    location /rip/ { return 200 \"$remote_addr $realip_remote_addr\\n\"; }\n"
+           "    location /rip-port/ { return 200 \"[$remote_port]\\n\"; }\n"
+           "    location /xff/ { alias " + d + "/files/; set_real_ip_from 127.0.0.0/24; set_real_ip_from 192.0.2.0/24;\n"
+           "      real_ip_header X-Forwarded-For; add_header X-IP \"$remote_addr $realip_remote_addr\"; }\n"
+           "    location /xff-rec/ { alias " + d + "/files/; set_real_ip_from 127.0.0.0/24; set_real_ip_from 192.0.2.0/24;\n"
+           "      real_ip_header X-Forwarded-For; real_ip_recursive on; add_header X-IP $remote_addr; }\n"
+           "    location /xff-ret/ { set_real_ip_from 127.0.0.0/24; real_ip_header X-Forwarded-For;\n"
+           "      return 200 \"$remote_addr\\n\"; }\n"
+           "    location /custom/ { alias " + d + "/files/; real_ip_header X-Client; add_header X-IP $remote_addr; }\n"
+           "    location /rip-deny/ { alias " + d + "/files/; set_real_ip_from 127.0.0.1; deny 192.0.2.7; }\n"
            "    location /inherit/ { proxy_pass " + b + "; }\n"
            "    location /own/ { allow 127.0.0.3; allow 127.0.0.1; deny all; proxy_pass " + b + "; }\n"
            "    location /net/ { deny 127.0.0.0/31; proxy_pass " + b + "; }\n"
@@ -108,7 +126,7 @@ void tst_NginxAccessDifferential::cleanupTestCase()
 }
 
 QByteArray tst_NginxAccessDifferential::answer(quint16 port, const QByteArray &source, const QByteArray &method,
-                                               const QByteArray &target)
+                                               const QByteArray &target, const QByteArray &headers)
 {
     QTcpSocket socket;
     if (!socket.bind(QHostAddress(QString::fromLatin1(source))))
@@ -117,7 +135,7 @@ QByteArray tst_NginxAccessDifferential::answer(quint16 port, const QByteArray &s
     if (!socket.waitForConnected(5000))
         return "no connection";
     const QByteArray body = method == "POST" || method == "PUT" ? QByteArray("x=1") : QByteArray();
-    socket.write(method + ' ' + target + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n"
+    socket.write(method + ' ' + target + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n" + headers
                  + (body.isEmpty() ? QByteArray() : "Content-Length: " + QByteArray::number(body.size()) + "\r\n")
                  + "\r\n" + body);
     const HttpResult r = readHttpResponse(socket, 10000, method == "HEAD");
@@ -126,6 +144,8 @@ QByteArray tst_NginxAccessDifferential::answer(quint16 port, const QByteArray &s
     const QByteArray status = QByteArray::number(r.status);
     if (r.status == 200 && r.body.startsWith('{'))
         return status + " backend: " + QJsonDocument::fromJson(r.body).object().value(u"path"_s).toString().toUtf8();
+    if (r.status == 200 && !r.header("X-IP").isNull())
+        return status + " X-IP: " + r.header("X-IP");
     if (r.status >= 300 && r.status < 400) // each proxy puts its own port into the Location
         return status + " Location: " + r.header("Location").replace(QByteArray(":" + QByteArray::number(port) + "/"), QByteArray(":PORT/"));
     // The error pages of nginx and wsscope differ; a `return` text does not.
@@ -192,6 +212,55 @@ void tst_NginxAccessDifferential::forbiddenIsLoggedAsNginxDoes()
     QFile nginxLog(m_dir.filePath(u"error.log"_s));
     QVERIFY(nginxLog.open(QIODevice::ReadOnly));
     QVERIFY(nginxLog.readAll().contains("access forbidden by rule, client: 127.0.0.3"));
+}
+
+void tst_NginxAccessDifferential::realIpAlike_data()
+{
+    QTest::addColumn<QByteArray>("source");
+    QTest::addColumn<QByteArray>("headers");
+    QTest::addColumn<QByteArray>("target");
+    const char *rows[][4] = {
+        {"server level: a trusted peer's X-Real-IP", "127.0.0.2", "X-Real-IP: 192.0.2.1\r\n", "/rip/a"},
+        {"server level: an untrusted peer's is ignored", "127.0.0.1", "X-Real-IP: 192.0.2.1\r\n", "/rip/a"},
+        {"X-Real-IP with a list takes its last address", "127.0.0.2", "X-Real-IP: 192.0.2.1, 10.0.0.1\r\n", "/rip/a"},
+        {"X-Real-IP that is no address", "127.0.0.2", "X-Real-IP: unknown\r\n", "/rip/a"},
+        {"X-Real-IP with a port sets $remote_port", "127.0.0.2", "X-Real-IP: 192.0.2.1:8000\r\n", "/rip-port/a"},
+        {"X-Real-IP without a port empties $remote_port", "127.0.0.2", "X-Real-IP: 192.0.2.1\r\n", "/rip-port/a"},
+        {"X-Real-IP: a bracketed IPv6 address with a port", "127.0.0.2", "X-Real-IP: [2001:db8::1]:99\r\n", "/rip/a"},
+        {"X-Real-IP: a bracketed IPv6 address without a port", "127.0.0.2", "X-Real-IP: [2001:db8::1]\r\n", "/rip/a"},
+        {"X-Real-IP: an IPv4 address in short form", "127.0.0.2", "X-Real-IP: 10.1\r\n", "/rip/a"},
+        {"X-Forwarded-For: the last address", "127.0.0.1", "X-Forwarded-For: 203.0.113.5, 192.0.2.9\r\n", "/xff/page.txt"},
+        {"X-Forwarded-For: trailing separators", "127.0.0.1", "X-Forwarded-For: 203.0.113.5 , ,\r\n", "/xff/page.txt"},
+        {"X-Forwarded-For: the last of several lines", "127.0.0.1",
+         "X-Forwarded-For: 198.51.100.1\r\nX-Forwarded-For: 192.0.2.3\r\n", "/xff/page.txt"},
+        {"recursive: past every trusted address", "127.0.0.1", "X-Forwarded-For: 203.0.113.5, 192.0.2.9, 127.0.0.9\r\n",
+         "/xff-rec/page.txt"},
+        {"recursive: across lines", "127.0.0.1",
+         "X-Forwarded-For: 203.0.113.5\r\nX-Forwarded-For: 192.0.2.4\r\nX-Forwarded-For: 127.0.0.8\r\n", "/xff-rec/page.txt"},
+        {"recursive: all trusted ends at the first", "127.0.0.1", "X-Forwarded-For: 192.0.2.2, 127.0.0.5\r\n",
+         "/xff-rec/page.txt"},
+        {"recursive: stops at an unparsable one", "127.0.0.1", "X-Forwarded-For: 203.0.113.5, junk, 192.0.2.6\r\n",
+         "/xff-rec/page.txt"},
+        {"X-Forwarded-For of garbage", "127.0.0.1", "X-Forwarded-For: unknown\r\n", "/xff/page.txt"},
+        {"a location's settings come after its return", "127.0.0.1", "X-Forwarded-For: 192.0.2.1\r\n", "/xff-ret/a"},
+        {"a field of the config's choosing", "127.0.0.2", "X-Client: 192.0.2.44\r\n", "/custom/page.txt"},
+        {"the field named is the only one read", "127.0.0.2", "X-Real-IP: 192.0.2.45\r\n", "/custom/page.txt"},
+        {"deny sees realip's address", "127.0.0.1", "X-Real-IP: 192.0.2.7\r\n", "/rip-deny/page.txt"},
+        {"deny lets another through", "127.0.0.1", "X-Real-IP: 192.0.2.8\r\n", "/rip-deny/page.txt"},
+    };
+    for (const auto &row : rows)
+        QTest::newRow(row[0]) << QByteArray(row[1]) << QByteArray(row[2]) << QByteArray(row[3]);
+}
+
+void tst_NginxAccessDifferential::realIpAlike()
+{
+    QFETCH(QByteArray, source);
+    QFETCH(QByteArray, headers);
+    QFETCH(QByteArray, target);
+    const QByteArray viaNginx = answer(m_nginxPort, source, "GET", target, headers);
+    const QByteArray viaWsscope = answer(m_wsscope.port(), source, "GET", target, headers);
+    QVERIFY2(!viaNginx.startsWith("no "), viaNginx.constData());
+    QCOMPARE(viaWsscope, viaNginx);
 }
 
 QTEST_GUILESS_MAIN(tst_NginxAccessDifferential)

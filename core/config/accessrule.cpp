@@ -41,7 +41,9 @@ quint32 limitExceptBit(QByteArrayView name)
 
 namespace AccessRules {
 
-bool allows(const QList<AccessRule> &rules, const QHostAddress &client, bool unixClient)
+namespace {
+
+const AccessRule *firstMatch(const QList<AccessRule> &rules, const QHostAddress &client, bool unixClient)
 {
     QHostAddress address = client;
     bool mapped = false;
@@ -63,9 +65,22 @@ bool allows(const QList<AccessRule> &rules, const QHostAddress &client, bool uni
             break;
         }
         if (match)
-            return !rule.deny;
+            return &rule;
     }
-    return true;
+    return nullptr;
+}
+
+} // namespace
+
+bool allows(const QList<AccessRule> &rules, const QHostAddress &client, bool unixClient)
+{
+    const AccessRule *rule = firstMatch(rules, client, unixClient);
+    return !rule || !rule->deny;
+}
+
+bool matches(const QList<AccessRule> &rules, const QHostAddress &client, bool unixClient)
+{
+    return firstMatch(rules, client, unixClient) != nullptr;
 }
 
 } // namespace AccessRules

@@ -42,5 +42,8 @@ namespace AccessRules {
 // address (as nginx does); a rule of the other family never matches.
 // `unixClient`: the connection came over a unix: listener.
 bool allows(const QList<AccessRule> &rules, const QHostAddress &client, bool unixClient = false);
+// ngx_cidr_match: whether any rule (allow or deny alike) takes the client in
+// (set_real_ip_from's trusted addresses).
+bool matches(const QList<AccessRule> &rules, const QHostAddress &client, bool unixClient = false);
 
 } // namespace AccessRules

@@ -67,6 +67,8 @@ struct Scope
     bool accessLogsSetHere = false;
     bool errorPagesSetHere = false;
     bool accessRulesSetHere = false;
+    bool realIpFromSetHere = false;
+    bool realIpHeaderSetHere = false;
     quint8 cookieDomainsHere = 0; // proxy_cookie_domain at this level: 0 none, 1 rules, 2 off
     quint8 cookiePathsHere = 0;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
@@ -79,7 +81,7 @@ struct Scope
     {
         Scope s = *this;
         s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = s.errorPagesSetHere =
-            s.accessRulesSetHere = false;
+            s.accessRulesSetHere = s.realIpFromSetHere = s.realIpHeaderSetHere = false;
         s.cookieDomainsHere = s.cookiePathsHere = 0;
         s.sslSetHere.clear();
         return s;
@@ -249,6 +251,9 @@ private:
 
     // compileraccess.cpp: allow, deny (inherited all-or-nothing per level)
     void handleAccess(const ConfDirective &d, Ctx, Scope &scope);
+    // set_real_ip_from (all-or-nothing per level, like allow) and real_ip_header
+    void handleSetRealIpFrom(const ConfDirective &d, Ctx, Scope &scope);
+    void handleRealIpHeader(const ConfDirective &d, Ctx, Scope &scope);
     // limit_except blocks of location `d`, after its own settings are known.
     void compileLimitExcept(const ConfDirective &d, const Scope &scope, LocationConfig &loc);
     void compileLimitExceptBlock(const ConfDirective &c, const Scope &scope, LocationConfig &loc);

@@ -78,6 +78,66 @@ void Compiler::handleAccess(const ConfDirective &d, Ctx, Scope &scope)
     rules.append(std::move(rule));
 }
 
+// set_real_ip_from ADDRESS|CIDR|unix:|HOST (ngx_http_realip_from): a name
+// stands for each address it resolves to now.
+void Compiler::handleSetRealIpFrom(const ConfDirective &d, Ctx, Scope &scope)
+{
+    QList<AccessRule> &from = scope.values.realIpFrom;
+    if (!scope.realIpFromSetHere) {
+        scope.realIpFromSetHere = true;
+        from.clear();
+    }
+    const ConfArg &arg = d.args.at(0);
+    AccessRule rule;
+    rule.at = d.location;
+    if (arg.text == "unix:") {
+        rule.family = AccessRule::Family::Unix;
+        from.append(rule);
+        return;
+    }
+    bool lowBits = false;
+    if (std::optional<AccessRule> cidr = parseCidr(arg.text, &lowBits)) {
+        if (lowBits)
+            warning(arg.location, u"low address bits of %1 are meaningless"_s.arg(text(arg.text)));
+        cidr->at = d.location;
+        from.append(std::move(*cidr));
+        return;
+    }
+    for (const QHostAddress &a : resolveHost(arg.text, arg.location, u"set_real_ip_from"_s)) {
+        rule.network = a;
+        rule.prefixLength = a.protocol() == QAbstractSocket::IPv4Protocol ? 32 : 128;
+        from.append(rule);
+    }
+}
+
+// real_ip_header X-Real-IP|X-Forwarded-For|proxy_protocol|FIELD
+// (ngx_http_realip): once per level.
+void Compiler::handleRealIpHeader(const ConfDirective &d, Ctx, Scope &scope)
+{
+    if (scope.realIpHeaderSetHere) {
+        error(d.location, u"\"real_ip_header\" directive is duplicate"_s);
+        return;
+    }
+    scope.realIpHeaderSetHere = true;
+    using Source = LocationSettings::RealIpSource;
+    const QByteArray &name = d.args.at(0).text;
+    LocationSettings &v = scope.values;
+    v.realIpHeader.clear();
+    // nginx compares the three special names case-sensitively.
+    if (name == "X-Real-IP") {
+        v.realIpSource = Source::XRealIp;
+    } else if (name == "X-Forwarded-For") {
+        v.realIpSource = Source::XForwardedFor;
+    } else if (name == "proxy_protocol") {
+        // No listener reads the PROXY protocol (listen ... proxy_protocol is
+        // refused), so, as in nginx without it, the address never changes.
+        v.realIpSource = Source::ProxyProtocol;
+    } else {
+        v.realIpSource = Source::Header;
+        v.realIpHeader = name;
+    }
+}
+
 void Compiler::compileLimitExcept(const ConfDirective &d, const Scope &scope, LocationConfig &loc)
 {
     for (const ConfDirective &c : d.children) {
@@ -139,7 +199,7 @@ void Compiler::compileLimitExceptBlock(const ConfDirective &c, const Scope &scop
     loc.limitExcept.push_back(std::move(block));
 }
 
-// The access module's directives, in listing order.
+// The access and realip modules' directives, in listing order.
 std::vector<Command> accessCommands()
 {
     using C = Compiler;
@@ -149,6 +209,12 @@ std::vector<Command> accessCommands()
         {.name = "deny", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true, .handler = &C::handleAccess},
         // compiled with its location (compileLimitExcept)
         {.name = "limit_except", .contexts = contextBit(Ctx::Location), .minArgs = 1, .maxArgs = 14, .block = true},
+        {.name = "set_real_ip_from", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleSetRealIpFrom},
+        {.name = "real_ip_header", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleRealIpHeader},
+        {.name = "real_ip_recursive", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &LocationSettings::realIpRecursive},
     };
 }
 

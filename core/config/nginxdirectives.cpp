@@ -400,8 +400,6 @@ constexpr Effect Effects[] = {
     {"userid*", "clients would get no userid cookie"}, {"geo", "the variables it defines would be unset"},
     {"geoip_*", "the variables it defines would be unset"}, {"split_clients", "the variable it defines would be unset"},
     {"valid_referers", "$invalid_referer would be unset"}, {"secure_link*", "links would not be checked"},
-    {"real_ip_*", "$remote_addr would be the peer, not the address from the header"},
-    {"set_real_ip_from", "$remote_addr would be the peer, not the address from the header"},
     {"autoindex*", "directories would not be listed"}, {"random_index", "the index file would not be random"},
     {"empty_gif", "the location would not answer with a GIF"}, {"stub_status", "no status page would be served"},
     {"mirror*", "upstreams would not get the mirrored requests"}, {"slice", "ranges would not be sliced"},

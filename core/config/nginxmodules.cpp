@@ -18,7 +18,7 @@ constexpr Module Modules[] = {
     // optional modules (--with-...)
     {"http_ssl_module", false, true},
     {"http_v2_module", false, false},
-    {"http_realip_module", false, false},
+    {"http_realip_module", false, true},
     {"http_auth_request_module", false, false},
     {"http_stub_status_module", false, false},
     {"http_sub_module", false, false},
@@ -45,7 +45,6 @@ constexpr Module Modules[] = {
     {"http_map_module", true, true},
     {"http_split_clients_module", true, false},
     {"http_referer_module", true, false},
-    // return is implemented; rewrite, if, set and break come with the rewrite work of issue 13
     {"http_rewrite_module", true, true},
     {"http_proxy_module", true, true},
     {"http_fastcgi_module", true, false},

@@ -203,6 +203,16 @@ struct LocationSettings
     bool interceptErrors = false;     // proxy_intercept_errors: an upstream answer >= 300 with an error_page is replaced
     // allow/deny: a level that has any inherits none; checked after the rewrite phases.
     QList<AccessRule> accessRules;
+    // The realip module: when the connection comes from an address in
+    // set_real_ip_from, the client address is taken from real_ip_header
+    // (nginx runs it once with the server's settings before the rewrite
+    // phases, and with the location's before the access phase). A level with
+    // any set_real_ip_from inherits none; empty: off.
+    enum class RealIpSource : quint8 { XRealIp, XForwardedFor, ProxyProtocol, Header };
+    QList<AccessRule> realIpFrom;
+    RealIpSource realIpSource = RealIpSource::XRealIp;
+    QByteArray realIpHeader;      // RealIpSource::Header: the field's name
+    bool realIpRecursive = false; // real_ip_recursive: skip trusted addresses from the right
     // proxy_cookie_domain, proxy_cookie_path: the upstream's Set-Cookie rewritten.
     CookieRewrites cookieRewrites;
 

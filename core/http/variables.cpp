@@ -22,6 +22,8 @@ constexpr NamedVariable kVariables[] = {
     {"proxy_host", ValueTemplate::Variable::ProxyHost},
     {"remote_addr", ValueTemplate::Variable::RemoteAddr},
     {"remote_port", ValueTemplate::Variable::RemotePort},
+    {"realip_remote_addr", ValueTemplate::Variable::RealIpRemoteAddr},
+    {"realip_remote_port", ValueTemplate::Variable::RealIpRemotePort},
     {"proxy_add_x_forwarded_for", ValueTemplate::Variable::ProxyAddXForwardedFor},
     {"scheme", ValueTemplate::Variable::Scheme},
     {"request_uri", ValueTemplate::Variable::RequestUri},
@@ -661,7 +663,16 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
                                                    : context.remoteAddressText;
     case V::RemotePort:
-        return QByteArray::number(context.remotePort);
+        return context.remotePort ? QByteArray::number(context.remotePort) : QByteArray(); // ngx_http_variable_remote_port
+    case V::RealIpRemoteAddr:
+        if (context.realIpSet)
+            return context.peerAddressText;
+        return context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
+                                                   : context.remoteAddressText;
+    case V::RealIpRemotePort: {
+        const quint16 port = context.realIpSet ? context.peerPort : context.remotePort;
+        return port ? QByteArray::number(port) : QByteArray();
+    }
     case V::ProxyAddXForwardedFor: {
         const QByteArray addr = context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
                                                                     : context.remoteAddressText;

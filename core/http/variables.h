@@ -73,6 +73,11 @@ struct RequestContext
     // a temporary file, or was not read); nullptr: none.
     const QByteArray *requestBody = nullptr;
     bool pipelined = false;       // $pipe: "p", else "."
+    // The realip module changed remoteAddress/remotePort; the connection's
+    // own are kept for $realip_remote_addr and $realip_remote_port.
+    bool realIpSet = false;
+    QByteArray peerAddressText;
+    quint16 peerPort = 0;
 };
 
 // How a log_format writes a variable's value (ngx_http_log_escape,
@@ -92,7 +97,9 @@ public:
         HttpHost,
         ProxyHost,
         RemoteAddr,
-        RemotePort,
+        RemotePort,        // empty for port 0 (an address from real_ip_header without one)
+        RealIpRemoteAddr,  // the connection's address, whatever realip made $remote_addr
+        RealIpRemotePort,
         ProxyAddXForwardedFor,
         Scheme,
         RequestUri,

@@ -1,6 +1,7 @@
 #include "requestrouter.h"
 
 #include "http/staticfile.h"
+#include "realip.h"
 #include "staticresponder.h"
 
 #include <QDir>
@@ -366,6 +367,9 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
         if (--route.uriChanges == 0)
             return cycle(std::move(route), "while processing \"" + route.context.uri + '"');
     }
+    // ngx_http_realip_module's PREACCESS handler: the location's settings,
+    // unless the server's already changed the address.
+    RealIp::apply(*route.location, route.context);
     // ngx_http_core_access_phase: allow/deny of the location found, after
     // the rewrite phases (a `return` answers before them).
     if (!AccessRules::allows(route.location->accessRules, route.context.remoteAddress)) {
@@ -416,6 +420,8 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
         if (const ServerName *n = route.server->regexNameFor(host))
             CaptureRegex{n->regex, n->named}.matchInto(host, route.context);
     }
+    // ngx_http_realip_module's POST_READ handler: the server's settings.
+    RealIp::apply(route.server->serverLevel, route.context);
     return runPhases(config, std::move(route), Start::ServerRewrite);
 }
 

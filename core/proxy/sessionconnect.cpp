@@ -14,7 +14,7 @@ void Session::startUpstream(const Route &route)
 {
     // The balancer's per-request state: the key (ip_hash: the client's
     // address, hash: KEY evaluated now) and proxy_next_upstream_tries.
-    UpstreamSource source = upstreamSourceFor(*m_runtime, route, m_client.address());
+    UpstreamSource source = upstreamSourceFor(*m_runtime, route, m_context);
     if (source.group) {
         m_attempt.begin(std::move(source));
         connectNextUpstream();

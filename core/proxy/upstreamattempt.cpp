@@ -7,7 +7,7 @@
 #include "tls/tlscontext.h"
 #include "upstreamkeepalive.h"
 
-UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const QHostAddress &clientAddress)
+UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const RequestContext &context)
 {
     const LocationConfig &loc = *route.location;
     UpstreamSource source;
@@ -24,8 +24,8 @@ UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route
         }
     }
     if (source.group)
-        source.hashKey = source.group->hashKeyFor(route.context);
-    source.clientAddress = clientAddress;
+        source.hashKey = source.group->hashKeyFor(context);
+    source.clientAddress = context.remoteAddress;
     source.tls = route.upstreamTls;
     if (source.tls)
         source.tlsContext = runtime.upstreamTls(loc); // a hash look-up: https:// only

@@ -47,7 +47,9 @@ struct UpstreamSource
 // implicit upstream of another proxy_pass) the evaluated host names, else a
 // group of the address it is; a host name leaves `group` null: it is to be
 // resolved (then resolvedGroup()).
-UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const QHostAddress &clientAddress);
+// `context`: the request's (the route's was moved to the session): the
+// hash key and, for ip_hash, the client address (realip's, if it set one).
+UpstreamSource upstreamSourceFor(const ProxyRuntime &runtime, const Route &route, const RequestContext &context);
 
 // A group of one request's own: the addresses a name resolved to (or an
 // address written in the URL), each a server on `port` (nginx's
