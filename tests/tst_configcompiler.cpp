@@ -119,6 +119,9 @@ private slots:
     void prefixAndGlobalsApplyToText();
     void valuesAndUnits();
     void workerProcessesDefaultsToOne();
+    void listenPortRanges();
+    void listenPortRangeDiagnostics_data();
+    void listenPortRangeDiagnostics() { diagnostics(); }
     void crlfNeverReachesAHeader();
     void seeds_data();
     void seeds();
@@ -724,6 +727,41 @@ void tst_ConfigCompiler::prefixAndGlobalsApplyToText()
 
 // ngx_core_module_init_conf: a file without worker_processes runs one
 // worker in nginx (not one per core), so per-worker caches behave the same.
+// nginx's listen HOST:PORT-LAST and PORT-LAST: one socket per port, in order.
+void tst_ConfigCompiler::listenPortRanges()
+{
+    const ConfigCompileResult r = compile("http { server { listen 127.0.0.1:8182-8184; listen [::1]:9000-9001;\n"
+                                          "  listen 7000-7001 default_server; } }");
+    QVERIFY2(r.ok(), qPrintable(show(r.diagnostics).join(u'\n')));
+    const ServerConfig &s = r.config->servers.constFirst();
+    QStringList got;
+    for (const ListenAddress &l : s.listens)
+        got.append(l.address.toString() + u' ' + QString::number(l.port) + (l.defaultServer ? u" default"_s : QString()));
+    QCOMPARE(got, (QStringList{u"127.0.0.1 8182"_s, u"127.0.0.1 8183"_s, u"127.0.0.1 8184"_s, u"::1 9000"_s,
+                               u"::1 9001"_s, u"0.0.0.0 7000 default"_s, u"0.0.0.0 7001 default"_s}));
+}
+
+void tst_ConfigCompiler::listenPortRangeDiagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+    QTest::newRow("a range that runs backwards") << QByteArray("http { server {\n  listen 127.0.0.1:90-80; } }")
+        << u"t.conf:2:10: error: invalid port range in \"127.0.0.1:90-80\" of the \"listen\" directive"_s << false;
+    QTest::newRow("a range that ends past 65535") << QByteArray("http { server {\n  listen 127.0.0.1:80-70000; } }")
+        << u"t.conf:2:10: error: invalid port in \"127.0.0.1:80-70000\" of the \"listen\" directive"_s << false;
+    QTest::newRow("a range that ends in no number") << QByteArray("http { server {\n  listen 127.0.0.1:80-x; } }")
+        << u"t.conf:2:10: error: invalid port in \"127.0.0.1:80-x\" of the \"listen\" directive"_s << false;
+    QTest::newRow("listen ... proxy_protocol is refused") << QByteArray("http { server {\n  listen 80 proxy_protocol; } }")
+        << u"t.conf:2:13: error: \"listen ... proxy_protocol\" is not supported by wsscope: the PROXY protocol header would "
+           u"be read as a request (every request would get 400)"_s << false;
+    QTest::newRow("a host name with a dash is no range") << QByteArray("http { server {\n  listen my-host; } }")
+        << QString() << true;
+    QTest::newRow("a range that overlaps a listen of the server")
+        << QByteArray("http { server {\n  listen 127.0.0.1:81;\n  listen 127.0.0.1:80-82; } }")
+        << u"t.conf:3:3: error: duplicate listen 127.0.0.1:81"_s << false;
+}
+
 void tst_ConfigCompiler::workerProcessesDefaultsToOne()
 {
     ConfigCompileResult r = compile("http { server { listen 127.0.0.1:0; } }");

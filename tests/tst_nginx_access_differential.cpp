@@ -65,6 +65,7 @@ QByteArray tst_NginxAccessDifferential::configText(quint16 listenPort, quint16 b
            "    set_real_ip_from 127.0.0.2;\n"
            "    location /rip/ { return 200 \"$remote_addr $realip_remote_addr\\n\"; }\n"
            "    location /rip-port/ { return 200 \"[$remote_port]\\n\"; }\n"
+           "    location /addr/ { return 200 \"$server_addr\\n\"; }\n"
            "    location /xff/ { alias " + d + "/files/; set_real_ip_from 127.0.0.0/24; set_real_ip_from 192.0.2.0/24;\n"
            "      real_ip_header X-Forwarded-For; add_header X-IP \"$remote_addr $realip_remote_addr\"; }\n"
            "    location /xff-rec/ { alias " + d + "/files/; set_real_ip_from 127.0.0.0/24; set_real_ip_from 192.0.2.0/24;\n"
@@ -247,6 +248,7 @@ void tst_NginxAccessDifferential::realIpAlike_data()
         {"the field named is the only one read", "127.0.0.2", "X-Real-IP: 192.0.2.45\r\n", "/custom/page.txt"},
         {"deny sees realip's address", "127.0.0.1", "X-Real-IP: 192.0.2.7\r\n", "/rip-deny/page.txt"},
         {"deny lets another through", "127.0.0.1", "X-Real-IP: 192.0.2.8\r\n", "/rip-deny/page.txt"},
+        {"$server_addr is the listening address, whatever realip did", "127.0.0.2", "X-Real-IP: 192.0.2.1\r\n", "/addr/"},
     };
     for (const auto &row : rows)
         QTest::newRow(row[0]) << QByteArray(row[1]) << QByteArray(row[2]) << QByteArray(row[3]);

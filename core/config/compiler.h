@@ -253,6 +253,7 @@ private:
     void handleAccess(const ConfDirective &d, Ctx, Scope &scope);
     // set_real_ip_from (all-or-nothing per level, like allow) and real_ip_header
     void handleSetRealIpFrom(const ConfDirective &d, Ctx, Scope &scope);
+    std::optional<AccessRule> addressRule(const ConfArg &arg); // unix: or a CIDR; nullopt: neither
     void handleRealIpHeader(const ConfDirective &d, Ctx, Scope &scope);
     // limit_except blocks of location `d`, after its own settings are known.
     void compileLimitExcept(const ConfDirective &d, const Scope &scope, LocationConfig &loc);

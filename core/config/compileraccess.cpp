@@ -44,6 +44,16 @@ std::optional<AccessRule> parseCidr(QByteArrayView text, bool *lowBits)
     return rule;
 }
 
+// The rules of a level that replaces the enclosing level's at its first one.
+QList<AccessRule> &levelOwn(QList<AccessRule> &rules, bool &setHere)
+{
+    if (!setHere) {
+        setHere = true;
+        rules.clear();
+    }
+    return rules;
+}
+
 } // namespace
 
 // allow|deny ADDRESS|CIDR|unix:|all (ngx_http_access_rule): a level that
@@ -51,56 +61,48 @@ std::optional<AccessRule> parseCidr(QByteArrayView text, bool *lowBits)
 // (ngx_http_access_merge_loc_conf).
 void Compiler::handleAccess(const ConfDirective &d, Ctx, Scope &scope)
 {
-    QList<AccessRule> &rules = scope.values.accessRules;
-    if (!scope.accessRulesSetHere) {
-        scope.accessRulesSetHere = true;
-        rules.clear();
-    }
+    QList<AccessRule> &rules = levelOwn(scope.values.accessRules, scope.accessRulesSetHere);
     const ConfArg &arg = d.args.at(0);
     AccessRule rule;
     if (arg.text == "all") {
         rule.family = AccessRule::Family::All;
-    } else if (arg.text == "unix:") {
-        rule.family = AccessRule::Family::Unix;
+    } else if (std::optional<AccessRule> r = addressRule(arg)) {
+        rule = std::move(*r);
     } else {
-        bool lowBits = false;
-        std::optional<AccessRule> cidr = parseCidr(arg.text, &lowBits);
-        if (!cidr) {
-            error(arg.location, u"invalid parameter \"%1\""_s.arg(text(arg.text)));
-            return;
-        }
-        if (lowBits)
-            warning(arg.location, u"low address bits of %1 are meaningless"_s.arg(text(arg.text)));
-        rule = std::move(*cidr);
+        error(arg.location, u"invalid parameter \"%1\""_s.arg(text(arg.text)));
+        return;
     }
     rule.deny = d.name == "deny";
     rule.at = d.location;
     rules.append(std::move(rule));
 }
 
+// unix: or ADDRESS[/BITS] (ngx_ptocidr, which warns of bits past the mask).
+std::optional<AccessRule> Compiler::addressRule(const ConfArg &arg)
+{
+    if (arg.text == "unix:") {
+        AccessRule rule;
+        rule.family = AccessRule::Family::Unix;
+        return rule;
+    }
+    bool lowBits = false;
+    std::optional<AccessRule> cidr = parseCidr(arg.text, &lowBits);
+    if (cidr && lowBits)
+        warning(arg.location, u"low address bits of %1 are meaningless"_s.arg(text(arg.text)));
+    return cidr;
+}
+
 // set_real_ip_from ADDRESS|CIDR|unix:|HOST (ngx_http_realip_from): a name
 // stands for each address it resolves to now.
 void Compiler::handleSetRealIpFrom(const ConfDirective &d, Ctx, Scope &scope)
 {
-    QList<AccessRule> &from = scope.values.realIpFrom;
-    if (!scope.realIpFromSetHere) {
-        scope.realIpFromSetHere = true;
-        from.clear();
-    }
+    QList<AccessRule> &from = levelOwn(scope.values.realIpFrom, scope.realIpFromSetHere);
     const ConfArg &arg = d.args.at(0);
     AccessRule rule;
     rule.at = d.location;
-    if (arg.text == "unix:") {
-        rule.family = AccessRule::Family::Unix;
-        from.append(rule);
-        return;
-    }
-    bool lowBits = false;
-    if (std::optional<AccessRule> cidr = parseCidr(arg.text, &lowBits)) {
-        if (lowBits)
-            warning(arg.location, u"low address bits of %1 are meaningless"_s.arg(text(arg.text)));
-        cidr->at = d.location;
-        from.append(std::move(*cidr));
+    if (std::optional<AccessRule> r = addressRule(arg)) {
+        r->at = d.location;
+        from.append(std::move(*r));
         return;
     }
     for (const QHostAddress &a : resolveHost(arg.text, arg.location, u"set_real_ip_from"_s)) {

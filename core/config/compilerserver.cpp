@@ -1,5 +1,7 @@
 #include "config/compiler.h"
 
+#include <algorithm>
+
 namespace ConfigCompilerImpl {
 
 void Compiler::compileServer(const ConfDirective &d, const Scope &http)
@@ -77,6 +79,40 @@ void Compiler::compileServer(const ConfDirective &d, const Scope &http)
     m_serverScopes.append(scope);
 }
 
+namespace {
+
+bool allDigits(QByteArrayView s)
+{
+    return !s.isEmpty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Cuts "-LAST" off a listen address's port into *lastPort (1..65535); false:
+// a range whose end is not a port. A host name with a dash ("my-host", no
+// port) is no range, as in nginx.
+bool splitPortRange(QByteArray *spec, int *lastPort)
+{
+    const qsizetype colon = spec->lastIndexOf(':');
+    const qsizetype close = spec->lastIndexOf(']');
+    const bool afterColon = colon > close;
+    if (!afterColon && (colon >= 0 || close >= 0))
+        return true; // no port written
+    const qsizetype from = afterColon ? colon + 1 : 0;
+    const qsizetype dash = spec->indexOf('-', from);
+    if (dash < 0)
+        return true;
+    const QByteArrayView last = QByteArrayView(*spec).sliced(dash + 1);
+    if (!afterColon && (!allDigits(last) || !allDigits(QByteArrayView(*spec).sliced(0, dash))))
+        return true; // "PORT-LAST" only when both are numbers
+    const int n = allDigits(last) && last.size() <= 5 ? last.toInt() : 0;
+    if (n < 1 || n > 65535)
+        return false;
+    *lastPort = n;
+    spec->truncate(dash);
+    return true;
+}
+
+} // namespace
+
 void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *server)
 {
     const ConfArg &first = c.args.at(0);
@@ -88,6 +124,13 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
     QByteArray host;
     int port = -1;
     bool portOnly = false;
+    // ngx_parse_inet_url for listen: a port range, "HOST:PORT-LAST" or
+    // "PORT-LAST", is one listening socket per port.
+    int lastPort = 0;
+    if (!splitPortRange(&spec, &lastPort)) {
+        error(first.location, u"invalid port in \"%1\" of the \"listen\" directive"_s.arg(text(first.text)));
+        return;
+    }
     {
         bool ok = false;
         const int p = spec.toInt(&ok);
@@ -106,6 +149,10 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
     }
     if (port < 0)
         port = 80;
+    if (lastPort && (port == 0 || port > lastPort)) {
+        error(first.location, u"invalid port range in \"%1\" of the \"listen\" directive"_s.arg(text(first.text)));
+        return;
+    }
     ListenAddress base;
     base.port = quint16(port);
     base.at = c.location;
@@ -116,7 +163,12 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
             base.defaultServer = true;
         } else if (a.text == "ssl") {
             base.ssl = true;
-        } else if (a.text == "http2" || a.text == "quic" || a.text == "proxy_protocol") {
+        } else if (a.text == "proxy_protocol") {
+            // Ignoring it would read the PROXY header as a request line (400).
+            error(a.location, u"\"listen ... proxy_protocol\" is not supported by wsscope: the PROXY protocol header "
+                              u"would be read as a request (every request would get 400)"_s);
+            return;
+        } else if (a.text == "http2" || a.text == "quic") {
             warning(a.location, u"ignoring \"listen\" parameter \"%1\" (not supported by wsscope)"_s.arg(text(a.text)));
         } else if (key == "backlog" || key == "rcvbuf" || key == "sndbuf" || key == "setfib" || key == "fastopen"
                    || key == "accept_filter" || a.text == "deferred" || a.text == "bind" || key == "ipv6only"
@@ -137,17 +189,20 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
         if (addresses.isEmpty())
             return;
     }
-    for (const QHostAddress &addr : std::as_const(addresses)) {
-        ListenAddress l = base;
-        l.address = addr;
-        for (const ListenAddress &mine : std::as_const(server->listens)) {
-            if (mine.sameSocket(l)) {
-                error(c.location, u"duplicate listen %1"_s.arg(l.toString()));
-                return;
+    for (int p = port; p <= std::max(port, lastPort); ++p) {
+        for (const QHostAddress &addr : std::as_const(addresses)) {
+            ListenAddress l = base;
+            l.address = addr;
+            l.port = quint16(p);
+            for (const ListenAddress &mine : std::as_const(server->listens)) {
+                if (mine.sameSocket(l)) {
+                    error(c.location, u"duplicate listen %1"_s.arg(l.toString()));
+                    return;
+                }
             }
+            server->listens.append(l);
+            m_listenEntries.append(ListenEntry{serverIndex, l});
         }
-        server->listens.append(l);
-        m_listenEntries.append(ListenEntry{serverIndex, l});
     }
 }
 

@@ -35,6 +35,7 @@ constexpr NamedVariable kVariables[] = {
     {"request_method", ValueTemplate::Variable::RequestMethod},
     {"server_name", ValueTemplate::Variable::ServerName},
     {"server_port", ValueTemplate::Variable::ServerPort},
+    {"server_addr", ValueTemplate::Variable::ServerAddr},
     {"server_protocol", ValueTemplate::Variable::ServerProtocol},
     {"connection_upgrade", ValueTemplate::Variable::ConnectionUpgrade},
     {"https", ValueTemplate::Variable::Https},
@@ -699,6 +700,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return context.serverName;
     case V::ServerPort:
         return QByteArray::number(context.serverPort);
+    case V::ServerAddr:
+        return context.serverAddress;
     case V::ServerProtocol:
         return req && req->isHttp11() ? QByteArray("HTTP/1.1") : QByteArray("HTTP/1.0");
     case V::Https:

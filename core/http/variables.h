@@ -36,6 +36,7 @@ struct RequestContext
     quint16 remotePort = 0;
     QByteArray scheme = "http";
     quint16 serverPort = 0;
+    QByteArray serverAddress; // $server_addr: the local address of the connection
     QByteArray serverName;
     QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
     QByteArray proxyPort; // its port, the scheme's default when none is written ($proxy_port)
@@ -109,6 +110,7 @@ public:
         RequestMethod,
         ServerName,
         ServerPort,
+        ServerAddr,
         ServerProtocol,
         Https,             // "on" for a TLS connection, else empty
         SslProtocol,
