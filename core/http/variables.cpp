@@ -701,7 +701,7 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::ServerPort:
         return QByteArray::number(context.serverPort);
     case V::ServerAddr:
-        return context.serverAddress;
+        return context.serverAddress.isNull() ? QByteArray() : context.serverAddress.toString().toLatin1();
     case V::ServerProtocol:
         return req && req->isHttp11() ? QByteArray("HTTP/1.1") : QByteArray("HTTP/1.0");
     case V::Https:

@@ -36,7 +36,7 @@ struct RequestContext
     quint16 remotePort = 0;
     QByteArray scheme = "http";
     quint16 serverPort = 0;
-    QByteArray serverAddress; // $server_addr: the local address of the connection
+    QHostAddress serverAddress; // $server_addr: the local address of the connection
     QByteArray serverName;
     QByteArray proxyHost; // host[:port] of the proxy_pass target ($proxy_host)
     QByteArray proxyPort; // its port, the scheme's default when none is written ($proxy_port)

@@ -18,8 +18,7 @@ void ClientConnection::accepted(quint64 id)
 {
     m_address = m_stream->peerAddress(&m_port);
     quint16 localPort = 0;
-    const QHostAddress local = m_stream->localAddress(&localPort);
-    m_localAddressText = local.isNull() ? QByteArray() : local.toString().toLatin1();
+    m_localAddress = m_stream->localAddress(&localPort); // its text only when $server_addr is read
     m_acceptedMs = QDateTime::currentMSecsSinceEpoch();
     m_log.setConnection(id, m_address, m_port);
 }
@@ -126,7 +125,7 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
         context.sslSessionReused = info.resumed ? "r" : "."; // ngx_ssl_get_session_reused
     }
     context.serverPort = serverPort;
-    context.serverAddress = m_localAddressText;
+    context.serverAddress = m_localAddress;
     context.connectionRequests = m_requestsServed + 1;
     context.connectionStartMs = m_acceptedMs;
     return context;

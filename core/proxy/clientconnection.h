@@ -133,7 +133,7 @@ private:
     int m_listenGroup = 0;
     QHostAddress m_address;
     quint16 m_port = 0;
-    QByteArray m_localAddressText; // $server_addr: the address the client reached (getsockname)
+    QHostAddress m_localAddress; // $server_addr: the address the client reached (getsockname)
     AccessLog m_log;
     HttpHeadParser m_parser{HttpHeadParser::Kind::Request};
     QByteArray m_in;
