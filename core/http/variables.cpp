@@ -661,22 +661,17 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::ProxyHost:
         return context.proxyHost;
     case V::RemoteAddr:
-        return context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
-                                                   : context.remoteAddressText;
+        return context.remoteAddressOrText();
     case V::RemotePort:
         return context.remotePort ? QByteArray::number(context.remotePort) : QByteArray(); // ngx_http_variable_remote_port
     case V::RealIpRemoteAddr:
-        if (context.realIpSet)
-            return context.peerAddressText;
-        return context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
-                                                   : context.remoteAddressText;
+        return context.realIpSet ? context.peerAddressText : context.remoteAddressOrText();
     case V::RealIpRemotePort: {
         const quint16 port = context.realIpSet ? context.peerPort : context.remotePort;
         return port ? QByteArray::number(port) : QByteArray();
     }
     case V::ProxyAddXForwardedFor: {
-        const QByteArray addr = context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1()
-                                                                    : context.remoteAddressText;
+        const QByteArray addr = context.remoteAddressOrText();
         const QByteArray existing = req ? req->headers.combinedValue("X-Forwarded-For") : QByteArray();
         return existing.isEmpty() ? addr : existing + ", " + addr;
     }

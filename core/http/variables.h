@@ -79,6 +79,12 @@ struct RequestContext
     bool realIpSet = false;
     QByteArray peerAddressText;
     quint16 peerPort = 0;
+
+    // $remote_addr: remoteAddressText, or the address's text when the caller left it empty.
+    QByteArray remoteAddressOrText() const
+    {
+        return remoteAddressText.isEmpty() ? remoteAddress.toString().toLatin1() : remoteAddressText;
+    }
 };
 
 // How a log_format writes a variable's value (ngx_http_log_escape,

@@ -7,6 +7,11 @@ namespace RealIp {
 
 namespace {
 
+// How a walk over the header's addresses ended: none taken, all the way
+// (or the one, not recursive), or stopped at an untrusted or unparsable one
+// after taking some (nginx's NGX_DECLINED, NGX_OK, NGX_DONE).
+enum class Walk : quint8 { Declined, Found, Stopped };
+
 bool separator(char c)
 {
     return c == ' ' || c == ',';
@@ -149,8 +154,7 @@ bool apply(const LocationSettings &settings, RequestContext &context)
     if (walkLines(lines, settings.realIpFrom, settings.realIpRecursive, &address, &port) == Walk::Declined)
         return false;
     context.realIpSet = true;
-    context.peerAddressText =
-        context.remoteAddressText.isEmpty() ? context.remoteAddress.toString().toLatin1() : context.remoteAddressText;
+    context.peerAddressText = context.remoteAddressOrText();
     context.peerPort = context.remotePort;
     context.remoteAddress = address;
     context.remoteAddressText = address.toString().toLatin1();

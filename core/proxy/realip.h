@@ -1,6 +1,5 @@
 #pragma once
 
-#include <QByteArrayView>
 
 struct LocationSettings;
 struct RequestContext;
@@ -17,10 +16,5 @@ namespace RealIp {
 // False when the settings leave the address alone (module off for this
 // level, the header absent or unparsable, the peer not trusted).
 bool apply(const LocationSettings &settings, RequestContext &context);
-
-// How a walk over the header's addresses ended: none taken, all the way
-// (or the one, not recursive), or stopped at an untrusted or unparsable one
-// after taking some (nginx's NGX_DECLINED, NGX_OK, NGX_DONE).
-enum class Walk : quint8 { Declined, Found, Stopped };
 
 } // namespace RealIp
