@@ -88,6 +88,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"allow", "127.0.0.1"}, {"deny", "10.0.0.0/8"}, {"limit_except", "GET { }"},
         {"set_real_ip_from", "127.0.0.1"}, {"real_ip_header", "X-Forwarded-For"}, {"real_ip_recursive", "on"},
         {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
+        {"proxy_request_buffering", "off"}, {"client_body_buffer_size", "4k"}, {"client_body_in_file_only", "on"},
+        {"client_body_in_single_buffer", "on"}, {"client_body_temp_path", "/tmp/a 1 2"}, {"client_body_timeout", "7s"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";
@@ -119,6 +121,8 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"set_real_ip_from", "10.0.0.0/8"}, {"real_ip_header", "X-Client"}, {"real_ip_recursive", "off"}, {"proxy_cookie_domain", "c.test d.test"}, {"proxy_cookie_path", "/c/ /d/"},
         {"client_header_buffer_size", "4k"}, {"large_client_header_buffers", "2 32k"}, {"connection_pool_size", "1k"},
         {"keepalive_timeout", "9s 5"}, {"keepalive_requests", "5"}, {"keepalive_time", "9m"}, {"keepalive_disable", "none"},
+        {"proxy_request_buffering", "on"}, {"client_body_buffer_size", "8k"}, {"client_body_in_file_only", "clean"},
+        {"client_body_in_single_buffer", "off"}, {"client_body_temp_path", "/tmp/b"}, {"client_body_timeout", "9s"},
     };
     return samples.value(d.name, "<no sample>");
 }

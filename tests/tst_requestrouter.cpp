@@ -368,9 +368,6 @@ void tst_RequestRouter::badRequests_data()
     QTest::newRow("escaped NUL") << QByteArray("/a%00b") << QByteArray() << 400 << QByteArray("invalid request target");
     QTest::newRow("escaped \"..\" above the root") << QByteArray("/%2e%2e/x") << QByteArray() << 400
                                                   << QByteArray("invalid request target");
-    QTest::newRow("chunked body to an HTTP/1.0 upstream: 411")
-        << QByteArray("/ws/x") << QByteArray("chunked") << 411
-        << QByteArray("a chunked request body needs \"proxy_http_version 1.1\" in location /ws/");
 }
 
 void tst_RequestRouter::badRequests()

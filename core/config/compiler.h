@@ -271,6 +271,7 @@ private:
     void handleKeepaliveTimeout(const ConfDirective &d, Ctx, Scope &scope);
     void handleKeepaliveDisable(const ConfDirective &d, Ctx, Scope &scope);
     void handleHeaderBuffers(const ConfDirective &d, Ctx, Scope &scope);
+    void handleClientBody(const ConfDirective &d, Ctx, Scope &scope); // client_body_buffer_size, _in_file_only, _temp_path
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

@@ -83,6 +83,47 @@ void Compiler::handleHeaderBuffers(const ConfDirective &d, Ctx, Scope &scope)
     out.size = *size;
 }
 
+// client_body_buffer_size SIZE (ngx_conf_set_size_slot),
+// client_body_in_file_only on|clean|off (ngx_conf_set_enum_slot) and
+// client_body_temp_path PATH [L1 [L2 [L3]]] (ngx_conf_set_path_slot: each
+// level is 1 or 2 digits of the file's name).
+void Compiler::handleClientBody(const ConfDirective &d, Ctx, Scope &scope)
+{
+    LocationSettings &out = scope.values;
+    if (d.name == "client_body_buffer_size") {
+        if (const std::optional<qint64> size = ConfUnits::parseSize(d.argText(0)))
+            out.clientBodyBufferSize = *size;
+        else
+            error(d.args.at(0).location, u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+        return;
+    }
+    if (d.name == "client_body_in_file_only") {
+        using F = LocationSettings::BodyInFile;
+        const QByteArray &word = d.args.at(0).text;
+        if (word == "on")
+            out.clientBodyInFileOnly = F::On;
+        else if (word == "clean")
+            out.clientBodyInFileOnly = F::Clean;
+        else if (word == "off")
+            out.clientBodyInFileOnly = F::Off;
+        else
+            error(d.args.at(0).location, u"invalid value \"%1\""_s.arg(text(word)));
+        return;
+    }
+    QList<int> levels;
+    for (qsizetype i = 1; i < d.argCount(); ++i) {
+        bool ok = false;
+        const int level = d.argText(i).toInt(&ok);
+        if (!ok || level < 1 || level > 2) {
+            error(d.args.at(i).location, u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+            return;
+        }
+        levels.append(level);
+    }
+    out.clientBodyTempPath = resolvePath(d.args.at(0).text);
+    out.clientBodyTempLevels = levels;
+}
+
 // The client connection's entries, in listing order.
 std::vector<Command> clientCommands()
 {
@@ -106,6 +147,19 @@ std::vector<Command> clientCommands()
          .inherited = true, .handler = &C::handleHeaderBuffers},
         {.name = "connection_pool_size", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleHeaderBuffers},
+        // the request body (ngx_http_read_client_request_body)
+        {.name = "proxy_request_buffering", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &S::requestBuffering},
+        {.name = "client_body_buffer_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleClientBody},
+        {.name = "client_body_in_file_only", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleClientBody},
+        {.name = "client_body_in_single_buffer", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &S::clientBodyInSingleBuffer},
+        {.name = "client_body_temp_path", .contexts = Levels, .minArgs = 1, .maxArgs = 4, .inherited = true,
+         .handler = &C::handleClientBody},
+        {.name = "client_body_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .msec = &S::clientBodyTimeoutMs},
     };
 }
 

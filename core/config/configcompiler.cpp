@@ -260,6 +260,7 @@ void Compiler::compileHttp(const QList<const ConfDirective *> &body)
     }
 
     Scope http;
+    http.values.clientBodyTempPath = resolvePath("client_body_temp"); // nginx's NGX_HTTP_CLIENT_TEMP_PATH
     for (const ConfDirective *d : body) {
         if (d->name == "map" || d->name == "upstream" || d->name == "server" || d->name == "location")
             continue;

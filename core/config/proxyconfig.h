@@ -197,6 +197,18 @@ struct LocationSettings
     bool serverNameInRedirect = false;
     bool portInRedirect = true;
     qint64 clientMaxBodySize = 1024 * 1024; // client_max_body_size: nginx's 1m; 0 = no limit (413 above it)
+    // The request body (ngx_http_read_client_request_body): read whole before
+    // the upstream is asked (proxy_request_buffering), in memory up to
+    // client_body_buffer_size, else in a file under client_body_temp_path
+    // (kept after the request with client_body_in_file_only on).
+    enum class BodyInFile : quint8 { Off, Clean, On };
+    bool requestBuffering = true;          // proxy_request_buffering
+    qint64 clientBodyBufferSize = 16384;   // client_body_buffer_size (nginx's two pages)
+    BodyInFile clientBodyInFileOnly = BodyInFile::Off;
+    bool clientBodyInSingleBuffer = false; // client_body_in_single_buffer (a memory body is one buffer anyway)
+    QString clientBodyTempPath;            // client_body_temp_path (empty: the system's temporary directory)
+    QList<int> clientBodyTempLevels;
+    qint64 clientBodyTimeoutMs = 60'000;   // client_body_timeout: between two reads of the body (408)
     // error_page: a level that sets any inherits none (ngx_http_core_merge_loc_conf).
     QList<ErrorPage> errorPages;
     bool recursiveErrorPages = false; // recursive_error_pages: an error page's own error may redirect again

@@ -355,6 +355,13 @@ bool HttpHeadParser::checkRequestSemantics()
         if (!validateHostName(h.value("Host"), &host))
             return fail(400, "client sent invalid host header");
     }
+    // ngx_http_process_unique_header_line: these may come once.
+    static constexpr const char *Unique[] = {"If-Modified-Since", "If-Unmodified-Since", "If-Match", "If-None-Match",
+                                             "Content-Length",    "Content-Range",       "If-Range", "Transfer-Encoding"};
+    for (const char *name : Unique) {
+        if (h.count(name) > 1)
+            return fail(400, "client sent duplicate header line");
+    }
     // ngx_http_process_request_header: TRACE and (since nginx 1.21.1)
     // CONNECT are refused with 405 and the connection is closed.
     if (m_request.method == "TRACE")
@@ -366,27 +373,18 @@ bool HttpHeadParser::checkRequestSemantics()
     if (hasLength && hasTE)
         return fail(400, "client sent Content-Length and Transfer-Encoding together");
     if (hasLength) {
-        // Several identical values are allowed (RFC 9110 8.6); anything else is not.
-        QByteArray first;
-        for (const HttpHeader &f : h) {
-            if (!headerNameEquals(f.name, "Content-Length"))
-                continue;
-            if (f.value.isEmpty() || f.value.size() > 18)
-                return fail(400, "client sent invalid Content-Length");
-            for (char c : f.value) {
-                if (c < '0' || c > '9')
-                    return fail(400, "client sent invalid Content-Length");
-            }
-            if (!first.isNull() && first != f.value)
-                return fail(400, "client sent conflicting Content-Length headers");
-            first = f.value;
+        const QByteArray value = h.value("Content-Length");
+        if (value.isEmpty() || value.size() > 18)
+            return fail(400, "client sent invalid \"Content-Length\" header");
+        for (char c : value) {
+            if (c < '0' || c > '9')
+                return fail(400, "client sent invalid \"Content-Length\" header");
         }
     }
     if (hasTE) {
         if (!m_request.isHttp11())
             return fail(400, "client sent Transfer-Encoding in an HTTP/1.0 request");
-        const QByteArray te = h.combinedValue("Transfer-Encoding");
-        if (!headerNameEquals(QByteArrayView(te).trimmed(), "chunked"))
+        if (!headerNameEquals(QByteArrayView(h.value("Transfer-Encoding")).trimmed(), "chunked"))
             return fail(501, "client sent unknown Transfer-Encoding");
     }
     return true;

@@ -65,6 +65,8 @@ constexpr NamedVariable kVariables[] = {
     {"connection_requests", ValueTemplate::Variable::ConnectionRequests},
     {"connection_time", ValueTemplate::Variable::ConnectionTime},
     {"pipe", ValueTemplate::Variable::Pipe},
+    {"request_body", ValueTemplate::Variable::RequestBody},
+    {"request_body_file", ValueTemplate::Variable::RequestBodyFile},
     {"remote_user", ValueTemplate::Variable::RemoteUser},
     {"content_length", ValueTemplate::Variable::ContentLength},
     {"content_type", ValueTemplate::Variable::ContentType},
@@ -627,6 +629,8 @@ QByteArray logVariable(ValueTemplate::Variable variable, const RequestContext &c
         return secondsWithMillis(qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - context.connectionStartMs));
     case V::RequestBody:
         return context.requestBody ? *context.requestBody : QByteArray();
+    case V::RequestBodyFile:
+        return context.requestBodyFile;
     case V::Pipe:
         return context.pipelined ? "p" : ".";
     case V::RemoteUser:
@@ -739,6 +743,7 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::ConnectionRequests:
     case V::ConnectionTime:
     case V::RequestBody:
+    case V::RequestBodyFile:
     case V::Pipe:
     case V::RemoteUser:
     case V::ContentLength:

@@ -73,6 +73,7 @@ struct RequestContext
     // $request_body: the body read into memory (nginx: empty when it went to
     // a temporary file, or was not read); nullptr: none.
     const QByteArray *requestBody = nullptr;
+    QByteArray requestBodyFile; // $request_body_file: the body's temporary file (empty: none)
     bool pipelined = false;       // $pipe: "p", else "."
     // The realip module changed remoteAddress/remotePort; the connection's
     // own are kept for $realip_remote_addr and $realip_remote_port.
@@ -148,6 +149,7 @@ public:
         ConnectionRequests,
         ConnectionTime,    // seconds since the connection was accepted, with milliseconds
         RequestBody,
+        RequestBodyFile,   // the temporary file the body went to
         Pipe,
         RemoteUser,        // the user name of Basic authorization
         ContentLength,     // the request's

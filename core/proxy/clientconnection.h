@@ -59,6 +59,7 @@ public:
 
     // Bytes read outside the tunnel wait here until the session takes them.
     QByteArray &in() { return m_in; }
+    const QByteArray &in() const { return m_in; }
     // Called with every read: the first bytes may be a TLS ClientHello on a
     // plain listener.
     void noteRead(const char *data, qsizetype size)

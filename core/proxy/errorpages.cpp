@@ -78,9 +78,9 @@ bool Session::redirectToErrorPage(int status)
         // with GET (HEAD stays HEAD); a named location keeps the method.
         if (uri.startsWith('/') && m_request.method != "HEAD")
             m_request.method = "GET";
-        if (m_relay.requestBody().bodyBytes() > 0) {
+        if (m_relay.requestBody().bodyBytes() > 0 && !m_body.isActive()) {
             // Part of the body went to the upstream that failed and is not
-            // kept (wsscope streams it): the page is asked for without one,
+            // kept (proxy_request_buffering off): the page is asked for without one,
             // and the connection ends after it (the rest is unread).
             m_request.headers.remove("Content-Length");
             m_request.headers.remove("Transfer-Encoding");

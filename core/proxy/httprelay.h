@@ -21,6 +21,7 @@ public:
     bool requestChunked() const { return m_requestBody.mode() == HttpBodyFramer::Mode::Chunked; }
     // The client waits for "100 Continue" before it sends its body.
     bool expectsContinue() const { return m_expectContinue; }
+    void continueSent() { m_expectContinue = false; }
     // Moves what of `in` belongs to the request body to `upstream`. False:
     // the chunked body is invalid.
     // `head`, when given, goes in the same write as the body bytes at hand
@@ -52,6 +53,7 @@ public:
     }
 
     const HttpBodyFramer &requestBody() const { return m_requestBody; }
+    HttpBodyFramer &requestFramer() { return m_requestBody; } // a body read whole (RequestBody) or discarded
     // The static responder frames its file with it too.
     HttpBodyFramer &responseBody() { return m_responseBody; }
 

@@ -209,7 +209,6 @@ Route indexOrStatic(const ProxyConfig &config, Route route)
 Route content(const ProxyConfig &config, Route route, bool proxyHandler)
 {
     const LocationConfig *loc = route.location;
-    const HttpRequestHead &head = *route.context.request;
     if (!proxyHandler)
         return indexOrStatic(config, std::move(route));
     if (!loc->proxyPass.isSet()) {
@@ -217,10 +216,6 @@ Route content(const ProxyConfig &config, Route route, bool proxyHandler)
         route.notes.append(RouteNote{RouteNote::Level::Error, "no upstream configuration"});
         return failed(std::move(route), 500, "no upstream configuration");
     }
-    // proxy_http_version (nginx's default is 1.0: no upgrade, no chunked body).
-    if (loc->proxyHttpVersionMinor == 0 && head.headers.hasToken("Transfer-Encoding", "chunked"))
-        return failed(std::move(route), 411,
-                      "a chunked request body needs \"proxy_http_version 1.1\" in location " + loc->prefix);
     if (loc->proxyPass.urlTemplate) {
         route = evaluateProxyUrl(std::move(route), *loc);
         if (route.kind != Route::Kind::Proxy)

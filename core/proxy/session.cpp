@@ -174,6 +174,12 @@ void Session::readClient()
                 // Nothing started (a keep-alive end), or a head cut short.
                 finish(CloseCause::ClientClosed);
                 return;
+            case State::ReadingBody:
+                // ngx_http_do_read_client_request_body: logged as 400, no answer.
+                logLine(QtInfoMsg) << "client prematurely closed connection";
+                m_response.status = 400;
+                finish(CloseCause::ClientClosed);
+                return;
             case State::Resolving:
             case State::Connecting:
             case State::Exchange:
@@ -266,6 +272,15 @@ void Session::processClient()
     for (;;) {
         switch (m_state) {
         case State::ReadingHead:
+            // The rest of a body the last answer left unread goes first.
+            if (!m_relay.requestBody().isDone()) {
+                if (!discardRequestBody()) {
+                    finish(CloseCause::BadRequest);
+                    return;
+                }
+                if (!m_relay.requestBody().isDone())
+                    return;
+            }
             switch (m_client.readHead()) {
             case ClientConnection::Head::NeedMore:
                 return;
@@ -293,6 +308,9 @@ void Session::processClient()
                 startExchange();
                 continue;
             }
+            return;
+        case State::ReadingBody:
+            readRequestBody();
             return;
         case State::Resolving:
         case State::Connecting:
@@ -385,6 +403,18 @@ void Session::dispatchRoute(Route route)
     m_route.notes.clear();
     if (m_keepAlive && m_server)
         m_keepAlive = m_client.keepAliveAllowed(m_request, responseSettings());
+    // ngx_http_test_expect: reading or discarding the body answers
+    // "Expect: 100-continue" first (once; not for a body refused as too large).
+    if (m_relay.expectsContinue() && !(m_route.kind == Route::Kind::Error && m_route.errorStatus == 413)) {
+        m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+        m_relay.continueSent();
+    }
+    if (m_route.kind != Route::Kind::Proxy && !discardRequestBody()) {
+        // ngx_http_discard_request_body's NGX_HTTP_BAD_REQUEST
+        logLine(QtInfoMsg) << "client sent invalid chunked body";
+        respondError(400, "client sent invalid chunked body", CloseCause::BadRequest);
+        return;
+    }
     switch (m_route.kind) {
     case Route::Kind::Error:
         respondError(m_route.errorStatus, m_route.errorMessage, CloseCause::BadRequest);
@@ -398,8 +428,66 @@ void Session::dispatchRoute(Route route)
     case Route::Kind::Proxy:
         break;
     }
+    // proxy_request_buffering on: the body is read whole first (a body an
+    // error_page redirect kept is read already). Off, it streams, unless
+    // HTTP/1.0 cannot carry it chunked or it is not passed at all
+    // (ngx_http_proxy_handler's request_body_no_buffering rule), or it came
+    // whole with the head (ngx_http_read_client_request_body's "the whole
+    // body was pre-read": then it is a buffered one).
+    const bool streams = !m_location->requestBuffering && m_location->passRequestBody
+        && (!m_relay.requestChunked() || m_location->proxyHttpVersionMinor == 1) && !wholeBodyAtHand();
+    if (!streams && !m_relay.requestBody().isDone()) {
+        m_body.begin(RequestBody::Settings{
+            .bufferSize = m_location->clientBodyBufferSize,
+            .fileOnly = m_location->clientBodyInFileOnly != LocationSettings::BodyInFile::Off,
+            .keepFile = m_location->clientBodyInFileOnly == LocationSettings::BodyInFile::On,
+            .tempPath = m_location->clientBodyTempPath,
+            .levels = m_location->clientBodyTempLevels,
+        });
+        m_lastClientActivityMs = setState(State::ReadingBody);
+        readRequestBody();
+        return;
+    }
+    proxyRequest();
+}
+
+void Session::readRequestBody()
+{
+    if (!m_body.take(m_relay.requestFramer(), m_client.in())) {
+        if (m_relay.requestBody().hasError()) {
+            logLine(QtInfoMsg) << "client sent invalid chunked body";
+            respondError(400, "client sent invalid chunked body", CloseCause::BadRequest);
+        } else {
+            logLine(QtCriticalMsg) << m_body.errorString();
+            respondError(500, m_body.errorString().toUtf8(), CloseCause::UpstreamFailure);
+        }
+        return;
+    }
+    // A chunked body is measured as it arrives (ngx_http_request_body_chunked_filter).
+    if (m_location->clientMaxBodySize > 0 && m_body.size() > m_location->clientMaxBodySize) {
+        logLine(QtCriticalMsg) << "client intended to send too large chunked body:" << m_body.size() << "bytes";
+        respondError(413, "client intended to send too large chunked body", CloseCause::BadRequest);
+        return;
+    }
+    if (!m_relay.requestBody().isDone())
+        return updateBackpressure();
+    m_context.requestBody = m_body.memory();
+    m_context.requestBodyFile = m_body.fileName();
+    if (m_body.inFile() && m_location->clientBodyInFileOnly == LocationSettings::BodyInFile::Off)
+        logLine(QtWarningMsg) << "a client request body is buffered to a temporary file" << m_body.fileName();
+    proxyRequest();
+}
+
+void Session::proxyRequest()
+{
+    const RequestContext &ctx = m_context;
+    const bool buffered = m_body.isActive();
     HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, m_route.upstreamTarget,
-                                                             m_relay.requestChunked(), m_location->passRequestHeaders);
+                                                             !buffered && m_relay.requestChunked(),
+                                                             m_location->passRequestHeaders);
+    // A chunked body read whole goes with its length (nginx's $proxy_internal_body_length).
+    if (buffered && m_relay.requestChunked() && !upstreamHead.headers.contains("Content-Length"))
+        upstreamHead.headers.append("Content-Length", QByteArray::number(m_body.size()));
     upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
     m_upstreamHead = upstreamHead.serialize();
     if (m_upgradeRequested)
@@ -408,16 +496,47 @@ void Session::dispatchRoute(Route route)
         emitEvent(RequestHeadEvent{m_request, false});
         emitEvent(RequestHeadEvent{std::move(upstreamHead), true});
     }
-
-    if (m_relay.expectsContinue()) {
-        // nginx answers 100-continue itself before reading the body.
-        m_client->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
-    }
     startUpstream(m_route);
+}
+
+bool Session::wholeBodyAtHand() const
+{
+    HttpBodyFramer probe = m_relay.requestBody();
+    const QByteArray &in = m_client.in();
+    if (!probe.isDone() && !in.isEmpty())
+        probe.consume(in.constData(), in.size());
+    return probe.isDone();
+}
+
+bool Session::discardRequestBody()
+{
+    HttpBodyFramer &framer = m_relay.requestFramer();
+    QByteArray &in = m_client.in();
+    if (!framer.isDone() && !in.isEmpty())
+        in.remove(0, framer.consume(in.constData(), in.size()));
+    return !framer.hasError();
 }
 
 void Session::forwardRequestBody(QByteArrayView head)
 {
+    if (!upstream()) {
+        // A static file being sent: the body is nobody's.
+        if (!discardRequestBody())
+            m_keepAlive = false;
+        return;
+    }
+    if (m_body.isActive()) {
+        if (!head.isEmpty())
+            m_body.rewind(); // a retry sends it all again
+        if (!m_location->passRequestBody) {
+            upstream()->write(head.data(), head.size());
+        } else if (!m_body.pump(*upstream(), head)) {
+            logLine(QtCriticalMsg) << m_body.errorString();
+            respondError(500, m_body.errorString().toUtf8(), CloseCause::UpstreamFailure);
+            return;
+        }
+        return updateBackpressure();
+    }
     if (m_state != State::Exchange || m_client.in().isEmpty() || m_relay.requestBody().isDone()) {
         if (!head.isEmpty())
             upstream()->write(head.data(), head.size());
@@ -558,8 +677,9 @@ void Session::finishExchange()
     m_client.requestServed();
     // A static answer has no upstream; a proxied one may leave its connection
     // to the keep-alive cache (upstream `keepalive`).
-    m_attempt.finish(m_relay.upstreamKeepsAlive(m_response));
+    m_attempt.finish(m_relay.upstreamKeepsAlive(m_response) && (!m_body.isActive() || m_body.allSent()));
     m_upstreamHead.clear();
+    m_body.clear();
     if (!m_keepAlive || m_client.eof() || m_client.draining()) {
         beginClosing(CloseCause::Completed);
         return;
@@ -689,7 +809,6 @@ void Session::updateBackpressure()
 
 void Session::streamDrained(TcpStream *stream)
 {
-    Q_UNUSED(stream);
     if (m_state == State::Finished)
         return;
     if (checkStreamFailures())
@@ -703,6 +822,11 @@ void Session::streamDrained(TcpStream *stream)
     }
     if (m_static.isSending() && m_state == State::Exchange) {
         pumpStaticFile();
+        return;
+    }
+    if (m_state == State::Exchange && stream == upstream() && m_body.isActive() && !m_body.allSent()
+        && m_location->passRequestBody) {
+        forwardRequestBody(); // a body from its file, as the upstream takes it
         return;
     }
     if (m_state == State::Tunnel && m_tunnel->isOver(m_client.eof(), m_attempt.eof())) {
@@ -853,6 +977,15 @@ void Session::checkTimeouts(qint64 now)
     case State::ReadingHead:
         if (const std::optional<CloseCause> cause = m_client.headTimeout(now - m_stateSinceMs, *m_config))
             finish(*cause);
+        return;
+    case State::ReadingBody:
+        // client_body_timeout: between two reads; nginx ends the request
+        // without an answer (ngx_http_terminate_request) and logs 408.
+        if (now - m_lastClientActivityMs > loc->clientBodyTimeoutMs) {
+            logLine(QtInfoMsg) << "client timed out while reading the request body";
+            m_response.status = 408;
+            finish(CloseCause::ReadTimeout);
+        }
         return;
     case State::Resolving:
         return; // resolver_timeout is the DNS client's (DnsClient::tick)

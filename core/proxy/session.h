@@ -8,6 +8,7 @@
 #include "inspect/inspectevent.h"
 #include "net/tcpstream.h"
 #include "proxyruntime.h"
+#include "requestbody.h"
 #include "requestrouter.h"
 #include "staticresponder.h"
 #include "upstreamattempt.h"
@@ -24,7 +25,7 @@ class Worker;
 // One client connection, from its first byte to its close. Not a QObject:
 // it is driven by its two streams' notifiers and by its worker's tick.
 //
-//   ReadingHead ─▶ [Resolving ─▶] Connecting ─▶ Exchange ─┬─ 101 ─▶ Tunnel
+//   ReadingHead ─▶ [ReadingBody ─▶] [Resolving ─▶] Connecting ─▶ Exchange ─┬─ 101 ─▶ Tunnel
 //        ▲                                 └─ other: relay the response
 //        └──────── keep-alive ◀────────────────┘
 //
@@ -61,8 +62,9 @@ class Session final : public TcpStream::Handler
     Q_DISABLE_COPY_MOVE(Session)
 
 public:
+    // ReadingBody: a proxied request's body is read whole first (proxy_request_buffering).
     // Resolving: a proxy_pass with variables named a host the DNS is asked for.
-    enum class State { ReadingHead, Resolving, Connecting, Exchange, Tunnel, Closing, Finished };
+    enum class State { ReadingHead, ReadingBody, Resolving, Connecting, Exchange, Tunnel, Closing, Finished };
 
     Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
             quint16 listenPort);
@@ -130,8 +132,20 @@ private:
     void upstreamFailed(quint32 condition, int status, const QString &reason);
     bool mayTryNext(quint32 condition) const;
     TcpStream *upstream() const { return m_attempt.stream(); }
-    // The client's body bytes at hand upstream; `head` first, in the same write.
+    // The client's body bytes at hand upstream (or the buffered body's next
+    // part); `head` first, in the same write.
     void forwardRequestBody(QByteArrayView head = {});
+    // A proxied request once its body is read (or while it streams): the
+    // upstream head, then the connect.
+    void proxyRequest();
+    // ReadingBody: the body bytes at hand into m_body; the request goes on
+    // once it is complete.
+    void readRequestBody();
+    // ngx_http_discard_request_body: the body bytes at hand of a request the
+    // proxy answers itself are read and dropped (the rest as they come), so
+    // the connection can carry the next request. False: an invalid chunked body.
+    bool discardRequestBody();
+    bool wholeBodyAtHand() const; // the body's last byte is in m_client.in() already
     void handleResponseHead();
     void finishExchange();
     void startTunnel();
@@ -196,6 +210,7 @@ private:
     HttpResponseHead m_response;
     HttpResponseHead m_sentHead; // a proxied response's head as the client got it ($sent_http_*)
     HttpRelay m_relay; // the request and response bodies
+    RequestBody m_body; // the request body read whole (proxy_request_buffering on)
     QByteArray m_upstreamHead; // serialized head waiting for the connect
 
     UpstreamAttempt m_attempt{this}; // the upstream socket of the current exchange, and its retries

@@ -130,14 +130,14 @@ void Session::respondReturn(const Route &route)
 }
 
 // ngx_http_special_response_handler keeps the connection for most answers;
-// these end it (r->keepalive = 0), and so does a request body nobody read
-// (wsscope does not discard one: closing is the safe way past it).
+// these end it (r->keepalive = 0), and so does an invalid chunked body; a
+// body nobody reads is discarded as it comes (discardRequestBody()).
 bool Session::keepsAliveAfterOwnAnswer(int status) const
 {
     static constexpr int Closing[] = {400, 408, 413, 414, 494, 495, 496, 497, 500, 501};
     if (m_errorPage.closes || std::find(std::begin(Closing), std::end(Closing), status) != std::end(Closing))
         return false;
-    return m_keepAlive && !m_request.method.isEmpty() && m_relay.requestBody().isDone() && !m_client.eof()
+    return m_keepAlive && !m_request.method.isEmpty() && !m_relay.requestBody().hasError() && !m_client.eof()
         && !m_client.draining();
 }
 

@@ -122,12 +122,13 @@ void Session::handleConnectFailure(const QString &reason, bool timedOut)
 
 bool Session::mayTryNext(quint32 condition) const
 {
-    // Nothing of a response may have reached the client, and the body is
-    // streamed, not buffered: once some of it went upstream there is no copy
-    // to send again (nginx's proxy_request_buffering off rule). A client
-    // that left before its request was complete is not worth a retry.
+    // Nothing of a response may have reached the client. A body read whole
+    // is sent again; a streamed one (proxy_request_buffering off) cannot be
+    // once some of it went upstream. A client that left before its request
+    // was complete is not worth a retry.
     const HttpBodyFramer &body = m_relay.requestBody();
-    const bool clientAllows = !m_responseStarted && body.bodyBytes() == 0 && !(m_client.eof() && !body.isDone());
+    const bool clientAllows = !m_responseStarted && (m_body.isActive() || body.bodyBytes() == 0)
+        && !(m_client.eof() && !body.isDone());
     return m_attempt.mayTryNext(condition, m_request.method, clientAllows);
 }
 
