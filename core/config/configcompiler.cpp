@@ -260,7 +260,11 @@ void Compiler::compileHttp(const QList<const ConfDirective *> &body)
     }
 
     Scope http;
-    http.values.clientBodyTempPath = resolvePath("client_body_temp"); // nginx's NGX_HTTP_CLIENT_TEMP_PATH
+    // nginx's NGX_HTTP_CLIENT_TEMP_PATH under the prefix (-p); without one
+    // the system's temporary directory (a configuration's own directory,
+    // /etc/wsscope, is seldom writable by the user the server runs as).
+    if (!m_options.prefix.isEmpty())
+        http.values.clientBodyTempPath = resolvePath("client_body_temp");
     for (const ConfDirective *d : body) {
         if (d->name == "map" || d->name == "upstream" || d->name == "server" || d->name == "location")
             continue;
