@@ -22,10 +22,17 @@ void Compiler::handleAddHeader(const ConfDirective &d, Ctx, Scope &scope)
         error(d.args.at(0).location, u"invalid header name \"%1\" in \"add_header\" directive"_s.arg(text(name)));
         return;
     }
-    if (hasLineBreakOrNul(value)) {
-        error(d.args.at(1).location, u"a header value may not contain CR, LF or NUL (in \"add_header\" directive)"_s);
+    if (value.contains('\0')) {
+        error(d.args.at(1).location, u"a header value may not contain NUL (in \"add_header\" directive)"_s);
         return;
     }
+    // A line break written into the value ("\n" in quotes) goes out as
+    // written, as nginx sends it: the header line ends there. Variables'
+    // values never break a line (their CR and LF become spaces).
+    if (hasLineBreakOrNul(value))
+        warning(d.args.at(1).location,
+                u"the value of \"add_header %1\" contains a line break: it is sent as written, as nginx does"_s.arg(
+                    text(name)));
     bool always = false;
     if (d.argCount() == 3) {
         if (d.argText(2) != "always") {

@@ -129,7 +129,7 @@ void applyHeadersFilter(HttpResponseHead &head, const HeadersFilter &filter, con
     for (const AddHeader &h : filter.headers) {
         if (!listed && !h.always)
             continue;
-        const QByteArray value = h.value.expand(withHead);
+        const QByteArray value = h.value.expandWrittenBreaks(withHead);
         // ngx_http_set_last_modified / ngx_http_set_response_header: one
         // field, replaced or (empty value) removed.
         if (headerNameEquals(h.name, "Last-Modified") || headerNameEquals(h.name, "ETag")) {

@@ -268,6 +268,14 @@ QByteArray ValueTemplate::expand(const RequestContext &context) const
     return sanitized(expandBody(context));
 }
 
+QByteArray ValueTemplate::expandWrittenBreaks(const RequestContext &context) const
+{
+    QByteArray out;
+    for (const Segment &s : m_segments)
+        out += !s.variable && !s.map ? s.text : sanitized(segmentValue(s, context, false));
+    return out;
+}
+
 QByteArray ValueTemplate::expandBody(const RequestContext &context) const
 {
     return expandRewrite(context, false);

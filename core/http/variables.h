@@ -180,6 +180,9 @@ public:
     // For a response body (`return 200 "text\n"`): the same text with its
     // CR/LF kept.
     QByteArray expandBody(const RequestContext &context) const;
+    // For add_header: a line break written in the configuration goes out as
+    // written (nginx sends it), the variables' values are made safe as in expand().
+    QByteArray expandWrittenBreaks(const RequestContext &context) const;
     // For a rewrite's replacement: the captures escaped as arguments
     // (ngx_http_script_copy_capture_code, when the request's URI had
     // escapes or "+" and the text is arguments or a redirect).
