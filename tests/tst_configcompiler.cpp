@@ -114,6 +114,10 @@ private slots:
     void proxyRedirectDiagnostics() { diagnostics(); }
     void realIpDiagnostics_data();
     void realIpDiagnostics() { diagnostics(); }
+    void requestBodyDiagnostics_data();
+    void requestBodyDiagnostics() { diagnostics(); }
+    void clientCertificateDiagnostics_data();
+    void clientCertificateDiagnostics() { diagnostics(); }
     void upstreamBlock();
     void compileLoadsNoKeys();
     void prefixAndGlobalsApplyToText();
@@ -617,6 +621,57 @@ void tst_ConfigCompiler::realIpDiagnostics_data()
     QTest::newRow("real_ip_recursive takes on or off")
         << QByteArray("http {\n  real_ip_recursive yes;\n}")
         << u"t.conf:2:21: error: invalid value \"yes\" in \"real_ip_recursive\" directive, it must be \"on\" or \"off\""_s << false;
+}
+
+void tst_ConfigCompiler::requestBodyDiagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+    QTest::newRow("client_body_in_file_only takes on, clean or off")
+        << QByteArray("http {\n  client_body_in_file_only yes;\n}") << u"t.conf:2:28: error: invalid value \"yes\""_s
+        << false;
+    QTest::newRow("client_body_buffer_size takes a size")
+        << QByteArray("http {\n  client_body_buffer_size 1q;\n}")
+        << u"t.conf:2:27: error: \"client_body_buffer_size\" directive invalid value"_s << false;
+    QTest::newRow("client_body_temp_path levels are 1 or 2 digits")
+        << QByteArray("http {\n  client_body_temp_path /tmp/b 1 3;\n}")
+        << u"t.conf:2:34: error: \"client_body_temp_path\" directive invalid value"_s << false;
+    QTest::newRow("client_body_temp_path with three levels")
+        << QByteArray("http {\n  client_body_temp_path /tmp/b 1 2 2;\n}") << QString() << true;
+    QTest::newRow("proxy_request_buffering takes on or off")
+        << QByteArray("http {\n  proxy_request_buffering maybe;\n}")
+        << u"t.conf:2:27: error: invalid value \"maybe\" in \"proxy_request_buffering\" directive, it must be \"on\" or \"off\""_s
+        << false;
+    QTest::newRow("a line break in add_header is sent as written")
+        << QByteArray("http {\n  add_header X-A \"a\\n\";\n}")
+        << u"t.conf:2:18: warning: the value of \"add_header X-A\" contains a line break: it is sent as written, as nginx does"_s
+        << true;
+}
+
+void tst_ConfigCompiler::clientCertificateDiagnostics_data()
+{
+    QTest::addColumn<QByteArray>("conf");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<bool>("loads");
+    const QByteArray server = "http {\n  server {\n    listen 127.0.0.1:1 ssl; ssl_certificate c.pem; ssl_certificate_key k.pem;\n";
+    QTest::newRow("ssl_verify_client takes nginx's four words")
+        << QByteArray(server + "    ssl_verify_client maybe;\n  }\n}")
+        << u"t.conf:4:5: error: invalid value \"maybe\" in \"ssl_verify_client\" directive, it must be \"on\", \"off\", "
+           u"\"optional\" or \"optional_no_ca\""_s
+        << false;
+    QTest::newRow("ssl_verify_client on needs ssl_client_certificate (nginx 1.22)")
+        << QByteArray(server + "    ssl_verify_client on; ssl_trusted_certificate ca.pem;\n  }\n}")
+        << u"t.conf:4:5: error: no ssl_client_certificate for ssl_verify_client"_s << false;
+    QTest::newRow("optional_no_ca needs no CA")
+        << QByteArray(server + "    ssl_verify_client optional_no_ca;\n  }\n}") << QString() << true;
+    QTest::newRow("ssl_verify_depth takes a number")
+        << QByteArray(server + "    ssl_verify_depth deep;\n  }\n}")
+        << u"t.conf:4:5: error: \"ssl_verify_depth\" directive invalid value"_s << false;
+    QTest::newRow("the http level's verification is the server's")
+        << QByteArray("http {\n  ssl_verify_client optional; ssl_client_certificate ca.pem;\n" + server.mid(7)
+                      + "  }\n}")
+        << QString() << true;
 }
 
 void tst_ConfigCompiler::diagnostics()

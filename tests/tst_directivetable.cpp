@@ -90,6 +90,8 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
         {"proxy_request_buffering", "off"}, {"client_body_buffer_size", "4k"}, {"client_body_in_file_only", "on"},
         {"client_body_in_single_buffer", "on"}, {"client_body_temp_path", "/tmp/a 1 2"}, {"client_body_timeout", "7s"},
+        {"ssl_verify_client", "optional_no_ca"}, {"ssl_client_certificate", "/tmp/ca.pem"},
+        {"ssl_trusted_certificate", "/tmp/ca.pem"}, {"ssl_verify_depth", "2"},
     };
     if (d.name == "server")
         return (d.contexts & ConfContext::Upstream) ? "127.0.0.1:1" : "{ listen 127.0.0.1:0; }";

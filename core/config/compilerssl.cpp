@@ -1,5 +1,7 @@
 #include "config/compiler.h"
 
+#include <algorithm>
+
 namespace ConfigCompilerImpl {
 
 // proxy_ssl_*: how TLS toward an https:// upstream is set up.
@@ -209,6 +211,29 @@ bool Compiler::serverTlsSettings(const QList<StoredDirective> &ssl, ServerTlsSet
                 bad(d, u"\"ssl_session_timeout\" directive invalid value"_s);
             else
                 o->sessionTimeoutS = qMax<qint64>(1, *ms / 1000);
+        } else if (n == "ssl_verify_client") {
+            static constexpr const char *Words[] = {"off", "on", "optional", "optional_no_ca"};
+            const auto it = std::find(std::begin(Words), std::end(Words), d.args.value(0));
+            if (d.args.size() != 1 || it == std::end(Words))
+                bad(d, u"invalid value \"%1\" in \"ssl_verify_client\" directive, it must be \"on\", \"off\", "
+                       u"\"optional\" or \"optional_no_ca\""_s.arg(text(d.args.value(0))));
+            else
+                o->verifyClient = quint8(it - std::begin(Words));
+            o->verifyClientAt = d.at;
+        } else if (n == "ssl_client_certificate" || n == "ssl_trusted_certificate") {
+            if (d.args.size() != 1 || d.args.at(0).contains('$')) {
+                bad(d, u"\"%1\" takes one file name (no variables)"_s.arg(text(n)));
+                continue;
+            }
+            (n == "ssl_client_certificate" ? o->clientCertificate : o->trustedCertificate) =
+                TlsFileSetting{resolvePath(d.args.at(0)), d.at};
+        } else if (n == "ssl_verify_depth") {
+            bool isNumber = false;
+            const int depth = d.args.value(0).toInt(&isNumber);
+            if (d.args.size() != 1 || !isNumber || depth < 0)
+                bad(d, u"\"ssl_verify_depth\" directive invalid value"_s);
+            else
+                o->verifyDepth = depth;
         } else if (n == "ssl_session_cache" || n == "ssl_buffer_size" || n == "ssl_dhparam"
                    || n == "ssl_early_data" || n == "ssl_alpn") {
             // Accepted: OpenSSL's per-context session cache, its buffer
@@ -216,6 +241,11 @@ bool Compiler::serverTlsSettings(const QList<StoredDirective> &ssl, ServerTlsSet
         } else {
             ignored(n, d.at, false);
         }
+    }
+    // ngx_http_ssl_merge_srv_conf (1.22): on and optional need the CAs to ask for.
+    if ((o->verifyClient == 1 || o->verifyClient == 2) && o->clientCertificate.path.isEmpty()) {
+        error(o->verifyClientAt, u"no ssl_client_certificate for ssl_verify_client"_s);
+        return false;
     }
     if (o->certificates.size() != o->keys.size()) {
         const bool moreCerts = o->certificates.size() > o->keys.size();

@@ -200,6 +200,15 @@ std::vector<Command> tlsAndUpstreamCommands()
          .handler = &C::handleServerSsl},
         {.name = "ssl_session_timeout", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
          .handler = &C::handleServerSsl},
+        // client certificates ($ssl_client_verify, 495/496 when refused)
+        {.name = "ssl_verify_client", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .handler = &C::handleServerSsl},
+        {.name = "ssl_client_certificate", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .handler = &C::handleServerSsl},
+        {.name = "ssl_trusted_certificate", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .handler = &C::handleServerSsl},
+        {.name = "ssl_verify_depth", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .handler = &C::handleServerSsl},
         // accepted for what OpenSSL's defaults already do (see serverTlsSettings)
         {.name = "ssl_session_cache", .contexts = Http | Server, .minArgs = 1, .maxArgs = 2,
          .handler = &C::handleServerSsl},

@@ -368,8 +368,8 @@ constexpr Effect Effects[] = {
     {"gzip*", nullptr}, {"postpone_gzipping", nullptr}, {"ssl_stapling*", nullptr},
     {"ssl_session_ticket_key", nullptr}, {"ssl_ocsp*", nullptr}, {"ssl_key_log", nullptr},
     {"ssl_handshake_timeout", nullptr}, {"ssl_certificate_cache", nullptr}, {"ssl_conf_command", nullptr},
-    {"ssl_reject_handshake", nullptr}, {"ssl_client_certificate", nullptr}, {"ssl_trusted_certificate", nullptr},
-    {"ssl_crl", nullptr}, {"ssl_verify_depth", nullptr}, {"ssl_certificate_compression", nullptr},
+    {"ssl_reject_handshake", nullptr},
+    {"ssl_crl", nullptr}, {"ssl_certificate_compression", nullptr},
     // inert without the directive that uses them (which is refused)
     {"proxy_cache_path", nullptr}, {"limit_conn_zone", nullptr}, {"limit_req_zone", nullptr},
     {"limit_conn_log_level", nullptr}, {"limit_req_log_level", nullptr}, {"limit_conn_status", nullptr},
@@ -388,7 +388,6 @@ constexpr Effect Effects[] = {
     {"limit_req", "the request rate limit would not be enforced (limits are issue 14 of wsscope)"},
     {"auth_basic*", "requests would not need a password"}, {"auth_request*", "requests would not be authorized"},
     {"auth_jwt*", "requests would not need a token"}, {"auth_*", "requests would not be authenticated"},
-    {"ssl_verify_client", "clients would not need a certificate"},
     {"ssi*", "server-side includes would reach clients unprocessed"},
     {"sub_filter*", "response bodies would not be rewritten"}, {"add_before_body", "bodies would lack the addition"},
     {"add_after_body", "bodies would lack the addition"}, {"addition_types", "bodies would lack the addition"},

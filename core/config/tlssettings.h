@@ -43,6 +43,14 @@ struct ServerTlsSettings
     QByteArray ecdhCurve;                 // empty: OpenSSL's default
     qint64 sessionTimeoutS = 300;
     bool sessionTickets = true;
+    // ssl_verify_client: nginx's numbers (0 off, 1 on, 2 optional,
+    // 3 optional_no_ca); the CAs it trusts and names to the client
+    // (ssl_client_certificate), those it only trusts (ssl_trusted_certificate).
+    quint8 verifyClient = 0;
+    ConfLocation verifyClientAt;
+    TlsFileSetting clientCertificate;
+    TlsFileSetting trustedCertificate;
+    int verifyDepth = 1; // ssl_verify_depth
 };
 
 // proxy_ssl_*: TLS toward an https:// upstream (ngx_http_proxy_loc_conf_t's ssl part).

@@ -1,6 +1,7 @@
 #include "variables.h"
 
 #include "mapvariable.h"
+#include "tls/tlsvariables.h"
 #include "urirewrite.h"
 
 #include <QDateTime>
@@ -115,6 +116,8 @@ QByteArray sanitized(QByteArray value)
 // X-Real-IP, $cookie_NAME the cookie as written, $arg_NAME the argument.
 QByteArray builtinArgument(ValueTemplate::Variable v, QByteArrayView name)
 {
+    if (v == ValueTemplate::Variable::Tls)
+        return name.toByteArray(); // TlsVariables answers by name
     for (const PrefixVariable &p : kPrefixes) {
         if (p.variable != v)
             continue;
@@ -134,6 +137,8 @@ std::optional<ValueTemplate::Variable> ValueTemplate::lookupVariable(QByteArrayV
         if (name == QByteArrayView(v.name))
             return v.variable;
     }
+    if (TlsVariables::isKnown(name))
+        return Variable::Tls;
     // nginx's prefix variables: an empty NAME is valid too ($arg_ is the argument
     // with an empty name, usually none).
     for (const PrefixVariable &p : kPrefixes) {
@@ -660,6 +665,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     using V = ValueTemplate::Variable;
     const HttpRequestHead *req = context.request;
     switch (variable) {
+    case V::Tls:
+        return TlsVariables::value(context.ssl, headerName);
     case V::Cookie:
         return cookieValue(req, headerName);
     case V::Arg:

@@ -11,6 +11,7 @@
 #include <optional>
 
 class MapVariable;
+struct ssl_st;
 
 // One server tried for a request (nginx's ngx_http_upstream_state_t), in
 // the order tried: $upstream_addr, $upstream_status and the times.
@@ -74,6 +75,7 @@ struct RequestContext
     // a temporary file, or was not read); nullptr: none.
     const QByteArray *requestBody = nullptr;
     QByteArray requestBodyFile; // $request_body_file: the body's temporary file (empty: none)
+    ssl_st *ssl = nullptr;      // the client connection's TLS (TlsVariables), null on plain ones
     bool pipelined = false;       // $pipe: "p", else "."
     // The realip module changed remoteAddress/remotePort; the connection's
     // own are kept for $realip_remote_addr and $realip_remote_port.
@@ -150,6 +152,7 @@ public:
         ConnectionTime,    // seconds since the connection was accepted, with milliseconds
         RequestBody,
         RequestBodyFile,   // the temporary file the body went to
+        Tls,               // $ssl_session_id, $ssl_client_verify, ... (TlsVariables, by name)
         Pipe,
         RemoteUser,        // the user name of Basic authorization
         ContentLength,     // the request's

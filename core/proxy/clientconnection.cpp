@@ -123,6 +123,7 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
         context.sslCipher = info.cipher.toLatin1();
         context.sslServerName = info.serverName.toUtf8();
         context.sslSessionReused = info.resumed ? "r" : "."; // ngx_ssl_get_session_reused
+        context.ssl = m_stream->tlsHandle();
     }
     context.serverPort = serverPort;
     context.serverAddress = m_localAddress;

@@ -41,6 +41,10 @@ TlsServerOptions serverOptions(const ServerTlsSettings &s)
     o.ecdhCurve = s.ecdhCurve;
     o.sessionTimeoutS = s.sessionTimeoutS;
     o.sessionTickets = s.sessionTickets;
+    o.verifyClient = s.verifyClient;
+    o.clientCertificateFile = s.clientCertificate.path;
+    o.trustedCertificateFile = s.trustedCertificate.path;
+    o.verifyDepth = s.verifyDepth;
     return o;
 }
 
@@ -69,6 +73,10 @@ ConfLocation placeOf(const ServerTlsSettings &s, const QString &message)
         places.append({f.path, f.at});
     for (const TlsFileSetting &f : s.certificates)
         places.append({f.path, f.at});
+    for (const TlsFileSetting &f : {s.clientCertificate, s.trustedCertificate}) {
+        if (!f.path.isEmpty())
+            places.append({f.path, f.at});
+    }
     for (const auto &p : std::as_const(places)) {
         if (message.contains(QDir::toNativeSeparators(p.first)))
             return p.second;

@@ -377,6 +377,17 @@ void Session::startExchange()
     connection.connection = m_id; // $connection everywhere (add_header, proxy_set_header), not only in the log
     connection.request = &m_request;
     Route route = routeRequest(*m_config, m_listenGroup, std::move(connection));
+    // ngx_http_process_request: the virtual server's ssl_verify_client
+    // refuses a missing or unverified client certificate (495, 496).
+    if (m_client.isTls() && route.server && route.server->tls.verifyClient) {
+        QByteArray reason;
+        if (const int status = tlsClientRefusal(m_client.stream()->tlsHandle(), route.server->tls.verifyClient, &reason)) {
+            qCInfo(lcAccess).noquote() << describe() << reason;
+            route.kind = Route::Kind::Error;
+            route.errorStatus = status;
+            route.errorMessage = reason;
+        }
+    }
     // ngx_http_core_find_config_handler: a declared body over the location's
     // client_max_body_size is refused once the location is known.
     const LocationConfig *loc = route.location;

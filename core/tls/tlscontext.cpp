@@ -217,9 +217,50 @@ int serverNameCallback(SSL *ssl, int *, void *)
     const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     const QByteArray lower = name ? QByteArray(name).toLower() : QByteArray();
     SSL_CTX *chosen = select(SSL_get_ex_data(ssl, exIndexCookie()), lower);
-    if (chosen && chosen != SSL_get_SSL_CTX(ssl))
+    if (chosen && chosen != SSL_get_SSL_CTX(ssl)) {
         SSL_set_SSL_CTX(ssl, chosen);
+        // ngx_http_ssl_servername: SSL_set_SSL_CTX keeps the first context's
+        // verification; the chosen server's applies.
+        SSL_set_verify(ssl, SSL_CTX_get_verify_mode(chosen), SSL_CTX_get_verify_callback(chosen));
+        SSL_set_verify_depth(ssl, SSL_CTX_get_verify_depth(chosen));
+    }
     return SSL_TLSEXT_ERR_OK;
+}
+
+// ngx_ssl_verify_callback: every certificate is let through the handshake;
+// the request decides from the result (tlsClientRefusal, $ssl_client_verify).
+int acceptAnyCertificate(int, X509_STORE_CTX *)
+{
+    return 1;
+}
+
+// ngx_ssl_client_certificate / ngx_ssl_trusted_certificate.
+bool setUpClientVerification(SSL_CTX *ctx, const TlsServerOptions &options, QString *error)
+{
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, acceptAnyCertificate);
+    SSL_CTX_set_verify_depth(ctx, options.verifyDepth);
+    for (const QString &file : {options.clientCertificateFile, options.trustedCertificateFile}) {
+        if (file.isEmpty())
+            continue;
+        const QByteArray path = QFile::encodeName(file);
+        if (SSL_CTX_load_verify_locations(ctx, path.constData(), nullptr) != 1) {
+            *error = u"cannot load the CA certificates in \"%1\": %2"_s.arg(QDir::toNativeSeparators(file),
+                                                                            OpenSsl::takeErrors());
+            return false;
+        }
+    }
+    if (!options.clientCertificateFile.isEmpty()) {
+        // The names sent in the CertificateRequest (ssl_client_certificate only).
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(QFile::encodeName(options.clientCertificateFile).constData());
+        if (!names) {
+            *error = u"no CA certificate in \"%1\": %2"_s.arg(QDir::toNativeSeparators(options.clientCertificateFile),
+                                                              OpenSsl::takeErrors());
+            return false;
+        }
+        SSL_CTX_set_client_CA_list(ctx, names);
+    }
+    ERR_clear_error();
+    return true;
 }
 
 int alpnSelect(SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *in, unsigned int inlen,
@@ -300,6 +341,8 @@ std::shared_ptr<TlsServerContext> TlsServerContext::create(const TlsServerOption
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     SSL_CTX_set_tlsext_servername_callback(ctx, serverNameCallback);
     SSL_CTX_set_alpn_select_cb(ctx, alpnSelect, nullptr);
+    if (options.verifyClient && !setUpClientVerification(ctx, options, error))
+        return nullptr;
 
     if (options.keyPairs.isEmpty()) {
         *error = u"no \"ssl_certificate\" is defined"_s;
@@ -381,6 +424,27 @@ SSL *newServerSsl(const TlsServerContext &defaultContext, TlsSniSelect sniSelect
     SSL_set_ex_data(ssl, exIndexSelect(), reinterpret_cast<void *>(sniSelect));
     SSL_set_ex_data(ssl, exIndexCookie(), cookie);
     return ssl;
+}
+
+int tlsClientRefusal(SSL *ssl, quint8 mode, QByteArray *reason)
+{
+    if (!mode || !ssl)
+        return 0;
+    const long rc = SSL_get_verify_result(ssl);
+    // ngx_ssl_verify_error_optional: what optional_no_ca lets through.
+    const bool optionalError = rc == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT || rc == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
+        || rc == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT || rc == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        || rc == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+    if (rc != X509_V_OK && (mode != 3 || !optionalError)) {
+        *reason = "client SSL certificate verify error: (" + QByteArray::number(qint64(rc)) + ':'
+            + X509_verify_cert_error_string(rc) + ')';
+        return 495;
+    }
+    if (mode == 1 && !SSL_get0_peer_certificate(ssl)) {
+        *reason = "client sent no required SSL certificate";
+        return 496;
+    }
+    return 0;
 }
 
 // ---------------------------------------------------------------- client

@@ -43,6 +43,13 @@ struct TlsServerOptions
     QByteArray ecdhCurve;            // ssl_ecdh_curve ("auto" or a list); empty: OpenSSL's default
     qint64 sessionTimeoutS = 300;
     bool sessionTickets = true;
+    // ssl_verify_client (0 off, 1 on, 2 optional, 3 optional_no_ca): the
+    // certificate is asked for and checked; what it may not lack is the
+    // request's to enforce (tlsClientRefusal).
+    quint8 verifyClient = 0;
+    QString clientCertificateFile;  // ssl_client_certificate: trusted, and named to the client
+    QString trustedCertificateFile; // ssl_trusted_certificate: trusted only
+    int verifyDepth = 1;
 };
 
 // What a loaded certificate says about itself, for logs and the GUI.
@@ -84,6 +91,11 @@ private:
 // (or nullptr to keep the default one); `cookie` is passed back.
 using TlsSniSelect = SSL_CTX *(*)(void *cookie, QByteArrayView serverName);
 SSL *newServerSsl(const TlsServerContext &defaultContext, TlsSniSelect sniSelect, void *cookie);
+// ngx_http_process_request's check of a client certificate under
+// ssl_verify_client `mode`: 0 when the request may go on, else the status
+// (495: the certificate did not verify, 496: none was sent) with the
+// error-log reason in `reason`.
+int tlsClientRefusal(SSL *ssl, quint8 mode, QByteArray *reason);
 
 struct TlsClientOptions
 {
