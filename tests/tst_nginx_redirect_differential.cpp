@@ -66,6 +66,14 @@ QByteArray tst_NginxRedirectDifferential::configText(quint16 listenPort, quint16
           "    location /ep/ { error_page 404 /auto; return 404; }\n"
           "    location /epdir/ { error_page 404 /dir; return 404; }\n"
           "    location /big/ { client_max_body_size 10; proxy_pass " + b + "; }\n"
+          "    location /pr/ {\n"
+          "      set $v here;\n"
+          "      proxy_pass " + b + ";\n"
+          "      proxy_redirect " + b + "/$v/ /replaced/;\n"
+          "      proxy_redirect " + b + "/second/ /$v/;\n"
+          "      proxy_redirect ~^(.+)/cap_([^/]+) $1/$2/done;\n"
+          "      proxy_redirect ~*up+er /upper/;\n"
+          "    }\n"
           "  }\n"
           "  server {\n"
         + listen
@@ -138,6 +146,14 @@ void tst_NginxRedirectDifferential::answersAlike_data()
         {"upstream Location rewritten by proxy_redirect: made absolute",
          "GET /auto/x?redirect=http://127.0.0.1:BACKEND/y HTTP/1.1\r\nHost: on\r\n"},
         {"upstream relative Location: kept", "GET /auto/x?redirect=/rel HTTP/1.1\r\nHost: on\r\n"},
+        {"proxy_redirect with a variable in the pattern",
+         "GET /pr/x?redirect=http://127.0.0.1:BACKEND/here/z HTTP/1.1\r\nHost: on\r\n"},
+        {"proxy_redirect with a variable in the replacement",
+         "GET /pr/x?redirect=http://127.0.0.1:BACKEND/second/z HTTP/1.1\r\nHost: on\r\n"},
+        {"proxy_redirect regex: the whole value replaced, with captures",
+         "GET /pr/x?redirect=http://127.0.0.1:BACKEND/cap_abc/rest HTTP/1.1\r\nHost: on\r\n"},
+        {"proxy_redirect caseless regex", "GET /pr/x?redirect=/UPPPER/x HTTP/1.1\r\nHost: on\r\n"},
+        {"proxy_redirect: no rule matches", "GET /pr/x?redirect=http://other.test/p HTTP/1.1\r\nHost: on\r\n"},
         {"absolute_redirect off: directory", "GET /dir HTTP/1.1\r\nHost: off\r\n"},
         {"absolute_redirect off: alias-less args", "GET /dir%20sp?a=b HTTP/1.1\r\nHost: off\r\n"},
         {"absolute_redirect off: auto", "GET /auto?a=b HTTP/1.1\r\nHost: off\r\n"},

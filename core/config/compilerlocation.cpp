@@ -73,23 +73,30 @@ void Compiler::handleProxyRedirect(const ConfDirective &d, Ctx, Scope &scope)
 {
     LocationSettings &v = scope.values;
     if (d.argCount() == 2) {
-        // Matched and replaced as written: variables and regexes (which
-        // nginx evaluates) are refused rather than taken literally.
-        for (const ConfArg &a : d.args) {
-            if (a.text.contains('$') || (&a == &d.args.at(0) && a.text.startsWith('~'))) {
-                error(a.location, u"\"proxy_redirect\" with %1 is not supported by wsscope: Location and Refresh "
-                                  u"would be rewritten otherwise than nginx rewrites them"_s.arg(
-                                      a.text.startsWith('~') ? u"a regular expression"_s : u"variables"_s));
+        // ngx_http_proxy_redirect: "~" and "~*" start a regex (case-insensitive
+        // with "*"), else a prefix; both sides may hold variables.
+        RedirectRule rule;
+        const QByteArray &from = d.argText(0);
+        if (from.startsWith('~')) {
+            const bool caseless = from.startsWith("~*");
+            if (!compileRegex(from.mid(caseless ? 2 : 1), caseless, d.args.at(0).location, &rule.regex))
                 return;
-            }
+        } else if (std::optional<ValueTemplate> t = compileTemplate(from, d.args.at(0).location)) {
+            rule.pattern = std::move(*t);
+        } else {
+            return;
         }
+        std::optional<ValueTemplate> to = compileTemplate(d.argText(1), d.args.at(1).location);
+        if (!to)
+            return;
+        rule.replacement = std::move(*to);
         // nginx (ngx_http_proxy_merge_loc_conf): a level's own rules
         // replace the inherited ones; they add up within the level.
         if (!scope.redirectsSetHere)
             v.redirectRules.clear();
         scope.redirectsSetHere = true;
         v.redirect = LocationSettings::Redirect::Explicit;
-        v.redirectRules.append({d.argText(0), d.argText(1)});
+        v.redirectRules.append(std::move(rule));
     } else if (d.argText(0) == "default") {
         v.redirect = LocationSettings::Redirect::Default;
     } else if (d.argText(0) == "off") {

@@ -271,7 +271,7 @@ QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &c
     return rewriteProxyTarget(clientTarget, cut, location.proxyPass.uri);
 }
 
-QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &location)
+QList<RedirectRule> proxyRedirectRules(const LocationConfig &location)
 {
     switch (location.redirect) {
     case LocationConfig::Redirect::Off:
@@ -286,14 +286,31 @@ QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &lo
         || location.match == LocationConfig::Match::Named)
         return {};
     const QByteArray url = location.proxyPass.scheme + "://" + location.proxyPass.proxyHost;
-    if (location.proxyPass.hasUri)
-        return {{url + location.proxyPass.uri, location.prefix}};
-    return {{url + '/', QByteArray("/")}};
+    RedirectRule rule;
+    rule.pattern = ValueTemplate::literal(url + (location.proxyPass.hasUri ? location.proxyPass.uri : QByteArray("/")));
+    rule.replacement = ValueTemplate::literal(location.proxyPass.hasUri ? location.prefix : QByteArray("/"));
+    return {rule};
 }
 
-bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers)
+bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers, const RequestContext &context)
 {
     if (location.redirect == LocationConfig::Redirect::Off)
         return false;
-    return rewriteRedirectHeaders(proxyRedirectRules(location), headers);
+    const QList<RedirectRule> rules = proxyRedirectRules(location);
+    if (rules.isEmpty())
+        return false;
+    return rewriteRedirectHeaders(headers, [&](QByteArrayView url) -> std::optional<QByteArray> {
+        for (const RedirectRule &r : rules) { // the first that matches
+            if (r.regex.isSet()) {
+                RequestContext withCaptures = context;
+                if (r.regex.matchInto(url, withCaptures))
+                    return r.replacement.expand(withCaptures);
+                continue;
+            }
+            const QByteArray prefix = r.pattern.expand(context);
+            if (!prefix.isEmpty() && url.startsWith(prefix))
+                return r.replacement.expand(context) + url.sliced(prefix.size()).toByteArray();
+        }
+        return std::nullopt;
+    });
 }

@@ -135,6 +135,22 @@ struct HeaderBufferSizes
 // ngx_http_core_merge_loc_conf), in one struct so that the merge is one
 // assignment (ConfigCompiler) and no setting can be left out of it. A
 // location is its settings plus what is its own (LocationConfig).
+// proxy_redirect REDIRECT REPLACEMENT (ngx_http_proxy_rewrite_*_handler): a
+// prefix, literal or with variables, replaced by the replacement; or a regex
+// (~, ~*) that, when it matches, has the whole value replaced (its captures
+// are $1..$9 of the replacement).
+struct RedirectRule
+{
+    ValueTemplate pattern; // a prefix rule's
+    CaptureRegex regex;    // set: a regex rule
+    ValueTemplate replacement;
+
+    bool operator==(const RedirectRule &o) const
+    {
+        return pattern == o.pattern && regex.regex == o.regex.regex && replacement == o.replacement;
+    }
+};
+
 struct LocationSettings
 {
     QList<HeaderOrigin> headerOrigins; // proxy_set_header as written (all-or-nothing per level)
@@ -145,10 +161,10 @@ struct LocationSettings
     qint64 sendTimeoutMs = 60'000;       // proxy_send_timeout: writes toward upstream
     qint64 clientSendTimeoutMs = 60'000; // send_timeout: writes toward the client
     ConfLocation readTimeoutAt;
-    // proxy_redirect: default / off / explicit pairs (stored).
+    // proxy_redirect: default / off / explicit rules.
     enum class Redirect : quint8 { Default, Off, Explicit };
     Redirect redirect = Redirect::Default;
-    QList<QPair<QByteArray, QByteArray>> redirectRules;
+    QList<RedirectRule> redirectRules;
     quint32 nextUpstream = NextUpstream::Error | NextUpstream::Timeout;
     int nextUpstreamTries = 0;          // 0: unlimited
     qint64 nextUpstreamTimeoutMs = 0;   // 0: unlimited
@@ -445,8 +461,9 @@ QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &c
 // The proxy_redirect rules in effect: the explicit pairs, none for `off`;
 // `default` is the proxy_pass URL -> the location prefix (or "URL/" -> "/"
 // without a URI part) and nothing for regex and named locations.
-QList<QPair<QByteArray, QByteArray>> proxyRedirectRules(const LocationConfig &location);
+QList<RedirectRule> proxyRedirectRules(const LocationConfig &location);
 
 // proxy_redirect on a response from upstream (nginx): Location and Refresh
-// values rewritten by the rules above; true when the Location was.
-bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers);
+// values rewritten by the rules above (their variables read from
+// `context`); true when the Location was.
+bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers, const RequestContext &context);

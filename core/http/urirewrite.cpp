@@ -161,7 +161,8 @@ QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, con
     return target;
 }
 
-bool rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers)
+bool rewriteRedirectHeaders(HttpHeaders &headers,
+                            const std::function<std::optional<QByteArray>(QByteArrayView url)> &rewrite)
 {
     QList<HttpHeader> fields = headers.fields();
     bool changed = false;
@@ -178,13 +179,10 @@ bool rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, H
                 continue;
             start = u + 4;
         }
-        for (const auto &rule : std::as_const(rules)) {
-            if (!rule.first.isEmpty() && QByteArrayView(h.value).sliced(start).startsWith(rule.first)) {
-                h.value = h.value.left(start) + rule.second + h.value.mid(start + rule.first.size());
-                changed = true;
-                location = location || !refresh;
-                break; // the first matching rule wins
-            }
+        if (std::optional<QByteArray> url = rewrite(QByteArrayView(h.value).sliced(start))) {
+            h.value = h.value.left(start) + *url;
+            changed = true;
+            location = location || !refresh;
         }
     }
     if (changed) {

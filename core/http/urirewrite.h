@@ -6,6 +6,9 @@
 #include <QList>
 #include <QPair>
 
+#include <functional>
+#include <optional>
+
 // Request-target and redirect rewriting of a reverse proxy (nginx's
 // ngx_http_parse_complex_uri, ngx_http_proxy_create_request and
 // ngx_http_proxy_rewrite_redirect), with no configuration in sight: the
@@ -45,8 +48,10 @@ QByteArray requestHostForRouting(const HttpRequestHead &request);
 // then "?" and the arguments.
 QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri);
 
-// proxy_redirect on a response from upstream: Location and Refresh values
-// that start with a rule's prefix get it replaced; the first matching rule
-// wins. True when a rule rewrote the Location (nginx then treats it as its
-// own: a relative result is made absolute like a `return`'s).
-bool rewriteRedirectHeaders(const QList<QPair<QByteArray, QByteArray>> &rules, HttpHeaders &headers);
+// proxy_redirect on a response from upstream: each Location value, and the
+// URL part of each Refresh ("5; url=..."), is given to `rewrite`, which
+// returns its new text (nullopt: unchanged). True when a Location was
+// rewritten (nginx then treats it as its own: a relative result is made
+// absolute like a `return`'s).
+bool rewriteRedirectHeaders(HttpHeaders &headers,
+                            const std::function<std::optional<QByteArray>(QByteArrayView url)> &rewrite);

@@ -664,7 +664,7 @@ void Session::handleResponseHead()
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, m_relay.relaysChunked());
     // Location/Refresh back to the client's view; ngx_http_upstream_rewrite_location
     // hands only a rewritten Location to the header filter's absolute redirect.
-    if (applyProxyRedirect(*m_location, out.headers))
+    if (applyProxyRedirect(*m_location, out.headers, m_context))
         m_client.makeRedirectAbsolute(out.headers, m_request, responseSettings(), m_server->serverName, m_listenPort);
     rewriteSetCookies(m_location->cookieRewrites, out.headers, m_context);
     if (m_relay.decodesChunked())
