@@ -805,6 +805,22 @@ void tst_ConfigCompiler::listenPortRangeDiagnostics_data()
     QTest::addColumn<QByteArray>("conf");
     QTest::addColumn<QString>("expected");
     QTest::addColumn<bool>("loads");
+    QTest::newRow("listen unix: without a path") << QByteArray("http { server {\n  listen unix:; } }")
+        << u"t.conf:2:10: error: no path in the unix domain socket \"unix:\""_s << false;
+    QTest::newRow("listen unix: with a path too long for sockaddr_un")
+        << QByteArray("http { server {\n  listen unix:/" + QByteArray(120, 'a') + "; } }")
+        << u"t.conf:2:10: error: too long path in the unix domain socket \"unix:/"_s + QString(120, u'a') + u"\""_s
+        << false;
+    QTest::newRow("the same unix socket twice in a server")
+        << QByteArray("http { server {\n  listen unix:/tmp/a.sock;\n  listen unix:/tmp/a.sock ssl; } }")
+        << u"t.conf:3:3: error: duplicate listen unix:/tmp/a.sock"_s << false;
+    QTest::newRow("proxy_pass http://unix: without a path")
+        << QByteArray("http { server {\n  location / { proxy_pass http://unix:; } } }")
+        << u"t.conf:2:27: error: no path in the unix domain socket \"unix:\""_s << false;
+    QTest::newRow("unix sockets in listen, proxy_pass and upstream")
+        << QByteArray("http { upstream u { server unix:/tmp/b.sock weight=2; }\n server {\n  listen unix:/tmp/a.sock;\n"
+                      "  location / { proxy_pass http://unix:/tmp/c.sock:/x/; }\n  location /u { proxy_pass http://u; } } }")
+        << QString() << true;
     QTest::newRow("a range that runs backwards") << QByteArray("http { server {\n  listen 127.0.0.1:90-80; } }")
         << u"t.conf:2:10: error: invalid port range in \"127.0.0.1:90-80\" of the \"listen\" directive"_s << false;
     QTest::newRow("a range that ends past 65535") << QByteArray("http { server {\n  listen 127.0.0.1:80-70000; } }")

@@ -300,6 +300,10 @@ private:
     // prefix (-p), else to the configuration file's directory (the current
     // one for generated text).
     QString resolvePath(const QByteArray &name) const;
+    // "unix:PATH" (the prefix included) to its path, checked as nginx does;
+    // false: an error was reported at `at`.
+    bool unixSocketPath(const QByteArray &url, const ConfLocation &at, QByteArray *path);
+    void proxyPassUnix(const ConfDirective &c, const QByteArray &scheme, const QByteArray &rest, LocationConfig *loc);
     std::optional<qint64> timeArg(const ConfDirective &d);
     static StoredDirective stored(const ConfDirective &d);
 

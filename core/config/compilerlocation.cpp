@@ -368,7 +368,7 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
         return;
     }
     if (rest.startsWith("unix:")) {
-        error(arg.location, u"unix domain socket upstreams are not supported yet"_s);
+        proxyPassUnix(c, scheme, rest, loc);
         return;
     }
     const qsizetype slash = rest.indexOf('/');
@@ -429,6 +429,49 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
             m_config->implicitUpstreams.append(upstream);
             pp.upstream = upstream;
         }
+    }
+    loc->proxyPass = pp;
+}
+
+// proxy_pass http://unix:PATH[:URI] (ngx_parse_unix_domain_url): the Host
+// and $proxy_host are "localhost", $proxy_port is empty, $upstream_addr "unix:PATH".
+void Compiler::proxyPassUnix(const ConfDirective &c, const QByteArray &scheme, const QByteArray &rest,
+                             LocationConfig *loc)
+{
+    const ConfArg &arg = c.args.at(0);
+    const qsizetype colon = rest.indexOf(':', 5);
+    const QByteArray socket = colon < 0 ? rest : rest.left(colon);
+    ProxyPass pp;
+    pp.scheme = scheme;
+    pp.at = c.location;
+    if (colon >= 0) {
+        if (loc->isRegex() || loc->isNamed() || loc->isIfBlock || loc->isLimitExcept) {
+            error(arg.location, u"\"proxy_pass\" cannot have URI part in location given by regular expression, "
+                                u"or inside named location, or inside \"if\" statement, or inside "
+                                u"\"limit_except\" block"_s);
+            return;
+        }
+        pp.hasUri = true;
+        pp.uri = rest.mid(colon + 1);
+    }
+    UpstreamServer server;
+    if (!unixSocketPath(socket, arg.location, &server.unixPath))
+        return;
+    server.name = "unix:" + server.unixPath;
+    pp.proxyHost = "localhost";
+    pp.unixSocket = true;
+    const QByteArray key = server.name;
+    if (const auto known = m_implicitUpstreams.value(key)) {
+        pp.upstream = known;
+    } else {
+        auto upstream = std::make_shared<UpstreamConfig>();
+        upstream->name = server.name;
+        upstream->servers = {server};
+        upstream->id = nextUpstreamId();
+        upstream->at = c.location;
+        m_implicitUpstreams.insert(key, upstream);
+        m_config->implicitUpstreams.append(upstream);
+        pp.upstream = upstream;
     }
     loc->proxyPass = pp;
 }

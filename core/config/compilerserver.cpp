@@ -117,21 +117,20 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
 {
     const ConfArg &first = c.args.at(0);
     QByteArray spec = first.text;
-    if (spec.startsWith("unix:")) {
-        error(first.location, u"listening on a unix domain socket is not supported yet"_s);
-        return;
-    }
+    const bool unixSocket = spec.startsWith("unix:");
     QByteArray host;
-    int port = -1;
+    int port = unixSocket ? 0 : -1;
     bool portOnly = false;
     // ngx_parse_inet_url for listen: a port range, "HOST:PORT-LAST" or
     // "PORT-LAST", is one listening socket per port.
     int lastPort = 0;
-    if (!splitPortRange(&spec, &lastPort)) {
+    if (unixSocket) {
+        // listen unix:PATH (ngx_parse_unix_domain_url): checked below
+    } else if (!splitPortRange(&spec, &lastPort)) {
         error(first.location, u"invalid port in \"%1\" of the \"listen\" directive"_s.arg(text(first.text)));
         return;
     }
-    {
+    if (!unixSocket) {
         bool ok = false;
         const int p = spec.toInt(&ok);
         if (ok) {
@@ -178,6 +177,19 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
             error(a.location, u"invalid parameter \"%1\""_s.arg(text(a.text)));
             return;
         }
+    }
+    if (unixSocket) {
+        if (!unixSocketPath(spec, first.location, &base.unixPath))
+            return;
+        for (const ListenAddress &mine : std::as_const(server->listens)) {
+            if (mine.sameSocket(base)) {
+                error(c.location, u"duplicate listen %1"_s.arg(base.toString()));
+                return;
+            }
+        }
+        server->listens.append(base);
+        m_listenEntries.append(ListenEntry{serverIndex, base});
+        return;
     }
     QList<QHostAddress> addresses;
     if (portOnly || host == "*") {

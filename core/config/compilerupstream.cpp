@@ -1,5 +1,9 @@
 #include "config/compiler.h"
 
+#include <QFile>
+
+#include <algorithm>
+
 namespace ConfigCompilerImpl {
 
 // "host[:port]" with IPv6 in brackets; port is -1 when absent. Port 0
@@ -43,6 +47,22 @@ bool Compiler::splitHostPort(QByteArrayView s, QByteArray *host, int *port, bool
         *port = v;
     }
     *host = h.toByteArray();
+    return true;
+}
+
+bool Compiler::unixSocketPath(const QByteArray &url, const ConfLocation &at, QByteArray *path)
+{
+    // "unix:PATH": the path must fit a sockaddr_un (ngx_parse_unix_domain_url).
+    const QByteArray p = url.mid(5);
+    if (p.isEmpty()) {
+        error(at, u"no path in the unix domain socket \"%1\""_s.arg(text(url)));
+        return false;
+    }
+    if (p.size() >= 108) {
+        error(at, u"too long path in the unix domain socket \"%1\""_s.arg(text(url)));
+        return false;
+    }
+    *path = QFile::encodeName(resolvePath(p));
     return true;
 }
 
@@ -153,6 +173,10 @@ void Compiler::compileUpstream(const ConfDirective &d)
         error(d.location, u"no servers in upstream \"%1\" (all are \"backup\")"_s.arg(text(name)));
         return;
     }
+    if (balancing.healthCheck.enabled
+        && std::any_of(servers.cbegin(), servers.cend(), [](const UpstreamServer &s) { return !s.unixPath.isEmpty(); }))
+        warning(d.location, u"health_check probes address:port servers only: the unix: servers of upstream \"%1\" "
+                            u"are marked failed by real requests alone (max_fails, fail_timeout)"_s.arg(text(name)));
     auto upstream = std::make_shared<UpstreamConfig>();
     upstream->name = name;
     upstream->servers = servers;
@@ -193,9 +217,14 @@ void Compiler::upstreamKeepalive(const ConfDirective &c, UpstreamBalancing *bala
 bool Compiler::upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out, bool backupAllowed)
 {
     QByteArray address = c.argText(0);
+    UpstreamServer server;
+    QByteArray host;
+    int port = 0;
     if (address.startsWith("unix:")) {
-        error(c.args.at(0).location, u"unix domain socket upstreams are not supported yet"_s);
-        return false;
+        // server unix:PATH (ngx_parse_unix_domain_url)
+        if (!unixSocketPath(address, c.args.at(0).location, &server.unixPath))
+            return false;
+        server.name = address;
     }
     for (const char *scheme : {"http://", "https://", "ws://", "wss://"}) {
         if (address.startsWith(scheme)) {
@@ -209,17 +238,16 @@ bool Compiler::upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out
             break;
         }
     }
-    if (address.endsWith('/'))
+    if (address.endsWith('/') && server.unixPath.isEmpty())
         address.chop(1);
-    QByteArray host;
-    int port = 0;
-    if (!splitHostPort(address, &host, &port)) {
-        error(c.args.at(0).location, u"invalid host in upstream \"%1\""_s.arg(text(c.argText(0))));
-        return false;
+    if (server.unixPath.isEmpty()) {
+        if (!splitHostPort(address, &host, &port)) {
+            error(c.args.at(0).location, u"invalid host in upstream \"%1\""_s.arg(text(c.argText(0))));
+            return false;
+        }
+        server.name = port >= 0 ? host + ':' + QByteArray::number(port) : host;
+        server.port = quint16(port >= 0 ? port : 80);
     }
-    UpstreamServer server;
-    server.name = port >= 0 ? host + ':' + QByteArray::number(port) : host;
-    server.port = quint16(port >= 0 ? port : 80);
     for (qsizetype i = 1; i < c.argCount(); ++i) {
         const ConfArg &a = c.args.at(i);
         const qsizetype eq = a.text.indexOf('=');
@@ -262,6 +290,10 @@ bool Compiler::upstreamServer(const ConfDirective &c, QList<UpstreamServer> *out
             error(a.location, u"invalid parameter \"%1\""_s.arg(text(a.text)));
             return false;
         }
+    }
+    if (!server.unixPath.isEmpty()) {
+        out->append(server);
+        return true;
     }
     const QList<QHostAddress> addresses = resolveHost(host, c.args.at(0).location, u"upstream"_s);
     // A name with several addresses is several servers (as nginx does).

@@ -2,6 +2,8 @@
 
 QString ListenAddress::toString() const
 {
+    if (!unixPath.isEmpty())
+        return QStringLiteral("unix:") + QString::fromUtf8(unixPath);
     if (address.protocol() == QAbstractSocket::IPv6Protocol)
         return QStringLiteral("[%1]:%2").arg(address.toString()).arg(port);
     return QStringLiteral("%1:%2").arg(address.toString()).arg(port);

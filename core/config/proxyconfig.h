@@ -36,11 +36,15 @@ struct ListenAddress
     quint16 port = 0;
     bool defaultServer = false; // `default_server` (or the legacy `default`)
     bool ssl = false;           // `ssl`: TLS on this socket (any server's listen on it may say so)
+    QByteArray unixPath;        // listen unix:PATH: a unix-domain socket (address and port unset)
     ConfLocation at;
 
-    // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80"
+    // "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80", "unix:/run/a.sock"
     QString toString() const;
-    bool sameSocket(const ListenAddress &other) const { return port == other.port && address == other.address; }
+    bool sameSocket(const ListenAddress &other) const
+    {
+        return port == other.port && address == other.address && unixPath == other.unixPath;
+    }
 };
 
 // One `server_name` entry, in nginx's kinds (ngx_http_server_names).
@@ -61,6 +65,7 @@ struct ProxyPass
     QByteArray proxyHost;               // $proxy_host: the upstream name, or host[:port] as written
     bool hasUri = false;                // proxy_pass with a URI part
     QByteArray uri;                     // that URI part ("/", "/api/")
+    bool unixSocket = false;            // http://unix:PATH: $proxy_host "localhost", no $proxy_port
     ConfLocation at;                    // invalid when the location has no proxy_pass
     // proxy_pass with variables: the URL evaluated per request (then
     // `upstream` is null; routeRequest() parses it, ngx_http_proxy_eval).

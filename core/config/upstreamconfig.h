@@ -23,6 +23,7 @@ struct UpstreamServer
     QByteArray name; // as written: "127.0.0.1:9000", "backend.local:8010"
     QHostAddress address;
     quint16 port = 0;
+    QByteArray unixPath; // server unix:PATH: a unix-domain socket instead of address:port
     int weight = 1;
     int maxFails = 1;                 // nginx's defaults
     qint64 failTimeoutMs = 10'000;

@@ -80,6 +80,7 @@ struct RequestContext
     // The realip module changed remoteAddress/remotePort; the connection's
     // own are kept for $realip_remote_addr and $realip_remote_port.
     bool realIpSet = false;
+    bool unixClient = false; // over a `listen unix:` socket: $remote_addr "unix:", no port
     QByteArray peerAddressText;
     quint16 peerPort = 0;
 

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace {
@@ -110,6 +111,25 @@ bool TcpStream::connectTo(const QHostAddress &address, quint16 port)
         m_error = EAFNOSUPPORT;
         return false;
     }
+    return connectToAddress(ss, len);
+}
+
+bool TcpStream::connectToUnix(const QByteArray &path)
+{
+    sockaddr_storage ss;
+    std::memset(&ss, 0, sizeof(ss));
+    auto *sun = reinterpret_cast<sockaddr_un *>(&ss);
+    if (path.isEmpty() || size_t(path.size()) >= sizeof(sun->sun_path)) {
+        m_error = ENAMETOOLONG;
+        return false;
+    }
+    sun->sun_family = AF_UNIX;
+    std::memcpy(sun->sun_path, path.constData(), size_t(path.size()));
+    return connectToAddress(ss, socklen_t(offsetof(sockaddr_un, sun_path) + size_t(path.size()) + 1));
+}
+
+bool TcpStream::connectToAddress(const sockaddr_storage &ss, unsigned int len)
+{
     m_fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (m_fd < 0) {
         m_error = errno;
@@ -118,7 +138,7 @@ bool TcpStream::connectTo(const QHostAddress &address, quint16 port)
     configureSocket(m_fd, false);
     int rc;
     do {
-        rc = ::connect(m_fd, reinterpret_cast<sockaddr *>(&ss), len);
+        rc = ::connect(m_fd, reinterpret_cast<const sockaddr *>(&ss), len);
     } while (rc < 0 && errno == EINTR);
     if (rc < 0 && errno != EINPROGRESS) {
         m_error = errno;
@@ -532,5 +552,12 @@ QHostAddress TcpStream::localAddress(quint16 *port) const
 QHostAddress TcpStream::peerAddress(quint16 *port) const
 {
     return socketAddress(m_fd, ::getpeername, port);
+}
+
+bool TcpStream::isUnixSocket() const
+{
+    sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    return m_fd >= 0 && ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) == 0 && ss.ss_family == AF_UNIX;
 }
 

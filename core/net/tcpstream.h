@@ -54,6 +54,10 @@ public:
 
     // Starts a non-blocking connect; false (with error()) if it failed at once.
     bool connectTo(const QHostAddress &address, quint16 port);
+    // The same toward a unix-domain socket (proxy_pass http://unix:PATH).
+    bool connectToUnix(const QByteArray &path);
+    // The connection is over a unix-domain socket (a `listen unix:` client).
+    bool isUnixSocket() const;
     bool isOpen() const { return m_fd >= 0; }
     // An idle connection still usable: open, nothing queued either way, and
     // no byte or FIN from the peer waiting (recv with MSG_PEEK).
@@ -99,6 +103,7 @@ public:
     void resetCounters() { m_bytesRead = m_bytesWritten = 0; }
 
 private:
+    bool connectToAddress(const struct sockaddr_storage &address, unsigned int length);
     void setupWatcher();
     void fdReadable() override;
     void fdWritable() override;

@@ -43,10 +43,10 @@ void emitLine(const QString &line)
 
 } // namespace
 
-void AccessLog::setConnection(quint64 id, const QHostAddress &address, quint16 port)
+void AccessLog::setConnection(quint64 id, const QHostAddress &address, quint16 port, bool unixClient)
 {
     m_id = id;
-    m_addressText = dottedAddress(address);
+    m_addressText = unixClient ? QByteArray("unix:") : dottedAddress(address);
     m_port = port;
 }
 

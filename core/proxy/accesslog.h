@@ -17,7 +17,7 @@ struct HttpRequestHead;
 class AccessLog final
 {
 public:
-    void setConnection(quint64 id, const QHostAddress &address, quint16 port);
+    void setConnection(quint64 id, const QHostAddress &address, quint16 port, bool unixClient = false);
     const QByteArray &addressText() const { return m_addressText; } // address.toString(), made once
 
     // "conn N addr:port", the prefix of every line about this connection.

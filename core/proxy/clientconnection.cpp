@@ -19,8 +19,10 @@ void ClientConnection::accepted(quint64 id)
     m_address = m_stream->peerAddress(&m_port);
     quint16 localPort = 0;
     m_localAddress = m_stream->localAddress(&localPort); // its text only when $server_addr is read
+    // A unix: client has no address (getpeername's family is AF_UNIX): nginx writes "unix:".
+    m_unixClient = m_address.isNull() && m_stream->isUnixSocket();
     m_acceptedMs = QDateTime::currentMSecsSinceEpoch();
-    m_log.setConnection(id, m_address, m_port);
+    m_log.setConnection(id, m_address, m_port, m_unixClient);
 }
 
 void ClientConnection::setHeaderBuffers(const HeaderBufferSizes &sizes)
@@ -115,6 +117,7 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
     RequestContext context;
     context.remoteAddress = m_address;
     context.remoteAddressText = m_log.addressText();
+    context.unixClient = m_unixClient;
     context.remotePort = m_port;
     context.scheme = m_tls ? "https" : "http";
     if (m_tls) {

@@ -134,6 +134,7 @@ private:
     int m_listenGroup = 0;
     QHostAddress m_address;
     quint16 m_port = 0;
+    bool m_unixClient = false; // accepted on a `listen unix:` socket
     QHostAddress m_localAddress; // $server_addr: the address the client reached (getsockname)
     AccessLog m_log;
     HttpHeadParser m_parser{HttpHeadParser::Kind::Request};

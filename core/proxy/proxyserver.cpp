@@ -12,7 +12,10 @@
 
 #include <QDateTime>
 
+#include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 // QTcpServer that never wraps the descriptor in a QTcpSocket: the worker
@@ -26,6 +29,48 @@ public:
         , m_server(server)
         , m_configured(configured)
     {
+    }
+    ~Listener() override
+    {
+        // nginx removes its unix sockets when it stops listening on them.
+        if (m_boundUnix)
+            ::unlink(m_configured.unixPath.constData());
+    }
+
+    // listen unix:PATH: bound here, then handed to QTcpServer, which accepts
+    // on any stream socket it is given.
+    bool listenUnix(QString *error)
+    {
+        const QByteArray &path = m_configured.unixPath;
+        sockaddr_un sun{};
+        sun.sun_family = AF_UNIX;
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0 || size_t(path.size()) >= sizeof(sun.sun_path)) {
+            *error = QStringLiteral("socket() failed (%1)").arg(QString::fromLocal8Bit(std::strerror(errno)));
+            if (fd >= 0)
+                ::close(fd);
+            return false;
+        }
+        std::memcpy(sun.sun_path, path.constData(), size_t(path.size()));
+        if (::bind(fd, reinterpret_cast<sockaddr *>(&sun), sizeof(sun)) != 0) {
+            const int e = errno;
+            ::close(fd);
+            *error = QStringLiteral("bind() to %1 failed (%2: %3)%4")
+                         .arg(m_configured.toString())
+                         .arg(e)
+                         .arg(QString::fromLocal8Bit(std::strerror(e)),
+                              e == EADDRINUSE ? QStringLiteral(" (a socket file left by an earlier run? remove it)")
+                                              : QString());
+            return false;
+        }
+        m_boundUnix = true;
+        if (::listen(fd, 511) != 0 || !setSocketDescriptor(fd)) {
+            *error = QStringLiteral("listen() to %1 failed (%2)")
+                         .arg(m_configured.toString(), QString::fromLocal8Bit(std::strerror(errno)));
+            ::close(fd);
+            return false;
+        }
+        return true;
     }
 
     const ListenAddress &configured() const { return m_configured; }
@@ -41,6 +86,7 @@ protected:
 private:
     ProxyServer *m_server;
     ListenAddress m_configured;
+    bool m_boundUnix = false;
 };
 
 ProxyServer::ProxyServer(QObject *parent)
@@ -106,9 +152,11 @@ bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
             listener = new Listener(this, addr);
             // Bursts of connects overflow Qt's default backlog of 50 (nginx uses 511).
             listener->setListenBacklogSize(511);
-            if (!listener->listen(addr.address, addr.port)) {
+            QString why;
+            if (!addr.unixPath.isEmpty() ? !listener->listenUnix(&why) : !listener->listen(addr.address, addr.port)) {
                 if (error)
-                    *error = QStringLiteral("cannot listen on %1: %2").arg(addr.toString(), listener->errorString());
+                    *error = QStringLiteral("cannot listen on %1: %2")
+                                 .arg(addr.toString(), why.isEmpty() ? listener->errorString() : why);
                 delete listener;
                 qDeleteAll(created);
                 return false;
@@ -124,7 +172,8 @@ bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
         next[i]->routesByLocalAddress = false;
         if (isWildcard(config->listenGroups.at(gi).address.address)) {
             for (const ListenGroup &other : config->listenGroups) {
-                if (other.address.port == config->listenGroups.at(gi).address.port && !isWildcard(other.address.address))
+                if (other.address.port == config->listenGroups.at(gi).address.port && !isWildcard(other.address.address)
+                    && other.address.unixPath.isEmpty())
                     next[i]->routesByLocalAddress = true;
             }
         }
@@ -139,7 +188,9 @@ bool ProxyServer::bindListeners(const ConfigSnapshot &config, QString *error)
     m_listeners = next;
     for (Listener *l : std::as_const(created))
         qCInfo(lcProxy).noquote() << "listening on"
-                                  << ListenAddress{l->serverAddress(), l->serverPort()}.toString()
+                                  << (l->configured().unixPath.isEmpty()
+                                          ? ListenAddress{l->serverAddress(), l->serverPort()}.toString()
+                                          : l->configured().toString())
                                          + (config->listenGroups.value(l->group).address.ssl ? QStringLiteral(" (TLS)")
                                                                                               : QString());
     return true;
@@ -217,7 +268,8 @@ QList<ListenAddress> ProxyServer::boundAddresses() const
 {
     QList<ListenAddress> out;
     for (const Listener *l : m_listeners)
-        out.append(ListenAddress{l->serverAddress(), l->serverPort()});
+        out.append(l->configured().unixPath.isEmpty() ? ListenAddress{l->serverAddress(), l->serverPort()}
+                                                       : l->configured());
     return out;
 }
 

@@ -79,13 +79,14 @@ bool parseAddressPort(QByteArrayView text, QHostAddress *address, quint16 *port)
 // One field value: the rightmost address replaces the current one while
 // the current one is trusted (all of them, right to left, when recursive).
 Walk walk(QByteArrayView value, const QList<AccessRule> &trusted, bool recursive, QHostAddress *address,
-          quint16 *port)
+          quint16 *port, bool unixClient)
 {
     bool found = false;
     qsizetype len = value.size();
     qsizetype p = 0;
     do {
-        if (!AccessRules::matches(trusted, *address))
+        // A unix: client has no address; the ones the header gives do.
+        if (!AccessRules::matches(trusted, *address, unixClient && address->isNull()))
             return found ? Walk::Stopped : Walk::Declined;
         for (p = len - 1; p > 0 && separator(value.at(p)); --p)
             --len;
@@ -109,12 +110,12 @@ Walk walk(QByteArrayView value, const QList<AccessRule> &trusted, bool recursive
 
 // ngx_http_get_forwarded_addr: X-Forwarded-For lines from the last one up.
 Walk walkLines(const QList<QByteArray> &lines, const QList<AccessRule> &trusted, bool recursive,
-               QHostAddress *address, quint16 *port)
+               QHostAddress *address, quint16 *port, bool unixClient)
 {
     Walk w = Walk::Declined;
     bool found = false;
     for (qsizetype i = lines.size() - 1; i >= 0; --i) {
-        w = walk(lines.at(i), trusted, recursive, address, port);
+        w = walk(lines.at(i), trusted, recursive, address, port, unixClient);
         if (!recursive)
             break;
         if (w == Walk::Declined && found)
@@ -151,9 +152,11 @@ bool apply(const LocationSettings &settings, RequestContext &context)
         return false;
     QHostAddress address = context.remoteAddress;
     quint16 port = context.remotePort;
-    if (walkLines(lines, settings.realIpFrom, settings.realIpRecursive, &address, &port) == Walk::Declined)
+    if (walkLines(lines, settings.realIpFrom, settings.realIpRecursive, &address, &port, context.unixClient)
+        == Walk::Declined)
         return false;
     context.realIpSet = true;
+    context.unixClient = false;
     context.peerAddressText = context.remoteAddressOrText();
     context.peerPort = context.remotePort;
     context.remoteAddress = address;

@@ -225,7 +225,8 @@ Route content(const ProxyConfig &config, Route route, bool proxyHandler)
         route.context.proxyHost = loc->proxyPass.proxyHost;
         route.upstreamTarget = upstreamTarget(route, *loc);
         route.upstreamTls = loc->proxyPass.scheme == "https";
-        route.context.proxyPort = proxyPortOf(loc->proxyPass.proxyHost, route.upstreamTls);
+        route.context.proxyPort =
+            loc->proxyPass.unixSocket ? QByteArray() : proxyPortOf(loc->proxyPass.proxyHost, route.upstreamTls);
     }
     if (route.upstreamTls) {
         // proxy_ssl_name: by default the host of $proxy_host; a port in
@@ -367,7 +368,7 @@ Route runPhases(const ProxyConfig &config, Route route, Start start)
     RealIp::apply(*route.location, route.context);
     // ngx_http_core_access_phase: allow/deny of the location found, after
     // the rewrite phases (a `return` answers before them).
-    if (!AccessRules::allows(route.location->accessRules, route.context.remoteAddress)) {
+    if (!AccessRules::allows(route.location->accessRules, route.context.remoteAddress, route.context.unixClient)) {
         route.notes.append({RouteNote::Level::Error, "access forbidden by rule"});
         return failed(std::move(route), 403, "access forbidden by rule");
     }

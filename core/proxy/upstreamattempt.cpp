@@ -98,7 +98,10 @@ UpstreamPick UpstreamAttempt::connectNext()
     m_connRequests = 0;
     m_connStartMs = now;
     m_stream = std::make_unique<TcpStream>(m_handler);
-    m_stream->connectTo(server.address, server.port);
+    if (server.unixPath.isEmpty())
+        m_stream->connectTo(server.address, server.port);
+    else
+        m_stream->connectToUnix(server.unixPath);
     return pick;
 }
 

@@ -43,7 +43,8 @@ void UpstreamHealthChecker::setGroups(const QList<std::shared_ptr<UpstreamGroup>
 void UpstreamHealthChecker::checkGroup(Entry *entry)
 {
     for (qsizetype i = 0; i < entry->group->servers().size(); ++i) {
-        if (!entry->group->servers().at(i).down && !entry->inFlight.at(i))
+        const UpstreamServer &s = entry->group->servers().at(i);
+        if (!s.down && s.unixPath.isEmpty() && !entry->inFlight.at(i)) // unix: servers: passive checks only
             probe(entry, i);
     }
 }

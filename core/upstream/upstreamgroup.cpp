@@ -28,7 +28,10 @@ UpstreamGroup::UpstreamGroup(QByteArray name, QList<UpstreamServer> servers)
     for (const UpstreamServer &s : std::as_const(m_servers)) {
         const QByteArray ip = s.address.toString().toLatin1();
         const bool v6 = s.address.protocol() == QAbstractSocket::IPv6Protocol;
-        m_addressTexts.append((v6 ? QByteArray("[") + ip + "]" : ip) + ':' + QByteArray::number(s.port));
+        if (!s.unixPath.isEmpty())
+            m_addressTexts.append("unix:" + s.unixPath); // $upstream_addr, as nginx writes it
+        else
+            m_addressTexts.append((v6 ? QByteArray("[") + ip + "]" : ip) + ':' + QByteArray::number(s.port));
         auto state = std::make_shared<PeerState>();
         state->effectiveWeight = s.weight;
         m_peers.push_back(std::move(state));
