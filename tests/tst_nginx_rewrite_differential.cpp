@@ -92,6 +92,8 @@ QByteArray tst_NginxRewriteDifferential::configText(quint16 listenPort, quint16 
            // error_page (ngx_http_send_error_page) in its forms
            "    location = /ep-page { return 200 \"page $uri $request_method $args\\n\"; }\n"
            "    location /ep/ { error_page 404 /ep-page?from=ep; return 404; }\n"
+           "    location /e204/ { error_page 405 /r204; return 405; }\n"
+           "    location = /r204 { return 204; }\n"
            "    location /eq/ { error_page 404 =200 /ep-page; return 404; }\n"
            "    location /eb/ { error_page 404 = /ep-bare; return 404; }\n"
            "    location = /ep-bare { return 202 \"bare\\n\"; }\n"
@@ -179,6 +181,9 @@ QByteArray tst_NginxRewriteDifferential::answer(quint16 port, const QByteArray &
         return out + " Location: " + location;
     if (r.status == 200 && r.body.startsWith('{'))
         return out + " backend: " + QJsonDocument::fromJson(r.body).object().value(QStringLiteral("path")).toString().toUtf8();
+    // An empty answer: whether it says its length (a 204 does not).
+    if (r.body.isEmpty())
+        out += r.header("Content-Length").isNull() ? QByteArray(" no length") : " length " + r.header("Content-Length");
     // The own pages of nginx and wsscope differ (their signature line); a
     // `return` text does not.
     return r.body.startsWith("<html>") ? out : out + " body: " + r.body;
@@ -240,6 +245,8 @@ void tst_NginxRewriteDifferential::errorPagesAlike_data()
     const char *rows[][3] = {
         {"redirect keeps the 404, its args", "GET", "/ep/x?orig=1"},
         {"POST becomes GET", "POST", "/ep/x"},
+        {"return 204: no length", "GET", "/r204"},
+        {"to a return 204: the 405 goes with a length", "GET", "/e204/x"},
         {"HEAD stays HEAD", "HEAD", "/ep/x"},
         {"=200", "GET", "/eq/x"},
         {"bare = takes the page's status", "GET", "/eb/x"},

@@ -13,11 +13,6 @@ HttpResponseHead returnResponseHead(int code, const QByteArray &text, ServerToke
             head.headers.append("Location", text);
         *body = specialPageBody(code, tokens);
         head.headers.append("Content-Type", "text/html");
-    } else if (code == 204) {
-        // ngx_http_header_filter: a 204 has no body, type or length.
-        body->clear();
-        head.headers.append("Connection", "close");
-        return head;
     } else {
         *body = text;
         head.headers.append("Content-Type", "text/plain");

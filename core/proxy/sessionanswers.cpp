@@ -49,6 +49,12 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     // An answer after an error_page redirect: the error's status, and the
     // Location an earlier answer of the request set (nginx keeps both).
     applyErrorStatus(head);
+    // ngx_http_header_filter: a 204 (as finally sent) has no body, type or length.
+    const bool noContent = head.status == 204;
+    if (noContent) {
+        head.headers.remove("Content-Type");
+        head.headers.remove("Content-Length");
+    }
     if (!m_errorPage.location.isNull() && !head.headers.contains("Location")) {
         head.headers.append("Location", m_errorPage.location);
         m_client.makeRedirectAbsolute(head.headers, m_request, responseSettings(), m_server->serverName, m_listenPort);
@@ -57,7 +63,7 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     filterHead(head);
     const QByteArray out = head.serialize();
     m_responseHeadBytes = out.size();
-    m_client->write(out + (m_request.method == "HEAD" ? QByteArray() : body));
+    m_client->write(out + (m_request.method == "HEAD" || noContent ? QByteArray() : body));
     m_responseStarted = true;
 }
 
