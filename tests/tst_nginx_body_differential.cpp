@@ -8,6 +8,7 @@
 // $request_body_file is set, and what the upstream received (the body's
 // length and SHA-256, its Content-Length and Transfer-Encoding).
 
+#include "nginxpair.h"
 #include "testsupport.h"
 
 #include <QElapsedTimer>
@@ -59,14 +60,12 @@ QByteArray tst_NginxBodyDifferential::configText(const Ports &ports, const QStri
     const QByteArray backend = "127.0.0.1:" + QByteArray::number(m_backend.port());
     const QByteArray headers = " add_header X-Body \"[$request_body]\" always;"
                                " add_header X-Body-File \"$request_body_file\" always; ";
-    return "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-           "pid " + d + "/" + n + ".pid;\nerror_log " + d + "/" + n + "-error.log info;\n"
-           "events { worker_connections 64; }\n"
-           "http {\n"
-           "  access_log off;\n"
-           "  client_body_temp_path " + d + "/" + n + "-body 1 2;\n"
-           "  proxy_temp_path " + d + "/" + n + "-proxy;\n"
-           "  upstream retry { server 127.0.0.1:" + QByteArray::number(ports.closing) + "; server " + backend + " backup; }\n"
+    // Each product its own body directory, two levels deep.
+    return NginxPair::prologue(m_dir.path())
+               .replace("PIDFILE", QByteArray(n + ".pid"))
+               .replace("ERRORLOG", QByteArray(n + "-error.log info"))
+               .replace(QByteArray(d + "/body;"), QByteArray(d + "/" + n + "-body 1 2;"))
+        + "  upstream retry { server 127.0.0.1:" + QByteArray::number(ports.closing) + "; server " + backend + " backup; }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(ports.listen) + ";\n"
            "    server_name localhost;\n"

@@ -6,6 +6,7 @@
 // the DNs, serial, fingerprint, validity, $ssl_curve(s), $ssl_ciphers,
 // $ssl_alpn_protocol and the PEM variables must read the same.
 
+#include "nginxpair.h"
 #include "testsupport.h"
 
 #include <QProcess>
@@ -77,13 +78,7 @@ QByteArray tst_NginxSslDifferential::configText(quint16 firstPort, const QString
                "    location /pem { return 200 \"$ssl_client_escaped_cert|$ssl_client_raw_cert|$ssl_client_cert\"; }\n"
                "  }\n";
     };
-    return "daemon off;\nmaster_process off;\nworker_processes 1;\n"
-           "pid " + d + "/" + n + ".pid;\nerror_log " + d + "/" + n + "-error.log info;\n"
-           "events { worker_connections 64; }\n"
-           "http {\n"
-           "  access_log off;\n"
-           "  client_body_temp_path " + d + "/" + n + "-body;\n"
-           "  proxy_temp_path " + d + "/" + n + "-proxy;\n"
+    return NginxPair::prologue(m_dir.path()).replace("PIDFILE", QByteArray(n + ".pid")).replace("ERRORLOG", QByteArray(n + "-error.log info"))
         + server(0, "ssl_verify_client optional_no_ca; ssl_trusted_certificate " + d + "/ca.crt;")
         + server(1, "ssl_verify_client on; ssl_client_certificate " + d + "/ca.crt;")
         + server(2, "ssl_verify_client optional; ssl_client_certificate " + d + "/ca.crt; ssl_verify_depth 2;")

@@ -304,6 +304,11 @@ private:
     // false: an error was reported at `at`.
     bool unixSocketPath(const QByteArray &url, const ConfLocation &at, QByteArray *path);
     void proxyPassUnix(const ConfDirective &c, const QByteArray &scheme, const QByteArray &rest, LocationConfig *loc);
+    // proxy_pass's URI part, where nginx allows one.
+    bool setProxyPassUri(const ConfArg &arg, const QByteArray &uri, const LocationConfig &loc, ProxyPass *pp);
+    // The implicit upstream of a proxy_pass to `key` (host:port or unix:PATH), made once.
+    std::shared_ptr<const UpstreamConfig> implicitUpstream(const QByteArray &key, const QByteArray &name,
+                                                           const QList<UpstreamServer> &servers, const ConfLocation &at);
     std::optional<qint64> timeArg(const ConfDirective &d);
     static StoredDirective stored(const ConfDirective &d);
 

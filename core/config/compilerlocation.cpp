@@ -382,16 +382,8 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
     ProxyPass pp;
     pp.scheme = scheme;
     pp.at = c.location;
-    if (slash >= 0) {
-        if (loc->isRegex() || loc->isNamed() || loc->isIfBlock || loc->isLimitExcept) {
-            error(arg.location, u"\"proxy_pass\" cannot have URI part in location given by regular expression, "
-                                u"or inside named location, or inside \"if\" statement, or inside "
-                                u"\"limit_except\" block"_s);
-            return;
-        }
-        pp.hasUri = true;
-        pp.uri = rest.mid(slash);
-    }
+    if (slash >= 0 && !setProxyPassUri(arg, rest.mid(slash), *loc, &pp))
+        return;
     if (const auto upstream = m_upstreams.value(host.toLower())) {
         if (port >= 0) {
             error(arg.location, u"upstream \"%1\" may not have port %2"_s.arg(text(host)).arg(port));
@@ -414,23 +406,40 @@ void Compiler::proxyPass(const ConfDirective &c, LocationConfig *loc)
             s.port = p;
             servers.append(s);
         }
-        // nginx shares one implicit upstream per host:port (ngx_http_upstream_add),
-        // so its failure marks and figures are shared too.
-        const QByteArray key = host.toLower() + ':' + QByteArray::number(p);
-        if (const auto known = m_implicitUpstreams.value(key)) {
-            pp.upstream = known;
-        } else {
-            auto upstream = std::make_shared<UpstreamConfig>();
-            upstream->name = pp.proxyHost;
-            upstream->servers = servers;
-            upstream->id = nextUpstreamId();
-            upstream->at = c.location;
-            m_implicitUpstreams.insert(key, upstream);
-            m_config->implicitUpstreams.append(upstream);
-            pp.upstream = upstream;
-        }
+        pp.upstream = implicitUpstream(host.toLower() + ':' + QByteArray::number(p), pp.proxyHost, servers, c.location);
     }
     loc->proxyPass = pp;
+}
+
+bool Compiler::setProxyPassUri(const ConfArg &arg, const QByteArray &uri, const LocationConfig &loc, ProxyPass *pp)
+{
+    if (loc.isRegex() || loc.isNamed() || loc.isIfBlock || loc.isLimitExcept) {
+        error(arg.location, u"\"proxy_pass\" cannot have URI part in location given by regular expression, "
+                            u"or inside named location, or inside \"if\" statement, or inside "
+                            u"\"limit_except\" block"_s);
+        return false;
+    }
+    pp->hasUri = true;
+    pp->uri = uri;
+    return true;
+}
+
+std::shared_ptr<const UpstreamConfig> Compiler::implicitUpstream(const QByteArray &key, const QByteArray &name,
+                                                                 const QList<UpstreamServer> &servers,
+                                                                 const ConfLocation &at)
+{
+    // nginx shares one implicit upstream per host:port (ngx_http_upstream_add),
+    // so its failure marks and figures are shared too.
+    if (const auto known = m_implicitUpstreams.value(key))
+        return known;
+    auto upstream = std::make_shared<UpstreamConfig>();
+    upstream->name = name;
+    upstream->servers = servers;
+    upstream->id = nextUpstreamId();
+    upstream->at = at;
+    m_implicitUpstreams.insert(key, upstream);
+    m_config->implicitUpstreams.append(upstream);
+    return upstream;
 }
 
 // proxy_pass http://unix:PATH[:URI] (ngx_parse_unix_domain_url): the Host
@@ -444,35 +453,15 @@ void Compiler::proxyPassUnix(const ConfDirective &c, const QByteArray &scheme, c
     ProxyPass pp;
     pp.scheme = scheme;
     pp.at = c.location;
-    if (colon >= 0) {
-        if (loc->isRegex() || loc->isNamed() || loc->isIfBlock || loc->isLimitExcept) {
-            error(arg.location, u"\"proxy_pass\" cannot have URI part in location given by regular expression, "
-                                u"or inside named location, or inside \"if\" statement, or inside "
-                                u"\"limit_except\" block"_s);
-            return;
-        }
-        pp.hasUri = true;
-        pp.uri = rest.mid(colon + 1);
-    }
+    if (colon >= 0 && !setProxyPassUri(arg, rest.mid(colon + 1), *loc, &pp))
+        return;
     UpstreamServer server;
     if (!unixSocketPath(socket, arg.location, &server.unixPath))
         return;
     server.name = "unix:" + server.unixPath;
     pp.proxyHost = "localhost";
     pp.unixSocket = true;
-    const QByteArray key = server.name;
-    if (const auto known = m_implicitUpstreams.value(key)) {
-        pp.upstream = known;
-    } else {
-        auto upstream = std::make_shared<UpstreamConfig>();
-        upstream->name = server.name;
-        upstream->servers = {server};
-        upstream->id = nextUpstreamId();
-        upstream->at = c.location;
-        m_implicitUpstreams.insert(key, upstream);
-        m_config->implicitUpstreams.append(upstream);
-        pp.upstream = upstream;
-    }
+    pp.upstream = implicitUpstream(server.name, server.name, {server}, c.location);
     loc->proxyPass = pp;
 }
 
