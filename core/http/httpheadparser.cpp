@@ -355,12 +355,22 @@ bool HttpHeadParser::checkRequestSemantics()
         if (!validateHostName(h.value("Host"), &host))
             return fail(400, "client sent invalid host header");
     }
-    // ngx_http_process_unique_header_line: these may come once.
-    static constexpr const char *Unique[] = {"If-Modified-Since", "If-Unmodified-Since", "If-Match", "If-None-Match",
-                                             "Content-Length",    "Content-Range",       "If-Range", "Transfer-Encoding"};
-    for (const char *name : Unique) {
-        if (h.count(name) > 1)
-            return fail(400, "client sent duplicate header line");
+    // ngx_http_process_unique_header_line: these may come once. One pass;
+    // the length sorts out most names before any comparison.
+    static constexpr QByteArrayView Unique[] = {"If-Modified-Since", "If-Unmodified-Since", "If-Match", "If-None-Match",
+                                                "Content-Length",    "Content-Range",       "If-Range", "Transfer-Encoding"};
+    quint8 seen = 0;
+    for (const HttpHeader &f : h) {
+        const qsizetype n = f.name.size();
+        if (n != 8 && n != 13 && n != 14 && n != 17 && n != 19)
+            continue;
+        for (quint8 i = 0; i < std::size(Unique); ++i) {
+            if (Unique[i].size() != n || !headerNameEquals(f.name, Unique[i]))
+                continue;
+            if (seen & (1u << i))
+                return fail(400, "client sent duplicate header line");
+            seen |= quint8(1u << i);
+        }
     }
     // ngx_http_process_request_header: TRACE and (since nginx 1.21.1)
     // CONNECT are refused with 405 and the connection is closed.
