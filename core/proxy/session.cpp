@@ -1025,6 +1025,13 @@ void Session::checkTimeouts(qint64 now)
         // re-arms its timer on every event); before the response, only upstream's.
         if (m_static.isSending())
             return; // no upstream to wait for; the send timeout above applies
+        if (m_state == State::Exchange && m_body.isActive() && upstream()
+            && (!m_body.allSent() || upstream()->pendingBytes() > 0)) {
+            // ngx_http_upstream_send_request: proxy_read_timeout runs from
+            // the request's last byte out (a long upload is the send timeout's).
+            m_lastUpstreamActivityMs = now;
+            return;
+        }
         const qint64 last = m_state == State::Tunnel ? qMax(m_lastClientActivityMs, m_lastUpstreamActivityMs)
                                                      : m_lastUpstreamActivityMs;
         if (now - last > loc->readTimeoutMs) {
