@@ -79,6 +79,8 @@ QByteArray tst_NginxBodyDifferential::configText(const Ports &ports, const QStri
            "    location /nobody/ { proxy_pass_request_body off; proxy_set_header Content-Length \"\";" + headers
         + "proxy_pass http://" + backend + "; }\n"
            "    location /ret/ { return 200 \"[ret]\"; }\n"
+           "    location /ep/ { error_page 502 = /mem/ep; proxy_pass http://127.0.0.1:" + QByteArray::number(ports.closing)
+        + "; }\n"
            "    location /header/ { proxy_set_header X-Got \"[$request_body]\"; proxy_pass http://" + backend + "; }\n"
            "  }\n"
            "  server { listen 127.0.0.1:" + QByteArray::number(ports.closing) + "; return 444; }\n"
@@ -228,6 +230,7 @@ void tst_NginxBodyDifferential::answersAlike_data()
                       "3\r\nabc\r\n")
         << QByteArray("5\r\ndefgh\r\n0\r\n\r\n");
     QTest::newRow("$request_body in proxy_set_header") << post("/header/", "abc") << QByteArray();
+    QTest::newRow("an error_page redirect keeps the body read") << post("/ep/", "0123456789") << QByteArray();
     QTest::newRow("pipelined bodies to a return are discarded")
         << QByteArray(post("/ret/", "abc", "keep-alive") + post("/ret/", big, "keep-alive") + post("/ret/", "x"))
         << QByteArray();

@@ -482,8 +482,6 @@ void Session::readRequestBody()
     }
     if (!m_relay.requestBody().isDone())
         return updateBackpressure();
-    m_context.requestBody = m_body.memory();
-    m_context.requestBodyFile = m_body.fileName();
     if (m_body.inFile() && m_location->clientBodyInFileOnly == LocationSettings::BodyInFile::Off)
         logLine(QtWarningMsg) << "a client request body is buffered to a temporary file" << m_body.fileName();
     proxyRequest();
@@ -491,8 +489,13 @@ void Session::readRequestBody()
 
 void Session::proxyRequest()
 {
-    const RequestContext &ctx = m_context;
     const bool buffered = m_body.isActive();
+    if (buffered) {
+        // $request_body, $request_body_file (also after an error_page redirect)
+        m_context.requestBody = m_body.memory();
+        m_context.requestBodyFile = m_body.fileName();
+    }
+    const RequestContext &ctx = m_context;
     HttpRequestHead upstreamHead = rewriteRequestForUpstream(m_request, ctx, m_location->headers, m_route.upstreamTarget,
                                                              !buffered && m_relay.requestChunked(),
                                                              m_location->passRequestHeaders);
