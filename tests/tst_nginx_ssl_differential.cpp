@@ -74,7 +74,8 @@ QByteArray tst_NginxSslDifferential::configText(quint16 firstPort, const QString
                "    " + verify + "\n"
                "    location / { return 200 \"" + vars + "\"; }\n"
                "    location /tls { return 200 \"curve=$ssl_curve curves=$ssl_curves alpn=$ssl_alpn_protocol "
-               "ciphers=$ssl_ciphers id=${ssl_session_id}.\"; }\n"
+               "ciphers=$ssl_ciphers protocol=$ssl_protocol cipher=$ssl_cipher sni=$ssl_server_name "
+               "reused=$ssl_session_reused id=${ssl_session_id}.\"; }\n"
                "    location /pem { return 200 \"$ssl_client_escaped_cert|$ssl_client_raw_cert|$ssl_client_cert\"; }\n"
                "  }\n";
     };

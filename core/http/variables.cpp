@@ -40,10 +40,6 @@ constexpr NamedVariable kVariables[] = {
     {"server_protocol", ValueTemplate::Variable::ServerProtocol},
     {"connection_upgrade", ValueTemplate::Variable::ConnectionUpgrade},
     {"https", ValueTemplate::Variable::Https},
-    {"ssl_protocol", ValueTemplate::Variable::SslProtocol},
-    {"ssl_cipher", ValueTemplate::Variable::SslCipher},
-    {"ssl_server_name", ValueTemplate::Variable::SslServerName},
-    {"ssl_session_reused", ValueTemplate::Variable::SslSessionReused},
     {"upstream_addr", ValueTemplate::Variable::UpstreamAddr},
     {"upstream_status", ValueTemplate::Variable::UpstreamStatus},
     {"upstream_connect_time", ValueTemplate::Variable::UpstreamConnectTime},
@@ -720,14 +716,6 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
         return req && req->isHttp11() ? QByteArray("HTTP/1.1") : QByteArray("HTTP/1.0");
     case V::Https:
         return context.scheme == "https" ? QByteArray("on") : QByteArray();
-    case V::SslProtocol:
-        return context.sslProtocol;
-    case V::SslCipher:
-        return context.sslCipher;
-    case V::SslServerName:
-        return context.sslServerName;
-    case V::SslSessionReused:
-        return context.sslSessionReused;
     case V::UpstreamAddr:
     case V::UpstreamStatus:
     case V::UpstreamConnectTime:

@@ -52,12 +52,9 @@ struct RequestContext
     // nginx's r->captures (hence mutable: reading $mapped changes $1).
     mutable QList<QByteArray> captures;
     QList<QByteArray> userValues;
-    // TLS connections ($https, $ssl_protocol, $ssl_cipher, $ssl_server_name,
-    // $ssl_session_reused).
-    QByteArray sslProtocol;
-    QByteArray sslCipher;
-    QByteArray sslServerName;
-    QByteArray sslSessionReused; // "r" / "." (ngx_http_ssl_session_reused); empty without TLS
+    // The client connection's TLS: every $ssl_* variable is read from it when
+    // a request asks (TlsVariables); null on plain connections.
+    ssl_st *ssl = nullptr;
     // The upstream side, as the session learns it.
     QList<UpstreamState> upstreamStates;
     const HttpResponseHead *upstreamResponse = nullptr; // $upstream_http_*, $upstream_cookie_*
@@ -75,7 +72,6 @@ struct RequestContext
     // a temporary file, or was not read); nullptr: none.
     const QByteArray *requestBody = nullptr;
     QByteArray requestBodyFile; // $request_body_file: the body's temporary file (empty: none)
-    ssl_st *ssl = nullptr;      // the client connection's TLS (TlsVariables), null on plain ones
     bool pipelined = false;       // $pipe: "p", else "."
     // The realip module changed remoteAddress/remotePort; the connection's
     // own are kept for $realip_remote_addr and $realip_remote_port.
@@ -123,10 +119,6 @@ public:
         ServerAddr,
         ServerProtocol,
         Https,             // "on" for a TLS connection, else empty
-        SslProtocol,
-        SslCipher,
-        SslServerName,
-        SslSessionReused,  // "r" when the TLS session was resumed, "." otherwise
         UpstreamAddr,
         UpstreamStatus,
         UpstreamConnectTime,

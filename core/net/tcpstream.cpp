@@ -554,10 +554,3 @@ QHostAddress TcpStream::peerAddress(quint16 *port) const
     return socketAddress(m_fd, ::getpeername, port);
 }
 
-bool TcpStream::isUnixSocket() const
-{
-    sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    return m_fd >= 0 && ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&ss), &len) == 0 && ss.ss_family == AF_UNIX;
-}
-

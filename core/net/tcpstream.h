@@ -56,8 +56,6 @@ public:
     bool connectTo(const QHostAddress &address, quint16 port);
     // The same toward a unix-domain socket (proxy_pass http://unix:PATH).
     bool connectToUnix(const QByteArray &path);
-    // The connection is over a unix-domain socket (a `listen unix:` client).
-    bool isUnixSocket() const;
     bool isOpen() const { return m_fd >= 0; }
     // An idle connection still usable: open, nothing queued either way, and
     // no byte or FIN from the peer waiting (recv with MSG_PEEK).

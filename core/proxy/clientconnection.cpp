@@ -19,8 +19,8 @@ void ClientConnection::accepted(quint64 id)
     m_address = m_stream->peerAddress(&m_port);
     quint16 localPort = 0;
     m_localAddress = m_stream->localAddress(&localPort); // its text only when $server_addr is read
-    // A unix: client has no address (getpeername's family is AF_UNIX): nginx writes "unix:".
-    m_unixClient = m_address.isNull() && m_stream->isUnixSocket();
+    // A unix: socket has no address on either side (AF_UNIX): nginx writes "unix:".
+    m_unixClient = m_address.isNull() && m_localAddress.isNull();
     m_acceptedMs = QDateTime::currentMSecsSinceEpoch();
     m_log.setConnection(id, m_address, m_port, m_unixClient);
 }
@@ -120,14 +120,8 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
     context.unixClient = m_unixClient;
     context.remotePort = m_port;
     context.scheme = m_tls ? "https" : "http";
-    if (m_tls) {
-        const TlsSessionInfo info = tlsSessionInfo(m_stream->tlsHandle());
-        context.sslProtocol = info.protocol.toLatin1();
-        context.sslCipher = info.cipher.toLatin1();
-        context.sslServerName = info.serverName.toUtf8();
-        context.sslSessionReused = info.resumed ? "r" : "."; // ngx_ssl_get_session_reused
-        context.ssl = m_stream->tlsHandle();
-    }
+    if (m_tls)
+        context.ssl = m_stream->tlsHandle(); // $ssl_*: read when a request asks (TlsVariables)
     context.serverPort = serverPort;
     context.serverAddress = m_localAddress;
     context.connectionRequests = m_requestsServed + 1;

@@ -11,6 +11,7 @@
 namespace {
 
 constexpr const char *Names[] = {
+    "ssl_protocol",       "ssl_cipher",          "ssl_server_name",    "ssl_session_reused",
     "ssl_session_id",     "ssl_ciphers",         "ssl_curve",          "ssl_curves",
     "ssl_alpn_protocol",  "ssl_client_verify",   "ssl_client_s_dn",    "ssl_client_i_dn",
     "ssl_client_s_dn_legacy", "ssl_client_i_dn_legacy", "ssl_client_serial", "ssl_client_fingerprint",
@@ -155,6 +156,18 @@ QByteArray value(SSL *ssl, QByteArrayView name)
 {
     if (!ssl)
         return {};
+    if (name == "ssl_protocol")
+        return SSL_get_version(ssl);
+    if (name == "ssl_cipher") {
+        const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+        return c ? QByteArray(SSL_CIPHER_get_name(c)) : QByteArray();
+    }
+    if (name == "ssl_server_name") {
+        const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        return sni ? QByteArray(sni) : QByteArray();
+    }
+    if (name == "ssl_session_reused") // ngx_ssl_get_session_reused
+        return SSL_session_reused(ssl) == 1 ? "r" : ".";
     if (name == "ssl_session_id") {
         const SSL_SESSION *session = SSL_get0_session(ssl);
         unsigned int len = 0;
