@@ -4,9 +4,12 @@
 
 #include "testsupport.h"
 
+#include <QDeadlineTimer>
+#include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -34,11 +37,19 @@ private slots:
     void addHeaderLineBreakGoesOutAsWritten();
     void upstreamVariablesInResponseHeaders();
     void bodyAtHandGoesWithTheHead();
+    void unaskedSwitchIsAPlainResponse_data();
+    void unaskedSwitchIsAPlainResponse();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, quint16 deadPort, const QString &dir);
     // What an upstream on m_deadPort gets in its first recv() for `request` sent through `port`.
     QByteArray firstReadUpstream(quint16 port, const QByteArray &request) const;
+    // An upstream on m_deadPort answers `request` (sent through `port`) with
+    // `answer`, then closes at once or (`hold`) only when the proxy does.
+    // Returns all the client got until the close, or until the proxy
+    // sent `enough`, or 8 s.
+    QByteArray rawAnswerThrough(quint16 port, const QByteArray &request, const QByteArray &answer, bool hold,
+                                const QByteArray &enough, QByteArray *firstRead = nullptr) const;
     // What the backend saw: "GET /path" then "name: value" lines in order.
     static QStringList seenByBackend(quint16 port, const QByteArray &request);
 
@@ -115,6 +126,9 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    location /nohdr/ { proxy_pass http://backend; proxy_pass_request_headers off; }\n"
            "    location /nobody/ { proxy_pass http://backend; proxy_pass_request_body off;\n"
            "      proxy_set_header Content-Length \"\"; }\n"
+           "    location /switch/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
+           "      proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;\n"
+           "      proxy_set_header Connection Upgrade; proxy_read_timeout 1s; }\n"
            "    location /one-read/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; }\n"
            "    location = /ret { return 200 \"line one\\nuri=$uri https=[$https]\\n\"; }\n"
            "    location = /lf { add_header X-Lf \"u:$uri\\n\"; return 204; }\n"
@@ -321,6 +335,15 @@ void tst_NginxDifferential::upstreamVariablesInResponseHeaders()
 
 QByteArray tst_NginxDifferential::firstReadUpstream(quint16 port, const QByteArray &request) const
 {
+    QByteArray got;
+    rawAnswerThrough(port, request, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", false, {},
+                     &got);
+    return got;
+}
+
+QByteArray tst_NginxDifferential::rawAnswerThrough(quint16 port, const QByteArray &request, const QByteArray &answer,
+                                                   bool hold, const QByteArray &enough, QByteArray *firstRead) const
+{
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const int one = 1;
     ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -332,7 +355,6 @@ QByteArray tst_NginxDifferential::firstReadUpstream(quint16 port, const QByteArr
         ::close(listener);
         return "cannot listen";
     }
-    QByteArray got;
     // Blocking, as a simple upstream is: one recv() as soon as the connection is there.
     std::thread upstream([&] {
         const timeval limit{5, 0};
@@ -342,17 +364,29 @@ QByteArray tst_NginxDifferential::firstReadUpstream(quint16 port, const QByteArr
             return;
         ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
         char buffer[4096];
-        const ssize_t n = ::recv(c, buffer, sizeof buffer, 0);
-        if (n > 0)
-            got = QByteArray(buffer, n);
-        const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        [[maybe_unused]] const ssize_t w = ::send(c, answer, sizeof answer - 1, MSG_NOSIGNAL);
+        ssize_t n = ::recv(c, buffer, sizeof buffer, 0);
+        if (n > 0 && firstRead)
+            *firstRead = QByteArray(buffer, n);
+        [[maybe_unused]] const ssize_t w = ::send(c, answer.constData(), answer.size(), MSG_NOSIGNAL);
+        while (hold && n > 0) // until the proxy closes (or 5 s)
+            n = ::recv(c, buffer, sizeof buffer, 0);
         ::close(c);
     });
-    httpExchange(port, request, 5000);
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, port);
+    QByteArray received;
+    if (client.waitForConnected(5000)) {
+        client.write(request);
+        QDeadlineTimer deadline(8000);
+        while (!deadline.hasExpired() && (enough.isEmpty() || !received.contains(enough))) {
+            if (!client.waitForReadyRead(int(deadline.remainingTime())) && client.state() != QTcpSocket::ConnectedState)
+                break;
+            received += client.readAll();
+        }
+    }
     upstream.join();
     ::close(listener);
-    return got;
+    return received;
 }
 
 // A body that arrived with its head reaches the upstream in the same read as
@@ -366,6 +400,34 @@ void tst_NginxDifferential::bodyAtHandGoesWithTheHead()
     QVERIFY2(viaNginx.endsWith("\r\n\r\nhello world"), viaNginx.constData());
     const QByteArray viaWsscope = firstReadUpstream(m_wsscope.port(), request);
     QVERIFY2(viaWsscope.endsWith("\r\n\r\nhello world"), viaWsscope.constData());
+}
+
+// ngx_http_proxy_process_header: a 101 to a request that did not ask to
+// upgrade is no tunnel but an ordinary response, read until the upstream
+// closes and buffered (proxy_buffering): a body the upstream never finishes
+// is never sent, one it ends with the close is.
+void tst_NginxDifferential::unaskedSwitchIsAPlainResponse_data()
+{
+    QTest::addColumn<bool>("hold");
+    QTest::addColumn<bool>("bodyArrives");
+    QTest::newRow("upstream keeps the connection: read timeout, no body") << true << false;
+    QTest::newRow("upstream closes: the body follows") << false << true;
+}
+
+void tst_NginxDifferential::unaskedSwitchIsAPlainResponse()
+{
+    QFETCH(bool, hold);
+    QFETCH(bool, bodyArrives);
+    const QByteArray request = "GET /switch/ HTTP/1.1\r\nHost: example.test\r\nConnection: Upgrade\r\n\r\n";
+    const QByteArray answer = "HTTP/1.1 101 Switching\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\nhandshaked\r\n";
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        const QByteArray got = rawAnswerThrough(port, request, answer, hold, "handshaked\r\n");
+        const QByteArray what = QByteArray(port == m_nginxPort ? "nginx: " : "wsscope: ") + got;
+        QVERIFY2(got.startsWith("HTTP/1.1 101 Switching\r\n"), what.constData());
+        QVERIFY2(got.contains("\r\nUpgrade: foo\r\n"), what.constData());
+        QVERIFY2(got.endsWith("\r\n\r\nhandshaked\r\n") == bodyArrives, what.constData());
+        QVERIFY2(got.contains("handshaked") == bodyArrives, what.constData());
+    }
 }
 
 #include "tst_nginx_differential.moc"

@@ -45,6 +45,8 @@ bool HttpRelay::beginResponse(const HttpRequestHead &request, const HttpResponse
     const int status = response.status;
     m_chunked = false;
     m_extraData = false;
+    m_holdBuffer = 0;
+    m_held.clear();
     if (request.method == "HEAD" || status == 204 || status == 304) {
         m_responseBody.reset(Mode::None);
     } else if (response.headers.hasToken("Transfer-Encoding", "chunked")) {
@@ -71,7 +73,18 @@ bool HttpRelay::endsConnection() const
 
 bool HttpRelay::relayResponseBody(QByteArray &in, TcpStream &client)
 {
-    if (m_decodeChunked) {
+    if (m_holdBuffer > 0) {
+        const qsizetype n = m_decodeChunked ? m_responseBody.consume(in.constData(), in.size(), &m_held)
+                                            : m_responseBody.consume(in.constData(), in.size());
+        if (!m_decodeChunked)
+            m_held.append(in.constData(), n);
+        const qsizetype whole = m_held.size() - m_held.size() % m_holdBuffer;
+        if (whole > 0) {
+            client.write(m_held.constData(), whole);
+            m_held.remove(0, whole);
+        }
+        in.remove(0, n);
+    } else if (m_decodeChunked) {
         QByteArray decoded;
         const qsizetype n = m_responseBody.consume(in.constData(), in.size(), &decoded);
         client.write(decoded);
@@ -86,6 +99,13 @@ bool HttpRelay::relayResponseBody(QByteArray &in, TcpStream &client)
     m_extraData = m_extraData || !in.isEmpty();
     in.clear();
     return true;
+}
+
+void HttpRelay::releaseHeldBody(TcpStream &client)
+{
+    if (!m_held.isEmpty())
+        client.write(m_held);
+    m_held.clear();
 }
 
 bool HttpRelay::upstreamKeepsAlive(const HttpResponseHead &response) const

@@ -41,7 +41,16 @@ public:
     bool endsConnection() const;
     // Moves the response body from `in` to `client`; bytes after a complete
     // response are dropped (not ours to relay). False: invalid chunked body.
+    // With a held body, only whole buffers go out as they fill, the rest
+    // when the response ends (releaseHeldBody).
     bool relayResponseBody(QByteArray &in, TcpStream &client);
+    // ngx_event_pipe (proxy_buffering on) passes a buffer downstream once it
+    // is full or the upstream is done, never a partial one before. wsscope
+    // streams every body at once, except the body of a 101 the client did
+    // not ask for (an ordinary response to nginx): held as nginx holds it,
+    // in buffers of `bufferSize`.
+    void holdResponseBody(qsizetype bufferSize) { m_holdBuffer = bufferSize; }
+    void releaseHeldBody(TcpStream &client);
     // ngx_http_proxy's u->keepalive: the upstream connection may carry
     // another request: an HTTP/1.1 response without "Connection: close",
     // its body complete by its own framing (not by the close) with nothing
@@ -64,4 +73,6 @@ private:
     bool m_chunked = false;
     bool m_decodeChunked = false;
     bool m_extraData = false; // the upstream sent bytes after the response
+    qsizetype m_holdBuffer = 0;
+    QByteArray m_held;
 };

@@ -13,6 +13,11 @@
 
 #include <QDateTime>
 
+namespace {
+// proxy_buffer_size's default: one memory page.
+constexpr qsizetype kProxyBufferSize = 4096;
+}
+
 Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot runtime, int serverIndex,
                  quint16 listenPort)
     : m_worker(worker)
@@ -601,6 +606,7 @@ void Session::processUpstream()
         return;
     }
     if (m_relay.responseDone(m_attempt.eof())) {
+        m_relay.releaseHeldBody(*m_client.stream());
         finishExchange();
         return;
     }
@@ -637,11 +643,7 @@ void Session::handleResponseHead()
     // proxy_intercept_errors: an answer >= 300 that an error_page names is replaced.
     if (status >= 300 && interceptUpstreamError(status))
         return;
-    if (status == 101) {
-        if (!m_upgradeRequested) {
-            upstreamFailed(NextUpstream::InvalidHeader, 502, QStringLiteral("switched protocols without an Upgrade request"));
-            return;
-        }
+    if (status == 101 && m_upgradeRequested) {
         m_attempt.confirm();
         m_upstreamHead.clear();
         startTunnel();
@@ -657,6 +659,14 @@ void Session::handleResponseHead()
     m_upstreamHead.clear();
     if (m_relay.endsConnection())
         m_keepAlive = false;
+    if (status == 101) {
+        // ngx_http_proxy_process_header upgrades only when the request asked
+        // to: otherwise the 101 is an ordinary response, its body buffered.
+        logLine(QtWarningMsg) << "upstream" << m_upstreamName
+                              << "switched protocols without an Upgrade request: relayed as a plain response";
+        m_keepAlive = false;
+        m_relay.holdResponseBody(kProxyBufferSize);
+    }
 
     if (inspecting()) {
         emitEvent(ResponseHeadEvent{m_response, true});
