@@ -651,6 +651,11 @@ void tst_ConfigCompiler::requestBodyDiagnostics_data()
         << QByteArray("http {\n  add_header X-A \"a\\n\";\n}")
         << u"t.conf:2:18: warning: the value of \"add_header X-A\" contains a line break: it is sent as written, as nginx does"_s
         << true;
+    QTest::newRow("limit_rate takes a size")
+        << QByteArray("http {\n  limit_rate fast;\n}") << u"t.conf:2:14: error: \"limit_rate\" directive invalid value"_s
+        << false;
+    QTest::newRow("limit_rate_after with a variable is checked per request")
+        << QByteArray("http {\n  limit_rate_after $arg_a;\n}") << QString() << true;
 }
 
 void tst_ConfigCompiler::clientCertificateDiagnostics_data()

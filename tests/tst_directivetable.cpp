@@ -90,6 +90,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"proxy_cookie_domain", "a.test b.test"}, {"proxy_cookie_path", "/a/ /b/"},
         {"proxy_request_buffering", "off"}, {"client_body_buffer_size", "4k"}, {"client_body_in_file_only", "on"},
         {"client_body_in_single_buffer", "on"}, {"client_body_temp_path", "/tmp/a 1 2"}, {"client_body_timeout", "7s"},
+        {"limit_rate", "4k"}, {"limit_rate_after", "1m"}, {"proxy_buffering", "off"},
         {"ssl_verify_client", "optional_no_ca"}, {"ssl_client_certificate", "/tmp/ca.pem"},
         {"ssl_trusted_certificate", "/tmp/ca.pem"}, {"ssl_verify_depth", "2"},
     };
@@ -125,6 +126,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"keepalive_timeout", "9s 5"}, {"keepalive_requests", "5"}, {"keepalive_time", "9m"}, {"keepalive_disable", "none"},
         {"proxy_request_buffering", "on"}, {"client_body_buffer_size", "8k"}, {"client_body_in_file_only", "clean"},
         {"client_body_in_single_buffer", "off"}, {"client_body_temp_path", "/tmp/b"}, {"client_body_timeout", "9s"},
+        {"limit_rate", "$arg_r"}, {"limit_rate_after", "2k"}, {"proxy_buffering", "on"},
     };
     return samples.value(d.name, "<no sample>");
 }

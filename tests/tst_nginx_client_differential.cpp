@@ -7,10 +7,12 @@
 // answer alike: per response its status, Connection, Keep-Alive and X-Conn
 // ($connection_requests), and whether the server then closed. The head's
 // buffers are tried on a second server with small ones: each row's request
-// gets the same status and error page title from both.
+// gets the same status and error page title from both. limit_rate and its
+// kin pace a 8 KB file alike: held back past the rate's budget, or not.
 
 #include "testsupport.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QRegularExpression>
 #include <QTcpSocket>
@@ -33,6 +35,10 @@ private slots:
     void keepaliveTimeEndsAnOldConnection();
     void headBuffersAlike_data();
     void headBuffersAlike();
+    void limitRatePacesAlike_data();
+    void limitRatePacesAlike();
+    void limitRateVariable_data();
+    void limitRateVariable();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 smallPort, quint16 backendPort, const QString &dir);
@@ -42,6 +48,14 @@ private:
     // Milliseconds until the server closes an idle connection after one
     // response to `request`; -1 when it is still open after `waitMs`.
     static qint64 idleCloseAfter(quint16 port, const QByteArray &request, int waitMs);
+
+    struct Paced
+    {
+        bool completeAtMark = true; // the whole response was there once `mark` bytes were
+        qsizetype total = 0;
+        qint64 elapsedMs = 0;       // until the last byte
+    };
+    static Paced pacedGet(quint16 port, const QByteArray &path, qsizetype mark);
 
     PeerProcess m_backend;
     PeerProcess m_nginx;
@@ -78,6 +92,15 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 s
            "    location /none { keepalive_disable none; return 200 \"n\"; }\n"
            "    location /up/ { keepalive_requests 3; proxy_pass http://127.0.0.1:" + QByteArray::number(backendPort)
         + "; }\n"
+           // the response's pace (an 8 KB file)
+           "    location /slow/ { limit_rate 4k; alias " + d + "/html/; }\n"
+           "    location /after/ { limit_rate 1k; limit_rate_after 5k; alias " + d + "/html/; }\n"
+           "    location /setrate/ { set $limit_rate 4k; alias " + d + "/html/; }\n"
+           "    location /varrate/ { limit_rate $arg_r; alias " + d + "/html/; }\n"
+           "    location /accel/ { proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/xaccel/; }\n"
+           "    location /unbuffered/ { limit_rate 1k; proxy_buffering off;\n"
+           "      proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/files/; }\n"
+           "    location = /rate { set $limit_rate $arg_l; add_header X-Rate $limit_rate; return 200 \"r\"; }\n"
            "  }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(smallPort) + ";\n"
@@ -85,6 +108,8 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 s
            "    connection_pool_size 256;\n"
            "    large_client_header_buffers 2 256;\n"
            "    location / { return 200 \"small\"; }\n"
+           "    location /files/ { alias " + d + "/html/; }\n"
+           "    location /xaccel/ { add_header X-Accel-Limit-Rate 4096; alias " + d + "/html/; }\n"
            "  }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(smallPort) + ";\n"
@@ -100,6 +125,11 @@ void tst_NginxClientDifferential::initTestCase()
     QVERIFY2(QFileInfo::exists(u"/usr/sbin/nginx"_s), "nginx is the reference: installers/deps-debian.sh --test installs it");
     QVERIFY(m_dir.isValid());
     QVERIFY(m_backend.startPython(u"http_upstream.py"_s));
+    QVERIFY(QDir(m_dir.path()).mkpath(u"html"_s));
+    QFile file(m_dir.filePath(u"html/f.bin"_s));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray(8192, 'z'));
+    file.close();
 
     // Three different ports (unusedPort() may hand out a port it gave before).
     m_nginxPort = unusedPort();
@@ -273,6 +303,96 @@ void tst_NginxClientDifferential::keepaliveTimeEndsAnOldConnection()
 }
 
 QTEST_GUILESS_MAIN(tst_NginxClientDifferential)
+tst_NginxClientDifferential::Paced tst_NginxClientDifferential::pacedGet(quint16 port, const QByteArray &path,
+                                                                      qsizetype mark)
+{
+    Paced out;
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return out;
+    QElapsedTimer clock;
+    clock.start();
+    socket.write("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    QByteArray got;
+    bool marked = false;
+    while (clock.elapsed() < 15000 && socket.state() == QAbstractSocket::ConnectedState) {
+        socket.waitForReadyRead(100);
+        got += socket.readAll();
+        if (!marked && got.size() >= mark) {
+            marked = true;
+            out.completeAtMark = got.endsWith(QByteArray(8192, 'z'));
+        }
+    }
+    got += socket.readAll();
+    out.total = got.endsWith(QByteArray(8192, 'z')) ? 8192 : 0;
+    out.elapsedMs = clock.elapsed();
+    return out;
+}
+
+// ngx_http_write_filter: a second's worth of the rate (past limit_rate_after)
+// goes at once, the rest as the seconds pass; proxy_buffering off sends at
+// full speed whatever limit_rate says.
+void tst_NginxClientDifferential::limitRatePacesAlike_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<qsizetype>("mark"); // bytes that may come before the rate holds the rest
+    QTest::addColumn<bool>("paced");
+    QTest::newRow("limit_rate 4k: 4k at once, the rest a second later") << QByteArray("/slow/f.bin") << qsizetype(1) << true;
+    QTest::newRow("limit_rate_after 5k: 5k free, then 1k a second") << QByteArray("/after/f.bin") << qsizetype(5120)
+                                                                     << true;
+    QTest::newRow("set $limit_rate 4k") << QByteArray("/setrate/f.bin") << qsizetype(1) << true;
+    QTest::newRow("limit_rate $arg_r") << QByteArray("/varrate/f.bin?r=4k") << qsizetype(1) << true;
+    QTest::newRow("limit_rate $arg_r, not a size: no limit") << QByteArray("/varrate/f.bin?r=fast") << qsizetype(8192)
+                                                             << false;
+    QTest::newRow("X-Accel-Limit-Rate from the upstream") << QByteArray("/accel/f.bin") << qsizetype(1) << true;
+    QTest::newRow("proxy_buffering off: not paced") << QByteArray("/unbuffered/f.bin") << qsizetype(8192) << false;
+}
+
+void tst_NginxClientDifferential::limitRatePacesAlike()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(qsizetype, mark);
+    QFETCH(bool, paced);
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        const char *who = port == m_nginxPort ? "nginx" : "wsscope";
+        const Paced p = pacedGet(port, path, mark);
+        QVERIFY2(p.total == 8192, who);
+        if (paced) {
+            // The rate cannot let 8 KB out within the first second.
+            QVERIFY2(!p.completeAtMark, who);
+            QVERIFY2(p.elapsedMs >= 900, qPrintable(u"%1: %2 ms"_s.arg(QLatin1String(who)).arg(p.elapsedMs)));
+        } else {
+            // 1k a second would take 7 s and more.
+            QVERIFY2(p.elapsedMs < 5000, qPrintable(u"%1: %2 ms"_s.arg(QLatin1String(who)).arg(p.elapsedMs)));
+        }
+    }
+}
+
+// $limit_rate: `set` takes a size (an invalid one is logged and ignored);
+// read back it is the number of bytes per second.
+void tst_NginxClientDifferential::limitRateVariable_data()
+{
+    QTest::addColumn<QByteArray>("query");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("40k") << QByteArray("?l=40k") << QByteArray("40960");
+    QTest::newRow("1m") << QByteArray("?l=1m") << QByteArray("1048576");
+    QTest::newRow("plain number") << QByteArray("?l=512") << QByteArray("512");
+    QTest::newRow("empty: invalid, stays 0") << QByteArray("") << QByteArray("0");
+    QTest::newRow("not a size: stays 0") << QByteArray("?l=fast") << QByteArray("0");
+}
+
+void tst_NginxClientDifferential::limitRateVariable()
+{
+    QFETCH(QByteArray, query);
+    QFETCH(QByteArray, expected);
+    const QByteArray request = "GET /rate" + query + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+    const HttpResult viaNginx = httpExchange(m_nginxPort, request);
+    QCOMPARE(viaNginx.header("X-Rate"), expected);
+    const HttpResult viaWsscope = httpExchange(m_wsscope.port(), request);
+    QCOMPARE(viaWsscope.header("X-Rate"), expected);
+}
+
 #include "tst_nginx_client_differential.moc"
 
 // client_header_buffer_size 64, large_client_header_buffers 2 256: the request

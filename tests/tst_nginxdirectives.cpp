@@ -82,7 +82,7 @@ void tst_NginxDirectives::effects_data()
     QTest::addColumn<bool>("changesWhatIsSeen");
     for (const char *harmless : {"sendfile", "tcp_nopush", "tcp_nodelay", "multi_accept", "use", "accept_mutex",
                                  "request_pool_size", "proxy_buffers",
-                                 "proxy_buffer_size", "proxy_buffering", "proxy_temp_path",
+                                 "proxy_buffer_size", "proxy_busy_buffers_size", "proxy_temp_path",
                                  "fastcgi_temp_path", "gzip", "gzip_types", "types_hash_max_size",
                                  "server_names_hash_bucket_size", "open_file_cache", "worker_rlimit_nofile",
                                  "load_module", "env", "fastcgi_param", "proxy_cache_path", "limit_conn_zone",

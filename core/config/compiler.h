@@ -272,6 +272,7 @@ private:
     void handleKeepaliveDisable(const ConfDirective &d, Ctx, Scope &scope);
     void handleHeaderBuffers(const ConfDirective &d, Ctx, Scope &scope);
     void handleClientBody(const ConfDirective &d, Ctx, Scope &scope); // client_body_buffer_size, _in_file_only, _temp_path
+    void handleLimitRate(const ConfDirective &d, Ctx, Scope &scope);  // limit_rate, limit_rate_after
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

@@ -124,6 +124,20 @@ void Compiler::handleClientBody(const ConfDirective &d, Ctx, Scope &scope)
     out.clientBodyTempLevels = levels;
 }
 
+// limit_rate SIZE and limit_rate_after SIZE (ngx_http_set_complex_value_size_slot:
+// a size now when it has no variables, else one the request's values make).
+void Compiler::handleLimitRate(const ConfDirective &d, Ctx, Scope &scope)
+{
+    std::optional<ValueTemplate> value = compileTemplate(d.argText(0), d.args.at(0).location);
+    if (!value)
+        return;
+    if (value->isConstant() && !ConfUnits::parseSize(d.argText(0))) {
+        error(d.args.at(0).location, u"\"%1\" directive invalid value"_s.arg(text(d.name)));
+        return;
+    }
+    (d.name == "limit_rate" ? scope.values.limitRate : scope.values.limitRateAfter) = std::move(*value);
+}
+
 // The client connection's entries, in listing order.
 std::vector<Command> clientCommands()
 {
@@ -160,6 +174,13 @@ std::vector<Command> clientCommands()
          .handler = &C::handleClientBody},
         {.name = "client_body_timeout", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .msec = &S::clientBodyTimeoutMs},
+        // the response's pace (ngx_http_write_filter)
+        {.name = "limit_rate", .contexts = Levels | contextBit(Ctx::LocationIf), .minArgs = 1, .maxArgs = 1,
+         .inherited = true, .handler = &C::handleLimitRate},
+        {.name = "limit_rate_after", .contexts = Levels | contextBit(Ctx::LocationIf), .minArgs = 1, .maxArgs = 1,
+         .inherited = true, .handler = &C::handleLimitRate},
+        {.name = "proxy_buffering", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &S::proxyBuffering},
     };
 }
 

@@ -27,8 +27,8 @@ void Compiler::declareUserVariablesIn(const ConfDirective &d)
     };
     if (d.name == "set" && d.argCount() == 2 && d.argText(0).startsWith('$')) {
         const QByteArray name = d.argText(0).mid(1);
-        // $args is the request's own; a map's or a built-in's is refused by compileSet.
-        if (name != "args")
+        // $args and $limit_rate are the request's own; a map's or a built-in's is refused by compileSet.
+        if (name != "args" && name != "limit_rate")
             declare(name);
     } else if (d.name == "rewrite" && d.argCount() >= 2) {
         declareNamedCaptures(d.argText(0));
@@ -207,6 +207,8 @@ void Compiler::compileSet(const ConfDirective &c, RewriteScript &script)
     op.at = c.location;
     if (name == "args") {
         op.variable = RewriteOp::SetArgs;
+    } else if (name == "limit_rate") {
+        op.variable = RewriteOp::SetLimitRate;
     } else {
         using V = ValueTemplate::Variable;
         const auto builtin = ValueTemplate::lookupVariable(name);

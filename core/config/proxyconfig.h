@@ -230,6 +230,13 @@ struct LocationSettings
     QString clientBodyTempPath;            // client_body_temp_path (empty: the system's temporary directory)
     QList<int> clientBodyTempLevels;
     qint64 clientBodyTimeoutMs = 60'000;   // client_body_timeout: between two reads of the body (408)
+    // limit_rate / limit_rate_after: sizes, variables allowed (evaluated at
+    // the response's first write); empty: 0, no limit.
+    ValueTemplate limitRate;
+    ValueTemplate limitRateAfter;
+    // proxy_buffering: wsscope relays every body as it comes either way;
+    // off (as in nginx) also means no limit_rate for proxied responses.
+    bool proxyBuffering = true;
     // error_page: a level that sets any inherits none (ngx_http_core_merge_loc_conf).
     QList<ErrorPage> errorPages;
     bool recursiveErrorPages = false; // recursive_error_pages: an error page's own error may redirect again

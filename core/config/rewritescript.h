@@ -89,6 +89,7 @@ struct RewriteOp
     // Set: `set $name value`; the value is `replacement`.
     int variable = -1; // user variable index; SetArgs for `set $args`
     static constexpr int SetArgs = -2;
+    static constexpr int SetLimitRate = -3; // `set $limit_rate`: a size, ignored (logged) when invalid
 
     // If: the condition and its body; in a location the body's settings
     // are an implicit location (LocationConfig::ifBlocks[block]).

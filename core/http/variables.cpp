@@ -62,6 +62,7 @@ constexpr NamedVariable kVariables[] = {
     {"connection_requests", ValueTemplate::Variable::ConnectionRequests},
     {"connection_time", ValueTemplate::Variable::ConnectionTime},
     {"pipe", ValueTemplate::Variable::Pipe},
+    {"limit_rate", ValueTemplate::Variable::LimitRate},
     {"request_body", ValueTemplate::Variable::RequestBody},
     {"request_body_file", ValueTemplate::Variable::RequestBodyFile},
     {"remote_user", ValueTemplate::Variable::RemoteUser},
@@ -642,6 +643,8 @@ QByteArray logVariable(ValueTemplate::Variable variable, const RequestContext &c
         return context.requestBodyFile;
     case V::Pipe:
         return context.pipelined ? "p" : ".";
+    case V::LimitRate:
+        return QByteArray::number(context.limitRate);
     case V::RemoteUser:
         return remoteUser(req);
     case V::ContentLength:
@@ -748,6 +751,7 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     case V::RequestBody:
     case V::RequestBodyFile:
     case V::Pipe:
+    case V::LimitRate:
     case V::RemoteUser:
     case V::ContentLength:
     case V::ContentType:

@@ -73,6 +73,11 @@ struct RequestContext
     const QByteArray *requestBody = nullptr;
     QByteArray requestBodyFile; // $request_body_file: the body's temporary file (empty: none)
     bool pipelined = false;       // $pipe: "p", else "."
+    // $limit_rate (r->limit_rate): bytes per second, 0 until `set
+    // $limit_rate`, X-Accel-Limit-Rate or the response's first write
+    // (which takes the location's limit_rate) decides it.
+    qint64 limitRate = 0;
+    bool limitRateSet = false;
     // The realip module changed remoteAddress/remotePort; the connection's
     // own are kept for $realip_remote_addr and $realip_remote_port.
     bool realIpSet = false;
@@ -147,6 +152,7 @@ public:
         RequestBodyFile,   // the temporary file the body went to
         Tls,               // $ssl_session_id, $ssl_client_verify, ... (TlsVariables, by name)
         Pipe,
+        LimitRate,         // the rate the response is (or will be) sent at; `set $limit_rate` changes it
         RemoteUser,        // the user name of Basic authorization
         ContentLength,     // the request's
         ContentType,

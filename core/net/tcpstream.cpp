@@ -2,6 +2,9 @@
 
 #include "tls/tlscontext.h"
 
+#include <QElapsedTimer>
+#include <QTimer>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -16,6 +19,20 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+struct TcpStream::SendRate
+{
+    qint64 rate = 0;
+    qint64 freeBytes = 0;
+    qint64 base = 0;        // bytesWritten() when the limit began
+    qint64 startOffsetMs = 0;
+    QElapsedTimer clock;
+    qint64 delayedUntilMs = 0; // clock time before which nothing goes
+    qsizetype tlsRetry = 0;   // SSL_write wants at least this much again
+    QTimer timer;
+
+    qint64 nowMs() const { return clock.elapsed() + startOffsetMs; }
+};
 
 namespace {
 
@@ -95,6 +112,83 @@ TcpStream::TcpStream(Handler *handler)
 TcpStream::~TcpStream()
 {
     close();
+}
+
+void TcpStream::setSendRate(qint64 bytesPerSecond, qint64 freeBytes, qint64 startedMsAgo)
+{
+    if (bytesPerSecond <= 0) {
+        if (m_rate) {
+            m_rate.reset();
+            flush();
+            updateWriteInterest();
+        }
+        return;
+    }
+    if (!m_rate) {
+        m_rate = std::make_unique<SendRate>();
+        m_rate->timer.setSingleShot(true);
+        m_rate->timer.callOnTimeout([this] { rateTimerFired(); });
+    }
+    m_rate->rate = bytesPerSecond;
+    m_rate->freeBytes = freeBytes;
+    m_rate->base = m_bytesWritten;
+    m_rate->startOffsetMs = startedMsAgo;
+    m_rate->clock.start();
+    m_rate->delayedUntilMs = 0;
+}
+
+bool TcpStream::isDelayed() const
+{
+    return m_rate && m_pending > 0 && m_rate->timer.isActive();
+}
+
+qsizetype TcpStream::sendAllowance(qsizetype size)
+{
+    SendRate *r = m_rate.get();
+    if (!r)
+        return size;
+    const qint64 now = r->nowMs();
+    qint64 wait = r->delayedUntilMs - now;
+    qint64 budget = 0;
+    if (wait <= 0) {
+        // ngx_http_write_filter: rate x (seconds since the start + 1), less
+        // what went out beyond the free bytes.
+        budget = r->rate * (now / 1000 + 1) - (m_bytesWritten - r->base - r->freeBytes);
+        if (budget <= 0)
+            wait = -budget * 1000 / r->rate + 1;
+    }
+    if (wait > 0) {
+        if (r->tlsRetry > 0) // a TLS record half out must be completed
+            return qMin(size, r->tlsRetry);
+        if (!r->timer.isActive())
+            r->timer.start(int(qMin<qint64>(wait, 60000)));
+        return 0;
+    }
+    return qMin<qint64>(size, qMax<qint64>(budget, r->tlsRetry));
+}
+
+void TcpStream::chargeSent(qint64 before)
+{
+    // ...and after each send a pause as long as its bytes take at the rate
+    // (counting only bytes past the free ones).
+    SendRate *r = m_rate.get();
+    if (!r)
+        return;
+    const qint64 paid = qMax<qint64>(0, m_bytesWritten - r->base - r->freeBytes)
+        - qMax<qint64>(0, before - r->base - r->freeBytes);
+    if (paid > 0)
+        r->delayedUntilMs = r->nowMs() + paid * 1000 / r->rate;
+}
+
+void TcpStream::rateTimerFired()
+{
+    if (m_fd < 0 || m_error)
+        return;
+    flush();
+    if (m_pending == 0 && m_shutdownRequested && !m_shutdownDone && !m_error)
+        sendFin();
+    updateWriteInterest();
+    m_handler->streamDrained(this);
 }
 
 void TcpStream::setupWatcher()
@@ -183,14 +277,20 @@ void TcpStream::write(const char *data, qsizetype size)
         return;
     qsizetype sent = 0;
     if (m_pending == 0 && !m_connecting && !m_tlsHandshaking) {
-        while (sent < size) {
-            const qsizetype n = sendSome(data + sent, size - sent);
+        const qint64 before = m_bytesWritten;
+        const qsizetype allowed = sendAllowance(size);
+        while (sent < allowed) {
+            const qsizetype n = sendSome(data + sent, allowed - sent);
             if (n < 0)
                 return;
-            if (n == 0)
+            if (n == 0) {
+                if (m_rate && m_ssl)
+                    m_rate->tlsRetry = allowed - sent;
                 break;
+            }
             sent += n;
         }
+        chargeSent(before);
     }
     if (sent < size) {
         m_queue.emplaceBack(data + sent, size - sent);
@@ -201,13 +301,22 @@ void TcpStream::write(const char *data, qsizetype size)
 
 void TcpStream::flush()
 {
+    const qint64 before = m_bytesWritten;
     while (!m_queue.isEmpty()) {
         const QByteArray &front = m_queue.front();
         // A TLS retry presents the same bytes (SSL_write's rule); with a
         // moving buffer they may sit at a new address.
-        const qsizetype n = sendSome(front.constData() + m_frontOffset, front.size() - m_frontOffset);
-        if (n <= 0)
-            return;
+        const qsizetype allowed = sendAllowance(front.size() - m_frontOffset);
+        if (allowed == 0)
+            break;
+        const qsizetype n = sendSome(front.constData() + m_frontOffset, allowed);
+        if (n <= 0) {
+            if (n == 0 && m_rate && m_ssl)
+                m_rate->tlsRetry = allowed;
+            break;
+        }
+        if (m_rate)
+            m_rate->tlsRetry = 0;
         m_pending -= n;
         m_frontOffset += n;
         if (m_frontOffset == front.size()) {
@@ -215,6 +324,7 @@ void TcpStream::flush()
             m_frontOffset = 0;
         }
     }
+    chargeSent(before);
 }
 
 qsizetype TcpStream::sendSome(const char *data, qsizetype size)
@@ -240,7 +350,7 @@ void TcpStream::updateWriteInterest()
 {
     // While TLS negotiates, only the handshake decides (queued plaintext waits).
     const bool want = m_fd >= 0 && !m_error
-        && (m_connecting || m_tlsReadWantsWrite || (m_tlsHandshaking ? m_tlsHandshakeWantsWrite : m_pending > 0));
+        && (m_connecting || m_tlsReadWantsWrite || (m_tlsHandshaking ? m_tlsHandshakeWantsWrite : m_pending > 0 && !isDelayed()));
     if (m_watcher && m_watcher->isWriteEnabled() != want)
         m_watcher->setWriteEnabled(want);
 }

@@ -10,6 +10,7 @@
 #include <memory>
 
 typedef struct ssl_st SSL;
+class QTimer;
 
 // A non-blocking TCP socket on a raw descriptor, driven by an FdWatcher.
 //
@@ -68,6 +69,14 @@ public:
     void write(const QByteArray &data) { write(data.constData(), data.size()); }
     qsizetype pendingBytes() const { return m_pending; }
 
+    // limit_rate (ngx_http_write_filter): from now on at most
+    // `bytesPerSecond` go out, past the first `freeBytes`, over a budget of
+    // rate x (whole seconds since `startedMsAgo` + 1); the rest waits in the
+    // queue, without write interest, for a timer. 0 lifts the limit.
+    void setSendRate(qint64 bytesPerSecond, qint64 freeBytes, qint64 startedMsAgo);
+    // Queued bytes held back by the rate, not by the peer.
+    bool isDelayed() const;
+
     // TLS over this stream (OpenSSL; the SSL is adopted and freed here).
     // The handshake runs on the same readiness callbacks as everything
     // else and ends with Handler::streamTlsDone(); read() and write() then
@@ -115,6 +124,12 @@ private:
     void sendFin();
     void flush();
     void updateWriteInterest();
+    // What the rate lets out now (all of `size` when unlimited); 0 arms the timer.
+    qsizetype sendAllowance(qsizetype size);
+    void chargeSent(qint64 before);
+    void rateTimerFired();
+
+    struct SendRate;
 
     Handler *m_handler;
     int m_fd = -1;
@@ -140,6 +155,7 @@ private:
     bool m_connecting = false;
     bool m_shutdownRequested = false;
     bool m_shutdownDone = false;
+    std::unique_ptr<SendRate> m_rate;
 };
 
 // send_timeout's measure (nginx: the time between two successive write
@@ -157,7 +173,8 @@ struct WriteProgress
     }
     bool stalled(const TcpStream &stream, qint64 nowMs, qint64 timeoutMs)
     {
-        if (stream.bytesWritten() != mark || stream.pendingBytes() == 0) {
+        // A queue the rate holds back is not stalled (nginx's delayed write).
+        if (stream.bytesWritten() != mark || stream.pendingBytes() == 0 || stream.isDelayed()) {
             restart(stream, nowMs);
             return false;
         }

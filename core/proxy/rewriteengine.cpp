@@ -1,5 +1,7 @@
 #include "rewriteengine.h"
 
+#include "config/confunits.h"
+
 #include <sys/stat.h>
 
 namespace {
@@ -153,6 +155,16 @@ void runSet(const RewriteOp &op, RewriteState &state)
     if (op.variable == RewriteOp::SetArgs) {
         ctx.args = std::move(value);
         ctx.argsChanged = true;
+        return;
+    }
+    if (op.variable == RewriteOp::SetLimitRate) {
+        // ngx_http_variable_set_limit_rate: a size, else an error logged and the rate kept.
+        if (const std::optional<qint64> rate = ConfUnits::parseSize(value)) {
+            ctx.limitRate = *rate;
+            ctx.limitRateSet = true;
+        } else {
+            note(state, RouteNote::Level::Error, "invalid $limit_rate \"" + value + '"');
+        }
         return;
     }
     if (ctx.userValues.size() <= op.variable)

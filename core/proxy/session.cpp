@@ -656,6 +656,15 @@ void Session::handleResponseHead()
     }
     // The server answered: it counts as working again (see UpstreamGroup::confirm).
     m_attempt.confirm();
+    // ngx_http_upstream_process_limit_rate: the upstream sets the rate (a number, bytes per second).
+    if (const QByteArray rate = m_response.headers.value("X-Accel-Limit-Rate"); !rate.isEmpty()) {
+        bool ok = false;
+        const qint64 n = rate.toLongLong(&ok);
+        if (ok && n >= 0 && rate.front() >= '0' && rate.front() <= '9') {
+            m_context.limitRate = n;
+            m_context.limitRateSet = true;
+        }
+    }
     m_upstreamHead.clear();
     if (m_relay.endsConnection())
         m_keepAlive = false;
@@ -687,6 +696,7 @@ void Session::handleResponseHead()
     filterHead(out);
     const QByteArray head = out.serialize();
     m_responseHeadBytes = head.size();
+    startSendRate(true);
     m_client->write(head);
     m_responseStarted = true;
     m_sentHead = std::move(out);
@@ -725,6 +735,7 @@ void Session::startTunnel()
     filterHead(out); // nginx runs its header filters on the 101 too: only `add_header ... always` applies
     const QByteArray head = out.serialize();
     m_responseHeadBytes = head.size(); // $body_bytes_sent: the tunnel's bytes after it
+    m_client->setSendRate(0, 0, 0); // an upgraded connection is not paced (nor in nginx)
     m_client->write(head);
     m_responseStarted = true;
     m_lastClientActivityMs = m_lastUpstreamActivityMs = setState(State::Tunnel);
@@ -1056,6 +1067,14 @@ void Session::checkTimeouts(qint64 now)
         return;
     }
     case State::Closing:
+        // The response still going out (a slow client, limit_rate): the
+        // send timeout applies, and the linger counts from its last byte.
+        if (m_client->pendingBytes() > 0) {
+            if (m_clientWrites.stalled(*m_client.stream(), now, responseSettings().clientSendTimeoutMs))
+                finish(CloseCause::SendTimeout);
+            m_stateSinceMs = now;
+            return;
+        }
         if (now - m_stateSinceMs > ClientConnection::LingerMs)
             finish(m_firstClose);
         return;

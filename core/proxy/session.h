@@ -174,6 +174,9 @@ private:
     void addKeepAliveHeader(HttpResponseHead &head) const; // "Keep-Alive: timeout=N" (keepalive_timeout)
     // Server and Date first (nginx's header filter), then the filters; the body is left out for HEAD.
     void writeOwnResponse(HttpResponseHead &head, const QByteArray &body);
+    // limit_rate for the response about to be written (ngx_http_write_filter's first call).
+    void startSendRate(bool proxiedResponse);
+    qint64 sizeValue(const ValueTemplate &value);
     void serveStaticFile(const QByteArray &uri);
     void pumpStaticFile();
     void reportHandshakeFindings(const struct WsHandshakeReport &report);

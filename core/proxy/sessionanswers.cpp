@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "config/confunits.h"
 #include "config/headersfilter.h"
 #include "http/returnresponse.h"
 #include "http/specialresponse.h"
@@ -63,8 +64,41 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     filterHead(head);
     const QByteArray out = head.serialize();
     m_responseHeadBytes = out.size();
+    startSendRate(false);
     m_client->write(out + (m_request.method == "HEAD" || noContent ? QByteArray() : body));
     m_responseStarted = true;
+}
+
+// The rate is the request's once decided (`set $limit_rate`, an upstream's
+// X-Accel-Limit-Rate), else the location's limit_rate; an unbuffered proxied
+// response has none (ngx_http_upstream_send_response). Counted from the
+// request's start, as nginx's r->start_sec.
+void Session::startSendRate(bool proxiedResponse)
+{
+    const LocationSettings &settings = responseSettings();
+    if (proxiedResponse && !settings.proxyBuffering) {
+        m_context.limitRate = 0;
+        m_context.limitRateSet = true;
+    }
+    if (!m_context.limitRateSet) {
+        m_context.limitRate = sizeValue(settings.limitRate);
+        m_context.limitRateSet = true;
+    }
+    const qint64 after = m_context.limitRate > 0 ? sizeValue(settings.limitRateAfter) : 0;
+    m_client->setSendRate(m_context.limitRate, after,
+                          qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - m_requestStartMs));
+}
+
+// ngx_http_complex_value_size: the value as a size, 0 (with an error) when it is none.
+qint64 Session::sizeValue(const ValueTemplate &value)
+{
+    if (value.source().isEmpty())
+        return 0;
+    const QByteArray text = value.expand(m_context);
+    if (const std::optional<qint64> size = ConfUnits::parseSize(text))
+        return *size;
+    logLine(QtCriticalMsg) << "invalid size \"" + text + '"';
+    return 0;
 }
 
 LogLine::LogLine(const QList<Logging::Sink> &scope, QtMsgType type, const QString &prefix)
