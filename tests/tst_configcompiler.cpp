@@ -654,6 +654,9 @@ void tst_ConfigCompiler::requestBodyDiagnostics_data()
     QTest::newRow("limit_rate takes a size")
         << QByteArray("http {\n  limit_rate fast;\n}") << u"t.conf:2:14: error: \"limit_rate\" directive invalid value"_s
         << false;
+    QTest::newRow("proxy_ignore_headers takes nginx's names")
+        << QByteArray("http {\n  proxy_ignore_headers Vary X-Accel-Nope;\n}")
+        << u"t.conf:2:29: error: invalid value \"X-Accel-Nope\""_s << false;
     QTest::newRow("limit_rate_after with a variable is checked per request")
         << QByteArray("http {\n  limit_rate_after $arg_a;\n}") << QString() << true;
 }

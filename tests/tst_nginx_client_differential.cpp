@@ -98,6 +98,10 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 s
            "    location /setrate/ { set $limit_rate 4k; alias " + d + "/html/; }\n"
            "    location /varrate/ { limit_rate $arg_r; alias " + d + "/html/; }\n"
            "    location /accel/ { proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/xaccel/; }\n"
+           "    location /accelignored/ { proxy_ignore_headers X-Accel-Limit-Rate;\n"
+           "      proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/xaccel/; }\n"
+           "    location /accelnobuf/ { limit_rate 1k; proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort)
+        + "/xnobuf/; }\n"
            "    location /unbuffered/ { limit_rate 1k; proxy_buffering off;\n"
            "      proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/files/; }\n"
            "    location = /rate { set $limit_rate $arg_l; add_header X-Rate $limit_rate; return 200 \"r\"; }\n"
@@ -110,6 +114,7 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 s
            "    location / { return 200 \"small\"; }\n"
            "    location /files/ { alias " + d + "/html/; }\n"
            "    location /xaccel/ { add_header X-Accel-Limit-Rate 4096; alias " + d + "/html/; }\n"
+           "    location /xnobuf/ { add_header X-Accel-Buffering no; alias " + d + "/html/; }\n"
            "  }\n"
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(smallPort) + ";\n"
@@ -346,6 +351,10 @@ void tst_NginxClientDifferential::limitRatePacesAlike_data()
     QTest::newRow("limit_rate $arg_r, not a size: no limit") << QByteArray("/varrate/f.bin?r=fast") << qsizetype(8192)
                                                              << false;
     QTest::newRow("X-Accel-Limit-Rate from the upstream") << QByteArray("/accel/f.bin") << qsizetype(1) << true;
+    QTest::newRow("proxy_ignore_headers X-Accel-Limit-Rate") << QByteArray("/accelignored/f.bin") << qsizetype(8192)
+                                                             << false;
+    QTest::newRow("X-Accel-Buffering: no from the upstream") << QByteArray("/accelnobuf/f.bin") << qsizetype(8192)
+                                                             << false;
     QTest::newRow("proxy_buffering off: not paced") << QByteArray("/unbuffered/f.bin") << qsizetype(8192) << false;
 }
 

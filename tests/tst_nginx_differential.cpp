@@ -39,6 +39,8 @@ private slots:
     void bodyAtHandGoesWithTheHead();
     void unaskedSwitchIsAPlainResponse_data();
     void unaskedSwitchIsAPlainResponse();
+    void upstreamHeadersHiddenAlike_data();
+    void upstreamHeadersHiddenAlike();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, quint16 deadPort, const QString &dir);
@@ -129,6 +131,10 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    location /switch/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
            "      proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;\n"
            "      proxy_set_header Connection Upgrade; proxy_read_timeout 1s; }\n"
+           "    location /hide/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; }\n"
+           "    location /hide2/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
+           "      proxy_hide_header X-Secret; proxy_hide_header x-kept;\n"
+           "      proxy_pass_header Server; proxy_pass_header date; proxy_pass_header X-Accel-Charset; }\n"
            "    location /one-read/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; }\n"
            "    location = /ret { return 200 \"line one\\nuri=$uri https=[$https]\\n\"; }\n"
            "    location = /lf { add_header X-Lf \"u:$uri\\n\"; return 204; }\n"
@@ -428,6 +434,58 @@ void tst_NginxDifferential::unaskedSwitchIsAPlainResponse()
         QVERIFY2(got.endsWith("\r\n\r\nhandshaked\r\n") == bodyArrives, what.constData());
         QVERIFY2(got.contains("handshaked") == bodyArrives, what.constData());
     }
+}
+
+// ngx_http_proxy_hide_headers: Date, Server, X-Pad and the X-Accel-*
+// headers stay with the proxy (Server and Date are its own), proxy_hide_header
+// adds names, proxy_pass_header takes them off, names in any letter case.
+void tst_NginxDifferential::upstreamHeadersHiddenAlike_data()
+{
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArrayList>("present");
+    QTest::addColumn<QByteArrayList>("absent");
+    QTest::newRow("the defaults") << QByteArray("/hide/")
+                                  << QByteArrayList{"Server: own", "Date: own", "X-Secret: s", "X-Kept: k"}
+                                  << QByteArrayList{"X-Pad", "X-Accel-Expires", "X-Accel-Charset", "X-Accel-Buffering"};
+    QTest::newRow("proxy_hide_header and proxy_pass_header")
+        << QByteArray("/hide2/")
+        << QByteArrayList{"Server: upstream/9", "Date: Mon, 01 Jan 2001 00:00:00 GMT", "X-Accel-Charset: utf-8"}
+        << QByteArrayList{"X-Secret", "X-Kept", "X-Pad", "X-Accel-Expires"};
+}
+
+void tst_NginxDifferential::upstreamHeadersHiddenAlike()
+{
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArrayList, present);
+    QFETCH(QByteArrayList, absent);
+    const QByteArray answer = "HTTP/1.1 200 OK\r\nServer: upstream/9\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\n"
+                              "X-Pad: avoid browser bug\r\nX-Accel-Expires: 10\r\nX-Accel-Charset: utf-8\r\n"
+                              "X-Accel-Buffering: yes\r\nX-Secret: s\r\nX-Kept: k\r\nContent-Length: 2\r\n"
+                              "Connection: close\r\n\r\nok";
+    const QByteArray request = "GET " + path + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n";
+    // The head's lines, sorted; the proxy's own Server and Date as "own".
+    auto headerLines = [&](quint16 port) {
+        const QByteArray got = rawAnswerThrough(port, request, answer, false, "\r\n\r\nok");
+        QByteArrayList lines = got.left(got.indexOf("\r\n\r\n")).split('\n');
+        lines.removeFirst();
+        for (QByteArray &line : lines) {
+            line = line.trimmed();
+            if ((line.startsWith("Server: ") && !line.contains("upstream")) || (line.startsWith("Date: ") && !line.contains("2001")))
+                line = line.left(line.indexOf(':')) + ": own";
+        }
+        std::sort(lines.begin(), lines.end());
+        return lines;
+    };
+    const QByteArrayList viaNginx = headerLines(m_nginxPort);
+    const QByteArray seen = viaNginx.join(" | ");
+    for (const QByteArray &line : present)
+        QVERIFY2(viaNginx.contains(line), QByteArray(line + " not in " + seen).constData());
+    for (const QByteArray &name : absent) {
+        const QByteArray prefix = name + ':';
+        QVERIFY2(std::none_of(viaNginx.cbegin(), viaNginx.cend(), [&](const QByteArray &l) { return l.startsWith(prefix); }),
+                 QByteArray(name + " in " + seen).constData());
+    }
+    QCOMPARE(headerLines(m_wsscope.port()), viaNginx);
 }
 
 #include "tst_nginx_differential.moc"

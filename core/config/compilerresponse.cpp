@@ -103,6 +103,50 @@ void Compiler::handleClientMaxBodySize(const ConfDirective &d, Ctx, Scope &scope
               u"invalid value \"%1\" in \"client_max_body_size\" directive"_s.arg(text(d.argText(0))));
 }
 
+// proxy_hide_header NAME, proxy_pass_header NAME (ngx_conf_set_str_array_slot:
+// a level with any replaces the inherited list) and proxy_ignore_headers
+// NAME... (ngx_conf_set_bitmask_slot over ngx_http_upstream_ignore_headers_masks).
+void Compiler::handleUpstreamHeaders(const ConfDirective &d, Ctx, Scope &scope)
+{
+    LocationSettings &out = scope.values;
+    if (d.name == "proxy_ignore_headers") {
+        static const std::pair<const char *, quint16> masks[] = {
+            {"X-Accel-Redirect", LocationSettings::IgnoreXAccelRedirect},
+            {"X-Accel-Expires", LocationSettings::IgnoreXAccelExpires},
+            {"X-Accel-Limit-Rate", LocationSettings::IgnoreXAccelLimitRate},
+            {"X-Accel-Buffering", LocationSettings::IgnoreXAccelBuffering},
+            {"X-Accel-Charset", LocationSettings::IgnoreXAccelCharset},
+            {"Expires", LocationSettings::IgnoreExpires},
+            {"Cache-Control", LocationSettings::IgnoreCacheControl},
+            {"Set-Cookie", LocationSettings::IgnoreSetCookie},
+            {"Vary", LocationSettings::IgnoreVary},
+        };
+        quint16 mask = 0;
+        for (const ConfArg &a : d.args) {
+            const auto *found = std::find_if(std::begin(masks), std::end(masks), [&a](const auto &m) {
+                return a.text.compare(m.first, Qt::CaseInsensitive) == 0;
+            });
+            if (found == std::end(masks)) {
+                error(a.location, u"invalid value \"%1\""_s.arg(text(a.text)));
+                return;
+            }
+            mask |= found->second;
+        }
+        // Several at one level add up; a level's own replace the inherited.
+        out.ignoreHeaders = scope.ignoreHeadersSetHere ? quint16(out.ignoreHeaders | mask) : mask;
+        scope.ignoreHeadersSetHere = true;
+        return;
+    }
+    const bool hide = d.name == "proxy_hide_header";
+    bool &setHere = hide ? scope.hideHeadersSetHere : scope.passHeadersSetHere;
+    QList<QByteArray> &list = hide ? out.hideHeaders : out.passHeaders;
+    if (!setHere) {
+        setHere = true;
+        list.clear();
+    }
+    list.append(d.argText(0));
+}
+
 // The response and client-side directives, in listing order.
 std::vector<Command> responseCommands()
 {
@@ -123,6 +167,13 @@ std::vector<Command> responseCommands()
          .flag = &LocationSettings::portInRedirect},
         {.name = "client_max_body_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleClientMaxBodySize},
+        // the upstream's response headers (ngx_http_upstream_hide_headers_hash)
+        {.name = "proxy_hide_header", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleUpstreamHeaders},
+        {.name = "proxy_pass_header", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleUpstreamHeaders},
+        {.name = "proxy_ignore_headers", .contexts = Levels, .minArgs = 1, .maxArgs = 64, .inherited = true,
+         .handler = &C::handleUpstreamHeaders},
     };
 }
 

@@ -316,3 +316,38 @@ bool applyProxyRedirect(const LocationConfig &location, HttpHeaders &headers, co
         return std::nullopt;
     });
 }
+
+bool LocationSettings::passesUpstreamHeader(QByteArrayView name) const
+{
+    // ngx_http_proxy_hide_headers, then the level's proxy_hide_header; a
+    // proxy_pass_header takes a name off.
+    auto same = [name](QByteArrayView other) { return name.compare(other, Qt::CaseInsensitive) == 0; };
+    bool hidden = false;
+    switch (name.size()) { // by length first: this runs for every header of every proxied response
+    case 4:
+        hidden = same("Date");
+        break;
+    case 5:
+        hidden = same("X-Pad");
+        break;
+    case 6:
+        hidden = same("Server");
+        break;
+    case 15:
+        hidden = same("X-Accel-Expires") || same("X-Accel-Charset");
+        break;
+    case 16:
+        hidden = same("X-Accel-Redirect");
+        break;
+    case 17:
+        hidden = same("X-Accel-Buffering");
+        break;
+    case 18:
+        hidden = same("X-Accel-Limit-Rate");
+        break;
+    default:
+        break;
+    }
+    hidden = hidden || std::any_of(hideHeaders.cbegin(), hideHeaders.cend(), same);
+    return !hidden || std::any_of(passHeaders.cbegin(), passHeaders.cend(), same);
+}

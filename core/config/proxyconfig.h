@@ -237,6 +237,19 @@ struct LocationSettings
     // proxy_buffering: wsscope relays every body as it comes either way;
     // off (as in nginx) also means no limit_rate for proxied responses.
     bool proxyBuffering = true;
+    // proxy_hide_header / proxy_pass_header as written (each list inherited
+    // whole by a level without one): nginx hides Date, Server, X-Pad and
+    // X-Accel-* by default, plus these, less the passed ones.
+    QList<QByteArray> hideHeaders;
+    QList<QByteArray> passHeaders;
+    // proxy_ignore_headers: the upstream headers not acted on.
+    enum IgnoreHeader : quint16 {
+        IgnoreXAccelRedirect = 1, IgnoreXAccelExpires = 2, IgnoreXAccelLimitRate = 4, IgnoreXAccelBuffering = 8,
+        IgnoreXAccelCharset = 16, IgnoreExpires = 32, IgnoreCacheControl = 64, IgnoreSetCookie = 128, IgnoreVary = 256,
+    };
+    quint16 ignoreHeaders = 0;
+    // Whether the client gets the upstream's header `name` (case-insensitive).
+    bool passesUpstreamHeader(QByteArrayView name) const;
     // error_page: a level that sets any inherits none (ngx_http_core_merge_loc_conf).
     QList<ErrorPage> errorPages;
     bool recursiveErrorPages = false; // recursive_error_pages: an error page's own error may redirect again

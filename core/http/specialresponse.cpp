@@ -78,9 +78,10 @@ constexpr const char *Days[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 QByteArray serverSoftware(ServerTokens tokens)
 {
-    if (tokens == ServerTokens::Off)
-        return "nginx";
-    return QByteArray("nginx/") + NginxCompatibleVersion + " (wsscope " WSSCOPE_VERSION ")";
+    // Shared, not rebuilt: every proxied response carries one.
+    static const QByteArray bare("nginx");
+    static const QByteArray full = QByteArray("nginx/") + NginxCompatibleVersion + " (wsscope " WSSCOPE_VERSION ")";
+    return tokens == ServerTokens::Off ? bare : full;
 }
 
 QByteArray nginxReasonPhrase(int status)
@@ -120,14 +121,21 @@ QByteArray specialPageBody(int status, ServerTokens tokens, QByteArrayView detai
 
 QByteArray httpDate(qint64 unixSeconds)
 {
+    // One text per second and thread, as nginx keeps its cached time strings.
+    thread_local qint64 cachedSecond = -1;
+    thread_local QByteArray cached;
+    if (unixSeconds == cachedSecond)
+        return cached;
     const QDateTime t = QDateTime::fromSecsSinceEpoch(unixSeconds, Qt::UTC);
     const QDate d = t.date();
     const QTime c = t.time();
-    return QByteArray(Days[d.dayOfWeek() - 1]) + ", " + QByteArray::number(d.day()).rightJustified(2, '0') + ' '
+    cached = QByteArray(Days[d.dayOfWeek() - 1]) + ", " + QByteArray::number(d.day()).rightJustified(2, '0') + ' '
         + Months[d.month() - 1] + ' ' + QByteArray::number(d.year()).rightJustified(4, '0') + ' '
         + QByteArray::number(c.hour()).rightJustified(2, '0') + ':'
         + QByteArray::number(c.minute()).rightJustified(2, '0') + ':'
         + QByteArray::number(c.second()).rightJustified(2, '0') + " GMT";
+    cachedSecond = unixSeconds;
+    return cached;
 }
 
 std::optional<qint64> parseHttpDate(QByteArrayView text)

@@ -167,6 +167,26 @@ qsizetype TcpStream::sendAllowance(qsizetype size)
     return qMin<qint64>(size, qMax<qint64>(budget, r->tlsRetry));
 }
 
+qsizetype TcpStream::writePaced(const char *data, qsizetype size)
+{
+    const qint64 before = m_bytesWritten;
+    const qsizetype allowed = sendAllowance(size);
+    qsizetype sent = 0;
+    while (sent < allowed) {
+        const qsizetype n = sendSome(data + sent, allowed - sent);
+        if (n < 0)
+            return -1;
+        if (n == 0) {
+            if (m_ssl)
+                m_rate->tlsRetry = allowed - sent;
+            break;
+        }
+        sent += n;
+    }
+    chargeSent(before);
+    return sent;
+}
+
 void TcpStream::chargeSent(qint64 before)
 {
     // ...and after each send a pause as long as its bytes take at the rate
@@ -277,20 +297,20 @@ void TcpStream::write(const char *data, qsizetype size)
         return;
     qsizetype sent = 0;
     if (m_pending == 0 && !m_connecting && !m_tlsHandshaking) {
-        const qint64 before = m_bytesWritten;
-        const qsizetype allowed = sendAllowance(size);
-        while (sent < allowed) {
-            const qsizetype n = sendSome(data + sent, allowed - sent);
-            if (n < 0)
-                return;
-            if (n == 0) {
-                if (m_rate && m_ssl)
-                    m_rate->tlsRetry = allowed - sent;
-                break;
+        if (Q_UNLIKELY(m_rate)) {
+            sent = writePaced(data, size);
+        } else {
+            while (sent < size) {
+                const qsizetype n = sendSome(data + sent, size - sent);
+                if (n < 0)
+                    return;
+                if (n == 0)
+                    break;
+                sent += n;
             }
-            sent += n;
         }
-        chargeSent(before);
+        if (sent < 0)
+            return;
     }
     if (sent < size) {
         m_queue.emplaceBack(data + sent, size - sent);
@@ -306,7 +326,7 @@ void TcpStream::flush()
         const QByteArray &front = m_queue.front();
         // A TLS retry presents the same bytes (SSL_write's rule); with a
         // moving buffer they may sit at a new address.
-        const qsizetype allowed = sendAllowance(front.size() - m_frontOffset);
+        const qsizetype allowed = m_rate ? sendAllowance(front.size() - m_frontOffset) : front.size() - m_frontOffset;
         if (allowed == 0)
             break;
         const qsizetype n = sendSome(front.constData() + m_frontOffset, allowed);
@@ -324,7 +344,8 @@ void TcpStream::flush()
             m_frontOffset = 0;
         }
     }
-    chargeSent(before);
+    if (m_rate)
+        chargeSent(before);
 }
 
 qsizetype TcpStream::sendSome(const char *data, qsizetype size)
@@ -350,7 +371,7 @@ void TcpStream::updateWriteInterest()
 {
     // While TLS negotiates, only the handshake decides (queued plaintext waits).
     const bool want = m_fd >= 0 && !m_error
-        && (m_connecting || m_tlsReadWantsWrite || (m_tlsHandshaking ? m_tlsHandshakeWantsWrite : m_pending > 0 && !isDelayed()));
+        && (m_connecting || m_tlsReadWantsWrite || (m_tlsHandshaking ? m_tlsHandshakeWantsWrite : m_pending > 0 && !(m_rate && isDelayed())));
     if (m_watcher && m_watcher->isWriteEnabled() != want)
         m_watcher->setWriteEnabled(want);
 }

@@ -126,6 +126,7 @@ private:
     void updateWriteInterest();
     // What the rate lets out now (all of `size` when unlimited); 0 arms the timer.
     qsizetype sendAllowance(qsizetype size);
+    qsizetype writePaced(const char *data, qsizetype size); // write()'s first send under a rate; -1: failed
     void chargeSent(qint64 before);
     void rateTimerFired();
 

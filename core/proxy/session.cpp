@@ -657,7 +657,8 @@ void Session::handleResponseHead()
     // The server answered: it counts as working again (see UpstreamGroup::confirm).
     m_attempt.confirm();
     // ngx_http_upstream_process_limit_rate: the upstream sets the rate (a number, bytes per second).
-    if (const QByteArray rate = m_response.headers.value("X-Accel-Limit-Rate"); !rate.isEmpty()) {
+    if (const QByteArray rate = m_response.headers.value("X-Accel-Limit-Rate");
+        !rate.isEmpty() && !(m_location->ignoreHeaders & LocationSettings::IgnoreXAccelLimitRate)) {
         bool ok = false;
         const qint64 n = rate.toLongLong(&ok);
         if (ok && n >= 0 && rate.front() >= '0' && rate.front() <= '9') {
@@ -684,6 +685,7 @@ void Session::handleResponseHead()
             reportHandshakeFindings(WsHandshakeCheck::check(m_forwardedRequest, m_response));
     }
     HttpResponseHead out = rewriteResponseForClient(m_response, m_keepAlive, m_relay.relaysChunked());
+    hideUpstreamHeaders(out);
     // Location/Refresh back to the client's view; ngx_http_upstream_rewrite_location
     // hands only a rewritten Location to the header filter's absolute redirect.
     if (applyProxyRedirect(*m_location, out.headers, m_context))
@@ -732,6 +734,7 @@ void Session::finishExchange()
 void Session::startTunnel()
 {
     HttpResponseHead out = rewriteResponseForClient(m_response, false, false);
+    hideUpstreamHeaders(out);
     filterHead(out); // nginx runs its header filters on the 101 too: only `add_header ... always` applies
     const QByteArray head = out.serialize();
     m_responseHeadBytes = head.size(); // $body_bytes_sent: the tunnel's bytes after it

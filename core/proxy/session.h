@@ -174,6 +174,10 @@ private:
     void addKeepAliveHeader(HttpResponseHead &head) const; // "Keep-Alive: timeout=N" (keepalive_timeout)
     // Server and Date first (nginx's header filter), then the filters; the body is left out for HEAD.
     void writeOwnResponse(HttpResponseHead &head, const QByteArray &body);
+    // proxy_hide_header / proxy_pass_header: what the client gets of the
+    // upstream's headers, with the proxy's own Server and Date in place of
+    // the upstream's (nginx's header filter), unless passed.
+    void hideUpstreamHeaders(HttpResponseHead &out) const;
     // limit_rate for the response about to be written (ngx_http_write_filter's first call).
     void startSendRate(bool proxiedResponse);
     qint64 sizeValue(const ValueTemplate &value);

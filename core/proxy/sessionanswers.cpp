@@ -69,6 +69,22 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
     m_responseStarted = true;
 }
 
+void Session::hideUpstreamHeaders(HttpResponseHead &out) const
+{
+    const LocationSettings &settings = responseSettings();
+    HttpHeaders kept;
+    kept.reserve(out.headers.size() + 2);
+    if (!settings.passesUpstreamHeader("Server") || !out.headers.contains("Server"))
+        kept.append("Server", serverSoftware(settings.serverTokens));
+    if (!settings.passesUpstreamHeader("Date") || !out.headers.contains("Date"))
+        kept.append("Date", httpDate(QDateTime::currentSecsSinceEpoch()));
+    for (const HttpHeader &h : out.headers) {
+        if (settings.passesUpstreamHeader(h.name))
+            kept.append(h.name, h.value);
+    }
+    out.headers = std::move(kept);
+}
+
 // The rate is the request's once decided (`set $limit_rate`, an upstream's
 // X-Accel-Limit-Rate), else the location's limit_rate; an unbuffered proxied
 // response has none (ngx_http_upstream_send_response). Counted from the
@@ -76,7 +92,16 @@ void Session::writeOwnResponse(HttpResponseHead &head, const QByteArray &body)
 void Session::startSendRate(bool proxiedResponse)
 {
     const LocationSettings &settings = responseSettings();
-    if (proxiedResponse && !settings.proxyBuffering) {
+    // ngx_http_upstream_process_buffering: X-Accel-Buffering turns it on or off for this response.
+    bool buffering = settings.proxyBuffering;
+    if (proxiedResponse && !(settings.ignoreHeaders & LocationSettings::IgnoreXAccelBuffering)) {
+        const QByteArray accel = m_response.headers.value("X-Accel-Buffering");
+        if (accel.compare("yes", Qt::CaseInsensitive) == 0)
+            buffering = true;
+        else if (accel.compare("no", Qt::CaseInsensitive) == 0)
+            buffering = false;
+    }
+    if (proxiedResponse && !buffering) {
         m_context.limitRate = 0;
         m_context.limitRateSet = true;
     }
