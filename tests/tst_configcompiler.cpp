@@ -657,6 +657,12 @@ void tst_ConfigCompiler::requestBodyDiagnostics_data()
     QTest::newRow("proxy_ignore_headers takes nginx's names")
         << QByteArray("http {\n  proxy_ignore_headers Vary X-Accel-Nope;\n}")
         << u"t.conf:2:29: error: invalid value \"X-Accel-Nope\""_s << false;
+    QTest::newRow("types: an extension given twice, the later wins with a warning")
+        << QByteArray("http {\n  types { text/a x; text/b x; }\n}")
+        << u"t.conf:2:28: warning: duplicate extension \"x\", content type: \"text/b\", previous content type: \"text/a\""_s
+        << true;
+    QTest::newRow("types: a block inside") << QByteArray("http {\n  types { text/a { } }\n}")
+                                           << u"t.conf:2:11: error: unexpected \"{\""_s << false;
     QTest::newRow("limit_rate_after with a variable is checked per request")
         << QByteArray("http {\n  limit_rate_after $arg_a;\n}") << QString() << true;
 }

@@ -25,6 +25,8 @@ private slots:
     void cleanupTestCase();
     void answersAlike_data();
     void answersAlike();
+    void contentTypesAlike_data();
+    void contentTypesAlike();
 
 private:
     static QByteArray configText(quint16 listenPort, quint16 backendPort, const QString &dir);
@@ -80,6 +82,16 @@ QByteArray tst_NginxTryFilesDifferential::configText(quint16 listenPort, quint16
            "    location /ixmany/ { alias " + d + "/www/docs/; index none.html a.txt; add_header X-URI $uri; }\n"
            "    location /ixvar/ { alias " + d + "/www/docs/; index $arg_i.txt; add_header X-URI $uri; }\n"
            "    location /ixargs/ { index /app/ix; }\n"
+           // types and default_type (the built-in types know html, gif and jpg)
+           "    location /t/ { alias " + d + "/typed/; default_type application/x-default;\n"
+           "      types { text/css css; application/javascript js mjs; } }\n"
+           "    location /builtin/ { alias " + d + "/typed/; }\n"
+           "    location /empty/ { alias " + d + "/typed/; types { } }\n"
+           "    location /dup/ { alias " + d + "/typed/; types { text/one css; text/two css; } }\n"
+           "    location = /file-alias { alias " + d + "/typed/f.html; }\n"
+           "    location = /ret.json { default_type application/json; return 200 \"{}\"; }\n"
+           "    location = /ret.html { return 200 \"x\"; }\n"
+           "    location /ret/ { types { application/json json; } return 200 \"y\"; }\n"
            "  }\n"
            "}\n";
 }
@@ -107,6 +119,8 @@ void tst_NginxTryFilesDifferential::initTestCase()
     QVERIFY(writeFile(u"aliased/sub/index.html"_s, "aliased sub index\n"));
     QVERIFY(QDir(m_dir.path()).mkpath(u"www/empty"_s));
     QVERIFY(writeFile(u"www/ix/index.html"_s, "ix index\n"));
+    for (const char *name : {"a.css", "b.JS", "c.mjs", "d.bin", "e", "f.html", "g.GIF"})
+        QVERIFY(writeFile(u"typed/"_s + QLatin1String(name), "typed\n"));
 
     m_nginxPort = unusedPort();
     QFile nginxConf(m_dir.filePath(u"nginx.conf"_s));
@@ -203,6 +217,47 @@ void tst_NginxTryFilesDifferential::answersAlike()
     const QByteArray viaNginx = answer(m_nginxPort, method, target);
     const QByteArray viaWsscope = answer(m_wsscope.port(), method, target);
     QCOMPARE(viaWsscope, viaNginx);
+}
+
+// ngx_http_set_content_type: by the extension of the URI's last segment (any
+// letter case), from the level's types, else default_type; `return` text too.
+void tst_NginxTryFilesDifferential::contentTypesAlike_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("expected");
+    const char *rows[][2] = {
+        {"/t/a.css", "text/css"},
+        {"/t/b.JS", "application/javascript"},
+        {"/t/c.mjs", "application/javascript"},
+        {"/t/d.bin", "application/x-default"},
+        {"/t/e", "application/x-default"},
+        {"/t/f.html", "application/x-default"}, // the level's types replace the built-in ones
+        {"/builtin/f.html", "text/html"},
+        {"/builtin/g.GIF", "image/gif"},
+        {"/builtin/a.css", "text/plain"},
+        {"/empty/f.html", "text/plain"},
+        {"/dup/a.css", "text/two"},
+        {"/file-alias", "text/plain"},
+        {"/ret.json", "application/json"},
+        {"/ret.html", "text/html"},
+        {"/ret/a.json", "application/json"},
+        {"/ret/a.txt", "text/plain"},
+    };
+    for (const auto &row : rows)
+        QTest::newRow(row[0]) << QByteArray(row[0]) << QByteArray(row[1]);
+}
+
+void tst_NginxTryFilesDifferential::contentTypesAlike()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, expected);
+    const QByteArray request = "GET " + target + " HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n";
+    const HttpResult viaNginx = httpExchange(m_nginxPort, request);
+    QCOMPARE(viaNginx.status, 200);
+    QCOMPARE(viaNginx.header("Content-Type"), expected);
+    const HttpResult viaWsscope = httpExchange(m_wsscope.port(), request);
+    QCOMPARE(viaWsscope.status, 200);
+    QCOMPARE(viaWsscope.header("Content-Type"), expected);
 }
 
 QTEST_GUILESS_MAIN(tst_NginxTryFilesDifferential)

@@ -797,7 +797,7 @@ void tst_ProxyE2E::staticFilesAndWebSocketOnOnePort()
                   "map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
                   "server {\n  listen 127.0.0.1:0;\n"
                   "  location / { root www; index index.html; }\n"
-                  "  location /img/ { alias assets/; }\n"
+                  "  location /img/ { alias assets/; types { image/png png; } }\n"
                   "  location /ws { proxy_pass " + upstream.url(QStringLiteral("http")).toUtf8() + ";\n"
                   "    proxy_http_version 1.1;\n    proxy_set_header Upgrade $http_upgrade;\n"
                   "    proxy_set_header Connection $connection_upgrade;\n    proxy_read_timeout 1h;\n  }\n}\n"));
@@ -817,10 +817,11 @@ void tst_ProxyE2E::staticFilesAndWebSocketOnOnePort()
     r = readHttpResponse(s);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, big);
+    QCOMPARE(r.header("Content-Type"), QByteArray("text/plain")); // nginx's built-in types know no .bin: default_type
     s.write("GET /img/logo.png HTTP/1.1\r\nHost: t\r\n\r\n");
     r = readHttpResponse(s);
     QCOMPARE(r.status, 200);
-    QCOMPARE(r.header("Content-Type"), QByteArray("image/png"));
+    QCOMPARE(r.header("Content-Type"), QByteArray("image/png")); // the location's types
     QCOMPARE(r.body, QByteArray("\x89PNG fake"));
     s.write("HEAD /sub/ HTTP/1.1\r\nHost: t\r\n\r\n");
     r = readHttpResponse(s, 10000, true);

@@ -72,6 +72,7 @@ struct Scope
     bool hideHeadersSetHere = false;
     bool passHeadersSetHere = false;
     bool ignoreHeadersSetHere = false;
+    bool typesSetHere = false;
     quint8 cookieDomainsHere = 0; // proxy_cookie_domain at this level: 0 none, 1 rules, 2 off
     quint8 cookiePathsHere = 0;
     QList<StoredDirective> ssl;      // ssl_* in effect: per name, the level's own or the inherited
@@ -85,7 +86,7 @@ struct Scope
         Scope s = *this;
         s.headersSetHere = s.logsSetHere = s.redirectsSetHere = s.proxySslSetHere = s.addHeadersSetHere = s.accessLogsSetHere = s.errorPagesSetHere =
             s.accessRulesSetHere = s.realIpFromSetHere = s.realIpHeaderSetHere = s.hideHeadersSetHere =
-                s.passHeadersSetHere = s.ignoreHeadersSetHere = false;
+                s.passHeadersSetHere = s.ignoreHeadersSetHere = s.typesSetHere = false;
         s.cookieDomainsHere = s.cookiePathsHere = 0;
         s.sslSetHere.clear();
         return s;
@@ -278,6 +279,7 @@ private:
     void handleClientBody(const ConfDirective &d, Ctx, Scope &scope); // client_body_buffer_size, _in_file_only, _temp_path
     void handleLimitRate(const ConfDirective &d, Ctx, Scope &scope);  // limit_rate, limit_rate_after
     void handleUpstreamHeaders(const ConfDirective &d, Ctx, Scope &scope); // proxy_hide_header, _pass_header, _ignore_headers
+    void handleTypes(const ConfDirective &d, Ctx, Scope &scope); // types { }, default_type
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

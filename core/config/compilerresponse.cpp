@@ -147,6 +147,36 @@ void Compiler::handleUpstreamHeaders(const ConfDirective &d, Ctx, Scope &scope)
     list.append(d.argText(0));
 }
 
+// types { TYPE EXT...; } (ngx_http_core_types: a second block at one level
+// adds to the first, a later extension replaces an earlier one with a
+// warning) and default_type TYPE.
+void Compiler::handleTypes(const ConfDirective &d, Ctx, Scope &scope)
+{
+    if (d.name == "default_type") {
+        scope.values.defaultType = d.argText(0);
+        return;
+    }
+    auto types = std::make_shared<QHash<QByteArray, QByteArray>>();
+    if (scope.typesSetHere && scope.values.types.map)
+        *types = *scope.values.types.map;
+    scope.typesSetHere = true;
+    for (const ConfDirective &t : d.children) {
+        if (t.hasBlock) {
+            error(t.location, u"unexpected \"{\""_s);
+            return;
+        }
+        for (const ConfArg &a : t.args) {
+            const QByteArray exten = a.text.toLower();
+            const auto previous = types->constFind(exten);
+            if (previous != types->cend() && *previous != t.name)
+                warning(a.location, u"duplicate extension \"%1\", content type: \"%2\", previous content type: \"%3\""_s
+                                        .arg(text(a.text), text(t.name), text(*previous)));
+            types->insert(exten, t.name);
+        }
+    }
+    scope.values.types.map = std::move(types);
+}
+
 // The response and client-side directives, in listing order.
 std::vector<Command> responseCommands()
 {
@@ -167,6 +197,10 @@ std::vector<Command> responseCommands()
          .flag = &LocationSettings::portInRedirect},
         {.name = "client_max_body_size", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleClientMaxBodySize},
+        // the Content-Type of what a location answers itself
+        {.name = "types", .contexts = Levels, .block = true, .inherited = true, .handler = &C::handleTypes},
+        {.name = "default_type", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleTypes},
         // the upstream's response headers (ngx_http_upstream_hide_headers_hash)
         {.name = "proxy_hide_header", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleUpstreamHeaders},

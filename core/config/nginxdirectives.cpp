@@ -406,8 +406,6 @@ constexpr Effect Effects[] = {
     // what issue 13 implements elsewhere in wsscope; until an entry of the
     // directive table takes a name over, its effect is named here
     {"add_trailer", "responses would lack the trailers it adds"},
-    {"types", "static files would be sent with other Content-Types"},
-    {"default_type", "static files would be sent with another Content-Type"},
     {"proxy_cookie_*", "Set-Cookie from upstreams would not be rewritten"},
     {"proxy_set_body", "upstreams would get the client's body"},
     {"proxy_method", "upstreams would get the client's method"},

@@ -351,3 +351,28 @@ bool LocationSettings::passesUpstreamHeader(QByteArrayView name) const
     hidden = hidden || std::any_of(hideHeaders.cbegin(), hideHeaders.cend(), same);
     return !hidden || std::any_of(passHeaders.cbegin(), passHeaders.cend(), same);
 }
+
+QByteArray LocationSettings::contentTypeFor(QByteArrayView uri) const
+{
+    QByteArrayView exten;
+    for (qsizetype i = uri.size() - 1; i >= 0 && uri[i] != '/'; --i) {
+        if (uri[i] == '.') {
+            exten = uri.sliced(i + 1);
+            break;
+        }
+    }
+    if (exten.isEmpty())
+        return defaultType;
+    const QByteArray key = exten.toByteArray().toLower();
+    if (!types.map) {
+        // ngx_http_core_default_types
+        if (key == "html")
+            return "text/html";
+        if (key == "gif")
+            return "image/gif";
+        if (key == "jpg")
+            return "image/jpeg";
+        return defaultType;
+    }
+    return types.map->value(key, defaultType);
+}

@@ -248,6 +248,18 @@ struct LocationSettings
         IgnoreXAccelCharset = 16, IgnoreExpires = 32, IgnoreCacheControl = 64, IgnoreSetCookie = 128, IgnoreVary = 256,
     };
     quint16 ignoreHeaders = 0;
+    // types: lower-case extension -> content type; null: nginx's built-in
+    // three (html, gif, jpg). default_type for any other.
+    struct Types
+    {
+        std::shared_ptr<const QHash<QByteArray, QByteArray>> map; // shared by the levels that inherit it
+        bool operator==(const Types &o) const { return map == o.map || (map && o.map && *map == *o.map); }
+    };
+    Types types;
+    QByteArray defaultType = "text/plain";
+    // ngx_http_set_exten + ngx_http_set_content_type: by what follows the
+    // last '.' of the URI's last segment.
+    QByteArray contentTypeFor(QByteArrayView uri) const;
     // Whether the client gets the upstream's header `name` (case-insensitive).
     bool passesUpstreamHeader(QByteArrayView name) const;
     // error_page: a level that sets any inherits none (ngx_http_core_merge_loc_conf).

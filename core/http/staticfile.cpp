@@ -3,24 +3,6 @@
 #include <QDir>
 #include <QFileInfo>
 
-QByteArray mimeTypeForFile(const QString &fileName)
-{
-    static const struct { const char *ext; const char *type; } types[] = {
-        {"html", "text/html"}, {"htm", "text/html"}, {"css", "text/css"}, {"js", "application/javascript"},
-        {"mjs", "application/javascript"}, {"json", "application/json"}, {"txt", "text/plain"},
-        {"xml", "text/xml"}, {"svg", "image/svg+xml"}, {"png", "image/png"}, {"jpg", "image/jpeg"},
-        {"jpeg", "image/jpeg"}, {"gif", "image/gif"}, {"webp", "image/webp"}, {"ico", "image/x-icon"},
-        {"wasm", "application/wasm"}, {"woff", "font/woff"}, {"woff2", "font/woff2"}, {"pdf", "application/pdf"},
-        {"mp4", "video/mp4"}, {"webm", "video/webm"}, {"mp3", "audio/mpeg"}, {"map", "application/json"},
-    };
-    const QString suffix = QFileInfo(fileName).suffix().toLower();
-    for (const auto &t : types) {
-        if (suffix == QLatin1String(t.ext))
-            return t.type;
-    }
-    return "application/octet-stream";
-}
-
 QString staticFilePath(const StaticFileRoot &location, const QString &baseDir, const QByteArray &uri)
 {
     // The normalized URI never holds "..", so it cannot leave the root.
@@ -78,7 +60,6 @@ StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString
     r.status = 200;
     r.path = info.filePath();
     r.size = info.size();
-    r.contentType = mimeTypeForFile(r.path);
     r.lastModified = info.lastModified();
     return r;
 }

@@ -27,7 +27,6 @@ struct StaticFileResult
     int status = 404;          // 200, 301, 403, 404 or 405
     QString path;              // the file to send (status 200)
     qint64 size = 0;
-    QByteArray contentType;
     QDateTime lastModified;
     QByteArray location;       // for 301
     QByteArray reason;         // one line for the error body and the log (nginx's wording)
@@ -37,7 +36,3 @@ struct StaticFileResult
 // directory). `uri` is the normalized, decoded path ($uri).
 StaticFileResult resolveStaticFile(const StaticFileRoot &location, const QString &baseDir, const QByteArray &method,
                                    const QByteArray &uri);
-
-// Content-Type for a file name, from its extension (nginx's mime.types, the
-// common part); application/octet-stream otherwise.
-QByteArray mimeTypeForFile(const QString &fileName);

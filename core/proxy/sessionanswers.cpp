@@ -182,6 +182,9 @@ void Session::respondReturn(const Route &route)
     }
     QByteArray body;
     HttpResponseHead head = returnResponseHead(code, route.returnText, responseSettings().serverTokens, &body);
+    // ngx_http_send_response: the text's type by the URI, as a file's (types, default_type).
+    if (!isRedirectStatus(code))
+        head.headers.set("Content-Type", responseSettings().contentTypeFor(evaluateVariable(ValueTemplate::Variable::Uri, {}, m_context)));
     const bool keepAlive = code != 444 && keepsAliveAfterOwnAnswer(code);
     if (keepAlive)
         head.headers.set("Connection", "keep-alive");

@@ -58,7 +58,7 @@ StaticResponder::Answer StaticResponder::begin(const LocationConfig &location, c
         return answer;
     }
     answer.head.status = 200;
-    answer.head.headers.append("Content-Type", file.contentType);
+    answer.head.headers.append("Content-Type", location.contentTypeFor(uri));
     answer.head.headers.append("Content-Length", QByteArray::number(file.size));
     // RFC 9110 5.6.7: IMF-fixdate
     answer.head.headers.append(
