@@ -92,7 +92,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"client_body_in_single_buffer", "on"}, {"client_body_temp_path", "/tmp/a 1 2"}, {"client_body_timeout", "7s"},
         {"limit_rate", "4k"}, {"limit_rate_after", "1m"}, {"proxy_buffering", "off"},
         {"proxy_hide_header", "X-A"}, {"proxy_pass_header", "Server"}, {"proxy_ignore_headers", "X-Accel-Limit-Rate"},
-        {"types", "{ text/a a; }"}, {"default_type", "text/x"},
+        {"types", "{ text/a a; }"}, {"default_type", "text/x"}, {"proxy_set_body", "a=$arg_a"},
         {"ssl_verify_client", "optional_no_ca"}, {"ssl_client_certificate", "/tmp/ca.pem"},
         {"ssl_trusted_certificate", "/tmp/ca.pem"}, {"ssl_verify_depth", "2"},
     };
@@ -130,7 +130,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"client_body_in_single_buffer", "off"}, {"client_body_temp_path", "/tmp/b"}, {"client_body_timeout", "9s"},
         {"limit_rate", "$arg_r"}, {"limit_rate_after", "2k"}, {"proxy_buffering", "on"},
         {"proxy_hide_header", "X-B"}, {"proxy_pass_header", "Date"}, {"proxy_ignore_headers", "Vary Expires"},
-        {"types", "{ text/b b; }"}, {"default_type", "text/y"},
+        {"types", "{ text/b b; }"}, {"default_type", "text/y"}, {"proxy_set_body", "b"},
     };
     return samples.value(d.name, "<no sample>");
 }

@@ -40,6 +40,8 @@ private slots:
     void unaskedSwitchIsAPlainResponse_data();
     void unaskedSwitchIsAPlainResponse();
     void upstreamHeadersHiddenAlike_data();
+    void setBodyReplacesTheClientsBody_data();
+    void setBodyReplacesTheClientsBody();
     void upstreamHeadersHiddenAlike();
 
 private:
@@ -131,6 +133,8 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    location /switch/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
            "      proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;\n"
            "      proxy_set_header Connection Upgrade; proxy_read_timeout 1s; }\n"
+           "    location /setbody/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
+           "      proxy_set_body \"n=$arg_n;b=$request_body\"; }\n"
            "    location /hide/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; }\n"
            "    location /hide2/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
            "      proxy_hide_header X-Secret; proxy_hide_header x-kept;\n"
@@ -486,6 +490,38 @@ void tst_NginxDifferential::upstreamHeadersHiddenAlike()
                  QByteArray(name + " in " + seen).constData());
     }
     QCOMPARE(headerLines(m_wsscope.port()), viaNginx);
+}
+
+// proxy_set_body: the upstream gets the value (after the client's body was
+// read: $request_body is there) with its own Content-Length, never chunked.
+void tst_NginxDifferential::setBodyReplacesTheClientsBody_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QByteArray>("body");
+    const QByteArray head = "Host: example.test\r\nConnection: close\r\n";
+    QTest::newRow("a POST's body replaced") << "POST /setbody/?n=1 HTTP/1.1\r\n" + head + "Content-Length: 5\r\n\r\nhello"
+                                            << QByteArray("n=1;b=hello");
+    QTest::newRow("a GET gets one") << "GET /setbody/?n=2 HTTP/1.1\r\n" + head + "\r\n" << QByteArray("n=2;b=");
+    QTest::newRow("a chunked body read whole first")
+        << "POST /setbody/?n=3 HTTP/1.1\r\n" + head + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+        << QByteArray("n=3;b=abcde");
+}
+
+void tst_NginxDifferential::setBodyReplacesTheClientsBody()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(QByteArray, body);
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        const QByteArray got = firstReadUpstream(port, request);
+        const QByteArray what = QByteArray(port == m_nginxPort ? "nginx: " : "wsscope: ") + got;
+        const qsizetype end = got.indexOf("\r\n\r\n");
+        QVERIFY2(end > 0, what.constData());
+        QCOMPARE(got.mid(end + 4), body);
+        const QByteArray lowerHead = got.left(end).toLower();
+        const QByteArray length = QByteArray("\r\ncontent-length: ") + QByteArray::number(body.size());
+        QVERIFY2(lowerHead.contains(QByteArray(length + "\r\n")) || lowerHead.endsWith(length), what.constData());
+        QVERIFY2(!lowerHead.contains("transfer-encoding"), what.constData());
+    }
 }
 
 #include "tst_nginx_differential.moc"

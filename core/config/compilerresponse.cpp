@@ -177,6 +177,13 @@ void Compiler::handleTypes(const ConfDirective &d, Ctx, Scope &scope)
     scope.values.types.map = std::move(types);
 }
 
+// proxy_set_body VALUE (variables allowed).
+void Compiler::handleSetBody(const ConfDirective &d, Ctx, Scope &scope)
+{
+    if (std::optional<ValueTemplate> value = compileTemplate(d.argText(0), d.args.at(0).location))
+        scope.values.setBody = std::move(*value);
+}
+
 // The response and client-side directives, in listing order.
 std::vector<Command> responseCommands()
 {

@@ -300,6 +300,10 @@ struct LocationSettings
     // of the headers only Content-Length, the body read and dropped).
     bool passRequestHeaders = true;
     bool passRequestBody = true;
+    // proxy_set_body: the body upstreams get instead of the client's (which
+    // is read and dropped), with its Content-Length.
+    std::optional<ValueTemplate> setBody;
+    bool sendsClientBody() const { return passRequestBody && !setBody; }
 
     bool operator==(const LocationSettings &o) const = default;
 };

@@ -450,7 +450,7 @@ void Session::dispatchRoute(Route route)
     // (ngx_http_proxy_handler's request_body_no_buffering rule), or it came
     // whole with the head (ngx_http_read_client_request_body's "the whole
     // body was pre-read": then it is a buffered one).
-    const bool streams = !m_location->requestBuffering && m_location->passRequestBody
+    const bool streams = !m_location->requestBuffering && m_location->sendsClientBody()
         && (!m_relay.requestChunked() || m_location->proxyHttpVersionMinor == 1) && !wholeBodyAtHand();
     if (!streams && !m_relay.requestBody().isDone()) {
         m_body.begin(RequestBody::Settings{
@@ -508,7 +508,18 @@ void Session::proxyRequest()
     if (buffered && m_relay.requestChunked() && !upstreamHead.headers.contains("Content-Length"))
         upstreamHead.headers.append("Content-Length", QByteArray::number(m_body.size()));
     upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
-    m_upstreamHead = upstreamHead.serialize();
+    QByteArray setBody;
+    if (m_location->setBody) {
+        // ngx_http_proxy_create_request: the body from the script, its length
+        // as $proxy_internal_body_length (a proxy_set_header of its own wins).
+        setBody = m_location->setBody->expandBody(ctx);
+        upstreamHead.headers.remove("Transfer-Encoding");
+        const bool ownLength = std::any_of(m_location->headers.cbegin(), m_location->headers.cend(),
+                                           [](const HeaderRule &r) { return headerNameEquals(r.name, "Content-Length"); });
+        if (!ownLength)
+            upstreamHead.headers.set("Content-Length", QByteArray::number(setBody.size()));
+    }
+    m_upstreamHead = upstreamHead.serialize() + setBody;
     if (m_upgradeRequested)
         m_forwardedRequest = upstreamHead;
     if (inspecting()) {
@@ -547,7 +558,7 @@ void Session::forwardRequestBody(QByteArrayView head)
     if (m_body.isActive()) {
         if (!head.isEmpty())
             m_body.rewind(); // a retry sends it all again
-        if (!m_location->passRequestBody) {
+        if (!m_location->sendsClientBody()) {
             upstream()->write(head.data(), head.size());
         } else if (!m_body.pump(*upstream(), head)) {
             logLine(QtCriticalMsg) << m_body.errorString();
@@ -713,7 +724,8 @@ void Session::finishExchange()
     m_client.requestServed();
     // A static answer has no upstream; a proxied one may leave its connection
     // to the keep-alive cache (upstream `keepalive`).
-    m_attempt.finish(m_relay.upstreamKeepsAlive(m_response) && (!m_body.isActive() || m_body.allSent()));
+    m_attempt.finish(m_relay.upstreamKeepsAlive(m_response)
+                     && (!m_body.isActive() || m_body.allSent() || (m_location && !m_location->sendsClientBody())));
     m_upstreamHead.clear();
     m_body.clear();
     if (!m_keepAlive || m_client.eof() || m_client.draining()) {
@@ -863,7 +875,7 @@ void Session::streamDrained(TcpStream *stream)
         return;
     }
     if (m_state == State::Exchange && stream == upstream() && m_body.isActive() && !m_body.allSent()
-        && m_location->passRequestBody) {
+        && m_location->sendsClientBody()) {
         forwardRequestBody(); // a body from its file, as the upstream takes it
         return;
     }
@@ -1053,7 +1065,7 @@ void Session::checkTimeouts(qint64 now)
         if (m_static.isSending())
             return; // no upstream to wait for; the send timeout above applies
         if (m_state == State::Exchange && m_body.isActive() && upstream()
-            && (!m_body.allSent() || upstream()->pendingBytes() > 0)) {
+            && ((!m_body.allSent() && loc->sendsClientBody()) || upstream()->pendingBytes() > 0)) {
             // ngx_http_upstream_send_request: proxy_read_timeout runs from
             // the request's last byte out (a long upload is the send timeout's).
             m_lastUpstreamActivityMs = now;
