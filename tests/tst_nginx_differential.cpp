@@ -226,6 +226,8 @@ void tst_NginxDifferential::sameRequestReachesTheBackend_data()
     QTest::newRow("server-level header inherited") << get("/inherit/x", "Host: example.test\r\n");
     QTest::newRow("a level that sets one header inherits none") << get("/override/x", "Host: example.test\r\n");
     QTest::newRow("HTTP/1.0 client") << QByteArray("GET /plain/old HTTP/1.0\r\nHost: example.test\r\n\r\n");
+    QTest::newRow("header names with \"_\", \".\" or \"@\" are dropped (ignore_invalid_headers)")
+        << get("/plain/x", "Host: example.test\r\nX_Under: 1\r\nX.Dot: 2\r\nX@At: 3\r\nX-Ok: 4\r\n");
     QTest::newRow("proxy_pass_request_headers off: none of the client's")
         << get("/nohdr/x", "Host: example.test\r\nX-Foo: 1\r\nCookie: a=b\r\nUser-Agent: t\r\n");
     const QByteArray post = "POST /nohdr/p HTTP/1.1\r\nHost: example.test\r\nX-Foo: 1\r\nContent-Length: 5\r\n"

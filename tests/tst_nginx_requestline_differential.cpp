@@ -49,7 +49,10 @@ QByteArray tst_NginxRequestLineDifferential::configText(quint16 listenPort, quin
            "  server {\n"
            "    listen 127.0.0.1:" + QByteArray::number(listenPort) + ";\n"
            "    server_name localhost;\n"
+           // read before Host picks a server: the address's default server's
+           "    merge_slashes off;\n    underscores_in_headers on;\n"
            "    location / { return 200 \"[$host]\"; }\n"
+           "    location /h/ { return 200 \"[$http_x_under|$http_x_ok]\"; }\n"
            "    location /v/ { return 200 \"[$uri|$args|$is_args|$request_uri]\"; }\n"
            "    location /up/ { proxy_pass http://127.0.0.1:" + QByteArray::number(backendPort) + "; }\n"
            "  }\n"
@@ -147,6 +150,12 @@ void tst_NginxRequestLineDifferential::answersAlike_data()
     QTest::newRow("Host with a slash") << hostIs("a/b:552");
     QTest::newRow("Host with a control character") << hostIs("localhost\x02");
     QTest::newRow("IPvFuture Host") << hostIs("[v1.AbC:~!$&'()*+,;=]");
+    QTest::newRow("merge_slashes off: \"//\" stays in $uri") << absolute("/v//a//b/");
+    QTest::newRow("merge_slashes off: \"..\" after \"//\"") << absolute("/v//a//../b");
+    QTest::newRow("underscores_in_headers on: a name with \"_\" is read")
+        << QByteArray("GET /h/ HTTP/1.0\r\nHost: localhost\r\nX_Under: 1\r\nX-Ok: 2\r\n\r\n");
+    QTest::newRow("a space in a header name is 400")
+        << QByteArray("GET /h/ HTTP/1.0\r\nHost: localhost\r\nX Under: 1\r\n\r\n");
     QTest::newRow("Expect: 100-continue with an empty body")
         << QByteArray("POST /up/e HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 0\r\n"
                       "Connection: close\r\n\r\n");

@@ -161,6 +161,13 @@ std::vector<Command> clientCommands()
          .inherited = true, .handler = &C::handleHeaderBuffers},
         {.name = "connection_pool_size", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleHeaderBuffers},
+        // the request line and head (ngx_http_process_request_uri, _headers)
+        {.name = "merge_slashes", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .flag = &S::mergeSlashes},
+        {.name = "underscores_in_headers", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .inherited = true, .flag = &S::underscoresInHeaders},
+        {.name = "ignore_invalid_headers", .contexts = Http | Server, .minArgs = 1, .maxArgs = 1,
+         .inherited = true, .flag = &S::ignoreInvalidHeaders},
         // the request body (ngx_http_read_client_request_body)
         {.name = "proxy_request_buffering", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .flag = &S::requestBuffering},

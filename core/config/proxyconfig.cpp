@@ -270,7 +270,7 @@ QByteArray upstreamTargetFor(const LocationConfig &location, const QByteArray &c
     // there (an exact location's name is the whole URI).
     const qsizetype cut = location.isRegex() || location.match == LocationConfig::Match::Named ? 0
                                                                                                 : location.prefix.size();
-    return rewriteProxyTarget(clientTarget, cut, location.proxyPass.uri);
+    return rewriteProxyTarget(clientTarget, cut, location.proxyPass.uri, location.mergeSlashes);
 }
 
 QList<RedirectRule> proxyRedirectRules(const LocationConfig &location)

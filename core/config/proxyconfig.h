@@ -303,6 +303,11 @@ struct LocationSettings
     // proxy_set_body: the body upstreams get instead of the client's (which
     // is read and dropped), with its Content-Length.
     std::optional<ValueTemplate> setBody;
+    // The address's default server's (nginx reads them before Host picks a
+    // server): merge_slashes, underscores_in_headers, ignore_invalid_headers.
+    bool mergeSlashes = true;
+    bool underscoresInHeaders = false;
+    bool ignoreInvalidHeaders = true;
     bool sendsClientBody() const { return passRequestBody && !setBody; }
 
     bool operator==(const LocationSettings &o) const = default;

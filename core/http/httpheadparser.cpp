@@ -40,6 +40,7 @@ void HttpHeadParser::reset()
     m_errorStatus = 0;
     m_errorMessage.clear();
     m_requestLineParsed = false;
+    m_droppedHeaders.clear();
 }
 
 bool HttpHeadParser::placeLine(qsizetype length, bool requestLine)
@@ -324,9 +325,23 @@ bool HttpHeadParser::parseFields(QByteArrayView block, HttpHeaders &headers)
         if (colon <= 0)
             return fail(badStatus, "header line without a colon");
         const QByteArrayView name = line.first(colon);
-        // RFC 9112 5.1: no whitespace between field name and colon.
-        if (!isHttpToken(name))
+        bool dropped = false;
+        if (m_kind == Kind::Request) {
+            // nginx 1.22: whitespace or a control byte fails; other bytes make the name invalid.
+            bool valid = true;
+            for (char c : name) {
+                const uchar u = uchar(c);
+                if (u <= 0x20 || u == 0x7f)
+                    return fail(badStatus, "invalid header name");
+                if (!((u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '-'
+                      || (u == '_' && m_underscores)))
+                    valid = false;
+            }
+            dropped = !valid && m_ignoreInvalid;
+        } else if (!isHttpToken(name)) {
+            // RFC 9112 5.1: no whitespace between field name and colon.
             return fail(badStatus, "invalid header name");
+        }
         QByteArrayView value = line.sliced(colon + 1);
         while (!value.isEmpty() && (value.front() == ' ' || value.front() == '\t'))
             value = value.sliced(1);
@@ -337,7 +352,10 @@ bool HttpHeadParser::parseFields(QByteArrayView block, HttpHeaders &headers)
             if ((u < 0x20 && u != '\t') || u == 0x7f)
                 return fail(badStatus, "invalid character in header value");
         }
-        headers.append(name.toByteArray(), value.toByteArray());
+        if (dropped)
+            m_droppedHeaders.append(line.toByteArray());
+        else
+            headers.append(name.toByteArray(), value.toByteArray());
     }
     return true;
 }

@@ -40,6 +40,17 @@ public:
     // from setLimits()'s again.
     using HostLimits = std::function<bool(QByteArrayView host, Limits *limits)>;
     void setHostLimits(HostLimits hostLimits) { m_hostLimits = std::move(hostLimits); }
+    // A request's header names (ngx_http_parse_header_line): letters, digits
+    // and "-" are valid, "_" too with underscores_in_headers; a line with
+    // any other name is dropped (ignore_invalid_headers, the default) or
+    // kept. Whitespace or a control byte in a name is a 400 either way.
+    void setHeaderNames(bool underscores, bool ignoreInvalid)
+    {
+        m_underscores = underscores;
+        m_ignoreInvalid = ignoreInvalid;
+    }
+    // The request lines dropped for their names (for the info log), this request.
+    const QByteArrayList &droppedHeaders() const { return m_droppedHeaders; }
 
     // Feeds bytes; returns how many were consumed (all of them unless the
     // head completed or an error occurred inside this chunk).
@@ -86,6 +97,9 @@ private:
     Limits m_limits;
     Limits m_baseLimits;
     HostLimits m_hostLimits;
+    bool m_underscores = false;
+    bool m_ignoreInvalid = true;
+    QByteArrayList m_droppedHeaders;
     State m_state = State::NeedMore;
     QByteArray m_buffer;
     qsizetype m_firstLineEnd = -1; // offset of the request line's LF, once seen

@@ -51,7 +51,7 @@ QByteArray escapeArgs(QByteArrayView in)
     return escapeWith(in, "\"#%&+;<>?\\^`{|}");
 }
 
-bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
+bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted, bool mergeSlashes)
 {
     if (quoted)
         *quoted = false;
@@ -92,7 +92,9 @@ bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted)
             end = d.size();
         const QByteArrayView seg = d.sliced(start, end - start);
         const bool last = end == d.size();
-        if (seg.isEmpty() || seg == ".") {
+        if (seg.isEmpty() && !last && !mergeSlashes) {
+            segments.append(seg); // kept: "/a//b" stays
+        } else if (seg.isEmpty() || seg == ".") {
             trailingSlash = last;
         } else if (seg == "..") {
             if (segments.isEmpty())
@@ -143,13 +145,13 @@ TargetParts splitTarget(QByteArrayView target)
     return parts;
 }
 
-QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri)
+QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri, bool mergeSlashes)
 {
     const TargetParts parts = splitTarget(clientTarget);
     const QByteArrayView rawPath = parts.path;
     QByteArray normalized;
     bool quoted = false;
-    if (!normalizeUriPath(rawPath, &normalized, &quoted))
+    if (!normalizeUriPath(rawPath, &normalized, &quoted, mergeSlashes))
         return clientTarget; // the session answers such a target with 400 before this
     const QByteArrayView rest = QByteArrayView(normalized).sliced(qMin(cut, normalized.size()));
     QByteArray target = uri;

@@ -29,7 +29,8 @@ TargetParts splitTarget(QByteArrayView target);
 // merging of "//", and resolution of "." and ".." segments. False for a
 // path nginx answers with 400 (bad escape, ".." above the root, NUL).
 // `quoted` is set when the raw path held a "%" escape.
-bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr);
+// `mergeSlashes` off (merge_slashes off): "//" stays as written.
+bool normalizeUriPath(QByteArrayView rawPath, QByteArray *out, bool *quoted = nullptr, bool mergeSlashes = true);
 
 // ngx_escape_uri(NGX_ESCAPE_URI): what a rewritten $uri needs to be sent
 // as a request-target: controls, space, non-ASCII and " # % < > ? \ ^ ` { | }
@@ -46,7 +47,8 @@ QByteArray requestHostForRouting(const HttpRequestHead &request);
 // `cut` bytes of the normalized client URI (the location's name) are
 // replaced by `uri`, the rest re-escaped when the client had used escapes,
 // then "?" and the arguments.
-QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri);
+QByteArray rewriteProxyTarget(const QByteArray &clientTarget, qsizetype cut, const QByteArray &uri,
+                              bool mergeSlashes = true);
 
 // proxy_redirect on a response from upstream: each Location value, and the
 // URL part of each Refresh ("5; url=..."), is given to `rewrite`, which

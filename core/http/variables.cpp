@@ -444,7 +444,21 @@ QByteArray httpHeaderValue(const HttpRequestHead *req, QByteArrayView name)
     }
     if (headerNameEquals(name, "X-Forwarded-For"))
         return req->headers.combinedValue(name);
-    return req->headers.value(name);
+    if (const QByteArray value = req->headers.value(name); !value.isNull())
+        return value;
+    // ngx_http_variable_unknown_header: "-" and "_" both match the name's
+    // "_" (a header read with underscores_in_headers on).
+    for (const HttpHeader &h : req->headers) {
+        if (h.name.size() != name.size() || !h.name.contains('_'))
+            continue;
+        auto folded = [](char c) { return c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? char(c | 0x20) : c; };
+        bool same = true;
+        for (qsizetype i = 0; same && i < name.size(); ++i)
+            same = folded(h.name[i]) == folded(name[i]);
+        if (same)
+            return h.value;
+    }
+    return {};
 }
 
 // $host: Host without port, lower-cased; else the server name (nginx).

@@ -72,6 +72,7 @@ public:
     enum class Head : quint8 { NeedMore, Complete, TlsOnPlain, PlainHttpOnTls, Invalid };
     Head readHead();
     const HttpHeadParser &parser() const { return m_parser; }
+    void setHeaderNames(bool underscores, bool ignoreInvalid) { m_parser.setHeaderNames(underscores, ignoreInvalid); }
     // client_header_buffer_size, large_client_header_buffers for the heads read.
     void setHeaderBuffers(const HeaderBufferSizes &sizes);
     // The large buffers after a Host line: the virtual server's (HttpHeadParser::setHostLimits).

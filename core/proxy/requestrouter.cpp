@@ -400,7 +400,9 @@ Route routeRequest(const ProxyConfig &config, int listenGroup, RequestContext re
     route.server = config.selectServer(listenGroup, requestHostForRouting(head));
     QByteArray path;
     bool quoted = false;
-    if (!route.server || !normalizeUriPath(rawPath, &path, &quoted)) {
+    // merge_slashes: the address's default server's (the URI is made before Host is read).
+    const ServerConfig *first = config.defaultServer(listenGroup);
+    if (!route.server || !normalizeUriPath(rawPath, &path, &quoted, first ? first->settings.mergeSlashes : true)) {
         // nginx's $uri of a target it refused is empty; $request_uri and $args are not found.
         request.uri = QByteArray("");
         request.uriInvalid = route.server != nullptr;

@@ -36,6 +36,7 @@ Session::Session(Worker *worker, quint64 id, qintptr descriptor, RuntimeSnapshot
     if (m_server) {
         const HeaderBufferSizes &base = m_server->settings.headerBuffers;
         m_client.setHeaderBuffers(base);
+        m_client.setHeaderNames(m_server->settings.underscoresInHeaders, m_server->settings.ignoreInvalidHeaders);
         const ProxyConfig *config = m_config.get();
         const int group = m_listenGroup;
         if (config->listenGroups.at(group).largeBuffersDiffer) {
@@ -357,7 +358,7 @@ bool Session::beginRefusedExchange()
     // A target nginx could not make a URI of (ngx_http_process_request_uri
     // failed): $uri is found empty, $request_uri and $args are not found.
     QByteArray path;
-    const bool uriInvalid = !normalizeUriPath(splitTarget(head.target).path, &path);
+    const bool uriInvalid = !normalizeUriPath(splitTarget(head.target).path, &path, nullptr, m_server->settings.mergeSlashes);
     beginExchange(head);
     m_upgradeRequested = false;
     m_keepAlive = false; // nginx closes after a bad request
@@ -377,6 +378,9 @@ bool Session::beginRefusedExchange()
 
 void Session::startExchange()
 {
+    // ngx_http_process_request_headers logs each line it drops for its name.
+    for (const QByteArray &line : m_client.parser().droppedHeaders())
+        logLine(QtInfoMsg) << "client sent invalid header line: \"" + line + '"';
     beginExchange(m_client.takeRequest());
     RequestContext connection = m_client.requestContext(m_listenPort);
     connection.connection = m_id; // $connection everywhere (add_header, proxy_set_header), not only in the log
