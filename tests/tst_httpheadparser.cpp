@@ -177,6 +177,9 @@ private slots:
     void headLimit_data();
     void headLimit();
     void resetAllowsReuse();
+
+private:
+    static void refusedRequestRows(); // requestHead_data's second half
 };
 
 // Message framing (RFC 9112 6): Content-Length and Transfer-Encoding.
@@ -299,7 +302,11 @@ void tst_HttpHeadParser::requestHead_data()
     okRequest("Transfer-Encoding chunked (case-insensitive)",
               "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"_ba, "POST"_ba, "/"_ba, 1,
               {"Host: h"_ba, "Transfer-Encoding: Chunked"_ba}, "0\r\n\r\n"_ba);
+    refusedRequestRows();
+}
 
+void tst_HttpHeadParser::refusedRequestRows()
+{
     // 400: request line
     badRequest("CONNECT is refused with 405 (nginx 1.21.1)", "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n"_ba, 405);
     badRequest("TRACE is refused with 405 (nginx)", "TRACE / HTTP/1.1\r\nHost: h\r\n\r\n"_ba, 405);
