@@ -131,8 +131,8 @@ void Compiler::handleRealIpHeader(const ConfDirective &d, Ctx, Scope &scope)
     } else if (name == "X-Forwarded-For") {
         v.realIpSource = Source::XForwardedFor;
     } else if (name == "proxy_protocol") {
-        // No listener reads the PROXY protocol (listen ... proxy_protocol is
-        // refused), so, as in nginx without it, the address never changes.
+        // The address of the connection's PROXY protocol header (none without
+        // `listen ... proxy_protocol`: then, as in nginx, it never changes).
         v.realIpSource = Source::ProxyProtocol;
     } else {
         v.realIpSource = Source::Header;

@@ -163,10 +163,7 @@ void Compiler::listen(const ConfDirective &c, int serverIndex, ServerConfig *ser
         } else if (a.text == "ssl") {
             base.ssl = true;
         } else if (a.text == "proxy_protocol") {
-            // Ignoring it would read the PROXY header as a request line (400).
-            error(a.location, u"\"listen ... proxy_protocol\" is not supported by wsscope: the PROXY protocol header "
-                              u"would be read as a request (every request would get 400)"_s);
-            return;
+            base.proxyProtocol = true;
         } else if (a.text == "http2" || a.text == "quic") {
             warning(a.location, u"ignoring \"listen\" parameter \"%1\" (not supported by wsscope)"_s.arg(text(a.text)));
         } else if (key == "backlog" || key == "rcvbuf" || key == "sndbuf" || key == "setfib" || key == "fastopen"
@@ -346,6 +343,7 @@ void Compiler::finishListens()
             g->servers.append(e.server);
         // nginx: TLS is a property of the socket; one listen saying so is enough.
         g->address.ssl = g->address.ssl || e.address.ssl;
+        g->address.proxyProtocol = g->address.proxyProtocol || e.address.proxyProtocol;
         if (e.address.defaultServer) {
             if (g->defaultServer >= 0 && g->defaultServer != e.server)
                 error(e.address.at, u"a duplicate default server for %1"_s.arg(e.address.toString()));

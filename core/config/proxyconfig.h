@@ -36,6 +36,7 @@ struct ListenAddress
     quint16 port = 0;
     bool defaultServer = false; // `default_server` (or the legacy `default`)
     bool ssl = false;           // `ssl`: TLS on this socket (any server's listen on it may say so)
+    bool proxyProtocol = false; // `proxy_protocol`: a PROXY protocol header comes first (the same)
     QByteArray unixPath;        // listen unix:PATH: a unix-domain socket (address and port unset)
     ConfLocation at;
 

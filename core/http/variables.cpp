@@ -1,6 +1,7 @@
 #include "variables.h"
 
 #include "mapvariable.h"
+#include "proxyprotocol.h"
 #include "tls/tlsvariables.h"
 #include "urirewrite.h"
 
@@ -63,6 +64,10 @@ constexpr NamedVariable kVariables[] = {
     {"connection_time", ValueTemplate::Variable::ConnectionTime},
     {"pipe", ValueTemplate::Variable::Pipe},
     {"limit_rate", ValueTemplate::Variable::LimitRate},
+    {"proxy_protocol_addr", ValueTemplate::Variable::ProxyProtocolAddr},
+    {"proxy_protocol_port", ValueTemplate::Variable::ProxyProtocolAddr},
+    {"proxy_protocol_server_addr", ValueTemplate::Variable::ProxyProtocolAddr},
+    {"proxy_protocol_server_port", ValueTemplate::Variable::ProxyProtocolAddr},
     {"request_body", ValueTemplate::Variable::RequestBody},
     {"request_body_file", ValueTemplate::Variable::RequestBodyFile},
     {"remote_user", ValueTemplate::Variable::RemoteUser},
@@ -113,8 +118,8 @@ QByteArray sanitized(QByteArray value)
 // X-Real-IP, $cookie_NAME the cookie as written, $arg_NAME the argument.
 QByteArray builtinArgument(ValueTemplate::Variable v, QByteArrayView name)
 {
-    if (v == ValueTemplate::Variable::Tls)
-        return name.toByteArray(); // TlsVariables answers by name
+    if (v == ValueTemplate::Variable::Tls || v == ValueTemplate::Variable::ProxyProtocolAddr)
+        return name.toByteArray(); // answered by name
     for (const PrefixVariable &p : kPrefixes) {
         if (p.variable != v)
             continue;
@@ -680,6 +685,19 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     switch (variable) {
     case V::Tls:
         return TlsVariables::value(context.ssl, headerName);
+    case V::ProxyProtocolAddr: {
+        // ngx_http_variable_proxy_protocol_addr/_port: empty without a header's addresses.
+        const ProxyProtocolHeader *pp = context.proxyProtocol;
+        if (!pp || !pp->hasAddresses)
+            return {};
+        if (headerName == "proxy_protocol_addr")
+            return pp->source.toString().toLatin1();
+        if (headerName == "proxy_protocol_port")
+            return QByteArray::number(pp->sourcePort);
+        if (headerName == "proxy_protocol_server_addr")
+            return pp->destination.toString().toLatin1();
+        return QByteArray::number(pp->destinationPort);
+    }
     case V::Cookie:
         return cookieValue(req, headerName);
     case V::Arg:

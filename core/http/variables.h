@@ -82,6 +82,9 @@ struct RequestContext
     // own are kept for $realip_remote_addr and $realip_remote_port.
     bool realIpSet = false;
     bool unixClient = false; // over a `listen unix:` socket: $remote_addr "unix:", no port
+    // The connection's PROXY protocol header (listen ... proxy_protocol):
+    // $proxy_protocol_addr and friends, real_ip_header proxy_protocol.
+    const struct ProxyProtocolHeader *proxyProtocol = nullptr;
     QByteArray peerAddressText;
     quint16 peerPort = 0;
 
@@ -152,6 +155,7 @@ public:
         RequestBodyFile,   // the temporary file the body went to
         Tls,               // $ssl_session_id, $ssl_client_verify, ... (TlsVariables, by name)
         Pipe,
+        ProxyProtocolAddr, // $proxy_protocol_addr, _port, _server_addr, _server_port (by name, in Segment text)
         LimitRate,         // the rate the response is (or will be) sent at; `set $limit_rate` changes it
         RemoteUser,        // the user name of Basic authorization
         ContentLength,     // the request's

@@ -266,6 +266,23 @@ bool TcpStream::connectToAddress(const sockaddr_storage &ss, unsigned int len)
     return true;
 }
 
+qsizetype TcpStream::peek(char *buffer, qsizetype size)
+{
+    if (m_fd < 0 || m_ssl)
+        return Failed;
+    for (;;) {
+        const ssize_t n = ::recv(m_fd, buffer, size_t(size), MSG_PEEK);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return WouldBlock;
+        m_error = errno;
+        return Failed;
+    }
+}
+
 qsizetype TcpStream::read(char *buffer, qsizetype size)
 {
     if (m_fd < 0)

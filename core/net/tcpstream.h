@@ -64,6 +64,8 @@ public:
 
     // >0: bytes read; 0: the peer sent FIN; WouldBlock; Failed (see error()).
     qsizetype read(char *buffer, qsizetype size);
+    // As read(), on a plain stream, leaving the bytes in the socket (MSG_PEEK).
+    qsizetype peek(char *buffer, qsizetype size);
     // Sends what the kernel takes now and queues the rest (copied).
     void write(const char *data, qsizetype size);
     void write(const QByteArray &data) { write(data.constData(), data.size()); }

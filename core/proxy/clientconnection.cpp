@@ -126,7 +126,43 @@ RequestContext ClientConnection::requestContext(quint16 serverPort) const
     context.serverAddress = m_localAddress;
     context.connectionRequests = m_requestsServed + 1;
     context.connectionStartMs = m_acceptedMs;
+    context.proxyProtocol = m_proxyProtocol.get();
     return context;
+}
+
+ClientConnection::ProxyHeader ClientConnection::readProxyHeader(char *buffer, QByteArray *why)
+{
+    // Peek, then take exactly the header's bytes: what a prefix of a header
+    // holds is all header (a v1 line ends with its only LF, a v2 header says
+    // its length), so nothing of the client's own bytes is taken.
+    const qsizetype n = m_stream->peek(buffer, ProxyProtocol::MaxHeader - m_proxyHeaderSoFar.size());
+    if (n == TcpStream::WouldBlock)
+        return ProxyHeader::NeedMore;
+    if (n <= 0) {
+        *why = n == 0 ? QByteArray("closed before the PROXY protocol header ended") : m_stream->errorString().toUtf8();
+        return ProxyHeader::Failed;
+    }
+    const QByteArray seen = m_proxyHeaderSoFar + QByteArrayView(buffer, n);
+    ProxyProtocolHeader header;
+    qsizetype length = 0;
+    const ProxyProtocol::Result r = ProxyProtocol::parse(seen, &header, &length, why);
+    if (r == ProxyProtocol::Result::Invalid) {
+        *why = "broken header: \"" + seen.left(107).toPercentEncoding(" :./[]") + "\" (" + *why + ')';
+        return ProxyHeader::Failed;
+    }
+    const qsizetype take = r == ProxyProtocol::Result::Done ? length - m_proxyHeaderSoFar.size() : n;
+    if (m_stream->read(buffer, take) != take) { // peeked: one read gets them
+        *why = "the PROXY protocol header could not be read";
+        return ProxyHeader::Failed;
+    }
+    if (r == ProxyProtocol::Result::NeedMore) {
+        m_proxyHeaderSoFar.append(buffer, take);
+        return ProxyHeader::NeedMore;
+    }
+    m_proxyHeaderSoFar.clear();
+    m_proxyHeaderSoFar.squeeze();
+    m_proxyProtocol = std::make_unique<ProxyProtocolHeader>(std::move(header));
+    return ProxyHeader::Done;
 }
 
 ClientConnection::Head ClientConnection::readHead()

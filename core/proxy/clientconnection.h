@@ -3,6 +3,7 @@
 #include "accesslog.h"
 #include "inspect/closecause.h"
 #include "http/httpheadparser.h"
+#include "http/proxyprotocol.h"
 #include "http/variables.h"
 #include "net/tcpstream.h"
 
@@ -72,6 +73,10 @@ public:
     enum class Head : quint8 { NeedMore, Complete, TlsOnPlain, PlainHttpOnTls, Invalid };
     Head readHead();
     const HttpHeadParser &parser() const { return m_parser; }
+    // listen ... proxy_protocol: the header, read (peeked, then taken to its
+    // last byte, so a TLS handshake after it finds its own first byte).
+    enum class ProxyHeader { NeedMore, Done, Failed };
+    ProxyHeader readProxyHeader(char *buffer, QByteArray *why);
     void setHeaderNames(bool underscores, bool ignoreInvalid) { m_parser.setHeaderNames(underscores, ignoreInvalid); }
     // client_header_buffer_size, large_client_header_buffers for the heads read.
     void setHeaderBuffers(const HeaderBufferSizes &sizes);
@@ -136,6 +141,8 @@ private:
     QHostAddress m_address;
     quint16 m_port = 0;
     bool m_unixClient = false; // accepted on a `listen unix:` socket
+    std::unique_ptr<ProxyProtocolHeader> m_proxyProtocol; // read first on a `listen ... proxy_protocol` socket
+    QByteArray m_proxyHeaderSoFar;
     QHostAddress m_localAddress; // $server_addr: the address the client reached (getsockname)
     AccessLog m_log;
     HttpHeadParser m_parser{HttpHeadParser::Kind::Request};

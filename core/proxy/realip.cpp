@@ -1,5 +1,7 @@
 #include "realip.h"
 
+#include "http/proxyprotocol.h"
+
 #include "config/proxyconfig.h"
 #include "http/variables.h"
 
@@ -132,12 +134,16 @@ Walk walkLines(const QList<QByteArray> &lines, const QList<AccessRule> &trusted,
 bool apply(const LocationSettings &settings, RequestContext &context)
 {
     using Source = LocationSettings::RealIpSource;
-    if (settings.realIpFrom.isEmpty() || context.realIpSet || !context.request
-        || settings.realIpSource == Source::ProxyProtocol)
+    if (settings.realIpFrom.isEmpty() || context.realIpSet || !context.request)
         return false;
     const HttpHeaders &headers = context.request->headers;
     QList<QByteArray> lines;
-    if (settings.realIpSource == Source::XForwardedFor) {
+    if (settings.realIpSource == Source::ProxyProtocol) {
+        // ngx_http_realip_handler: the header's source address and port.
+        if (!context.proxyProtocol || !context.proxyProtocol->hasAddresses)
+            return false;
+        lines.append(context.proxyProtocol->source.toString().toLatin1());
+    } else if (settings.realIpSource == Source::XForwardedFor) {
         for (const HttpHeader &h : headers) {
             if (headerNameEquals(h.name, "X-Forwarded-For"))
                 lines.append(h.value);
@@ -161,7 +167,7 @@ bool apply(const LocationSettings &settings, RequestContext &context)
     context.peerPort = context.remotePort;
     context.remoteAddress = address;
     context.remoteAddressText = address.toString().toLatin1();
-    context.remotePort = port;
+    context.remotePort = settings.realIpSource == Source::ProxyProtocol ? context.proxyProtocol->sourcePort : port;
     return true;
 }
 

@@ -59,6 +59,15 @@ void Session::start()
     m_client.accepted(m_id);
     m_lastClientActivityMs = setState(State::ReadingHead);
     qCDebug(lcProxy) << "conn" << m_id << "accepted from" << m_client.address().toString() << m_client.port();
+    if (m_config->listenGroups.at(m_listenGroup).address.proxyProtocol) {
+        m_awaitingProxyHeader = true; // readClient() reads it first (client_header_timeout applies)
+        return;
+    }
+    startConnection();
+}
+
+void Session::startConnection()
+{
     // On a TLS listener the connection counts as opened once the handshake is done.
     if (m_client.startTls(m_runtime.get(), m_listenGroup)) {
         if (m_client->failed())
@@ -143,8 +152,32 @@ void Session::streamReadable(TcpStream *stream)
         readUpstream();
 }
 
+void Session::readProxyHeader()
+{
+    QByteArray why;
+    switch (m_client.readProxyHeader(m_worker->readBuffer(), &why)) {
+    case ClientConnection::ProxyHeader::NeedMore:
+        return;
+    case ClientConnection::ProxyHeader::Failed:
+        // ngx_proxy_protocol_read: logged, the connection closed without an answer.
+        logLine(QtCriticalMsg) << why + " while reading PROXY protocol";
+        finish(CloseCause::BadRequest);
+        return;
+    case ClientConnection::ProxyHeader::Done:
+        m_awaitingProxyHeader = false;
+        startConnection();
+        if (m_state == State::ReadingHead && !m_client->isTls())
+            readClient(); // bytes that came with the header
+        return;
+    }
+}
+
 void Session::readClient()
 {
+    if (m_awaitingProxyHeader) {
+        readProxyHeader();
+        return;
+    }
     char *buf = m_worker->readBuffer();
     const qsizetype cap = m_worker->readBufferSize();
     // A few reads per wake-up, so one busy peer cannot starve the others.

@@ -174,6 +174,8 @@ private:
     void addKeepAliveHeader(HttpResponseHead &head) const; // "Keep-Alive: timeout=N" (keepalive_timeout)
     // Server and Date first (nginx's header filter), then the filters; the body is left out for HEAD.
     void writeOwnResponse(HttpResponseHead &head, const QByteArray &body);
+    void startConnection();  // start()'s rest, after a PROXY protocol header
+    void readProxyHeader();
     // proxy_hide_header / proxy_pass_header: what the client gets of the
     // upstream's headers, with the proxy's own Server and Date in place of
     // the upstream's (nginx's header filter), unless passed.
@@ -242,6 +244,7 @@ private:
     qint64 m_requestStartMs = 0;       // Unix ms ($request_time, $msec)
     qint64 m_bytesWrittenAtStart = 0;  // the client's bytes before this request's response ($bytes_sent)
     qint64 m_responseHeadBytes = 0;    // the head this request's response began with
+    bool m_awaitingProxyHeader = false; // listen ... proxy_protocol: the header comes before anything else
     bool m_accessLogged = false;       // this request's access_log lines are written   // since the current server was picked ($upstream_*_time)
     qint64 m_stateSinceMs = 0;
     qint64 m_lastClientActivityMs = 0;
