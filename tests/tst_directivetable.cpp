@@ -92,7 +92,7 @@ QByteArray sampleFor(const DirectiveInfo &d)
         {"client_body_in_single_buffer", "on"}, {"client_body_temp_path", "/tmp/a 1 2"}, {"client_body_timeout", "7s"},
         {"limit_rate", "4k"}, {"limit_rate_after", "1m"}, {"proxy_buffering", "off"},
         {"proxy_hide_header", "X-A"}, {"proxy_pass_header", "Server"}, {"proxy_ignore_headers", "X-Accel-Limit-Rate"},
-        {"types", "{ text/a a; }"}, {"default_type", "text/x"}, {"proxy_set_body", "a=$arg_a"},
+        {"types", "{ text/a a; }"}, {"default_type", "text/x"}, {"proxy_set_body", "a=$arg_a"}, {"proxy_method", "PUT"},
         {"merge_slashes", "off"}, {"underscores_in_headers", "on"}, {"ignore_invalid_headers", "off"},
         {"ssl_verify_client", "optional_no_ca"}, {"ssl_client_certificate", "/tmp/ca.pem"},
         {"ssl_trusted_certificate", "/tmp/ca.pem"}, {"ssl_verify_depth", "2"},
@@ -131,7 +131,7 @@ QByteArray otherSampleFor(const DirectiveInfo &d)
         {"client_body_in_single_buffer", "off"}, {"client_body_temp_path", "/tmp/b"}, {"client_body_timeout", "9s"},
         {"limit_rate", "$arg_r"}, {"limit_rate_after", "2k"}, {"proxy_buffering", "on"},
         {"proxy_hide_header", "X-B"}, {"proxy_pass_header", "Date"}, {"proxy_ignore_headers", "Vary Expires"},
-        {"types", "{ text/b b; }"}, {"default_type", "text/y"}, {"proxy_set_body", "b"},
+        {"types", "{ text/b b; }"}, {"default_type", "text/y"}, {"proxy_set_body", "b"}, {"proxy_method", "$arg_m"},
         {"merge_slashes", "on"}, {"underscores_in_headers", "off"}, {"ignore_invalid_headers", "on"},
     };
     return samples.value(d.name, "<no sample>");

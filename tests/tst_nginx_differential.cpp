@@ -42,6 +42,7 @@ private slots:
     void upstreamHeadersHiddenAlike_data();
     void setBodyReplacesTheClientsBody_data();
     void setBodyReplacesTheClientsBody();
+    void proxyMethodChangesTheRequestLine();
     void upstreamHeadersHiddenAlike();
 
 private:
@@ -133,6 +134,7 @@ QByteArray tst_NginxDifferential::configText(quint16 listenPort, quint16 backend
            "    location /switch/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
            "      proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;\n"
            "      proxy_set_header Connection Upgrade; proxy_read_timeout 1s; }\n"
+           "    location /method/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; proxy_method $arg_m; }\n"
            "    location /setbody/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + ";\n"
            "      proxy_set_body \"n=$arg_n;b=$request_body\"; }\n"
            "    location /hide/ { proxy_pass http://127.0.0.1:" + QByteArray::number(deadPort) + "; }\n"
@@ -492,6 +494,19 @@ void tst_NginxDifferential::upstreamHeadersHiddenAlike()
                  QByteArray(name + " in " + seen).constData());
     }
     QCOMPARE(headerLines(m_wsscope.port()), viaNginx);
+}
+
+// proxy_method: the upstream's request line gets the method (variables
+// allowed); an empty value is sent empty, as nginx does.
+void tst_NginxDifferential::proxyMethodChangesTheRequestLine()
+{
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        const char *who = port == m_nginxPort ? "nginx" : "wsscope";
+        QByteArray got = firstReadUpstream(port, "GET /method/?m=PROPFIND HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n");
+        QVERIFY2(got.startsWith("PROPFIND /method/?m=PROPFIND HTTP/1.0\r\n"), QByteArray(who + (": " + got)).constData());
+        got = firstReadUpstream(port, "POST /method/ HTTP/1.1\r\nHost: example.test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        QVERIFY2(got.startsWith(" /method/ HTTP/1.0\r\n"), QByteArray(who + (": " + got)).constData());
+    }
 }
 
 // proxy_set_body: the upstream gets the value (after the client's body was

@@ -280,7 +280,7 @@ private:
     void handleLimitRate(const ConfDirective &d, Ctx, Scope &scope);  // limit_rate, limit_rate_after
     void handleUpstreamHeaders(const ConfDirective &d, Ctx, Scope &scope); // proxy_hide_header, _pass_header, _ignore_headers
     void handleTypes(const ConfDirective &d, Ctx, Scope &scope); // types { }, default_type
-    void handleSetBody(const ConfDirective &d, Ctx, Scope &scope); // proxy_set_body
+    void handleSetBody(const ConfDirective &d, Ctx, Scope &scope); // proxy_set_body, proxy_method
 
     // compilerinspect.cpp: inspect_* (wsscope's inspection channel, http level)
     void handleInspect(const ConfDirective &d, Ctx, Scope &);

@@ -177,11 +177,11 @@ void Compiler::handleTypes(const ConfDirective &d, Ctx, Scope &scope)
     scope.values.types.map = std::move(types);
 }
 
-// proxy_set_body VALUE (variables allowed).
+// proxy_set_body VALUE and proxy_method METHOD (variables allowed).
 void Compiler::handleSetBody(const ConfDirective &d, Ctx, Scope &scope)
 {
     if (std::optional<ValueTemplate> value = compileTemplate(d.argText(0), d.args.at(0).location))
-        scope.values.setBody = std::move(*value);
+        (d.name == "proxy_method" ? scope.values.proxyMethod : scope.values.setBody) = std::move(*value);
 }
 
 // The response and client-side directives, in listing order.

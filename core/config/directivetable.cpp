@@ -141,6 +141,8 @@ std::vector<Command> proxyCommands()
          .flag = &LocationSettings::passRequestBody},
         {.name = "proxy_set_body", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .handler = &C::handleSetBody},
+        {.name = "proxy_method", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
+         .handler = &C::handleSetBody},
         {.name = "proxy_ignore_client_abort", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,
          .flag = &LocationSettings::ignoreClientAbort},
         {.name = "log_not_found", .contexts = Levels, .minArgs = 1, .maxArgs = 1, .inherited = true,

@@ -407,7 +407,6 @@ constexpr Effect Effects[] = {
     // directive table takes a name over, its effect is named here
     {"add_trailer", "responses would lack the trailers it adds"},
     {"proxy_cookie_*", "Set-Cookie from upstreams would not be rewritten"},
-    {"proxy_method", "upstreams would get the client's method"},
     {"proxy_bind", "upstreams would see another source address"},
     {"stream", "its TCP/UDP ports would not be served (wsscope proxies HTTP only)"},
     {"mail", "its mail ports would not be served"},

@@ -310,6 +310,8 @@ struct LocationSettings
     bool underscoresInHeaders = false;
     bool ignoreInvalidHeaders = true;
     bool sendsClientBody() const { return passRequestBody && !setBody; }
+    // proxy_method: the upstream request's method (variables allowed); $request_method stays the client's.
+    std::optional<ValueTemplate> proxyMethod;
 
     bool operator==(const LocationSettings &o) const = default;
 };

@@ -545,6 +545,9 @@ void Session::proxyRequest()
     if (buffered && m_relay.requestChunked() && !upstreamHead.headers.contains("Content-Length"))
         upstreamHead.headers.append("Content-Length", QByteArray::number(m_body.size()));
     upstreamHead.versionMinor = m_location->proxyHttpVersionMinor; // proxy_http_version
+    // ngx_http_proxy_create_request: the method as given (even empty, as nginx sends it).
+    if (m_location->proxyMethod)
+        upstreamHead.method = m_location->proxyMethod->expand(ctx);
     QByteArray setBody;
     if (m_location->setBody) {
         // ngx_http_proxy_create_request: the body from the script, its length
