@@ -466,6 +466,21 @@ QByteArray httpHeaderValue(const HttpRequestHead *req, QByteArrayView name)
     return {};
 }
 
+// ngx_http_variable_proxy_protocol_addr/_port (and the server's): empty
+// without a header's addresses.
+QByteArray proxyProtocolValue(const ProxyProtocolHeader *pp, QByteArrayView name)
+{
+    if (!pp || !pp->hasAddresses)
+        return {};
+    if (name == "proxy_protocol_addr")
+        return pp->source.toString().toLatin1();
+    if (name == "proxy_protocol_port")
+        return QByteArray::number(pp->sourcePort);
+    if (name == "proxy_protocol_server_addr")
+        return pp->destination.toString().toLatin1();
+    return QByteArray::number(pp->destinationPort);
+}
+
 // $host: Host without port, lower-cased; else the server name (nginx).
 QByteArray hostValue(const RequestContext &context)
 {
@@ -685,19 +700,8 @@ QByteArray evaluateVariable(ValueTemplate::Variable variable, QByteArrayView hea
     switch (variable) {
     case V::Tls:
         return TlsVariables::value(context.ssl, headerName);
-    case V::ProxyProtocolAddr: {
-        // ngx_http_variable_proxy_protocol_addr/_port: empty without a header's addresses.
-        const ProxyProtocolHeader *pp = context.proxyProtocol;
-        if (!pp || !pp->hasAddresses)
-            return {};
-        if (headerName == "proxy_protocol_addr")
-            return pp->source.toString().toLatin1();
-        if (headerName == "proxy_protocol_port")
-            return QByteArray::number(pp->sourcePort);
-        if (headerName == "proxy_protocol_server_addr")
-            return pp->destination.toString().toLatin1();
-        return QByteArray::number(pp->destinationPort);
-    }
+    case V::ProxyProtocolAddr:
+        return proxyProtocolValue(context.proxyProtocol, headerName);
     case V::Cookie:
         return cookieValue(req, headerName);
     case V::Arg:

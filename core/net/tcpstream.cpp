@@ -266,12 +266,10 @@ bool TcpStream::connectToAddress(const sockaddr_storage &ss, unsigned int len)
     return true;
 }
 
-qsizetype TcpStream::peek(char *buffer, qsizetype size)
+inline qsizetype TcpStream::recvPlain(char *buffer, qsizetype size, int flags)
 {
-    if (m_fd < 0 || m_ssl)
-        return Failed;
     for (;;) {
-        const ssize_t n = ::recv(m_fd, buffer, size_t(size), MSG_PEEK);
+        const ssize_t n = ::recv(m_fd, buffer, size_t(size), flags);
         if (n >= 0)
             return n;
         if (errno == EINTR)
@@ -283,6 +281,13 @@ qsizetype TcpStream::peek(char *buffer, qsizetype size)
     }
 }
 
+qsizetype TcpStream::peek(char *buffer, qsizetype size)
+{
+    if (m_fd < 0 || m_ssl)
+        return Failed;
+    return recvPlain(buffer, size, MSG_PEEK);
+}
+
 qsizetype TcpStream::read(char *buffer, qsizetype size)
 {
     if (m_fd < 0)
@@ -291,21 +296,10 @@ qsizetype TcpStream::read(char *buffer, qsizetype size)
         return WouldBlock;
     if (m_ssl)
         return tlsRead(buffer, size);
-    for (;;) {
-        const ssize_t n = ::recv(m_fd, buffer, size_t(size), 0);
-        if (n > 0) {
-            m_bytesRead += n;
-            return n;
-        }
-        if (n == 0)
-            return 0;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return WouldBlock;
-        m_error = errno;
-        return Failed;
-    }
+    const qsizetype n = recvPlain(buffer, size, 0);
+    if (n > 0)
+        m_bytesRead += n;
+    return n;
 }
 
 void TcpStream::write(const char *data, qsizetype size)

@@ -119,6 +119,7 @@ private:
     void driveTlsHandshake();
     void failTls(int sslError);
     qsizetype tlsRead(char *buffer, qsizetype size);
+    qsizetype recvPlain(char *buffer, qsizetype size, int flags); // >= 0, WouldBlock or Failed
     // Sends what the socket (or TLS) takes now: bytes taken, 0 when it
     // would block, -1 on an error (recorded in m_error).
     qsizetype sendSome(const char *data, qsizetype size);
