@@ -37,6 +37,7 @@ private slots:
     void headBuffersAlike();
     void limitRatePacesAlike_data();
     void limitRatePacesAlike();
+    void pacedProxyOutlivesTheReadTimeout();
     void limitRateVariable_data();
     void limitRateVariable();
 
@@ -102,6 +103,8 @@ QByteArray tst_NginxClientDifferential::configText(quint16 listenPort, quint16 s
            "      proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/xaccel/; }\n"
            "    location /accelnobuf/ { limit_rate 1k; proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort)
         + "/xnobuf/; }\n"
+           "    location /pacedproxy/ { limit_rate 512k; proxy_read_timeout 1s;\n"
+           "      proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/files/; }\n"
            "    location /unbuffered/ { limit_rate 1k; proxy_buffering off;\n"
            "      proxy_pass http://127.0.0.1:" + QByteArray::number(smallPort) + "/files/; }\n"
            "    location = /rate { set $limit_rate $arg_l; add_header X-Rate $limit_rate; return 200 \"r\"; }\n"
@@ -135,6 +138,10 @@ void tst_NginxClientDifferential::initTestCase()
     QVERIFY(file.open(QIODevice::WriteOnly));
     file.write(QByteArray(8192, 'z'));
     file.close();
+    QFile big(m_dir.filePath(u"html/big.bin"_s));
+    QVERIFY(big.open(QIODevice::WriteOnly));
+    big.write(QByteArray(3 * 1024 * 1024, 'b'));
+    big.close();
 
     // Three different ports (unusedPort() may hand out a port it gave before).
     m_nginxPort = unusedPort();
@@ -375,6 +382,23 @@ void tst_NginxClientDifferential::limitRatePacesAlike()
             // 1k a second would take 7 s and more.
             QVERIFY2(p.elapsedMs < 5000, qPrintable(u"%1: %2 ms"_s.arg(QLatin1String(who)).arg(p.elapsedMs)));
         }
+    }
+}
+
+// A paced response holds the upstream's bytes back (the client's queue is
+// full, so wsscope stops reading): that is no silence of the upstream, and
+// proxy_read_timeout must not end it (nginx buffers to a file meanwhile).
+void tst_NginxClientDifferential::pacedProxyOutlivesTheReadTimeout()
+{
+    for (const quint16 port : {m_nginxPort, m_wsscope.port()}) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write("GET /pacedproxy/big.bin HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        const HttpResult r = readHttpResponse(socket, 20000);
+        const char *who = port == m_nginxPort ? "nginx" : "wsscope";
+        QVERIFY2(r.ok, who);
+        QVERIFY2(r.body.size() == 3 * 1024 * 1024, qPrintable(u"%1: %2 bytes"_s.arg(QLatin1String(who)).arg(r.body.size())));
     }
 }
 
